@@ -1,0 +1,143 @@
+// One message line -> its catalog entry, with the details the message carries decoded into words.
+import { catalog, DOCS } from './catalog';
+import type { CatalogEntry, Explanation } from './types';
+
+export interface ExplainContext {
+  /** The helper or kfunc called at the failing instruction (`bpf_for_each_map_elem`), when known. */
+  helper?: string;
+}
+
+// Register types as the verifier names them (reg_type_str), in C programmer's terms.
+const TYPE_WORDS: [RegExp, string][] = [
+  [/^(?:scalar|inv)\b/, 'a plain number (scalar), not a pointer'],
+  [/^ctx\b/, 'the program context pointer (the argument your program received)'],
+  [/^map_ptr\b/, 'a pointer to a map itself (&my_map)'],
+  [/^map_value_or_null\b/, 'a map value pointer that may be NULL (a lookup result not yet checked)'],
+  [/^map_value\b/, 'a pointer into a map value — also what a global or static variable is'],
+  [/^map_key\b/, 'a pointer to a map key'],
+  [/^fp\b/, 'a pointer to the BPF stack (a local variable)'],
+  [/^pkt_meta\b/, 'a pointer into the packet metadata area'],
+  [/^pkt_end\b/, 'the end-of-packet pointer (data_end)'],
+  [/^pkt\b/, 'a pointer into packet data'],
+  [/^flow_keys\b/, 'the flow dissector keys'],
+  [/^(?:sock_or_null|sock_common_or_null|tcp_sock_or_null)\b/, 'a socket pointer that may be NULL'],
+  [/^(?:sock|sock_common|tcp_sock|xdp_sock)\b/, 'a socket pointer'],
+  [/^tp_buffer\b/, 'a raw tracepoint buffer'],
+  [/^(?:ringbuf_mem_or_null|alloc_mem_or_null|mem_or_null)\b/, 'a memory pointer that may be NULL (e.g. bpf_ringbuf_reserve result not yet checked)'],
+  [/^(?:ringbuf_mem|alloc_mem|mem|rdonly_mem|rdonly_buf|rdwr_buf|buf)\b/, 'a pointer to helper-provided memory'],
+  [/^func\b/, 'a function pointer (callback)'],
+  [/^dynptr/, 'a dynptr'],
+  [/^(?:trusted_|rcu_|untrusted_|percpu_|user_|rdonly_)?ptr_or_null_/, 'a kernel object pointer (BTF type) that may be NULL'],
+  [/^(?:trusted_|rcu_|untrusted_|percpu_|user_|rdonly_)?ptr_/, 'a pointer to a kernel object (BTF type)'],
+];
+
+/** Describe a verifier register type name in words; undefined when unknown. */
+export function describeType(type: string): string | undefined {
+  const t = type.replace(/^(?:rcu_|trusted_|untrusted_|percpu_|user_|rdonly_)+(?=map_|mem|ptr_|buf)/, '');
+  for (const [re, words] of TYPE_WORDS) if (re.test(t) || re.test(type)) return words;
+  return undefined;
+}
+
+/** Strips the wrappers tools put around a message: `libbpf: `, `prog 'x': `, clang's `file:l:c: error: `. */
+export function stripMessagePrefixes(line: string): string {
+  return line
+    .replace(/^libbpf: /, '')
+    .replace(/^prog '[^']*': /, '')
+    .replace(/^(?:.+?:\d+:(?:\d+:)? )?(?:fatal error|error|warning): /, '')
+    .trim();
+}
+
+/** Details every message may carry, whatever its family. */
+function decodeCommon(message: string): Record<string, string> {
+  const d: Record<string, string> = {};
+  const reg = /\bR(\d{1,2})\b/.exec(message);
+  if (reg) d.register = `R${reg[1]}`;
+  const helper = /\b(bpf_\w+|unknown)#(\d+)/.exec(message);
+  if (helper) {
+    d.helper = helper[1];
+    d.helperId = helper[2];
+  }
+  const range = /\[(-?\d+), ?(-?\d+)\]/.exec(message);
+  if (range) d.range = `[${range[1]}, ${range[2]}]`;
+  for (const key of ['off', 'size', 'value_size', 'id', 'alloc_insn', 'ref_obj_id', 'ks', 'vs']) {
+    const m = new RegExp(String.raw`\b${key}=(-?\w+)`).exec(message);
+    if (m) d[key] = m[1];
+  }
+  const type = /\btype=(\S+)/.exec(message);
+  if (type) d.type = type[1];
+  const expected = /\bexpected=(.+?)(?:$| \()/.exec(message);
+  if (expected) d.expected = expected[1].replace(/,\s*$/, '');
+  const quoted = /'([a-z_]+(?:_or_null)?)'/.exec(message);
+  if (quoted && !d.type) d.type = quoted[1];
+  return d;
+}
+
+function typeSentence(d: Record<string, string>): string {
+  const parts: string[] = [];
+  const who = d.register ?? 'The value';
+  if (d.type) {
+    const w = describeType(d.type);
+    if (w) parts.push(`${who} holds ${d.type}: ${w}.`);
+  }
+  if (d.expected) {
+    const names = d.expected.split(/,\s*/).filter(Boolean);
+    const words = names.map((n) => (describeType(n) ? `${n} (${describeType(n)})` : n));
+    parts.push(`The verifier accepts here: ${words.join('; ')}.`);
+  }
+  if (d.range) parts.push(`The allowed range is ${d.range}.`);
+  return parts.join(' ');
+}
+
+function fill(template: string, d: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => d[k] ?? k);
+}
+
+const GENERIC: Omit<Explanation, 'details'> = {
+  catalogId: null,
+  title: 'Verifier rejected the program',
+  explanation:
+    'The verifier proves, before the program runs, that every path is safe: memory accesses stay in bounds, pointers are checked for NULL, references are released, loops end. Here it found a path it could not prove safe; its own words are in the message.',
+  fix: 'Read the instruction just before the message and the register state printed with it: find the C statement at the reported line and make the property the verifier asks for explicit (a NULL check, a bounds check against a constant, a smaller loop).',
+  docsUrl: DOCS.verifier,
+  origin: 'verifier',
+  severity: 'error',
+};
+
+/** Find the catalog entry for a message line (prefixes allowed). */
+export function matchEntry(message: string): { entry: CatalogEntry; match: RegExpExecArray } | undefined {
+  const text = stripMessagePrefixes(message);
+  for (const entry of catalog) {
+    const m = entry.pattern.exec(text);
+    if (m) return { entry, match: m };
+  }
+  return undefined;
+}
+
+/** Explain one error line. A line no entry knows gets a generic hint and `catalogId: null`. */
+export function explainMessage(line: string, context: ExplainContext = {}): Explanation {
+  const text = stripMessagePrefixes(line);
+  const details = decodeCommon(text);
+  if (context.helper) details.helper ??= context.helper;
+  const hit = matchEntry(text);
+  if (!hit) {
+    const decoded = typeSentence(details);
+    return { ...GENERIC, explanation: decoded ? `${GENERIC.explanation} ${decoded}` : GENERIC.explanation, details };
+  }
+  const { entry, match } = hit;
+  for (const [k, v] of Object.entries(match.groups ?? {})) if (v !== undefined) details[k] = v;
+  const refined = entry.refine?.(details, context);
+  const why = fill(refined?.why ?? entry.why, details);
+  const decoded = typeSentence(details);
+  return {
+    catalogId: entry.id,
+    title: fill(refined?.title ?? entry.title, details),
+    explanation: decoded ? `${why} ${decoded}` : why,
+    fix: fill(refined?.fix ?? entry.fix, details),
+    fixExample: refined?.example ?? entry.example,
+    docsUrl: refined?.docsUrl ?? entry.docsUrl,
+    sinceKernel: entry.sinceKernel,
+    details,
+    origin: entry.origin,
+    severity: entry.severity ?? 'error',
+  };
+}

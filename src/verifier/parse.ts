@@ -1,0 +1,151 @@
+// Line classifier for verifier logs and the tool output around them (libbpf, bpftool, clang).
+// Every line of input maps to exactly one LogLine; unknown text becomes `text`, so malformed or
+// interleaved input can never make the parser throw.
+
+export type LogLine =
+  | { kind: 'begin'; program?: string } // libbpf: prog 'x': -- BEGIN PROG LOAD LOG --
+  | { kind: 'end'; program?: string } // libbpf: prog 'x': -- END PROG LOAD LOG --
+  | { kind: 'insn'; index: number; opcode: string; disasm: string; state?: string; raw: string }
+  | { kind: 'state'; index?: number; state: string; raw: string } // `12: R1=ctx() R10=fp0`, `R0=...`
+  | { kind: 'branch'; from: number; to: number; speculative: boolean; state: string; raw: string }
+  | { kind: 'pruned'; index: number; raw: string } // `12: safe`
+  | { kind: 'annotation'; text: string; file?: string; line?: number; raw: string }
+  | { kind: 'subprog'; index: number; insn: number; raw: string } // func#1 @12
+  | { kind: 'frame'; role: 'caller' | 'callee'; raw: string }
+  | { kind: 'stats'; insnsProcessed: number; insnLimit?: number; maxStatesPerInsn?: number; totalStates?: number; peakStates?: number; markRead?: number; raw: string }
+  | { kind: 'time'; usec: number; raw: string }
+  | { kind: 'stack'; depth: string; raw: string }
+  | { kind: 'trace'; raw: string } // precision backtracking and other level-2 chatter
+  | { kind: 'libbpf'; program?: string; text: string; raw: string } // any other `libbpf: ` line
+  | { kind: 'clang'; file?: string; line?: number; column?: number; severity: 'error' | 'warning' | 'note' | 'fatal error'; text: string; raw: string }
+  | { kind: 'text'; text: string; raw: string }; // anything else: error candidates live here
+
+const RE_LIBBPF = /^libbpf: (?:prog '([^']*)': )?(.*)$/;
+const RE_INSN = /^(\d+): \(([0-9a-f]{2})\) (.*)$/;
+const RE_STATE_AT = /^(\d+): ((?:frame\d+: )?(?:R\d+|fp-?\d+)\S*=.*)$/;
+const RE_STATE = /^((?:frame\d+: )?(?:R\d+|fp-?\d+)(?:_[rwD]+)?=.*)$/;
+const RE_BRANCH = /^from (\d+) to (\d+)( \(speculative execution\))?:\s*(.*)$/;
+const RE_PRUNED = /^(\d+): safe$/;
+const RE_ANNOTATION_AT = /^; (.*) @ (\S+):(\d+)$/;
+const RE_SUBPROG = /^func#(\d+) @(\d+)$/;
+const RE_STATS = /^processed (\d+) insns(?: \(limit (\d+)\))?(?: max_states_per_insn (\d+))?(?: total_states (\d+))?(?: peak_states (\d+))?(?: mark_read (\d+))?/;
+const RE_TIME = /^verification time (\d+) usec$/;
+const RE_STACK = /^stack depth (.*)$/;
+const RE_CLANG_LOC = /^(.+?):(\d+):(?:(\d+):)? (fatal error|error|warning|note): (.*)$/;
+const RE_CLANG_BARE = /^(fatal error|error|warning): (.*)$/;
+// Lines of the level-2 precision tracker and other informational chatter: never the error.
+const RE_TRACE = /^(?:mark_precise: |last_idx |regs=|parent (?:didn't have|already had)|propagating |Validating |Func#|BTF (?:info|func))/;
+
+/** Classify one line (without its newline). Never throws. */
+export function classifyLine(raw: string): LogLine {
+  const lib = RE_LIBBPF.exec(raw);
+  if (lib) {
+    const program = lib[1] || undefined;
+    const rest = lib[2];
+    if (/-- BEGIN PROG LOAD LOG --/.test(rest)) return { kind: 'begin', program };
+    if (/-- END PROG LOAD LOG --/.test(rest)) return { kind: 'end', program };
+    return { kind: 'libbpf', program, text: rest, raw };
+  }
+  const line = raw.replace(/\s+$/, '');
+  if (line === '-- BEGIN PROG LOAD LOG --') return { kind: 'begin' };
+  if (line === '-- END PROG LOAD LOG --') return { kind: 'end' };
+
+  let m = RE_INSN.exec(line);
+  if (m) {
+    const body = m[3];
+    // The register state after the instruction follows ` ; ` (padded to a column).
+    const cut = body.indexOf(' ; ');
+    const disasm = (cut >= 0 ? body.slice(0, cut) : body).trim();
+    const state = cut >= 0 ? body.slice(cut + 3).trim() : undefined;
+    return { kind: 'insn', index: Number(m[1]), opcode: m[2], disasm, state, raw };
+  }
+  if ((m = RE_BRANCH.exec(line))) {
+    return { kind: 'branch', from: Number(m[1]), to: Number(m[2]), speculative: !!m[3], state: m[4], raw };
+  }
+  if ((m = RE_STATE_AT.exec(line))) return { kind: 'state', index: Number(m[1]), state: m[2], raw };
+  if ((m = RE_STATE.exec(line))) return { kind: 'state', state: m[1], raw };
+  if ((m = RE_PRUNED.exec(line))) return { kind: 'pruned', index: Number(m[1]), raw };
+  if (line.startsWith('; ')) {
+    if ((m = RE_ANNOTATION_AT.exec(line))) return { kind: 'annotation', text: m[1], file: m[2], line: Number(m[3]), raw };
+    return { kind: 'annotation', text: line.slice(2), raw };
+  }
+  if (line === ';') return { kind: 'annotation', text: '', raw };
+  if ((m = RE_SUBPROG.exec(line))) return { kind: 'subprog', index: Number(m[1]), insn: Number(m[2]), raw };
+  if (line === 'caller:' || line === 'callee:') return { kind: 'frame', role: line === 'caller:' ? 'caller' : 'callee', raw };
+  if ((m = RE_STATS.exec(line))) {
+    const n = (i: number) => (m![i] === undefined ? undefined : Number(m![i]));
+    return { kind: 'stats', insnsProcessed: Number(m[1]), insnLimit: n(2), maxStatesPerInsn: n(3), totalStates: n(4), peakStates: n(5), markRead: n(6), raw };
+  }
+  if ((m = RE_TIME.exec(line))) return { kind: 'time', usec: Number(m[1]), raw };
+  if ((m = RE_STACK.exec(line))) return { kind: 'stack', depth: m[1], raw };
+  if ((m = RE_CLANG_LOC.exec(line)) && /\.(?:c|h|bpf\.c|cc|cpp)$|<unknown>|<stdin>/.test(m[1])) {
+    return { kind: 'clang', file: m[1], line: Number(m[2]), column: m[3] ? Number(m[3]) : undefined, severity: m[4] as 'error', text: m[5], raw };
+  }
+  if ((m = RE_CLANG_BARE.exec(line))) return { kind: 'clang', severity: m[1] as 'error', text: m[2], raw };
+  if (RE_TRACE.test(line)) return { kind: 'trace', raw };
+  return { kind: 'text', text: line.trim(), raw };
+}
+
+/**
+ * The verifier prints some errors without a trailing newline (the tail-call one), so the next
+ * message runs into them. Split a physical line where a statistics line starts mid-line.
+ */
+export function splitRunOnLines(raw: string): string[] {
+  const at = raw.search(/(?<=\S)processed \d+ insns \(limit /);
+  if (at <= 0) return [raw];
+  return [raw.slice(0, at), raw.slice(at)];
+}
+
+/** Splits a stream of chunks into lines, holding only the unfinished tail. */
+export class LineSplitter {
+  private tail = '';
+  constructor(private readonly onLine: (line: string) => void) {}
+
+  push(chunk: string): void {
+    const text = this.tail + chunk;
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      let end = nl;
+      if (end > start && text.charCodeAt(end - 1) === 13) end--; // CRLF
+      this.onLine(text.slice(start, end));
+      start = nl + 1;
+    }
+    this.tail = text.slice(start);
+  }
+
+  end(): void {
+    if (this.tail.length) this.onLine(this.tail.replace(/\r$/, ''));
+    this.tail = '';
+  }
+}
+
+/** Split a register state string (`R1=ctx() fp-8=mmmm`) into `name -> value`, honouring parentheses. */
+export function parseRegisterState(state: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let depth = 0;
+  let token = '';
+  let frame = '';
+  const flush = () => {
+    if (!token) return;
+    if (/^frame\d+:$/.test(token)) {
+      frame = token.slice(0, -1);
+    } else {
+      const eq = token.indexOf('=');
+      if (eq > 0) {
+        const name = token.slice(0, eq).replace(/_[rwD]+$/, '');
+        out.set(frame && frame !== 'frame0' ? `${frame}.${name}` : name, token.slice(eq + 1));
+      }
+    }
+    token = '';
+  };
+  for (const ch of state) {
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') depth = Math.max(0, depth - 1);
+    if (depth === 0 && (ch === ' ' || ch === '\t')) flush();
+    else token += ch;
+  }
+  flush();
+  return out;
+}

@@ -1,0 +1,151 @@
+// The public shapes of the verifier core. Pure data: the language server, the CLI and the
+// tests all read these, so fields are only ever added, never renamed.
+
+export type Severity = 'error' | 'warning';
+
+/** A place in the user's source that explains the finding (root cause, allocation site, ...). */
+export interface RelatedLocation {
+  file?: string;
+  /** 1-based. */
+  line?: number;
+  message: string;
+  /** The instruction index the location was derived from, when it came from the log. */
+  insnIndex?: number;
+}
+
+/**
+ * Data for a mechanical fix. The core knows what to change, the editor knows how to edit:
+ * - `copy-to-stack`: `symbol` (or `expression`) is a global / map value passed where a stack pointer is required;
+ *   copy it into a local variable and pass its address.
+ * - `add-null-check`: `register` may be NULL (`*_or_null`); guard the dereference on `line`.
+ * - `callback-return-range` / `program-return-range`: the function must return a value in `range`.
+ * - `add-bounds-check`: an index/offset in `register` is not bounded; clamp or check it.
+ * - `release-reference`: a reference acquired at `line` is leaked; submit/discard/release it.
+ * - `license-gpl`: the program uses GPL-only helpers; declare a GPL-compatible license.
+ */
+export interface QuickFix {
+  kind:
+    | 'copy-to-stack'
+    | 'add-null-check'
+    | 'callback-return-range'
+    | 'program-return-range'
+    | 'add-bounds-check'
+    | 'release-reference'
+    | 'license-gpl';
+  file?: string;
+  line?: number;
+  register?: string;
+  symbol?: string;
+  expression?: string;
+  /** For return-range fixes: allowed inclusive range. */
+  range?: [number, number];
+  /** Name of the function (callback) concerned, when known. */
+  functionName?: string;
+}
+
+export interface Finding {
+  severity: Severity;
+  /** The log line that states the error, verbatim. */
+  message: string;
+  file?: string;
+  /** 1-based. */
+  line?: number;
+  /** 1-based, when known (clang diagnostics). */
+  column?: number;
+  title: string;
+  explanation: string;
+  fix: string;
+  fixExample?: string;
+  docsUrl?: string;
+  /** Catalog entry id, or null when no specific entry matched (generic hint given). */
+  catalogId: string | null;
+  /** Details decoded from the message (register, types, offsets, range, helper ...). */
+  details?: Record<string, string>;
+  /** Where the verifier stopped (instruction index), when known. */
+  insnIndex?: number;
+  /** The source text of the annotation at the primary location, as the log printed it. */
+  sourceText?: string;
+  /** Register/stack state at the failing point, as printed in the log (for hovers). */
+  registers?: string;
+  /** The program (libbpf name) this finding belongs to, when known. */
+  program?: string;
+  /** Who produced the message. */
+  origin: 'verifier' | 'libbpf' | 'clang';
+  related: RelatedLocation[];
+  quickFix?: QuickFix;
+}
+
+export interface ProgramStats {
+  insnsProcessed: number;
+  insnLimit?: number;
+  maxStatesPerInsn?: number;
+  totalStates?: number;
+  peakStates?: number;
+  markRead?: number;
+  verificationTimeUsec?: number;
+  /** As printed, e.g. "8+0" (one number per subprogram). */
+  stackDepth?: string;
+}
+
+export interface ProgramLog {
+  /** libbpf's program name when the log was wrapped by libbpf, else undefined. */
+  name?: string;
+  /** Number of instruction lines seen (level 2 logs repeat instructions). */
+  instructionLines: number;
+  /** Subprograms the verifier announced (`func#N @insn`). */
+  subprograms: { index: number; insn: number }[];
+  stats?: ProgramStats;
+  /** True when this program's log was cut (no stats line, no END marker, or `-ENOSPC`). */
+  truncated: boolean;
+  /** True when verification failed (an error line was found). */
+  failed: boolean;
+}
+
+export interface Analysis {
+  findings: Finding[];
+  truncated: boolean;
+  programs: ProgramLog[];
+  stats: { lines: number; bytes: number };
+}
+
+export interface AnalyzeOptions {
+  /** Source texts keyed by basename or path: used to map annotations to lines when the log has no `@ file:line`. */
+  sources?: ReadonlyMap<string, string>;
+  /** Maximum instruction records kept for the provenance walk-back (bounded memory). Default 20000. */
+  historyLimit?: number;
+}
+
+/** One entry of the catalog: a message family of the kernel verifier, libbpf or clang. */
+export interface CatalogEntry {
+  id: string;
+  title: string;
+  /** Why the verifier refuses it, for a C programmer. */
+  why: string;
+  /** The usual fix, in words. */
+  fix: string;
+  /** A small code example of the fix. */
+  example?: string;
+  docsUrl?: string;
+  /** Kernel version where the message or behaviour appeared / changed, when it matters. */
+  sinceKernel?: string;
+  /** Matches the message line (leading `libbpf: ` and program prefixes already stripped). */
+  pattern: RegExp;
+  origin: 'verifier' | 'libbpf' | 'clang';
+  severity?: Severity;
+  /** Specialises the words from decoded details and context (e.g. which helper was called). */
+  refine?: (details: Record<string, string>, context: { helper?: string }) => Partial<Pick<CatalogEntry, 'title' | 'why' | 'fix' | 'example' | 'docsUrl'>> | undefined;
+}
+
+/** A single message explained, without log context. */
+export interface Explanation {
+  catalogId: string | null;
+  title: string;
+  explanation: string;
+  fix: string;
+  fixExample?: string;
+  docsUrl?: string;
+  sinceKernel?: string;
+  details: Record<string, string>;
+  origin: 'verifier' | 'libbpf' | 'clang';
+  severity: Severity;
+}

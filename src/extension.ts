@@ -2,6 +2,7 @@
 // and disposes what it owns.
 import * as vscode from 'vscode';
 import * as build from './commands/build';
+import * as vmlinux from './commands/vmlinux';
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = vscode.window.createOutputChannel('eBPF Workbench', { log: true });
@@ -9,6 +10,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(vscode.commands.registerCommand('ebpfWorkbench.showOutput', () => log.show()));
 
   build.activate(context, log);
+  vmlinux.activate(context, log);
 }
 
 export function deactivate(): void {

@@ -1,0 +1,29 @@
+// Typed access to the extension's settings. Executables and their flags are machine-scoped in the
+// manifest, so a workspace's .vscode/settings.json can never choose what runs.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+const SECTION = 'ebpfWorkbench';
+
+export interface BuildSettings {
+  clangPath: string;
+  extraFlags: string[];
+  /** Absolute output folder, or undefined for "next to each source". */
+  outputDir?: string;
+  include: string;
+}
+
+export function buildSettings(folder: vscode.WorkspaceFolder): BuildSettings {
+  const c = vscode.workspace.getConfiguration(SECTION, folder.uri);
+  const out = c.get<string>('build.outputDir', '').trim();
+  return {
+    clangPath: c.get<string>('clang.path', 'clang').trim() || 'clang',
+    extraFlags: c.get<string[]>('clang.extraFlags', []),
+    outputDir: out ? path.resolve(folder.uri.fsPath, out) : undefined,
+    include: c.get<string>('build.include', '**/*.bpf.c') || '**/*.bpf.c',
+  };
+}
+
+export function bpftoolPath(): string {
+  return vscode.workspace.getConfiguration(SECTION).get<string>('bpftool.path', 'bpftool').trim() || 'bpftool';
+}

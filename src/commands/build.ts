@@ -66,6 +66,7 @@ export class Builds implements vscode.Disposable {
       return undefined;
     }
     const jobs = await this.collect(files);
+    const wholeFolder = new Set([...jobs.keys()].filter((f) => !files || files.some((u) => u.toString() === f.uri.toString())));
     if (jobs.size === 0) {
       void vscode.window.showInformationMessage('eBPF: no *.bpf.c files to build in this workspace.');
       return undefined;
@@ -99,7 +100,7 @@ export class Builds implements vscode.Disposable {
             summary.failed += sources.length;
             continue;
           }
-          this.publish(results);
+          this.publish(results, wholeFolder.has(folder) ? folder : undefined);
           for (const r of results) {
             if (r.status === 'failed') summary.failed++;
             else {
@@ -174,8 +175,15 @@ export class Builds implements vscode.Disposable {
     return jobs;
   }
 
-  private publish(results: BuildResult[]): void {
+  /** After a whole-folder build, diagnostics of files that were not built (deleted) go too. */
+  private publish(results: BuildResult[], wholeFolder?: vscode.WorkspaceFolder): void {
     const byFile = new Map<string, vscode.Diagnostic[]>();
+    if (wholeFolder) {
+      const prefix = wholeFolder.uri.fsPath + path.sep;
+      this.diagnostics.forEach((uri) => {
+        if (uri.fsPath.startsWith(prefix)) byFile.set(uri.fsPath, []);
+      });
+    }
     for (const r of results) byFile.set(r.source, []);
     for (const r of results) {
       for (const d of r.diagnostics) {

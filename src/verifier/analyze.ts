@@ -18,6 +18,9 @@ interface ProgramState {
   registers: Map<string, string>;
   lastInsn?: { index: number; disasm: string };
   candidates: string[];
+  // 6.x prints time and stack depth before the `processed` line, older kernels after it.
+  timeUsec?: number;
+  stackDepth?: string;
   ended: boolean; // stats line seen: the next instruction starts a new program
   wrapped: boolean; // inside libbpf's BEGIN/END markers
   sawEnd: boolean;
@@ -249,14 +252,18 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           totalStates: l.totalStates,
           peakStates: l.peakStates,
           markRead: l.markRead,
+          verificationTimeUsec: p.timeUsec,
+          stackDepth: p.stackDepth,
         };
         if (!p.ended) conclude(p);
         return;
       }
       case 'time':
+        if (current) current.timeUsec = l.usec;
         if (current?.log.stats) current.log.stats.verificationTimeUsec = l.usec;
         return;
       case 'stack':
+        if (current) current.stackDepth = l.depth;
         if (current?.log.stats) current.log.stats.stackDepth = l.depth;
         return;
       case 'libbpf':
@@ -374,10 +381,14 @@ function clangFinding(l: Extract<LogLine, { kind: 'clang' }>, sources?: Readonly
   };
 }
 
+const LIBBPF_FAILURE = /fail|invalid|can't|cannot|not found|unrecognized|unsupported|missing|mismatch|doesn't|isn't|is not|unknown|expected|corrupted/i;
+
 /** libbpf's own errors (CO-RE, maps, externs): findings when they match a libbpf entry. */
 function libbpfFindings(lines: { program?: string; text: string; raw: string }[], haveVerifierFindings: boolean): Finding[] {
   const out: Finding[] = [];
   for (const l of lines) {
+    // libbpf's debug output (-d) describes every map and relocation; only failures are findings.
+    if (!LIBBPF_FAILURE.test(l.text)) continue;
     const hit = matchEntry(l.text);
     if (!hit || hit.entry.origin !== 'libbpf') continue;
     if (hit.entry.id === 'libbpf-load-failed' && (haveVerifierFindings || out.length)) continue;

@@ -34,7 +34,7 @@ const RE_STACK = /^stack depth (.*)$/;
 const RE_CLANG_LOC = /^(.+?):(\d+):(?:(\d+):)? (fatal error|error|warning|note): (.*)$/;
 const RE_CLANG_BARE = /^(fatal error|error|warning): (.*)$/;
 // Lines of the level-2 precision tracker and other informational chatter: never the error.
-const RE_TRACE = /^(?:mark_precise: |last_idx |regs=|parent (?:didn't have|already had)|propagating |Validating |Func#|BTF (?:info|func))/;
+const RE_TRACE = /^(?:mark_precise: |last_idx |regs=|parent (?:didn't have|already had)|propagating |Validating |Func#|BTF (?:info|func)|Live regs before insn:|\s+\d+: [.0-9]{10,} \(|frame \d+: propagating )/;
 
 /** Classify one line (without its newline). Never throws. */
 export function classifyLine(raw: string): LogLine {

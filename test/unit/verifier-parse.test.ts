@@ -1,0 +1,157 @@
+// The streaming parser on real logs (captured from this kernel, in test/fixtures/verifier/logs)
+// and on truncated, interleaved and malformed input: it must never throw.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { analyzeLog, classifyLine, createLogParser, parseRegisterState } from '../../src/verifier';
+
+const LOGS = path.join(__dirname, '../fixtures/verifier/logs');
+const level1 = readFileSync(path.join(LOGS, 'for-each-global-ctx.level1.log'), 'utf8');
+const level2 = readFileSync(path.join(LOGS, 'for-each-global-ctx.level2.log'), 'utf8');
+
+/** Deterministic pseudo-random numbers so failures reproduce. */
+function rng(seed: number) {
+  return () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+}
+
+describe('verifier log parser', () => {
+  it('classifies instructions, states, annotations, frames and statistics', () => {
+    const insn = classifyLine('4: (18) r3 = 0xffffc90000000000       ; R3=map_value(map=seed.bss,ks=4,vs=8)');
+    assert.deepEqual(insn.kind === 'insn' && [insn.index, insn.opcode, insn.disasm, insn.state], [4, '18', 'r3 = 0xffffc90000000000', 'R3=map_value(map=seed.bss,ks=4,vs=8)']);
+    const ann = classifyLine('; bpf_for_each_map_elem(&counts, cb, &gctx, 0); @ seed.bpf.c:10');
+    assert.deepEqual(ann.kind === 'annotation' && [ann.text, ann.file, ann.line], ['bpf_for_each_map_elem(&counts, cb, &gctx, 0);', 'seed.bpf.c', 10]);
+    const bare = classifyLine('; if (!val)');
+    assert.deepEqual(bare.kind === 'annotation' && [bare.text, bare.file, bare.line], ['if (!val)', undefined, undefined]);
+    assert.equal(classifyLine('func#1 @10').kind, 'subprog');
+    assert.equal(classifyLine('caller:').kind, 'frame');
+    assert.equal(classifyLine('from 4 to 6: R0=map_value(map=m,ks=4,vs=8) R10=fp0').kind, 'branch');
+    assert.equal(classifyLine('12: safe').kind, 'pruned');
+    assert.equal(classifyLine('0: R1=ctx() R10=fp0').kind, 'state');
+    assert.equal(classifyLine('      7: .1234..... (85) call bpf_for_each_map_elem#164').kind, 'trace');
+    const st = classifyLine('processed 5 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0');
+    assert.deepEqual(st.kind === 'stats' && [st.insnsProcessed, st.insnLimit, st.totalStates], [5, 1000000, 1]);
+    const cl = classifyLine('prog.bpf.c:12:5: error: A call to built-in function \'memcpy\' is not supported.');
+    assert.deepEqual(cl.kind === 'clang' && [cl.file, cl.line, cl.column], ['prog.bpf.c', 12, 5]);
+  });
+
+  it('splits register states honouring parentheses and frames', () => {
+    const m = parseRegisterState('R1=map_value(map=seed.bss,ks=4,vs=8) R2_w=func() fp-8=mmmmmmmm frame1: R3=scalar(smin=0,smax=7)');
+    assert.equal(m.get('R1'), 'map_value(map=seed.bss,ks=4,vs=8)');
+    assert.equal(m.get('R2'), 'func()');
+    assert.equal(m.get('fp-8'), 'mmmmmmmm');
+    assert.equal(m.get('frame1.R3'), 'scalar(smin=0,smax=7)');
+  });
+
+  it('reads a level-1 libbpf-wrapped log: program, stats, error, location', () => {
+    const a = analyzeLog(level1);
+    assert.equal(a.truncated, false);
+    assert.equal(a.programs.length, 1);
+    assert.equal(a.programs[0].name, 'prog');
+    assert.equal(a.programs[0].stats?.insnsProcessed, 5);
+    assert.equal(a.findings.length, 1);
+    const f = a.findings[0];
+    assert.equal(f.message, 'R3 type=map_value expected=fp');
+    assert.deepEqual([f.file, f.line, f.insnIndex, f.catalogId], ['seed.bpf.c', 10, 7, 'arg-expected-stack']);
+    assert.match(f.registers ?? '', /R3=map_value\(map=seed\.bss/);
+    assert.equal(f.related[0].insnIndex, 4);
+    assert.deepEqual([f.quickFix?.kind, f.quickFix?.symbol], ['copy-to-stack', 'gctx']);
+  });
+
+  it('reads the level-2 log of the same program to the same finding', () => {
+    const a = analyzeLog(level2);
+    assert.equal(a.findings.length, 1, JSON.stringify(a.findings.map((f) => f.message)));
+    assert.equal(a.findings[0].line, 10);
+    assert.deepEqual(a.programs[0].subprograms, [{ index: 0, insn: 0 }, { index: 1, insn: 10 }]);
+    assert.equal(a.programs[0].stats?.verificationTimeUsec, 81);
+    assert.equal(a.programs[0].stats?.stackDepth, '0+0');
+  });
+
+  it('gives the same result whatever the chunk boundaries', () => {
+    const whole = JSON.stringify(analyzeLog(level2));
+    const next = rng(7);
+    for (let round = 0; round < 5; round++) {
+      const p = createLogParser();
+      for (let i = 0; i < level2.length; ) {
+        const n = 1 + Math.floor(next() * 40);
+        p.push(level2.slice(i, i + n));
+        i += n;
+      }
+      assert.equal(JSON.stringify(p.end()), whole);
+    }
+  });
+
+  it('says a log cut anywhere is truncated, and never throws', () => {
+    const body = level1.slice(0, level1.indexOf('processed'));
+    for (let cut = 0; cut <= body.length; cut += 7) {
+      const a = analyzeLog(level1.slice(0, cut));
+      if (level1.slice(0, cut).includes('BEGIN PROG LOAD LOG')) assert.equal(a.truncated, true, `cut at ${cut}`);
+    }
+    // Cut right after the error line: the error is still found, and flagged as truncated.
+    const a = analyzeLog(body);
+    assert.equal(a.truncated, true);
+    assert.equal(a.findings[0]?.catalogId, 'arg-expected-stack');
+  });
+
+  it('survives malformed and random input', () => {
+    const next = rng(42);
+    const alphabet = '0123456789abcdefR=:;()[]{}@ ,.-_\n\tlibbpf: prog processed insns from to frame';
+    for (let round = 0; round < 200; round++) {
+      let s = '';
+      const n = Math.floor(next() * 400);
+      for (let i = 0; i < n; i++) s += alphabet[Math.floor(next() * alphabet.length)];
+      assert.doesNotThrow(() => analyzeLog(s));
+    }
+    // Real lines shuffled: interleaving of two loaders' output.
+    const lines = (level1 + level2).split('\n');
+    for (let round = 0; round < 50; round++) {
+      const shuffled = [...lines].sort(() => next() - 0.5).join('\n');
+      assert.doesNotThrow(() => analyzeLog(shuffled));
+    }
+    assert.doesNotThrow(() => analyzeLog('\u0000\u0001\r\n;\n: (zz)\nfrom x to y:\nprocessed insns\n-- END PROG LOAD LOG --\n'));
+  });
+
+  it('keeps two programs interleaved by libbpf apart', () => {
+    const other = level1.replace(/prog 'prog'/g, "prog 'other'").replace('R3 type=map_value expected=fp', "R0 invalid mem access 'map_value_or_null'");
+    const a = analyzeLog(level1 + other);
+    assert.deepEqual(a.programs.map((p) => p.name), ['prog', 'other']);
+    assert.deepEqual(a.findings.map((f) => [f.program, f.catalogId]), [['prog', 'arg-expected-stack'], ['other', 'null-deref']]);
+  });
+
+  it('reads raw kernel logs without libbpf markers, and splits the tail-call run-on line', () => {
+    const raw = [
+      '0: R1=ctx() R10=fp0',
+      '; return bpf_tail_call(ctx, &jmp, 0); @ t.bpf.c:20',
+      '0: (18) r2 = 0xffff888100000000 ; R2=map_ptr(map=jmp,ks=4,vs=4)',
+      '2: (b7) r3 = 0 ; R3=0',
+      '3: (85) call bpf_tail_call#12',
+      'tail_calls are not allowed in non-JITed programs with bpf-to-bpf callsprocessed 4 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0',
+    ].join('\n');
+    const a = analyzeLog(raw);
+    assert.equal(a.truncated, false);
+    assert.equal(a.findings[0].message, 'tail_calls are not allowed in non-JITed programs with bpf-to-bpf calls');
+    assert.equal(a.findings[0].catalogId, 'tail-call-misuse');
+    assert.deepEqual([a.findings[0].file, a.findings[0].line], ['t.bpf.c', 20]);
+  });
+
+  it('maps bare annotations of older kernels through the sources', () => {
+    const src = 'int x;\nint f(void *ctx)\n{\n\t__u64 *v = bpf_map_lookup_elem(&m, &k);\n\t*v += 1;\n\treturn 0;\n}\n';
+    const log = [
+      '; __u64 *v = bpf_map_lookup_elem(&m, &k);',
+      '0: (85) call bpf_map_lookup_elem#1',
+      '; *v += 1;',
+      '1: (79) r1 = *(u64 *)(r0 +0)',
+      "R0 invalid mem access 'map_value_or_null'",
+      'processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0',
+    ].join('\n');
+    const a = analyzeLog(log, { sources: new Map([['src/prog.bpf.c', src]]) });
+    const f = a.findings[0];
+    assert.deepEqual([f.file, f.line, f.catalogId], ['src/prog.bpf.c', 5, 'null-deref']);
+    assert.deepEqual([f.related[0].file, f.related[0].line], ['src/prog.bpf.c', 4]);
+    assert.equal(f.quickFix?.kind, 'add-null-check');
+  });
+
+  it('turns clang BPF backend errors into located findings', () => {
+    const a = analyzeLog("prog.bpf.c:14:2: error: A call to built-in function 'memcpy' is not supported.\n1 error generated.\n");
+    assert.deepEqual(a.findings.map((f) => [f.origin, f.file, f.line, f.column, f.catalogId]), [['clang', 'prog.bpf.c', 14, 2, 'clang-builtin-not-supported']]);
+  });
+});

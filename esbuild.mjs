@@ -2,6 +2,7 @@
 // in-editor test suite into out/test/vscode. Entries that do not exist yet are skipped.
 import * as esbuild from 'esbuild';
 import { existsSync, readdirSync } from 'node:fs';
+import { buildBpf } from './scripts/build-bpf.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -31,6 +32,9 @@ const vscodeTests = existsSync('test/vscode')
 if (vscodeTests.length) {
   bundles.push({ entryPoints: vscodeTests, outdir: 'out/test/vscode', external: ['vscode', 'koffi', 'mocha'] });
 }
+
+// The helper's own BPF objects (map counting) ship prebuilt in dist/bpf.
+buildBpf();
 
 const contexts = await Promise.all(bundles.map((b) => esbuild.context({ ...common, ...b })));
 if (watch) {

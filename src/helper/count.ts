@@ -1,0 +1,330 @@
+// Counting map elements, fastest exact method first (see /work/shared/notes/counting.md):
+//   iterator    SEC("iter/bpf_map") + kfunc bpf_map_sum_elem_count(): every map in one read (6.6+)
+//   max_entries arrays always hold max_entries elements
+//   for_each    bpf_for_each_map_elem() in a program run once by BPF_PROG_TEST_RUN
+//   batch       BPF_MAP_LOOKUP_BATCH over the whole map
+//   walk        BPF_MAP_GET_NEXT_KEY until ENOENT
+// Only the first two are exact while the map changes; the others are exact on a quiet map.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { constants } from 'node:os';
+import type { CountMethod, MapCount, MapCountAllResult } from '../protocol/types';
+import { MapType, mapTypeName } from '../protocol/names';
+import { HelperError } from './errors';
+import * as L from './libbpf';
+import { withMapFd } from './inventory';
+
+const HASH_FAMILY = new Set<number>([MapType.HASH, MapType.LRU_HASH, MapType.PERCPU_HASH, MapType.LRU_PERCPU_HASH, MapType.HASH_OF_MAPS]);
+const ALWAYS_FULL = new Set<number>([MapType.ARRAY, MapType.PERCPU_ARRAY]);
+const PERCPU = new Set<number>([MapType.PERCPU_HASH, MapType.LRU_PERCPU_HASH, MapType.PERCPU_ARRAY]);
+/** Map types whose bpf_for_each_map_elem() the kernel implements. */
+const FOR_EACH_TYPES = new Set<number>([MapType.HASH, MapType.LRU_HASH, MapType.PERCPU_HASH, MapType.LRU_PERCPU_HASH, MapType.ARRAY, MapType.PERCPU_ARRAY]);
+
+function notCountable(type: number): string | undefined {
+  switch (type) {
+    case MapType.QUEUE:
+    case MapType.STACK:
+    case MapType.BLOOM_FILTER:
+      return `a ${mapTypeName(type)} map cannot be counted from user space: it has no keys to walk and the kernel keeps no element count`;
+    case MapType.RINGBUF:
+    case MapType.USER_RINGBUF:
+      return 'a ring buffer holds bytes, not elements: read its producer/consumer positions with map.ringbuf';
+    default:
+      return undefined;
+  }
+}
+
+/** Where the BPF objects built by scripts/build-bpf.mjs are: next to the bundle, or in dist/ from source. */
+function bpfObjectPath(name: string): string {
+  const candidates = [
+    process.env.EBPF_WORKBENCH_BPF_DIR,
+    path.join(__dirname, 'bpf'),
+    path.join(__dirname, '..', '..', 'dist', 'bpf'),
+  ].filter((d): d is string => !!d);
+  for (const d of candidates) {
+    const p = path.join(d, name);
+    if (fs.existsSync(p)) return p;
+  }
+  throw new HelperError('FILE_NOT_FOUND', `${name} is missing (looked in ${candidates.join(', ')})`, {
+    fix: 'build the extension (npm run build compiles bpf/count/*.bpf.c with clang)',
+  });
+}
+
+interface MapBasics {
+  id: number;
+  name: string;
+  type: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+}
+
+interface IterRecord {
+  id: number;
+  type: number;
+  maxEntries: number;
+  count: number;
+  name: string;
+}
+
+const RECORD_BYTES = 40; // struct map_count_record in bpf/count/map_count.bpf.c
+
+export class Counter {
+  private iter?: { obj: L.BpfObject; link: L.BpfLink; linkFd: number };
+  private iterUnavailable?: string;
+  private readonly readChunk = Buffer.alloc(256 * 1024);
+  private possibleCpus?: number;
+
+  /** Loads the iterator once; remembers why it cannot be used (old kernel, no BTF). */
+  iteratorStatus(): { available: boolean; reason?: string } {
+    if (!this.iter && this.iterUnavailable === undefined) {
+      const r = L.collectLibbpfOutput(() => {
+        const obj = L.objectOpenFile(bpfObjectPath('map_count.bpf.o'));
+        const rc = L.objectLoad(obj);
+        if (rc < 0) {
+          L.objectClose(obj);
+          throw HelperError.errno(-rc, 'load the map-count iterator');
+        }
+        try {
+          const link = L.program.attachIter(L.objectPrograms(obj)[0]);
+          return { obj, link, linkFd: L.link.fd(link) };
+        } catch (e) {
+          L.objectClose(obj);
+          throw e;
+        }
+      });
+      if (r.value) this.iter = r.value;
+      else {
+        const kfuncMissing = /bpf_map_sum_elem_count/.test(r.output);
+        this.iterUnavailable = kfuncMissing
+          ? 'the kernel has no kfunc bpf_map_sum_elem_count() (Linux 6.6+)'
+          : `the map-count iterator did not load: ${(r.error as Error).message}`;
+      }
+    }
+    return this.iter ? { available: true } : { available: false, reason: this.iterUnavailable };
+  }
+
+  /** One read of the iterator: a record for every map on the host. */
+  private readIterator(): Map<number, IterRecord> {
+    const fd = L.iterCreate(this.iter!.linkFd);
+    let buf: Buffer;
+    try {
+      buf = L.readAll(fd, this.readChunk);
+    } finally {
+      L.closeFd(fd);
+    }
+    const out = new Map<number, IterRecord>();
+    for (let o = 0; o + RECORD_BYTES <= buf.length; o += RECORD_BYTES) {
+      const nameBytes = buf.subarray(o + 24, o + 40);
+      const end = nameBytes.indexOf(0);
+      const rec: IterRecord = {
+        id: buf.readUInt32LE(o),
+        type: buf.readUInt32LE(o + 4),
+        maxEntries: buf.readUInt32LE(o + 8),
+        count: Number(buf.readBigInt64LE(o + 16)),
+        name: nameBytes.toString('utf8', 0, end < 0 ? 16 : end),
+      };
+      out.set(rec.id, rec);
+    }
+    return out;
+  }
+
+  /** Count one map, with `method` or the best one for its type. */
+  count(fd: number, m: MapBasics, method?: CountMethod): MapCount {
+    const start = process.hrtime.bigint();
+    const done = (count: number, used: CountMethod, exact: boolean): MapCount => ({
+      count,
+      method: used,
+      exact,
+      micros: Number(process.hrtime.bigint() - start) / 1000,
+    });
+    const why = notCountable(m.type);
+    if (why) throw new HelperError('NOT_COUNTABLE', `map ${m.id} (${m.name}): ${why}`);
+
+    if (method === undefined) {
+      if (ALWAYS_FULL.has(m.type)) return done(m.maxEntries, 'max_entries', true);
+      if (HASH_FAMILY.has(m.type) && this.iteratorStatus().available) return done(this.iteratorCount(m), 'iterator', true);
+      // Fallbacks in order; a method the kernel refuses for this map hands over to the next.
+      const tried: string[] = [];
+      for (const fallback of ['for_each', 'batch', 'walk'] as const) {
+        try {
+          return this.count(fd, m, fallback);
+        } catch (e) {
+          if (!(e instanceof HelperError) || e.code !== 'METHOD_UNSUPPORTED') throw e;
+          tried.push(e.message);
+        }
+      }
+      throw new HelperError('NOT_COUNTABLE', `map ${m.id} (${m.name}, ${mapTypeName(m.type)}) cannot be counted: ${tried.join('; ')}`);
+    }
+
+    switch (method) {
+      case 'iterator': {
+        const st = this.iteratorStatus();
+        if (!st.available) throw unsupported(m, method, st.reason!);
+        if (!HASH_FAMILY.has(m.type)) throw unsupported(m, method, 'bpf_map_sum_elem_count() counts only hash maps');
+        return done(this.iteratorCount(m), method, true);
+      }
+      case 'max_entries':
+        if (!ALWAYS_FULL.has(m.type)) throw unsupported(m, method, 'only arrays always hold max_entries elements');
+        return done(m.maxEntries, method, true);
+      case 'for_each':
+        return done(this.forEachCount(fd, m), method, false);
+      case 'batch':
+        return done(this.batchCount(fd, m), method, false);
+      case 'walk':
+        return done(this.walkCount(fd, m), method, false);
+    }
+  }
+
+  private iteratorCount(m: MapBasics): number {
+    const rec = this.readIterator().get(m.id);
+    if (!rec) throw new HelperError('MAP_GONE', `map ${m.id} disappeared while it was being counted`);
+    return rec.count;
+  }
+
+  /** bpf_for_each_map_elem() in a raw_tp program pointed at this map; the count comes back in a global. */
+  private forEachCount(fd: number, m: MapBasics): number {
+    if (!FOR_EACH_TYPES.has(m.type)) throw unsupported(m, 'for_each', `the kernel has no bpf_for_each_map_elem() for ${mapTypeName(m.type)} maps`);
+    const r = L.collectLibbpfOutput(() => {
+      const obj = L.objectOpenFile(bpfObjectPath('for_each_count.bpf.o'));
+      try {
+        const target = L.objectMaps(obj).find((x) => L.map.name(x) === 'target')!;
+        L.map.reuseFd(target, fd);
+        const rc = L.objectLoad(obj);
+        if (rc < 0) throw HelperError.errno(-rc, 'load the for_each counter');
+        const progFd = L.program.fd(L.objectPrograms(obj)[0]);
+        L.progTestRun(progFd, 17 /* BPF_PROG_TYPE_RAW_TRACEPOINT */, null, null, 1);
+        const bss = L.objectMaps(obj).find((x) => L.map.name(x).endsWith('.bss'))!;
+        const counted = Buffer.alloc(8);
+        const rc2 = L.mapLookup(L.map.fd(bss), Buffer.alloc(4), counted);
+        if (rc2 < 0) throw HelperError.errno(-rc2, 'read the for_each count');
+        return Number(counted.readBigUInt64LE(0));
+      } finally {
+        L.objectClose(obj);
+      }
+    });
+    if (r.error !== undefined || r.value === undefined) {
+      throw unsupported(m, 'for_each', `${(r.error as Error).message}${r.output ? `\n${r.output.trim()}` : ''}`);
+    }
+    return r.value;
+  }
+
+  private valueStride(m: MapBasics): number {
+    if (!PERCPU.has(m.type)) return m.valueSize;
+    this.possibleCpus ??= L.numPossibleCpus();
+    return Math.ceil(m.valueSize / 8) * 8 * this.possibleCpus;
+  }
+
+  /** BPF_MAP_LOOKUP_BATCH to the end; a bucket larger than the batch (ENOSPC) doubles the batch. */
+  private batchCount(fd: number, m: MapBasics): number {
+    const stride = this.valueStride(m);
+    let batch = Math.max(64, Math.min(8192, Math.floor((4 << 20) / (m.keySize + stride))));
+    let keys = Buffer.alloc(batch * m.keySize);
+    let values = Buffer.alloc(batch * stride);
+    const tokenBytes = Math.max(8, m.keySize);
+    let inBatch: Buffer | null = null;
+    let outBatch = Buffer.alloc(tokenBytes);
+    let total = 0;
+    for (;;) {
+      const { ret, count } = L.mapLookupBatch(fd, inBatch, outBatch, keys, values, batch);
+      if (ret === -constants.errno.ENOSPC && count === 0) {
+        batch *= 2;
+        keys = Buffer.alloc(batch * m.keySize);
+        values = Buffer.alloc(batch * stride);
+        continue;
+      }
+      if (ret < 0 && ret !== -constants.errno.ENOENT) {
+        if (ret === -constants.errno.EINVAL || ret === -constants.errno.EOPNOTSUPP || ret === -524 /* ENOTSUPP */) {
+          throw unsupported(m, 'batch', `the kernel has no batch lookup for ${mapTypeName(m.type)} maps`);
+        }
+        throw HelperError.errno(-ret, `batch lookup of map ${m.id}`);
+      }
+      total += count;
+      if (ret === -constants.errno.ENOENT) return total;
+      inBatch = outBatch;
+      outBatch = Buffer.alloc(tokenBytes);
+    }
+  }
+
+  /** BPF_MAP_GET_NEXT_KEY until ENOENT. */
+  private walkCount(fd: number, m: MapBasics): number {
+    let key: Buffer | null = null;
+    let next: Buffer = Buffer.alloc(Math.max(1, m.keySize));
+    let total = 0;
+    for (;;) {
+      const ret = L.mapGetNextKey(fd, key, next);
+      if (ret === -constants.errno.ENOENT) return total;
+      if (ret < 0) {
+        if (total === 0 && (ret === -constants.errno.EINVAL || ret === -constants.errno.EOPNOTSUPP || ret === -524)) {
+          throw unsupported(m, 'walk', `the kernel cannot walk the keys of ${mapTypeName(m.type)} maps`);
+        }
+        throw HelperError.errno(-ret, `walk of map ${m.id}`);
+      }
+      total++;
+      const t = key ?? Buffer.alloc(next.length);
+      key = next;
+      next = t;
+    }
+  }
+
+  /** Every map on the host: one iterator read for the hash family, max_entries for arrays, fallbacks for the rest. */
+  countAll(): MapCountAllResult {
+    const start = process.hrtime.bigint();
+    const counts: MapCountAllResult['counts'] = [];
+    if (this.iteratorStatus().available) {
+      const t0 = process.hrtime.bigint();
+      const records = this.readIterator();
+      const readMicros = Number(process.hrtime.bigint() - t0) / 1000;
+      for (const r of records.values()) {
+        const base = { id: r.id, name: r.name, typeName: mapTypeName(r.type), maxEntries: r.maxEntries };
+        if (HASH_FAMILY.has(r.type)) counts.push({ ...base, count: r.count, method: 'iterator', exact: true, micros: readMicros });
+        else if (ALWAYS_FULL.has(r.type)) counts.push({ ...base, count: r.maxEntries, method: 'max_entries', exact: true, micros: 0 });
+        else counts.push(this.countOneById(r.id, base));
+      }
+    } else {
+      for (let id = L.mapNextId(0); id !== undefined; id = L.mapNextId(id)) counts.push(this.countOneById(id));
+    }
+    return { counts, micros: Number(process.hrtime.bigint() - start) / 1000 };
+  }
+
+  private countOneById(id: number, base?: { id: number; name: string; typeName: string; maxEntries: number }): MapCountAllResult['counts'][number] {
+    try {
+      return withMapFd(id, (fd, info) => {
+        const b = base ?? { id, name: info.name, typeName: mapTypeName(info.type), maxEntries: info.max_entries };
+        try {
+          return { ...b, ...this.count(fd, basicsOf(info)) };
+        } catch (e) {
+          return { ...b, error: (e as Error).message };
+        }
+      });
+    } catch (e) {
+      // The map went away between listing and counting.
+      return { ...(base ?? { id, name: '', typeName: '', maxEntries: 0 }), error: (e as Error).message };
+    }
+  }
+
+  dispose(): void {
+    if (this.iter) {
+      L.link.destroy(this.iter.link);
+      L.objectClose(this.iter.obj);
+      this.iter = undefined;
+    }
+  }
+}
+
+export function basicsOf(info: L.MapInfo): MapBasics {
+  return {
+    id: info.id,
+    name: info.name,
+    type: info.type,
+    keySize: info.key_size,
+    valueSize: info.value_size,
+    maxEntries: info.max_entries,
+  };
+}
+
+function unsupported(m: MapBasics, method: CountMethod, why: string): HelperError {
+  return new HelperError('METHOD_UNSUPPORTED', `method ${method} cannot count map ${m.id} (${m.name}, ${mapTypeName(m.type)}): ${why}`, {
+    fix: 'omit the method to use the best one for this map',
+  });
+}

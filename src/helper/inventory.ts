@@ -1,0 +1,162 @@
+// Every program and map on the host: ids from bpf_{prog,map}_get_next_id, details from
+// bpf_obj_get_info_by_fd, memlock from /proc/self/fdinfo. Each fd is closed before returning.
+import * as fs from 'node:fs';
+import { constants } from 'node:os';
+import type { MapSummary, ProgramSummary } from '../protocol/types';
+import { mapTypeName, progTypeName } from '../protocol/names';
+import { HelperError } from './errors';
+import * as L from './libbpf';
+import { ownerOf } from './objects';
+
+/** Runs fn with an fd for map `id`; a missing id becomes NO_SUCH_MAP. The fd is always closed. */
+export function withMapFd<T>(id: number, fn: (fd: number, info: L.MapInfo) => T): T {
+  let fd: number;
+  try {
+    fd = L.mapFdById(id);
+  } catch (e) {
+    if (e instanceof HelperError && e.errno === constants.errno.ENOENT) {
+      throw new HelperError('NO_SUCH_MAP', `there is no map with id ${id}`, { fix: 'it was unloaded or never existed; refresh the map list' });
+    }
+    throw e;
+  }
+  try {
+    return fn(fd, L.mapInfo(fd));
+  } finally {
+    L.closeFd(fd);
+  }
+}
+
+export function withProgFd<T>(id: number, fn: (fd: number, info: L.ProgInfo) => T): T {
+  let fd: number;
+  try {
+    fd = L.progFdById(id);
+  } catch (e) {
+    if (e instanceof HelperError && e.errno === constants.errno.ENOENT) {
+      throw new HelperError('NO_SUCH_PROGRAM', `there is no program with id ${id}`, { fix: 'it was unloaded or never existed; refresh the program list' });
+    }
+    throw e;
+  }
+  try {
+    return fn(fd, L.progInfo(fd));
+  } finally {
+    L.closeFd(fd);
+  }
+}
+
+/** Opens a pinned object below /sys/fs/bpf (path already validated) and runs fn with its fd. */
+export function withPinnedFd<T>(path: string, fn: (fd: number) => T): T {
+  const fd = L.objGet(path);
+  try {
+    return fn(fd);
+  } finally {
+    L.closeFd(fd);
+  }
+}
+
+function memlock(fd: number): number {
+  try {
+    const m = /^memlock:\s*(\d+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function ids(next: (start: number) => number | undefined): number[] {
+  const out: number[] = [];
+  for (let id = next(0); id !== undefined; id = next(id)) out.push(id);
+  return out;
+}
+
+export function listPrograms(statsEnabled: boolean): ProgramSummary[] {
+  const out: ProgramSummary[] = [];
+  for (const id of ids(L.progNextId)) {
+    let fd: number;
+    try {
+      fd = L.progFdById(id);
+    } catch {
+      continue; // unloaded since we listed it
+    }
+    try {
+      const info = L.progInfo(fd, true);
+      const handle = ownerOf('prog', info.id);
+      const p: ProgramSummary = {
+        id: info.id,
+        name: info.name,
+        type: info.type,
+        typeName: progTypeName(info.type),
+        tag: Buffer.from(info.tag).toString('hex'),
+        loadTime: Number(info.load_time),
+        uid: info.created_by_uid,
+        btfId: info.btf_id,
+        mapIds: info.mapIds,
+        xlatedLen: info.xlated_prog_len,
+        jitedLen: info.jited_prog_len,
+        verifiedInsns: info.verified_insns,
+        memlock: memlock(fd),
+        ours: handle !== undefined,
+      };
+      if (handle !== undefined) p.handle = handle;
+      if (statsEnabled) {
+        p.runCount = Number(info.run_cnt);
+        p.runTimeNs = Number(info.run_time_ns);
+      }
+      out.push(p);
+    } finally {
+      L.closeFd(fd);
+    }
+  }
+  return out;
+}
+
+export function listMaps(): MapSummary[] {
+  // Which programs use which map: invert each program's map id list.
+  const users = new Map<number, number[]>();
+  for (const pid of ids(L.progNextId)) {
+    let fd: number;
+    try {
+      fd = L.progFdById(pid);
+    } catch {
+      continue;
+    }
+    try {
+      for (const mid of L.progInfo(fd, true).mapIds) users.set(mid, [...(users.get(mid) ?? []), pid]);
+    } finally {
+      L.closeFd(fd);
+    }
+  }
+  const out: MapSummary[] = [];
+  for (const id of ids(L.mapNextId)) {
+    let fd: number;
+    try {
+      fd = L.mapFdById(id);
+    } catch {
+      continue;
+    }
+    try {
+      const info = L.mapInfo(fd);
+      const handle = ownerOf('map', info.id);
+      const m: MapSummary = {
+        id: info.id,
+        name: info.name,
+        type: info.type,
+        typeName: mapTypeName(info.type),
+        keySize: info.key_size,
+        valueSize: info.value_size,
+        maxEntries: info.max_entries,
+        flags: info.map_flags,
+        btfId: info.btf_id,
+        btfKeyTypeId: info.btf_key_type_id,
+        btfValueTypeId: info.btf_value_type_id,
+        memlock: memlock(fd),
+        programIds: users.get(info.id) ?? [],
+        ours: handle !== undefined,
+      };
+      if (handle !== undefined) m.handle = handle;
+      out.push(m);
+    } finally {
+      L.closeFd(fd);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,575 @@
+// The only FFI file: koffi bindings of the system's libbpf.so.1 and the few libc calls the helper
+// needs. Every other helper file calls these typed wrappers and never touches koffi directly.
+//
+// libbpf >= 1.0 returns -errno from int functions and NULL (with errno set) from pointer ones.
+import koffi from 'koffi';
+import { HelperError } from './errors';
+
+type Ptr = unknown; // an opaque native pointer owned by libbpf
+
+function openLibrary(names: string[], fix: string): ReturnType<typeof koffi.load> {
+  for (const n of names) {
+    try {
+      return koffi.load(n);
+    } catch {
+      /* try the next name */
+    }
+  }
+  throw new HelperError('LIBBPF_MISSING', `${names[0]} not found`, { fix });
+}
+
+const lib = openLibrary(['libbpf.so.1'], 'install libbpf 1.0 or newer: apt install libbpf1 (Debian/Ubuntu) or dnf install libbpf (Fedora)');
+const libc = openLibrary(['libc.so.6'], 'the helper needs glibc (libc.so.6)');
+
+koffi.opaque('bpf_object');
+koffi.opaque('bpf_program');
+koffi.opaque('bpf_map');
+koffi.opaque('bpf_link');
+koffi.opaque('btf');
+koffi.opaque('btf_dump');
+
+// va_list is passed by pointer on the ABIs we support (x86_64, aarch64 passes a struct by
+// reference too), so the print callbacks receive it as a void* that vsnprintf consumes once.
+const PrintFn = koffi.proto('int libbpf_print_fn(int level, void *fmt, void *args)');
+const DumpPrintFn = koffi.proto('void btf_dump_printf_fn(void *ctx, void *fmt, void *args)');
+
+const TestRunOpts = koffi.struct('bpf_test_run_opts', {
+  sz: 'size_t',
+  data_in: 'void *',
+  data_out: 'void *',
+  data_size_in: 'uint32',
+  data_size_out: 'uint32',
+  ctx_in: 'void *',
+  ctx_out: 'void *',
+  ctx_size_in: 'uint32',
+  ctx_size_out: 'uint32',
+  retval: 'uint32',
+  repeat: 'int',
+  duration: 'uint32',
+  flags: 'uint32',
+  cpu: 'uint32',
+  batch_size: 'uint32',
+});
+
+const BatchOpts = koffi.struct('bpf_map_batch_opts', { sz: 'size_t', elem_flags: 'uint64', flags: 'uint64' });
+
+const DumpDataOpts = koffi.struct('btf_dump_type_data_opts', {
+  sz: 'size_t',
+  indent_str: 'const char *',
+  indent_level: 'int',
+  compact: 'bool',
+  skip_names: 'bool',
+  emit_zeroes: 'bool',
+});
+
+/** uapi struct bpf_map_info (linux/bpf.h); the kernel only appends fields. */
+const MapInfoType = koffi.struct('bpf_map_info', {
+  type: 'uint32',
+  id: 'uint32',
+  key_size: 'uint32',
+  value_size: 'uint32',
+  max_entries: 'uint32',
+  map_flags: 'uint32',
+  name: koffi.array('char', 16, 'String'),
+  ifindex: 'uint32',
+  btf_vmlinux_value_type_id: 'uint32',
+  netns_dev: 'uint64',
+  netns_ino: 'uint64',
+  btf_id: 'uint32',
+  btf_key_type_id: 'uint32',
+  btf_value_type_id: 'uint32',
+  pad: 'uint32',
+  map_extra: 'uint64',
+});
+
+/** uapi struct bpf_prog_info; pointers to user buffers are __aligned_u64 addresses. */
+const ProgInfoType = koffi.struct('bpf_prog_info', {
+  type: 'uint32',
+  id: 'uint32',
+  tag: koffi.array('uint8', 8),
+  jited_prog_len: 'uint32',
+  xlated_prog_len: 'uint32',
+  jited_prog_insns: 'uint64',
+  xlated_prog_insns: 'uint64',
+  load_time: 'uint64',
+  created_by_uid: 'uint32',
+  nr_map_ids: 'uint32',
+  map_ids: 'uint64',
+  name: koffi.array('char', 16, 'String'),
+  ifindex: 'uint32',
+  gpl_compatible: 'uint32',
+  netns_dev: 'uint64',
+  netns_ino: 'uint64',
+  nr_jited_ksyms: 'uint32',
+  nr_jited_func_lens: 'uint32',
+  jited_ksyms: 'uint64',
+  jited_func_lens: 'uint64',
+  btf_id: 'uint32',
+  func_info_rec_size: 'uint32',
+  func_info: 'uint64',
+  nr_func_info: 'uint32',
+  nr_line_info: 'uint32',
+  line_info: 'uint64',
+  jited_line_info: 'uint64',
+  nr_jited_line_info: 'uint32',
+  line_info_rec_size: 'uint32',
+  jited_line_info_rec_size: 'uint32',
+  nr_prog_tags: 'uint32',
+  prog_tags: 'uint64',
+  run_time_ns: 'uint64',
+  run_cnt: 'uint64',
+  recursion_misses: 'uint64',
+  verified_insns: 'uint32',
+  attach_btf_obj_id: 'uint32',
+  attach_btf_id: 'uint32',
+  pad: 'uint32',
+});
+
+export interface MapInfo {
+  type: number;
+  id: number;
+  key_size: number;
+  value_size: number;
+  max_entries: number;
+  map_flags: number;
+  name: string;
+  btf_id: number;
+  btf_key_type_id: number;
+  btf_value_type_id: number;
+  btf_vmlinux_value_type_id: number;
+  map_extra: bigint | number;
+}
+
+export interface ProgInfo {
+  type: number;
+  id: number;
+  tag: number[];
+  name: string;
+  nr_map_ids: number;
+  map_ids: bigint | number;
+  created_by_uid: number;
+  load_time: bigint | number;
+  btf_id: number;
+  gpl_compatible: number;
+  run_time_ns: bigint | number;
+  run_cnt: bigint | number;
+  recursion_misses: bigint | number;
+  verified_insns: number;
+  xlated_prog_len: number;
+  jited_prog_len: number;
+}
+
+const f = {
+  libbpf_major_version: lib.func('uint32 libbpf_major_version(void)'),
+  libbpf_minor_version: lib.func('uint32 libbpf_minor_version(void)'),
+  libbpf_set_print: lib.func('void *libbpf_set_print(libbpf_print_fn *fn)'),
+  libbpf_num_possible_cpus: lib.func('int libbpf_num_possible_cpus(void)'),
+  libbpf_probe_bpf_map_type: lib.func('int libbpf_probe_bpf_map_type(int type, const void *opts)'),
+
+  bpf_object__open_file: lib.func('bpf_object *bpf_object__open_file(const char *path, const void *opts)'),
+  bpf_object__open_mem: lib.func('bpf_object *bpf_object__open_mem(const void *buf, size_t size, const void *opts)'),
+  bpf_object__load: lib.func('int bpf_object__load(bpf_object *obj)'),
+  bpf_object__close: lib.func('void bpf_object__close(bpf_object *obj)'),
+  bpf_object__pin_maps: lib.func('int bpf_object__pin_maps(bpf_object *obj, const char *path)'),
+  bpf_object__pin_programs: lib.func('int bpf_object__pin_programs(bpf_object *obj, const char *path)'),
+  bpf_object__next_program: lib.func('bpf_program *bpf_object__next_program(bpf_object *obj, bpf_program *prev)'),
+  bpf_object__next_map: lib.func('bpf_map *bpf_object__next_map(bpf_object *obj, bpf_map *prev)'),
+
+  bpf_program__name: lib.func('const char *bpf_program__name(bpf_program *prog)'),
+  bpf_program__section_name: lib.func('const char *bpf_program__section_name(bpf_program *prog)'),
+  bpf_program__type: lib.func('int bpf_program__type(bpf_program *prog)'),
+  bpf_program__fd: lib.func('int bpf_program__fd(bpf_program *prog)'),
+  bpf_program__insn_cnt: lib.func('size_t bpf_program__insn_cnt(bpf_program *prog)'),
+  bpf_program__autoload: lib.func('bool bpf_program__autoload(bpf_program *prog)'),
+  bpf_program__set_log_buf: lib.func('int bpf_program__set_log_buf(bpf_program *prog, void *buf, size_t size)'),
+  bpf_program__set_log_level: lib.func('int bpf_program__set_log_level(bpf_program *prog, uint32 level)'),
+  bpf_program__attach_iter: lib.func('bpf_link *bpf_program__attach_iter(bpf_program *prog, const void *opts)'),
+
+  bpf_map__name: lib.func('const char *bpf_map__name(bpf_map *map)'),
+  bpf_map__fd: lib.func('int bpf_map__fd(bpf_map *map)'),
+  bpf_map__reuse_fd: lib.func('int bpf_map__reuse_fd(bpf_map *map, int fd)'),
+
+  bpf_link__fd: lib.func('int bpf_link__fd(bpf_link *link)'),
+  bpf_link__destroy: lib.func('int bpf_link__destroy(bpf_link *link)'),
+  bpf_iter_create: lib.func('int bpf_iter_create(int link_fd)'),
+
+  bpf_prog_get_next_id: lib.func('int bpf_prog_get_next_id(uint32 start, _Out_ uint32 *next)'),
+  bpf_map_get_next_id: lib.func('int bpf_map_get_next_id(uint32 start, _Out_ uint32 *next)'),
+  bpf_prog_get_fd_by_id: lib.func('int bpf_prog_get_fd_by_id(uint32 id)'),
+  bpf_map_get_fd_by_id: lib.func('int bpf_map_get_fd_by_id(uint32 id)'),
+  bpf_obj_get_info_by_fd: lib.func('int bpf_obj_get_info_by_fd(int fd, void *info, _Inout_ uint32 *len)'),
+  bpf_map_get_next_key: lib.func('int bpf_map_get_next_key(int fd, const void *key, void *next)'),
+  bpf_map_lookup_elem: lib.func('int bpf_map_lookup_elem(int fd, const void *key, void *value)'),
+  bpf_map_update_elem: lib.func('int bpf_map_update_elem(int fd, const void *key, const void *value, uint64 flags)'),
+  bpf_map_lookup_batch: lib.func(
+    'int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, _Inout_ uint32 *count, const bpf_map_batch_opts *opts)',
+  ),
+  bpf_prog_test_run_opts: lib.func('int bpf_prog_test_run_opts(int fd, _Inout_ bpf_test_run_opts *opts)'),
+  bpf_enable_stats: lib.func('int bpf_enable_stats(int type)'),
+  bpf_obj_pin: lib.func('int bpf_obj_pin(int fd, const char *path)'),
+  bpf_obj_get: lib.func('int bpf_obj_get(const char *path)'),
+
+  btf__load_vmlinux_btf: lib.func('btf *btf__load_vmlinux_btf(void)'),
+  btf__load_from_kernel_by_id: lib.func('btf *btf__load_from_kernel_by_id(uint32 id)'),
+  btf__free: lib.func('void btf__free(btf *btf)'),
+  btf__type_cnt: lib.func('uint32 btf__type_cnt(btf *btf)'),
+  btf_dump__new: lib.func('btf_dump *btf_dump__new(btf *btf, btf_dump_printf_fn *fn, void *ctx, const void *opts)'),
+  btf_dump__free: lib.func('void btf_dump__free(btf_dump *d)'),
+  btf_dump__dump_type: lib.func('int btf_dump__dump_type(btf_dump *d, uint32 id)'),
+  btf_dump__dump_type_data: lib.func(
+    'int btf_dump__dump_type_data(btf_dump *d, uint32 id, const void *data, size_t size, const btf_dump_type_data_opts *opts)',
+  ),
+
+  vsnprintf: libc.func('int vsnprintf(void *buf, size_t size, void *fmt, void *args)'),
+  close: libc.func('int close(int fd)'),
+  read: libc.func('intptr_t read(int fd, void *buf, size_t count)'),
+  mmap: libc.func('void *mmap(void *addr, size_t len, int prot, int flags, int fd, int64 offset)'),
+  munmap: libc.func('int munmap(void *addr, size_t len)'),
+  sysconf: libc.func('long sysconf(int name)'),
+};
+
+// ---------- errors ----------
+
+/** libbpf int results: >= 0 is success, otherwise -errno. */
+function check(ret: number, what: string): number {
+  if (ret < 0) throw HelperError.errno(-ret, what);
+  return ret;
+}
+
+function checkPtr<T>(p: T | null, what: string): T {
+  if (p === null || p === undefined) throw HelperError.errno(koffi.errno() || 22, what);
+  return p;
+}
+
+// ---------- formatting of va_list callbacks ----------
+
+const fmtBuf = Buffer.alloc(64 * 1024);
+function vformat(fmt: Ptr, args: Ptr): string {
+  const n = f.vsnprintf(fmtBuf, fmtBuf.length, fmt, args);
+  if (n <= 0) return '';
+  return fmtBuf.toString('utf8', 0, Math.min(n, fmtBuf.length - 1));
+}
+
+// libbpf's global print hook. We keep the callback registered for the helper's lifetime and
+// route its messages to whoever is currently listening (an object load collects them).
+let printSink: ((level: number, text: string) => void) | undefined;
+const printCallback = koffi.register((level: number, fmt: Ptr, args: Ptr) => {
+  const text = vformat(fmt, args);
+  printSink?.(level, text);
+  return text.length;
+}, koffi.pointer(PrintFn));
+f.libbpf_set_print(printCallback);
+
+const LIBBPF_DEBUG = 2;
+
+/** Runs fn while collecting libbpf's printed messages verbatim: warnings and info, debug on request. */
+export function collectLibbpfOutput<T>(fn: () => T, debug = false): { value?: T; error?: unknown; output: string } {
+  const parts: string[] = [];
+  const prev = printSink;
+  printSink = (level, text) => {
+    if (debug || level < LIBBPF_DEBUG) parts.push(text);
+  };
+  try {
+    return { value: fn(), output: parts.join('') };
+  } catch (error) {
+    return { error, output: parts.join('') };
+  } finally {
+    printSink = prev;
+  }
+}
+
+// ---------- versions and probes ----------
+
+export function libbpfVersion(): string {
+  return `${f.libbpf_major_version()}.${f.libbpf_minor_version()}`;
+}
+
+export function probeMapType(type: number): boolean {
+  return f.libbpf_probe_bpf_map_type(type, null) === 1;
+}
+
+// ---------- objects ----------
+
+export type BpfObject = { readonly __brand: 'bpf_object' };
+export type BpfProgram = { readonly __brand: 'bpf_program' };
+export type BpfMap = { readonly __brand: 'bpf_map' };
+export type BpfLink = { readonly __brand: 'bpf_link' };
+
+export function objectOpenFile(path: string): BpfObject {
+  return checkPtr(f.bpf_object__open_file(path, null), `open ${path}`);
+}
+export function objectOpenMem(bytes: Buffer): BpfObject {
+  return checkPtr(f.bpf_object__open_mem(bytes, bytes.length, null), 'open object from memory');
+}
+/** Returns 0 or -errno (the caller decides how to report a failed load). */
+export function objectLoad(obj: BpfObject): number {
+  return f.bpf_object__load(obj);
+}
+export function objectClose(obj: BpfObject): void {
+  f.bpf_object__close(obj);
+}
+export function objectPinMaps(obj: BpfObject, dir: string): void {
+  check(f.bpf_object__pin_maps(obj, dir), `pin maps under ${dir}`);
+}
+export function objectPinPrograms(obj: BpfObject, dir: string): void {
+  check(f.bpf_object__pin_programs(obj, dir), `pin programs under ${dir}`);
+}
+export function objectPrograms(obj: BpfObject): BpfProgram[] {
+  const out: BpfProgram[] = [];
+  for (let p = f.bpf_object__next_program(obj, null); p; p = f.bpf_object__next_program(obj, p)) out.push(p);
+  return out;
+}
+export function objectMaps(obj: BpfObject): BpfMap[] {
+  const out: BpfMap[] = [];
+  for (let m = f.bpf_object__next_map(obj, null); m; m = f.bpf_object__next_map(obj, m)) out.push(m);
+  return out;
+}
+
+export const program = {
+  name: (p: BpfProgram): string => f.bpf_program__name(p),
+  section: (p: BpfProgram): string => f.bpf_program__section_name(p),
+  type: (p: BpfProgram): number => f.bpf_program__type(p),
+  fd: (p: BpfProgram): number => f.bpf_program__fd(p),
+  insnCount: (p: BpfProgram): number => Number(f.bpf_program__insn_cnt(p)),
+  autoload: (p: BpfProgram): boolean => f.bpf_program__autoload(p),
+  /** The buffer must stay alive (referenced by the caller) until the object is loaded. */
+  setLogBuf: (p: BpfProgram, buf: Buffer): void => void check(f.bpf_program__set_log_buf(p, buf, buf.length), 'set log buffer'),
+  setLogLevel: (p: BpfProgram, level: number): void => void check(f.bpf_program__set_log_level(p, level), 'set log level'),
+  attachIter: (p: BpfProgram): BpfLink => checkPtr(f.bpf_program__attach_iter(p, null), 'attach iterator'),
+};
+
+export const map = {
+  name: (m: BpfMap): string => f.bpf_map__name(m),
+  fd: (m: BpfMap): number => f.bpf_map__fd(m),
+  reuseFd: (m: BpfMap, fd: number): void => void check(f.bpf_map__reuse_fd(m, fd), 'reuse map fd'),
+};
+
+export const link = {
+  fd: (l: BpfLink): number => f.bpf_link__fd(l),
+  destroy: (l: BpfLink): void => void f.bpf_link__destroy(l),
+};
+
+/** A fresh read-once fd for an attached iterator link. */
+export function iterCreate(linkFd: number): number {
+  return check(f.bpf_iter_create(linkFd), 'create iterator');
+}
+
+// ---------- ids, fds and info ----------
+
+/** Next id after `start`, or undefined at the end. */
+export function progNextId(start: number): number | undefined {
+  const next = [0];
+  const r = f.bpf_prog_get_next_id(start, next);
+  if (r === -2) return undefined; // ENOENT: no more ids
+  check(r, 'list programs');
+  return next[0];
+}
+export function mapNextId(start: number): number | undefined {
+  const next = [0];
+  const r = f.bpf_map_get_next_id(start, next);
+  if (r === -2) return undefined;
+  check(r, 'list maps');
+  return next[0];
+}
+export function progFdById(id: number): number {
+  return check(f.bpf_prog_get_fd_by_id(id), `open program ${id}`);
+}
+export function mapFdById(id: number): number {
+  return check(f.bpf_map_get_fd_by_id(id), `open map ${id}`);
+}
+
+export function mapInfo(fd: number): MapInfo {
+  const buf = Buffer.alloc(koffi.sizeof(MapInfoType));
+  check(f.bpf_obj_get_info_by_fd(fd, buf, [buf.length]), 'read map info');
+  return koffi.decode(buf, MapInfoType) as MapInfo;
+}
+
+/** Program info; with mapIds, also the ids of the maps the program uses. */
+export function progInfo(fd: number, withMapIds = false): ProgInfo & { mapIds: number[] } {
+  const size = koffi.sizeof(ProgInfoType);
+  const buf = Buffer.alloc(size);
+  check(f.bpf_obj_get_info_by_fd(fd, buf, [size]), 'read program info');
+  const info = koffi.decode(buf, ProgInfoType) as ProgInfo;
+  let mapIds: number[] = [];
+  if (withMapIds && info.nr_map_ids > 0) {
+    const n = info.nr_map_ids;
+    const ids = koffi.alloc('uint32', n);
+    try {
+      const req = Buffer.alloc(size);
+      koffi.encode(req, ProgInfoType, { nr_map_ids: n, map_ids: koffi.address(ids) });
+      check(f.bpf_obj_get_info_by_fd(fd, req, [size]), 'read program map ids');
+      mapIds = koffi.decode(ids, 'uint32', n) as number[];
+    } finally {
+      koffi.free(ids);
+    }
+  }
+  return { ...info, mapIds };
+}
+
+export function mapGetNextKey(fd: number, key: Buffer | null, next: Buffer): number {
+  return f.bpf_map_get_next_key(fd, key, next);
+}
+export function mapLookup(fd: number, key: Buffer, value: Buffer): number {
+  return f.bpf_map_lookup_elem(fd, key, value);
+}
+export function mapUpdate(fd: number, key: Buffer, value: Buffer, flags = 0): void {
+  check(f.bpf_map_update_elem(fd, key, value, flags), 'update map element');
+}
+
+/** One BPF_MAP_LOOKUP_BATCH call. Returns -errno (ENOENT = last batch) and the count read. */
+export function mapLookupBatch(
+  fd: number,
+  inBatch: Buffer | null,
+  outBatch: Buffer,
+  keys: Buffer,
+  values: Buffer,
+  max: number,
+): { ret: number; count: number } {
+  const count = [max];
+  const ret = f.bpf_map_lookup_batch(fd, inBatch, outBatch, keys, values, count, { sz: koffi.sizeof(BatchOpts), elem_flags: 0, flags: 0 });
+  return { ret, count: count[0] };
+}
+
+export interface TestRunResult {
+  retval: number;
+  duration: number;
+  dataOut: Buffer;
+  ctxOut: Buffer;
+}
+const BPF_PROG_TYPE_SYSCALL = 31;
+/** Types whose test run takes only a context: no data, no ctx_out, no repeat (kernel returns EINVAL). */
+const CONTEXT_ONLY_TYPES = new Set([17 /* raw_tracepoint */, 24 /* raw_tracepoint_writable */, BPF_PROG_TYPE_SYSCALL]);
+
+/**
+ * BPF_PROG_TEST_RUN. Raw tracepoint and syscall programs take only a context; a syscall
+ * program's (possibly modified) context is written back by the kernel into ctxIn itself.
+ */
+export function progTestRun(fd: number, progType: number, dataIn: Buffer | null, ctxIn: Buffer | null, repeat: number, dataOutSize = 0): TestRunResult {
+  const ctxOnly = CONTEXT_ONLY_TYPES.has(progType);
+  const data = ctxOnly ? null : dataIn;
+  const dataOut = Buffer.alloc(data ? Math.max(dataOutSize, data.length) : 0);
+  const ctxOut = Buffer.alloc(ctxIn && !ctxOnly ? Math.max(ctxIn.length, 256) : 0);
+  const opts = {
+    sz: koffi.sizeof(TestRunOpts),
+    data_in: data,
+    data_out: data ? dataOut : null,
+    data_size_in: data?.length ?? 0,
+    data_size_out: dataOut.length,
+    ctx_in: ctxIn,
+    ctx_out: ctxOut.length ? ctxOut : null,
+    ctx_size_in: ctxIn?.length ?? 0,
+    ctx_size_out: ctxOut.length,
+    retval: 0,
+    repeat: ctxOnly ? 0 : repeat,
+    duration: 0,
+    flags: 0,
+    cpu: 0,
+    batch_size: 0,
+  };
+  check(f.bpf_prog_test_run_opts(fd, opts), 'test run');
+  return {
+    retval: opts.retval,
+    duration: opts.duration,
+    dataOut: dataOut.subarray(0, opts.data_size_out),
+    ctxOut: progType === BPF_PROG_TYPE_SYSCALL ? (ctxIn ?? Buffer.alloc(0)) : ctxOut.subarray(0, opts.ctx_size_out),
+  };
+}
+
+export function numPossibleCpus(): number {
+  return check(f.libbpf_num_possible_cpus(), 'count possible CPUs');
+}
+
+/** Turns on run_cnt/run_time_ns accounting while the returned fd stays open. */
+export function enableStats(): number {
+  return check(f.bpf_enable_stats(0 /* BPF_STATS_RUN_TIME */), 'enable BPF stats');
+}
+export function objPin(fd: number, path: string): void {
+  check(f.bpf_obj_pin(fd, path), `pin to ${path}`);
+}
+export function objGet(path: string): number {
+  return check(f.bpf_obj_get(path), `open pinned ${path}`);
+}
+
+// ---------- BTF ----------
+
+export type Btf = { readonly __brand: 'btf' };
+export type BtfDump = { readonly __brand: 'btf_dump' };
+
+export function btfLoadVmlinux(): Btf {
+  return checkPtr(f.btf__load_vmlinux_btf(), 'load vmlinux BTF');
+}
+export function btfLoadById(id: number): Btf {
+  return checkPtr(f.btf__load_from_kernel_by_id(id), `load BTF ${id}`);
+}
+export function btfFree(btf: Btf): void {
+  f.btf__free(btf);
+}
+export function btfTypeCount(btf: Btf): number {
+  return f.btf__type_cnt(btf);
+}
+
+/** A btf_dump whose printed text goes to `sink`; free it with btfDumpFree. */
+export function btfDumpNew(btf: Btf, sink: (text: string) => void): { dump: BtfDump; callback: unknown } {
+  const callback = koffi.register((_ctx: Ptr, fmt: Ptr, args: Ptr) => sink(vformat(fmt, args)), koffi.pointer(DumpPrintFn));
+  const dump = f.btf_dump__new(btf, callback, null, null);
+  if (!dump) {
+    koffi.unregister(callback as bigint);
+    throw HelperError.errno(koffi.errno() || 22, 'create BTF dumper');
+  }
+  return { dump, callback };
+}
+export function btfDumpFree(d: { dump: BtfDump; callback: unknown }): void {
+  f.btf_dump__free(d.dump);
+  koffi.unregister(d.callback as bigint);
+}
+export function btfDumpType(d: BtfDump, id: number): void {
+  check(f.btf_dump__dump_type(d, id), `dump BTF type ${id}`);
+}
+export function btfDumpData(d: BtfDump, typeId: number, data: Buffer): void {
+  check(
+    f.btf_dump__dump_type_data(d, typeId, data, data.length, {
+      sz: koffi.sizeof(DumpDataOpts),
+      indent_str: null,
+      indent_level: 0,
+      compact: true,
+      skip_names: false,
+      emit_zeroes: false,
+    }),
+    `format BTF type ${typeId}`,
+  );
+}
+
+// ---------- libc ----------
+
+export function closeFd(fd: number): void {
+  if (fd >= 0) f.close(fd);
+}
+/** Reads until EOF from a raw fd into a growing buffer (iterator fds are read-once streams). */
+export function readAll(fd: number, chunk: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  for (;;) {
+    const n = Number(f.read(fd, chunk, chunk.length));
+    if (n < 0) throw HelperError.errno(koffi.errno(), 'read iterator');
+    if (n === 0) break;
+    parts.push(Buffer.from(chunk.subarray(0, n)));
+  }
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+}
+
+export const PAGE_SIZE: number = Number(f.sysconf(30 /* _SC_PAGESIZE */));
+const PROT_READ = 1;
+const MAP_SHARED = 1;
+const MAP_FAILED = -1n;
+
+/** Read-only shared mapping of a map fd; returns a copy of `len` bytes, then unmaps. */
+export function mmapRead(fd: number, len: number, offset: number): Buffer {
+  const p = f.mmap(null, len, PROT_READ, MAP_SHARED, fd, offset);
+  if (p === null || koffi.address(p) === MAP_FAILED || koffi.address(p) === 0xffffffffffffffffn) {
+    throw HelperError.errno(koffi.errno(), 'mmap map');
+  }
+  try {
+    return Buffer.from(new Uint8Array(koffi.view(p, len))); // a copy: the mapping goes away below
+  } finally {
+    f.munmap(p, len);
+  }
+}

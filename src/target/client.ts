@@ -1,0 +1,223 @@
+// HelperClient: the typed client of the root helper, over any transport that yields a child
+// process's stdio (a local spawn, sudo, pkexec, or ssh). Used by the extension, the CLI and tests.
+//
+// A helper that dies fails every pending request with HELPER_EXITED (and its last stderr lines);
+// the next request starts a new one through the same transport. Objects the old helper loaded are
+// gone with it (unless pinned): listen to onDidRestart to refresh what you show.
+import type { Readable, Writable } from 'node:stream';
+import {
+  createMessageConnection,
+  Emitter,
+  Event,
+  MessageConnection,
+  ResponseError,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-jsonrpc/node';
+import { Methods, PROTOCOL_VERSION, isErrorData } from '../protocol';
+import type { ErrorData } from '../protocol/errors';
+import type * as T from '../protocol/types';
+
+/** A started helper process, however it was started. */
+export interface HelperProcess {
+  stdin: Writable;
+  stdout: Readable;
+  stderr?: Readable | null;
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: string | null }>;
+  kill(): void;
+}
+
+/** Starts helper processes: local.ts (spawn/sudo/pkexec); an SSH transport implements the same. */
+export interface HelperTransport {
+  /** Where the helper runs, for messages ("local", "ssh user@host"). */
+  readonly description: string;
+  start(): Promise<HelperProcess>;
+  /** Turns a helper that exited before answering `hello` into an error the user can act on. */
+  explainStartFailure?(stderr: string, code: number | null): HelperClientError | undefined;
+}
+
+/** A failed request: `data` is the helper's structured error. */
+export class HelperClientError extends Error {
+  constructor(readonly data: ErrorData) {
+    super(data.fix ? `${data.message} (${data.fix})` : data.message);
+  }
+  get code() {
+    return this.data.code;
+  }
+}
+
+const STDERR_TAIL_BYTES = 4096;
+
+interface Session {
+  proc: HelperProcess;
+  conn: MessageConnection;
+  hello: T.HelloResult;
+  stderrTail: () => string;
+  dead: boolean;
+}
+
+export class HelperClient {
+  private session?: Promise<Session>;
+  private disposed = false;
+  private readonly restartEmitter = new Emitter<T.HelloResult>();
+  private readonly exitEmitter = new Emitter<string>();
+
+  /** Fires with the new helper's hello after a helper (re)started. */
+  readonly onDidStart: Event<T.HelloResult> = this.restartEmitter.event;
+  /** Fires with a description when a helper exits unexpectedly. */
+  readonly onDidExit: Event<string> = this.exitEmitter.event;
+
+  constructor(readonly transport: HelperTransport) {}
+
+  /** Starts (or returns) the helper and its hello answer. */
+  async hello(): Promise<T.HelloResult> {
+    return (await this.current()).hello;
+  }
+
+  private current(): Promise<Session> {
+    if (this.disposed) return Promise.reject(new HelperClientError({ code: 'HELPER_EXITED', message: 'the helper client was disposed' }));
+    this.session ??= this.startSession().catch((e) => {
+      this.session = undefined;
+      throw e;
+    });
+    return this.session;
+  }
+
+  private async startSession(): Promise<Session> {
+    let proc: HelperProcess;
+    try {
+      proc = await this.transport.start();
+    } catch (e) {
+      if (e instanceof HelperClientError) throw e;
+      throw new HelperClientError({ code: 'HELPER_UNAVAILABLE', message: `cannot start the helper (${this.transport.description}): ${(e as Error).message}` });
+    }
+    let tail = '';
+    proc.stderr?.on('data', (d: Buffer) => {
+      tail = (tail + d.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+    });
+    const conn = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
+    const session: Session = { proc, conn, hello: undefined as unknown as T.HelloResult, stderrTail: () => tail.trim(), dead: false };
+
+    let exitInfo: { code: number | null; signal: string | null } | undefined;
+    const exited = proc.exited.then((info) => {
+      exitInfo = info;
+      session.dead = true;
+      // Give the stderr pipe a moment to flush its last lines before pending requests fail.
+      return new Promise<void>((r) => setTimeout(r, 20)).then(() => {
+        conn.dispose(); // rejects pending requests; we translate them in request()
+        if (this.session && !this.disposed) {
+          this.session = undefined;
+          this.exitEmitter.fire(this.describeExit(info, tail));
+        }
+      });
+    });
+    proc.stdin.on('error', () => {
+      /* EPIPE when the helper died: reported through `exited` */
+    });
+    conn.listen();
+    try {
+      const hello = await Promise.race([
+        conn.sendRequest(Methods.hello, { protocolVersion: PROTOCOL_VERSION, client: 'ebpf-workbench' }),
+        exited.then(() => {
+          throw this.transport.explainStartFailure?.(tail, exitInfo?.code ?? null) ??
+            new HelperClientError({ code: 'HELPER_UNAVAILABLE', message: `the helper (${this.transport.description}) exited before answering: ${this.describeExit(exitInfo!, tail)}` });
+        }),
+      ]);
+      session.hello = hello;
+    } catch (e) {
+      proc.kill();
+      throw this.translate(e, session);
+    }
+    this.restartEmitter.fire(session.hello);
+    return session;
+  }
+
+  private describeExit(info: { code: number | null; signal: string | null }, tail: string): string {
+    const how = info.signal ? `killed by ${info.signal}` : `exit code ${info.code}`;
+    return tail ? `${how}; last output:\n${tail.split('\n').slice(-10).join('\n')}` : how;
+  }
+
+  private translate(e: unknown, session: Session): Error {
+    if (e instanceof HelperClientError) return e;
+    if (e instanceof ResponseError && isErrorData(e.data)) return new HelperClientError(e.data);
+    if (session.dead) {
+      return new HelperClientError({
+        code: 'HELPER_EXITED',
+        message: `the helper (${this.transport.description}) exited while a request was pending${session.stderrTail() ? `: ${session.stderrTail().split('\n').slice(-5).join(' | ')}` : ''}`,
+        fix: 'the next request starts a new helper; programs and maps it had loaded are gone unless pinned',
+      });
+    }
+    if (e instanceof ResponseError) return new HelperClientError({ code: 'KERNEL', message: e.message });
+    return e instanceof Error ? e : new Error(String(e));
+  }
+
+  private async request<P, R>(type: { method: string }, params?: P): Promise<R> {
+    const session = await this.current();
+    try {
+      return params === undefined ? await session.conn.sendRequest<R>(type.method) : await session.conn.sendRequest<R>(type.method, params);
+    } catch (e) {
+      throw this.translate(e, session);
+    }
+  }
+
+  // ---------- typed methods ----------
+  loadObject(p: T.ObjectLoadParams) {
+    return this.request<T.ObjectLoadParams, T.ObjectLoadResult>(Methods.objectLoad, p);
+  }
+  unloadObject(handle: number) {
+    return this.request<T.ObjectUnloadParams, null>(Methods.objectUnload, { handle });
+  }
+  listPrograms() {
+    return this.request<void, T.ProgListResult>(Methods.progList);
+  }
+  listMaps() {
+    return this.request<void, T.MapListResult>(Methods.mapList);
+  }
+  countMap(p: T.MapCountParams) {
+    return this.request<T.MapCountParams, T.MapCountResult>(Methods.mapCount, p);
+  }
+  countAllMaps() {
+    return this.request<void, T.MapCountAllResult>(Methods.mapCountAll);
+  }
+  mapEntries(p: T.MapEntriesParams) {
+    return this.request<T.MapEntriesParams, T.MapEntriesResult>(Methods.mapEntries, p);
+  }
+  ringbuf(id: number) {
+    return this.request<T.RingbufParams, T.RingbufResult>(Methods.mapRingbuf, { id });
+  }
+  testRun(p: T.TestRunParams) {
+    return this.request<T.TestRunParams, T.TestRunResult>(Methods.progTestRun, p);
+  }
+  pin(p: T.PinParams) {
+    return this.request<T.PinParams, null>(Methods.pin, p);
+  }
+  unpin(path: string) {
+    return this.request<T.UnpinParams, null>(Methods.unpin, { path });
+  }
+  vmlinuxHeader() {
+    return this.request<void, T.BtfVmlinuxResult>(Methods.btfVmlinux);
+  }
+  enableStats(enable: boolean) {
+    return this.request<T.StatsEnableParams, T.StatsEnableResult>(Methods.statsEnable, { enable });
+  }
+  /** Escape hatch for tests of the wire format: any method, any params. */
+  raw(method: string, params?: unknown) {
+    return this.request<unknown, unknown>({ method }, params);
+  }
+
+  /** Stops the helper (closing its stdin lets it unload everything) and waits for it to exit. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const s = await this.session?.catch(() => undefined);
+    this.session = undefined;
+    if (!s) return;
+    s.conn.dispose();
+    s.proc.stdin.end();
+    const timer = setTimeout(() => s.proc.kill(), 3000);
+    await s.proc.exited;
+    clearTimeout(timer);
+    this.restartEmitter.dispose();
+    this.exitEmitter.dispose();
+  }
+}

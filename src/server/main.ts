@@ -1,0 +1,218 @@
+// The eBPF language server: owns the verifier diagnostics of *.bpf.c files. A client reports a
+// load's verifier log (ebpf/verifierLog); the server decodes it with the verifier core, publishes
+// diagnostics on the sources, and answers hovers (findings, BPF helpers, kfuncs), quick fixes, and
+// folding/links for verifier log documents. LSP only: no vscode import, runs under any LSP client.
+import { readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  CodeActionKind,
+  createConnection,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type CodeAction,
+  type Connection,
+  type DocumentLink,
+  type Hover,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { analyzeLog } from '../verifier';
+import { helperCount, helperHover, identifierAt, kfuncDeclarations, kfuncHover } from './helperDocs';
+import {
+  CLEAR_VERIFIER_LOG_NOTIFICATION,
+  VERIFIER_HINTS_NOTIFICATION,
+  VERIFIER_LOG_NOTIFICATION,
+  VERIFIER_LOG_SCHEME,
+  type ClearVerifierLogParams,
+  type VerifierHintsParams,
+  type VerifierLogParams,
+} from './protocol';
+import { findingHover, hintsFor, placeFindings, resolveSource, type PlacedFinding, type SourceFile } from './verifierFindings';
+import { logFoldingRanges, logSourceReferences } from './verifierLogDocument';
+import { buildQuickFixes } from './verifierQuickFixes';
+
+interface Report {
+  objectPath: string;
+  sources: SourceFile[];
+  placed: Map<string, PlacedFinding[]>;
+}
+
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const reports = new Map<string, Report>();
+
+  connection.onInitialize(() => ({
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      hoverProvider: true,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      foldingRangeProvider: true,
+      documentLinkProvider: { resolveProvider: false },
+    },
+    serverInfo: { name: 'ebpf-workbench-server' },
+  }));
+  connection.onInitialized(() => connection.console.info(`eBPF language server ready (${helperCount()} helper docs).`));
+
+  /** Every finding on a document, across all reported objects (a header can be in several). */
+  const placedOn = (uri: string): PlacedFinding[] => [...reports.values()].flatMap((r) => r.placed.get(uri) ?? []);
+
+  const publish = (uri: string) => {
+    const placed = placedOn(uri);
+    void connection.sendDiagnostics({ uri, diagnostics: placed.map((p) => p.diagnostic) });
+    const hints: VerifierHintsParams = { uri, hints: hintsFor(placed) };
+    void connection.sendNotification(VERIFIER_HINTS_NOTIFICATION, hints);
+  };
+
+  const urisOf = (r: Report | undefined) => (r ? [...r.sources.map((s) => s.uri), ...r.placed.keys()] : []);
+
+  connection.onNotification(VERIFIER_LOG_NOTIFICATION, async (params: VerifierLogParams) => {
+    const sources = await readSources(params.sources, documents);
+    const analysis = analyzeLog(params.log, { sources: new Map(sources.map((s) => [s.path, s.text])) });
+    // Headers named by the log (`@ common.h:12`) next to a source are sources too.
+    for (const f of analysis.findings) {
+      for (const file of [f.file, ...f.related.map((r) => r.file)]) {
+        if (!file || resolveSource(file, sources)) continue;
+        const extra = await readNeighbour(file, sources, documents);
+        if (extra) sources.push(extra);
+      }
+    }
+    const previous = reports.get(params.objectPath);
+    const report: Report = { objectPath: params.objectPath, sources, placed: placeFindings(analysis.findings, sources) };
+    reports.set(params.objectPath, report);
+    const placedCount = [...report.placed.values()].reduce((n, l) => n + l.length, 0);
+    connection.console.info(
+      `${params.objectPath}: ${analysis.findings.length} finding(s), ${placedCount} placed on ${report.placed.size} file(s)${analysis.truncated ? ' (log truncated)' : ''}.`,
+    );
+    for (const uri of new Set([...urisOf(previous), ...urisOf(report)])) publish(uri);
+  });
+
+  connection.onNotification(CLEAR_VERIFIER_LOG_NOTIFICATION, (params: ClearVerifierLogParams) => {
+    const previous = reports.get(params.objectPath);
+    reports.delete(params.objectPath);
+    for (const uri of new Set(urisOf(previous))) publish(uri);
+  });
+
+  connection.onHover(async ({ textDocument, position }): Promise<Hover | null> => {
+    const parts: string[] = [];
+    for (const p of placedOn(textDocument.uri)) {
+      if (p.line === position.line) parts.push(findingHover(p.finding));
+    }
+    const doc = documents.get(textDocument.uri);
+    if (doc) {
+      const lineText = doc.getText({ start: { line: position.line, character: 0 }, end: { line: position.line + 1, character: 0 } });
+      const word = identifierAt(lineText, position.character);
+      const helper = word && helperHover(word);
+      if (helper) parts.push(helper);
+      else if (word) {
+        const declaration = kfuncDeclarations(doc.getText()).get(word) ?? (await kfuncFromIncludes(doc, word));
+        if (declaration) parts.push(kfuncHover(word, declaration));
+      }
+    }
+    return parts.length ? { contents: { kind: 'markdown', value: parts.join('\n\n---\n\n') } } : null;
+  });
+
+  connection.onCodeAction(({ textDocument, range, context }): CodeAction[] => {
+    const doc = documents.get(textDocument.uri);
+    const actions: CodeAction[] = [];
+    for (const p of placedOn(textDocument.uri)) {
+      if (p.line < range.start.line || p.line > range.end.line) continue;
+      const text = doc?.getText() ?? sourceText(reports, textDocument.uri);
+      if (text === undefined) continue;
+      // The line moved or changed since the load: the fix would land in the wrong place.
+      if ((text.split('\n')[p.line] ?? '') !== p.lineText) continue;
+      const diagnostic = context.diagnostics.find((d) => d.range.start.line === p.line && d.message === p.diagnostic.message) ?? p.diagnostic;
+      for (const fix of buildQuickFixes(p.finding, text, p.line)) {
+        actions.push({
+          title: fix.title,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          isPreferred: fix.isPreferred,
+          edit: { changes: { [textDocument.uri]: fix.edits } },
+        });
+      }
+    }
+    return actions;
+  });
+
+  // Verifier log documents (scheme ebpf-verifier-log): fold states, link `@ file:line` to sources.
+  connection.onFoldingRanges(({ textDocument }) => {
+    const doc = documents.get(textDocument.uri);
+    return doc && isLogDocument(doc.uri) ? logFoldingRanges(doc.getText()) : null;
+  });
+
+  connection.onDocumentLinks(({ textDocument }): DocumentLink[] | null => {
+    const doc = documents.get(textDocument.uri);
+    if (!doc || !isLogDocument(doc.uri)) return null;
+    const objectPath = new URLSearchParams(doc.uri.slice(doc.uri.indexOf('?') + 1)).get('object') ?? '';
+    const sources = reports.get(decodeURIComponent(objectPath))?.sources ?? [...reports.values()].flatMap((r) => r.sources);
+    const links: DocumentLink[] = [];
+    for (const ref of logSourceReferences(doc.getText())) {
+      const source = resolveSource(ref.file, sources, ref.sourceLine);
+      if (!source) continue;
+      links.push({
+        range: { start: { line: ref.line, character: ref.start }, end: { line: ref.line, character: ref.end } },
+        target: `${source.uri}#L${ref.sourceLine}`,
+        tooltip: `Open ${source.path}:${ref.sourceLine}`,
+      });
+    }
+    return links;
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}
+
+const isLogDocument = (uri: string) => uri.startsWith(`${VERIFIER_LOG_SCHEME}:`);
+
+/** The text that went into the object: the file on disk (what clang compiled), else the open editor's. */
+async function readSources(paths: readonly string[], documents: TextDocuments<TextDocument>): Promise<SourceFile[]> {
+  const out: SourceFile[] = [];
+  for (const p of new Set(paths)) {
+    const uri = pathToFileURL(p).toString();
+    const text = await readFile(p, 'utf8').catch(() => documents.get(uri)?.getText());
+    if (text !== undefined) out.push({ path: p, uri, text });
+  }
+  return out;
+}
+
+async function readNeighbour(file: string, sources: readonly SourceFile[], documents: TextDocuments<TextDocument>): Promise<SourceFile | undefined> {
+  for (const s of sources) {
+    const candidate = path.resolve(path.dirname(s.path), file);
+    if (existsSync(candidate)) return (await readSources([candidate], documents))[0];
+  }
+  return undefined;
+}
+
+function sourceText(reports: Map<string, Report>, uri: string): string | undefined {
+  for (const r of reports.values()) {
+    const s = r.sources.find((x) => x.uri === uri);
+    if (s) return s.text;
+  }
+  return undefined;
+}
+
+/** kfunc prototypes in headers the document includes with quotes (bpftool's vmlinux.h has them). */
+const includeCache = new Map<string, { mtimeMs: number; kfuncs: Map<string, string> }>();
+async function kfuncFromIncludes(doc: TextDocument, name: string): Promise<string | undefined> {
+  if (!doc.uri.startsWith('file:')) return undefined;
+  const dir = path.dirname(fileURLToPath(doc.uri));
+  for (const m of doc.getText().matchAll(/^\s*#\s*include\s+"([^"]+)"/gm)) {
+    const file = path.resolve(dir, m[1]);
+    const info = await stat(file).catch(() => undefined);
+    if (!info) continue;
+    let cached = includeCache.get(file);
+    if (!cached || cached.mtimeMs !== info.mtimeMs) {
+      const text = await readFile(file, 'utf8').catch(() => '');
+      cached = { mtimeMs: info.mtimeMs, kfuncs: kfuncDeclarations(text) };
+      includeCache.set(file, cached);
+    }
+    const found = cached.kfuncs.get(name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+// Started by the client over IPC (or stdio: `node dist/server.js --stdio` from other editors).
+if (require.main === module) startServer(createConnection(ProposedFeatures.all));

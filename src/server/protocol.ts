@@ -1,0 +1,47 @@
+// The custom part of the contract between the extension and the eBPF language server. Everything
+// else is plain LSP. Kept free of imports so both halves (and other editors' clients) can use it.
+
+/** The extension (or any client) tells the server about the outcome of loading an object. */
+export const VERIFIER_LOG_NOTIFICATION = 'ebpf/verifierLog';
+
+export interface VerifierLogParams {
+  /** The object file that was loaded; identifies this log for later updates and clearing. */
+  objectPath: string;
+  /** Absolute paths of the .bpf.c files compiled into the object (log annotations name basenames). */
+  sources: string[];
+  /** The complete verifier log and libbpf messages, verbatim. */
+  log: string;
+}
+
+/** Forget the diagnostics of one object (it loaded cleanly, or was rebuilt). */
+export const CLEAR_VERIFIER_LOG_NOTIFICATION = 'ebpf/clearVerifierLog';
+
+export interface ClearVerifierLogParams {
+  objectPath: string;
+}
+
+/**
+ * Server → client: the decoded titles to show at the end of offending lines, per document.
+ * Sent whenever the verifier diagnostics of a document change (an empty list clears them).
+ */
+export const VERIFIER_HINTS_NOTIFICATION = 'ebpf/verifierHints';
+
+export interface VerifierHint {
+  /** 0-based line. */
+  line: number;
+  title: string;
+  /** Markdown: full explanation, fix, register state. */
+  hover: string;
+}
+
+export interface VerifierHintsParams {
+  uri: string;
+  hints: VerifierHint[];
+}
+
+/** Read-only verifier log documents opened by "eBPF: Show Verifier Log". */
+export const VERIFIER_LOG_SCHEME = 'ebpf-verifier-log';
+export const VERIFIER_LOG_LANGUAGE = 'bpf-verifier-log';
+
+/** Diagnostic source shown in Problems. */
+export const DIAGNOSTIC_SOURCE = 'eBPF verifier';

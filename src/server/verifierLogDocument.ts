@@ -1,0 +1,101 @@
+// Pure: the structure of a verifier log shown as a document ("eBPF: Show Verifier Log"): which
+// ranges fold (program logs, verification paths, the instructions of one source line) and where
+// `@ file:line` source references are, for document links.
+import type { FoldingRange } from 'vscode-languageserver';
+import { classifyLine } from '../verifier';
+
+export interface SourceReference {
+  /** 0-based line in the log and character range of `file:line`. */
+  line: number;
+  start: number;
+  end: number;
+  file: string;
+  /** 1-based line in the source. */
+  sourceLine: number;
+}
+
+export function logSourceReferences(text: string): SourceReference[] {
+  const out: SourceReference[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i].replace(/\r$/, '');
+    if (!raw.startsWith(';')) continue;
+    const l = classifyLine(raw);
+    if (l.kind !== 'annotation' || !l.file || !l.line) continue;
+    const ref = `${l.file}:${l.line}`;
+    const start = raw.lastIndexOf(ref);
+    if (start >= 0) out.push({ line: i, start, end: start + ref.length, file: l.file, sourceLine: l.line });
+  }
+  return out;
+}
+
+/** Folding: BEGIN..END of a program log, each path the verifier walked, each source line's instructions. */
+export function logFoldingRanges(text: string): FoldingRange[] {
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
+  const ranges: FoldingRange[] = [];
+  const add = (start: number | undefined, end: number) => {
+    if (start !== undefined && end > start) ranges.push({ startLine: start, endLine: end });
+  };
+  let program: number | undefined;
+  let path: number | undefined;
+  let source: number | undefined;
+  let liveRegs: number | undefined;
+  const closeSource = (before: number) => {
+    add(source, before - 1);
+    source = undefined;
+  };
+  const closePath = (before: number) => {
+    closeSource(before);
+    add(path, before - 1);
+    path = undefined;
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i];
+    if (liveRegs !== undefined) {
+      if (/^\s+\d+: /.test(raw)) continue;
+      add(liveRegs, i - 1);
+      liveRegs = undefined;
+    }
+    if (raw.startsWith('Live regs before insn:')) {
+      closePath(i);
+      liveRegs = i;
+      continue;
+    }
+    const l = classifyLine(raw);
+    switch (l.kind) {
+      case 'begin':
+        closePath(i);
+        program = i;
+        break;
+      case 'end':
+        closePath(i);
+        add(program, i);
+        program = undefined;
+        break;
+      case 'branch':
+        closePath(i);
+        path = i;
+        break;
+      case 'state':
+        // `0: R1=ctx() R10=fp0` opens the first path of a program.
+        if (l.index !== undefined && path === undefined) path = i;
+        break;
+      case 'annotation':
+        closeSource(i);
+        source = i;
+        break;
+      case 'stats':
+      case 'time':
+      case 'stack':
+        closePath(i);
+        break;
+      default:
+        break;
+    }
+  }
+  const last = lines.length - (lines[lines.length - 1] === '' ? 2 : 1);
+  if (liveRegs !== undefined) add(liveRegs, last);
+  closePath(last + 1);
+  add(program, last);
+  return ranges.sort((a, b) => a.startLine - b.startLine);
+}

@@ -74,7 +74,11 @@ export function resolveAnnotation(
   hintLine = 0,
 ): SourceLocation | undefined {
   if (!a) return undefined;
-  if (a.line !== undefined && a.line > 0) return { file: a.file, line: a.line, text: a.text };
+  if (a.line !== undefined && a.line > 0) {
+    // The log names a basename; report the caller's own key for it (e.g. a path relative to the project).
+    const file = a.file && sources ? findSource(sources, a.file)?.[0] ?? a.file : a.file;
+    return { file, line: a.line, text: a.text };
+  }
   const wanted = normalize(a.text);
   if (!sources || !wanted) return { file: a.file, text: a.text };
   const candidates: [string, string][] = a.file ? [findSource(sources, a.file) ?? [a.file, '']] : [...sources];

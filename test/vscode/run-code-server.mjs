@@ -5,27 +5,21 @@
 //
 // Tests can ask for a screenshot of the page (see screenshot.ts): we listen on 127.0.0.1 and pass
 // the URL to the extension host as EBPF_SCREENSHOT_URL.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { build, prepareRun, results, root, testsEntry } from './prepare.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const node24 = path.join(root, '.tools/node24/bin/node');
 const codeServer = path.join(root, '.tools/code-server/node_modules/code-server/out/node/entry.js');
-const results = path.join(root, 'test-results');
 const CONSOLE_TAG = '[ebpf-test] ';
 const timeoutMs = Number(process.env.EBPF_VSCODE_TIMEOUT_MS || 10 * 60_000);
 
 const log = (msg) => console.log(`test:vscode: ${msg}`);
-function fail(msg) {
-  console.error(`test:vscode: ${msg}`);
-  process.exit(1);
-}
+const fail = (msg) => { console.error(`test:vscode: ${msg}`); process.exit(1); };
 
 for (const [file, what] of [[node24, 'Node 24'], [codeServer, 'code-server']]) {
   if (!fs.existsSync(file)) fail(`${what} is not installed (${path.relative(root, file)} missing). Run: bash scripts/setup.sh --vscode`);
@@ -33,44 +27,20 @@ for (const [file, what] of [[node24, 'Node 24'], [codeServer, 'code-server']]) {
 const browserPath = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((p) => fs.existsSync(p));
 if (!browserPath) fail('Chromium not found at /usr/lib/chromium/chromium or /usr/bin/chromium. Run: bash scripts/setup.sh');
 
-// A stale bundle would test old code; building takes about a second.
-const build = spawnSync(process.execPath, [path.join(root, 'esbuild.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-if (build.status !== 0) fail('npm run build failed (see above)');
-const testsEntry = path.join(root, 'out/test/vscode/index.js');
-if (!fs.existsSync(testsEntry)) fail(`${path.relative(root, testsEntry)} was not built; does test/vscode/index.ts exist?`);
-
-// Everything code-server writes goes into one throwaway folder; the tests get a fresh copy of the
-// example workspace so they can build into it without dirtying the repo.
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-vscode-test-'));
-const dirs = Object.fromEntries(['user-data', 'extensions', 'config', 'data', 'cache'].map((d) => [d, path.join(tmp, d)]));
-Object.values(dirs).forEach((d) => fs.mkdirSync(d, { recursive: true }));
-const workspace = path.join(tmp, 'workspace');
-fs.cpSync(path.join(root, 'bpf/examples'), workspace, {
-  recursive: true,
-  filter: (src) => !/(\.bpf\.o|\/build)$/.test(src),
-});
-fs.mkdirSync(path.join(dirs['user-data'], 'User'), { recursive: true });
-fs.writeFileSync(path.join(dirs['user-data'], 'User/settings.json'), JSON.stringify({
-  'workbench.startupEditor': 'none',
-  'chat.disableAIFeatures': true,
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'security.workspace.trust.enabled': false,
-  'extensions.autoCheckUpdates': false,
-  'telemetry.telemetryLevel': 'off',
-}, null, 2));
-fs.rmSync(results, { recursive: true, force: true });
-fs.mkdirSync(results, { recursive: true });
+build('test:vscode');
+const { tmp, dirs, workspace, cleanup } = prepareRun();
 
 let server; // code-server, leader of its own process group
 let browser;
 let shotServer;
+// The whole group, even if code-server itself is gone: extension hosts could outlive it.
 function killServer() {
-  if (server && server.exitCode === null && server.signalCode === null) {
+  if (server?.pid) {
     try { process.kill(-server.pid, 'SIGKILL'); } catch { /* already gone */ }
   }
 }
 process.on('exit', killServer);
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killServer(); process.exit(130); });
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killServer(); cleanup(); process.exit(130); });
 
 async function freePort() {
   return new Promise((resolve, reject) => {
@@ -227,7 +197,7 @@ try {
   // The server side's logs (extension host, remote agent) next to the browser's.
   const serverLogs = path.join(dirs['user-data'], 'logs');
   if (fs.existsSync(serverLogs)) fs.cpSync(serverLogs, path.join(results, 'vscode-logs/server'), { recursive: true });
-  fs.rmSync(tmp, { recursive: true, force: true });
+  cleanup();
 }
 log(code === 0 ? 'passed' : `failed (exit code ${code}); screenshots and logs in test-results/`);
 process.exit(code);

@@ -1,0 +1,31 @@
+// `ebpf-workbench maps [--json]`: every map on the host with its element count.
+import type { HelperClient } from '../target/client';
+import { parseArgs } from './args';
+import { printJson, table } from './output';
+
+export async function mapsCommand(client: HelperClient, argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json'] });
+  const [{ maps }, counted] = await Promise.all([client.listMaps(), client.countAllMaps()]);
+  const counts = new Map(counted.counts.map((c) => [c.id, c]));
+  const rows = maps.map((m) => {
+    const c = counts.get(m.id);
+    return {
+      id: m.id,
+      name: m.name,
+      type: m.typeName,
+      maxEntries: m.maxEntries,
+      ...(c && 'count' in c ? { count: c.count, method: c.method, exact: c.exact } : { count: null, error: c && 'error' in c ? c.error : 'not counted' }),
+    };
+  });
+  if (args.flags.has('json')) {
+    printJson({ maps: rows, micros: counted.micros });
+    return 0;
+  }
+  const text = table(
+    ['ID', 'NAME', 'TYPE', 'COUNT/MAX', 'METHOD'],
+    rows.map((r) => [String(r.id), r.name, r.type, `${r.count ?? '-'}/${r.maxEntries}`, 'method' in r && r.method ? `${r.method}${r.exact ? '' : ' (not exact under churn)'}` : '-']),
+    [0, 3],
+  );
+  process.stdout.write(`${text}\n${rows.length} maps, counted in ${counted.micros.toFixed(0)} us\n`);
+  return 0;
+}

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import * as build from './commands/build';
 import * as vmlinux from './commands/vmlinux';
+import * as verifierDiagnostics from './verifierDiagnostics';
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = vscode.window.createOutputChannel('eBPF Workbench', { log: true });
@@ -11,6 +12,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   build.activate(context, log);
   vmlinux.activate(context, log);
+  verifierDiagnostics.activate(context, log);
 }
 
 export function deactivate(): void {

@@ -21,16 +21,18 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyzeLog } from '../verifier';
 import { helperCount, helperHover, identifierAt, kfuncDeclarations, kfuncHover } from './helperDocs';
 import {
+  ANALYZE_VERIFIER_LOG_REQUEST,
   CLEAR_VERIFIER_LOG_NOTIFICATION,
   VERIFIER_HINTS_NOTIFICATION,
   VERIFIER_LOG_NOTIFICATION,
   VERIFIER_LOG_SCHEME,
+  type AnalyzeVerifierLogResult,
   type ClearVerifierLogParams,
   type VerifierHintsParams,
   type VerifierLogParams,
 } from './protocol';
 import { findingHover, hintsFor, placeFindings, resolveSource, type PlacedFinding, type SourceFile } from './verifierFindings';
-import { logFoldingRanges, logSourceReferences } from './verifierLogDocument';
+import { logDocumentObject, logFoldingRanges, logSourceReferences } from './verifierLogDocument';
 import { buildQuickFixes } from './verifierQuickFixes';
 
 interface Report {
@@ -67,7 +69,7 @@ export function startServer(connection: Connection): void {
 
   const urisOf = (r: Report | undefined) => (r ? [...r.sources.map((s) => s.uri), ...r.placed.keys()] : []);
 
-  connection.onNotification(VERIFIER_LOG_NOTIFICATION, async (params: VerifierLogParams) => {
+  const analyze = async (params: VerifierLogParams): Promise<AnalyzeVerifierLogResult> => {
     const sources = await readSources(params.sources, documents);
     const analysis = analyzeLog(params.log, { sources: new Map(sources.map((s) => [s.path, s.text])) });
     // Headers named by the log (`@ common.h:12`) next to a source are sources too.
@@ -86,7 +88,18 @@ export function startServer(connection: Connection): void {
       `${params.objectPath}: ${analysis.findings.length} finding(s), ${placedCount} placed on ${report.placed.size} file(s)${analysis.truncated ? ' (log truncated)' : ''}.`,
     );
     for (const uri of new Set([...urisOf(previous), ...urisOf(report)])) publish(uri);
+    return {
+      findings: analysis.findings.length,
+      placed: placedCount,
+      files: sources.filter((s) => report.placed.has(s.uri)).map((s) => s.path),
+      truncated: analysis.truncated,
+      titles: analysis.findings.map((f) => f.title),
+    };
+  };
+  connection.onNotification(VERIFIER_LOG_NOTIFICATION, async (params: VerifierLogParams) => {
+    await analyze(params);
   });
+  connection.onRequest(ANALYZE_VERIFIER_LOG_REQUEST, (params: VerifierLogParams) => analyze(params));
 
   connection.onNotification(CLEAR_VERIFIER_LOG_NOTIFICATION, (params: ClearVerifierLogParams) => {
     const previous = reports.get(params.objectPath);
@@ -97,7 +110,9 @@ export function startServer(connection: Connection): void {
   connection.onHover(async ({ textDocument, position }): Promise<Hover | null> => {
     const parts: string[] = [];
     for (const p of placedOn(textDocument.uri)) {
-      if (p.line === position.line) parts.push(findingHover(p.finding));
+      // Inside the flagged code only: past its end sits the inline hint, which has its own hover.
+      const r = p.diagnostic.range;
+      if (p.line === position.line && position.character < r.end.character) parts.push(findingHover(p.finding));
     }
     const doc = documents.get(textDocument.uri);
     if (doc) {
@@ -145,8 +160,8 @@ export function startServer(connection: Connection): void {
   connection.onDocumentLinks(({ textDocument }): DocumentLink[] | null => {
     const doc = documents.get(textDocument.uri);
     if (!doc || !isLogDocument(doc.uri)) return null;
-    const objectPath = new URLSearchParams(doc.uri.slice(doc.uri.indexOf('?') + 1)).get('object') ?? '';
-    const sources = reports.get(decodeURIComponent(objectPath))?.sources ?? [...reports.values()].flatMap((r) => r.sources);
+    const objectPath = logDocumentObject(doc.uri);
+    const sources = reports.get(objectPath)?.sources ?? [...reports.values()].flatMap((r) => r.sources);
     const links: DocumentLink[] = [];
     for (const ref of logSourceReferences(doc.getText())) {
       const source = resolveSource(ref.file, sources, ref.sourceLine);
@@ -165,6 +180,8 @@ export function startServer(connection: Connection): void {
 }
 
 const isLogDocument = (uri: string) => uri.startsWith(`${VERIFIER_LOG_SCHEME}:`);
+
+
 
 /** The text that went into the object: the file on disk (what clang compiled), else the open editor's. */
 async function readSources(paths: readonly string[], documents: TextDocuments<TextDocument>): Promise<SourceFile[]> {

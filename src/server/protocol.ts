@@ -13,6 +13,24 @@ export interface VerifierLogParams {
   log: string;
 }
 
+/**
+ * The same as the notification, as a request: it answers once the diagnostics are published, so
+ * a caller can tell the user what was found (and tests can wait for it).
+ */
+export const ANALYZE_VERIFIER_LOG_REQUEST = 'ebpf/analyzeVerifierLog';
+
+export interface AnalyzeVerifierLogResult {
+  /** Findings the verifier core decoded from the log. */
+  findings: number;
+  /** Of those, how many were placed on a source file (the others had no file the sources could match). */
+  placed: number;
+  /** Absolute paths of the files that got diagnostics. */
+  files: string[];
+  truncated: boolean;
+  /** Decoded titles, in log order, for a one-line summary. */
+  titles: string[];
+}
+
 /** Forget the diagnostics of one object (it loaded cleanly, or was rebuilt). */
 export const CLEAR_VERIFIER_LOG_NOTIFICATION = 'ebpf/clearVerifierLog';
 

@@ -99,3 +99,12 @@ export function logFoldingRanges(text: string): FoldingRange[] {
   add(program, last);
   return ranges.sort((a, b) => a.startLine - b.startLine);
 }
+
+/** `ebpf-verifier-log:/x.verifier-log?object=<encoded path>` → the path (the client may encode the query once more). */
+export function logDocumentObject(uri: string): string {
+  const q = uri.indexOf('?');
+  if (q < 0) return '';
+  const query = decodeURIComponent(uri.slice(q + 1).replace(/#.*$/, ''));
+  const m = /(?:^|&)object=([^&]*)/.exec(query);
+  return m ? decodeURIComponent(m[1]) : '';
+}

@@ -1,0 +1,124 @@
+// The client half of the eBPF language server: starts it for *.bpf.c files and verifier log
+// documents, and gives other features one way to report a load's verifier log:
+//
+//   import { reportVerifierLog, clearVerifierLog } from './verifierDiagnostics';
+//   await reportVerifierLog({ objectPath, sources, log });   // diagnostics published when it resolves
+//   await clearVerifierLog(objectPath);                       // the object loaded cleanly / was rebuilt
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import * as verifierLog from './commands/verifierLog';
+import {
+  ANALYZE_VERIFIER_LOG_REQUEST,
+  CLEAR_VERIFIER_LOG_NOTIFICATION,
+  VERIFIER_HINTS_NOTIFICATION,
+  VERIFIER_LOG_LANGUAGE,
+  VERIFIER_LOG_SCHEME,
+  type AnalyzeVerifierLogResult,
+  type VerifierHintsParams,
+  type VerifierLogParams,
+} from './server/protocol';
+import * as inlineHints from './views/verifierInlineHints';
+
+export type VerifierLogReport = VerifierLogParams;
+export type { AnalyzeVerifierLogResult };
+
+/** A log the extension has seen, kept for "eBPF: Show Verifier Log". */
+export interface StoredVerifierLog extends VerifierLogReport {
+  receivedAt: Date;
+  result?: AnalyzeVerifierLogResult;
+}
+
+let active: VerifierDiagnostics | undefined;
+
+/**
+ * Decode a load's verifier log and publish its diagnostics on the sources. `sources` are the
+ * absolute paths of the .bpf.c files compiled into `objectPath`; `log` is the verifier log with
+ * libbpf's messages around it, verbatim. Resolves once the diagnostics are published.
+ */
+export function reportVerifierLog(report: VerifierLogReport): Promise<AnalyzeVerifierLogResult> {
+  if (!active) return Promise.reject(new Error('eBPF: the verifier diagnostics feature is not active'));
+  return active.report(report);
+}
+
+/** Remove the diagnostics of one object (it loaded cleanly, or was rebuilt). */
+export function clearVerifierLog(objectPath: string): Promise<void> {
+  return active ? active.clear(objectPath) : Promise.resolve();
+}
+
+export function activate(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): VerifierDiagnostics {
+  const feature = new VerifierDiagnostics(context, log);
+  active = feature;
+  context.subscriptions.push(feature, { dispose: () => (active = active === feature ? undefined : active) });
+  inlineHints.activate(context, feature);
+  verifierLog.activate(context, log, feature);
+  return feature;
+}
+
+export class VerifierDiagnostics implements vscode.Disposable {
+  private readonly client: LanguageClient;
+  private readonly started: Promise<void>;
+  private readonly logs = new Map<string, StoredVerifierLog>();
+  private readonly logsChanged = new vscode.EventEmitter<StoredVerifierLog>();
+  private readonly hintsChanged = new vscode.EventEmitter<VerifierHintsParams>();
+  /** Fires when a log is reported (the log view refreshes). */
+  readonly onDidReportLog = this.logsChanged.event;
+  /** Fires when the server sends the inline hints of a document. */
+  readonly onDidChangeHints = this.hintsChanged.event;
+
+  constructor(context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
+    const module = context.asAbsolutePath('dist/server.js');
+    const serverOptions: ServerOptions = {
+      run: { module, transport: TransportKind.ipc },
+      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [
+        { scheme: 'file', pattern: '**/*.bpf.c' },
+        { scheme: VERIFIER_LOG_SCHEME, language: VERIFIER_LOG_LANGUAGE },
+      ],
+      outputChannel: log,
+      diagnosticCollectionName: 'ebpf-verifier',
+    };
+    this.client = new LanguageClient('ebpfWorkbench.languageServer', 'eBPF Language Server', serverOptions, clientOptions);
+    this.client.onNotification(VERIFIER_HINTS_NOTIFICATION, (p: VerifierHintsParams) => this.hintsChanged.fire(p));
+    this.started = this.client.start().catch((e: Error) => {
+      log.error(`eBPF language server did not start: ${e.message}`);
+      throw e;
+    });
+  }
+
+  async report(report: VerifierLogReport): Promise<AnalyzeVerifierLogResult> {
+    const stored: StoredVerifierLog = { ...report, receivedAt: new Date() };
+    this.logs.delete(report.objectPath); // re-insert: the map's last entry is the latest log
+    this.logs.set(report.objectPath, stored);
+    this.logsChanged.fire(stored);
+    await this.started;
+    const result = await this.client.sendRequest<AnalyzeVerifierLogResult>(ANALYZE_VERIFIER_LOG_REQUEST, report);
+    stored.result = result;
+    this.log.info(
+      `Verifier log of ${report.objectPath}: ${result.findings} finding(s)${result.titles.length ? ` (${result.titles.join('; ')})` : ''}, diagnostics on ${result.files.length} file(s).`,
+    );
+    return result;
+  }
+
+  async clear(objectPath: string): Promise<void> {
+    await this.started;
+    await this.client.sendNotification(CLEAR_VERIFIER_LOG_NOTIFICATION, { objectPath });
+  }
+
+  /** The most recent log, or the one of `objectPath`. */
+  latest(objectPath?: string): StoredVerifierLog | undefined {
+    if (objectPath !== undefined) return this.logs.get(objectPath);
+    return [...this.logs.values()].pop();
+  }
+
+  all(): StoredVerifierLog[] {
+    return [...this.logs.values()].reverse();
+  }
+
+  dispose(): void {
+    this.logsChanged.dispose();
+    this.hintsChanged.dispose();
+    void this.client.stop().catch(() => undefined);
+  }
+}

@@ -3,6 +3,7 @@
 import * as esbuild from 'esbuild';
 import { existsSync, readdirSync } from 'node:fs';
 import { buildBpf } from './scripts/build-bpf.mjs';
+import { generateHelperDocs } from './scripts/gen-helper-docs.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -35,6 +36,8 @@ if (vscodeTests.length) {
 
 // The helper's own BPF objects (map counting) ship prebuilt in dist/bpf.
 buildBpf();
+// BPF helper hovers: documentation generated from libbpf's bpf_helper_defs.h, bundled into dist/server.js.
+generateHelperDocs();
 
 const contexts = await Promise.all(bundles.map((b) => esbuild.context({ ...common, ...b })));
 if (watch) {

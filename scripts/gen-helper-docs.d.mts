@@ -9,3 +9,4 @@ export const DEFAULT_HEADER: string;
 export const DEFAULT_OUTPUT: string;
 export function parseHelperDefs(text: string): Record<string, HelperDoc>;
 export function rstToMarkdown(lines: string[]): string;
+export function generateHelperDocs(header?: string, output?: string): 'missing-header' | 'unchanged' | 'written';

@@ -132,19 +132,19 @@ function inline(text) {
   return text.replace(/\\ /g, '').replace(/\\\//g, '/').replace(/\\\*/g, '\\*');
 }
 
-function main() {
-  const header = process.argv[2] ?? DEFAULT_HEADER;
-  const output = process.argv[3] ?? DEFAULT_OUTPUT;
+/** Regenerates the JSON when the header exists and the output differs; returns what it did. */
+export function generateHelperDocs(header = DEFAULT_HEADER, output = DEFAULT_OUTPUT) {
   if (!existsSync(header)) {
     console.warn(`gen-helper-docs: ${header} not found (install libbpf-dev); keeping ${output} as it is.`);
-    return;
+    return 'missing-header';
   }
   const helpers = parseHelperDefs(readFileSync(header, 'utf8'));
   const json = `${JSON.stringify({ generatedFrom: header, helpers }, null, 1)}\n`;
-  if (existsSync(output) && readFileSync(output, 'utf8') === json) return;
+  if (existsSync(output) && readFileSync(output, 'utf8') === json) return 'unchanged';
   mkdirSync(dirname(output), { recursive: true });
   writeFileSync(output, json);
   console.log(`gen-helper-docs: ${Object.keys(helpers).length} helpers from ${header} -> ${output}`);
+  return 'written';
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) generateHelperDocs(process.argv[2], process.argv[3]);

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs a real VS Code for this machine into .tools/: Node 24 (from the npm package
 # node-linux-<arch>) and code-server, which needs Node 24 and builds native addons against it.
-# Called by `scripts/setup.sh --vscode`. Idempotent: version stamps make a second run a no-op.
+# Called by `scripts/setup.sh --vscode`; `--node-only` installs just Node 24 (for scripts/package.sh).
+# Idempotent: version stamps make a second run a no-op.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+node_only=0
+[ "${1:-}" = "--node-only" ] && node_only=1
 
 NODE_VERSION=24.21.0
 CODE_SERVER_VERSION=4.139.1
@@ -34,6 +38,8 @@ else
   "$node_dir/bin/node" --version >/dev/null
   touch "$node_stamp"
 fi
+
+[ "$node_only" = 1 ] && exit 0
 
 # --- code-server ---------------------------------------------------------------------------
 cs_stamp="$cs_dir/.installed-$CODE_SERVER_VERSION-node$NODE_VERSION"

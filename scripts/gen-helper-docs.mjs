@@ -68,7 +68,8 @@ export function rstToMarkdown(lines) {
   let paragraph = [];
   let literal = false;
   const flush = () => {
-    if (paragraph.length) out.push(paragraph.join(' '));
+    // reST's trailing `\` escapes the line break: `**x**\` + `()` is `**x**()`.
+    if (paragraph.length) out.push(paragraph.join(' ').replace(/\\ /g, ''));
     paragraph = [];
   };
   for (const raw of lines) {

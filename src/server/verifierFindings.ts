@@ -161,7 +161,7 @@ function originLabel(f: Finding): string {
 
 /** `R1=ctx() R2=scalar(smin=0; ...) fp-8=mmmm` → one register per line. */
 export function splitRegisters(state: string): string[] {
-  return state.split(/ (?=(?:frame\d+[.:] ?)?(?:R\d+|fp-?\d+)\w*=)/).map((s) => s.trim()).filter(Boolean);
+  return state.split(/(?<!frame\d+:) (?=(?:frame\d+[.:] ?)?(?:R\d+|fp-?\d+)\w*=)/).map((s) => s.trim()).filter(Boolean);
 }
 
 /** Catalog prose uses backticks for code on purpose; only characters that would turn into HTML are escaped. */

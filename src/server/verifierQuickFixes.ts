@@ -95,7 +95,7 @@ export function globalDeclaration(lines: readonly string[], name: string): { typ
     if (!m || m[2]) continue; // arrays cannot be copied by assignment
     const words = m[1].trim().split(/\s+/);
     const isConst = words.includes('const');
-    const type = words.filter((w) => !/^(?:static|extern|const|volatile|register|__\w+)$/.test(w)).join(' ');
+    const type = words.filter((w) => !/^(?:static|extern|const|volatile|register|__weak|__hidden|__always_inline|__attribute__)$/.test(w)).join(' ');
     const stars = /(\*+)\s*$/.exec(l.slice(0, l.indexOf(name)))?.[1] ?? '';
     if (type && !/^(?:return|typedef)$/.test(words[0])) return { type: `${type}${stars ? ` ${stars}` : ''}`.replace(/\s+\*/g, ' *'), isConst };
   }

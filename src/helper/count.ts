@@ -70,7 +70,7 @@ interface IterRecord {
 const RECORD_BYTES = 40; // struct map_count_record in bpf/count/map_count.bpf.c
 
 export class Counter {
-  private iter?: { obj: L.BpfObject; link: L.BpfLink; linkFd: number };
+  private iter?: { obj: L.BpfObject; link: L.BpfLink; linkFd: number; progId: number };
   private iterUnavailable?: string;
   private readonly readChunk = Buffer.alloc(256 * 1024);
   private possibleCpus?: number;
@@ -86,8 +86,9 @@ export class Counter {
           throw HelperError.errno(-rc, 'load the map-count iterator');
         }
         try {
-          const link = L.program.attachIter(L.objectPrograms(obj)[0]);
-          return { obj, link, linkFd: L.link.fd(link) };
+          const prog = L.objectPrograms(obj)[0];
+          const link = L.program.attachIter(prog);
+          return { obj, link, linkFd: L.link.fd(link), progId: L.progInfo(L.program.fd(prog)).id };
         } catch (e) {
           L.objectClose(obj);
           throw e;
@@ -102,6 +103,11 @@ export class Counter {
       }
     }
     return this.iter ? { available: true } : { available: false, reason: this.iterUnavailable };
+  }
+
+  /** Ids of the helper's own programs, so listings can mark them. */
+  internalProgramIds(): Set<number> {
+    return new Set(this.iter ? [this.iter.progId] : []);
   }
 
   /** One read of the iterator: a record for every map on the host. */

@@ -68,7 +68,7 @@ function ids(next: (start: number) => number | undefined): number[] {
   return out;
 }
 
-export function listPrograms(statsEnabled: boolean): ProgramSummary[] {
+export function listPrograms(statsEnabled: boolean, internalIds: ReadonlySet<number> = new Set()): ProgramSummary[] {
   const out: ProgramSummary[] = [];
   for (const id of ids(L.progNextId)) {
     let fd: number;
@@ -97,6 +97,7 @@ export function listPrograms(statsEnabled: boolean): ProgramSummary[] {
         ours: handle !== undefined,
       };
       if (handle !== undefined) p.handle = handle;
+      if (internalIds.has(info.id)) p.internal = true;
       if (statsEnabled) {
         p.runCount = Number(info.run_cnt);
         p.runTimeNs = Number(info.run_time_ns);

@@ -398,7 +398,7 @@ export function progInfo(fd: number, withMapIds = false): ProgInfo & { mapIds: n
       const req = Buffer.alloc(size);
       koffi.encode(req, ProgInfoType, { nr_map_ids: n, map_ids: koffi.address(ids) });
       check(f.bpf_obj_get_info_by_fd(fd, req, [size]), 'read program map ids');
-      mapIds = koffi.decode(ids, 'uint32', n) as number[];
+      mapIds = Array.from(koffi.decode(ids, 'uint32', n) as ArrayLike<number>);
     } finally {
       koffi.free(ids);
     }

@@ -142,7 +142,7 @@ async function main(): Promise<void> {
 
   handle<void, T.ProgListResult>(Methods.progList, (raw) => {
     v.params(raw, []);
-    return { programs: need().inventory.listPrograms(statsFd >= 0), statsEnabled: statsFd >= 0 };
+    return { programs: need().inventory.listPrograms(statsFd >= 0, counter!.internalProgramIds()), statsEnabled: statsFd >= 0 };
   });
 
   handle<void, T.MapListResult>(Methods.mapList, (raw) => {

@@ -123,6 +123,8 @@ export interface ProgramSummary {
   ours: boolean;
   /** Handle of the object.load that owns it, if ours. */
   handle?: number;
+  /** The helper's own program (the map-count iterator): views may hide it. */
+  internal?: boolean;
 }
 
 export interface MapSummary {

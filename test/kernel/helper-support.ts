@@ -1,0 +1,70 @@
+// Shared by test/kernel/helper*.test.ts: compiles the fixtures with the real clang, starts the
+// helper from source (through tsx) as a real child process, and checks the kernel with bpftool.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { HelperClient, HelperProcess, HelperTransport } from '../../src/target/client';
+import { localTransport } from '../../src/target/local';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+const fixtureDir = path.join(repoRoot, 'test', 'fixtures', 'helper');
+
+/** Compiles fixture `name`.bpf.c (with extra clang args) into `outDir`; returns the .o path. */
+export function compileFixture(outDir: string, name: string, extra: string[] = [], outName = name): string {
+  const multiarch = execFileSync('clang', ['-print-multiarch'], { encoding: 'utf8' }).trim();
+  const out = path.join(outDir, `${outName}.bpf.o`);
+  execFileSync('clang', ['-g', '-O2', '-target', 'bpf', '-Wall', `-I/usr/include/${multiarch}`, ...extra, '-c', path.join(fixtureDir, `${name}.bpf.c`), '-o', out]);
+  return out;
+}
+
+/** The helper's own BPF objects (dist/bpf), as `npm run build` makes them. */
+export function buildHelperBpf(): void {
+  execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build-bpf.mjs')], { stdio: 'inherit' });
+}
+
+export function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'ebpfwb-helper-'));
+}
+
+/** A transport that runs src/helper/main.ts under tsx and remembers the processes it started. */
+export function sourceTransport(): HelperTransport & { processes: HelperProcess[] } {
+  const inner = localTransport({ nodeArgs: ['--import', 'tsx'], helperPath: path.join(repoRoot, 'src', 'helper', 'main.ts') });
+  const processes: HelperProcess[] = [];
+  return {
+    description: inner.description,
+    processes,
+    async start() {
+      const p = await inner.start();
+      processes.push(p);
+      return p;
+    },
+    explainStartFailure: inner.explainStartFailure,
+  };
+}
+
+export function startHelper(): { client: HelperClient; transport: ReturnType<typeof sourceTransport> } {
+  const transport = sourceTransport();
+  return { client: new HelperClient(transport), transport };
+}
+
+/** Arguments of the fixture's raw_tp programs: up to three u64 as the test-run context. */
+export function u64Args(...values: number[]): string {
+  const b = Buffer.alloc(8 * 3);
+  values.forEach((v, i) => b.writeBigUInt64LE(BigInt(v), i * 8));
+  return b.toString('base64');
+}
+
+/** Does the kernel still have this program / map? (bpftool, independent of our code) */
+export function kernelHas(kind: 'prog' | 'map', id: number): boolean {
+  try {
+    execFileSync('bpftool', [kind, 'show', 'id', String(id)], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function bpftoolJson<T>(args: string[]): T {
+  return JSON.parse(execFileSync('bpftool', ['-j', ...args], { encoding: 'utf8' })) as T;
+}

@@ -21,7 +21,11 @@ export async function run(): Promise<void> {
     reporter: path.resolve(__dirname, '../../../test/support/summary-reporter.cjs'),
     reporterOptions: { layer: 'vscode' },
   });
-  for (const file of fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) {
+  // workbench.test.js first: it checks that the manifest's activation events start the extension,
+  // before any other test runs one of its commands (which would activate it anyway).
+  const order = (f: string) => (f === 'workbench.test.js' ? '' : f);
+  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js'));
+  for (const file of files.sort((a, b) => order(a).localeCompare(order(b)))) {
     mocha.addFile(path.join(__dirname, file));
   }
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));

@@ -46,8 +46,12 @@ describe('server: over LSP (a real server process on stdio)', function () {
   before(async () => {
     server = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/server/main.ts'), '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
     connection = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
-    connection.onNotification(PublishDiagnosticsNotification.type, (p) => diagnostics.push(p));
-    connection.onNotification(VERIFIER_HINTS_NOTIFICATION, (p: VerifierHintsParams) => hints.push(p));
+    connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
+      diagnostics.push(p);
+    });
+    connection.onNotification(VERIFIER_HINTS_NOTIFICATION, (p: VerifierHintsParams) => {
+      hints.push(p);
+    });
     connection.listen();
     const init = await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {} });
     assert.ok(init.capabilities.hoverProvider);

@@ -45,7 +45,10 @@ export function prepareRun() {
     recursive: true,
     filter: (src) => !/(\.bpf\.o|\/build)$/.test(src),
   });
-  fs.rmSync(results, { recursive: true, force: true });
+  // Only our own old results: other layers' files (summary.jsonl) live there too.
   fs.mkdirSync(results, { recursive: true });
+  for (const f of fs.readdirSync(results)) {
+    if (f.endsWith('.png') || f === 'vscode-logs' || f === 'code-server.log') fs.rmSync(path.join(results, f), { recursive: true, force: true });
+  }
   return { tmp, dirs, workspace, cleanup: () => fs.rmSync(tmp, { recursive: true, force: true }) };
 }

@@ -25,7 +25,8 @@ export interface HelperProcess {
   stderr?: Readable | null;
   /** Resolves when the process has exited. */
   exited: Promise<{ code: number | null; signal: string | null }>;
-  kill(): void;
+  /** Default SIGTERM: the helper unloads what it loaded and exits. */
+  kill(signal?: NodeJS.Signals): void;
 }
 
 /** Starts helper processes: local.ts (spawn/sudo/pkexec); an SSH transport implements the same. */
@@ -117,16 +118,20 @@ export class HelperClient {
     });
     conn.listen();
     try {
-      const hello = await Promise.race([
-        conn.sendRequest(Methods.hello, { protocolVersion: PROTOCOL_VERSION, client: 'ebpf-workbench' }),
-        exited.then(() => {
-          throw this.transport.explainStartFailure?.(tail, exitInfo?.code ?? null) ??
-            new HelperClientError({ code: 'HELPER_UNAVAILABLE', message: `the helper (${this.transport.description}) exited before answering: ${this.describeExit(exitInfo!, tail)}` });
-        }),
-      ]);
-      session.hello = hello;
+      session.hello = await conn.sendRequest(Methods.hello, { protocolVersion: PROTOCOL_VERSION, client: 'ebpf-workbench' });
     } catch (e) {
       proc.kill();
+      if (session.dead || exitInfo) {
+        // It died before answering: sudo wanted a password, node or libbpf is missing, ...
+        await exited;
+        throw (
+          this.transport.explainStartFailure?.(tail, exitInfo?.code ?? null) ??
+          new HelperClientError({
+            code: 'HELPER_UNAVAILABLE',
+            message: `the helper (${this.transport.description}) exited before answering: ${this.describeExit(exitInfo!, tail)}`,
+          })
+        );
+      }
       throw this.translate(e, session);
     }
     this.restartEmitter.fire(session.hello);

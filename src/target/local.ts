@@ -58,7 +58,7 @@ export function localTransport(opts: LocalOptions = {}): HelperTransport {
         child.on('exit', (code, signal) => resolve({ code, signal }));
         child.on('error', () => resolve({ code: -1, signal: null }));
       });
-      return { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, exited, kill: () => child.kill() };
+      return { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, exited, kill: (signal) => child.kill(signal) };
     },
     explainStartFailure(stderr: string, code: number | null) {
       if (cmd.argv[0] === 'sudo' && /password is required|a terminal is required|no tty present/i.test(stderr)) {
@@ -76,8 +76,15 @@ export function localTransport(opts: LocalOptions = {}): HelperTransport {
       if (cmd.argv[0] === 'pkexec' && (code === 126 || code === 127)) {
         return new HelperClientError({ code: 'PERMISSION', message: 'pkexec authorization was refused or dismissed', fix: 'authenticate in the dialog, or configure sudo instead' });
       }
+      if (code === -1 && cmd.argv[0] === 'sudo') {
+        return new HelperClientError({
+          code: 'PERMISSION',
+          message: 'the helper needs root (CAP_BPF), and sudo is not installed to start it',
+          fix: 'run as root, or install sudo and allow the helper without a password',
+        });
+      }
       if (code === -1) {
-        return new HelperClientError({ code: 'HELPER_UNAVAILABLE', message: `cannot run ${cmd.argv[0]}`, fix: cmd.argv[0] === 'sudo' ? 'install sudo or run as root' : `check that ${cmd.argv[0]} exists` });
+        return new HelperClientError({ code: 'HELPER_UNAVAILABLE', message: `cannot run ${cmd.argv[0]}`, fix: `check that ${cmd.argv[0]} is installed` });
       }
       return undefined;
     },

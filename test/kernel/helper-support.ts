@@ -65,6 +65,16 @@ export function kernelHas(kind: 'prog' | 'map', id: number): boolean {
   }
 }
 
+/** Waits until the kernel has freed a program or map (freeing is deferred after the last fd closes). */
+export async function waitGone(kind: 'prog' | 'map', id: number, timeoutMs = 5000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (kernelHas(kind, id)) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
 export function bpftoolJson<T>(args: string[]): T {
   return JSON.parse(execFileSync('bpftool', ['-j', ...args], { encoding: 'utf8' })) as T;
 }

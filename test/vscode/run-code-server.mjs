@@ -118,7 +118,8 @@ async function main() {
 
   const base = `http://127.0.0.1:${port}`;
   if (!(await waitForHealth(`${base}/healthz`, 60_000))) {
-    throw new Error(`code-server did not answer ${base}/healthz within 60 s. Its log:\n${tail(serverLog)}`);
+    const why = server.exitCode !== null ? `exited with code ${server.exitCode}` : `did not answer ${base}/healthz within 60 s`;
+    throw new Error(`code-server ${why}. Its log:\n${tail(serverLog)}`);
   }
 
   const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
@@ -143,12 +144,13 @@ async function main() {
   });
   page.on('pageerror', (e) => console.error(`test:vscode: page error: ${e.message}`));
 
-  const exit = new Promise((resolve) => {
-    page.exposeFunction('codeAutomationExit', async (code, logs) => {
-      saveLogs(logs);
-      try { await page.screenshot({ path: path.join(results, 'vscode-final.png') }); } catch { /* page closing */ }
-      resolve(typeof code === 'number' ? code : 1);
-    });
+  // The workbench calls this when the extension host running the tests has exited.
+  let finished;
+  const exit = new Promise((resolve) => (finished = resolve));
+  await page.exposeFunction('codeAutomationExit', async (code, logs) => {
+    saveLogs(logs);
+    try { await page.screenshot({ path: path.join(results, 'vscode-final.png') }); } catch { /* page closing */ }
+    finished(typeof code === 'number' ? code : 1);
   });
   log(`opening ${base}/?folder=${workspace}`);
   await page.goto(url);

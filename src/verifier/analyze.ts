@@ -6,9 +6,12 @@ import { explainMessage, matchEntry, stripMessagePrefixes } from './explain';
 import { AnnotationTable, basename, resolveAnnotation, type Annotation, type SourceLocation } from './locate';
 import { classifyLine, LineSplitter, parseRegisterState, splitRunOnLines, type LogLine } from './parse';
 import { arithmeticSource, History, memoryOperandRegister, traceRegister, type OriginStep } from './provenance';
+import { licenseLine, programDefinition, sectionAbove, symbolDeclaration, symbolLines } from './source-hints';
 import type { Analysis, AnalyzeOptions, Finding, ProgramLog, QuickFix, RelatedLocation } from './types';
 
 const MAX_CANDIDATES = 64;
+// Entries whose cause is the program type, i.e. the SEC() line.
+const PROGRAM_TYPE_ENTRIES = new Set(['helper-not-allowed', 'kfunc-not-allowed', 'sleepable-context', 'spin-lock-misuse', 'timer-misuse', 'ld-abs-misuse', 'ctx-access', 'map-not-allowed']);
 
 interface ProgramState {
   log: ProgramLog;
@@ -123,11 +126,29 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     const d = f.details ?? {};
     const records = p.history.records;
     const pos = p.history.lastInsnPos();
+    const sources = options.sources;
+    const origin = (steps: OriginStep[]) => steps[steps.length - 1];
     const describe = (steps: OriginStep[], what: string) => {
-      const origin = steps[steps.length - 1];
-      if (!origin) return;
-      f.related.push(relatedAt(p, origin.insnIndex, `${what} (\`${origin.disasm}\`)`));
+      const o = origin(steps);
+      if (o) f.related.push(relatedAt(p, o.insnIndex, `${what} (\`${o.disasm}\`)`));
     };
+    const posOf = (insn: number) => {
+      for (let i = pos; i >= 0; i--) {
+        const r = records[i];
+        if (r.kind === 'insn' && r.index === insn) return i;
+      }
+      return pos;
+    };
+
+    // The verifier stopped before looking at any instruction (program/map compatibility checks):
+    // the program itself is the place, its SEC() the reason.
+    if (!failing && sources && p.log.name) {
+      const def = programDefinition(sources, p.log.name);
+      if (def) {
+        f.file ??= def.file;
+        f.line ??= def.line;
+      }
+    }
 
     // References that were never released: the allocation instruction is printed.
     const alloc = /alloc_insn=(\d+)/.exec(f.message);
@@ -141,7 +162,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     // Callback return values: name the callback and the call that registered it.
     if (f.catalogId === 'callback-return-range' || f.catalogId === 'async-callback-return') {
       const sub = failing ? enclosingSubprog(p.log, failing.index) : undefined;
-      if (sub !== undefined) f.related.push(relatedAt(p, sub, 'the callback whose return value is checked'));
+      if (sub !== undefined) f.related.push(relatedAt(p, sub, 'the callback whose return value is checked starts here'));
       const site = findCallbackCallSite(records, pos);
       if (site) f.related.push(relatedAt(p, site.index, `registered as a callback by \`${site.disasm}\``));
       f.quickFix = { kind: 'callback-return-range', file: f.file, line: f.line, range: parseRange(d.range) ?? [0, 1] };
@@ -150,12 +171,52 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       f.quickFix = { kind: 'program-return-range', file: f.file, line: f.line, range: parseRange(d.range) };
     }
 
-    // A register with the wrong type / maybe-NULL / unbounded: walk back to where it got its value.
-    const reg = d.register ? Number(d.register.slice(1)) : failing ? memoryOperandRegister(failing.disasm) : undefined;
-    if (reg !== undefined && pos >= 0 && !alloc) {
+    // Locks: the bpf_spin_lock call that is still held.
+    if (f.catalogId === 'spin-lock-misuse' && failing) {
+      for (let i = pos; i >= 0; i--) {
+        const r = records[i];
+        if (r.kind === 'insn' && /^call bpf_spin_lock#/.test(r.disasm)) {
+          f.related.push(relatedAt(p, r.index, 'the lock is taken here'));
+          break;
+        }
+      }
+    }
+
+    // The register the message is about; for call arguments named `arg#N`, register R(N+1).
+    let reg = d.register ? Number(d.register.slice(1)) : undefined;
+    const argNo = /\barg#?(\d)\b/.exec(f.message);
+    if (reg === undefined && argNo && failing && /^call /.test(failing.disasm)) reg = Number(argNo[1]) + 1;
+    const arith = failing ? arithmeticSource(failing.disasm) : undefined;
+    if (reg === undefined && arith === undefined && failing) reg = memoryOperandRegister(failing.disasm);
+
+    const boundsWords = /bound|range|outside|negative|max value|min value|invalid access|out of bounds/;
+    /** The last comparison of the offset (or a copy of it) before the failure: the check that did not bound. */
+    const boundsCheck = (regs: Set<number>, from: number, to: number) => {
+      for (let i = to; i > from; i--) {
+        const r = records[i];
+        if (r.kind !== 'insn') continue;
+        const m = /^if [rw](\d+) [^ ]+ (?:[rw](\d+)|-?\w+) goto/.exec(r.disasm);
+        if (m && (regs.has(Number(m[1])) || (m[2] !== undefined && regs.has(Number(m[2]))))) return r.index;
+      }
+      return undefined;
+    };
+    const explainOffset = (src: number, at: number) => {
+      const offSteps = traceRegister(records, at, src);
+      describe(offSteps, `the offset R${src} gets its value here`);
+      const o = origin(offSteps);
+      const regs = new Set([src, ...offSteps.map((s) => s.register)]);
+      const check = boundsCheck(regs, o ? posOf(o.insnIndex) : -1, at);
+      if (check !== undefined) f.related.push(relatedAt(p, check, `this check does not bound R${src} tightly enough for the access`));
+      f.quickFix = { kind: 'add-bounds-check', file: f.file, line: f.line, register: `R${src}` };
+    };
+
+    if (reg === undefined && arith !== undefined && failing && boundsWords.test(f.message)) {
+      // `ptr += idx` itself was refused: the index is the culprit.
+      explainOffset(arith, pos);
+    } else if (reg !== undefined && pos >= 0 && !alloc) {
       const steps = traceRegister(records, pos, reg);
       const type = d.type ?? '';
-      if (/_or_null/.test(type) || /_or_null/.test(f.message)) {
+      if (/_or_null/.test(type) || /_or_null|NULL/.test(f.message)) {
         describe(steps, `R${reg} may be NULL: it comes from here and is not checked before use`);
         f.quickFix = { kind: 'add-null-check', file: f.file, line: f.line, register: `R${reg}` };
       } else if (f.catalogId === 'arg-expected-stack') {
@@ -164,22 +225,47 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         f.quickFix = { kind: 'copy-to-stack', file: f.file, line: f.line, register: `R${reg}`, expression: expr, symbol: expr?.replace(/^&/, '').match(/^\w+$/)?.[0] };
       } else if (steps.length) {
         // Pointer arithmetic with an unbounded offset: show where the offset came from.
-        const arith = steps.find((s) => s.role === 'arith' && arithmeticSource(s.disasm) !== undefined);
-        if (arith && /bound|range|outside|negative|unbounded|max value|min value|invalid access/.test(f.message)) {
-          const src = arithmeticSource(arith.disasm)!;
-          const at = records.findIndex((r, i) => i <= pos && r.kind === 'insn' && r.index === arith.insnIndex);
-          f.related.push(relatedAt(p, arith.insnIndex, `offset R${src} is added to the pointer here without a bound the verifier can see`));
-          const offSteps = traceRegister(records, at >= 0 ? at : pos, src);
-          describe(offSteps, `the offset R${src} gets its value here`);
-          f.quickFix = { kind: 'add-bounds-check', file: f.file, line: f.line, register: `R${src}` };
+        const step = steps.find((s) => s.role === 'arith' && arithmeticSource(s.disasm) !== undefined);
+        if (step && boundsWords.test(f.message)) {
+          const src = arithmeticSource(step.disasm)!;
+          f.related.push(relatedAt(p, step.insnIndex, `offset R${src} is added to the pointer here`));
+          explainOffset(src, posOf(step.insnIndex));
         } else {
           describe(steps, `R${reg} got this value here`);
         }
       }
     }
-    if (/GPL/.test(f.message) && /license|GPL-compatible|gpl_only|cannot call GPL/.test(f.message)) {
-      f.quickFix = { kind: 'license-gpl' };
+
+    // Packet access: the data_end comparison that proved too few bytes.
+    if (f.catalogId === 'packet-out-of-bounds') {
+      for (let i = pos; i >= 0; i--) {
+        const r = records[i];
+        if (r.kind === 'insn' && /^if [rw]\d+ [<>]=? [rw]\d+ goto/.test(r.disasm)) {
+          f.related.push(relatedAt(p, r.index, `this data_end check proves only ${d.range ?? 'fewer'} bytes, less than the access needs`));
+          break;
+        }
+      }
     }
+
+    // CO-RE: the lines that name the field or type the kernel does not have.
+    const core = /CO-RE relocation <\w+> \[\d+\] (?:struct |union |enum |typedef )?(\w+)(?:\.([\w.:]+))?/.exec(f.message);
+    if (core && sources) {
+      const field = core[2]?.split(/[.:]/).filter(Boolean).pop();
+      for (const at of symbolLines(sources, field ?? core[1], 4)) f.related.push({ ...at, message: `\`${field ?? core[1]}\` (${core[1]}) does not exist in the running kernel's BTF` });
+    }
+
+    // Program-type problems: the SEC() that chose the program type (or the license) is the cause.
+    const typeProblem = PROGRAM_TYPE_ENTRIES.has(f.catalogId ?? '') && (!/spin-lock|timer/.test(f.catalogId ?? '') || /progs cannot use/.test(f.message));
+    if (sources && f.file && f.line && typeProblem) {
+      const sec = sectionAbove(sources, f.file, f.line);
+      if (sec) f.related.push({ ...sec, message: 'the program type is chosen here; it does not allow this' });
+    }
+    if (f.catalogId === 'gpl-only') {
+      const lic = sources && licenseLine(sources);
+      if (lic) f.related.push({ ...lic, message: 'the license declared here is not GPL-compatible' });
+      f.quickFix = { kind: 'license-gpl', file: lic?.file, line: lic?.line };
+    }
+
     // Keep only locations that say something beyond the primary line.
     f.related = f.related.filter((r, i, all) => all.findIndex((q) => q.line === r.line && q.file === r.file && q.message === r.message) === i);
   };
@@ -277,8 +363,10 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         return;
       case 'text': {
         if (!l.text) return;
-        // Text outside any program log (bpftool's own chatter) is not a verifier message.
-        const p = current && !current.ended ? current : undefined;
+        // Text outside any program log is bpftool's or the loader's chatter — unless it is a
+        // verifier message printed before any instruction (a raw log that starts with the error).
+        let p = current && !current.ended ? current : undefined;
+        if (!p && matchEntry(l.text)?.entry.origin === 'verifier' && !/^(?:Error|Warning): /.test(l.text)) p = open(lastName);
         if (p && p.candidates.length < MAX_CANDIDATES) p.candidates.push(l.raw.trim());
         return;
       }
@@ -291,7 +379,10 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     end: () => {
       splitter.end();
       close();
-      findings.push(...libbpfFindings(libbpfLines, findings.length > 0));
+      const lib = libbpfFindings(libbpfLines, findings.length > 0, options.sources);
+      // A libbpf line that says what a verifier finding already says (CO-RE) adds nothing.
+      findings.push(...lib.filter((l) => !findings.some((f) => f.catalogId === l.catalogId)));
+      mergeDuplicateClang(findings);
       return { findings, truncated: programs.some((p) => p.truncated), programs, stats: { lines, bytes } };
     },
   };
@@ -383,8 +474,23 @@ function clangFinding(l: Extract<LogLine, { kind: 'clang' }>, sources?: Readonly
 
 const LIBBPF_FAILURE = /fail|invalid|can't|cannot|not found|unrecognized|unsupported|missing|mismatch|doesn't|isn't|is not|unknown|expected|corrupted/i;
 
+/** clang repeats some BPF backend errors (function, then statement): keep one, the rest as related. */
+function mergeDuplicateClang(findings: Finding[]): void {
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i];
+    if (f.origin !== 'clang') continue;
+    for (let j = findings.length - 1; j > i; j--) {
+      const g = findings[j];
+      if (g.origin === 'clang' && stripMessagePrefixes(g.message) === stripMessagePrefixes(f.message)) {
+        if (g.line !== f.line || g.file !== f.file) f.related.push({ file: g.file, line: g.line, message: 'reported again here' });
+        findings.splice(j, 1);
+      }
+    }
+  }
+}
+
 /** libbpf's own errors (CO-RE, maps, externs): findings when they match a libbpf entry. */
-function libbpfFindings(lines: { program?: string; text: string; raw: string }[], haveVerifierFindings: boolean): Finding[] {
+function libbpfFindings(lines: { program?: string; text: string; raw: string }[], haveVerifierFindings: boolean, sources?: ReadonlyMap<string, string>): Finding[] {
   const out: Finding[] = [];
   for (const l of lines) {
     // libbpf's debug output (-d) describes every map and relocation; only failures are findings.
@@ -407,6 +513,18 @@ function libbpfFindings(lines: { program?: string; text: string; raw: string }[]
       origin: 'libbpf',
       related: [],
     });
+    // libbpf names the map / extern / program in quotes: find it in the sources.
+    const f = out[out.length - 1];
+    const names = [...l.text.matchAll(/'([A-Za-z_]\w*)'/g)].map((m) => m[1]);
+    if (l.program) names.push(l.program);
+    for (const name of sources ? names : []) {
+      const at = symbolDeclaration(sources!, name);
+      if (!at) continue;
+      if (f.line === undefined) {
+        f.file = at.file;
+        f.line = at.line;
+      } else f.related.push({ ...at, message: `\`${name}\` is defined here` });
+    }
   }
   // One finding per distinct message is enough.
   return out.filter((f, i) => out.findIndex((g) => stripMessagePrefixes(g.message) === stripMessagePrefixes(f.message)) === i);

@@ -66,7 +66,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'arg-expected-stack',
-    /^(?<register>R\d+) type=(?<type>\S+) expected=(?<expected>fp|fp, pkt, pkt_meta, map_key, map_value.*?)$/,
+    /^(?<register>R\d+) type=(?<type>\S+) expected=(?<expected>fp)$/,
     '{register} must point to the stack, not {type}',
     'The helper wants this argument to be a pointer to the BPF stack (fp: a local variable of the program). You passed a {type} pointer instead.',
     'Copy the value into a local variable and pass the local\'s address.',
@@ -90,7 +90,17 @@ export const catalog: CatalogEntry[] = [
     'Wrong kind of pointer passed to a helper ({register})',
     'Each helper argument has a declared kind (stack memory, map key, map value, context, socket, ...). The verifier tracks what every register points to and refuses a call when the argument is a different kind — for example a plain number, a pointer to a global where a local is required, or a maybe-NULL pointer.',
     'Pass what the helper expects: a pointer to a local variable for buffers and keys, the map itself (&map) for map arguments, the program context (ctx) for context arguments; check pointers for NULL before passing them.',
-    { example: '__u32 key = 0;\n__u64 *val = bpf_map_lookup_elem(&my_map, &key); /* &map, &local */\nif (!val)\n\treturn 0;', docsUrl: DOCS.helpers },
+    {
+      example: '__u32 key = 0;\n__u64 *val = bpf_map_lookup_elem(&my_map, &key); /* &map, &local */\nif (!val)\n\treturn 0;',
+      docsUrl: DOCS.helpers,
+      refine: (d) =>
+        d.type === 'scalar' || d.type === 'inv'
+          ? {
+              title: `${d.register ?? 'Argument'} is a number (NULL?) where a pointer is required`,
+              why: 'The helper needs a pointer here (one of the kinds listed below), but the register holds a plain number — often a literal NULL or 0, or a pointer that was turned into an integer.',
+            }
+          : undefined,
+    },
   ),
 
   // ---- NULL checks and invalid dereferences ----------------------------------------------
@@ -323,7 +333,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'spin-lock-misuse',
-    /^(?:Locking two bpf_spin_locks are not allowed|bpf_spin_unlock without taking a lock|bpf_spin_unlock of different lock|bpf_spin_unlock is missing|function calls are not allowed while holding a lock|BPF_LD_\[ABS\|IND\] cannot be used inside bpf_spin_lock-ed region|bpf_spin_lock cannot be accessed directly by load\/store|(?:socket filter|tracing|sleepable) progs cannot use bpf_spin_lock yet|(?<register>R\d+) doesn't have constant offset\. bpf_spin_lock has to be at the constant offset|map '\S+' (?:has to have BTF in order to use bpf_spin_lock|has more than one 'struct bpf_spin_lock'|doesn't have 'struct bpf_spin_lock'|is not a struct type or bpf_spin_lock is mangled)|off -?\d+ doesn't point to 'struct bpf_spin_lock')/,
+    /^(?:Locking two bpf_spin_locks are not allowed|BPF_EXIT instruction (?:in main prog )?cannot be used inside bpf_spin_lock-ed region|\S+ (?:insn|instruction)s? (?:is |are )?(?:not allowed|cannot be used) (?:while holding a lock|inside bpf_spin_lock-ed region)|bpf_spin_unlock without taking a lock|bpf_spin_unlock of different lock|bpf_spin_unlock is missing|function calls are not allowed while holding a lock|BPF_LD_\[ABS\|IND\] cannot be used inside bpf_spin_lock-ed region|bpf_spin_lock cannot be accessed directly by load\/store|(?:socket filter|tracing|sleepable) progs cannot use bpf_spin_lock yet|(?<register>R\d+) doesn't have constant offset\. bpf_spin_lock has to be at the constant offset|map '\S+' (?:has to have BTF in order to use bpf_spin_lock|has more than one 'struct bpf_spin_lock'|doesn't have 'struct bpf_spin_lock'|is not a struct type or bpf_spin_lock is mangled)|off -?\d+ doesn't point to 'struct bpf_spin_lock')/,
     'bpf_spin_lock used incorrectly',
     'A bpf_spin_lock must live in a map value (one per value, found through BTF), be taken and released on the same path, never be held twice, and while it is held the program may not call functions (other than the unlock) or exit. Only some program types may use it.',
     'Lock, touch the fields, unlock — in the same function with no calls or returns in between.',
@@ -360,7 +370,7 @@ export const catalog: CatalogEntry[] = [
   // ---- Helpers and program types ----------------------------------------------------------
   entry(
     'helper-not-allowed',
-    /^(?:unknown func (?<helper>\w+)#(?<helperId>\d+)|func (?<helper2>\w+)#\d+ not supported for program type \d+|func \S+#\d+ supported only for fentry\/fexit\/fmod_ret programs|helper call is not allowed in probe)/,
+    /^(?:unknown func (?<helper>\w+)#(?<helperId>\d+)|func (?<helper2>\w+)#\d+ not supported for program type \d+|func \S+#\d+ supported only for fentry\/fexit\/fmod_ret programs|helper call is not allowed in probe|program of this type cannot use helper (?<helper3>\w+)#\d+)/,
     'Helper {helper} cannot be used in this program type',
     'Each program type (given by SEC()) has its own set of helpers. {helper} is not available to this program type on this kernel (or does not exist on this kernel at all).',
     'Choose a program type that offers the helper (change SEC()), use an equivalent helper of this type, or upgrade the kernel if the helper is newer than it.',
@@ -446,8 +456,16 @@ export const catalog: CatalogEntry[] = [
 
   // ---- BPF-to-BPF functions, global functions, callbacks ----------------------------------
   entry(
+    'nullable-arg',
+    /^Possibly NULL pointer passed to (?:trusted |helper )?arg#?(?<arg>\d+)/,
+    'Pointer that may be NULL passed as argument {arg}',
+    'The function (a kfunc or helper) requires a valid pointer for this argument, but on this path the pointer may be NULL — it came from a lookup or an acquire function that can fail and was not checked.',
+    'Check the pointer for NULL before the call and skip the call when it is NULL.',
+    { example: 'struct task_struct *t = bpf_task_from_pid(pid);\nif (!t)\n\treturn 0;\nbpf_task_release(t);', docsUrl: DOCS.kfuncs },
+  ),
+  entry(
     'func-arg-mismatch',
-    /^Caller passes invalid args into func#\d+|^arg#\d+ (?:expected pointer to ctx, but got \S+|pointer type \S+ \S+ (?:must point to \S*scalar, or struct with scalar|not to stack|must be valid and initialized)|arg#\d+ memory, len pair leads to invalid memory access|reference type\('.*'\) size cannot be determined)|^Arg#\d+ type \S+ in \S+\(\) is not supported yet\.|^(?<register>R\d+) is not a scalar$|^Unrecognized arg#\d+ type \S+|^2 or more rdonly\/rdwr_buf_size parameters for kfunc|^R\d+ rdonly\/rdwr_buf_size exceeds u32 max|^Possibly NULL pointer passed to (?:trusted|helper) arg\d+/,
+    /^Caller passes invalid args into func#\d+|^arg#\d+ (?:expected pointer to ctx, but got \S+|pointer type \S+ \S+ (?:must point to \S*scalar, or struct with scalar|not to stack|must be valid and initialized)|arg#\d+ memory, len pair leads to invalid memory access|reference type\('.*'\) size cannot be determined)|^Arg#\d+ type \S+ in \S+\(\) is not supported yet\.|^(?<register>R\d+) is not a scalar$|^Unrecognized arg#\d+ type \S+|^2 or more rdonly\/rdwr_buf_size parameters for kfunc|^R\d+ rdonly\/rdwr_buf_size exceeds u32 max/,
     'Argument does not match the function\'s declared parameter',
     'Calls to global BPF functions and kfuncs are checked against their BTF prototypes: a pointer-to-struct parameter needs a valid, initialised pointer of that type (or to stack memory for plain data), scalars must be numbers, (buffer, size) pairs must describe valid memory.',
     'Pass arguments of exactly the declared type; initialise stack buffers; check nullable pointers before passing them.',
@@ -568,7 +586,7 @@ catalog.push(
   ),
   lib(
     'libbpf-map-definition',
-    /^map '\S+': (?=.*(?:fail|invalid|can't|not |unsupported|unrecognized|expected|mismatch|unknown))|^\.maps relo #\d+: (?=.*(?:fail|not found|cannot))|^(?:prog '\S+': )?map relo failed to find map|^(?:prog '\S+': )?data relo failed to find map|^(?:prog '\S+': )?invalid relo against '\S+' in special section|^(?:prog '\S+': )?invalid relo against|^failed to create map|^Error in bpf_create_map_xattr|^sec '\S+': (?=.*(?:fail|not found|corrupted|invalid))|^invalid (?:license|kver) section|^BTF is required, but is missing or corrupted\.|^failed to parse \.BTF(?:\.ext)? from |^BTF info is missing for global symbol|^failed to find '\S+' ELF section/,
+    /^map '\S+': (?=.*(?:fail|invalid|can't|not |unsupported|unrecognized|expected|mismatch|unknown))|^\.maps relo #\d+: (?=.*(?:fail|not found|cannot))|^(?:prog '\S+': )?map relo failed to find map|^(?:prog '\S+': )?data relo failed to find map|^(?:prog '\S+': )?invalid relo against '\S+' in special section|^(?:prog '\S+': )?invalid relo against|^failed to create map|^sec '\S+': (?=.*(?:fail|not found|corrupted|invalid))|^invalid (?:license|kver) section|^BTF is required, but is missing or corrupted\.|^failed to parse \.BTF(?:\.ext)? from |^BTF info is missing for global symbol|^failed to find '\S+' ELF section/,
     'Map or global variable definition problem',
     'libbpf could not create or wire a map (or a global variable\'s section) the program refers to: a wrong attribute in the SEC(".maps") definition, a map type/size the kernel refuses, an uninitialised global referenced from a special section, or missing BTF.',
     'Define maps with the BTF-style __uint/__type macros and sensible sizes, initialise globals, and compile with -g.',
@@ -604,7 +622,7 @@ catalog.push(
   ),
   entry(
     'clang-unsupported',
-    /^(?:Unsupported|unsupported) (?:signed division|atomic operations|dynamic stack allocation)|only small returns supported|too many args to|functions with VarArgs or StructRet are not supported|aggregate returns are not supported|pass by value not supported|stack arguments are not supported|Invalid usage of the XADD return value|incompatible with bpf|Unsupport(?:ed)? \S+ for BPF|^cannot compile inline asm/,
+    /^(?:Unsupported|unsupported) (?:signed division|atomic operations|dynamic stack allocation)|only small returns supported|too many args to|functions with VarArgs or StructRet are not supported|aggregate returns are not supported|pass by value not supported|stack arguments are not supported|Invalid usage of the XADD return value|incompatible with bpf|defined with too many args|Unsupport(?:ed)? \S+ for BPF|^cannot compile inline asm/,
     'C construct the BPF backend cannot compile',
     'The BPF target has limits a normal CPU does not: at most 5 arguments per call passed in registers, no structs passed or returned by value, no variadic BPF functions, no dynamic stack allocation, limited atomics and signed division on older -mcpu.',
     'Pass structs by pointer, keep ≤ 5 arguments, avoid VLAs/alloca, and use -mcpu=v3 or newer for atomics and signed division.',

@@ -124,7 +124,8 @@ export function explainMessage(line: string, context: ExplainContext = {}): Expl
     return { ...GENERIC, explanation: decoded ? `${GENERIC.explanation} ${decoded}` : GENERIC.explanation, details };
   }
   const { entry, match } = hit;
-  for (const [k, v] of Object.entries(match.groups ?? {})) if (v !== undefined) details[k] = v;
+  // Alternatives of one pattern name their groups register, register2, ...: all mean `register`.
+  for (const [k, v] of Object.entries(match.groups ?? {})) if (v !== undefined) details[k.replace(/\d+$/, '')] = v;
   const refined = entry.refine?.(details, context);
   const why = fill(refined?.why ?? entry.why, details);
   const decoded = typeSentence(details);

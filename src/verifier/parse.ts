@@ -54,16 +54,30 @@ export function classifyLine(raw: string): LogLine {
   if (m) {
     const body = m[3];
     // The register state after the instruction follows ` ; ` (padded to a column).
-    const cut = body.indexOf(' ; ');
+    let cut = body.indexOf(' ; ');
+    let skip = 3;
+    if (cut < 0) {
+      // Calls into callbacks and taken branches print the next state without the ` ; `:
+      // `call bpf_loop#181 14: frame1: R1=...`, `if r3 > 0x64 goto pc+1 20: frame1: R0=1 ...`.
+      const next = / (\d+: (?:frame\d+: )?(?:R\d+|fp-?\d+)\S*=.*)$/.exec(body);
+      if (next) {
+        cut = next.index;
+        skip = 1;
+      }
+    }
     const disasm = (cut >= 0 ? body.slice(0, cut) : body).trim();
-    const state = cut >= 0 ? body.slice(cut + 3).trim() : undefined;
+    const state = cut >= 0 ? body.slice(cut + skip).replace(/^\d+: /, '').trim() : undefined;
     return { kind: 'insn', index: Number(m[1]), opcode: m[2], disasm, state, raw };
+  }
+  // libbpf poisons instructions whose CO-RE relocation failed and prints them like this.
+  if ((m = /^(\d+): (<invalid CO-RE relocation>)$/.exec(line))) {
+    return { kind: 'insn', index: Number(m[1]), opcode: '??', disasm: m[2], raw };
   }
   if ((m = RE_BRANCH.exec(line))) {
     return { kind: 'branch', from: Number(m[1]), to: Number(m[2]), speculative: !!m[3], state: m[4], raw };
   }
   if ((m = RE_STATE_AT.exec(line))) return { kind: 'state', index: Number(m[1]), state: m[2], raw };
-  if ((m = RE_STATE.exec(line))) return { kind: 'state', state: m[1], raw };
+  if ((m = RE_STATE.exec(line.trimStart()))) return { kind: 'state', state: m[1], raw };
   if ((m = RE_PRUNED.exec(line))) return { kind: 'pruned', index: Number(m[1]), raw };
   if (line.startsWith('; ')) {
     if ((m = RE_ANNOTATION_AT.exec(line))) return { kind: 'annotation', text: m[1], file: m[2], line: Number(m[3]), raw };
@@ -72,6 +86,7 @@ export function classifyLine(raw: string): LogLine {
   if (line === ';') return { kind: 'annotation', text: '', raw };
   if ((m = RE_SUBPROG.exec(line))) return { kind: 'subprog', index: Number(m[1]), insn: Number(m[2]), raw };
   if (line === 'caller:' || line === 'callee:') return { kind: 'frame', role: line === 'caller:' ? 'caller' : 'callee', raw };
+  if (line === 'returning from callee:' || /^to caller at \d+:$/.test(line)) return { kind: 'frame', role: line.startsWith('to') ? 'caller' : 'callee', raw };
   if ((m = RE_STATS.exec(line))) {
     const n = (i: number) => (m![i] === undefined ? undefined : Number(m![i]));
     return { kind: 'stats', insnsProcessed: Number(m[1]), insnLimit: n(2), maxStatesPerInsn: n(3), totalStates: n(4), peakStates: n(5), markRead: n(6), raw };

@@ -2,7 +2,7 @@
 // project's root helper, returning the text a user would see: libbpf's messages and the
 // verifier log produced in this run. One function, so the loading path can be switched.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -19,11 +19,17 @@ export class FixtureLoader {
   private readonly client: HelperClient = startLocalHelper({ helperPath: path.join(ROOT, 'src/helper/main.ts'), nodeArgs: ['--import', 'tsx'] });
   private readonly dir = mkdtempSync(path.join(tmpdir(), 'verifier-fixtures-'));
 
+  /** A vmlinux.h for this kernel (bpftool from its BTF), for fixtures that use kernel types. */
+  async vmlinuxHeader(): Promise<void> {
+    const { stdout } = await run('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'c'], { maxBuffer: 256 << 20 });
+    writeFileSync(path.join(this.dir, 'vmlinux.h'), stdout);
+  }
+
   /** clang's stderr when compilation fails (the test then analyzes that instead). */
   async compile(source: string): Promise<{ object?: string; stderr: string }> {
     const object = path.join(this.dir, path.basename(source).replace(/\.c$/, '.o'));
     try {
-      const { stderr } = await run('clang', [...CLANG_ARGS, '-c', source, '-o', object], { cwd: path.dirname(source) });
+      const { stderr } = await run('clang', [...CLANG_ARGS, '-I', this.dir, '-c', source, '-o', object], { cwd: path.dirname(source) });
       return { object, stderr };
     } catch (e) {
       return { stderr: String((e as { stderr?: string }).stderr ?? e) };

@@ -1,0 +1,74 @@
+// Root-cause hints that need the C source rather than the log: the SEC() that chose the program
+// type, the license declaration, a program's definition, the lines naming a symbol. Pure text
+// search over the sources the caller passed in.
+import { basename, findSource } from './locate';
+
+export interface SourceLine {
+  file: string;
+  line: number;
+}
+
+const isComment = (l: string) => /^\s*(?:\/\/|\/\*|\*)/.test(l);
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function linesOf(sources: ReadonlyMap<string, string>, file?: string): [string, string[]][] {
+  if (file) {
+    const hit = findSource(sources, file);
+    return hit ? [[hit[0], hit[1].split('\n')]] : [];
+  }
+  return [...sources].map(([k, t]) => [k, t.split('\n')]);
+}
+
+/** The SEC("...") line governing `line` of `file`: the last program section above it. */
+export function sectionAbove(sources: ReadonlyMap<string, string>, file: string, line: number): SourceLine | undefined {
+  for (const [key, lines] of linesOf(sources, file)) {
+    for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
+      if (/\bSEC\s*\(\s*"(?!license"|\.maps"|version")/.test(lines[i]) && !isComment(lines[i])) return { file: key, line: i + 1 };
+    }
+  }
+  return undefined;
+}
+
+/** The `char LICENSE[] SEC("license") = ...` line. */
+export function licenseLine(sources: ReadonlyMap<string, string>): SourceLine | undefined {
+  for (const [key, lines] of linesOf(sources)) {
+    const i = lines.findIndex((l) => /\bSEC\s*\(\s*"license"\s*\)/.test(l));
+    if (i >= 0) return { file: key, line: i + 1 };
+  }
+  return undefined;
+}
+
+/** Where BPF program `name` is defined: `int name(` or `BPF_PROG(name,` / `BPF_KPROBE(name, ...)`. */
+export function programDefinition(sources: ReadonlyMap<string, string>, name: string): SourceLine | undefined {
+  const re = new RegExp(String.raw`(?:^\s*(?:static\s+)?(?:__always_inline\s+)?\w[\w\s*]*\b${escape(name)}\s*\(|\b[A-Z_]+\(\s*${escape(name)}\s*[,)])`);
+  for (const [key, lines] of linesOf(sources)) {
+    const i = lines.findIndex((l) => re.test(l) && !/;\s*$/.test(l) && !isComment(l));
+    if (i >= 0) return { file: key, line: i + 1 };
+  }
+  return undefined;
+}
+
+/** Lines (outside comments) that mention identifier `name`, in source order. */
+export function symbolLines(sources: ReadonlyMap<string, string>, name: string, max = 3): SourceLine[] {
+  const re = new RegExp(String.raw`\b${escape(name)}\b`);
+  const out: SourceLine[] = [];
+  for (const [key, lines] of linesOf(sources)) {
+    for (let i = 0; i < lines.length && out.length < max; i++) {
+      const code = lines[i].replace(/\/\*.*?\*\/|\/\/.*$/g, '');
+      if (re.test(code) && !isComment(lines[i])) out.push({ file: key, line: i + 1 });
+    }
+  }
+  return out;
+}
+
+/** The declaration of a symbol: a line defining a map (`} name SEC(".maps")`) or an extern, else its first mention. */
+export function symbolDeclaration(sources: ReadonlyMap<string, string>, name: string): SourceLine | undefined {
+  const decl = new RegExp(String.raw`(?:\}\s*${escape(name)}\s+SEC\s*\(|\bextern\b.*\b${escape(name)}\b|^\s*(?:static\s+)?(?:const\s+)?(?:volatile\s+)?[\w\s]+\b${escape(name)}\s*(?:\[[^\]]*\]\s*)?(?:=|;|SEC))`);
+  for (const [key, lines] of linesOf(sources)) {
+    const i = lines.findIndex((l) => decl.test(l.replace(/\/\*.*?\*\//g, '')) && !isComment(l));
+    if (i >= 0) return { file: key, line: i + 1 };
+  }
+  return symbolLines(sources, name, 1)[0];
+}
+
+export { basename };

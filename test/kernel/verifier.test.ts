@@ -1,0 +1,88 @@
+// Broken programs from test/fixtures/verifier, compiled by real clang and loaded into the real
+// kernel in this run. Each fixture states what the analysis must say: the catalog id in its
+// header (`CATALOG: id`), the line where the verifier stopped (`EXPECT: primary`) and the
+// root-cause line (`EXPECT: cause`) as comments in the source.
+import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { analyzeLog, type Analysis, type Finding } from '../../src/verifier';
+import { requireKernel } from './requirements';
+import { FixtureLoader } from './verifier-load';
+
+const DIR = path.join(__dirname, '..', 'fixtures', 'verifier');
+
+interface Expectation {
+  name: string;
+  file: string;
+  source: string;
+  catalogIds: string[];
+  primary: number;
+  cause?: number;
+}
+
+function expectations(): Expectation[] {
+  return readdirSync(DIR)
+    .filter((f) => f.endsWith('.bpf.c'))
+    .sort()
+    .map((file) => {
+      const source = readFileSync(path.join(DIR, file), 'utf8');
+      const lines = source.split('\n');
+      const lineOf = (tag: string) => {
+        const i = lines.findIndex((l) => new RegExp(String.raw`/\* EXPECT:[^*]*\b${tag}\b`).test(l));
+        return i >= 0 ? i + 1 : undefined;
+      };
+      const ids = /CATALOG: ([\w -]+)/.exec(source)?.[1].trim().split(/\s+/) ?? [];
+      const primary = lineOf('primary');
+      if (!primary || ids.length === 0) throw new Error(`${file}: missing CATALOG or EXPECT: primary`);
+      return { name: file.replace(/\.bpf\.c$/, ''), file, source, catalogIds: ids, primary, cause: lineOf('cause') };
+    });
+}
+
+function describeAnalysis(a: Analysis, text: string): string {
+  const f = a.findings.map((x) => `${x.catalogId} ${x.file}:${x.line} "${x.message}" related=${JSON.stringify(x.related)}`).join('\n');
+  return `findings:\n${f}\n--- log tail ---\n${text.split('\n').slice(-25).join('\n')}`;
+}
+
+describe('verifier findings on real broken programs', function () {
+  const all = expectations();
+  let loader: FixtureLoader;
+
+  before(async function () {
+    requireKernel(this);
+    loader = new FixtureLoader();
+    await loader.vmlinuxHeader();
+  });
+  after(async () => loader?.close());
+
+  it(`has at least 40 distinct broken fixtures (${all.length})`, () => {
+    assert.ok(all.length >= 40);
+  });
+
+  for (const ex of all) {
+    it(`${ex.name}: ${ex.catalogIds[0]} at line ${ex.primary}${ex.cause ? `, cause at line ${ex.cause}` : ''}`, async function () {
+      this.timeout(120000);
+      const sources = new Map([[ex.file, ex.source]]);
+      const built = await loader.compile(path.join(DIR, ex.file));
+      let text = built.stderr;
+      if (built.object) {
+        const res = await loader.load(built.object);
+        assert.equal(res.loaded, false, `${ex.file} loaded: the fixture is not broken on this kernel`);
+        text = res.text;
+      }
+      const a = analyzeLog(text, { sources });
+      const f: Finding | undefined = a.findings[0];
+      const why = describeAnalysis(a, text);
+      assert.ok(f, `no finding\n${why}`);
+      assert.ok(ex.catalogIds.includes(f.catalogId ?? 'null'), `catalog id ${f.catalogId}, expected ${ex.catalogIds.join(' or ')}\n${why}`);
+      assert.equal(f.file, ex.file, why);
+      assert.equal(f.line, ex.primary, `primary line\n${why}`);
+      if (ex.cause) {
+        const lines = [f.line, ...f.related.map((r) => r.line)];
+        assert.ok(
+          f.related.some((r) => r.line === ex.cause && r.file === ex.file) || (ex.cause === ex.primary && lines.includes(ex.cause)),
+          `root cause line ${ex.cause} not among related ${JSON.stringify(f.related)}\n${why}`,
+        );
+      }
+    });
+  }
+});

@@ -89,7 +89,12 @@ async function show(diagnostics: VerifierDiagnostics, objectPath?: string): Prom
   }
   let doc = await vscode.workspace.openTextDocument(logUri(stored.objectPath));
   if (doc.languageId !== VERIFIER_LOG_LANGUAGE) doc = await vscode.languages.setTextDocumentLanguage(doc, VERIFIER_LOG_LANGUAGE);
-  return vscode.window.showTextDocument(doc, { preview: false });
+  // Open on the verifier's error, not on libbpf's preamble.
+  const lines = doc.getText().split('\n');
+  const wanted = stored.result?.messages[0]?.trim();
+  const at = wanted ? lines.findIndex((l) => l.trim() === wanted || l.includes(wanted)) : -1;
+  const selection = at >= 0 ? new vscode.Range(at, 0, at, lines[at].length) : undefined;
+  return vscode.window.showTextDocument(doc, { preview: false, selection });
 }
 
 function displayName(l: StoredVerifierLog): string {

@@ -94,6 +94,7 @@ export function startServer(connection: Connection): void {
       files: sources.filter((s) => report.placed.has(s.uri)).map((s) => s.path),
       truncated: analysis.truncated,
       titles: analysis.findings.map((f) => f.title),
+      messages: analysis.findings.map((f) => f.message),
     };
   };
   connection.onNotification(VERIFIER_LOG_NOTIFICATION, async (params: VerifierLogParams) => {

@@ -29,6 +29,8 @@ export interface AnalyzeVerifierLogResult {
   truncated: boolean;
   /** Decoded titles, in log order, for a one-line summary. */
   titles: string[];
+  /** The log lines that state each error, verbatim (the log view puts the cursor on the first). */
+  messages: string[];
 }
 
 /** Forget the diagnostics of one object (it loaded cleanly, or was rebuilt). */

@@ -66,7 +66,9 @@ describe('server: over LSP (a real server process on stdio)', function () {
 
   it('answers a verifier log with diagnostics and inline hints on the source', async () => {
     const result = await connection.sendRequest<AnalyzeVerifierLogResult>(ANALYZE_VERIFIER_LOG_REQUEST, { objectPath: '/tmp/null_check.bpf.o', sources: [sourcePath], log });
-    assert.deepEqual({ ...result, titles: result.titles.length }, { findings: 1, placed: 1, files: [sourcePath], truncated: false, titles: 1 });
+    assert.deepEqual({ ...result, titles: result.titles.length }, {
+      findings: 1, placed: 1, files: [sourcePath], truncated: false, titles: 1, messages: ["R0 invalid mem access 'map_value_or_null'"],
+    });
     const published = diagnostics.filter((d) => d.uri === sourceUri).pop()!;
     assert.equal(published.diagnostics.length, 1);
     const [d] = published.diagnostics;

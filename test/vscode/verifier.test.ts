@@ -21,6 +21,7 @@ interface ExplainResult {
   files: string[];
   truncated: boolean;
   titles: string[];
+  messages: string[];
 }
 
 function run(command: string, args: string[]): Promise<{ code: number; output: string }> {
@@ -140,6 +141,8 @@ describe('verifier diagnostics', () => {
     assert.equal(editor.document.uri.scheme, 'ebpf-verifier-log');
     assert.equal(editor.document.languageId, 'bpf-verifier-log');
     assert.match(editor.document.getText(), /At callback return the register R0 has unknown scalar value should have been in \[0, 1\]/);
+    // The view opens on the verifier's error line.
+    assert.match(editor.document.lineAt(editor.selection.active.line).text, /^At callback return the register R0/);
     const source = workspaceFile('verifier', 'callback_return.bpf.c');
     const links = await waitFor('document links in the log', async () => {
       const found = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', editor.document.uri);

@@ -33,7 +33,7 @@ fi
 
 # npm dependencies, only when package-lock.json changed since the last install.
 stamp=node_modules/.ebpf-workbench-installed
-if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   echo "setup: installing npm dependencies"
   npm ci --no-audit --no-fund
   touch "$stamp"

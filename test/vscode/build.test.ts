@@ -90,6 +90,7 @@ describe('eBPF: Build', () => {
 
     it("offers clang's fix-it as a quick fix", async () => {
       const uri = vscode.Uri.joinPath(broken(), 'syntax_error.bpf.c');
+      await openFile(uri); // code action providers run on open documents
       const [diagnostic] = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'clang');
       const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range);
       const fix = actions.find((a) => a.title.includes("Insert ';'"));

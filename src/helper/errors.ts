@@ -3,7 +3,10 @@
 import { constants } from 'node:os';
 import type { ErrorCode, ErrorData } from '../protocol/errors';
 
-const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+const ERRNO_NAMES = new Map<number, string>([
+  ...Object.entries(constants.errno).map(([name, n]): [number, string] => [n, name]),
+  [524, 'ENOTSUPP'], // kernel-internal "not supported", seen from BPF syscalls
+]);
 
 export function errnoName(errno: number): string {
   return ERRNO_NAMES.get(errno) ?? `errno ${errno}`;

@@ -62,11 +62,11 @@ export function absolutePath(value: unknown, name: string): string {
   if (value.length > MAX_PATH) throw invalid(`${name} is longer than ${MAX_PATH} characters`);
   if (value.includes('\0')) throw invalid(`${name} contains a NUL byte`);
   if (!path.posix.isAbsolute(value)) throw invalid(`${name} must be an absolute path, got "${value}"`);
-  const normalized = path.posix.normalize(value);
-  if (normalized !== value && normalized !== value.replace(/\/+$/, '')) {
+  const trimmed = value.length > 1 ? value.replace(/\/+$/, '') : value;
+  if (path.posix.normalize(trimmed) !== trimmed) {
     throw invalid(`${name} must be normalized (no "..", "." or "//"), got "${value}"`);
   }
-  return normalized;
+  return trimmed;
 }
 
 /** A path strictly below /sys/fs/bpf (pure check; see onBpffs for the file-system check). */

@@ -1,0 +1,76 @@
+// The helper's JSON-RPC reader: good messages pass, bad ones become $/invalidMessage and the
+// stream keeps going; oversized bodies are skipped as they stream, never buffered whole.
+import * as assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { INVALID_MESSAGE, LimitedMessageReader } from '../../src/helper/framing';
+
+type Msg = { id?: unknown; method?: string; params?: { reason?: string; id?: unknown } };
+
+function setup(limit = 1000) {
+  const input = new PassThrough();
+  const reader = new LimitedMessageReader(input, limit);
+  const got: Msg[] = [];
+  reader.listen((m) => got.push(m as Msg));
+  const frame = (body: string) => `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  return { input, got, frame };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('helper framing', () => {
+  it('passes well-formed messages, also split across chunks and several per chunk', async () => {
+    const { input, got, frame } = setup();
+    const a = frame('{"jsonrpc":"2.0","id":1,"method":"hello"}');
+    const b = frame('{"jsonrpc":"2.0","id":2,"method":"map.list"}');
+    input.write(a.slice(0, 10));
+    input.write(a.slice(10) + b);
+    await tick();
+    assert.deepEqual(got.map((m) => m.id), [1, 2]);
+  });
+
+  it('turns malformed JSON into an invalid-message request that keeps the id', async () => {
+    const { input, got, frame } = setup();
+    input.write(frame('{"jsonrpc":"2.0","id":5,"method":"hello",') + frame('{"jsonrpc":"2.0","id":6,"method":"hello"}'));
+    await tick();
+    assert.equal(got[0].method, INVALID_MESSAGE);
+    assert.equal(got[0].id, 5);
+    assert.match(got[0].params!.reason!, /not valid JSON/);
+    assert.equal(got[1].id, 6);
+  });
+
+  it('reports JSON that is not JSON-RPC 2.0, without an id when there is none', async () => {
+    const { input, got, frame } = setup();
+    input.write(frame('[1,2,3]') + frame('{"id":"x","method":"hello"}'));
+    await tick();
+    assert.equal(got[0].method, INVALID_MESSAGE);
+    assert.equal(got[0].id, undefined);
+    assert.equal(got[1].id, 'x');
+  });
+
+  it('skips an oversized body chunk by chunk and answers its id', async () => {
+    const { input, got, frame } = setup(100);
+    const big = '{"jsonrpc":"2.0","id":9,"method":"object.load","params":{"bytes":"' + 'A'.repeat(5000) + '"}}';
+    const framed = frame(big);
+    for (let i = 0; i < framed.length; i += 700) input.write(framed.slice(i, i + 700));
+    input.write(frame('{"jsonrpc":"2.0","id":10,"method":"hello"}'));
+    await tick();
+    assert.equal(got[0].method, INVALID_MESSAGE);
+    assert.equal(got[0].id, 9);
+    assert.match(got[0].params!.reason!, /larger than the 100-byte limit/);
+    assert.equal(got[1].id, 10);
+  });
+
+  it('recovers from a header without Content-Length and from endless garbage', async () => {
+    const { input, got, frame } = setup();
+    input.write('X-Nonsense: 1\r\n\r\n' + frame('{"jsonrpc":"2.0","id":3,"method":"hello"}'));
+    await tick();
+    assert.equal(got[0].method, INVALID_MESSAGE);
+    assert.equal(got[1].id, 3);
+    input.write('z'.repeat(9000));
+    await tick();
+    assert.match(got[2].params!.reason!, /no message header/);
+    input.write(frame('{"jsonrpc":"2.0","id":4,"method":"hello"}'));
+    await tick();
+    assert.equal(got[3].id, 4);
+  });
+});

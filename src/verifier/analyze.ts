@@ -6,7 +6,7 @@ import { explainMessage, matchEntry, stripMessagePrefixes } from './explain';
 import { AnnotationTable, basename, resolveAnnotation, type Annotation, type SourceLocation } from './locate';
 import { classifyLine, LineSplitter, parseRegisterState, splitRunOnLines, type LogLine } from './parse';
 import { arithmeticSource, History, memoryOperandRegister, traceRegister, type OriginStep } from './provenance';
-import { licenseLine, programDefinition, sectionAbove, symbolDeclaration, symbolLines } from './source-hints';
+import { largeLocals, licenseLine, programDefinition, sectionAbove, symbolDeclaration, symbolLines } from './source-hints';
 import type { Analysis, AnalyzeOptions, Finding, ProgramLog, QuickFix, RelatedLocation } from './types';
 
 const MAX_CANDIDATES = 64;
@@ -259,6 +259,10 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (sources && f.file && f.line && typeProblem) {
       const sec = sectionAbove(sources, f.file, f.line);
       if (sec) f.related.push({ ...sec, message: 'the program type is chosen here; it does not allow this' });
+    }
+    // Stack size: the large local buffers are what to move into a map.
+    if (f.catalogId === 'stack-too-large' && sources) {
+      for (const at of largeLocals(sources, f.file)) f.related.push({ ...at, message: 'large local variable on the BPF stack' });
     }
     if (f.catalogId === 'gpl-only') {
       const lic = sources && licenseLine(sources);

@@ -71,4 +71,16 @@ export function symbolDeclaration(sources: ReadonlyMap<string, string>, name: st
   return symbolLines(sources, name, 1)[0];
 }
 
+/** Local arrays of 64 bytes or more (indented declarations), the usual reason for a stack overflow. */
+export function largeLocals(sources: ReadonlyMap<string, string>, file?: string, max = 4): SourceLine[] {
+  const out: SourceLine[] = [];
+  for (const [key, lines] of linesOf(sources, file)) {
+    for (let i = 0; i < lines.length && out.length < max; i++) {
+      const m = /^\s+(?:(?:volatile|const|unsigned|signed|struct)\s+)*\w+\s+\w+\[(\d+)\]\s*(?:=|;)/.exec(lines[i]);
+      if (m && Number(m[1]) >= 64) out.push({ file: key, line: i + 1 });
+    }
+  }
+  return out;
+}
+
 export { basename };

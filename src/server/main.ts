@@ -31,7 +31,7 @@ import {
   type VerifierHintsParams,
   type VerifierLogParams,
 } from './protocol';
-import { findingHover, hintsFor, placeFindings, resolveSource, type PlacedFinding, type SourceFile } from './verifierFindings';
+import { currentLine, findingHover, hintsFor, placeFindings, resolveSource, shiftFinding, type PlacedFinding, type SourceFile } from './verifierFindings';
 import { logDocumentObject, logFoldingRanges, logSourceReferences } from './verifierLogDocument';
 import { buildQuickFixes } from './verifierQuickFixes';
 
@@ -110,12 +110,13 @@ export function startServer(connection: Connection): void {
 
   connection.onHover(async ({ textDocument, position }): Promise<Hover | null> => {
     const parts: string[] = [];
-    for (const p of placedOn(textDocument.uri)) {
-      // Inside the flagged code only: past its end sits the inline hint, which has its own hover.
-      const r = p.diagnostic.range;
-      if (p.line === position.line && position.character < r.end.character) parts.push(findingHover(p.finding));
-    }
     const doc = documents.get(textDocument.uri);
+    const lines = doc?.getText().split('\n');
+    for (const p of placedOn(textDocument.uri)) {
+      const line = lines ? currentLine(p, lines) : p.line;
+      // Inside the flagged code only: past its end sits the inline hint, which has its own hover.
+      if (line === position.line && position.character < p.diagnostic.range.end.character) parts.push(findingHover(p.finding));
+    }
     if (doc) {
       const lineText = doc.getText({ start: { line: position.line, character: 0 }, end: { line: position.line + 1, character: 0 } });
       const word = identifierAt(lineText, position.character);
@@ -132,14 +133,15 @@ export function startServer(connection: Connection): void {
   connection.onCodeAction(({ textDocument, range, context }): CodeAction[] => {
     const doc = documents.get(textDocument.uri);
     const actions: CodeAction[] = [];
+    const text = doc?.getText() ?? sourceText(reports, textDocument.uri);
+    if (text === undefined) return actions;
+    const lines = text.split('\n');
     for (const p of placedOn(textDocument.uri)) {
-      if (p.line < range.start.line || p.line > range.end.line) continue;
-      const text = doc?.getText() ?? sourceText(reports, textDocument.uri);
-      if (text === undefined) continue;
-      // The line moved or changed since the load: the fix would land in the wrong place.
-      if ((text.split('\n')[p.line] ?? '') !== p.lineText) continue;
-      const diagnostic = context.diagnostics.find((d) => d.range.start.line === p.line && d.message === p.diagnostic.message) ?? p.diagnostic;
-      for (const fix of buildQuickFixes(p.finding, text, p.line)) {
+      // Edits since the load may have moved the line; if its code changed, a fix could land wrong.
+      const line = currentLine(p, lines);
+      if (line === undefined || line < range.start.line || line > range.end.line) continue;
+      const diagnostic = context.diagnostics.find((d) => d.range.start.line === line && d.message === p.diagnostic.message) ?? p.diagnostic;
+      for (const fix of buildQuickFixes(shiftFinding(p.finding, line - p.line), text, line)) {
         actions.push({
           title: fix.title,
           kind: CodeActionKind.QuickFix,

@@ -50,6 +50,34 @@ export function placeFinding(finding: Finding, sources: readonly SourceFile[]): 
   return { finding, uri: source.uri, line, lineText: lines[line] ?? '', diagnostic };
 }
 
+/**
+ * Where a placed finding's line is now. The editor moves diagnostics along with edits but the
+ * server only has the line it published: while that line still reads the same it is the answer,
+ * else the nearest line with the same text, else undefined (the code changed; offer nothing).
+ */
+export function currentLine(p: Pick<PlacedFinding, 'line' | 'lineText'>, lines: readonly string[]): number | undefined {
+  if (lines[p.line] === p.lineText) return p.line;
+  if (!p.lineText.trim()) return undefined;
+  for (let d = 1; d < lines.length; d++) {
+    if (lines[p.line - d] === p.lineText) return p.line - d;
+    if (lines[p.line + d] === p.lineText) return p.line + d;
+    if (p.line - d < 0 && p.line + d >= lines.length) break;
+  }
+  return undefined;
+}
+
+/** The finding as if its file had moved by `delta` lines (related lines in the same file move too). */
+export function shiftFinding(f: Finding, delta: number): Finding {
+  if (delta === 0) return f;
+  const same = (file?: string) => !file || file === f.file;
+  return {
+    ...f,
+    line: f.line === undefined ? undefined : f.line + delta,
+    related: f.related.map((r) => (r.line !== undefined && same(r.file) ? { ...r, line: r.line + delta } : r)),
+    quickFix: f.quickFix && f.quickFix.line !== undefined && same(f.quickFix.file) ? { ...f.quickFix, line: f.quickFix.line + delta } : f.quickFix,
+  };
+}
+
 /** The decoded title first (it is what Problems shows on one line), then the tool's own words. */
 export function diagnosticMessage(f: Finding): string {
   const words = f.message.trim();

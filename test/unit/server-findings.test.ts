@@ -9,6 +9,7 @@ import { DiagnosticSeverity } from 'vscode-languageserver';
 import { analyzeLog, type Finding } from '../../src/verifier';
 import { DIAGNOSTIC_SOURCE } from '../../src/server/protocol';
 import {
+  currentLine,
   diagnosticMessage,
   findingHover,
   functionDefinitionLine,
@@ -16,6 +17,7 @@ import {
   lineRange,
   placeFindings,
   resolveSource,
+  shiftFinding,
   splitRegisters,
   type PlacedFinding,
   type SourceFile,
@@ -151,6 +153,25 @@ describe('server: findings → diagnostics', () => {
 
   it('falls back to the whole line for blank lines', () => {
     assert.deepEqual(lineRange(['\t', ''], 0), { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } });
+  });
+});
+
+describe('server: findings after edits', () => {
+  it('follows the flagged line when lines are added above it, and gives up when it changed', () => {
+    const p = { line: 2, lineText: '\t*count += 1;' };
+    assert.equal(currentLine(p, ['a', 'b', '\t*count += 1;']), 2);
+    assert.equal(currentLine(p, ['new', 'a', 'b', '\t*count += 1;']), 3);
+    assert.equal(currentLine(p, ['b', '\t*count += 1;']), 1);
+    assert.equal(currentLine(p, ['a', 'b', '\t*count += 2;']), undefined);
+  });
+
+  it('moves the NULL check with the code', () => {
+    const { src, placed } = placedFor('null_check');
+    const moved = `// a new first line\n${src.text}`;
+    const line = currentLine(placed[0], moved.split('\n'))!;
+    assert.equal(line, placed[0].line + 1);
+    const [fix] = buildQuickFixes(shiftFinding(placed[0].finding, 1), moved, line);
+    assert.ok(applyFix(moved, fix.edits).includes('\t__u64 *count = bpf_map_lookup_elem(&packets, &key);\n\tif (!count)\n\t\treturn XDP_PASS;\n'));
   });
 });
 

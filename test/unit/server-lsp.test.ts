@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   CodeActionRequest,
+  DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
   DocumentLinkRequest,
   FoldingRangeRequest,
@@ -95,6 +96,20 @@ describe('server: over LSP (a real server process on stdio)', function () {
     const actions = (await connection.sendRequest(CodeActionRequest.type, { textDocument: { uri: sourceUri }, range, context: { diagnostics: [] } })) as CodeAction[];
     assert.deepEqual(actions.map((a) => a.title), ["Return early when 'count' is NULL"]);
     assert.equal(actions[0].edit!.changes![sourceUri][0].newText, '\tif (!count)\n\t\treturn XDP_PASS;\n');
+  });
+
+  it('still offers the fix after lines were added above the flagged line', async () => {
+    await connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: sourceUri, version: 2 },
+      contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '// edited\n// twice\n' }],
+    });
+    const line = lineOf('*count += 1;') + 2;
+    const range = { start: { line, character: 0 }, end: { line, character: 0 } };
+    const actions = (await connection.sendRequest(CodeActionRequest.type, { textDocument: { uri: sourceUri }, range, context: { diagnostics: [] } })) as CodeAction[];
+    assert.equal(actions.length, 1);
+    assert.equal(actions[0].edit!.changes![sourceUri][0].range.start.line, lineOf('bpf_map_lookup_elem(&packets') + 3);
+    const hover = await connection.sendRequest(HoverRequest.type, { textDocument: { uri: sourceUri }, position: { line, character: 2 } });
+    assert.match((hover!.contents as MarkupContent).value, /Pointer may be NULL|map_value_or_null/);
   });
 
   it('folds the log document and links `@ file:line` to the source', async () => {

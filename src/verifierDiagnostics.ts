@@ -5,7 +5,7 @@
 //   await reportVerifierLog({ objectPath, sources, log });   // diagnostics published when it resolves
 //   await clearVerifierLog(objectPath);                       // the object loaded cleanly / was rebuilt
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import * as verifierLog from './commands/verifierLog';
 import {
   ANALYZE_VERIFIER_LOG_REQUEST,
@@ -26,6 +26,8 @@ export type { AnalyzeVerifierLogResult };
 export interface StoredVerifierLog extends VerifierLogReport {
   receivedAt: Date;
   result?: AnalyzeVerifierLogResult;
+  /** Its diagnostics were cleared (the object loaded since); the log stays viewable. */
+  cleared?: boolean;
 }
 
 let active: VerifierDiagnostics | undefined;
@@ -81,6 +83,13 @@ export class VerifierDiagnostics implements vscode.Disposable {
     };
     this.client = new LanguageClient('ebpfWorkbench.languageServer', 'eBPF Language Server', serverOptions, clientOptions);
     this.client.onNotification(VERIFIER_HINTS_NOTIFICATION, (p: VerifierHintsParams) => this.hintsChanged.fire(p));
+    // The client restarts a crashed server, which comes back empty: give it the logs again.
+    let runs = 0;
+    this.client.onDidChangeState((e) => {
+      if (e.newState !== State.Running || runs++ === 0) return;
+      log.warn('eBPF language server restarted; reporting the verifier logs again.');
+      for (const l of this.logs.values()) if (!l.cleared) void this.client.sendRequest(ANALYZE_VERIFIER_LOG_REQUEST, { objectPath: l.objectPath, sources: l.sources, log: l.log });
+    });
     this.started = this.client.start().catch((e: Error) => {
       log.error(`eBPF language server did not start: ${e.message}`);
       throw e;
@@ -102,6 +111,8 @@ export class VerifierDiagnostics implements vscode.Disposable {
   }
 
   async clear(objectPath: string): Promise<void> {
+    const stored = this.logs.get(objectPath);
+    if (stored) stored.cleared = true;
     await this.started;
     await this.client.sendNotification(CLEAR_VERIFIER_LOG_NOTIFICATION, { objectPath });
   }

@@ -32,7 +32,7 @@ import {
   type VerifierLogParams,
 } from './protocol';
 import { currentLine, findingHover, hintsFor, placeFindings, resolveSource, shiftFinding, type PlacedFinding, type SourceFile } from './verifierFindings';
-import { logDocumentObject, logFoldingRanges, logSourceReferences } from './verifierLogDocument';
+import { logDocumentObject, logFoldingRanges, logSourceReferences, stripLinePrefixes } from './verifierLogDocument';
 import { buildQuickFixes } from './verifierQuickFixes';
 
 interface Report {
@@ -71,7 +71,7 @@ export function startServer(connection: Connection): void {
 
   const analyze = async (params: VerifierLogParams): Promise<AnalyzeVerifierLogResult> => {
     const sources = await readSources(params.sources, documents);
-    const analysis = analyzeLog(params.log, { sources: new Map(sources.map((s) => [s.path, s.text])) });
+    const analysis = analyzeLog(stripLinePrefixes(params.log), { sources: new Map(sources.map((s) => [s.path, s.text])) });
     // Headers named by the log (`@ common.h:12`) next to a source are sources too.
     for (const f of analysis.findings) {
       for (const file of [f.file, ...f.related.map((r) => r.file)]) {

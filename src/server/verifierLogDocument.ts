@@ -108,3 +108,19 @@ export function logDocumentObject(uri: string): string {
   const m = /(?:^|&)object=([^&]*)/.exec(query);
   return m ? decodeURIComponent(m[1]) : '';
 }
+
+/**
+ * Logs copied from CI often carry a timestamp on every line (GitHub Actions' raw logs:
+ * `2024-05-01T12:34:56.1234567Z `, others `[12:34:56] `). When most lines have the same kind of
+ * prefix it is removed, so the verifier's lines read as the kernel printed them.
+ */
+export function stripLinePrefixes(log: string): string {
+  const lines = log.split('\n');
+  const nonEmpty = lines.filter((l) => l.trim());
+  if (nonEmpty.length === 0) return log;
+  for (const prefix of [/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/, /^\[\d\d:\d\d:\d\d(?:\.\d+)?\] ?/]) {
+    const hits = nonEmpty.filter((l) => prefix.test(l)).length;
+    if (hits >= nonEmpty.length * 0.8) return lines.map((l) => l.replace(prefix, '')).join('\n');
+  }
+  return log;
+}

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { logDocumentObject, logFoldingRanges, logSourceReferences } from '../../src/server/verifierLogDocument';
+import { logDocumentObject, logFoldingRanges, logSourceReferences, stripLinePrefixes } from '../../src/server/verifierLogDocument';
 
 const log = readFileSync(path.resolve(__dirname, '../fixtures/verifier-editor/callback_return.kernel.log'), 'utf8');
 const lines = log.split('\n');
@@ -48,5 +48,13 @@ describe('server: verifier log documents', () => {
     assert.equal(logDocumentObject(`ebpf-verifier-log:/prog.verifier-log?object=${encodeURIComponent(object)}`), object);
     assert.equal(logDocumentObject(`ebpf-verifier-log:/prog.verifier-log?object%3D${encodeURIComponent(encodeURIComponent(object))}`), object);
     assert.equal(logDocumentObject('ebpf-verifier-log:/prog.verifier-log'), '');
+  });
+
+  it('removes CI timestamps so a log pasted from a CI run parses like the kernel\'s', () => {
+    const ci = log.split('\n').map((l, i) => (l ? `2026-11-25T18:${String(i % 60).padStart(2, '0')}:00.1234567Z ${l}` : l)).join('\n');
+    assert.equal(stripLinePrefixes(ci), log);
+    assert.equal(stripLinePrefixes(log), log);
+    const mixed = '2026-11-25T18:00:00Z one line only\nR1=ctx()\nplain\nplain';
+    assert.equal(stripLinePrefixes(mixed), mixed);
   });
 });

@@ -77,6 +77,7 @@ export class VerifierDiagnostics implements vscode.Disposable {
       documentSelector: [
         { scheme: 'file', pattern: '**/*.bpf.c' },
         { scheme: VERIFIER_LOG_SCHEME, language: VERIFIER_LOG_LANGUAGE },
+        { scheme: 'file', language: VERIFIER_LOG_LANGUAGE },
       ],
       outputChannel: log,
       diagnosticCollectionName: 'ebpf-verifier',

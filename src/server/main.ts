@@ -25,6 +25,7 @@ import {
   CLEAR_VERIFIER_LOG_NOTIFICATION,
   VERIFIER_HINTS_NOTIFICATION,
   VERIFIER_LOG_NOTIFICATION,
+  VERIFIER_LOG_LANGUAGE,
   VERIFIER_LOG_SCHEME,
   type AnalyzeVerifierLogResult,
   type ClearVerifierLogParams,
@@ -157,17 +158,22 @@ export function startServer(connection: Connection): void {
   // Verifier log documents (scheme ebpf-verifier-log): fold states, link `@ file:line` to sources.
   connection.onFoldingRanges(({ textDocument }) => {
     const doc = documents.get(textDocument.uri);
-    return doc && isLogDocument(doc.uri) ? logFoldingRanges(doc.getText()) : null;
+    return doc && isLogDocument(doc) ? logFoldingRanges(doc.getText()) : null;
   });
 
   connection.onDocumentLinks(({ textDocument }): DocumentLink[] | null => {
     const doc = documents.get(textDocument.uri);
-    if (!doc || !isLogDocument(doc.uri)) return null;
+    if (!doc || !isLogDocument(doc)) return null;
     const objectPath = logDocumentObject(doc.uri);
     const sources = reports.get(objectPath)?.sources ?? [...reports.values()].flatMap((r) => r.sources);
+    // A log saved to disk: sources next to it count too.
+    const logDir = doc.uri.startsWith('file:') ? path.dirname(fileURLToPath(doc.uri)) : undefined;
     const links: DocumentLink[] = [];
     for (const ref of logSourceReferences(doc.getText())) {
-      const source = resolveSource(ref.file, sources, ref.sourceLine);
+      const nextToLog = logDir && path.resolve(logDir, ref.file);
+      const source =
+        resolveSource(ref.file, sources, ref.sourceLine) ??
+        (nextToLog && existsSync(nextToLog) ? { path: nextToLog, uri: pathToFileURL(nextToLog).toString(), text: '' } : undefined);
       if (!source) continue;
       links.push({
         range: { start: { line: ref.line, character: ref.start }, end: { line: ref.line, character: ref.end } },
@@ -182,7 +188,8 @@ export function startServer(connection: Connection): void {
   connection.listen();
 }
 
-const isLogDocument = (uri: string) => uri.startsWith(`${VERIFIER_LOG_SCHEME}:`);
+/** Our read-only log view, or a saved log the editor opened as bpf-verifier-log. */
+const isLogDocument = (doc: TextDocument) => doc.uri.startsWith(`${VERIFIER_LOG_SCHEME}:`) || doc.languageId === VERIFIER_LOG_LANGUAGE;
 
 
 

@@ -126,6 +126,15 @@ describe('server: over LSP (a real server process on stdio)', function () {
     assert.ok(links.every((l) => l.target!.startsWith(`${sourceUri}#L`)));
   });
 
+  it('treats a saved log opened as bpf-verifier-log the same, linking sources next to it', async () => {
+    const uri = pathToFileURL(path.join(FIXTURES, 'null_check.kernel.log')).toString();
+    await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: VERIFIER_LOG_LANGUAGE, version: 1, text: log } });
+    const folds = (await connection.sendRequest(FoldingRangeRequest.type, { textDocument: { uri } }))!;
+    assert.ok(folds.length > 0);
+    const links = (await connection.sendRequest(DocumentLinkRequest.type, { textDocument: { uri } }))!;
+    assert.ok(links.length > 0 && links.every((l) => l.target!.startsWith(`${sourceUri}#L`)));
+  });
+
   it('clears the diagnostics of an object', async () => {
     const before = diagnostics.length;
     await connection.sendNotification(CLEAR_VERIFIER_LOG_NOTIFICATION, { objectPath: '/tmp/null_check.bpf.o' });

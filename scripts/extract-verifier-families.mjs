@@ -5,15 +5,19 @@
 // families, the rest `info` (state dumps, progress). Fragments that continue a line started by a
 // previous call are marked so the catalog test does not expect an entry for them.
 //
-// usage: node scripts/extract-verifier-families.mjs <linux source dir> [libbpf.so] > src/verifier/families.json
-//   Debian: tar -xJf /usr/src/linux-source-6.1.tar.xz linux-source-6.1/kernel/bpf
+// usage: node scripts/extract-verifier-families.mjs <linux source dir>... [--libbpf=libbpf.so] > src/verifier/families.json
+//   Debian: apt-get install linux-source-6.1 linux-source-6.12, then
+//           tar -xJf /usr/src/linux-source-6.12.tar.xz --wildcards 'linux-source-6.12/kernel/bpf/*'
+// Several source trees may be given (old and new kernels); a family lists every tree it is in.
 import { readFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 
-const [srcDir, libbpfSo = '/usr/lib/x86_64-linux-gnu/libbpf.so.1'] = process.argv.slice(2);
-if (!srcDir) {
-  console.error('usage: extract-verifier-families.mjs <linux source dir> [libbpf.so]');
+const args = process.argv.slice(2);
+const srcDirs = args.filter((a) => !a.startsWith('--'));
+const libbpfSo = args.find((a) => a.startsWith('--libbpf='))?.slice('--libbpf='.length) ?? '/usr/lib/x86_64-linux-gnu/libbpf.so.1';
+if (srcDirs.length === 0) {
+  console.error('usage: extract-verifier-families.mjs <linux source dir>... [--libbpf=libbpf.so]');
   process.exit(2);
 }
 
@@ -68,7 +72,9 @@ function enclosingFunction(src, at) {
 }
 
 const families = [];
-const seen = new Set();
+const seen = new Map(); // key -> family, to record every tree a family appears in
+for (const srcDir of srcDirs) {
+const tree = path.basename(path.resolve(srcDir));
 for (const rel of FILES) {
   const file = path.join(srcDir, rel);
   if (!existsSync(file)) continue;
@@ -96,22 +102,28 @@ for (const rel of FILES) {
     const text = format.replace(/\n$/, '');
     if (!/[A-Za-z]{2}/.test(text.replace(/%[-+ #0-9.*]*[lhzjt]*[a-zA-Z]/g, ''))) continue; // only conversions
     // Progress lines the heuristic would take for errors: they print before an early return.
-    const progress = /^(?:Validating |%d: safe|frame %d: propagating|func#%d @%d)/.test(text);
+    const progress = /^(?:Validating |%d: safe|frame %d: propagating|func#%d @%d|cur state:|Cannot find btf of tracepoint template)/.test(text);
     const kind = PRINTERS.test(fn) || progress ? 'info' : isError ? 'error' : 'info';
     const key = `${m[1].startsWith('btf_verifier_log') ? 'btf:' : ''}${text}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    families.push({
+    if (seen.has(key)) {
+      seen.get(key).trees.push(tree);
+      continue;
+    }
+    const family = {
       format: text,
-      source: `${rel}:${lineNo}`,
+      source: `${tree}/${rel}:${lineNo}`,
+      trees: [tree],
       function: fn,
       call: m[1],
       kind,
       ...(fragment ? { fragment: true } : {}),
       // btf_verifier_log_type/member prefix the message with "[type id] KIND name".
       ...(/^btf_verifier_log_(type|member|vsi)$/.test(m[1]) ? { printedAfter: '[id] KIND name' } : {}),
-    });
+    };
+    seen.set(key, family);
+    families.push(family);
   }
+}
 }
 
 // libbpf: format strings of warnings a user of a BPF object meets (relocations, CO-RE, maps,
@@ -128,7 +140,7 @@ if (existsSync(libbpfSo)) {
     if (/^(?:Error in|bpf_|elf|ELF|gelf|failed to (?:alloc|mmap|open|get|create a|pin)|\S+\(\))/.test(text)) continue;
     if (/struct_ops|^sec %s|failed to (?:create|write|append|init section|add consolidated|parse final|iterate|find new ID)|^global '|^usdt|invalid section '%s', expected SEC\("usdt|^Ignore ELF|endianness|BTF info for|find symbol for variable|can't find section|unrecognized section #|failed to find matching ELF|relocation against STT_SECTION|target program|Failed to get BTF|prog's BTF|BPF program \(FD|exceeds INT16|failed to load module|record size|section header is not found|not aligned|BTF.ext header|BTF.ext magic|BTF.ext (?:version|flags)|Invalid BTF (?:magic|total|data|string)|BTF header not found|failed to alloc memory|failed to allocate memory/.test(text)) continue;
     if (seen.has(`libbpf:${text}`)) continue;
-    seen.add(`libbpf:${text}`);
+    seen.set(`libbpf:${text}`, true);
     families.push({ format: text, source: path.basename(libbpfSo), function: '', call: 'pr_warn', kind: 'error', origin: 'libbpf' });
   }
 }
@@ -137,7 +149,7 @@ process.stdout.write(
   JSON.stringify(
     {
       generatedBy: 'scripts/extract-verifier-families.mjs',
-      kernelSource: path.basename(path.resolve(srcDir)),
+      kernelSources: srcDirs.map((d) => path.basename(path.resolve(d))),
       families,
     },
     null,

@@ -18,7 +18,10 @@ interface ProgramState {
   annotations: AnnotationTable;
   pending?: Annotation; // printed, waiting for its instruction
   history: History;
+  // Register state, kept as raw text and parsed only when a finding needs it: the last full
+  // state plus the changes printed after it (bounded; folded into `registers` when long).
   registers: Map<string, string>;
+  stateDeltas: string[];
   lastInsn?: { index: number; disasm: string };
   candidates: string[];
   // 6.x prints time and stack depth before the `processed` line, older kernels after it.
@@ -54,6 +57,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       annotations: new AnnotationTable(),
       history: new History(historyLimit),
       registers: new Map(),
+      stateDeltas: [],
       candidates: [],
       ended: false,
       wrapped,
@@ -111,7 +115,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       insnIndex: failing?.index,
       sourceText: loc?.text,
       // The failing instruction printed no state of its own: what we hold is the state before it.
-      registers: formatRegisters(p.registers),
+      registers: formatRegisters(currentRegisters(p)),
       program: p.log.name,
       origin: 'verifier',
       related: [],
@@ -302,21 +306,20 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           p.pending = undefined;
         }
         p.lastInsn = { index: l.index, disasm: l.disasm };
-        if (l.state) for (const [k, v] of parseRegisterState(l.state)) p.registers.set(k, v);
+        if (l.state) addDelta(p, l.state);
         p.history.push({ kind: 'insn', index: l.index, disasm: l.disasm });
         p.candidates = [];
         return;
       }
       case 'state': {
         const p = ensure();
-        const regs = parseRegisterState(l.state);
-        if (l.index !== undefined) p.registers = regs; // a full state at an instruction
-        else for (const [k, v] of regs) p.registers.set(k, v);
+        if (l.index !== undefined) setFullState(p, l.state); // a full state at an instruction
+        else addDelta(p, l.state);
         return;
       }
       case 'branch': {
         const p = ensure();
-        p.registers = parseRegisterState(l.state);
+        setFullState(p, l.state);
         p.history.push({ kind: 'branch', from: l.from, to: l.to });
         p.candidates = [];
         return;
@@ -397,6 +400,23 @@ export function analyzeLog(log: string, options: AnalyzeOptions = {}): Analysis 
   const parser = createLogParser(options);
   parser.push(log);
   return parser.end();
+}
+
+function setFullState(p: ProgramState, state: string): void {
+  p.registers = new Map();
+  p.stateDeltas = [state];
+}
+
+function addDelta(p: ProgramState, state: string): void {
+  p.stateDeltas.push(state);
+  if (p.stateDeltas.length > 256) currentRegisters(p);
+}
+
+/** Folds the pending state texts into the register map. */
+function currentRegisters(p: ProgramState): Map<string, string> {
+  for (const s of p.stateDeltas) for (const [k, v] of parseRegisterState(s)) p.registers.set(k, v);
+  p.stateDeltas = [];
+  return p.registers;
 }
 
 function formatRegisters(regs: Map<string, string>): string | undefined {

@@ -58,7 +58,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'program-return-range',
-    /^At program exit the register (?<register>R\d+) (?:has|is not a known value)/,
+    /^At program exit the register (?<register>R\d+) (?:has|is not a known value)|^(?!At (?:async )?callback)\S.* the register (?<register2>R\d+) is not a known value/,
     'Program returns a value outside the allowed range',
     'Some program types give the return value a meaning (cgroup programs: 0 reject / 1 allow; LSM: 0 or -errno; tracing iterators: 0 or 1) and the verifier checks every return path against that range. One path can return another value, or a value it cannot pin down.',
     'Return only the allowed constants from the program, e.g. `return 1;` to allow and `return 0;` to deny in cgroup programs.',
@@ -204,7 +204,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'btf-pointer-access',
-    /^(?<register>R\d+) is (?:ptr_)?\S+ (?:invalid negative access: off=-?\d+|invalid variable offset: off=-?\d+, var_off=\S+|access user memory: off=-?\d+|access percpu memory: off=-?\d+)|^\S+ access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN/,
+    /^direct access to \S+ is disallowed|^(?<register>R\d+) is (?:ptr_)?\S+ (?:invalid negative access: off=-?\d+|invalid variable offset: off=-?\d+, var_off=\S+|access user memory: off=-?\d+|access percpu memory: off=-?\d+)|^.+ access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN/,
     'Direct access through a kernel object pointer not allowed here',
     'Pointers to kernel structures (typed by BTF: ptr_task_struct, ...) may be read directly only at constant, non-negative offsets, only when they point to kernel memory (not __user or __percpu memory), and only with CAP_PERFMON.',
     'Read fields by name at constant offsets; use bpf_probe_read_user() for __user pointers and bpf_per_cpu_ptr()/bpf_this_cpu_ptr() for per-CPU ones.',
@@ -228,7 +228,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'pointer-arith-prohibited',
-    /^(?<register>R\d+) (?:32-bit pointer arithmetic prohibited|pointer arithmetic on (?<type>\S+) prohibited(?:, null-check it first)?|tried to subtract pointer from scalar|subtraction from stack pointer prohibited|bitwise operator \S+ on pointer prohibited|pointer arithmetic with \S+ operator prohibited|pointer \S+ pointer prohibited|pointer arithmetic prohibited|partial copy of pointer|pointer comparison prohibited)/,
+    /^(?<register>R\d+) (?:32-bit pointer arithmetic prohibited|pointer arithmetic on (?<type>\S+) prohibited(?:, null-check it first)?|tried to subtract pointer from scalar|subtraction from stack pointer prohibited|bitwise operator \S+ on pointer prohibited|pointer arithmetic with \S+ operator prohibited|pointer \S+ pointer prohibited|pointer arithmetic prohibited|partial copy of pointer|pointer comparison prohibited|sign-extension part of pointer)/,
     'Operation not allowed on a pointer ({register})',
     'Only adding and subtracting bounded numbers is allowed on most pointers. Bitwise operations, multiplication, 32-bit arithmetic, comparing unrelated pointers, or arithmetic on a pointer that may still be NULL ({type}) would hide where the pointer points.',
     'Do arithmetic on indexes (numbers) and add them to the pointer at the end; check maybe-NULL pointers before any arithmetic; do not cast pointers to 32-bit integers.',
@@ -253,6 +253,54 @@ export const catalog: CatalogEntry[] = [
 
   // ---- Stack --------------------------------------------------------------------------------
   entry(
+    'size-may-be-zero',
+    /^(?:(?<register>R\d+) )?invalid zero-sized read/,
+    'Size argument may be zero',
+    'A helper that reads or writes a buffer got a size that can be 0 on this path (for example a length computed from data and only bounded from above). Zero-sized accesses are refused.',
+    'Check the size is at least 1 before the call (or add 1 after masking), and bound it from above by the buffer size.',
+    { example: 'if (len == 0 || len > sizeof(buf))\n\treturn 0;\nbpf_probe_read_kernel(buf, len, src);' },
+  ),
+  entry(
+    'special-field-direct-access',
+    /^\S+ cannot be accessed directly by load\/store/,
+    'Special map value field read or written directly',
+    'Fields such as struct bpf_spin_lock, bpf_timer, bpf_wq, kptrs and graph roots are owned by the kernel; programs may only touch them through their helpers and kfuncs, never with plain loads or stores (including copying the whole value struct).',
+    'Use the matching helper (bpf_spin_lock, bpf_timer_init, bpf_kptr_xchg, ...) and copy only the other fields of the value.',
+    { example: 'bpf_spin_lock(&v->lock);   /* not v->lock = ... or *copy = *v */\nv->n++;\nbpf_spin_unlock(&v->lock);' },
+  ),
+  entry(
+    'rcu-preempt-region',
+    /^(?:.+ cannot be used inside bpf_(?:rcu_read_lock|preempt_disable)-ed region|sleepable helper \S+#\d+ in (?:rcu_read_lock|non-preemptible) region|global function calls are not allowed with preemption disabled|expected an RCU CS when using \S+|nested rcu read lock|unmatched rcu read unlock|kernel func \S+ is sleepable within (?:rcu_read_lock|non-preemptible) region|unmatched attempt to enable preemption|-?\d+ bpf_preempt_enable\S* missing|Calling bpf_rcu_read_\{lock,unlock\} in unnecessary rbtree callback|cannot use BPF_LD_\[ABS\|IND\] within callback)/,
+    'RCU / preemption section used incorrectly',
+    'bpf_rcu_read_lock()/unlock() and bpf_preempt_disable()/enable() must pair up on every path; inside such a section the program may not sleep, tail call, throw, or call global functions, and some kfuncs are only valid inside an RCU section.',
+    'Pair every lock with an unlock on all paths, keep sleeping calls outside the section, and use static (inlined) helpers inside it.',
+    { example: 'bpf_rcu_read_lock();\nstruct task_struct *p = task->real_parent;\nif (p)\n\tpid = p->pid;\nbpf_rcu_read_unlock();', docsUrl: DOCS.kfuncs, sinceKernel: '6.2' },
+  ),
+  entry(
+    'graph-object-misuse',
+    /^(?:bpf_obj_new\/bpf_percpu_obj_new|bpf_percpu_obj_new|local type ID argument must be|kfunc bpf_rdonly_cast type ID|allocated object must be referenced|held lock and object are not in the same allocation|bpf_spin_lock at off=-?\d+ must be held for|operation on \S+ expects arg#1|arg#1 offset=-?\d+, but expected|\S+ not found at offset=\d+|tracing progs cannot use bpf_\{list_head,rb_root\} yet|can't spin_\{lock,unlock\} in rbtree cb|rbtree_remove|arg#\d+ (?:is neither owning or non-owning ref|doesn't point to a type with bpf_refcount field|expected for bpf_(?:percpu_)?obj_drop_impl\(\))|kfunc \S+#\d+ conversion of owning ref to non-owning failed|(?<register>R\d+) doesn't have constant offset\. \S+ has to be at the constant offset)/,
+    'Allocated object / linked list / rbtree used incorrectly',
+    'Objects from bpf_obj_new and the bpf_list_head / bpf_rb_root collections follow ownership rules: a node must be owned (a reference) to be inserted, the collection\'s bpf_spin_lock must be held around every operation, the lock and the root must live in the same map value, and the types must match the __contains() annotation.',
+    'Take the lock that guards the root, pass owned references to push/add, drop or insert every object you allocate, and declare roots with __contains(type, field).',
+    { example: 'struct node *n = bpf_obj_new(typeof(*n));\nif (!n) return 0;\nbpf_spin_lock(&glock);\nbpf_rbtree_add(&groot, &n->rb, less);\nbpf_spin_unlock(&glock);', docsUrl: DOCS.kptr, sinceKernel: '6.2' },
+  ),
+  entry(
+    'exception-misuse',
+    /exception c(?:allback|b)\b|^bpf_throw /,
+    'BPF exceptions used incorrectly',
+    'bpf_throw() unwinds the program to its exception callback. The callback must be a global function declared with __exception_cb, take one integer, and not be called directly; bpf_throw may not be used from callbacks or inside lock/RCU sections.',
+    'Declare one exception callback with __exception_cb(name) on the main program, make it a global function taking a u64, and release locks before throwing.',
+    { example: 'int exc_cb(u64 cookie) { return 0; }\nSEC("tc") __exception_cb(exc_cb)\nint prog(struct __sk_buff *skb) { if (bad) bpf_throw(1); return 0; }', sinceKernel: '6.7' },
+  ),
+  entry(
+    'arena-misuse',
+    /arena|^addr_space_cast insn/,
+    'BPF arena used incorrectly',
+    'An arena (BPF_MAP_TYPE_ARENA) is memory shared with user space. A program may use only one, it needs the JIT, CAP_BPF and CAP_PERFMON, and pointers into it (__arena) convert between user and kernel address spaces only through addr_space_cast.',
+    'Declare a single arena map with map_extra (or mmap it first), mark pointers __arena, and load with a JIT-enabled kernel as a privileged user.',
+    { example: 'struct { __uint(type, BPF_MAP_TYPE_ARENA); __uint(map_flags, BPF_F_MMAPABLE);\n         __uint(max_entries, 10); } arena SEC(".maps");', sinceKernel: '6.9' },
+  ),
+  entry(
     'stack-invalid-read',
     /^invalid\S*(?: \S+)? read from stack (?:off -?\d+\+\d+ size \d+|R\d+ var_off \S+ size \d+)|^invalid indirect read from stack|^invalid read from stack (?<register>R\d+)/,
     'Reading stack memory that was never written',
@@ -262,7 +310,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'stack-out-of-bounds',
-    /^invalid (?:write to|read from|indirect access to)? ?stack (?:R\d+ )?off=-?\d+ size=\d+|^invalid stack off=-?\d+ size=\d+|^invalid (?:unbounded )?variable-offset\S* stack R\d+|^invalid zero-sized read|^(?<register>R\d+)\S* variable offset stack access prohibited for !root|^(?<register2>R\d+) variable stack access prohibited for !root|^variable offset stack pointer cannot be passed into helper function|^(?:spilled ptr in range of var-offset stack write|uninit stack in range of var-offset write prohibited for !root)/,
+    /^invalid (?:write to|read from|indirect access to)? ?stack (?:R\d+ )?off=-?\d+ size=\d+|^invalid stack off=-?\d+ size=\d+|^invalid (?:unbounded )?variable-offset\S* stack R\d+|^(?<register>R\d+)\S* variable offset stack access prohibited for !root|^(?<register2>R\d+) variable stack access prohibited for !root|^variable offset stack pointer cannot be passed into helper function|^(?:spilled ptr in range of var-offset stack write|uninit stack in range of var-offset write prohibited for !root)/,
     'Stack access outside the program\'s stack frame or at a variable offset',
     'Each BPF function has at most 512 bytes of stack, addressed at constant negative offsets from R10. This access is outside the frame, has an unknown (variable) offset, or has zero size.',
     'Index local arrays only with a bounded index and keep them small; pass helpers a pointer with a constant offset; move large buffers into a per-CPU array map.',
@@ -278,7 +326,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'stack-too-large',
-    /^combined stack size of \d+ calls is \d+\. Too large|^tail_calls are not allowed when call stack of previous frames is \d+ bytes\. Too large|^Looks like the BPF stack limit(?: of \d+ bytes)? is exceeded/,
+    /^combined stack size of \d+ calls is \d+\. Too large|^stack size of subprog \d+ is \d+\. Too large|^stack size \d+\(extra \d+\) is too large|^tail_calls are not allowed when call stack of previous frames is \d+ bytes\. Too large|^Looks like the BPF stack limit(?: of \d+ bytes)? is exceeded/,
     'Stack limit exceeded (512 bytes)',
     'BPF programs have 512 bytes of stack, shared along a chain of BPF-to-BPF calls (and only 256 bytes when combined with tail calls). Large local arrays or structs, or deep call chains of functions with big frames, go past it.',
     'Move large buffers into a per-CPU array map used as scratch space, or inline functions (static __always_inline) so frames are not stacked.',
@@ -304,7 +352,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'write-forbidden',
-    /^write into map forbidden|^read from map forbidden|^(?<register>R\d+) cannot write into (?<type>\S+)|^cannot write into packet|^only read (?:from \S+ )?is supported|^write to change key (?<register2>R\d+) not allowed|^BPF_(?:ST|ATOMIC) stores into (?<register3>R\d+) \S+ is not allowed/,
+    /^write into map forbidden|^read from map forbidden|^(?<register>R\d+) cannot write into (?<type>\S+)|^cannot write into packet|^the prog does not allow writes to packet data|^\S+\(\) may write into memory pointed by R\d+ type=\S+|^only read (?:from \S+ )?is supported|^write to change key (?<register2>R\d+) not allowed|^BPF_(?:ST|ATOMIC) stores into (?<register3>R\d+) \S+ is not allowed/,
     'Writing to read-only memory',
     'The destination is read-only for this program: a map created with BPF_F_RDONLY_PROG (or a const global in .rodata), packet data in a program type that cannot modify packets, a map key, or context/kernel memory.',
     'Write into a writable copy (a stack variable or a writable map), drop const from globals you modify, or use the helper that modifies packets (bpf_skb_store_bytes).',
@@ -333,7 +381,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'spin-lock-misuse',
-    /^(?:Locking two bpf_spin_locks are not allowed|BPF_EXIT instruction (?:in main prog )?cannot be used inside bpf_spin_lock-ed region|\S+ (?:insn|instruction)s? (?:is |are )?(?:not allowed|cannot be used) (?:while holding a lock|inside bpf_spin_lock-ed region)|bpf_spin_unlock without taking a lock|bpf_spin_unlock of different lock|bpf_spin_unlock is missing|function calls are not allowed while holding a lock|BPF_LD_\[ABS\|IND\] cannot be used inside bpf_spin_lock-ed region|bpf_spin_lock cannot be accessed directly by load\/store|(?:socket filter|tracing|sleepable) progs cannot use bpf_spin_lock yet|(?<register>R\d+) doesn't have constant offset\. bpf_spin_lock has to be at the constant offset|map '\S+' (?:has to have BTF in order to use bpf_spin_lock|has more than one 'struct bpf_spin_lock'|doesn't have 'struct bpf_spin_lock'|is not a struct type or bpf_spin_lock is mangled)|off -?\d+ doesn't point to 'struct bpf_spin_lock')/,
+    /^(?:Locking two bpf_spin_locks are not allowed|.+ cannot be used inside bpf_spin_lock-ed region|(?:global )?function calls are not allowed while holding a lock|\S+ '\S+' has no valid bpf_spin_lock|\S+ (?:insn|instruction)s? (?:is |are )?(?:not allowed|cannot be used) (?:while holding a lock|inside bpf_spin_lock-ed region)|bpf_spin_unlock without taking a lock|bpf_spin_unlock of different lock|bpf_spin_unlock is missing|function calls are not allowed while holding a lock|BPF_LD_\[ABS\|IND\] cannot be used inside bpf_spin_lock-ed region|bpf_spin_lock cannot be accessed directly by load\/store|(?:socket filter|tracing|sleepable) progs cannot use bpf_spin_lock yet|(?<register>R\d+) doesn't have constant offset\. bpf_spin_lock has to be at the constant offset|map '\S+' (?:has to have BTF in order to use bpf_spin_lock|has more than one 'struct bpf_spin_lock'|doesn't have 'struct bpf_spin_lock'|is not a struct type or bpf_spin_lock is mangled)|off -?\d+ doesn't point to 'struct bpf_spin_lock')/,
     'bpf_spin_lock used incorrectly',
     'A bpf_spin_lock must live in a map value (one per value, found through BTF), be taken and released on the same path, never be held twice, and while it is held the program may not call functions (other than the unlock) or exit. Only some program types may use it.',
     'Lock, touch the fields, unlock — in the same function with no calls or returns in between.',
@@ -344,15 +392,15 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'timer-misuse',
-    /^(?:bpf_timer cannot be accessed directly by load\/store|tracing progs cannot use bpf_timer yet|bpf_timer cannot be used for PREEMPT_RT\.|(?<register>R\d+) doesn't have constant offset\. bpf_timer has to be at the constant offset|map '\S+' (?:has to have BTF in order to use bpf_timer|has more than one 'struct bpf_timer'|doesn't have 'struct bpf_timer'|is not a struct type or bpf_timer is mangled)|off -?\d+ doesn't point to 'struct bpf_timer'|timer pointer in R1 map_uid=\d+ doesn't match map pointer in R2)/,
-    'bpf_timer used incorrectly',
+    /^(?:bpf_timer cannot be accessed directly by load\/store|tracing progs cannot use bpf_(?:timer|wq) yet|map '\S+' has no valid bpf_timer|off -?\d+ doesn't point to 'struct bpf_wq'|workqueue pointer in R1 map_uid=\d+ doesn't match|bpf_timer cannot be used for PREEMPT_RT\.|(?<register>R\d+) doesn't have constant offset\. bpf_timer has to be at the constant offset|map '\S+' (?:has to have BTF in order to use bpf_timer|has more than one 'struct bpf_timer'|doesn't have 'struct bpf_timer'|is not a struct type or bpf_timer is mangled)|off -?\d+ doesn't point to 'struct bpf_timer'|timer pointer in R1 map_uid=\d+ doesn't match map pointer in R2)/,
+    'bpf_timer / bpf_wq used incorrectly',
     'A struct bpf_timer must be a field of a map value with BTF (one per value), be passed to the timer helpers at its constant offset together with the same map, and may not be read or written directly. Tracing programs cannot use timers.',
     'Embed one struct bpf_timer in the map value, and pass &val->timer together with &that_map to bpf_timer_init.',
     { example: 'struct elem { struct bpf_timer t; };\nbpf_timer_init(&e->t, &timers, CLOCK_MONOTONIC);', docsUrl: helperDoc('bpf_timer_init') },
   ),
   entry(
     'kptr-misuse',
-    /^(?:kptr in map can only be accessed using BPF_(?:MEM instruction mode|LDX\/BPF_STX\/BPF_ST)|store to referenced kptr disallowed|BPF_ST imm must be 0 when storing to kptr|kptr cannot be accessed indirectly by helper|kptr access cannot have variable offset|kptr access misaligned|kptr access size must be BPF_DW|(?<register>R\d+) doesn't have constant offset\. kptr has to be at the constant offset|map '\S+' (?:has to have BTF in order to use bpf_kptr_xchg|has more than \d+ kptr|has repeating kptr BTF tags|has no valid kptr)|off=\d+ (?:doesn't point to kptr|kptr isn't referenced kptr)|arg#0 (?:expected pointer to map value|must have constant offset|no referenced kptr at map value offset=\d+|BTF type must be a double pointer))/,
+    /^(?:kptr in map can only be accessed using BPF_(?:MEM instruction mode|LDX\/BPF_STX\/BPF_ST)|store to referenced kptr disallowed|BPF_ST imm must be 0 when storing to kptr|kptr cannot be accessed indirectly by helper|kptr access cannot have variable offset|kptr access misaligned|kptr access size must be BPF_DW|(?<register>R\d+) doesn't have constant offset\. kptr has to be at the constant offset|(?<register2>R\d+) has no valid kptr|map '\S+' (?:has to have BTF in order to use bpf_kptr_xchg|has more than \d+ kptr|has repeating kptr BTF tags|has no valid kptr)|off=\d+ (?:doesn't point to kptr|kptr isn't referenced kptr)|arg#0 (?:expected pointer to map value|must have constant offset|no referenced kptr at map value offset=\d+|BTF type must be a double pointer))/,
     'Kernel pointer (kptr) field used incorrectly',
     'Map values can hold kernel object pointers marked __kptr / __kptr_ref (__kptr_untrusted in newer kernels). Referenced kptrs may only be exchanged with bpf_kptr_xchg, at a constant offset, as a whole 8-byte field.',
     'Move referenced pointers in and out with bpf_kptr_xchg(&val->ptr, new) and release what comes back.',
@@ -360,8 +408,8 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'dynptr-misuse',
-    /^(?:Dynptr has to be an uninitialized dynptr|Expected an initialized dynptr as arg #\d+|Expected a dynptr of type \S+ as arg #\d+|arg#\d+ pointer type \S+ \S+ points to unsupported dynamic pointer type|(?:verifier internal error: )?(?:multiple uninitialized dynptr args|no dynptr in bpf_dynptr_data\(\))|expected (?:an )?(?:initialized|uninitialized) (?:dynptr|iter_\S+)|arg#\d+ expected pointer to stack or (?:const )?struct bpf_dynptr|cannot overwrite referenced dynptr|dynptr has to be at a constant offset)/i,
-    'bpf_dynptr used incorrectly',
+    /^(?:Dynptr has to be an uninitialized dynptr|\S+ has to be at a constant offset|cannot pass in \S+ at an offset|potential write to dynptr at off=-?\d+ disallowed|cannot pass pointer to const bpf_dynptr, the helper mutates it|cannot release unowned const bpf_dynptr|expected valid iter pointer as arg #\d+|css_task_iter is only allowed in bpf_lsm, bpf_iter and sleepable progs|Expected an initialized dynptr as arg #\d+|Expected a dynptr of type \S+ as arg #\d+|arg#\d+ pointer type \S+ \S+ points to unsupported dynamic pointer type|(?:verifier internal error: )?(?:multiple uninitialized dynptr args|no dynptr in bpf_dynptr_data\(\))|expected (?:an )?(?:initialized|uninitialized) (?:dynptr|iter_\S+)|arg#\d+ expected pointer to stack or (?:const )?struct bpf_dynptr|cannot overwrite referenced dynptr|dynptr has to be at a constant offset)/i,
+    'bpf_dynptr or iterator used incorrectly',
     'A dynptr is a stack object the verifier tracks through its life: it must be initialised (bpf_dynptr_from_mem, bpf_ringbuf_reserve_dynptr, ...) before use, must be of the kind the helper needs, may not be overwritten while it holds a reference, and must be released (submitted/discarded) when it owns one.',
     'Declare struct bpf_dynptr on the stack, initialise it with the matching constructor, use it, and submit/discard ringbuf dynptrs on every path.',
     { example: 'struct bpf_dynptr ptr;\nif (bpf_ringbuf_reserve_dynptr(&rb, 64, 0, &ptr)) {\n\tbpf_ringbuf_discard_dynptr(&ptr, 0);\n\treturn 0;\n}\nbpf_ringbuf_submit_dynptr(&ptr, 0);', docsUrl: DOCS.dynptr, sinceKernel: '5.19' },
@@ -386,7 +434,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'gpl-only',
-    /^cannot call (?:GPL-restricted function|kernel function) from non-GPL compatible program|^struct ops programs must have a GPL compatible license/,
+    /^cannot call (?:GPL-restricted function|kernel function) from non-GPL compatible program|^Cannot access kernel .+ from non-GPL compatible program|^struct ops programs must have a GPL compatible license/,
     'GPL-only function called from a non-GPL program',
     'Many helpers and all kfuncs are only available to programs whose license section declares a GPL-compatible license.',
     'Declare a GPL-compatible license in the object.',
@@ -394,7 +442,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'sleepable-context',
-    /^helper call might sleep in a non-sleepable prog|^kernel function \S+ is sleepable but the program is not|^\S+ is not sleepable|^Only fentry\/fexit\/fmod_ret, lsm, (?:iter, uprobe, and struct_ops|and kprobe\/uprobe) programs can be sleepable|^Syscall programs can only be sleepable|^Sleepable programs can only use array, hash, and ringbuf maps|^BPF_LSM_CGROUP programs cannot be sleepable/,
+    /^helper call might sleep in a non-sleepable prog|^kernel function \S+ is sleepable but the program is not|^\S+ is not sleepable|^Only fentry\/fexit\/fmod_ret, lsm, (?:iter, uprobe, and struct_ops|and kprobe\/uprobe) programs can be sleepable|^Syscall programs can only be sleepable|^Sleepable programs can only use array, hash,|^program must be sleepable to call sleepable kfunc|^BPF_LSM_CGROUP programs cannot be sleepable/,
     'Sleeping call in a program that may not sleep',
     'Some helpers and kfuncs can sleep (bpf_copy_from_user, bpf_d_path, ...). They are only allowed in sleepable programs — those whose section ends in `.s` (fentry.s, lsm.s, uprobe.s, iter.s) and whose attach point allows sleeping.',
     'Load the program as sleepable (SEC("lsm.s/...") / SEC("uprobe.s/...")), or use the non-sleeping variant (bpf_probe_read_user).',
@@ -402,7 +450,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'map-not-allowed',
-    /^cannot pass map_type \d+ into func \S+#\d+|^callback function not allowed for map|^cannot update sockmap in this context|^invalid arg_type for sockmap\/sockhash|^no direct value access support for this map type|^only one cgroup storage of each type is allowed|^get_local_storage\(\) doesn't support non-zero flags|^bpf_struct_ops map cannot be used in prog|^offload device mismatch between prog and map|^map_ptr access not supported|^invalid map_ptr to access map->(?:type|key|value)/,
+    /^cannot pass map_type \d+ into func \S+#\d+|^callback function not allowed for map|^cannot update sockmap in this context|^invalid arg_type for sockmap\/sockhash|^no direct value access support for this map type|^only one cgroup storage of each type is allowed|^The total number of maps per program has reached the limit|^pointer in R\d+ isn't map pointer|^get_local_storage\(\) doesn't support non-zero flags|^bpf_struct_ops map cannot be used in prog|^offload device mismatch between prog and map|^map_ptr access not supported|^invalid map_ptr to access map->(?:type|key|value)/,
     'This map cannot be used with that helper or here',
     'Helpers accept only certain map types (e.g. bpf_tail_call needs a PROG_ARRAY, bpf_perf_event_output a PERF_EVENT_ARRAY, bpf_for_each_map_elem no PROG_ARRAY), and some program types limit which maps they may use.',
     'Use the map type the helper is documented for.',
@@ -410,7 +458,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'const-arg-required',
-    /^(?<register>R\d+) (?:is not a known constant|does not point to a readonly map|is not a constant address)'?$|^string is not zero-terminated|^direct value access on string failed|^Invalid format string|^(?<register2>R\d+) is not a const$/,
+    /^(?<register>R\d+) (?:is not a known constant|must be a known constant|does not point to a readonly map|is not a constant address)'?$|^string is not zero-terminated|^direct value access on string failed|^Invalid format string|^(?<register2>R\d+) is not a const$/,
     'Argument must be a constant (or a read-only string)',
     'Some helper arguments must be known when the program is verified: format strings of bpf_snprintf / bpf_trace_printk must be NUL-terminated strings in a read-only map (.rodata), flags must be constants.',
     'Pass a string literal or a const global for format strings, and constant values for flags.',
@@ -457,7 +505,7 @@ export const catalog: CatalogEntry[] = [
   // ---- BPF-to-BPF functions, global functions, callbacks ----------------------------------
   entry(
     'nullable-arg',
-    /^Possibly NULL pointer passed to (?:trusted |helper )?arg#?(?<arg>\d+)/,
+    /^Possibly NULL pointer passed to (?:trusted |helper )?arg#?(?<arg>\d+)|^arg#(?<arg2>\d+) is expected to be non-NULL/,
     'Pointer that may be NULL passed as argument {arg}',
     'The function (a kfunc or helper) requires a valid pointer for this argument, but on this path the pointer may be NULL — it came from a lookup or an acquire function that can fail and was not checked.',
     'Check the pointer for NULL before the call and skip the call when it is NULL.',
@@ -473,7 +521,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'global-func-signature',
-    /^Global function \S+\(\) (?:with \d+ > \d+ args\. Buggy compiler\.|doesn't return scalar\. Only those are supported\.)|^Global functions need valid BTF|^The function \S+ (?:has \d+ arguments\. Too many\.|return type \S+ is unsupported\.|with variable args is unsupported\.|arg\d+ type \S+ is unsupported\.|has malformed void argument\.)|^Function \S+ has \d+ > \d+ args|^Invalid type of function \S+\(\)|^missing btf func_info|^callback function (?:not static|cannot be the main program)|^LD_ABS is (?:not allowed in subprogs without BTF|only allowed in functions that return 'int'\.)|^cannot return stack pointer to the caller|^At subprogram exit the register R0 is not a scalar value|^R0 not a scalar value/,
+    /^Global function \S+\(\) (?:with \d+ > \d+ args\. Buggy compiler\.|doesn't return scalar\. Only those are supported\.)|^Global functions need valid BTF|^The function \S+ (?:has \d+ arguments\. Too many\.|return type \S+ is unsupported\.|with variable args is unsupported\.|arg\d+ type \S+ is unsupported\.|has malformed void argument\.)|^Function \S+ has \d+ > \d+ args|^Invalid type of function \S+\(\)|^missing btf func_info|^callback function (?:not static|cannot be the main program)|^LD_ABS is (?:not allowed in subprogs without BTF|only allowed in functions that return 'int'\.)|^cannot return stack pointer to the caller|^At subprogram exit the register R\d+ is not a scalar value|^arg#\d+ (?:type isn't a pointer|type doesn't have a name|should be void pointer|should be `struct \S+ \*`|reference type\('.*'\) points to kernel module type|type tag is not supported in static functions|has unsupported set of tags|has invalid combination of tags|arena cannot be combined with any other tags|has pointer tag, but is not a pointer type)|^kern ctx type id \d+ is not a struct|^R0 not a scalar value/,
     'Function signature the verifier does not support',
     'Non-static (global) BPF functions are verified on their own using their BTF prototype: they must return an integer, take at most 5 arguments of supported types (scalars, pointers to context or plain structs), and may not return pointers to their own stack. Callbacks must be static functions.',
     'Make the function return int/long, keep ≤ 5 scalar or pointer arguments, mark helpers static (or __always_inline) when they need richer types, and never return the address of a local.',
@@ -481,7 +529,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'subprog-layout',
-    /^(?:too many subprograms|number of funcs in func_info doesn't match number of subprogs|func_info BTF section doesn't match subprog layout in BPF program|nonzero insn_off \d+ for the first func info record|invalid func info rec size \d+|nonzero tailing record in (?:func info|line_info|core_relo)|invalid type id \d+ in func info|BTF of func#\d+ doesn't point to KIND_FUNC|Invalid line_info\[\d+\]|Invalid insn code at line_info|missing bpf_line_info for|Invalid core_relo\[\d+\]|relo #\d+: bad type id \d+|target candidate search failed for -?\d+|verifier bug\. No program starts at insn \d+)/,
+    /^(?:too many subprograms|number of funcs in func_info doesn't match number of subprogs|func_info BTF section doesn't match subprog layout in BPF program|nonzero insn_off \d+ for the first func info record|invalid func info rec size \d+|nonzero tailing record in (?:func info|line_info|core_relo)|invalid type id \d+ in func info|invalid btf id for main subprog in func_info|BTF of func#\d+ doesn't point to KIND_FUNC|Invalid line_info\[\d+\]|Invalid insn code at line_info|missing bpf_line_info for|Invalid core_relo\[\d+\]|relo #\d+: bad type id \d+|target candidate search failed for -?\d+|verifier bug\. No program starts at insn \d+)/,
     'Debug info (func_info / line_info) does not match the program',
     'The BTF function and line information that libbpf passes with the program does not line up with the instructions — usually an object post-processed by a tool that did not update .BTF.ext, or a mismatch between loader and compiler versions.',
     'Rebuild with a current clang (-g -O2 -target bpf) and load with a current libbpf; do not edit instructions of a built object without fixing its BTF.ext.',
@@ -491,7 +539,7 @@ export const catalog: CatalogEntry[] = [
   // ---- kfuncs -------------------------------------------------------------------------------
   entry(
     'kfunc-not-allowed',
-    /^calling kernel function (?:\S+ is not allowed|is not supported without CONFIG_DEBUG_INFO_BTF)|^(?:JIT is required for calling kernel function|JIT does not support calling kernel function|calling kernel functions are not allowed in non-JITed programs)|^cannot find address for kernel function \S+|^address of kernel function \S+ is out of range|^kernel btf_id \d+ is not a function|^kernel function btf_id \d+ does not have a valid func_proto|^too many different (?:kernel function calls|module BTFs)|^destructive kfunc calls require CAP_SYS_BOOT capabilities|^kfunc offset > 0 without fd_array is invalid|^invalid module BTF fd specified|^BTF fd for kfunc is not a module BTF|^negative offset disallowed for kernel module function call|^loading\/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN/,
+    /^calling kernel function (?:\S+ is not allowed|is not supported without CONFIG_DEBUG_INFO_BTF)|^(?:JIT is required for calling kernel function|JIT does not support calling kernel function|calling kernel functions are not allowed in non-JITed programs)|^cannot find address for kernel function \S+|^address of kernel function \S+ is out of range|^kernel btf_id \d+ is not a function|^kernel function btf_id \d+ does not have a valid func_proto|^too many different (?:kernel function calls|module BTFs)|^destructive kfunc calls require CAP_SYS_BOOT capabilit(?:y|ies)|^JIT does not support calling kfunc|^kfunc offset > 0 without fd_array is invalid|^invalid module BTF fd specified|^BTF fd for kfunc is not a module BTF|^negative offset disallowed for kernel module function call|^loading\/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN/,
     'Kernel function (kfunc) not available here',
     'kfuncs are kernel functions exported to BPF per program type. This one is not registered for this program type (or needs privileges / the JIT / module BTF the loader did not supply).',
     'Use the kfunc from a program type that allows it (see the kfunc\'s documentation), declare it with __ksym, and make sure the kernel exports it.',
@@ -499,7 +547,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'kfunc-arg-mismatch',
-    /^kernel function \S+ args#\d+ (?:pointer type \S+ \S+ is not supported|expected pointer to \S+ \S+(?: but R\d+ has a pointer to \S+ \S+)?)|^kernel function \S+ returns pointer type \S+ \S+ is not supported|^acquire kernel function does not return PTR_TO_BTF_ID|^(?<register>R\d+) must (?:point to kernel BTF|be a rcu pointer|be referenced or trusted)|^arg#\d+ (?:is|expected) (?:untrusted|trusted|rcu|pointer to)|^Helper has invalid btf_id in R\d+|^BTF of func_id \d+ doesn't point to KIND_FUNC|^Invalid BTF of func \S+/,
+    /^kernel function \S+ args#\d+ (?:pointer type \S+ \S+ is not supported|expected pointer to \S+ \S+(?: but R\d+ has a pointer to \S+ \S+)?)|^kernel function \S+ returns pointer type \S+ \S+ is not supported|^acquire kernel function does not return PTR_TO_BTF_ID|^(?<register>R\d+) must (?:point to kernel BTF|be a rcu pointer|be referenced or trusted)|^arg#\d+ (?:is|expected) (?:untrusted|trusted|rcu|pointer to)|^Helper has invalid btf(?:\/btf)?_id in R\d+|^arg#\d+ (?:expects pointer to ctx|is \S+(?: |$)|doesn't point to a (?:const string|map value))|^arg\d+ expected pointer to func|^kernel function \S+ unhandled dynamic return type|^kfunc \S+#\d+ failed callback verification|^(?<register2>R\d+) is not a pointer to arena or scalar|^BTF of func_id \d+ doesn't point to KIND_FUNC|^Invalid BTF of func \S+/,
     'kfunc argument of the wrong type',
     'kfunc parameters are typed by BTF: a `struct task_struct *` parameter needs a trusted pointer to exactly that structure (from the program arguments of tp_btf/fentry/lsm programs, or from an acquire kfunc), not a pointer read out of memory.',
     'Pass the pointer the kernel handed to your program (or one returned by an acquire kfunc) of exactly the parameter\'s type.',
@@ -509,7 +557,7 @@ export const catalog: CatalogEntry[] = [
   // ---- Program type / attach / return values ----------------------------------------------
   entry(
     'attach-target',
-    /^(?:Tracing programs must provide btf_id|FENTRY\/FEXIT program can only be attached to another program annotated with BTF|attach_btf_id \d+ (?:is invalid|doesn't have a name|is not a typedef|points to wrong type name \S+|is not a function|is not a supported struct)|attach to (?:invalid member|unsupported member)|Subprog \S+ doesn't exist|Cannot replace (?:static|kernel) functions|Extension programs should be JITed|Can attach to only JITed progs|Cannot recursively attach|Cannot extend fentry\/fexit|Only FENTRY\/FEXIT progs are attachable to another BPF prog|The address of function \S+ cannot be found|can't modify return codes of BPF programs|\S+\(\) is not modifiable|ret type \S+ not allowed for fmod_ret|func '\S+' (?:offset -?\d+ is not multiple of 8|doesn't have \d+-th argument|arg\d+ '\S*' has type \S+\. Only pointer access is allowed|arg\d+ type \S+ is not a struct)|invalid btf_id for context argument offset \d+|Program extension requires BTF|\S+\(\) is not a global function|\S+\(\) has \d+ args while \S+\(\) has \d+ args|Return type \S+ of \S+\(\) doesn't match type \S+ of \S+\(\)|arg\d+ in \S+\(\) (?:is \S+ while \S+\(\) has \S+|has size \d+ while \S+\(\) has \d+|has unrecognized type|is not a pointer to context)|arg\d+ \S+\(struct \S+ \*\) doesn't match \S+\(struct \S+ \*\))/,
+    /^(?:Tracing programs must provide btf_id|Target program bound device mismatch|\S+ programs cannot attach to exception callback|Extension program changes packet data, while original does not|Cannot nest tracing program attach more than once|Attach to function \S+ with a >8 byte return value is not supported|Attaching fexit\/fmod_ret to __noreturn functions is rejected\.|struct_ops module \S+ is not found|func '\S+' size \d+ must be 8|FENTRY\/FEXIT program can only be attached to another program annotated with BTF|attach_btf_id \d+ (?:is invalid|doesn't have a name|is not a typedef|points to wrong type name \S+|is not a function|is not a supported struct)|attach to (?:invalid member|unsupported member)|Subprog \S+ doesn't exist|Cannot replace (?:static|kernel) functions|Extension programs should be JITed|Can attach to only JITed progs|Cannot recursively attach|Cannot extend fentry\/fexit|Only FENTRY\/FEXIT progs are attachable to another BPF prog|The address of function \S+ cannot be found|can't modify return codes of BPF programs|\S+\(\) is not modifiable|ret type \S+ not allowed for fmod_ret|func '\S+' (?:offset -?\d+ is not multiple of 8|doesn't have \d+-th argument|arg\d+ '\S*' has type \S+\. Only pointer access is allowed|arg\d+ type \S+ is not a struct)|invalid btf_id for context argument offset \d+|Program extension requires BTF|\S+\(\) is not a global function|\S+\(\) has \d+ args while \S+\(\) has \d+ args|Return type \S+ of \S+\(\) doesn't match type \S+ of \S+\(\)|arg\d+ in \S+\(\) (?:is \S+ while \S+\(\) has \S+|has size \d+ while \S+\(\) has \d+|has unrecognized type|is not a pointer to context)|arg\d+ \S+\(struct \S+ \*\) doesn't match \S+\(struct \S+ \*\))/,
     'Attach target or its prototype does not fit the program',
     'fentry/fexit/fmod_ret/tp_btf/lsm/freplace programs are verified against the BTF prototype of the function they attach to. The target does not exist, cannot be attached to, or your program reads its arguments in a way that does not match the prototype.',
     'Check the SEC() target name against the kernel (bpftool btf dump file /sys/kernel/btf/vmlinux | grep), and declare the arguments with BPF_PROG() in the same order and types as the kernel function.',
@@ -535,7 +583,7 @@ export const catalog: CatalogEntry[] = [
   // ---- Malformed bytecode, verifier internals ---------------------------------------------
   entry(
     'malformed-insn',
-    /uses reserved fields$|^invalid BPF_(?:ALU|JMP\/JMP32|LD) (?:opcode|mode)|^unknown (?:opcode [0-9a-f]+|insn class \d+)|^invalid (?:shift -?\d+|atomic operand size|BPF_LD_IMM insn|bpf_ld_imm64 insn|insn idx \d+ insn_cnt \d+)|^unrecognized bpf_ld_imm64 insn|^BPF_ATOMIC uses invalid atomic opcode|^div by zero$|^same insn cannot be used with different pointers|^fd_idx without fd_array is invalid|^fd -?\d+ is not pointing to valid bpf_map|^direct value offset of \d+ is not allowed|^ldimm64 (?:insn specifies invalid btf_id|failed to find the address for kernel symbol|unable to resolve the size of type)|^pseudo btf_id \d+ in ldimm64 isn't KIND_VAR|^invalid module BTF object FD specified|^kernel is missing BTF, make sure CONFIG_DEBUG_INFO_BTF=y|^unable to resolve the size of type '.*': -?\d+|^JIT doesn't support bpf-to-bpf calls|^callbacks are not allowed in non-JITed programs/,
+    /uses reserved fields$|^invalid BPF_(?:ALU|JMP\/JMP32|LD) (?:opcode|mode)|^unknown (?:opcode [0-9a-f]+|insn class \d+)|^invalid (?:shift -?\d+|atomic operand size|BPF_LD_IMM insn|bpf_ld_imm64 insn|insn idx \d+ insn_cnt \d+)|^unrecognized bpf_ld_imm64 insn|^BPF_ATOMIC uses invalid atomic opcode|^invalid may_goto off -?\d+ imm -?\d+|^div by zero$|^same insn cannot be used with different pointers|^fd_idx without fd_array is invalid|^fd -?\d+ is not pointing to valid bpf_map|^direct value offset of \d+ is not allowed|^ldimm64 (?:insn specifies invalid btf_id|failed to find the address for kernel symbol|unable to resolve the size of type)|^pseudo btf_id \d+ in ldimm64 isn't KIND_VAR|^invalid module BTF object FD specified|^kernel is missing BTF, make sure CONFIG_DEBUG_INFO_BTF=y|^unable to resolve the size of type '.*': -?\d+|^JIT doesn't support bpf-to-bpf calls|^callbacks are not allowed in non-JITed programs/,
     'Instruction the kernel does not accept',
     'The bytecode contains an instruction this kernel does not support or that is malformed (reserved bits set, unknown opcode, an ldimm64 referring to a map or symbol that does not exist). It is typically produced by a compiler newer than the kernel (e.g. -mcpu=v4 instructions on an old kernel), hand-written assembly, or a loader problem.',
     'Build with -mcpu=v3 (or the default) for older kernels, fix inline assembly, and load with libbpf so map and BTF references are relocated.',
@@ -543,7 +591,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'verifier-internal',
-    /^verifier (?:bug|BUG|internal error)|^(?:Verifier bug|bpf verifier is misconfigured|bpf verifier narrow ctx (?:access|load) misconfigured|insn state internal bug|visit_insn internal bug|pop stack internal bug|invalid kernel function call not eliminated in verifier pass|adding tail call poke descriptor failed|tracking tail call prog failed|Max chain length or cycle detected|Exceeded max num of types|(?<register>R\d+) has non-overwritten BPF_PTR_POISON type|func \S+ has non-overwritten BPF_PTR_POISON return type)|^Verifier bug in function|^verifier bug\. (?:Frame|Two map pointers|zext_dst)/,
+    /^verifier (?:bug|BUG|internal error)|^REG INVARIANTS VIOLATION|^BUG: |^bug: |^(?:Verifier bug|bpf verifier is misconfigured|bpf verifier narrow ctx (?:access|load) misconfigured|insn state internal bug|visit_insn internal bug|pop stack internal bug|invalid kernel function call not eliminated in verifier pass|adding tail call poke descriptor failed|tracking tail call prog failed|Max chain length or cycle detected|Exceeded max num of types|(?<register>R\d+) has non-overwritten BPF_PTR_POISON type|func \S+ has non-overwritten BPF_PTR_POISON return type)|^Verifier bug in function|^verifier bug\. (?:Frame|Two map pointers|zext_dst)/,
     'Verifier internal error',
     'The verifier hit a state it considers impossible. This is a kernel bug, not a bug in your program — although an unusual construct in your program triggered it.',
     'Try a newer kernel; meanwhile rewrite the construct near the reported line (split the expression, add a barrier_var()) and report it to bpf@vger.kernel.org with the log.',

@@ -38,7 +38,7 @@ const RE_TRACE = /^(?:mark_precise: |last_idx |regs=|parent (?:didn't have|alrea
 
 /** Classify one line (without its newline). Never throws. */
 export function classifyLine(raw: string): LogLine {
-  const lib = RE_LIBBPF.exec(raw);
+  const lib = raw.startsWith('libbpf: ') ? RE_LIBBPF.exec(raw) : null;
   if (lib) {
     const program = lib[1] || undefined;
     const rest = lib[2];
@@ -46,11 +46,14 @@ export function classifyLine(raw: string): LogLine {
     if (/-- END PROG LOAD LOG --/.test(rest)) return { kind: 'end', program };
     return { kind: 'libbpf', program, text: rest, raw };
   }
-  const line = raw.replace(/\s+$/, '');
+  const line = raw.trimEnd();
   if (line === '-- BEGIN PROG LOAD LOG --') return { kind: 'begin' };
   if (line === '-- END PROG LOAD LOG --') return { kind: 'end' };
 
-  let m = RE_INSN.exec(line);
+  // Most lines of a big log are instructions and states, which start with a digit.
+  const c = line.charCodeAt(0);
+  const digit = c >= 48 && c <= 57;
+  let m = digit ? RE_INSN.exec(line) : null;
   if (m) {
     const body = m[3];
     // The register state after the instruction follows ` ; ` (padded to a column).
@@ -76,7 +79,7 @@ export function classifyLine(raw: string): LogLine {
   if ((m = RE_BRANCH.exec(line))) {
     return { kind: 'branch', from: Number(m[1]), to: Number(m[2]), speculative: !!m[3], state: m[4], raw };
   }
-  if ((m = RE_STATE_AT.exec(line))) return { kind: 'state', index: Number(m[1]), state: m[2], raw };
+  if (digit && (m = RE_STATE_AT.exec(line))) return { kind: 'state', index: Number(m[1]), state: m[2], raw };
   if ((m = RE_STATE.exec(line.trimStart()))) return { kind: 'state', state: m[1], raw };
   if ((m = RE_PRUNED.exec(line))) return { kind: 'pruned', index: Number(m[1]), raw };
   if (line.startsWith('; ')) {

@@ -27,6 +27,7 @@ export class FixtureLoader {
 
   /** clang's stderr when compilation fails (the test then analyzes that instead). */
   async compile(source: string): Promise<{ object?: string; stderr: string }> {
+    source = path.resolve(source);
     const object = path.join(this.dir, path.basename(source).replace(/\.c$/, '.o'));
     try {
       const { stderr } = await run('clang', [...CLANG_ARGS, '-I', this.dir, '-c', source, '-o', object], { cwd: path.dirname(source) });

@@ -27,3 +27,8 @@ export function buildSettings(folder: vscode.WorkspaceFolder): BuildSettings {
 export function bpftoolPath(): string {
   return vscode.workspace.getConfiguration(SECTION).get<string>('bpftool.path', 'bpftool').trim() || 'bpftool';
 }
+
+/** How often the Programs & Maps view refreshes counts while visible, in ms (at least 100). */
+export function refreshIntervalMs(): number {
+  return Math.max(100, vscode.workspace.getConfiguration(SECTION).get<number>('maps.refreshInterval', 1000));
+}

@@ -2,17 +2,31 @@
 // and disposes what it owns.
 import * as vscode from 'vscode';
 import * as build from './commands/build';
+import * as countMapElements from './commands/countMapElements';
+import * as load from './commands/load';
+import * as mapActions from './commands/mapActions';
 import * as vmlinux from './commands/vmlinux';
+import * as targets from './targets';
 import * as verifierDiagnostics from './verifierDiagnostics';
+import * as mapCodeLens from './views/mapCodeLens';
+import * as mapContents from './views/mapContents';
+import * as mapsTree from './views/mapsTree';
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = vscode.window.createOutputChannel('eBPF Workbench', { log: true });
   context.subscriptions.push(log);
   context.subscriptions.push(vscode.commands.registerCommand('ebpfWorkbench.showOutput', () => log.show()));
 
-  build.activate(context, log);
+  const builds = build.activate(context, log);
   vmlinux.activate(context, log);
   verifierDiagnostics.activate(context, log);
+  const machines = targets.activate(context, log);
+  const tree = mapsTree.activate(context, log, machines);
+  load.activate(context, log, machines, builds);
+  countMapElements.activate(context, machines, tree);
+  mapActions.activate(context, log, machines, tree);
+  mapContents.activate(context, machines, tree);
+  mapCodeLens.activate(context, machines, tree);
 }
 
 export function deactivate(): void {

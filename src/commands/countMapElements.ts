@@ -1,0 +1,201 @@
+// "eBPF: Count Map Elements": pick a map (the one defined under the cursor is preselected), count it
+// with the fastest exact method, and say how and how long it took. "Compare All Methods" counts it
+// with every method the helper knows and shows them side by side. Returns its result, so tests
+// (and other extensions) can run it through executeCommand with a map id.
+import * as vscode from 'vscode';
+import { COUNT_METHODS, CountMethod, MapCountResult } from '../protocol';
+import type { Target, Targets } from '../targets';
+import { HelperClientError } from '../target/client';
+import { findMapDefinitions, kernelName, loadedMapFor } from '../views/mapCodeLens';
+import { formatInt, formatMicros, mapDescription, methodText, ModelNode } from '../views/mapsModel';
+import type { MapsTree } from '../views/mapsTree';
+
+export interface MethodResult {
+  method: CountMethod;
+  count?: number;
+  exact?: boolean;
+  /** Helper-side time. */
+  micros?: number;
+  /** Why this method does not apply to this map. */
+  error?: string;
+}
+
+export interface CountMapElementsResult extends MapCountResult {
+  targetId: string;
+  /** Extension-side time including the helper round trip. */
+  roundTripMs: number;
+  /** Present after "Compare All Methods". */
+  compare?: MethodResult[];
+}
+
+/** What the command accepts: a tree node, a map id, or { id, targetId?, compare?, interactive? }. */
+type Arg = ModelNode | number | { id: number; targetId?: string; compare?: boolean; interactive?: boolean } | undefined;
+
+const SCHEME = 'ebpf-count';
+
+export function activate(context: vscode.ExtensionContext, targets: Targets, tree: MapsTree): void {
+  const tables = new Map<string, string>();
+  const tableChanged = new vscode.EventEmitter<vscode.Uri>();
+  const counter = new Counter(targets, tree, async (uri, markdown) => {
+    tables.set(uri.toString(), markdown);
+    tableChanged.fire(uri);
+    await vscode.commands.executeCommand('markdown.showPreview', uri);
+  });
+  context.subscriptions.push(
+    tableChanged,
+    vscode.workspace.registerTextDocumentContentProvider(SCHEME, { onDidChange: tableChanged.event, provideTextDocumentContent: (uri) => tables.get(uri.toString()) ?? '' }),
+    vscode.commands.registerCommand('ebpfWorkbench.countMapElements', (arg?: Arg) => counter.run(arg)),
+  );
+}
+
+class Counter {
+  constructor(
+    private readonly targets: Targets,
+    private readonly tree: MapsTree,
+    private readonly showTable: (uri: vscode.Uri, markdown: string) => Promise<void>,
+  ) {}
+
+  async run(arg: Arg): Promise<CountMapElementsResult | undefined> {
+    // A bare id or { id } from code: answer without UI. A tree node or the CodeLens: show the result.
+    let target: Target | undefined;
+    let id: number | undefined;
+    let interactive = true;
+    let compare = false;
+    if (typeof arg === 'number') {
+      target = this.targets.default;
+      id = arg;
+      interactive = false;
+    } else if (arg && 'kind' in arg) {
+      target = this.tree.targetOf(arg);
+      id = arg.kind === 'map' ? (arg.ref as number) : undefined;
+    } else if (arg && 'id' in arg) {
+      target = arg.targetId ? this.targets.get(arg.targetId) : this.targets.default;
+      id = arg.id;
+      compare = !!arg.compare;
+      interactive = !!arg.interactive;
+    }
+    if (id === undefined) {
+      const picked = await this.pick();
+      if (!picked) return undefined;
+      ({ target, id } = picked);
+    }
+    if (!target) throw new Error(`eBPF: no target ${typeof arg === 'object' && arg && 'targetId' in arg ? arg.targetId : ''}`);
+
+    let result: CountMapElementsResult;
+    try {
+      result = await this.count(target, id);
+      if (compare) result.compare = await this.compare(target, id);
+    } catch (e) {
+      if (!interactive) throw e;
+      const gone = e instanceof HelperClientError && (e.code === 'NO_SUCH_MAP' || e.code === 'MAP_GONE');
+      void vscode.window.showWarningMessage(gone ? `eBPF: map ${id} no longer exists.` : `eBPF: counting map ${id} failed: ${(e as Error).message}`);
+      return undefined;
+    }
+    if (interactive) void this.present(target, result);
+    return result;
+  }
+
+  private async count(target: Target, id: number, method?: CountMethod): Promise<CountMapElementsResult> {
+    const client = await target.ready();
+    const t0 = performance.now();
+    const r = await client.countMap(method ? { id, method } : { id });
+    const roundTripMs = performance.now() - t0;
+    const model = this.tree.model(target.id);
+    if (!method && model) this.tree.apply(model.applyCount(r));
+    const name = target.loadedObjects.flatMap((o) => o.maps).find((m) => m.id === r.id)?.name ?? r.name;
+    return { ...r, name, targetId: target.id, roundTripMs };
+  }
+
+  private async compare(target: Target, id: number): Promise<MethodResult[]> {
+    const out: MethodResult[] = [];
+    for (const method of COUNT_METHODS) {
+      try {
+        const r = await this.count(target, id, method);
+        out.push({ method, count: r.count, exact: r.exact, micros: r.micros });
+      } catch (e) {
+        out.push({ method, error: e instanceof HelperClientError ? e.data.message : (e as Error).message });
+      }
+    }
+    return out;
+  }
+
+  private async present(target: Target, r: CountMapElementsResult): Promise<void> {
+    const how = `${r.exact ? 'exact' : 'walked, may drift while the map changes'}, ${r.method}, ${formatMicros(r.micros)} in the helper (${r.roundTripMs.toFixed(1)} ms round trip)`;
+    const choice = await vscode.window.showInformationMessage(
+      `${r.name} (#${r.id}, ${r.typeName}): ${formatInt(r.count)} of ${formatInt(r.maxEntries)} elements — ${how}.`,
+      'Compare All Methods',
+    );
+    if (choice !== 'Compare All Methods') return;
+    const rows = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `eBPF: counting ${r.name} with every method` }, () => this.compare(target, r.id));
+    await this.showTable(vscode.Uri.from({ scheme: SCHEME, path: `/${target.id}/${r.id}-${r.name}.md` }), compareTable(r, rows));
+  }
+
+  /** Quick pick of the maps on the targets, the one under the cursor first. */
+  private async pick(): Promise<{ target: Target; id: number } | undefined> {
+    const atCursor = this.mapAtCursor();
+    type Item = vscode.QuickPickItem & { target: Target; id: number };
+    const items: Item[] = [];
+    for (const target of this.targets.all()) {
+      if (target.state.kind !== 'connected') continue;
+      let maps = this.tree.model(target.id)?.allMaps() ?? [];
+      if (maps.length === 0 || !maps.some((m) => m.summary)) {
+        maps = (await target.client.listMaps()).maps.map((s) => ({ id: s.id, name: s.name, typeName: s.typeName, maxEntries: s.maxEntries, summary: s }));
+      }
+      for (const m of maps.sort((a, b) => a.id - b.id)) {
+        const ours = target.loadedObjects.some((o) => o.maps.some((x) => x.id === m.id));
+        items.push({
+          label: `${ours ? '$(star-full) ' : ''}${m.name || '(no name)'}`,
+          description: `#${m.id} · ${m.typeName} · ${mapDescription(m.typeName, m.maxEntries, m.count)}`,
+          detail: this.targets.all().length > 1 ? target.label : undefined,
+          target,
+          id: m.id,
+        });
+      }
+    }
+    if (items.length === 0) {
+      await Promise.all(this.targets.all().map((t) => t.connect()));
+      void vscode.window.showInformationMessage('eBPF: no maps found (is the helper running? see the Programs & Maps view).');
+      return undefined;
+    }
+    // Preselect by putting the map under the cursor first: the quick pick highlights the first item.
+    const i = atCursor ? items.findIndex((x) => x.target.id === atCursor.targetId && x.id === atCursor.id) : -1;
+    if (i > 0) items.unshift(...items.splice(i, 1));
+    const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Map to count (search by name, id or type)', matchOnDescription: true });
+    return picked && { target: picked.target, id: picked.id };
+  }
+
+  private mapAtCursor(): { targetId: string; id: number } | undefined {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || !editor.document.fileName.endsWith('.bpf.c')) return undefined;
+    const line = editor.selection.active.line;
+    const def = findMapDefinitions(editor.document.getText()).find((d) => line >= d.startLine && line <= d.endLine);
+    if (!def) return undefined;
+    const loaded = loadedMapFor(this.targets, editor.document.fileName, def.name);
+    if (loaded) return loaded;
+    // Not loaded by us: a map with that name elsewhere on the host.
+    for (const t of this.targets.all()) {
+      const m = this.tree.model(t.id)?.allMaps().find((x) => x.name === kernelName(def.name));
+      if (m) return { targetId: t.id, id: m.id };
+    }
+    return undefined;
+  }
+}
+
+export function compareTable(r: CountMapElementsResult, rows: MethodResult[]): string {
+  const lines = [
+    `# ${r.name} (map #${r.id}, ${r.typeName}, max ${formatInt(r.maxEntries)})`,
+    '',
+    `Default: **${r.method}** — ${formatInt(r.count)} elements${r.exact ? ', exact' : ''}.`,
+    '',
+    '| Method | Count | Exact under churn | Helper time | How |',
+    '|---|---:|---|---:|---|',
+    ...rows.map((x) =>
+      x.error
+        ? `| ${x.method} | — | — | — | not available: ${x.error.replace(/\|/g, '\\|')} |`
+        : `| ${x.method}${x.method === r.method ? ' (default)' : ''} | ${formatInt(x.count!)} | ${x.exact ? 'yes' : 'no'} | ${formatMicros(x.micros!)} | ${methodText(x.method)} |`,
+    ),
+    '',
+    'The default is the fastest method that stays exact while programs change the map.',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,131 @@
+// Context actions of the Programs & Maps tree: Copy Id, Pin/Unpin (maps and programs, below
+// /sys/fs/bpf), and Test Run (programs: BPF_PROG_TEST_RUN with input from a file or the helper's
+// zeroed default frame; the result goes to the output channel).
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { TestRunResult } from '../protocol';
+import type { Target, Targets } from '../targets';
+import { formatDuration, ModelNode } from '../views/mapsModel';
+import type { MapsTree } from '../views/mapsTree';
+
+/** Test Run from code: no prompts. */
+export interface TestRunArgs {
+  id: number;
+  targetId?: string;
+  /** base64 input; omitted: the helper's default (a zeroed frame for packet programs). */
+  dataIn?: string;
+  repeat?: number;
+}
+
+export function activate(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, targets: Targets, tree: MapsTree): void {
+  const targetOf = (node: ModelNode | undefined): Target => tree.targetOf(node) ?? targets.default;
+
+  const copyId = async (node?: ModelNode) => {
+    if (!node || typeof node.ref !== 'number') return;
+    await vscode.env.clipboard.writeText(String(node.ref));
+    void vscode.window.setStatusBarMessage(`eBPF: copied ${node.kind} id ${node.ref}`, 3000);
+  };
+
+  const pin = async (node?: ModelNode, pathArg?: string) => {
+    if (!node || (node.kind !== 'map' && node.kind !== 'program')) return undefined;
+    const target = targetOf(node);
+    const model = tree.model(target.id);
+    const name = (node.kind === 'map' ? model?.map(node.ref as number)?.summary?.name : model?.program(node.ref as number)?.name) || `${node.kind}_${node.ref}`;
+    const path =
+      pathArg ??
+      (await vscode.window.showInputBox({
+        title: `Pin ${node.kind} ${name} (#${node.ref})`,
+        prompt: 'Path on bpffs. A pinned object stays in the kernel after the helper exits, until unpinned.',
+        value: `/sys/fs/bpf/${name}`,
+        validateInput: (v) => (v.startsWith('/sys/fs/bpf/') ? undefined : 'Pins live below /sys/fs/bpf/'),
+      }));
+    if (!path) return undefined;
+    try {
+      const client = await target.ready();
+      await client.pin({ kind: node.kind === 'map' ? 'map' : 'prog', id: node.ref as number, path });
+      log.info(`Pinned ${node.kind} ${name} (#${node.ref}) at ${path} on ${target.label}.`);
+      if (node.kind === 'map' && model) tree.apply(model.setPin(node.ref as number, path));
+      return path;
+    } catch (e) {
+      void vscode.window.showErrorMessage(`eBPF: pinning ${name} failed: ${(e as Error).message}`);
+      return undefined;
+    }
+  };
+
+  const unpin = async (node?: ModelNode) => {
+    if (!node || node.kind !== 'map') return false;
+    const target = targetOf(node);
+    const model = tree.model(target.id);
+    const path = model?.pinOf(node.ref as number);
+    if (!path) return false;
+    try {
+      const client = await target.ready();
+      await client.unpin(path);
+      log.info(`Unpinned ${path} on ${target.label}.`);
+      if (model) tree.apply(model.setPin(node.ref as number, undefined));
+      return true;
+    } catch (e) {
+      void vscode.window.showErrorMessage(`eBPF: unpinning ${path} failed: ${(e as Error).message}`);
+      return false;
+    }
+  };
+
+  const testRun = async (arg?: ModelNode | TestRunArgs): Promise<TestRunResult | undefined> => {
+    let target: Target;
+    let params: { id: number; dataIn?: string; repeat?: number };
+    let name: string;
+    if (arg && 'kind' in arg) {
+      if (arg.kind !== 'program') return undefined;
+      target = targetOf(arg);
+      name = tree.model(target.id)?.program(arg.ref as number)?.name ?? `#${arg.ref}`;
+      const input = await askInput();
+      if (!input) return undefined;
+      params = { id: arg.ref as number, ...input };
+    } else if (arg && 'id' in arg) {
+      target = (arg.targetId ? targets.get(arg.targetId) : undefined) ?? targets.default;
+      name = tree.model(target.id)?.program(arg.id)?.name ?? `#${arg.id}`;
+      params = { id: arg.id, dataIn: arg.dataIn, repeat: arg.repeat };
+    } else {
+      void vscode.window.showInformationMessage('eBPF: choose a program in the Programs & Maps view, then Test Run from its context menu.');
+      return undefined;
+    }
+    const client = await target.ready();
+    const r = await client.testRun(params);
+    log.info(
+      `Test run of ${name} (#${params.id}) on ${target.label}: retval ${r.retval}, ${formatDuration(r.durationNs)} per run` +
+        `${params.repeat && params.repeat > 1 ? ` over ${params.repeat} runs` : ''}, ${Buffer.from(r.dataOut, 'base64').length} bytes out`,
+    );
+    if (arg && 'kind' in arg) {
+      log.show(true);
+      void tree.tickTarget(target.id); // the run probably changed map counts
+    }
+    return r;
+  };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('ebpfWorkbench.maps.copyId', copyId),
+    vscode.commands.registerCommand('ebpfWorkbench.maps.pin', pin),
+    vscode.commands.registerCommand('ebpfWorkbench.maps.unpin', unpin),
+    vscode.commands.registerCommand('ebpfWorkbench.maps.testRun', testRun),
+  );
+}
+
+async function askInput(): Promise<{ dataIn?: string; repeat: number } | undefined> {
+  const source = await vscode.window.showQuickPick(
+    [
+      { label: 'Zeroed input', description: 'the helper’s default: a zeroed 64-byte frame for packet programs', file: false },
+      { label: 'Input from file…', description: 'raw bytes (e.g. a packet) passed as data_in', file: true },
+    ],
+    { placeHolder: 'Test run input' },
+  );
+  if (!source) return undefined;
+  let dataIn: string | undefined;
+  if (source.file) {
+    const files = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use as input' });
+    if (!files?.[0]) return undefined;
+    dataIn = (await fs.promises.readFile(files[0].fsPath)).toString('base64');
+  }
+  const repeat = await vscode.window.showInputBox({ prompt: 'Repeat how many times? (1 to 1,000,000)', value: '1', validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 1e6 ? undefined : 'a whole number from 1 to 1,000,000') });
+  if (!repeat) return undefined;
+  return { dataIn, repeat: Number(repeat) };
+}

@@ -1,0 +1,232 @@
+// The "Programs & Maps" tree: one TargetModel per target, refreshed by one map.countAll per target
+// per tick while the view is visible. Changed counts redraw their own nodes in place; added or
+// removed maps and programs refresh the target's subtree (node ids are stable, so expansion and
+// selection survive). Failures during a tick are logged, never shown as popups: maps come and go.
+import * as vscode from 'vscode';
+import { refreshIntervalMs } from '../config';
+import type { Target, Targets } from '../targets';
+import { Change, ModelNode, SnapshotNode, TargetModel } from './mapsModel';
+
+interface TargetEntry {
+  target: Target;
+  model: TargetModel;
+  ticks: number;
+  running?: Promise<void>;
+}
+
+export const VIEW_ID = 'ebpfWorkbench.maps';
+/** Without stats, programs that own no map are only found by prog.list: look every few ticks. */
+const PROGRAM_SCAN_EVERY = 5;
+
+export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disposable {
+  private readonly models = new Map<string, TargetEntry>();
+  private readonly changeEmitter = new vscode.EventEmitter<ModelNode | ModelNode[] | undefined>();
+  readonly onDidChangeTreeData = this.changeEmitter.event;
+  private readonly view: vscode.TreeView<ModelNode>;
+  private timer?: NodeJS.Timeout;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly tickEmitter = new vscode.EventEmitter<string>();
+  /** Fires with the target id after each completed tick (tests wait on it). */
+  readonly onDidTick = this.tickEmitter.event;
+
+  constructor(
+    private readonly targets: Targets,
+    private readonly media: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
+    for (const t of targets.all()) this.track(t);
+    this.subscriptions.push(
+      this.view,
+      targets.onDidChange(() => {
+        for (const t of targets.all()) if (!this.models.has(t.id)) this.track(t);
+        for (const id of [...this.models.keys()]) if (!targets.get(id)) this.models.delete(id);
+        this.changeEmitter.fire(undefined);
+      }),
+      this.view.onDidChangeVisibility(() => this.schedule()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('ebpfWorkbench.maps.refreshInterval')) this.schedule();
+      }),
+    );
+    this.schedule();
+  }
+
+  private track(target: Target): void {
+    const model = new TargetModel(target.id, target.label);
+    const entry: TargetEntry = { target, model, ticks: 0 };
+    this.models.set(target.id, entry);
+    model.setState(target.state);
+    this.subscriptions.push(
+      target.onDidChangeState((s) => {
+        this.apply(model.setState(s));
+        if (s.kind === 'connected') {
+          model.setObjects(target.loadedObjects);
+          entry.ticks = 0;
+          if (this.view.visible) void this.tickTarget(entry.target.id);
+        }
+      }),
+      target.onDidChangeObjects((objects) => {
+        this.apply(model.setObjects(objects));
+        if (this.view.visible) void this.tickTarget(target.id, true);
+      }),
+    );
+  }
+
+  model(targetId: string): TargetModel | undefined {
+    return this.models.get(targetId)?.model;
+  }
+
+  /** The target a node belongs to. */
+  targetOf(node: ModelNode | undefined): Target | undefined {
+    let n = node;
+    while (n?.parent) n = n.parent;
+    return n ? this.models.get(String(n.ref))?.target : this.targets.default;
+  }
+
+  // ---------- TreeDataProvider ----------
+
+  getChildren(node?: ModelNode): ModelNode[] {
+    if (!node) return [...this.models.values()].map((m) => m.model.root);
+    return this.modelOf(node)?.children(node) ?? [];
+  }
+
+  getParent(node: ModelNode): ModelNode | undefined {
+    return node.parent;
+  }
+
+  getTreeItem(node: ModelNode): vscode.TreeItem {
+    const model = this.modelOf(node);
+    const v = model!.view(node);
+    const item = new vscode.TreeItem(v.label, v.collapsible === 'none' ? vscode.TreeItemCollapsibleState.None : v.collapsible === 'expanded' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = node.key;
+    item.description = v.description;
+    if (v.tooltip) {
+      const tip = new vscode.MarkdownString(v.tooltip);
+      tip.supportThemeIcons = true;
+      item.tooltip = tip;
+    }
+    item.contextValue = v.contextValue;
+    if (v.icon?.startsWith('$')) item.iconPath = new vscode.ThemeIcon(v.icon.slice(1));
+    else if (v.icon) item.iconPath = vscode.Uri.joinPath(this.media, `${v.icon}.svg`);
+    if (node.kind === 'map') item.command = { command: 'ebpfWorkbench.maps.showContents', title: 'Show Contents', arguments: [node] };
+    if (node.kind === 'message' && v.contextValue !== 'message') item.command = { command: 'ebpfWorkbench.targets.retry', title: 'Retry', arguments: [String(this.targetOf(node)?.id)] };
+    return item;
+  }
+
+  private modelOf(node: ModelNode): TargetModel | undefined {
+    let n = node;
+    while (n.parent) n = n.parent;
+    return this.models.get(String(n.ref))?.model;
+  }
+
+  // ---------- ticking ----------
+
+  /** (Re)starts the timer: ticks only while the view is visible. */
+  private schedule(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    if (!this.view.visible) return;
+    for (const t of this.targets.all()) void t.connect();
+    this.timer = setInterval(() => void this.tick(), refreshIntervalMs());
+    void this.tick();
+  }
+
+  /** One tick for every target; resolves when all answered. */
+  async tick(): Promise<void> {
+    await Promise.all([...this.models.keys()].map((id) => this.tickTarget(id)));
+  }
+
+  /** One map.countAll; map.list + prog.list only when the set of maps changed (or every few ticks
+   *  for programs without maps, or every tick while BPF stats are on). */
+  async tickTarget(id: string, forceInventory = false): Promise<void> {
+    const entry = this.models.get(id);
+    if (!entry) return;
+    if (entry.running) {
+      await entry.running;
+      if (!forceInventory) return;
+    }
+    if (entry.target.state.kind !== 'connected' || entry.running) return;
+    entry.running = this.runTick(entry, forceInventory).finally(() => {
+      entry.running = undefined;
+      this.tickEmitter.fire(id);
+    });
+    return entry.running;
+  }
+
+  private async runTick(entry: TargetEntry, forceInventory: boolean): Promise<void> {
+    const { target, model } = entry;
+    try {
+      const client = target.client;
+      const counts = await client.countAllMaps();
+      const now = Date.now();
+      if (forceInventory || model.needsInventory(counts) || entry.ticks % PROGRAM_SCAN_EVERY === 0) {
+        const [maps, progs] = await Promise.all([client.listMaps(), client.listPrograms()]);
+        this.apply(model.applyInventory(maps, progs, now));
+      } else if (model.statsEnabled) {
+        this.apply(model.applyPrograms(await client.listPrograms(), now));
+      }
+      this.apply(model.applyCounts(counts));
+      for (const rb of model.ownRingbufIds()) {
+        const positions = await client.ringbuf(rb).catch(() => undefined);
+        if (positions) this.apply(model.applyRingbuf(rb, positions));
+      }
+      entry.ticks++;
+    } catch (e) {
+      // A map that vanished mid-request or a helper that is restarting: the next tick sorts it out.
+      this.log.debug(`${target.label}: refresh failed: ${(e as Error).message}`);
+    }
+  }
+
+  apply(change: Change): void {
+    if (change.structure) this.changeEmitter.fire(change.nodes.length === 1 ? change.nodes[0] : undefined);
+    else if (change.nodes.length) this.changeEmitter.fire(change.nodes);
+  }
+
+  async setStats(targetId: string | undefined, enable: boolean): Promise<void> {
+    const target = targetId ? this.targets.get(targetId) : this.targets.default;
+    if (!target) return;
+    const client = await target.ready();
+    const r = await client.enableStats(enable);
+    this.log.info(`${target.label}: BPF stats ${r.enabled ? 'enabled' : 'disabled'}`);
+    await vscode.commands.executeCommand('setContext', 'ebpfWorkbench.statsEnabled', r.enabled);
+    await this.tickTarget(target.id, true);
+  }
+
+  snapshot(): SnapshotNode[] {
+    return [...this.models.values()].map((m) => m.model.snapshot());
+  }
+
+  isVisible(): boolean {
+    return this.view.visible;
+  }
+
+  reveal(node: ModelNode): Thenable<void> {
+    return this.view.reveal(node, { select: true, focus: false, expand: true });
+  }
+
+  dispose(): void {
+    clearInterval(this.timer);
+    this.subscriptions.forEach((d) => d.dispose());
+    this.changeEmitter.dispose();
+    this.tickEmitter.dispose();
+  }
+}
+
+export function activate(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, targets: Targets): MapsTree {
+  const tree = new MapsTree(targets, vscode.Uri.joinPath(context.extensionUri, 'media'), log);
+  context.subscriptions.push(
+    tree,
+    vscode.commands.registerCommand('ebpfWorkbench.maps.refresh', () => tree.tick()),
+    vscode.commands.registerCommand('ebpfWorkbench.maps.enableStats', (node?: ModelNode) => tree.setStats(tree.targetOf(node)?.id, true)),
+    vscode.commands.registerCommand('ebpfWorkbench.maps.disableStats', (node?: ModelNode) => tree.setStats(tree.targetOf(node)?.id, false)),
+    // The tree as plain data, for tests and bug reports; refreshes first so the answer is current.
+    vscode.commands.registerCommand('ebpfWorkbench.maps.snapshot', async (opts?: { refresh?: boolean }) => {
+      if (opts?.refresh !== false) {
+        await Promise.all(targets.all().map((t) => t.connect()));
+        await Promise.all(targets.all().map((t) => tree.tickTarget(t.id, true)));
+      }
+      return JSON.stringify(tree.snapshot());
+    }),
+  );
+  return tree;
+}

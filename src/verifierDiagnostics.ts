@@ -31,6 +31,7 @@ export interface StoredVerifierLog extends VerifierLogReport {
 }
 
 let active: VerifierDiagnostics | undefined;
+const MAX_STORED_LOGS = 20;
 
 /**
  * Decode a load's verifier log and publish its diagnostics on the sources. `sources` are the
@@ -101,6 +102,8 @@ export class VerifierDiagnostics implements vscode.Disposable {
     const stored: StoredVerifierLog = { ...report, receivedAt: new Date() };
     this.logs.delete(report.objectPath); // re-insert: the map's last entry is the latest log
     this.logs.set(report.objectPath, stored);
+    // Level-2 logs can be large: keep only the recent ones for the log view.
+    while (this.logs.size > MAX_STORED_LOGS) this.logs.delete(this.logs.keys().next().value!);
     this.logsChanged.fire(stored);
     await this.started;
     const result = await this.client.sendRequest<AnalyzeVerifierLogResult>(ANALYZE_VERIFIER_LOG_REQUEST, report);

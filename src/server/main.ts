@@ -45,17 +45,23 @@ interface Report {
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const reports = new Map<string, Report>();
+  const includeDirs: string[] = [];
 
-  connection.onInitialize(() => ({
-    capabilities: {
-      textDocumentSync: TextDocumentSyncKind.Incremental,
-      hoverProvider: true,
-      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-      foldingRangeProvider: true,
-      documentLinkProvider: { resolveProvider: false },
-    },
-    serverInfo: { name: 'ebpf-workbench-server' },
-  }));
+  connection.onInitialize((params) => {
+    // Quoted includes (vmlinux.h) are also searched in the workspace folders, as the build's -I does.
+    for (const f of params.workspaceFolders ?? []) if (f.uri.startsWith('file:')) includeDirs.push(fileURLToPath(f.uri));
+    if (!params.workspaceFolders && params.rootUri?.startsWith('file:')) includeDirs.push(fileURLToPath(params.rootUri));
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        foldingRangeProvider: true,
+        documentLinkProvider: { resolveProvider: false },
+      },
+      serverInfo: { name: 'ebpf-workbench-server' },
+    };
+  });
   connection.onInitialized(() => connection.console.info(`eBPF language server ready (${helperCount()} helper docs).`));
 
   /** Every finding on a document, across all reported objects (a header can be in several). */
@@ -124,7 +130,7 @@ export function startServer(connection: Connection): void {
       const helper = word && helperHover(word);
       if (helper) parts.push(helper);
       else if (word) {
-        const declaration = kfuncDeclarations(doc.getText()).get(word) ?? (await kfuncFromIncludes(doc, word));
+        const declaration = kfuncDeclarations(doc.getText()).get(word) ?? (await kfuncFromIncludes(doc, word, includeDirs));
         if (declaration) parts.push(kfuncHover(word, declaration));
       }
     }
@@ -222,17 +228,22 @@ function sourceText(reports: Map<string, Report>, uri: string): string | undefin
 
 /** kfunc prototypes in headers the document includes with quotes (bpftool's vmlinux.h has them). */
 const includeCache = new Map<string, { mtimeMs: number; kfuncs: Map<string, string> }>();
-async function kfuncFromIncludes(doc: TextDocument, name: string): Promise<string | undefined> {
+async function kfuncFromIncludes(doc: TextDocument, name: string, includeDirs: readonly string[]): Promise<string | undefined> {
   if (!doc.uri.startsWith('file:')) return undefined;
-  const dir = path.dirname(fileURLToPath(doc.uri));
+  const dirs = [path.dirname(fileURLToPath(doc.uri)), ...includeDirs];
   for (const m of doc.getText().matchAll(/^\s*#\s*include\s+"([^"]+)"/gm)) {
-    const file = path.resolve(dir, m[1]);
-    const info = await stat(file).catch(() => undefined);
-    if (!info) continue;
+    let file: string | undefined;
+    let mtimeMs: number | undefined;
+    for (const dir of dirs) {
+      file = path.resolve(dir, m[1]);
+      mtimeMs = (await stat(file).catch(() => undefined))?.mtimeMs;
+      if (mtimeMs !== undefined) break;
+    }
+    if (!file || mtimeMs === undefined) continue;
     let cached = includeCache.get(file);
-    if (!cached || cached.mtimeMs !== info.mtimeMs) {
+    if (!cached || cached.mtimeMs !== mtimeMs) {
       const text = await readFile(file, 'utf8').catch(() => '');
-      cached = { mtimeMs: info.mtimeMs, kfuncs: kfuncDeclarations(text) };
+      cached = { mtimeMs, kfuncs: kfuncDeclarations(text) };
       includeCache.set(file, cached);
     }
     const found = cached.kfuncs.get(name);

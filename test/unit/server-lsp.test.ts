@@ -2,7 +2,8 @@
 // verifier log in, diagnostics / hovers / quick fixes / log folding and links out.
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -43,6 +44,7 @@ describe('server: over LSP (a real server process on stdio)', function () {
   let connection: ProtocolConnection;
   const diagnostics: PublishDiagnosticsParams[] = [];
   const hints: VerifierHintsParams[] = [];
+  let workspace: string;
 
   before(async () => {
     server = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/server/main.ts'), '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
@@ -54,7 +56,9 @@ describe('server: over LSP (a real server process on stdio)', function () {
       hints.push(p);
     });
     connection.listen();
-    const init = await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {} });
+    workspace = mkdtempSync(path.join(os.tmpdir(), 'ebpf-server-test-'));
+    const workspaceFolders = [{ uri: pathToFileURL(workspace).toString(), name: 'ws' }];
+    const init = await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, workspaceFolders, capabilities: {} });
     assert.ok(init.capabilities.hoverProvider);
     await connection.sendNotification(InitializedNotification.type, {});
     await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: sourceUri, languageId: 'c', version: 1, text: sourceText } });
@@ -63,6 +67,7 @@ describe('server: over LSP (a real server process on stdio)', function () {
   after(() => {
     connection?.dispose();
     server?.kill();
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
   });
 
   it('answers a verifier log with diagnostics and inline hints on the source', async () => {
@@ -96,6 +101,19 @@ describe('server: over LSP (a real server process on stdio)', function () {
     const actions = (await connection.sendRequest(CodeActionRequest.type, { textDocument: { uri: sourceUri }, range, context: { diagnostics: [] } })) as CodeAction[];
     assert.deepEqual(actions.map((a) => a.title), ["Return early when 'count' is NULL"]);
     assert.equal(actions[0].edit!.changes![sourceUri][0].newText, '\tif (!count)\n\t\treturn XDP_PASS;\n');
+  });
+
+  it('hovers a kfunc declared in a header the build finds in the workspace folder', async () => {
+    // As with `-I<workspace>`: prog.bpf.c in src/ includes "kfuncs.h" from the workspace root.
+    writeFileSync(path.join(workspace, 'kfuncs.h'), 'extern struct task_struct *bpf_task_acquire(struct task_struct *p) __ksym;\n');
+    mkdirSync(path.join(workspace, 'src'));
+    const prog = path.join(workspace, 'src/prog.bpf.c');
+    const text = '#include "kfuncs.h"\nint f(struct task_struct *t)\n{\n\tt = bpf_task_acquire(t);\n\treturn 0;\n}\n';
+    writeFileSync(prog, text);
+    const uri = pathToFileURL(prog).toString();
+    await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'c', version: 1, text } });
+    const hover = await connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 3, character: 8 } });
+    assert.match((hover!.contents as MarkupContent).value, /struct task_struct \*bpf_task_acquire\(struct task_struct \*p\)/);
   });
 
   it('still offers the fix after lines were added above the flagged line', async () => {

@@ -74,7 +74,8 @@ export function startServer(connection: Connection): void {
     void connection.sendNotification(VERIFIER_HINTS_NOTIFICATION, hints);
   };
 
-  const urisOf = (r: Report | undefined) => (r ? [...r.sources.map((s) => s.uri), ...r.placed.keys()] : []);
+  /** Documents a report put diagnostics on: the ones to republish when it is replaced or cleared. */
+  const urisOf = (r: Report | undefined) => (r ? [...r.placed.keys()] : []);
 
   const analyze = async (params: VerifierLogParams): Promise<AnalyzeVerifierLogResult> => {
     const sources = await readSources(params.sources, documents);

@@ -72,7 +72,7 @@ const RECORD_BYTES = 40; // struct map_count_record in bpf/count/map_count.bpf.c
 export class Counter {
   private iter?: { obj: L.BpfObject; link: L.BpfLink; linkFd: number; progId: number };
   private iterUnavailable?: string;
-  private readonly readChunk = Buffer.alloc(256 * 1024);
+  private readonly readChunk = Buffer.alloc(RECORD_BYTES * 8192);
   private possibleCpus?: number;
 
   /** Loads the iterator once; remembers why it cannot be used (old kernel, no BTF). */
@@ -110,28 +110,41 @@ export class Counter {
     return new Set(this.iter ? [this.iter.progId] : []);
   }
 
-  /** One read of the iterator: a record for every map on the host. */
-  private readIterator(): Map<number, IterRecord> {
+  /** One read of the iterator: a record for every map on the host (struct map_count_record). */
+  private readIterator(): Buffer {
     const fd = L.iterCreate(this.iter!.linkFd);
-    let buf: Buffer;
     try {
-      buf = L.readAll(fd, this.readChunk);
+      return L.readAll(fd, this.readChunk);
     } finally {
       L.closeFd(fd);
     }
-    const out = new Map<number, IterRecord>();
+  }
+
+  /** Map names by id: a map's name never changes, and decoding 1000 names per read costs more than the read. */
+  private readonly names = new Map<number, string>();
+
+  private decode(buf: Buffer): IterRecord[] {
+    const out: IterRecord[] = [];
+    const seen = new Set<number>();
     for (let o = 0; o + RECORD_BYTES <= buf.length; o += RECORD_BYTES) {
-      const nameBytes = buf.subarray(o + 24, o + 40);
-      const end = nameBytes.indexOf(0);
-      const rec: IterRecord = {
-        id: buf.readUInt32LE(o),
+      const id = buf.readUInt32LE(o);
+      let name = this.names.get(id);
+      if (name === undefined) {
+        const end = buf.indexOf(0, o + 24);
+        name = buf.toString('latin1', o + 24, end < 0 || end > o + 40 ? o + 40 : end);
+        this.names.set(id, name);
+      }
+      seen.add(id);
+      out.push({
+        id,
         type: buf.readUInt32LE(o + 4),
         maxEntries: buf.readUInt32LE(o + 8),
-        count: Number(buf.readBigInt64LE(o + 16)),
-        name: nameBytes.toString('utf8', 0, end < 0 ? 16 : end),
-      };
-      out.set(rec.id, rec);
+        // s64 from two halves: a Number without a BigInt per record (counts stay far below 2^53)
+        count: buf.readUInt32LE(o + 16) + buf.readInt32LE(o + 20) * 0x100000000,
+        name,
+      });
     }
+    if (this.names.size > seen.size) for (const id of this.names.keys()) if (!seen.has(id)) this.names.delete(id);
     return out;
   }
 
@@ -182,10 +195,20 @@ export class Counter {
     }
   }
 
+  /** Reads the iterator only until this map's record: maps come in id order, and closing early stops the walk. */
   private iteratorCount(m: MapBasics): number {
-    const rec = this.readIterator().get(m.id);
-    if (!rec) throw new HelperError('MAP_GONE', `map ${m.id} disappeared while it was being counted`);
-    return rec.count;
+    const fd = L.iterCreate(this.iter!.linkFd);
+    try {
+      const buf = this.readChunk; // a multiple of RECORD_BYTES, and the kernel writes whole records
+      for (let n = L.readFd(fd, buf); n > 0; n = L.readFd(fd, buf)) {
+        for (let o = 0; o + RECORD_BYTES <= n; o += RECORD_BYTES) {
+          if (buf.readUInt32LE(o) === m.id) return buf.readUInt32LE(o + 16) + buf.readInt32LE(o + 20) * 0x100000000;
+        }
+      }
+    } finally {
+      L.closeFd(fd);
+    }
+    throw new HelperError('MAP_GONE', `map ${m.id} disappeared while it was being counted`);
   }
 
   /** bpf_for_each_map_elem() in a raw_tp program pointed at this map; the count comes back in a global. */
@@ -279,13 +302,13 @@ export class Counter {
     const counts: MapCountAllResult['counts'] = [];
     if (this.iteratorStatus().available) {
       const t0 = process.hrtime.bigint();
-      const records = this.readIterator();
+      const records = this.decode(this.readIterator());
       const readMicros = Number(process.hrtime.bigint() - t0) / 1000;
-      for (const r of records.values()) {
-        const base = { id: r.id, name: r.name, typeName: mapTypeName(r.type), maxEntries: r.maxEntries };
-        if (HASH_FAMILY.has(r.type)) counts.push({ ...base, count: r.count, method: 'iterator', exact: true, micros: readMicros });
-        else if (ALWAYS_FULL.has(r.type)) counts.push({ ...base, count: r.maxEntries, method: 'max_entries', exact: true, micros: 0 });
-        else counts.push(this.countOneById(r.id, base));
+      for (const r of records) {
+        const typeName = mapTypeName(r.type);
+        if (HASH_FAMILY.has(r.type)) counts.push({ id: r.id, name: r.name, typeName, maxEntries: r.maxEntries, count: r.count, method: 'iterator', exact: true, micros: readMicros });
+        else if (ALWAYS_FULL.has(r.type)) counts.push({ id: r.id, name: r.name, typeName, maxEntries: r.maxEntries, count: r.maxEntries, method: 'max_entries', exact: true, micros: 0 });
+        else counts.push(this.countOneById(r.id, { id: r.id, name: r.name, typeName, maxEntries: r.maxEntries }));
       }
     } else {
       for (let id = L.mapNextId(0); id !== undefined; id = L.mapNextId(id)) counts.push(this.countOneById(id));

@@ -544,6 +544,13 @@ export function btfDumpData(d: BtfDump, typeId: number, data: Buffer): void {
 export function closeFd(fd: number): void {
   if (fd >= 0) f.close(fd);
 }
+/** One read(2) into buf; returns the byte count (0 at EOF). */
+export function readFd(fd: number, buf: Buffer): number {
+  const n = Number(f.read(fd, buf, buf.length));
+  if (n < 0) throw HelperError.errno(koffi.errno(), 'read iterator');
+  return n;
+}
+
 /** Reads until EOF from a raw fd into a growing buffer (iterator fds are read-once streams). */
 export function readAll(fd: number, chunk: Buffer): Buffer {
   const parts: Buffer[] = [];

@@ -86,6 +86,14 @@ describe('helper (real kernel)', function () {
     }
   });
 
+  it('loads an object sent as bytes (as from another machine) and unloads it', async () => {
+    const r = await client.loadObject({ bytes: fs.readFileSync(objects.broken.replace('broken', 'maps')).toString('base64') });
+    assert.deepEqual(r.programs.map((p) => p.name).sort(), ['fill', 'produce', 'sock_len']);
+    assert.ok(r.maps.every((m) => kernelHas('map', m.id)));
+    await client.unloadObject(r.handle);
+    for (const p of r.programs) assert.ok(await waitGone('prog', p.id), `prog ${p.id}`);
+  });
+
   it('lists programs and maps with owners and users', async () => {
     const { programs } = await client.listPrograms();
     const fillInfo = programs.find((p) => p.id === prog('fill'))!;

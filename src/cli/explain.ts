@@ -112,5 +112,6 @@ export async function explainMain(args: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  explainMain(process.argv.slice(2)).then((code) => process.exit(code));
+  // exitCode, not exit(): stdout may be a pipe still being flushed.
+  explainMain(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

@@ -281,7 +281,8 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   const onLine = (raw: string) => {
     lines++;
     bytes += raw.length + 1;
-    for (const part of splitRunOnLines(raw)) onParsed(classifyLine(part));
+    if (raw.indexOf('processed ') <= 0) onParsed(classifyLine(raw));
+    else for (const part of splitRunOnLines(raw)) onParsed(classifyLine(part));
   };
 
   const onParsed = (l: LogLine) => {

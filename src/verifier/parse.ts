@@ -96,10 +96,11 @@ export function classifyLine(raw: string): LogLine {
   }
   if ((m = RE_TIME.exec(line))) return { kind: 'time', usec: Number(m[1]), raw };
   if ((m = RE_STACK.exec(line))) return { kind: 'stack', depth: m[1], raw };
-  if ((m = RE_CLANG_LOC.exec(line)) && /\.(?:c|h|bpf\.c|cc|cpp)$|<unknown>|<stdin>/.test(m[1])) {
+  const compilerish = /(?:error|warning|note): /.test(line);
+  if (compilerish && (m = RE_CLANG_LOC.exec(line)) && /\.(?:c|h|bpf\.c|cc|cpp)$|<unknown>|<stdin>/.test(m[1])) {
     return { kind: 'clang', file: m[1], line: Number(m[2]), column: m[3] ? Number(m[3]) : undefined, severity: m[4] as 'error', text: m[5], raw };
   }
-  if ((m = RE_CLANG_BARE.exec(line))) return { kind: 'clang', severity: m[1] as 'error', text: m[2], raw };
+  if (compilerish && (m = RE_CLANG_BARE.exec(line))) return { kind: 'clang', severity: m[1] as 'error', text: m[2], raw };
   if (RE_TRACE.test(line)) return { kind: 'trace', raw };
   return { kind: 'text', text: line.trim(), raw };
 }
@@ -109,6 +110,8 @@ export function classifyLine(raw: string): LogLine {
  * message runs into them. Split a physical line where a statistics line starts mid-line.
  */
 export function splitRunOnLines(raw: string): string[] {
+  const hint = raw.indexOf('processed ');
+  if (hint <= 0) return [raw]; // the common case, without running a regex
   const at = raw.search(/(?<=\S)processed \d+ insns \(limit /);
   if (at <= 0) return [raw];
   return [raw.slice(0, at), raw.slice(at)];

@@ -26,11 +26,12 @@ export class FixtureLoader {
   }
 
   /** clang's stderr when compilation fails (the test then analyzes that instead). */
-  async compile(source: string): Promise<{ object?: string; stderr: string }> {
+  async compile(source: string, extraArgs: string[] = []): Promise<{ object?: string; stderr: string }> {
     source = path.resolve(source);
-    const object = path.join(this.dir, path.basename(source).replace(/\.c$/, '.o'));
+    const tag = extraArgs.length ? `-${extraArgs.join('').replace(/\W+/g, '_')}` : '';
+    const object = path.join(this.dir, path.basename(source).replace(/\.c$/, `${tag}.o`));
     try {
-      const { stderr } = await run('clang', [...CLANG_ARGS, '-I', this.dir, '-c', source, '-o', object], { cwd: path.dirname(source) });
+      const { stderr } = await run('clang', [...CLANG_ARGS, ...extraArgs, '-I', this.dir, '-c', source, '-o', object], { cwd: path.dirname(source) });
       return { object, stderr };
     } catch (e) {
       return { stderr: String((e as { stderr?: string }).stderr ?? e) };

@@ -106,6 +106,13 @@ describe('verifier diagnostics', () => {
     await vscode.window.showTextDocument(editor.document, { preserveFocus: false });
     await sleep(1500);
     await screenshot('verifier-diagnostic-inline-hint');
+
+    // The hover on the line: explanation, fix and register state (a picture for the README).
+    editor.selection = new vscode.Selection(line, 6, line, 6);
+    await vscode.commands.executeCommand('editor.action.showHover');
+    await sleep(1500);
+    await screenshot('verifier-hover');
+    await vscode.commands.executeCommand('editor.action.hideHover').then(undefined, () => undefined);
   });
 
   it('offers the copy-to-stack quick fix, and the fixed program loads', async () => {

@@ -3,6 +3,7 @@
 // runs us (the extension host, the CLI or a test).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { HelperClient, HelperClientError, HelperProcess, HelperTransport } from './client';
 
@@ -62,7 +63,7 @@ export function localTransport(opts: LocalOptions = {}): HelperTransport {
     },
     explainStartFailure(stderr: string, code: number | null) {
       if (cmd.argv[0] === 'sudo' && /password is required|a terminal is required|no tty present/i.test(stderr)) {
-        const user = process.env.USER ?? 'youruser';
+        const user = os.userInfo().username;
         const rule = `${user} ALL=(root) NOPASSWD: ${cmd.argv.slice(3).join(' ')}`;
         return new HelperClientError({
           code: 'PERMISSION',

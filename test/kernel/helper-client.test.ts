@@ -1,9 +1,11 @@
 // The client side of the helper's life: a helper that dies fails pending requests with a clear
 // error and the next request starts a new one; closing stdin makes the helper unload and exit.
 import * as assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { requireKernel } from './requirements';
-import { buildHelperBpf, compileFixture, startHelper, tempDir, waitGone } from './helper-support';
+import { buildHelperBpf, compileFixture, repoRoot, startHelper, tempDir, waitGone } from './helper-support';
 import { HelperClientError } from '../../src/target/client';
 import { helperCommand } from '../../src/target/local';
 
@@ -69,8 +71,58 @@ describe('helper client: restarts and exits', function () {
     await client.dispose();
   });
 
-  it('explains how to allow sudo when it wants a password', () => {
-    const cmd = helperCommand({ elevation: 'sudo', helperPath: '/opt/ebpf/dist/helper.js', nodePath: '/usr/bin/node' });
-    assert.deepEqual(cmd.argv, ['sudo', '-n', '--', '/usr/bin/node', '/opt/ebpf/dist/helper.js']);
+  describe('started through sudo -n by an unprivileged user (nobody)', () => {
+    const sudoers = `/etc/sudoers.d/ebpfwb-test-${process.pid}`;
+    let script: string;
+    const runAsNobody = () => {
+      const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', script], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as { uid?: number; error?: { code: string; message: string; fix?: string } };
+    };
+
+    before(function () {
+      if (!fs.existsSync('/usr/bin/sudo') || !fs.existsSync('/usr/sbin/runuser')) this.skip();
+      // Runs as nobody: start the helper the way the extension does (auto → sudo -n) and say what happened.
+      script = path.join(dir, 'as-nobody.ts');
+      fs.writeFileSync(
+        script,
+        `import { startLocalHelper } from ${JSON.stringify(path.join(repoRoot, 'src/target/local'))};
+const client = startLocalHelper({ nodeArgs: ['--import', 'tsx'], helperPath: ${JSON.stringify(path.join(repoRoot, 'src/helper/main.ts'))} });
+client.hello().then(
+  (h) => console.log(JSON.stringify({ uid: h.uid })),
+  (e) => console.log(JSON.stringify({ error: e.data ?? { code: 'OTHER', message: String(e) } })),
+).finally(() => client.dispose());
+`,
+      );
+      fs.chmodSync(dir, 0o755);
+      fs.chmodSync(script, 0o644);
+    });
+
+    after(() => fs.rmSync(sudoers, { force: true }));
+
+    it('without a sudoers rule: tells how to allow it', function () {
+      this.timeout(60_000);
+      const r = runAsNobody();
+      assert.equal(r.error?.code, 'PERMISSION', JSON.stringify(r));
+      assert.match(r.error!.message, /sudo asks for a password/);
+      assert.match(r.error!.fix!, /NOPASSWD: .*helper\/main\.ts/);
+    });
+
+    it('with the rule it suggests: the helper runs as root', function () {
+      this.timeout(60_000);
+      const rule = /add the line: (.*?) — /.exec(runAsNobody().error!.fix!)![1];
+      const candidate = `${sudoers}.tmp`;
+      fs.writeFileSync(candidate, rule + '\n', { mode: 0o440 });
+      execFileSync('visudo', ['-cf', candidate]);
+      fs.renameSync(candidate, sudoers);
+      assert.deepEqual(runAsNobody(), { uid: 0 });
+    });
+  });
+
+  it('builds the sudo and pkexec command lines without a shell', () => {
+    const base = { helperPath: '/opt/ebpf/dist/helper.js', nodePath: '/usr/bin/node' };
+    assert.deepEqual(helperCommand({ ...base, elevation: 'sudo' }).argv, ['sudo', '-n', '--', '/usr/bin/node', '/opt/ebpf/dist/helper.js']);
+    assert.deepEqual(helperCommand({ ...base, elevation: 'pkexec' }).argv, ['pkexec', '/usr/bin/node', '/opt/ebpf/dist/helper.js']);
+    assert.deepEqual(helperCommand({ ...base, elevation: 'none' }).argv, ['/usr/bin/node', '/opt/ebpf/dist/helper.js']);
   });
 });

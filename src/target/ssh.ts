@@ -304,18 +304,26 @@ export class SshTransport implements HelperTransport {
     const stderr = new PassThrough();
     let errText = '';
     child.stderr.on('data', (d: Buffer) => (errText = (errText + d.toString('utf8')).slice(-STDERR_KEEP)));
-    child.stderr.pipe(stderr);
+    child.stderr.pipe(stderr, { end: false });
     child.stdin.on('error', () => {
       /* reported through the exit */
     });
+    let ready = false;
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
-      child.on('close', (code, signal) => resolve({ code, signal }));
+      child.on('close', (code, signal) => {
+        // HelperClient reports the last stderr lines: make the last one say what happened.
+        if (ready && code === 255) {
+          const why = classifySshStderr(errText, this.where) ?? new SshTargetError('dropped', `the connection to ${this.where} was lost`, 'reconnecting');
+          stderr.write(`ebpf-workbench: ${why.data.message} (${why.data.fix})\n`);
+        }
+        stderr.end();
+        resolve({ code, signal });
+      });
     });
-    const kill = () => child.kill('SIGTERM');
+    const kill = (signal: NodeJS.Signals = 'SIGTERM') => void child.kill(signal);
 
     return new Promise((resolve, reject) => {
       let pending = Buffer.alloc(0);
-      let ready = false;
       const timer = setTimeout(() => {
         if (ready) return;
         kill();

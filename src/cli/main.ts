@@ -58,10 +58,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// exitCode, not process.exit(): stdout to a pipe is written asynchronously and must drain.
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code;
+  },
   (e) => {
     process.stderr.write(`${(e as Error).stack ?? e}\n`);
-    process.exit(1);
+    process.exitCode = 1;
   },
 );

@@ -37,7 +37,7 @@ const HOST = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$/;
 const IPV6 = /^(?=[0-9A-Fa-f:.]*:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9_.-]{1,32})?$/;
 const PORT = /^[0-9]{1,5}$/;
 // Node executable on the remote: a PATH name or an absolute path of safe characters.
-const NODE_PATH = /^(?:[A-Za-z0-9_.+-]+|\/[A-Za-z0-9_.+\/-]+)$/;
+const NODE_PATH = /^(?:[A-Za-z0-9_.+][A-Za-z0-9_.+-]*|\/[A-Za-z0-9_.+\/-]+)$/;
 
 const MAX_TARGET_LENGTH = 300;
 
@@ -108,7 +108,7 @@ export function parseTarget(input: string, jump?: string): SshTarget {
     t.jump = jump
       .trim()
       .split(',')
-      .map((hop) => formatHostSpec(parseHostSpec(hop)));
+      .map((hop) => formatHostSpec(parseHostSpec(hop.trim())));
   }
   return t;
 }

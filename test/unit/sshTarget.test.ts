@@ -189,3 +189,15 @@ describe('helper bundle', function () {
     }
   });
 });
+
+describe('SSH settings in the manifest', function () {
+  it('are machine-scoped, so a workspace can never choose hosts, ssh or its config', function () {
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8'));
+    const props = pkg.contributes.configuration.properties as Record<string, { scope?: string }>;
+    for (const key of ['ebpfWorkbench.sshTargets', 'ebpfWorkbench.ssh.configFile', 'ebpfWorkbench.ssh.path']) {
+      assert.equal(props[key]?.scope, 'machine', key);
+    }
+    const commands = (pkg.contributes.commands as Array<{ command: string }>).map((c) => c.command);
+    assert.ok(commands.includes('ebpfWorkbench.addSshTarget'));
+  });
+});

@@ -6,10 +6,12 @@ import { explainMessage, matchEntry, stripMessagePrefixes } from './explain';
 import { AnnotationTable, basename, resolveAnnotation, type Annotation, type SourceLocation } from './locate';
 import { classifyLine, LineSplitter, parseRegisterState, splitRunOnLines, type LogLine } from './parse';
 import { arithmeticSource, History, memoryOperandRegister, traceRegister, type OriginStep } from './provenance';
-import { largeLocals, licenseLine, programDefinition, sectionAbove, symbolDeclaration, symbolLines } from './source-hints';
+import { functionEnd, largeLocals, licenseLine, programDefinition, sectionAbove, symbolDeclaration, symbolLines } from './source-hints';
 import type { Analysis, AnalyzeOptions, Finding, ProgramLog, QuickFix, RelatedLocation } from './types';
 
 const MAX_CANDIDATES = 64;
+// Entries about the whole program, checked after (or before) the walk over instructions.
+const WHOLE_PROGRAM_ENTRIES = new Set(['stack-too-large', 'subprog-layout', 'btf-invalid', 'attach-target', 'call-stack-too-deep']);
 // Entries whose cause is the program type, i.e. the SEC() line.
 const PROGRAM_TYPE_ENTRIES = new Set(['helper-not-allowed', 'kfunc-not-allowed', 'sleepable-context', 'spin-lock-misuse', 'timer-misuse', 'ld-abs-misuse', 'ctx-access', 'map-not-allowed']);
 
@@ -17,6 +19,9 @@ interface ProgramState {
   log: ProgramLog;
   annotations: AnnotationTable;
   pending?: Annotation; // printed, waiting for its instruction
+  fresh?: Annotation; // covers the current run of instructions until a jump
+  lastInsnIndex?: number;
+  lastOpcode?: string;
   history: History;
   // Register state, kept as raw text and parsed only when a finding needs it: the last full
   // state plus the changes printed after it (bounded; folded into `registers` when long).
@@ -88,7 +93,19 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   };
 
   const locate = (p: ProgramState, insn: number | undefined): SourceLocation | undefined =>
-    insn === undefined ? undefined : resolveAnnotation(p.annotations.at(insn), options.sources);
+    insn === undefined ? undefined : resolveAnnotation(p.annotations.find(insn).annotation, options.sources);
+
+  /** Where the verifier stopped. An `exit` whose annotation the log lost belongs to the end of its function. */
+  const locateStop = (p: ProgramState, failing: { index: number; disasm: string }): SourceLocation | undefined => {
+    const loc = locate(p, failing.index);
+    if (p.annotations.find(failing.index).known || failing.disasm !== 'exit' || !options.sources || !loc?.file || !loc.line) return loc;
+    // Programs written with BPF_PROG()/BPF_KPROBE() return through the macro's wrapper, whose
+    // line is the one annotated at the program's first instruction.
+    const entry = p.annotations.exactly(0);
+    if (entry?.text && /\bBPF_[A-Z_0-9]+\s*\(/.test(entry.text)) return resolveAnnotation(entry, options.sources) ?? loc;
+    const end = functionEnd(options.sources, loc.file, loc.line);
+    return end ? { file: end.file, line: end.line, text: '}' } : loc;
+  };
 
   const relatedAt = (p: ProgramState, insn: number, message: string): RelatedLocation => {
     const loc = locate(p, insn);
@@ -96,10 +113,17 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   };
 
   const buildFinding = (p: ProgramState, message: string, others: string[]): Finding => {
-    const failing = p.lastInsn;
-    const helper = failing && /^call (\w+)#\d+/.exec(failing.disasm)?.[1];
+    const ex0 = explainMessage(message);
+    // Where the verifier stopped: a message naming `insn N` says so itself; whole-program checks
+    // (stack depth of call chains, BTF, func_info) run after the walk, so the last instruction
+    // printed is not their place.
+    const named = /(?<!alloc_)insn (\d+)\b/.exec(message);
+    let failing: ProgramState['lastInsn'] = p.lastInsn;
+    if (named) failing = { index: Number(named[1]), disasm: findDisasm(p, Number(named[1])) ?? '' };
+    if (ex0.catalogId && WHOLE_PROGRAM_ENTRIES.has(ex0.catalogId)) failing = undefined;
+    const helper = p.lastInsn && /^call (\w+)#\d+/.exec(p.lastInsn.disasm)?.[1];
     const ex = explainMessage(message, { helper });
-    const loc = locate(p, failing?.index);
+    const loc = failing ? locateStop(p, failing) : undefined;
     const finding: Finding = {
       severity: ex.severity,
       message,
@@ -165,9 +189,10 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
 
     // Callback return values: name the callback and the call that registered it.
     if (f.catalogId === 'callback-return-range' || f.catalogId === 'async-callback-return') {
-      const sub = failing ? enclosingSubprog(p.log, failing.index) : undefined;
-      if (sub !== undefined) f.related.push(relatedAt(p, sub, 'the callback whose return value is checked starts here'));
       const site = findCallbackCallSite(records, pos);
+      // The callback starts where the subprogram list says, or (level 1) where the call jumped to.
+      const sub = (failing ? enclosingSubprog(p.log, failing.index) : undefined) ?? site?.callee;
+      if (sub !== undefined) f.related.push(relatedAt(p, sub, 'the callback whose return value is checked starts here'));
       if (site) f.related.push(relatedAt(p, site.index, `registered as a callback by \`${site.disasm}\``));
       f.quickFix = { kind: 'callback-return-range', file: f.file, line: f.line, range: parseRange(d.range) ?? [0, 1] };
     }
@@ -176,7 +201,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     }
 
     // Locks: the bpf_spin_lock call that is still held.
-    if (f.catalogId === 'spin-lock-misuse' && failing) {
+    if (f.catalogId === 'spin-lock-misuse' && failing && /holding a lock|-ed region|is missing|two bpf_spin_locks|different lock/.test(f.message)) {
       for (let i = pos; i >= 0; i--) {
         const r = records[i];
         if (r.kind === 'insn' && /^call bpf_spin_lock#/.test(r.disasm)) {
@@ -240,6 +265,17 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       }
     }
 
+    // A loop without progress: the loop's condition is the last branch the verifier took.
+    if (f.catalogId === 'infinite-loop' || f.catalogId === 'program-too-complex') {
+      for (let i = pos; i >= 0; i--) {
+        const r = records[i];
+        if (r.kind === 'insn' && /^if /.test(r.disasm)) {
+          f.related.push(relatedAt(p, r.index, 'the loop condition: the verifier cannot see it change towards the exit'));
+          break;
+        }
+      }
+    }
+
     // Packet access: the data_end comparison that proved too few bytes.
     if (f.catalogId === 'packet-out-of-bounds') {
       for (let i = pos; i >= 0; i--) {
@@ -275,7 +311,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     }
 
     // Keep only locations that say something beyond the primary line.
-    f.related = f.related.filter((r, i, all) => all.findIndex((q) => q.line === r.line && q.file === r.file && q.message === r.message) === i);
+    f.related = f.related.filter((r, i, all) => all.findIndex((q) => q.line === r.line && q.file === r.file) === i);
   };
 
   const onLine = (raw: string) => {
@@ -304,8 +340,16 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         p.log.instructionLines++;
         if (p.pending) {
           p.annotations.set(l.index, p.pending);
+          p.fresh = p.pending;
           p.pending = undefined;
+        } else {
+          // ld_imm64 (opcode 18) takes two slots; anything else non-sequential is a jump.
+          const next = p.lastInsnIndex === undefined ? undefined : p.lastInsnIndex + (p.lastOpcode === '18' ? 2 : 1);
+          if (p.fresh && next === l.index) p.annotations.cover(l.index, p.fresh);
+          else p.fresh = undefined;
         }
+        p.lastInsnIndex = l.index;
+        p.lastOpcode = l.opcode;
         p.lastInsn = { index: l.index, disasm: l.disasm };
         if (l.state) addDelta(p, l.state);
         p.history.push({ kind: 'insn', index: l.index, disasm: l.disasm });
@@ -322,11 +366,17 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         const p = ensure();
         setFullState(p, l.state);
         p.history.push({ kind: 'branch', from: l.from, to: l.to });
+        p.fresh = undefined;
+        p.lastInsnIndex = undefined;
         p.candidates = [];
         return;
       }
       case 'pruned':
-        if (current) current.candidates = [];
+        if (current) {
+          current.candidates = [];
+          current.fresh = undefined;
+          current.lastInsnIndex = undefined;
+        }
         return;
       case 'annotation': {
         const p = ensure();
@@ -441,7 +491,20 @@ function enclosingSubprog(log: ProgramLog, insn: number): number | undefined {
 function findCallbackCallSite(records: readonly import('./provenance').HistoryRecord[], from: number) {
   for (let i = from; i >= 0; i--) {
     const r = records[i];
-    if (r.kind === 'insn' && /^call (?:bpf_for_each_map_elem|bpf_loop|bpf_timer_set_callback|bpf_find_vma|bpf_user_ringbuf_drain|bpf_rbtree_add\w*|bpf_wq_set_callback\w*)#?/.test(r.disasm)) return r;
+    if (r.kind === 'insn' && /^call (?:bpf_for_each_map_elem|bpf_loop|bpf_timer_set_callback|bpf_find_vma|bpf_user_ringbuf_drain|bpf_rbtree_add\w*|bpf_wq_set_callback\w*)#?/.test(r.disasm)) {
+      const next = records[i + 1];
+      return { index: r.index, disasm: r.disasm, callee: next?.kind === 'insn' ? next.index : undefined };
+    }
+  }
+  return undefined;
+}
+
+/** The disassembly the log printed for instruction `index`, if still in the window. */
+function findDisasm(p: { history: History }, index: number): string | undefined {
+  const records = p.history.records;
+  for (let i = records.length - 1; i >= 0; i--) {
+    const r = records[i];
+    if (r.kind === 'insn' && r.index === index) return r.disasm;
   }
   return undefined;
 }

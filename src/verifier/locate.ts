@@ -18,9 +18,27 @@ export interface SourceLocation {
 
 export class AnnotationTable {
   private readonly byInsn = new Map<number, Annotation>();
+  // Instructions reached by falling through from an annotated one: same source range.
+  private readonly covered = new Map<number, Annotation>();
 
   set(insn: number, annotation: Annotation): void {
     this.byInsn.set(insn, annotation);
+  }
+
+  cover(insn: number, annotation: Annotation): void {
+    if (!this.byInsn.has(insn)) this.covered.set(insn, annotation);
+  }
+
+  /**
+   * The annotation of `insn`, and whether it is known for that instruction. At level 1 the
+   * kernel rewinds the log when it abandons a path but still remembers which line it printed
+   * last, so an instruction reached by a jump may have lost its annotation: then `known` is
+   * false and the annotation is the nearest one before it, a guess.
+   */
+  find(insn: number): { annotation?: Annotation; known: boolean } {
+    const a = this.byInsn.get(insn) ?? this.covered.get(insn);
+    if (a && (a.line === undefined || a.line > 0)) return { annotation: a, known: true };
+    return { annotation: this.at(insn), known: !!a };
   }
 
   get size(): number {

@@ -29,6 +29,14 @@ export function sectionAbove(sources: ReadonlyMap<string, string>, file: string,
   return undefined;
 }
 
+/** The closing brace (at column 0) of the function containing `line`. */
+export function functionEnd(sources: ReadonlyMap<string, string>, file: string, line: number): SourceLine | undefined {
+  for (const [key, lines] of linesOf(sources, file)) {
+    for (let i = Math.max(0, line - 1); i < lines.length; i++) if (/^\}/.test(lines[i])) return { file: key, line: i + 1 };
+  }
+  return undefined;
+}
+
 /** The `char LICENSE[] SEC("license") = ...` line. */
 export function licenseLine(sources: ReadonlyMap<string, string>): SourceLine | undefined {
   for (const [key, lines] of linesOf(sources)) {

@@ -1,7 +1,9 @@
 // Broken programs from test/fixtures/verifier, compiled by real clang and loaded into the real
 // kernel in this run. Each fixture states what the analysis must say: the catalog id in its
 // header (`CATALOG: id`), the line where the verifier stopped (`EXPECT: primary`) and the
-// root-cause line (`EXPECT: cause`) as comments in the source.
+// root-cause line (`EXPECT: cause`) as comments in the source. Each fixture is loaded at log
+// level 1 (what libbpf and bpftool print on failure) and at level 2 (the full trace), and both
+// must give the same answer; `LEVELS: 1` in the header limits a fixture to level 1.
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -18,6 +20,7 @@ interface Expectation {
   catalogIds: string[];
   primary: number;
   cause?: number;
+  levels: number[];
 }
 
 function expectations(): Expectation[] {
@@ -34,7 +37,8 @@ function expectations(): Expectation[] {
       const ids = /CATALOG: ([\w -]+)/.exec(source)?.[1].trim().split(/\s+/) ?? [];
       const primary = lineOf('primary');
       if (!primary || ids.length === 0) throw new Error(`${file}: missing CATALOG or EXPECT: primary`);
-      return { name: file.replace(/\.bpf\.c$/, ''), file, source, catalogIds: ids, primary, cause: lineOf('cause') };
+      const levels = (/LEVELS: ([\d ]+)/.exec(source)?.[1] ?? '1 2').trim().split(/\s+/).map(Number);
+      return { name: file.replace(/\.bpf\.c$/, ''), file, source, catalogIds: ids, primary, cause: lineOf('cause'), levels };
     });
 }
 
@@ -55,17 +59,18 @@ describe('verifier findings on real broken programs', function () {
   after(async () => loader?.close());
 
   it(`has at least 40 distinct broken fixtures (${all.length})`, () => {
+    assert.equal(new Set(all.map((e) => e.source)).size, all.length);
     assert.ok(all.length >= 40);
   });
 
-  for (const ex of all) {
-    it(`${ex.name}: ${ex.catalogIds[0]} at line ${ex.primary}${ex.cause ? `, cause at line ${ex.cause}` : ''}`, async function () {
+  for (const ex of all) for (const level of ex.levels) {
+    it(`${ex.name} (log level ${level}): ${ex.catalogIds[0]} at line ${ex.primary}${ex.cause ? `, cause at line ${ex.cause}` : ''}`, async function () {
       this.timeout(120000);
       const sources = new Map([[ex.file, ex.source]]);
       const built = await loader.compile(path.join(DIR, ex.file));
       let text = built.stderr;
       if (built.object) {
-        const res = await loader.load(built.object);
+        const res = await loader.load(built.object, level);
         assert.equal(res.loaded, false, `${ex.file} loaded: the fixture is not broken on this kernel`);
         text = res.text;
       }

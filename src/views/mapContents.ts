@@ -151,7 +151,7 @@ export function activate(context: vscode.ExtensionContext, targets: Targets, tre
       return p.snapshot();
     }
     const m = tree.model(target.id)?.map(id);
-    const name = m?.summary?.name ?? m?.count?.name ?? `map ${id}`;
+    const name = tree.model(target.id)?.mapName(id) ?? `map ${id}`;
     const typeName = m?.summary?.typeName ?? m?.count?.typeName ?? '';
     const panel = vscode.window.createWebviewPanel('ebpfWorkbench.mapContents', `${name} (#${id})`, vscode.ViewColumn.Active, { enableScripts: true, retainContextWhenHidden: true });
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'map-hash.svg');

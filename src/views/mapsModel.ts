@@ -72,8 +72,8 @@ export interface ModelNode {
 export interface NodeView {
   label: string;
   description?: string;
-  /** Markdown. */
-  tooltip?: string;
+  /** Markdown; a function when it is costly to build (maps, programs): built only on hover. */
+  tooltip?: string | (() => string);
   /** A file in media/ without extension (e.g. "map-hash"), or a codicon name prefixed with "$". */
   icon?: string;
   contextValue: string;
@@ -141,7 +141,10 @@ export class TargetModel {
   }
 
   pinOf(mapId: number): string | undefined {
-    return this.pins.get(mapId) ?? this.objects.flatMap((o) => o.pinned).find((p) => p.endsWith(`/${this.maps.get(mapId)?.summary?.name ?? '\0'}`));
+    const pin = this.pins.get(mapId);
+    if (pin || this.objects.length === 0) return pin;
+    const name = this.ownerOf('map', mapId)?.maps.find((m) => m.id === mapId)?.name;
+    return name ? this.objects.flatMap((o) => o.pinned).find((p) => p.endsWith(`/${name}`)) : undefined;
   }
 
   /** True when the counts mention maps the inventory does not know (or lost some): fetch map.list + prog.list. */
@@ -409,6 +412,11 @@ export class TargetModel {
     return n;
   }
 
+  /** A node the tree has already asked for, by key. */
+  nodeByKey(key: string): ModelNode | undefined {
+    return this.nodes.get(key);
+  }
+
   // ---------- rendering ----------
 
   view(n: ModelNode): NodeView {
@@ -528,33 +536,36 @@ export class TargetModel {
     if (attach && attach !== typeName) parts.push(attach);
     if (r?.rate) parts.push(formatRate(r.rate));
     else if (this.statsEnabled && s?.runCount !== undefined) parts.push(`${formatInt(s.runCount)} runs`);
-    const lines = [
-      `**${md(name)}** — ${typeName} program, id ${id}${owner ? ' · loaded by this extension' : ''}`,
-      '',
-      '| | |',
-      '|---|---|',
-      `| Attach point | ${attach ? `section \`${md(attach)}\` (loaded, not attached)` : 'n/a (links are not reported yet)'} |`,
-    ];
-    if (s) {
-      lines.push(
-        `| Tag | \`${s.tag}\` |`,
-        `| Instructions | ${formatInt(s.xlatedLen / 8)} translated, ${formatInt(s.jitedLen)} B JITed${s.verifiedInsns ? `, ${formatInt(s.verifiedInsns)} verified` : ''} |`,
-        `| Memlock | ${formatBytes(s.memlock)} |`,
-        `| BTF | ${s.btfId ? `id ${s.btfId}` : 'none'} |`,
-        `| Loaded by uid | ${s.uid} |`,
-        `| Maps | ${s.mapIds.length ? s.mapIds.map((m) => `${md(this.mapName(m))} (#${m})`).join(', ') : 'none'} |`,
-      );
-      if (s.runCount !== undefined) {
-        lines.push(`| Runs | ${formatInt(s.runCount)} total, ${formatDuration(s.runCount ? (s.runTimeNs ?? 0) / s.runCount : 0)} average |`);
-        if (r?.rate) lines.push(`| Last interval | ${formatInt(Math.round(r.rate.runsPerSecond))} runs/s, ${formatDuration(r.rate.avgRunNs)} per run, ${r.rate.cpuPercent.toFixed(2)}% of one CPU |`);
-      } else {
-        lines.push('| Run statistics | off (toggle BPF stats in the view title) |');
+    const tooltip = () => {
+      const lines = [
+        `**${md(name)}** — ${typeName} program, id ${id}${owner ? ' · loaded by this extension' : ''}`,
+        '',
+        '| | |',
+        '|---|---|',
+        `| Attach point | ${attach ? `section \`${md(attach)}\` (loaded, not attached)` : 'n/a (links are not reported yet)'} |`,
+      ];
+      if (s) {
+        lines.push(
+          `| Tag | \`${s.tag}\` |`,
+          `| Instructions | ${formatInt(s.xlatedLen / 8)} translated, ${formatInt(s.jitedLen)} B JITed${s.verifiedInsns ? `, ${formatInt(s.verifiedInsns)} verified` : ''} |`,
+          `| Memlock | ${formatBytes(s.memlock)} |`,
+          `| BTF | ${s.btfId ? `id ${s.btfId}` : 'none'} |`,
+          `| Loaded by uid | ${s.uid} |`,
+          `| Maps | ${s.mapIds.length ? s.mapIds.map((m) => `${md(this.mapName(m))} (#${m})`).join(', ') : 'none'} |`,
+        );
+        if (s.runCount !== undefined) {
+          lines.push(`| Runs | ${formatInt(s.runCount)} total, ${formatDuration(s.runCount ? (s.runTimeNs ?? 0) / s.runCount : 0)} average |`);
+          if (r?.rate) lines.push(`| Last interval | ${formatInt(Math.round(r.rate.runsPerSecond))} runs/s, ${formatDuration(r.rate.avgRunNs)} per run, ${r.rate.cpuPercent.toFixed(2)}% of one CPU |`);
+        } else {
+          lines.push('| Run statistics | off (toggle BPF stats in the view title) |');
+        }
       }
-    }
+      return lines.join('\n');
+    };
     return {
       label: name,
       description: parts.filter(Boolean).join(' · '),
-      tooltip: lines.join('\n'),
+      tooltip,
       icon: programIcon(typeName),
       contextValue: owner ? 'program.own' : 'program',
       collapsible: n.parent?.kind === 'object' || !(s?.mapIds.length) ? 'none' : 'collapsed',
@@ -574,7 +585,7 @@ export class TargetModel {
     return {
       label: name,
       description: mapDescription(typeName, maxEntries, r?.count, r?.ringbuf),
-      tooltip: this.mapTooltip(id, name, typeName, maxEntries, r, pinned),
+      tooltip: () => this.mapTooltip(id, name, typeName, maxEntries, r, pinned),
       icon: mapIcon(typeName),
       contextValue: `map${owner ? '.own' : ''}${pinned ? '.pinned' : ''}`,
       collapsible: 'none',
@@ -619,7 +630,7 @@ export class TargetModel {
       const out: SnapshotNode = { key: n.key, kind: n.kind, label: v.label, contextValue: v.contextValue };
       if (typeof n.ref === 'number') out.id = n.ref;
       if (v.description !== undefined) out.description = v.description;
-      if (v.tooltip !== undefined) out.tooltip = v.tooltip;
+      if (v.tooltip !== undefined) out.tooltip = typeof v.tooltip === 'function' ? v.tooltip() : v.tooltip;
       if (children.length) out.children = children;
       return out;
     };
@@ -724,13 +735,21 @@ export function programIcon(typeName: string): string {
   return 'prog-other';
 }
 
+/** 16384 → "16,384" (toLocaleString is ten times slower, and this runs for every map every tick). */
 export function formatInt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  const s = String(Math.round(Math.abs(n)));
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    if (i > 0 && (s.length - i) % 3 === 0) out += ',';
+    out += s[i];
+  }
+  return n < 0 ? `-${out}` : out;
 }
 
 export function percent(n: number, of: number): string {
   if (!of) return '0%';
   const p = (n / of) * 100;
+  if (p > 0 && p < 0.1) return '<0.1%';
   return `${p > 0 && p < 1 ? p.toFixed(1) : Math.round(p)}%`;
 }
 
@@ -750,7 +769,7 @@ export function formatDuration(ns: number): string {
 }
 
 function formatRate(r: ProgramRate): string {
-  return `${formatInt(Math.round(r.runsPerSecond))}/s · ${formatDuration(r.avgRunNs)} · ${r.cpuPercent.toFixed(1)}% CPU`;
+  return `${formatInt(Math.round(r.runsPerSecond))}/s · ${formatDuration(r.avgRunNs)} · ${r.cpuPercent.toFixed(r.cpuPercent < 1 ? 2 : 1)}% CPU`;
 }
 
 function trim(x: number): string {

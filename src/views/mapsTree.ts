@@ -100,16 +100,20 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
     const item = new vscode.TreeItem(v.label, v.collapsible === 'none' ? vscode.TreeItemCollapsibleState.None : v.collapsible === 'expanded' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = node.key;
     item.description = v.description;
-    if (v.tooltip) {
-      const tip = new vscode.MarkdownString(v.tooltip);
-      tip.supportThemeIcons = true;
-      item.tooltip = tip;
-    }
+    // Costly tooltips (maps, programs) are built on hover, in resolveTreeItem: a tick that redraws
+    // 1000 counts then costs 1000 short descriptions, not 1000 Markdown tables.
+    if (typeof v.tooltip === 'string') item.tooltip = markdown(v.tooltip);
     item.contextValue = v.contextValue;
     if (v.icon?.startsWith('$')) item.iconPath = new vscode.ThemeIcon(v.icon.slice(1));
     else if (v.icon) item.iconPath = vscode.Uri.joinPath(this.media, `${v.icon}.svg`);
     if (node.kind === 'map') item.command = { command: 'ebpfWorkbench.maps.showContents', title: 'Show Contents', arguments: [node] };
     if (node.kind === 'message' && v.contextValue !== 'message') item.command = { command: 'ebpfWorkbench.targets.retry', title: 'Retry', arguments: [String(this.targetOf(node)?.id)] };
+    return item;
+  }
+
+  resolveTreeItem(item: vscode.TreeItem, node: ModelNode): vscode.TreeItem {
+    const v = this.modelOf(node)?.view(node);
+    if (typeof v?.tooltip === 'function') item.tooltip = markdown(v.tooltip());
     return item;
   }
 
@@ -196,6 +200,14 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
     return [...this.models.values()].map((m) => m.model.snapshot());
   }
 
+  nodeByKey(key: string): ModelNode | undefined {
+    for (const m of this.models.values()) {
+      const n = m.model.nodeByKey(key);
+      if (n) return n;
+    }
+    return undefined;
+  }
+
   isVisible(): boolean {
     return this.view.visible;
   }
@@ -212,6 +224,12 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
   }
 }
 
+function markdown(text: string): vscode.MarkdownString {
+  const tip = new vscode.MarkdownString(text);
+  tip.supportThemeIcons = true;
+  return tip;
+}
+
 export function activate(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, targets: Targets): MapsTree {
   const tree = new MapsTree(targets, vscode.Uri.joinPath(context.extensionUri, 'media'), log);
   context.subscriptions.push(
@@ -219,6 +237,12 @@ export function activate(context: vscode.ExtensionContext, log: vscode.LogOutput
     vscode.commands.registerCommand('ebpfWorkbench.maps.refresh', () => tree.tick()),
     vscode.commands.registerCommand('ebpfWorkbench.maps.enableStats', (node?: ModelNode) => tree.setStats(tree.targetOf(node)?.id, true)),
     vscode.commands.registerCommand('ebpfWorkbench.maps.disableStats', (node?: ModelNode) => tree.setStats(tree.targetOf(node)?.id, false)),
+    // Selects and shows a node by its key (a snapshot's `key`), expanding its parents.
+    vscode.commands.registerCommand('ebpfWorkbench.maps.reveal', async (key: string) => {
+      const node = tree.nodeByKey(key);
+      if (node) await tree.reveal(node);
+      return !!node;
+    }),
     // The tree as plain data, for tests and bug reports; refreshes first so the answer is current.
     vscode.commands.registerCommand('ebpfWorkbench.maps.snapshot', async (opts?: { refresh?: boolean }) => {
       if (opts?.refresh !== false) {

@@ -2,6 +2,8 @@
 // XDP program IPv4 packets from distinct sources with BPF_PROG_TEST_RUN, and watch the tree's
 // live count follow; count it with "Count Map Elements", read its decoded contents, unload it.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { screenshot } from './screenshot';
 import { activateExtension, openFile, sleep, waitFor, workspaceFile } from './util';
@@ -68,7 +70,9 @@ describe('map explorer', function () {
     await vscode.commands.executeCommand('workbench.view.extension.ebpf');
     await vscode.commands.executeCommand('ebpfWorkbench.maps.focus');
     // A wider sidebar so the screenshots show whole descriptions (counts, fill, rates).
-    for (let i = 0; i < 4; i++) await vscode.commands.executeCommand('workbench.action.increaseViewWidth');
+    // (Shrinking the focused editor group is what grows the sidebar.)
+    await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
+    for (let i = 0; i < 6; i++) await vscode.commands.executeCommand('workbench.action.decreaseViewWidth');
   });
 
   it('shows this machine connected to its helper', async () => {
@@ -111,7 +115,7 @@ describe('map explorer', function () {
     assert.match(node.tooltip ?? '', /\*\*exact\*\* — one read of the map-count iterator/);
     assert.match(node.tooltip ?? '', /Key \/ value \| 4 B \/ 8 B/);
     assert.match(node.tooltip ?? '', /Programs \| count\\_packets \(#\d+\)/);
-    await sleep(300); // let the tree repaint
+    await sleep(1000); // the workbench repaints a moment after the data changed
     await screenshot('maps-tree-count-5');
 
     await run([6, 7, 8, 5]); // 3 new sources
@@ -122,7 +126,9 @@ describe('map explorer', function () {
     // The same map appears under its program in "All on host" with the same count.
     const host = findAll(await tree(), (n) => n.kind === 'map' && n.id === mapId && n.key.includes('/host/'));
     assert.ok(host.length >= 1 && host.every((n) => n.description?.startsWith('8 / 16,384')), JSON.stringify(host));
-    await sleep(300);
+    // Show it there too: "All on host" → count_packets → packets_by_source, selected.
+    assert.equal(await vscode.commands.executeCommand('ebpfWorkbench.maps.reveal', host[0].key), true);
+    await sleep(1000); // the workbench repaints a moment after the data changed
     await screenshot('maps-tree-live-count-8');
   });
 
@@ -158,16 +164,55 @@ describe('map explorer', function () {
     assert.equal(contents.rows.length, 8);
     assert.equal(contents.more, false);
     assert.ok(contents.rows.every((r) => r.decoded), JSON.stringify(contents.rows[0]));
-    // Sources 10.0.0.1, .2 and .5 were seen twice; keys are network-order u32 shown as numbers.
+    // Sources 10.0.0.1, .2 and .5 were seen twice; keys are network-order u32s shown as numbers.
+    assert.match(contents.rows[0].key, /^\(__u32\)\d+$/);
+    assert.match(contents.rows[0].values[0], /^\(__u64\)\d+$/);
     const rows = JSON.stringify(contents.rows);
-    const seen = new Map(contents.rows.map((r) => [Number(r.key.replace(/[^0-9]/g, '')), Number(r.values[0].replace(/[^0-9]/g, ''))]));
+    // BTF text of a scalar: "(__u32)16777226".
+    const scalar = (t: string) => Number(/(\d+)\s*$/.exec(t)?.[1]);
+    const seen = new Map(contents.rows.map((r) => [scalar(r.key), scalar(r.values[0])]));
     const key = (n: number) => Buffer.from([10, 0, 0, n]).readUInt32LE(0);
     assert.equal(seen.get(key(1)), 2, rows);
     assert.equal(seen.get(key(5)), 2, rows);
     assert.equal(seen.get(key(8)), 1, rows);
-    await sleep(500);
+    await sleep(1000);
     await screenshot('maps-contents');
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('shows run count, average time and CPU share with BPF stats on', async () => {
+    await vscode.commands.executeCommand('ebpfWorkbench.maps.enableStats');
+    try {
+      await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: progId, dataIn: ipv4Frame(9), repeat: 1000 });
+      // Run statistics count from when they were switched on: exactly our 1000 runs.
+      const prog = await waitFor('the program to show its run statistics', async () => {
+        const p = findAll(await tree(), (n) => n.kind === 'program' && n.id === progId && n.key.includes('/workspace/'))[0];
+        return p?.tooltip?.includes('| Runs | 1,000 total') ? p : undefined;
+      }, 10_000);
+      assert.match(prog.tooltip ?? '', /Last interval \| [\d,]+ runs\/s, [\d.]+ (ns|µs) per run, [\d.]+% of one CPU/);
+      assert.match(prog.description ?? '', /^xdp · [\d,]+\/s · [\d.]+ (ns|µs) · [\d.]+% CPU$/);
+      await sleep(1000); // the workbench repaints a moment after the data changed
+      await screenshot('maps-tree-bpf-stats');
+    } finally {
+      await vscode.commands.executeCommand('ebpfWorkbench.maps.disableStats');
+    }
+  });
+
+  it('adds and removes maps other processes create, without errors', async () => {
+    const pin = `/sys/fs/bpf/ebpfwb_vanish_${process.pid}`;
+    execFileSync('bpftool', ['map', 'create', pin, 'type', 'hash', 'key', '4', 'value', '4', 'entries', '8', 'name', 'wb_vanish']);
+    let id: number | undefined;
+    try {
+      const node = await waitFor('the foreign map to appear under Maps no program uses', async () =>
+        findAll(await tree(), (n) => n.kind === 'map' && n.label === 'wb_vanish' && n.key.includes('/host/unused/'))[0], 10_000);
+      id = node.id;
+      assert.match(node.description ?? '', /^0 \/ 8 /);
+    } finally {
+      fs.rmSync(pin, { force: true }); // the last reference: the kernel frees the map
+    }
+    await waitFor('the foreign map to disappear', async () => findAll(await tree(), (n) => n.kind === 'map' && n.id === id).length === 0, 10_000);
+    const target = (await tree())[0];
+    assert.ok(target.contextValue.startsWith('target.connected'), `the target should still be connected: ${target.description}`);
   });
 
   it('unloads the object and the map disappears', async () => {
@@ -176,7 +221,7 @@ describe('map explorer', function () {
     await waitFor('the map to disappear from the tree', async () => findAll(await tree(), (n) => n.id === mapId && n.kind === 'map').length === 0, 10_000);
     const workspace = findAll(await tree(), (n) => n.kind === 'group' && n.label === 'This workspace')[0];
     assert.equal(workspace.description, 'nothing loaded');
-    await sleep(300);
+    await sleep(1000); // the workbench repaints a moment after the data changed
     await screenshot('maps-tree-unloaded');
   });
 });

@@ -1,0 +1,168 @@
+// Extension-side cost of one refresh tick of the Programs & Maps tree with 10, 100 and 1000 extra
+// maps on the host: the map.countAll round trip to the real helper plus the tree model update
+// (TargetModel.applyCounts and rendering every node whose count changed, which is what VS Code
+// asks for after onDidChangeTreeData). Counts really change between ticks: this process writes one
+// new element into every map before each measured tick. Then the heap after a long run of ticks,
+// to show that ticking does not grow memory. Needs root, clang, and `npm run build` (dist/helper.js).
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+import * as L from '../src/helper/libbpf';
+import { HelperClient } from '../src/target/client';
+import { localTransport } from '../src/target/local';
+import { TargetModel } from '../src/views/mapsModel';
+
+const root = path.resolve(__dirname, '..');
+const SIZES = [10, 100, 1000];
+const TICKS = 50;
+const MEMORY_TICKS = 3000; // 50 minutes of ticking at the default 1 s interval
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+function manyMapsSource(n: number): string {
+  const maps = Array.from({ length: n }, (_, i) => `struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 256); __type(key, __u32); __type(value, __u64); } tree_bench_${i} SEC(".maps");`);
+  return `#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n${maps.join('\n')}\nchar LICENSE[] SEC("license") = "GPL";\n`;
+}
+
+function compile(src: string, out: string): void {
+  const multiarch = execFileSync('clang', ['-print-multiarch'], { encoding: 'utf8' }).trim();
+  execFileSync('clang', ['-g', '-O2', '-target', 'bpf', `-I/usr/include/${multiarch}`, '-c', src, '-o', out]);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function p95(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * 0.95))];
+}
+
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+const mib = (b: number) => `${(b / 1024 / 1024).toFixed(2)} MiB`;
+
+export default async function run(): Promise<void> {
+  const helperPath = path.join(root, 'dist', 'helper.js');
+  if (!fs.existsSync(helperPath)) throw new Error('dist/helper.js is missing: run npm run build first');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpfwb-tree-bench-'));
+  const client = new HelperClient(localTransport({ helperPath }));
+  const rows: string[][] = [];
+  let memoryLine = '';
+  try {
+    const hello = await client.hello();
+    for (const n of SIZES) {
+      const src = path.join(dir, `maps${n}.bpf.c`);
+      const obj = path.join(dir, `maps${n}.bpf.o`);
+      fs.writeFileSync(src, manyMapsSource(n));
+      compile(src, obj);
+      const loaded = await client.loadObject({ path: obj });
+      const fds = loaded.maps.map((m) => L.mapFdById(m.id));
+      const key = Buffer.alloc(4);
+      const value = Buffer.alloc(8, 1);
+      try {
+        const model = new TargetModel('local', 'This machine');
+        model.setState({ kind: 'connected', hello });
+        // First tick: inventory (map.list + prog.list) and the whole tree rendered once.
+        const t0 = performance.now();
+        const first = await client.countAllMaps();
+        const [maps, progs] = await Promise.all([client.listMaps(), client.listPrograms()]);
+        model.applyInventory(maps, progs, Date.now());
+        model.applyCounts(first);
+        const hostMaps = first.counts.length;
+        const snapshot = model.snapshot(); // renders (and tracks) every node, like a fully expanded tree
+        const firstMs = performance.now() - t0;
+        const rendered = countNodes(snapshot);
+
+        const roundTrip: number[] = [];
+        const helperSide: number[] = [];
+        const update: number[] = [];
+        const total: number[] = [];
+        let changedPerTick = 0;
+        let structureTicks = 0;
+        for (let tick = 0; tick < TICKS; tick++) {
+          key.writeUInt32LE(tick);
+          for (const fd of fds) L.mapUpdate(fd, key, value); // every map gains one element
+          const a = performance.now();
+          const counts = await client.countAllMaps();
+          const b = performance.now();
+          if (model.needsInventory(counts)) {
+            // Another process created or removed maps: a structure tick, not the steady state measured here.
+            const [maps2, progs2] = await Promise.all([client.listMaps(), client.listPrograms()]);
+            model.applyInventory(maps2, progs2, Date.now());
+            model.applyCounts(counts);
+            model.snapshot();
+            structureTicks++;
+            continue;
+          }
+          const change = model.applyCounts(counts);
+          for (const node of change.nodes) model.view(node); // what getTreeItem does for each fired node
+          const c = performance.now();
+          changedPerTick = change.nodes.length;
+          roundTrip.push(b - a);
+          helperSide.push(counts.micros / 1000);
+          update.push(c - b);
+          total.push(c - a);
+        }
+        rows.push([
+          String(n),
+          String(hostMaps),
+          `${changedPerTick}${structureTicks ? ` (${structureTicks} ticks skipped: maps created by others)` : ''}`,
+          `${ms(median(roundTrip))} (helper ${ms(median(helperSide))})`,
+          ms(median(update)),
+          ms(median(total)),
+          ms(p95(total)),
+          `${ms(firstMs)} (${rendered} nodes)`,
+        ]);
+
+        if (n === SIZES[SIZES.length - 1]) {
+          // Memory: ticks where counts change, then the heap after GC compared with after warm-up.
+          for (let i = 0; i < 100; i++) model.applyCounts(await client.countAllMaps());
+          gc();
+          const before = process.memoryUsage();
+          const t = performance.now();
+          for (let i = 0; i < MEMORY_TICKS; i++) {
+            if (i % 10 === 0) {
+              key.writeUInt32LE(TICKS + (i / 10) % 200);
+              for (const fd of fds) L.mapUpdate(fd, key, value);
+            }
+            const change = model.applyCounts(await client.countAllMaps());
+            for (const node of change.nodes) model.view(node);
+          }
+          const elapsed = performance.now() - t;
+          gc();
+          const after = process.memoryUsage();
+          memoryLine =
+            `memory over ${MEMORY_TICKS} ticks at ${hostMaps} maps (${(elapsed / 1000).toFixed(1)} s, counts changing every 10th tick): ` +
+            `heap ${mib(before.heapUsed)} -> ${mib(after.heapUsed)} (${after.heapUsed >= before.heapUsed ? '+' : ''}${((after.heapUsed - before.heapUsed) / 1024).toFixed(0)} KiB), ` +
+            `rss ${mib(before.rss)} -> ${mib(after.rss)}`;
+        }
+      } finally {
+        fds.forEach((fd) => L.closeFd(fd));
+        await client.unloadObject(loaded.handle);
+      }
+    }
+  } finally {
+    await client.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  const headers = ['extra maps', 'maps on host', 'nodes redrawn', 'countAll round trip', 'model update', 'tick total (median)', 'tick total (p95)', 'first tick (inventory + full render)'];
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i])).join(' | ')} |`;
+  console.log(line(headers));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+  console.log('');
+  console.log(`- ${TICKS} ticks per size, every map gaining one element before each tick; target: tick total < 5 ms at 1000 maps`);
+  console.log(`- ${memoryLine}`);
+  console.log(`- kernel ${os.release()}, ${os.cpus().length} CPUs, Node ${process.version}`);
+}
+
+function countNodes(n: { children?: unknown[] }): number {
+  return 1 + (n.children ?? []).reduce<number>((k, c) => k + countNodes(c as { children?: unknown[] }), 0);
+}

@@ -1,0 +1,109 @@
+// The Programs & Maps tree model without VS Code or a kernel: stable nodes across ticks, exactly
+// the changed nodes reported, maps that vanish between ticks, bpftop-style rates, formatting.
+import * as assert from 'node:assert/strict';
+import type { HelloResult, MapCountAllResult, MapSummary, ProgramSummary } from '../../src/protocol';
+import { formatInt, mapDescription, ModelNode, TargetModel } from '../../src/views/mapsModel';
+
+const hello: HelloResult = {
+  protocolVersion: 1,
+  helperVersion: '0.1.0',
+  kernelRelease: '6.18.0',
+  libbpfVersion: '1.1',
+  arch: 'x64',
+  uid: 0,
+  pid: 1,
+  capabilities: { btf: true, mapSumElemCount: true, batchOps: true, ringbuf: true, bpfStats: true },
+  notes: {},
+};
+
+function map(id: number, name: string, programIds: number[] = [], typeName = 'hash', maxEntries = 100): MapSummary {
+  return { id, name, type: 1, typeName, keySize: 4, valueSize: 8, maxEntries, flags: 0, btfId: 0, btfKeyTypeId: 0, btfValueTypeId: 0, memlock: 4096, programIds, ours: false };
+}
+
+function prog(id: number, name: string, mapIds: number[], run?: { count: number; ns: number }): ProgramSummary {
+  const p: ProgramSummary = { id, name, type: 6, typeName: 'xdp', tag: '00', loadTime: 0, uid: 0, btfId: 0, mapIds, xlatedLen: 80, jitedLen: 60, verifiedInsns: 10, memlock: 4096, ours: false };
+  if (run) {
+    p.runCount = run.count;
+    p.runTimeNs = run.ns;
+  }
+  return p;
+}
+
+function counts(entries: Array<[number, string, number]>): MapCountAllResult {
+  return { counts: entries.map(([id, name, count]) => ({ id, name, typeName: 'hash', maxEntries: 100, count, method: 'iterator' as const, exact: true, micros: 5 })), micros: 10 };
+}
+
+function expandAll(model: TargetModel, n: ModelNode = model.root): ModelNode[] {
+  return [n, ...model.children(n).flatMap((c) => expandAll(model, c))];
+}
+
+function connected(): TargetModel {
+  const m = new TargetModel('local', 'This machine');
+  m.setState({ kind: 'connected', hello });
+  m.applyInventory({ maps: [map(10, 'flows', [1]), map(11, 'orphan')] }, { programs: [prog(1, 'xdp_prog', [10])], statsEnabled: false }, 0);
+  m.applyCounts(counts([[10, 'flows', 3], [11, 'orphan', 0]]));
+  return m;
+}
+
+describe('maps tree model', () => {
+  it('groups host maps under the programs using them and lists unused maps on their own', () => {
+    const m = connected();
+    const keys = expandAll(m).map((n) => n.key);
+    assert.ok(keys.includes('local/host/prog:1/map:10'));
+    assert.ok(keys.includes('local/host/unused/map:11'));
+    assert.equal(m.view(m.nodeByKey('local/host/prog:1/map:10')!).description, '3 / 100 ▁ 3%');
+  });
+
+  it('keeps node objects stable across ticks and reports exactly the nodes whose count changed', () => {
+    const m = connected();
+    const before = expandAll(m);
+    assert.deepEqual(m.applyCounts(counts([[10, 'flows', 3], [11, 'orphan', 0]])), { structure: false, nodes: [] });
+    const change = m.applyCounts(counts([[10, 'flows', 4], [11, 'orphan', 0]]));
+    assert.equal(change.structure, false);
+    assert.deepEqual(change.nodes.map((n) => n.key), ['local/host/prog:1/map:10']);
+    const after = expandAll(m);
+    assert.equal(after.length, before.length);
+    after.forEach((n, i) => assert.equal(n, before[i], `node ${n.key} was recreated`));
+  });
+
+  it('treats a map that vanished between ticks as gone, and asks for the inventory when maps appear', () => {
+    const m = connected();
+    expandAll(m);
+    const gone = m.applyCounts(counts([[10, 'flows', 3]]));
+    assert.equal(gone.structure, true);
+    assert.equal(expandAll(m).some((n) => n.kind === 'map' && n.ref === 11), false);
+    assert.equal(m.needsInventory(counts([[10, 'flows', 3], [12, 'new', 1]])), true);
+  });
+
+  it('computes run rate, average run time and CPU share between two samples, like bpftop', () => {
+    const m = connected();
+    m.applyPrograms({ programs: [prog(1, 'xdp_prog', [10], { count: 1000, ns: 50_000 })], statsEnabled: true }, 1000);
+    m.applyPrograms({ programs: [prog(1, 'xdp_prog', [10], { count: 3000, ns: 250_000 })], statsEnabled: true }, 2000);
+    const node = expandAll(m).find((n) => n.kind === 'program')!;
+    // 2000 runs in 1 s, 200 µs in total: 100 ns per run, 0.02% of one CPU.
+    assert.equal(m.view(node).description, 'xdp · 2,000/s · 100 ns · 0.02% CPU');
+    const tooltip = m.view(node).tooltip as () => string;
+    assert.match(tooltip(), /2,000 runs\/s, 100 ns per run, 0\.02% of one CPU/);
+  });
+
+  it('drops everything the helper had when it disconnects', () => {
+    const m = connected();
+    m.setState({ kind: 'disconnected', message: 'the helper exited: killed by SIGKILL', retryInMs: 2000 });
+    const children = m.children(m.root);
+    assert.equal(children.length, 1);
+    assert.equal(m.view(children[0]).label, 'Helper is not running');
+    assert.equal(m.view(m.root).description, 'helper disconnected');
+    assert.equal(m.allMaps().length, 0);
+  });
+
+  it('formats counts, arrays, ring buffers and maps that could not be counted', () => {
+    assert.equal(formatInt(16384), '16,384');
+    assert.equal(formatInt(1234567), '1,234,567');
+    assert.equal(formatInt(999), '999');
+    assert.equal(mapDescription('hash', 100, { id: 1, name: 'h', typeName: 'hash', maxEntries: 100, count: 95, method: 'iterator', exact: true, micros: 1 }), '95 / 100 █ 95%');
+    assert.equal(mapDescription('hash', 100, { id: 1, name: 'h', typeName: 'hash', maxEntries: 100, count: 40, method: 'walk', exact: false, micros: 1 }), '40 / 100 ▄ 40% ~');
+    assert.equal(mapDescription('array', 64, { id: 1, name: 'a', typeName: 'array', maxEntries: 64, count: 64, method: 'max_entries', exact: true, micros: 0 }), '64 / 64 (array)');
+    assert.equal(mapDescription('queue', 8, { id: 1, name: 'q', typeName: 'queue', maxEntries: 8, error: 'cannot be counted' }), 'n/a / 8');
+    assert.equal(mapDescription('ringbuf', 4096, undefined, { consumerPos: 0, producerPos: 512, size: 4096, available: 512 }), '512 B / 4.00 KiB pending');
+  });
+});

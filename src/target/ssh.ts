@@ -74,6 +74,8 @@ export interface RemoteInfo {
   arch: string;
   kernel: string;
   uid: number;
+  user: string;
+  home: string;
   path: string;
   node: string;
   nodeVersion: string;
@@ -96,6 +98,8 @@ const PROBE = [
   'echo "ebpfwb:arch=$(uname -m)"',
   'echo "ebpfwb:kernel=$(uname -r)"',
   'echo "ebpfwb:uid=$(id -u)"',
+  'echo "ebpfwb:user=$(id -un)"',
+  'echo "ebpfwb:home=$HOME"',
   'echo "ebpfwb:path=$PATH"',
   'n=$(command -v "$1" 2>/dev/null)',
   'echo "ebpfwb:node=$n"',
@@ -160,10 +164,18 @@ export function classifySshStderr(stderr: string, where: string): SshTargetError
   return undefined;
 }
 
+/** The sudoers line that lets `user` start any shipped helper version with this node. */
+export function sudoersRule(info: Pick<RemoteInfo, 'user' | 'node' | 'home'>): string {
+  return `${info.user} ALL=(root) NOPASSWD: ${info.node} ${info.home}/.cache/ebpf-workbench/helper-*/helper.js`;
+}
+
 /** Classifies how the start step or the running helper ended. */
-export function classifyExit(code: number | null, stderr: string, where: string): SshTargetError | undefined {
+export function classifyExit(code: number | null, stderr: string, where: string, sudoRule?: string): SshTargetError | undefined {
   if (/a password is required|a terminal is required|no tty present|not in the sudoers|not allowed to execute/i.test(stderr)) {
-    return new SshTargetError('no-sudo', `the helper needs root on ${where}, and sudo -n was refused`, 'log in as root, or give the user passwordless sudo for node (a sudoers rule with NOPASSWD)', stderr.trim().split('\n').pop());
+    const fix = sudoRule
+      ? `log in as root, or on that host run "sudo visudo -f /etc/sudoers.d/ebpf-workbench" and add the line: ${sudoRule} (whoever can write that folder can then run code as root; that is what the helper needs)`
+      : 'log in as root, or give the user passwordless sudo for node (a sudoers rule with NOPASSWD)';
+    return new SshTargetError('no-sudo', `the helper needs root on ${where}, and sudo -n was refused`, fix, stderr.trim().split('\n').pop());
   }
   if (/sudo: (command )?not found|sudo: No such file/i.test(stderr)) {
     return new SshTargetError('no-sudo', `sudo is not installed on ${where} and the login is not root`, 'log in as root, or install sudo and allow node without a password');
@@ -234,9 +246,13 @@ export class SshTransport implements HelperTransport {
     return new SshTargetError('ssh-failed', `cannot run ssh: ${e.message}`, 'check the ssh installation');
   }
 
+  private get sudoRule(): string | undefined {
+    return this.remote && this.remote.uid !== 0 ? sudoersRule(this.remote) : undefined;
+  }
+
   private sshFailure(r: RunResult, step: string): SshTargetError {
     return (
-      classifyExit(r.code, r.stderr, this.where) ??
+      classifyExit(r.code, r.stderr, this.where, this.sudoRule) ??
       new SshTargetError('ssh-failed', `${step} on ${this.where} failed (exit ${r.code})`, 'see the message; run the same with ssh in a terminal to investigate', r.stderr.trim().split('\n').slice(-3).join(' | '))
     );
   }
@@ -255,6 +271,8 @@ export class SshTransport implements HelperTransport {
       arch: kv.get('arch') ?? '',
       kernel: kv.get('kernel') ?? '',
       uid: Number(kv.get('uid') ?? -1),
+      user: kv.get('user') ?? '',
+      home: kv.get('home') ?? '',
       path: kv.get('path') ?? '',
       node: kv.get('node') ?? '',
       nodeVersion: kv.get('nodeVersion') ?? '',
@@ -378,7 +396,7 @@ export class SshTransport implements HelperTransport {
   }
 
   explainStartFailure(stderr: string, code: number | null): HelperClientError | undefined {
-    return classifyExit(code, stderr, this.where);
+    return classifyExit(code, stderr, this.where, this.sudoRule);
   }
 }
 

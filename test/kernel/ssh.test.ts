@@ -2,7 +2,7 @@
 // OpenSSH client, the helper shipped through it and the real kernel behind it. Also: errors a
 // user can act on, a dropped connection, reconnecting, and hostile target strings.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -189,6 +189,46 @@ describe('SSH targets (real sshd on 127.0.0.1)', function () {
     const e = await expectSshError(client('ebpf-test', opts(), '/nonexistent/node').hello(), 'no-node');
     assert.match(e.message, /\/nonexistent\/node/);
     assert.equal(e.retryable, false);
+  });
+
+  describe('as a throwaway non-root user through sudo -n', function () {
+    const user = `ebpfwb${process.pid}`;
+    const sudoers = `/etc/sudoers.d/ebpfwb-ssh-test-${process.pid}`;
+    let home: string;
+
+    before(function () {
+      if (!fs.existsSync('/usr/bin/sudo') || !fs.existsSync('/usr/sbin/useradd')) this.skip();
+      fs.chmodSync(work, 0o711); // the user must reach its home below it
+      home = path.join(work, 'home-user');
+      // '*': no password, yet not locked (sshd without PAM refuses locked accounts even with a key).
+      execFileSync('useradd', ['-M', '-N', '-p', '*', '-s', '/bin/sh', '-d', home, user]);
+      fs.mkdirSync(home);
+      execFileSync('chown', [user, home]);
+    });
+
+    after(function () {
+      fs.rmSync(sudoers, { force: true });
+      spawnSync('userdel', [user]);
+    });
+
+    it('without a sudoers rule: says sudo was refused and which line to add', async function () {
+      const e = await expectSshError(client(`${user}@127.0.0.1:${sshd.port}`).hello(), 'no-sudo');
+      assert.match(e.data.fix!, new RegExp(`${user} ALL=\\(root\\) NOPASSWD: /\\S*node ${home}/\\.cache/ebpf-workbench/helper-\\*/helper\\.js`));
+      assert.equal(e.retryable, false);
+    });
+
+    it('with that line: the helper runs as root and counts', async function () {
+      const e = await expectSshError(client(`${user}@127.0.0.1:${sshd.port}`).hello(), 'no-sudo');
+      const rule = /add the line: (.*?) \(whoever/.exec(e.data.fix!)![1];
+      fs.writeFileSync(`${sudoers}.tmp`, rule + '\n', { mode: 0o440 });
+      execFileSync('visudo', ['-cf', `${sudoers}.tmp`]);
+      fs.renameSync(`${sudoers}.tmp`, sudoers);
+      const c = client(`${user}@127.0.0.1:${sshd.port}`);
+      assert.equal((await c.hello()).uid, 0);
+      assert.ok(Array.isArray((await c.countAllMaps()).counts));
+      assert.ok(fs.readdirSync(path.join(home, '.cache', 'ebpf-workbench')).some((d) => d.startsWith('helper-')), 'shipped into the user\'s home');
+      await c.dispose();
+    });
   });
 
   it('a silent drop fails the pending request within the keepalive bound, never hangs', async function () {

@@ -101,12 +101,13 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 
 export async function startSshd(): Promise<TestSshd> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-sshd-'));
-  fs.chmodSync(dir, 0o700);
+  // sshd reads authorized_keys as the logging-in user: throwaway users must be able to reach it.
+  fs.chmodSync(dir, 0o711);
   const port = await freePort();
   keygen(path.join(dir, 'host_ed25519'), 'ebpf-test-host');
   const userPub = keygen(path.join(dir, 'id_ed25519'), 'ebpf-test-user');
   keygen(path.join(dir, 'wrong_ed25519'), 'ebpf-test-wrong');
-  fs.writeFileSync(path.join(dir, 'authorized_keys'), userPub + '\n', { mode: 0o600 });
+  fs.writeFileSync(path.join(dir, 'authorized_keys'), userPub + '\n', { mode: 0o644 });
   const hostPub = fs.readFileSync(path.join(dir, 'host_ed25519.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
   fs.writeFileSync(path.join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostPub}\n`);
   fs.writeFileSync(path.join(dir, 'known_hosts_empty'), '');
@@ -131,8 +132,10 @@ export async function startSshd(): Promise<TestSshd> {
       'X11Forwarding no',
       'PrintMotd no',
       'Subsystem sftp internal-sftp',
-      `SetEnv HOME=${home}`,
       'LogLevel VERBOSE',
+      // root's sessions get a throwaway HOME; other (throwaway) users keep theirs.
+      'Match User root',
+      `  SetEnv HOME=${home}`,
       '',
     ].join('\n'),
   );

@@ -11,6 +11,8 @@ import type { BtfFormatter } from './btf';
 const PERCPU = new Set<number>([MapType.PERCPU_HASH, MapType.LRU_PERCPU_HASH, MapType.PERCPU_ARRAY]);
 const NO_LOOKUP = new Set<number>([MapType.QUEUE, MapType.STACK, MapType.BLOOM_FILTER, MapType.RINGBUF, MapType.USER_RINGBUF]);
 
+const MAX_PAGE_BYTES = 16 * 1024 * 1024;
+
 interface Cursor {
   method: 'batch' | 'walk';
   token: Buffer;
@@ -33,6 +35,8 @@ export function readEntries(fd: number, info: L.MapInfo, cursor: Cursor | undefi
   const percpu = PERCPU.has(info.type);
   const slot = percpu ? Math.ceil(info.value_size / 8) * 8 : info.value_size;
   const stride = percpu ? slot * cpus : info.value_size;
+  // Big values: fewer entries per page, so one page never needs more than MAX_PAGE_BYTES.
+  limit = Math.max(1, Math.min(limit, Math.floor(MAX_PAGE_BYTES / (info.key_size + stride))));
 
   const toEntry = (key: Buffer, value: Buffer): MapEntry => {
     const e: MapEntry = { key: key.toString('base64') };

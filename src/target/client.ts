@@ -120,6 +120,10 @@ export class HelperClient {
     try {
       session.hello = await conn.sendRequest(Methods.hello, { protocolVersion: PROTOCOL_VERSION, client: 'ebpf-workbench' });
     } catch (e) {
+      // A write error (EPIPE) can arrive before the exit event: give the exit a moment to land.
+      if (!(e instanceof ResponseError && isErrorData(e.data))) {
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+      }
       proc.kill();
       if (session.dead || exitInfo) {
         // It died before answering: sudo wanted a password, node or libbpf is missing, ...

@@ -1,6 +1,7 @@
 // activate() wires the features together and nothing else: each feature file registers
 // and disposes what it owns.
 import * as vscode from 'vscode';
+import * as addSshTarget from './commands/addSshTarget';
 import * as build from './commands/build';
 import * as countMapElements from './commands/countMapElements';
 import * as load from './commands/load';
@@ -27,6 +28,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   mapActions.activate(context, log, machines, tree);
   mapContents.activate(context, machines, tree);
   mapCodeLens.activate(context, machines, tree);
+  addSshTarget.activate(context, log, machines);
 }
 
 export function deactivate(): void {

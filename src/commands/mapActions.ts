@@ -17,24 +17,37 @@ export interface TestRunArgs {
   repeat?: number;
 }
 
-export function activate(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, targets: Targets, tree: MapsTree): void {
-  const targetOf = (node: ModelNode | undefined): Target => tree.targetOf(node) ?? targets.default;
+/** A map or program from code (tests, CodeLens): the tree passes its node instead. */
+export interface ObjectRef {
+  kind: 'map' | 'program';
+  id: number;
+  targetId?: string;
+}
 
-  const copyId = async (node?: ModelNode) => {
-    if (!node || typeof node.ref !== 'number') return;
-    await vscode.env.clipboard.writeText(String(node.ref));
-    void vscode.window.setStatusBarMessage(`eBPF: copied ${node.kind} id ${node.ref}`, 3000);
+export function activate(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, targets: Targets, tree: MapsTree): void {
+  const targetOf = (node: ModelNode | ObjectRef | undefined): Target =>
+    (node && 'key' in node ? tree.targetOf(node) : node?.targetId ? targets.get(node.targetId) : undefined) ?? targets.default;
+  /** Tree nodes and ObjectRefs alike, as { kind, id }. */
+  const refOf = (node: ModelNode | ObjectRef | undefined): { kind: string; id: number } | undefined =>
+    !node ? undefined : 'key' in node ? (typeof node.ref === 'number' ? { kind: node.kind, id: node.ref } : undefined) : { kind: node.kind, id: node.id };
+
+  const copyId = async (node?: ModelNode | ObjectRef) => {
+    const ref = refOf(node);
+    if (!ref) return;
+    await vscode.env.clipboard.writeText(String(ref.id));
+    void vscode.window.setStatusBarMessage(`eBPF: copied ${ref.kind} id ${ref.id}`, 3000);
   };
 
-  const pin = async (node?: ModelNode, pathArg?: string) => {
-    if (!node || (node.kind !== 'map' && node.kind !== 'program')) return undefined;
+  const pin = async (node?: ModelNode | ObjectRef, pathArg?: string) => {
+    const ref = refOf(node);
+    if (!ref || (ref.kind !== 'map' && ref.kind !== 'program')) return undefined;
     const target = targetOf(node);
     const model = tree.model(target.id);
-    const name = (node.kind === 'map' ? model?.map(node.ref as number)?.summary?.name : model?.program(node.ref as number)?.name) || `${node.kind}_${node.ref}`;
+    const name = (ref.kind === 'map' ? model?.mapName(ref.id) : model?.program(ref.id)?.name) || `${ref.kind}_${ref.id}`;
     const path =
       pathArg ??
       (await vscode.window.showInputBox({
-        title: `Pin ${node.kind} ${name} (#${node.ref})`,
+        title: `Pin ${ref.kind} ${name} (#${ref.id})`,
         prompt: 'Path on bpffs. A pinned object stays in the kernel after the helper exits, until unpinned.',
         value: `/sys/fs/bpf/${name}`,
         validateInput: (v) => (v.startsWith('/sys/fs/bpf/') ? undefined : 'Pins live below /sys/fs/bpf/'),
@@ -42,9 +55,9 @@ export function activate(context: vscode.ExtensionContext, log: vscode.LogOutput
     if (!path) return undefined;
     try {
       const client = await target.ready();
-      await client.pin({ kind: node.kind === 'map' ? 'map' : 'prog', id: node.ref as number, path });
-      log.info(`Pinned ${node.kind} ${name} (#${node.ref}) at ${path} on ${target.label}.`);
-      if (node.kind === 'map' && model) tree.apply(model.setPin(node.ref as number, path));
+      await client.pin({ kind: ref.kind === 'map' ? 'map' : 'prog', id: ref.id, path });
+      log.info(`Pinned ${ref.kind} ${name} (#${ref.id}) at ${path} on ${target.label}.`);
+      if (ref.kind === 'map' && model) tree.apply(model.setPin(ref.id, path));
       return path;
     } catch (e) {
       void vscode.window.showErrorMessage(`eBPF: pinning ${name} failed: ${(e as Error).message}`);
@@ -52,17 +65,18 @@ export function activate(context: vscode.ExtensionContext, log: vscode.LogOutput
     }
   };
 
-  const unpin = async (node?: ModelNode) => {
-    if (!node || node.kind !== 'map') return false;
+  const unpin = async (node?: ModelNode | ObjectRef) => {
+    const ref = refOf(node);
+    if (!ref || ref.kind !== 'map') return false;
     const target = targetOf(node);
     const model = tree.model(target.id);
-    const path = model?.pinOf(node.ref as number);
+    const path = model?.pinOf(ref.id);
     if (!path) return false;
     try {
       const client = await target.ready();
       await client.unpin(path);
       log.info(`Unpinned ${path} on ${target.label}.`);
-      if (model) tree.apply(model.setPin(node.ref as number, undefined));
+      if (model) tree.apply(model.setPin(ref.id, undefined));
       return true;
     } catch (e) {
       void vscode.window.showErrorMessage(`eBPF: unpinning ${path} failed: ${(e as Error).message}`);

@@ -224,4 +224,34 @@ describe('map explorer', function () {
     await sleep(1000); // the workbench repaints a moment after the data changed
     await screenshot('maps-tree-unloaded');
   });
+  it('shows a ring buffer\'s pending bytes, and a pinned map outlives its object until unpinned', async () => {
+    const obj = await vscode.commands.executeCommand<LoadedObject | undefined>('ebpfWorkbench.loadObject', workspaceFile('packet_sizes.bpf.c'));
+    assert.ok(obj, 'packet_sizes.bpf.c did not load');
+    const ring = obj.maps.find((m) => m.name === 'packet_events')!;
+    const producer = obj.programs.find((p) => p.name === 'report_size')!;
+    for (let i = 0; i < 10; i++) await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: producer.id, dataIn: ipv4Frame(i) });
+    // Ten 8-byte events, each with its 8-byte record header, nobody consuming.
+    const node = await waitFor('the ring to show 160 bytes pending', async () =>
+      findAll(await tree(), (n) => n.kind === 'map' && n.id === ring.id && n.key.includes('/workspace/') && n.description === '160 B / 64.0 KiB pending')[0], 10_000);
+    assert.match(node.tooltip ?? '', /Pending \| 160 B \(producer 160, consumer 0\)/);
+
+    const pin = `/sys/fs/bpf/ebpfwb_ring_${process.pid}`;
+    try {
+      assert.equal(await vscode.commands.executeCommand('ebpfWorkbench.maps.pin', { kind: 'map', id: ring.id }, pin), pin);
+      assert.ok(fs.existsSync(pin), `${pin} was not created`);
+      const pinned = findAll(await tree(), (n) => n.kind === 'map' && n.id === ring.id);
+      assert.ok(pinned.every((n) => n.contextValue.includes('.pinned') && n.tooltip?.includes(pin)), JSON.stringify(pinned.map((n) => n.contextValue)));
+
+      assert.equal(await vscode.commands.executeCommand('ebpfWorkbench.unloadObject', obj.handle), true);
+      const orphan = await waitFor('the pinned ring to stay, now used by no program', async () =>
+        findAll(await tree(), (n) => n.kind === 'map' && n.id === ring.id && n.key.includes('/host/unused/'))[0], 10_000);
+      assert.match(orphan.contextValue, /\.pinned/);
+
+      assert.equal(await vscode.commands.executeCommand('ebpfWorkbench.maps.unpin', { kind: 'map', id: ring.id }), true);
+      assert.equal(fs.existsSync(pin), false);
+      await waitFor('the unpinned ring to be freed', async () => findAll(await tree(), (n) => n.id === ring.id).length === 0, 10_000);
+    } finally {
+      fs.rmSync(pin, { force: true }); // never leave a pin behind, whatever failed
+    }
+  });
 });

@@ -13,7 +13,7 @@ const MAX_CANDIDATES = 64;
 // Entries about the whole program, checked after (or before) the walk over instructions.
 const WHOLE_PROGRAM_ENTRIES = new Set(['stack-too-large', 'subprog-layout', 'btf-invalid', 'attach-target', 'call-stack-too-deep']);
 // Entries whose cause is the program type, i.e. the SEC() line.
-const PROGRAM_TYPE_ENTRIES = new Set(['helper-not-allowed', 'kfunc-not-allowed', 'sleepable-context', 'spin-lock-misuse', 'timer-misuse', 'ld-abs-misuse', 'ctx-access', 'map-not-allowed']);
+const PROGRAM_TYPE_ENTRIES = new Set(['helper-not-allowed', 'kfunc-not-allowed', 'sleepable-context', 'spin-lock-misuse', 'timer-misuse', 'ld-abs-misuse', 'ctx-access']);
 
 interface ProgramState {
   log: ProgramLog;
@@ -171,7 +171,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     // The verifier stopped before looking at any instruction (program/map compatibility checks):
     // the program itself is the place, its SEC() the reason.
     if (!failing && sources && p.log.name) {
-      const def = programDefinition(sources, p.log.name);
+      const def = programDefinition(sources, p.log.name, f.file);
       if (def) {
         f.file ??= def.file;
         f.line ??= def.line;
@@ -200,12 +200,14 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       f.quickFix = { kind: 'program-return-range', file: f.file, line: f.line, range: parseRange(d.range) };
     }
 
-    // Locks: the bpf_spin_lock call that is still held.
-    if (f.catalogId === 'spin-lock-misuse' && failing && /holding a lock|-ed region|is missing|two bpf_spin_locks|different lock/.test(f.message)) {
+    // Locks and RCU / preemption sections: the call that opened the section still open.
+    const opener =
+      f.catalogId === 'spin-lock-misuse' ? /^call (?:bpf_spin_lock|bpf_res_spin_lock)\b/ : f.catalogId === 'rcu-preempt-region' ? /^call (?:bpf_rcu_read_lock|bpf_preempt_disable)\b/ : undefined;
+    if (opener && failing && /holding a lock|-ed region|is missing|missing$|two bpf_spin_locks|different lock|nested/.test(f.message)) {
       for (let i = pos; i >= 0; i--) {
         const r = records[i];
-        if (r.kind === 'insn' && /^call bpf_spin_lock#/.test(r.disasm)) {
-          f.related.push(relatedAt(p, r.index, 'the lock is taken here'));
+        if (r.kind === 'insn' && opener.test(r.disasm)) {
+          f.related.push(relatedAt(p, r.index, 'the section opened here is still open'));
           break;
         }
       }
@@ -213,7 +215,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
 
     // The register the message is about; for call arguments named `arg#N`, register R(N+1).
     let reg = d.register ? Number(d.register.slice(1)) : undefined;
-    const argNo = /\barg#?(\d)\b/.exec(f.message);
+    const argNo = /\barg ?#?(\d)\b/.exec(f.message);
     if (reg === undefined && argNo && failing && /^call /.test(failing.disasm)) reg = Number(argNo[1]) + 1;
     const arith = failing ? arithmeticSource(failing.disasm) : undefined;
     if (reg === undefined && arith === undefined && failing) reg = memoryOperandRegister(failing.disasm);
@@ -265,6 +267,26 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       }
     }
 
+    // A map of the wrong kind: its definition, named in the register state (map_ptr(map=NAME)).
+    if ((f.catalogId === 'map-not-allowed' || f.catalogId === 'spin-lock-misuse' || f.catalogId === 'timer-misuse') && sources) {
+      const names = new Set<string>();
+      for (const [k, v] of currentRegisters(p)) {
+        const m = /^R[1-5]$/.test(k) && /^map_ptr\((?:[^)]*,)?map=([\w.]+)/.exec(v);
+        if (m && !m[1].includes('.')) names.add(m[1]);
+      }
+      for (const name of names) {
+        const decl = symbolDeclaration(sources, name, f.file);
+        if (decl) f.related.push({ ...decl, message: `map \`${name}\` is defined here` });
+      }
+    }
+
+    // Stack objects passed by address (dynptrs, iterators): their declaration.
+    if (f.catalogId === 'dynptr-misuse' && sources && reg !== undefined) {
+      const name = argumentExpression(f.sourceText, helperArgIndex(reg))?.match(/^&\s*(\w+)$/)?.[1];
+      const decl = name ? symbolDeclaration(sources, name, f.file) : undefined;
+      if (decl) f.related.push({ ...decl, message: `\`${name}\` is declared here` });
+    }
+
     // A loop without progress: the loop's condition is the last branch the verifier took.
     if (f.catalogId === 'infinite-loop' || f.catalogId === 'program-too-complex') {
       for (let i = pos; i >= 0; i--) {
@@ -291,7 +313,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     const core = /CO-RE relocation <\w+> \[\d+\] (?:struct |union |enum |typedef )?(\w+)(?:\.([\w.:]+))?/.exec(f.message);
     if (core && sources) {
       const field = core[2]?.split(/[.:]/).filter(Boolean).pop();
-      for (const at of symbolLines(sources, field ?? core[1], 4)) f.related.push({ ...at, message: `\`${field ?? core[1]}\` (${core[1]}) does not exist in the running kernel's BTF` });
+      for (const at of symbolLines(sources, field ?? core[1], 4, f.file)) f.related.push({ ...at, message: `\`${field ?? core[1]}\` (${core[1]}) does not exist in the running kernel's BTF` });
     }
 
     // Program-type problems: the SEC() that chose the program type (or the license) is the cause.
@@ -305,7 +327,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       for (const at of largeLocals(sources, f.file)) f.related.push({ ...at, message: 'large local variable on the BPF stack' });
     }
     if (f.catalogId === 'gpl-only') {
-      const lic = sources && licenseLine(sources);
+      const lic = sources && licenseLine(sources, f.file);
       if (lic) f.related.push({ ...lic, message: 'the license declared here is not GPL-compatible' });
       f.quickFix = { kind: 'license-gpl', file: lic?.file, line: lic?.line };
     }
@@ -605,8 +627,11 @@ function libbpfFindings(lines: { program?: string; text: string; raw: string }[]
     const f = out[out.length - 1];
     const names = [...l.text.matchAll(/'([A-Za-z_]\w*)'/g)].map((m) => m[1]);
     if (l.program) names.push(l.program);
+    // The object's own source file first: libbpf names the programs it loads.
+    const anyProgram = l.program ?? lines.find((x) => x.program)?.program;
+    const prefer = sources && anyProgram ? programDefinition(sources, anyProgram)?.file : undefined;
     for (const name of sources ? names : []) {
-      const at = symbolDeclaration(sources!, name);
+      const at = symbolDeclaration(sources!, name, prefer);
       if (!at) continue;
       if (f.line === undefined) {
         f.file = at.file;

@@ -11,12 +11,15 @@ export interface SourceLine {
 const isComment = (l: string) => /^\s*(?:\/\/|\/\*|\*)/.test(l);
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-function linesOf(sources: ReadonlyMap<string, string>, file?: string): [string, string[]][] {
+function linesOf(sources: ReadonlyMap<string, string>, file?: string, prefer?: string): [string, string[]][] {
   if (file) {
     const hit = findSource(sources, file);
     return hit ? [[hit[0], hit[1].split('\n')]] : [];
   }
-  return [...sources].map(([k, t]) => [k, t.split('\n')]);
+  // The file the finding is in first: a project has many programs, each with its own license, maps, ...
+  const first = prefer ? findSource(sources, prefer)?.[0] : undefined;
+  const keys = [...sources.keys()].sort((a, b) => Number(b === first) - Number(a === first));
+  return keys.map((k) => [k, sources.get(k)!.split('\n')]);
 }
 
 /** The SEC("...") line governing `line` of `file`: the last program section above it. */
@@ -38,8 +41,8 @@ export function functionEnd(sources: ReadonlyMap<string, string>, file: string, 
 }
 
 /** The `char LICENSE[] SEC("license") = ...` line. */
-export function licenseLine(sources: ReadonlyMap<string, string>): SourceLine | undefined {
-  for (const [key, lines] of linesOf(sources)) {
+export function licenseLine(sources: ReadonlyMap<string, string>, prefer?: string): SourceLine | undefined {
+  for (const [key, lines] of linesOf(sources, undefined, prefer)) {
     const i = lines.findIndex((l) => /\bSEC\s*\(\s*"license"\s*\)/.test(l));
     if (i >= 0) return { file: key, line: i + 1 };
   }
@@ -47,9 +50,9 @@ export function licenseLine(sources: ReadonlyMap<string, string>): SourceLine | 
 }
 
 /** Where BPF program `name` is defined: `int name(` or `BPF_PROG(name,` / `BPF_KPROBE(name, ...)`. */
-export function programDefinition(sources: ReadonlyMap<string, string>, name: string): SourceLine | undefined {
+export function programDefinition(sources: ReadonlyMap<string, string>, name: string, prefer?: string): SourceLine | undefined {
   const re = new RegExp(String.raw`(?:^\s*(?:static\s+)?(?:__always_inline\s+)?\w[\w\s*]*\b${escape(name)}\s*\(|\b[A-Z_]+\(\s*${escape(name)}\s*[,)])`);
-  for (const [key, lines] of linesOf(sources)) {
+  for (const [key, lines] of linesOf(sources, undefined, prefer)) {
     const i = lines.findIndex((l) => re.test(l) && !/;\s*$/.test(l) && !isComment(l));
     if (i >= 0) return { file: key, line: i + 1 };
   }
@@ -57,10 +60,10 @@ export function programDefinition(sources: ReadonlyMap<string, string>, name: st
 }
 
 /** Lines (outside comments) that mention identifier `name`, in source order. */
-export function symbolLines(sources: ReadonlyMap<string, string>, name: string, max = 3): SourceLine[] {
+export function symbolLines(sources: ReadonlyMap<string, string>, name: string, max = 3, prefer?: string): SourceLine[] {
   const re = new RegExp(String.raw`\b${escape(name)}\b`);
   const out: SourceLine[] = [];
-  for (const [key, lines] of linesOf(sources)) {
+  for (const [key, lines] of linesOf(sources, undefined, prefer)) {
     for (let i = 0; i < lines.length && out.length < max; i++) {
       const code = lines[i].replace(/\/\*.*?\*\/|\/\/.*$/g, '');
       if (re.test(code) && !isComment(lines[i])) out.push({ file: key, line: i + 1 });
@@ -70,13 +73,13 @@ export function symbolLines(sources: ReadonlyMap<string, string>, name: string, 
 }
 
 /** The declaration of a symbol: a line defining a map (`} name SEC(".maps")`) or an extern, else its first mention. */
-export function symbolDeclaration(sources: ReadonlyMap<string, string>, name: string): SourceLine | undefined {
+export function symbolDeclaration(sources: ReadonlyMap<string, string>, name: string, prefer?: string): SourceLine | undefined {
   const decl = new RegExp(String.raw`(?:\}\s*${escape(name)}\s+SEC\s*\(|\bextern\b.*\b${escape(name)}\b|^\s*(?:static\s+)?(?:const\s+)?(?:volatile\s+)?[\w\s]+\b${escape(name)}\s*(?:\[[^\]]*\]\s*)?(?:=|;|SEC))`);
-  for (const [key, lines] of linesOf(sources)) {
+  for (const [key, lines] of linesOf(sources, undefined, prefer)) {
     const i = lines.findIndex((l) => decl.test(l.replace(/\/\*.*?\*\//g, '')) && !isComment(l));
     if (i >= 0) return { file: key, line: i + 1 };
   }
-  return symbolLines(sources, name, 1)[0];
+  return symbolLines(sources, name, 1, prefer)[0];
 }
 
 /** Local arrays of 64 bytes or more (indented declarations), the usual reason for a stack overflow. */

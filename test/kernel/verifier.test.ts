@@ -66,7 +66,8 @@ describe('verifier findings on real broken programs', function () {
   for (const ex of all) for (const level of ex.levels) {
     it(`${ex.name} (log level ${level}): ${ex.catalogIds[0]} at line ${ex.primary}${ex.cause ? `, cause at line ${ex.cause}` : ''}`, async function () {
       this.timeout(120000);
-      const sources = new Map([[ex.file, ex.source]]);
+      // As `explain --source DIR` would: every C file of the fixture directory.
+      const sources = new Map(readdirSync(DIR).filter((f) => /\.[ch]$/.test(f)).map((f) => [f, readFileSync(path.join(DIR, f), 'utf8')] as [string, string]));
       const built = await loader.compile(path.join(DIR, ex.file));
       let text = built.stderr;
       if (built.object) {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { formatHostSpec, parseTarget, remoteShCommand, shellQuote, specFromSetting, sshArgs, TargetSyntaxError } from '../../src/target/sshTarget';
-import { backoffDelayMs, classifyExit, classifySshStderr } from '../../src/target/ssh';
+import { backoffDelayMs, classifyExit, classifySshStderr, sudoersRule } from '../../src/target/ssh';
 import { nodeArchOf, tarBundle } from '../../src/target/ship';
 
 describe('SSH target strings', function () {
@@ -151,6 +151,9 @@ describe('ssh failures', function () {
     assert.equal(classifyExit(97, 'ebpfwb: node not found\n', where)?.reason, 'no-node');
     assert.equal(classifyExit(3, 'something else', where), undefined);
     assert.equal(classifyExit(1, 'sudo: a password is required', where)?.retryable, false);
+    const rule = sudoersRule({ user: 'alice', node: '/usr/bin/node', home: '/home/alice' });
+    assert.equal(rule, 'alice ALL=(root) NOPASSWD: /usr/bin/node /home/alice/.cache/ebpf-workbench/helper-*/helper.js');
+    assert.ok(classifyExit(1, 'sudo: a password is required', where, rule)?.data.fix?.includes(rule));
     assert.equal(classifySshStderr('Connection refused', where)?.retryable, true);
   });
 

@@ -254,4 +254,25 @@ describe('map explorer', function () {
       fs.rmSync(pin, { force: true }); // never leave a pin behind, whatever failed
     }
   });
+  it('shows a helper that died as disconnected, then restarts it', async () => {
+    const pidOf = (t: SnapshotNode) => Number(/pid (\d+)/.exec(t.tooltip ?? '')?.[1]);
+    const before = (await tree(true))[0];
+    const pid = pidOf(before);
+    assert.ok(pid > 0, `no helper pid in the target tooltip: ${before.tooltip}`);
+    process.kill(pid, 'SIGKILL'); // the helper this extension started for this test run
+    const down = await waitFor('the target to show the dead helper', async () => {
+      const t = (await tree())[0];
+      return t.contextValue === 'target.disconnected' ? t : undefined;
+    }, 10_000);
+    assert.equal(down.description, 'helper disconnected');
+    assert.match(down.tooltip ?? '', /killed by SIGKILL/);
+    assert.deepEqual(down.children?.map((c) => c.label), ['Helper is not running']);
+    await sleep(200);
+    await screenshot('maps-tree-helper-died');
+    const up = await waitFor('a new helper', async () => {
+      const t = (await tree())[0];
+      return t.contextValue.startsWith('target.connected') ? t : undefined;
+    }, 15_000);
+    assert.notEqual(pidOf(up), pid);
+  });
 });

@@ -339,8 +339,10 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   const onLine = (raw: string) => {
     lines++;
     bytes += raw.length + 1;
-    if (raw.indexOf('processed ') <= 0) onParsed(classifyLine(raw));
-    else for (const part of splitRunOnLines(raw)) onParsed(classifyLine(part));
+    const l = classifyLine(raw);
+    // Only an unrecognised line can be an error that ran into the statistics after it.
+    if (l.kind !== 'text') onParsed(l);
+    else for (const part of splitRunOnLines(raw)) onParsed(part === raw ? l : classifyLine(part));
   };
 
   const onParsed = (l: LogLine) => {

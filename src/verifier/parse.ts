@@ -107,14 +107,21 @@ export function classifyLine(raw: string): LogLine {
 
 /**
  * The verifier prints some errors without a trailing newline (the tail-call one), so the next
- * message runs into them. Split a physical line where a statistics line starts mid-line.
+ * line runs into them: the statistics lines, which follow an error, are split off again.
  */
+const RUN_ON = /(?<=\S)(?=processed \d+ insns \(limit |verification time \d+ usec|stack depth \d)/;
+const RUN_ON_HINT = /processed |verification time |stack depth /;
+
 export function splitRunOnLines(raw: string): string[] {
-  const hint = raw.indexOf('processed ');
-  if (hint <= 0) return [raw]; // the common case, without running a regex
-  const at = raw.search(/(?<=\S)processed \d+ insns \(limit /);
-  if (at <= 0) return [raw];
-  return [raw.slice(0, at), raw.slice(at)];
+  if (!RUN_ON_HINT.test(raw)) return [raw];
+  const out: string[] = [];
+  let rest = raw;
+  for (let m = RUN_ON.exec(rest); m && m.index > 0; m = RUN_ON.exec(rest)) {
+    out.push(rest.slice(0, m.index));
+    rest = rest.slice(m.index);
+  }
+  out.push(rest);
+  return out;
 }
 
 /** Splits a stream of chunks into lines, holding only the unfinished tail. */

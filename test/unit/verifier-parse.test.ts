@@ -131,6 +131,10 @@ describe('verifier log parser', () => {
     assert.equal(a.findings[0].message, 'tail_calls are not allowed in non-JITed programs with bpf-to-bpf calls');
     assert.equal(a.findings[0].catalogId, 'tail-call-misuse');
     assert.deepEqual([a.findings[0].file, a.findings[0].line], ['t.bpf.c', 20]);
+    // Newer kernels print the time and stack depth first: the error runs into those instead.
+    const newer = analyzeLog(raw.replace(/callsprocessed/, 'callsverification time 31 usec\nstack depth 8\nprocessed'));
+    assert.equal(newer.findings[0].message, 'tail_calls are not allowed in non-JITed programs with bpf-to-bpf calls');
+    assert.equal(newer.programs[0].stats?.verificationTimeUsec, 31);
   });
 
   it('maps bare annotations of older kernels through the sources', () => {
@@ -148,6 +152,41 @@ describe('verifier log parser', () => {
     assert.deepEqual([f.file, f.line, f.catalogId], ['src/prog.bpf.c', 5, 'null-deref']);
     assert.deepEqual([f.related[0].file, f.related[0].line], ['src/prog.bpf.c', 4]);
     assert.equal(f.quickFix?.kind, 'add-null-check');
+  });
+
+  it('reads logs of older kernels: bare annotations, full states on their own lines, inv scalars', () => {
+    // The shape 5.x kernels print: no `@ file:line`, `N: R...` state lines, `inv` for scalars.
+    const src = [
+      'SEC("xdp")',
+      'int handle(struct xdp_md *ctx)',
+      '{',
+      '\tvoid *data = (void *)(long)ctx->data;',
+      '\tstruct ethhdr *eth = data;',
+      '',
+      '\tif (eth->h_proto == bpf_htons(ETH_P_IPV6))',
+      '\t\treturn XDP_DROP;',
+      '\treturn XDP_PASS;',
+      '}',
+    ].join('\n');
+    const log = [
+      'func#0 @0',
+      '0: R1=ctx(id=0,off=0,imm=0) R10=fp0',
+      '; void *data = (void *)(long)ctx->data;',
+      '0: (61) r1 = *(u32 *)(r1 +0)',
+      '1: R1_w=pkt(id=0,off=0,r=0,imm=0) R10=fp0',
+      '; if (eth->h_proto == bpf_htons(ETH_P_IPV6))',
+      '1: (69) r1 = *(u16 *)(r1 +12)',
+      'invalid access to packet, off=12 size=2, R1(id=0,off=12,r=0)',
+      'R1 offset is outside of the packet',
+      'processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0',
+    ].join('\n');
+    const a = analyzeLog(log, { sources: new Map([['xdp/drop.bpf.c', src]]) });
+    const f = a.findings[0];
+    assert.deepEqual([f.catalogId, f.file, f.line, f.insnIndex], ['packet-out-of-bounds', 'xdp/drop.bpf.c', 7, 1]);
+    assert.deepEqual([f.related[0].file, f.related[0].line], ['xdp/drop.bpf.c', 4]);
+    assert.match(f.registers ?? '', /R1=pkt\(id=0,off=0,r=0,imm=0\)/);
+    assert.match(f.details?.alsoReported ?? '', /offset is outside of the packet/);
+    assert.equal(analyzeLog("0: (79) r0 = *(u64 *)(r1 +0)\nR1 invalid mem access 'inv'\n").findings[0].catalogId, 'scalar-deref');
   });
 
   it('turns clang BPF backend errors into located findings', () => {

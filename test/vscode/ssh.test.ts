@@ -1,0 +1,97 @@
+// An SSH target in a real VS Code: a throwaway sshd on 127.0.0.1 (its own keys and known_hosts,
+// given to ssh with -F through the ebpfWorkbench.ssh.configFile setting), added through the
+// ebpfWorkbench.sshTargets setting. The "remote" is this machine, so a map loaded through
+// "This machine" must show under the SSH target's "All on host" with the same live count,
+// read through ssh by the helper shipped there.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { startSshd, sshdUnavailable, TestSshd } from '../support/sshd';
+import { screenshot } from './screenshot';
+import { activateExtension, sleep, waitFor, workspaceFile } from './util';
+
+interface SnapshotNode {
+  key: string;
+  kind: string;
+  label: string;
+  id?: number;
+  description?: string;
+  contextValue: string;
+  children?: SnapshotNode[];
+}
+
+async function tree(refresh = false): Promise<SnapshotNode[]> {
+  return JSON.parse(await vscode.commands.executeCommand<string>('ebpfWorkbench.maps.snapshot', { refresh }));
+}
+
+function findAll(nodes: SnapshotNode[], pred: (n: SnapshotNode) => boolean, out: SnapshotNode[] = []): SnapshotNode[] {
+  for (const n of nodes) {
+    if (pred(n)) out.push(n);
+    if (n.children) findAll(n.children, pred, out);
+  }
+  return out;
+}
+
+function ipv4Frame(n: number): string {
+  const f = Buffer.alloc(64);
+  f.writeUInt16BE(0x0800, 12);
+  f[14] = 0x45;
+  f.writeUInt16BE(50, 16);
+  f[23] = 17;
+  Buffer.from([10, 0, 1, n]).copy(f, 26);
+  return f.toString('base64');
+}
+
+describe('SSH target (real sshd on 127.0.0.1)', function () {
+  this.timeout(180_000);
+  let sshd: TestSshd | undefined;
+  let loaded: { handle: number; programs: Array<{ name: string; id: number }>; maps: Array<{ name: string; id: number }> } | undefined;
+  const config = () => vscode.workspace.getConfiguration('ebpfWorkbench');
+
+  before(async function () {
+    const why = sshdUnavailable();
+    if (why) {
+      if (process.env.CI === 'true') throw new Error(why);
+      this.skip();
+    }
+    await activateExtension();
+    sshd = await startSshd();
+  });
+
+  after(async function () {
+    // Other suites load objects with one target present: leave no SSH target behind.
+    await config().update('sshTargets', undefined, vscode.ConfigurationTarget.Global);
+    await config().update('ssh.configFile', undefined, vscode.ConfigurationTarget.Global);
+    if (loaded) await vscode.commands.executeCommand('ebpfWorkbench.unloadObject', loaded.handle).then(undefined, () => undefined);
+    await sshd?.stop();
+  });
+
+  it('appears in the tree, connected, with the host maps and their live counts', async function () {
+    // Load while "This machine" is the only target (Load Object asks which target otherwise).
+    loaded = await vscode.commands.executeCommand('ebpfWorkbench.loadObject', workspaceFile('packet_counter.bpf.c'));
+    assert.ok(loaded, 'Load Object failed (see the output channel)');
+    const map = loaded.maps.find((m) => m.name === 'packets_by_source')!;
+    const prog = loaded.programs.find((p) => p.name === 'count_packets')!;
+    for (const n of [1, 2, 3]) await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: prog.id, dataIn: ipv4Frame(n) });
+
+    await config().update('ssh.configFile', sshd!.clientConfig, vscode.ConfigurationTarget.Global);
+    await config().update('sshTargets', ['ebpf-test'], vscode.ConfigurationTarget.Global);
+    const target = await waitFor('the SSH target to connect', async () => {
+      const t = (await tree(true)).find((n) => n.label === 'ebpf-test');
+      return t?.contextValue.startsWith('target.connected') ? t : undefined;
+    }, 90_000);
+    assert.match(target.description ?? '', /^Linux \d+\.\d+/);
+
+    const sshMapNode = async () => findAll([(await tree()).find((n) => n.label === 'ebpf-test')!], (n) => n.kind === 'map' && n.id === map.id)[0];
+    await waitFor('the map with its count under the SSH target', async () => (await sshMapNode())?.description?.startsWith('3 / 16,384'), 20_000);
+
+    // Run the program through the SSH target: the count follows live.
+    for (const n of [4, 5]) await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { targetId: 'ssh:ebpf-test', id: prog.id, dataIn: ipv4Frame(n) });
+    const node = await waitFor('the live count to reach 5 under the SSH target', async () => {
+      const n = await sshMapNode();
+      return n?.description?.startsWith('5 / 16,384') ? n : undefined;
+    }, 20_000);
+    await vscode.commands.executeCommand('ebpfWorkbench.maps.reveal', node.key);
+    await sleep(1000); // the workbench repaints a moment after the data changed
+    await screenshot('ssh-target-live-count');
+  });
+});

@@ -269,6 +269,14 @@ export const catalog: CatalogEntry[] = [
     { example: 'if (len == 0 || len > sizeof(buf))\n\treturn 0;\nbpf_probe_read_kernel(buf, len, src);' },
   ),
   entry(
+    'special-field-variable-offset',
+    /^(?<register>R\d+) doesn't have constant offset\. (?!bpf_spin_lock |bpf_timer |kptr )\S+ has to be at the constant offset/,
+    'Special field reached through a variable offset ({register})',
+    'Fields such as bpf_spin_lock, bpf_timer, bpf_wq, bpf_list_head or bpf_rb_root are found through BTF at one fixed offset in the map value. The pointer handed to their helper or kfunc must point exactly there, but {register} was computed with a variable part (for example an array of structs indexed by a variable).',
+    'Pass &value->field straight from the map lookup result, one value per map element, instead of indexing into arrays of values.',
+    { example: 'struct elem *e = bpf_map_lookup_elem(&m, &key);\nif (!e)\n\treturn 0;\nbpf_timer_init(&e->timer, &m, CLOCK_MONOTONIC);' },
+  ),
+  entry(
     'special-field-direct-access',
     /^\S+ cannot be accessed directly by load\/store/,
     'Special map value field read or written directly',
@@ -278,7 +286,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'rcu-preempt-region',
-    /^(?:.+ cannot be used inside bpf_(?:rcu_read_lock|preempt_disable)-ed region|sleepable helper \S+#\d+ in (?:rcu_read_lock|non-preemptible) region|global function calls are not allowed with preemption disabled|expected an RCU CS when using \S+|nested rcu read lock|unmatched rcu read unlock|kernel func \S+ is sleepable within (?:rcu_read_lock|non-preemptible) region|unmatched attempt to enable preemption|-?\d+ bpf_preempt_enable\S* missing|Calling bpf_rcu_read_\{lock,unlock\} in unnecessary rbtree callback|cannot use BPF_LD_\[ABS\|IND\] within callback)/,
+    /^(?:.+ cannot be used inside bpf_(?:rcu_read_lock|preempt_disable)-ed region|sleepable helper \S+#\d+ in (?:rcu_read_lock|non-preemptible) region|global function calls are not allowed with preemption disabled|expected an RCU CS when using \S+|nested rcu read lock|unmatched rcu read unlock|kernel func \S+ is sleepable within (?:rcu_read_lock|non-preemptible) region|unmatched attempt to enable preemption|-?\d+ bpf_preempt_enable\S* missing|Calling bpf_rcu_read_\{lock,unlock\} in unnecessary rbtree callback)/,
     'RCU / preemption section used incorrectly',
     'bpf_rcu_read_lock()/unlock() and bpf_preempt_disable()/enable() must pair up on every path; inside such a section the program may not sleep, tail call, throw, or call global functions, and some kfuncs are only valid inside an RCU section.',
     'Pair every lock with an unlock on all paths, keep sleeping calls outside the section, and use static (inlined) helpers inside it.',
@@ -286,7 +294,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'graph-object-misuse',
-    /^(?:bpf_obj_new\/bpf_percpu_obj_new|bpf_percpu_obj_new|local type ID argument must be|kfunc bpf_rdonly_cast type ID|allocated object must be referenced|held lock and object are not in the same allocation|bpf_spin_lock at off=-?\d+ must be held for|operation on \S+ expects arg#1|arg#1 offset=-?\d+, but expected|\S+ not found at offset=\d+|tracing progs cannot use bpf_\{list_head,rb_root\} yet|can't spin_\{lock,unlock\} in rbtree cb|rbtree_remove|arg#\d+ (?:is neither owning or non-owning ref|doesn't point to a type with bpf_refcount field|expected for bpf_(?:percpu_)?obj_drop_impl\(\))|kfunc \S+#\d+ conversion of owning ref to non-owning failed|(?<register>R\d+) doesn't have constant offset\. \S+ has to be at the constant offset)/,
+    /^(?:bpf_obj_new\/bpf_percpu_obj_new|bpf_percpu_obj_new|local type ID argument must be|kfunc bpf_rdonly_cast type ID|allocated object must be referenced|held lock and object are not in the same allocation|bpf_spin_lock at off=-?\d+ must be held for|operation on \S+ expects arg#1|arg#1 offset=-?\d+, but expected|\S+ not found at offset=\d+|tracing progs cannot use bpf_\{list_head,rb_root\} yet|can't spin_\{lock,unlock\} in rbtree cb|rbtree_remove|arg#\d+ (?:is neither owning or non-owning ref|doesn't point to a type with bpf_refcount field|expected for bpf_(?:percpu_)?obj_drop_impl\(\))|kfunc \S+#\d+ conversion of owning ref to non-owning failed)/,
     'Allocated object / linked list / rbtree used incorrectly',
     'Objects from bpf_obj_new and the bpf_list_head / bpf_rb_root collections follow ownership rules: a node must be owned (a reference) to be inserted, the collection\'s bpf_spin_lock must be held around every operation, the lock and the root must live in the same map value, and the types must match the __contains() annotation.',
     'Take the lock that guards the root, pass owned references to push/add, drop or insert every object you allocate, and declare roots with __contains(type, field).',
@@ -381,7 +389,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'release-unacquired',
-    /^(?:func|kfunc) \S+#\d+ reference has not been acquired before|^arg \d+ is an unacquired reference|^(?<register>R\d+) must be referenced(?: when passed to release function)?|^release kernel function \S+ expects refcounted PTR_TO_BTF_ID|^(?:verifier internal error: )?more than one (?:release argument|arg with ref_obj_id)/,
+    /^(?:func|kfunc) \S+#\d+ reference has not been acquired before|^arg \d+ is an unacquired reference|^(?<register>R\d+) must be referenced(?: when passed to release function)?$|^release kernel function \S+ expects refcounted PTR_TO_BTF_ID|^(?:verifier internal error: )?more than one (?:release argument|arg with ref_obj_id)/,
     'Releasing something that is not an acquired reference',
     'A release helper or kfunc (bpf_ringbuf_submit, bpf_sk_release, bpf_task_release, ...) received a pointer that is not the live reference it expects: it was already released, never acquired, or is a plain pointer.',
     'Pass exactly the pointer returned by the acquire function, once, and do not use it after releasing it.',
@@ -581,7 +589,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'ld-abs-misuse',
-    /^BPF_LD_\[ABS\|IND\] (?:instructions not allowed for this program type|uses reserved fields)|^at the time of BPF_LD_ABS\|IND R6 != pointer to skb/,
+    /^BPF_LD_\[ABS\|IND\] (?:instructions not allowed for this program type|uses reserved fields)|^cannot use BPF_LD_\[ABS\|IND\] within callback|^at the time of BPF_LD_ABS\|IND R6 != pointer to skb/,
     'Legacy packet load (LD_ABS/LD_IND) not allowed',
     'The classic-BPF style packet loads (load_byte/load_half/load_word builtins) only work in socket filters and a few skb programs, with R6 holding the skb.',
     'Use direct packet access with a data_end check or bpf_skb_load_bytes().',
@@ -607,7 +615,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'verifier-internal',
-    /^verifier (?:bug|BUG|internal error)|^REG INVARIANTS VIOLATION|^BUG: |^bug: |^(?:Verifier bug|bpf verifier is misconfigured|bpf verifier narrow ctx (?:access|load) misconfigured|insn state internal bug|visit_insn internal bug|pop stack internal bug|invalid kernel function call not eliminated in verifier pass|adding tail call poke descriptor failed|tracking tail call prog failed|Max chain length or cycle detected|Exceeded max num of types|(?<register>R\d+) has non-overwritten BPF_PTR_POISON type|func \S+ has non-overwritten BPF_PTR_POISON return type)|^Verifier bug in function|^verifier bug\. (?:Frame|Two map pointers|zext_dst)/,
+    /^verifier (?:bug|BUG|internal error)|^REG INVARIANTS VIOLATION|^BUG: |^bug: |^(?:Verifier bug|bpf verifier is misconfigured|bpf verifier narrow ctx (?:access|load) misconfigured|insn state internal bug|visit_insn internal bug|pop stack internal bug|invalid kernel function call not eliminated in verifier pass|adding tail call poke descriptor failed|tracking tail call prog failed|(?<register>R\d+) has non-overwritten BPF_PTR_POISON type|func \S+ has non-overwritten BPF_PTR_POISON return type)|^Verifier bug in function|^verifier bug\. (?:Frame|Two map pointers|zext_dst)/,
     'Verifier internal error',
     'The verifier hit a state it considers impossible. This is a kernel bug, not a bug in your program — although an unusual construct in your program triggered it.',
     'Try a newer kernel; meanwhile rewrite the construct near the reported line (split the expression, add a barrier_var()) and report it to bpf@vger.kernel.org with the log.',
@@ -615,7 +623,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'btf-invalid',
-    /^\[\d+\] (?:[A-Z_0-9]+ |meta_left:|Invalid (?:btf_info|kind|name_offset))|^\t?Invalid name_offset:\d+|^(?:Unaligned type_off|String section is not at the end|Invalid string section|Invalid section offset|hdr_len not found|btf_header not found|Unsupported btf_header|Invalid magic|No type found|Unsupported section found|Section overlap found|Total section length too long|Unsupported version|Unsupported flags|No data|Type tags don't precede modifiers)$/,
+    /^\[\d+\] (?:[A-Z_0-9]+ |meta_left:|Invalid (?:btf_info|kind|name_offset))|^\t?Invalid name_offset:\d+|^(?:Exceeded max num of types|Max chain length or cycle detected|Unaligned type_off|String section is not at the end|Invalid string section|Invalid section offset|hdr_len not found|btf_header not found|Unsupported btf_header|Invalid magic|No type found|Unsupported section found|Section overlap found|Total section length too long|Unsupported version|Unsupported flags|No data|Type tags don't precede modifiers)$/,
     'The object\'s BTF is malformed for this kernel',
     'The kernel validates the BTF type information in the object before verifying programs, and this type (or the BTF header) uses something the kernel does not accept — usually BTF kinds or flags newer than the kernel (type tags, enum64, decl tags) that libbpf could not sanitize.',
     'Load through a recent libbpf (it rewrites new BTF kinds for old kernels), or build with an older clang / without the newer attributes.',

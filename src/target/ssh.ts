@@ -152,14 +152,19 @@ export function classifySshStderr(stderr: string, where: string): SshTargetError
   if (/Could not resolve hostname|Name or service not known|nodename nor servname/i.test(stderr)) {
     return new SshTargetError('unresolved', `cannot resolve the host name of ${where}`, 'check the target for typos, or add a Host entry to your ssh config', first);
   }
+  // An established session that broke (checked before the connect-time failures below: "Read from
+  // remote host: Connection reset by peer" or "... timed out" is a drop, not a refused connection).
+  if (/Timeout, server .* not responding|Broken pipe|Connection to .* closed|client_loop: send disconnect|packet_write_wait|Read from remote host/i.test(stderr)) {
+    return new SshTargetError('dropped', `the connection to ${where} dropped`, 'programs and maps the helper had loaded there are gone unless pinned; reconnecting', first);
+  }
   if (/Connection timed out|Operation timed out|timed out during banner/i.test(stderr)) {
     return new SshTargetError('timeout', `timed out connecting to ${where}`, 'check that the host is up and reachable (VPN, firewall); retrying', first);
   }
   if (/Connection refused|No route to host|Network is unreachable|Connection reset by peer|kex_exchange_identification/i.test(stderr)) {
     return new SshTargetError('unreachable', `cannot connect to ${where}`, 'check that the host is up and sshd is running on that port; retrying', first);
   }
-  if (/Timeout, server .* not responding|Broken pipe|Connection closed|Connection to .* closed|client_loop: send disconnect|packet_write_wait|Read from remote host/i.test(stderr)) {
-    return new SshTargetError('dropped', `the connection to ${where} dropped`, 'programs and maps the helper had loaded there are gone unless pinned; reconnecting', first);
+  if (/Connection closed by/i.test(stderr)) {
+    return new SshTargetError('unreachable', `${where} closed the connection during login`, 'the server may limit connections (MaxStartups) or refuse this client; retrying', first);
   }
   return undefined;
 }

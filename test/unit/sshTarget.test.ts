@@ -135,6 +135,10 @@ describe('ssh failures', function () {
     ['Timeout, server 10.0.0.1 not responding.\r\n', 'dropped'],
     ['Connection to 127.0.0.1 closed by remote host.\r\n', 'dropped'],
     ['client_loop: send disconnect: Broken pipe\r\n', 'dropped'],
+    ['Read from remote host 10.0.0.1: Connection reset by peer\r\n', 'dropped'],
+    ['Read from remote host 10.0.0.1: Connection timed out\r\n', 'dropped'],
+    ['kex_exchange_identification: read: Connection reset by peer\r\n', 'unreachable'],
+    ['Connection closed by 127.0.0.1 port 22\r\n', 'unreachable'],
   ];
   for (const [stderr, reason] of cases) {
     it(`${reason}: ${stderr.trim().split('\n').pop()!.slice(0, 50)}`, function () {

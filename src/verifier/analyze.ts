@@ -184,7 +184,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       const at = Number(alloc[1]);
       f.related.push(relatedAt(p, at, 'reference acquired here is never released on this path'));
       const r = f.related[f.related.length - 1];
-      f.quickFix = { kind: 'release-reference', file: r.file, line: r.line };
+      f.quickFix = { kind: 'release-reference', file: r.file, line: r.line, symbol: assignedVariable(locate(p, at)?.text) };
     }
 
     // Callback return values: name the callback and the call that registered it.
@@ -194,7 +194,10 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       const sub = (failing ? enclosingSubprog(p.log, failing.index) : undefined) ?? site?.callee;
       if (sub !== undefined) f.related.push(relatedAt(p, sub, 'the callback whose return value is checked starts here'));
       if (site) f.related.push(relatedAt(p, site.index, `registered as a callback by \`${site.disasm}\``));
-      f.quickFix = { kind: 'callback-return-range', file: f.file, line: f.line, range: parseRange(d.range) ?? [0, 1] };
+      // Every callback-taking helper passes the callback as its second argument.
+      const callName = site ? locate(p, site.index)?.text : undefined;
+      const functionName = argumentExpression(callName, 1)?.match(/^\(?\s*(?:\([^)]*\)\s*)?&?(\w+)\s*\)?$/)?.[1];
+      f.quickFix = { kind: 'callback-return-range', file: f.file, line: f.line, range: parseRange(d.range) ?? [0, 1], functionName };
     }
     if (f.catalogId === 'program-return-range' && d.range) {
       f.quickFix = { kind: 'program-return-range', file: f.file, line: f.line, range: parseRange(d.range) };
@@ -249,7 +252,8 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       const type = d.type ?? '';
       if (/_or_null/.test(type) || /_or_null|NULL/.test(f.message)) {
         describe(steps, `R${reg} may be NULL: it comes from here and is not checked before use`);
-        f.quickFix = { kind: 'add-null-check', file: f.file, line: f.line, register: `R${reg}` };
+        const o = origin(steps);
+        f.quickFix = { kind: 'add-null-check', file: f.file, line: f.line, register: `R${reg}`, symbol: o ? assignedVariable(locate(p, o.insnIndex)?.text) : undefined };
       } else if (f.catalogId === 'arg-expected-stack') {
         describe(steps, `R${reg} got its ${type || 'non-stack'} pointer here`);
         const expr = argumentExpression(f.sourceText, helperArgIndex(reg));
@@ -531,6 +535,12 @@ function findDisasm(p: { history: History }, index: number): string | undefined 
     if (r.kind === 'insn' && r.index === index) return r.disasm;
   }
   return undefined;
+}
+
+/** The variable a C statement assigns (`struct val *v = lookup(...)` -> `v`), when it is one. */
+export function assignedVariable(statement: string | undefined): string | undefined {
+  const m = statement && /(\w+)(?:\s*\[[^\]]*\])?\s*=(?!=)/.exec(statement);
+  return m ? m[1] : undefined;
 }
 
 /** R1..R5 are arguments 1..5 of a call. */

@@ -17,10 +17,12 @@ export interface RelatedLocation {
  * Data for a mechanical fix. The core knows what to change, the editor knows how to edit:
  * - `copy-to-stack`: `symbol` (or `expression`) is a global / map value passed where a stack pointer is required;
  *   copy it into a local variable and pass its address.
- * - `add-null-check`: `register` may be NULL (`*_or_null`); guard the dereference on `line`.
- * - `callback-return-range` / `program-return-range`: the function must return a value in `range`.
+ * - `add-null-check`: `register` may be NULL (`*_or_null`); guard the dereference on `line`;
+ *   `symbol` is the C variable holding it, when the statement that produced it assigns one.
+ * - `callback-return-range` / `program-return-range`: the function must return a value in `range`;
+ *   `functionName` names the callback (from the call that registered it).
  * - `add-bounds-check`: an index/offset in `register` is not bounded; clamp or check it.
- * - `release-reference`: a reference acquired at `line` is leaked; submit/discard/release it.
+ * - `release-reference`: a reference acquired at `line` (into variable `symbol`) is leaked; submit/discard/release it.
  * - `license-gpl`: the program uses GPL-only helpers; declare a GPL-compatible license.
  */
 export interface QuickFix {

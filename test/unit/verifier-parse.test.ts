@@ -151,7 +151,7 @@ describe('verifier log parser', () => {
     const f = a.findings[0];
     assert.deepEqual([f.file, f.line, f.catalogId], ['src/prog.bpf.c', 5, 'null-deref']);
     assert.deepEqual([f.related[0].file, f.related[0].line], ['src/prog.bpf.c', 4]);
-    assert.equal(f.quickFix?.kind, 'add-null-check');
+    assert.deepEqual([f.quickFix?.kind, f.quickFix?.symbol, f.quickFix?.line], ['add-null-check', 'v', 5]);
   });
 
   it('reads logs of older kernels: bare annotations, full states on their own lines, inv scalars', () => {

@@ -49,6 +49,8 @@ interface MapRecord {
   ringbuf?: RingbufResult;
   /** Signature of what the map node shows, to know whether a tick changed it. */
   shown: string;
+  /** The description for `shown`, built once however many nodes show the map. */
+  description?: string;
 }
 
 interface ProgramRecord {
@@ -242,6 +244,7 @@ export class TargetModel {
       const shown = mapSignature(r);
       if (shown !== r.shown) {
         r.shown = shown;
+        r.description = undefined;
         const nodes = this.mapNodes.get(c.id);
         if (nodes) for (const n of nodes) changed.push(n);
       }
@@ -276,7 +279,10 @@ export class TargetModel {
     const nodes: ModelNode[] = [];
     for (const id of ids) {
       const r = this.maps.get(id);
-      if (r) r.shown = mapSignature(r);
+      if (r) {
+        r.shown = mapSignature(r);
+        r.description = undefined;
+      }
       nodes.push(...(this.mapNodes.get(id) ?? []));
     }
     return { structure: false, nodes };
@@ -584,7 +590,7 @@ export class TargetModel {
     const pinned = this.pinOf(id);
     return {
       label: name,
-      description: mapDescription(typeName, maxEntries, r?.count, r?.ringbuf),
+      description: r ? (r.description ??= mapDescription(typeName, maxEntries, r.count, r.ringbuf)) : mapDescription(typeName, maxEntries, undefined),
       tooltip: () => this.mapTooltip(id, name, typeName, maxEntries, r, pinned),
       icon: mapIcon(typeName),
       contextValue: `map${owner ? '.own' : ''}${pinned ? '.pinned' : ''}`,
@@ -737,6 +743,7 @@ export function programIcon(typeName: string): string {
 
 /** 16384 → "16,384" (toLocaleString is ten times slower, and this runs for every map every tick). */
 export function formatInt(n: number): string {
+  if (n >= 0 && n < 1000) return String(Math.round(n));
   const s = String(Math.round(Math.abs(n)));
   let out = '';
   for (let i = 0; i < s.length; i++) {

@@ -163,10 +163,11 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
       const client = target.client;
       const counts = await client.countAllMaps();
       const now = Date.now();
-      if (forceInventory || model.needsInventory(counts) || entry.ticks % PROGRAM_SCAN_EVERY === 0) {
+      if (forceInventory || model.needsInventory(counts)) {
         const [maps, progs] = await Promise.all([client.listMaps(), client.listPrograms()]);
         this.apply(model.applyInventory(maps, progs, now));
-      } else if (model.statsEnabled) {
+      } else if (model.statsEnabled || entry.ticks % PROGRAM_SCAN_EVERY === 0) {
+        // Run statistics, and programs that use no map (countAll cannot reveal those).
         this.apply(model.applyPrograms(await client.listPrograms(), now));
       }
       this.apply(model.applyCounts(counts));

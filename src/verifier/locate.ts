@@ -16,6 +16,8 @@ export interface SourceLocation {
   text: string;
 }
 
+const MAX_COVERED = 1 << 18;
+
 export class AnnotationTable {
   private readonly byInsn = new Map<number, Annotation>();
   // Instructions reached by falling through from an annotated one: same source range.
@@ -26,7 +28,10 @@ export class AnnotationTable {
   }
 
   cover(insn: number, annotation: Annotation): void {
-    if (!this.byInsn.has(insn)) this.covered.set(insn, annotation);
+    if (this.byInsn.has(insn)) return;
+    // Bounded like everything else kept per program: a huge program loses precision, not memory.
+    if (this.covered.size >= MAX_COVERED && !this.covered.has(insn)) this.covered.clear();
+    this.covered.set(insn, annotation);
   }
 
   /**

@@ -91,8 +91,8 @@ export default async function run(): Promise<void> {
 }
 
 async function streamThroughCli(text: string, bytes: number): Promise<{ fed: number; secs: number; peakKb: number; findings: number }> {
-  const cli = path.join(__dirname, '..', 'src', 'cli', 'explain.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, '-', '--json'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const cli = path.join(__dirname, '..', 'src', 'cli', 'main.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'explain', '-', '--json'], { stdio: ['pipe', 'pipe', 'inherit'] });
   let peakKb = 0;
   const poll = setInterval(() => {
     try {

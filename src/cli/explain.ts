@@ -110,8 +110,3 @@ export async function explainMain(args: string[]): Promise<number> {
     return 2;
   }
 }
-
-if (require.main === module) {
-  // exitCode, not exit(): stdout may be a pipe still being flushed.
-  explainMain(process.argv.slice(2)).then((code) => (process.exitCode = code));
-}

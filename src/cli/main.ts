@@ -2,6 +2,7 @@
 import { startLocalHelper } from '../target/local';
 import { UsageError } from './args';
 import { countCommand } from './count';
+import { explainMain } from './explain';
 import { loadCommand } from './load';
 import { mapsCommand } from './maps';
 import { reportError } from './output';
@@ -35,9 +36,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
   }
-  // ---- explain: wired by the verifier side (src/cli/explain.ts exports explainMain) ----
-  // if (command === 'explain') return explainMain(rest);
-  // ---- end explain ----
+  // explain is pure log analysis: it needs no helper, no root and no kernel.
+  if (command === 'explain') return explainMain(rest);
   const run = HELPER_COMMANDS[command];
   if (!run) {
     process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'src', 'cli', 'explain.ts');
+const CLI = path.join(ROOT, 'src', 'cli', 'main.ts');
 const LOG = path.join(ROOT, 'test', 'fixtures', 'verifier', 'logs', 'for-each-global-ctx.level1.log');
 
 function explain(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, input, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'explain', ...args], { cwd: ROOT, input, encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

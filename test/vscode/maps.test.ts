@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { screenshot } from './screenshot';
 import { activateExtension, openFile, sleep, waitFor, workspaceFile } from './util';
@@ -254,6 +255,28 @@ describe('map explorer', function () {
       fs.rmSync(pin, { force: true }); // never leave a pin behind, whatever failed
     }
   });
+  it('hands a verifier rejection to the verifier diagnostics and keeps nothing loaded', async () => {
+    const dir = workspaceFile('rejected');
+    fs.mkdirSync(dir.fsPath, { recursive: true });
+    const uri = vscode.Uri.joinPath(dir, 'null_check.bpf.c');
+    fs.copyFileSync(path.resolve(__dirname, '../../../test/fixtures/verifier-editor/null_check.bpf.c'), uri.fsPath);
+    try {
+      const result = await vscode.commands.executeCommand('ebpfWorkbench.loadObject', uri);
+      assert.equal(result, undefined, 'a rejected object must not count as loaded');
+      const diagnostics = await waitFor('the verifier diagnostic on the source', () => {
+        const d = vscode.languages.getDiagnostics(uri).filter((x) => x.source === 'eBPF verifier');
+        return d.length ? d : undefined;
+      });
+      const line = fs.readFileSync(uri.fsPath, 'utf8').split('\n').findIndex((l) => l.includes('*count += 1'));
+      assert.equal(diagnostics[0].range.start.line, line, diagnostics.map((d) => `${d.range.start.line + 1}: ${d.message}`).join('\n'));
+      const snapshot = await tree();
+      assert.equal(findAll(snapshot, (n) => n.kind === 'object').length, 0, 'the rejected object shows as loaded');
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      fs.rmSync(dir.fsPath, { recursive: true, force: true });
+    }
+  });
+
   it('shows a helper that died as disconnected, then restarts it', async () => {
     const pidOf = (t: SnapshotNode) => Number(/pid (\d+)/.exec(t.tooltip ?? '')?.[1]);
     const before = (await tree(true))[0];

@@ -1,5 +1,6 @@
 // `ebpf-workbench load <file.bpf.o> [--pin DIR] [--log-level N] [--json]`: loads an object and
 // keeps it loaded until Ctrl-C, or pins it and exits. A verifier rejection prints the log.
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { HelperClient } from '../target/client';
 import { HelperClientError } from '../target/client';
@@ -7,7 +8,8 @@ import type { LoadFailureDetails } from '../protocol';
 import { parseArgs, UsageError } from './args';
 import { printJson, table } from './output';
 
-export async function loadCommand(client: HelperClient, argv: string[]): Promise<number> {
+/** `remote`: the helper runs on another machine, so the object travels as bytes, not as a path. */
+export async function loadCommand(client: HelperClient, argv: string[], remote = false): Promise<number> {
   const args = parseArgs(argv, { flags: ['json'], options: ['pin', 'log-level'] });
   if (args.positionals.length !== 1) throw new UsageError('usage: ebpf-workbench load <file.bpf.o> [--pin /sys/fs/bpf/DIR] [--log-level 0-2] [--json]');
   const json = args.flags.has('json');
@@ -16,7 +18,8 @@ export async function loadCommand(client: HelperClient, argv: string[]): Promise
   const logLevel = args.options.has('log-level') ? Number(args.options.get('log-level')) : undefined;
   let r;
   try {
-    r = await client.loadObject({ path: file, ...(pinDir ? { pinDir: path.resolve(pinDir) } : {}), ...(logLevel !== undefined ? { logLevel } : {}) });
+    const object = remote ? { bytes: readFileSync(file).toString('base64') } : { path: file };
+    r = await client.loadObject({ ...object, ...(pinDir ? { pinDir: path.resolve(pinDir) } : {}), ...(logLevel !== undefined ? { logLevel } : {}) });
   } catch (e) {
     if (e instanceof HelperClientError && e.data.details && !json) {
       const d = e.data.details as LoadFailureDetails;

@@ -1,5 +1,5 @@
 // `ebpf-workbench`: the command line over the same helper the extension uses.
-import { startLocalHelper } from '../target/local';
+import { connectTarget } from '../target/ssh';
 import { UsageError } from './args';
 import { countCommand } from './count';
 import { explainMain } from './explain';
@@ -9,7 +9,7 @@ import { reportError } from './output';
 import { runCommand } from './run';
 import type { HelperClient } from '../target/client';
 
-const USAGE = `usage: ebpf-workbench <command> [options]
+const USAGE = `usage: ebpf-workbench [--target <user@host[:port] | alias>] [--ssh-config FILE] <command> [options]
 
   maps [--json]                                   every map: id, name, type, count/max, method
   count <id|name|/sys/fs/bpf/path> [--method M] [--json]
@@ -21,17 +21,41 @@ const USAGE = `usage: ebpf-workbench <command> [options]
   explain <log|-> [--source DIR] [--json]         explain a verifier log
 
 Needs root: run as root, or allow "sudo -n" for the helper (the error says how).
+With --target, the helper runs on that Linux host over the system ssh client (your ~/.ssh/config,
+agent and known_hosts apply); objects are sent to it, so "load" takes a local file.
 `;
 
-const HELPER_COMMANDS: Record<string, (client: HelperClient, argv: string[]) => Promise<number>> = {
+const HELPER_COMMANDS: Record<string, (client: HelperClient, argv: string[], remote: boolean) => Promise<number>> = {
   maps: mapsCommand,
   count: countCommand,
   load: loadCommand,
   run: runCommand,
 };
 
+/** Global options come before the command: `--target X`, `--target=X`, `--ssh-config F`. */
+function takeGlobalOptions(argv: string[]): { target?: string; sshConfig?: string; rest: string[] } {
+  const out: { target?: string; sshConfig?: string } = {};
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const m = /^--(target|ssh-config)(?:=(.*))?$/.exec(argv[i]);
+    if (!m) break;
+    const value = m[2] ?? argv[++i];
+    if (value === undefined) throw new UsageError(`--${m[1]} needs a value`);
+    if (m[1] === 'target') out.target = value;
+    else out.sshConfig = value;
+  }
+  return { ...out, rest: argv.slice(i) };
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  let globals: ReturnType<typeof takeGlobalOptions>;
+  try {
+    globals = takeGlobalOptions(argv);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const [command, ...rest] = globals.rest;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
@@ -44,9 +68,15 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const json = rest.includes('--json');
-  const client = startLocalHelper();
+  const remote = globals.target !== undefined && globals.target !== 'local';
+  let client: HelperClient;
   try {
-    return await run(client, rest);
+    client = await connectTarget(globals.target, globals.sshConfig);
+  } catch (e) {
+    return reportError(e, json);
+  }
+  try {
+    return await run(client, rest, remote);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`${e.message}\n`);

@@ -183,6 +183,39 @@ describe('SSH targets (real sshd on 127.0.0.1)', function () {
     await c.dispose();
   });
 
+  it('the CLI with --target: loads a local object on the remote, pins it, counts it by path', async function () {
+    const pinDir = '/sys/fs/bpf/ebpf-test-cli-ssh';
+    const obj = path.join(work, 'packet_counter.bpf.o');
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), '--target', 'ebpf-test', '--ssh-config', sshd.clientConfig, ...args], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    try {
+      const load = cli('load', obj, '--pin', pinDir, '--json');
+      assert.equal(load.status, 0, load.stderr);
+      const loaded = JSON.parse(load.stdout) as { maps: { name: string; id: number }[]; pinned: string[] };
+      assert.ok(loaded.maps.some((m) => m.name === 'packets_by_source'), load.stdout);
+      const pinnedMap = loaded.pinned.find((p) => p.endsWith('packets_by_source'));
+      assert.ok(pinnedMap, `pinned: ${loaded.pinned.join(', ')}`);
+
+      const count = cli('count', pinnedMap, '--json');
+      assert.equal(count.status, 0, count.stderr);
+      const counted = JSON.parse(count.stdout) as { name: string; count: number; exact: boolean; method: string };
+      // The kernel keeps 15 characters of a map's name.
+      assert.deepEqual([counted.name, counted.count, counted.exact], ['packets_by_sour', 0, true]);
+
+      // The last --target wins, and a hostile one is refused before ssh runs.
+      const hostile = cli('--target', 'x;touch /tmp/ebpf-test-pwned', 'maps');
+      assert.equal(hostile.status, 1);
+      assert.match(hostile.stderr, /--target: .*contains/);
+      assert.equal(fs.existsSync('/tmp/ebpf-test-pwned'), false);
+    } finally {
+      fs.rmSync(pinDir, { recursive: true, force: true });
+    }
+  });
+
   it('explains an unknown host key, a refused key and a missing node', async function () {
     await expectSshError(client('ebpf-test', { ...opts(), configFile: sshd.unknownHostConfig }).hello(), 'host-key-unknown');
     await expectSshError(client('ebpf-test', { ...opts(), configFile: sshd.wrongKeyConfig }).hello(), 'auth-failed');

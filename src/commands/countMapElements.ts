@@ -31,20 +31,21 @@ export interface CountMapElementsResult extends MapCountResult {
 /** What the command accepts: a tree node, a map id, or { id, targetId?, compare?, interactive? }. */
 type Arg = ModelNode | number | { id: number; targetId?: string; compare?: boolean; interactive?: boolean } | undefined;
 
-const SCHEME = 'ebpf-count';
-
 export function activate(context: vscode.ExtensionContext, targets: Targets, tree: MapsTree): void {
-  const tables = new Map<string, string>();
-  const tableChanged = new vscode.EventEmitter<vscode.Uri>();
-  const counter = new Counter(targets, tree, async (uri, markdown) => {
-    tables.set(uri.toString(), markdown);
-    tableChanged.fire(uri);
-    await vscode.commands.executeCommand('markdown.showPreview', uri);
+  // One panel for comparisons, reused: a comparison is a glance, not a document to keep.
+  let panel: vscode.WebviewPanel | undefined;
+  const counter = new Counter(targets, tree, (title, html) => {
+    if (!panel) {
+      panel = vscode.window.createWebviewPanel('ebpfWorkbench.countCompare', title, vscode.ViewColumn.Active, {});
+      panel.onDidDispose(() => (panel = undefined));
+    }
+    panel.title = title;
+    panel.webview.html = html;
+    panel.reveal();
   });
   context.subscriptions.push(
-    tableChanged,
-    vscode.workspace.registerTextDocumentContentProvider(SCHEME, { onDidChange: tableChanged.event, provideTextDocumentContent: (uri) => tables.get(uri.toString()) ?? '' }),
     vscode.commands.registerCommand('ebpfWorkbench.countMapElements', (arg?: Arg) => counter.run(arg)),
+    { dispose: () => panel?.dispose() },
   );
 }
 
@@ -52,7 +53,7 @@ class Counter {
   constructor(
     private readonly targets: Targets,
     private readonly tree: MapsTree,
-    private readonly showTable: (uri: vscode.Uri, markdown: string) => Promise<void>,
+    private readonly showTable: (title: string, html: string) => void,
   ) {}
 
   async run(arg: Arg): Promise<CountMapElementsResult | undefined> {
@@ -91,7 +92,8 @@ class Counter {
       void vscode.window.showWarningMessage(gone ? `eBPF: map ${id} no longer exists.` : `eBPF: counting map ${id} failed: ${(e as Error).message}`);
       return undefined;
     }
-    if (interactive) void this.present(target, result);
+    if (interactive && result.compare) this.showTable(`Count methods: ${result.name}`, compareHtml(result, result.compare));
+    else if (interactive) void this.present(target, result);
     return result;
   }
 
@@ -127,7 +129,7 @@ class Counter {
     );
     if (choice !== 'Compare All Methods') return;
     const rows = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `eBPF: counting ${r.name} with every method` }, () => this.compare(target, r.id));
-    await this.showTable(vscode.Uri.from({ scheme: SCHEME, path: `/${target.id}/${r.id}-${r.name}.md` }), compareTable(r, rows));
+    this.showTable(`Count methods: ${r.name}`, compareHtml(r, rows));
   }
 
   /** Quick pick of the maps on the targets, the one under the cursor first. */
@@ -181,21 +183,33 @@ class Counter {
   }
 }
 
-export function compareTable(r: CountMapElementsResult, rows: MethodResult[]): string {
-  const lines = [
-    `# ${r.name} (map #${r.id}, ${r.typeName}, max ${formatInt(r.maxEntries)})`,
-    '',
-    `Default: **${r.method}** — ${formatInt(r.count)} elements${r.exact ? ', exact' : ''}.`,
-    '',
-    '| Method | Count | Exact under churn | Helper time | How |',
-    '|---|---:|---|---:|---|',
-    ...rows.map((x) =>
+const esc = (t: string) => t.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The comparison as a small HTML page (no scripts) that follows the theme. */
+export function compareHtml(r: CountMapElementsResult, rows: MethodResult[]): string {
+  const body = rows
+    .map((x) =>
       x.error
-        ? `| ${x.method} | — | — | — | not available: ${x.error.replace(/\|/g, '\\|')} |`
-        : `| ${x.method}${x.method === r.method ? ' (default)' : ''} | ${formatInt(x.count!)} | ${x.exact ? 'yes' : 'no'} | ${formatMicros(x.micros!)} | ${methodText(x.method)} |`,
-    ),
-    '',
-    'The default is the fastest method that stays exact while programs change the map.',
-  ];
-  return lines.join('\n');
+        ? `<tr class="na"><td>${esc(x.method)}</td><td>—</td><td>—</td><td>—</td><td>not available: ${esc(x.error)}</td></tr>`
+        : `<tr${x.method === r.method ? ' class="default"' : ''}><td>${esc(x.method)}${x.method === r.method ? ' (default)' : ''}</td><td class="n">${formatInt(x.count!)}</td>` +
+          `<td>${x.exact ? 'yes' : 'no'}</td><td class="n">${formatMicros(x.micros!)}</td><td>${esc(methodText(x.method))}</td></tr>`,
+    )
+    .join('\n');
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline';">
+<style>
+  body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 8px 16px; }
+  h1 { font-size: 1.2em; font-weight: 600; }
+  table { border-collapse: collapse; }
+  th, td { text-align: left; padding: 4px 12px; border-bottom: 1px solid var(--vscode-panel-border); }
+  td.n { text-align: right; font-family: var(--vscode-editor-font-family); }
+  tr.default td { font-weight: 600; }
+  tr.na td { color: var(--vscode-descriptionForeground); }
+  p { color: var(--vscode-descriptionForeground); }
+</style></head><body>
+<h1>${esc(r.name)} — map #${r.id}, ${esc(r.typeName)}, max ${formatInt(r.maxEntries)} entries</h1>
+<table><thead><tr><th>Method</th><th>Count</th><th>Exact under churn</th><th>Helper time</th><th>How</th></tr></thead>
+<tbody>${body}</tbody></table>
+<p>The default is the fastest method that stays exact while programs change the map.</p>
+</body></html>`;
 }

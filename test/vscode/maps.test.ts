@@ -145,6 +145,12 @@ describe('map explorer', function () {
     const byMethod = Object.fromEntries(cmp.compare.map((x) => [x.method, x]));
     for (const m of ['iterator', 'for_each', 'batch', 'walk']) assert.equal(byMethod[m].count, 8, `${m}: ${JSON.stringify(byMethod[m])}`);
     assert.ok(byMethod.max_entries.error, 'max_entries must not claim to count a hash map');
+
+    // The same comparison as a user sees it: a table in a Markdown preview.
+    await vscode.commands.executeCommand('ebpfWorkbench.countMapElements', { id: mapId, compare: true, interactive: true });
+    await sleep(1500);
+    await screenshot('maps-count-compare-methods');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   it('shows the live count in a CodeLens above the map definition', async () => {

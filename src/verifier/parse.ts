@@ -33,6 +33,7 @@ const RE_TIME = /^verification time (\d+) usec$/;
 const RE_STACK = /^stack depth (.*)$/;
 const RE_CLANG_LOC = /^(.+?):(\d+):(?:(\d+):)? (fatal error|error|warning|note): (.*)$/;
 const RE_CLANG_BARE = /^(fatal error|error|warning): (.*)$/;
+const RE_LIVENESS = /^\s+\d+: [.0-9]{10,} \(/;
 // Lines of the level-2 precision tracker and other informational chatter: never the error.
 const RE_TRACE = /^(?:mark_precise: |last_idx |regs=|parent (?:didn't have|already had)|propagating |Validating |Func#|BTF (?:info|func)|Live regs before insn:|\s+\d+: [.0-9]{10,} \(|frame \d+: propagating )/;
 
@@ -46,7 +47,9 @@ export function classifyLine(raw: string): LogLine {
     if (/-- END PROG LOAD LOG --/.test(rest)) return { kind: 'end', program };
     return { kind: 'libbpf', program, text: rest, raw };
   }
-  const line = raw.trimEnd();
+  // Level 2's liveness table is indented; other tools (Go loaders, CI logs) indent whole logs.
+  if (RE_LIVENESS.test(raw)) return { kind: 'trace', raw };
+  const line = raw.trim();
   if (line === '-- BEGIN PROG LOAD LOG --') return { kind: 'begin' };
   if (line === '-- END PROG LOAD LOG --') return { kind: 'end' };
 

@@ -110,6 +110,13 @@ describe('verifier log parser', () => {
     assert.doesNotThrow(() => analyzeLog('\u0000\u0001\r\n;\n: (zz)\nfrom x to y:\nprocessed insns\n-- END PROG LOAD LOG --\n'));
   });
 
+  it('reads a log indented by the tool that printed it', () => {
+    const body = level1.slice(level1.indexOf('-- BEGIN PROG LOAD LOG --') + 26, level1.indexOf('-- END PROG LOAD LOG --'));
+    const indented = 'load program: permission denied:\n' + body.split('\n').map((l) => `\t${l}`).join('\n');
+    const f = analyzeLog(indented).findings[0];
+    assert.deepEqual([f.catalogId, f.file, f.line, f.message], ['arg-expected-stack', 'seed.bpf.c', 10, 'R3 type=map_value expected=fp']);
+  });
+
   it('keeps two programs interleaved by libbpf apart', () => {
     const other = level1.replace(/prog 'prog'/g, "prog 'other'").replace('R3 type=map_value expected=fp', "R0 invalid mem access 'map_value_or_null'");
     const a = analyzeLog(level1 + other);

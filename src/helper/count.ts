@@ -8,11 +8,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { constants } from 'node:os';
-import type { CountMethod, MapCount, MapCountAllResult } from '../protocol/types';
+import { COUNT_METHODS } from '../protocol/types';
+import type { CountMethod, MapCount, MapCountAllCompactResult, MapCountAllResult } from '../protocol/types';
 import { MapType, mapTypeName } from '../protocol/names';
 import { HelperError } from './errors';
 import * as L from './libbpf';
 import { withMapFd } from './inventory';
+import { ringbufPositions } from './ringbuf';
 
 const HASH_FAMILY = new Set<number>([MapType.HASH, MapType.LRU_HASH, MapType.PERCPU_HASH, MapType.LRU_PERCPU_HASH, MapType.HASH_OF_MAPS]);
 const ALWAYS_FULL = new Set<number>([MapType.ARRAY, MapType.PERCPU_ARRAY]);
@@ -314,6 +316,59 @@ export class Counter {
       for (let id = L.mapNextId(0); id !== undefined; id = L.mapNextId(id)) counts.push(this.countOneById(id));
     }
     return { counts, micros: Number(process.hrtime.bigint() - start) / 1000 };
+  }
+
+  /** countAll for a refresh tick: parallel arrays straight from the iterator records (no names,
+   *  no object per map), and ring buffer positions, which a tick shows instead of a count. */
+  countAllCompact(): MapCountAllCompactResult {
+    const start = process.hrtime.bigint();
+    const out: MapCountAllCompactResult = { ids: [], counts: [], methods: [], errors: {}, ringbufs: {}, iteratorMicros: 0, mapMicros: {}, micros: 0 };
+    const push = (id: number, count: number, method: number) => {
+      out.ids.push(id);
+      out.counts.push(count);
+      out.methods.push(method);
+    };
+    // Everything but the hash family and arrays: one fd per map (as countAll does).
+    const one = (id: number) => {
+      try {
+        withMapFd(id, (fd, info) => {
+          if (info.type === MapType.RINGBUF || info.type === MapType.USER_RINGBUF) {
+            out.ringbufs[id] = ringbufPositions(fd, info);
+            return push(id, -1, -1);
+          }
+          try {
+            const c = this.count(fd, basicsOf(info));
+            out.mapMicros[id] = c.micros;
+            push(id, c.count, COUNT_METHODS.indexOf(c.method));
+          } catch (e) {
+            out.errors[id] = (e as Error).message;
+            push(id, -1, -1);
+          }
+        });
+      } catch (e) {
+        // Gone between the listing and the open.
+        out.errors[id] = (e as Error).message;
+        push(id, -1, -1);
+      }
+    };
+    if (this.iteratorStatus().available) {
+      const t0 = process.hrtime.bigint();
+      const buf = this.readIterator();
+      out.iteratorMicros = Number(process.hrtime.bigint() - t0) / 1000;
+      const iterator = COUNT_METHODS.indexOf('iterator');
+      const maxEntries = COUNT_METHODS.indexOf('max_entries');
+      for (let o = 0; o + RECORD_BYTES <= buf.length; o += RECORD_BYTES) {
+        const id = buf.readUInt32LE(o);
+        const type = buf.readUInt32LE(o + 4);
+        if (HASH_FAMILY.has(type)) push(id, buf.readUInt32LE(o + 16) + buf.readInt32LE(o + 20) * 0x100000000, iterator);
+        else if (ALWAYS_FULL.has(type)) push(id, buf.readUInt32LE(o + 8), maxEntries);
+        else one(id);
+      }
+    } else {
+      for (let id = L.mapNextId(0); id !== undefined; id = L.mapNextId(id)) one(id);
+    }
+    out.micros = Number(process.hrtime.bigint() - start) / 1000;
+    return out;
   }
 
   private countOneById(id: number, base?: { id: number; name: string; typeName: string; maxEntries: number }): MapCountAllResult['counts'][number] {

@@ -168,10 +168,11 @@ async function main(): Promise<void> {
     return m.inventory.withPinnedFd(path, (fd) => run(fd, m.L.mapInfo(fd)));
   });
 
-  handle<void, T.MapCountAllResult>(Methods.mapCountAll, (raw) => {
-    v.params(raw, []);
+  handle<T.MapCountAllParams, T.MapCountAllResult | T.MapCountAllCompactResult>(Methods.mapCountAll, (raw) => {
+    const p = v.params(raw, ['compact']);
+    const compact = p.compact === undefined ? false : v.bool(p.compact, 'compact');
     need();
-    return counter!.countAll();
+    return compact ? counter!.countAllCompact() : counter!.countAll();
   });
 
   handle<T.MapEntriesParams, T.MapEntriesResult>(Methods.mapEntries, (raw) => {

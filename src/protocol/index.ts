@@ -21,6 +21,8 @@ export const Methods = {
   mapList: new RequestType0<T.MapListResult, void>('map.list'),
   mapCount: new RequestType<T.MapCountParams, T.MapCountResult, void>('map.count'),
   mapCountAll: new RequestType0<T.MapCountAllResult, void>('map.countAll'),
+  /** map.countAll with params { compact: true } (same method name on the wire). */
+  mapCountAllCompact: new RequestType<T.MapCountAllParams, T.MapCountAllCompactResult, void>('map.countAll'),
   mapEntries: new RequestType<T.MapEntriesParams, T.MapEntriesResult, void>('map.entries'),
   mapRingbuf: new RequestType<T.RingbufParams, T.RingbufResult, void>('map.ringbuf'),
   progTestRun: new RequestType<T.TestRunParams, T.TestRunResult, void>('prog.testRun'),

@@ -194,6 +194,39 @@ export interface MapCountAllResult {
   micros: number;
 }
 
+/** map.countAll params. Omitted: the full answer (MapCountAllResult). */
+export interface MapCountAllParams {
+  /** true: answer MapCountAllCompactResult, parallel arrays for a refresh tick (about a tenth of the bytes). */
+  compact?: boolean;
+}
+
+/** Methods whose counts are exact also while the map changes; the others are walks. */
+export const EXACT_COUNT_METHODS: readonly CountMethod[] = ['iterator', 'max_entries'];
+
+/**
+ * map.countAll with `compact: true`: every map on the host as parallel arrays (index i describes
+ * map ids[i]). Names, types and sizes are not repeated: they come from map.list, which a client
+ * fetches when `ids` holds a map it does not know.
+ */
+export interface MapCountAllCompactResult {
+  /** Every map on the host, ascending. */
+  ids: number[];
+  /** Element count, or -1 when the map was not counted (`errors`, or a ring buffer in `ringbufs`). */
+  counts: number[];
+  /** Index into COUNT_METHODS, or -1 when not counted; exact iff the method is in EXACT_COUNT_METHODS. */
+  methods: number[];
+  /** Why a map could not be counted, by map id (only those maps). */
+  errors: Record<number, string>;
+  /** Positions of every ring buffer (ringbuf, user_ringbuf), by map id. */
+  ringbufs: Record<number, RingbufResult>;
+  /** Helper-side time of the one iterator read that counted every hash map (0 without the iterator). */
+  iteratorMicros: number;
+  /** Helper-side time of maps counted one by one (for_each, batch, walk), by map id. */
+  mapMicros: Record<number, number>;
+  /** Helper-side time for the whole call. */
+  micros: number;
+}
+
 // ---------- entries ----------
 
 export interface MapEntriesParams {

@@ -189,6 +189,10 @@ export class HelperClient {
   countAllMaps() {
     return this.request<void, T.MapCountAllResult>(Methods.mapCountAll);
   }
+  /** The same counts as parallel arrays, plus ring buffer positions: what a refresh tick needs. */
+  countAllMapsCompact() {
+    return this.request<T.MapCountAllParams, T.MapCountAllCompactResult>(Methods.mapCountAllCompact, { compact: true });
+  }
   mapEntries(p: T.MapEntriesParams) {
     return this.request<T.MapEntriesParams, T.MapEntriesResult>(Methods.mapEntries, p);
   }

@@ -7,6 +7,7 @@ import type {
   HelloResult,
   LoadedMap,
   LoadedProgram,
+  MapCountAllCompactResult,
   MapCountAllResult,
   MapCountResult,
   MapListResult,
@@ -15,6 +16,8 @@ import type {
   ProgramSummary,
   RingbufResult,
 } from '../protocol';
+// protocol/types, not protocol/index: the model stays free of vscode-jsonrpc at run time.
+import { COUNT_METHODS, EXACT_COUNT_METHODS } from '../protocol/types';
 
 /** An object this extension loaded through the target's helper. */
 export interface LoadedObjectInfo {
@@ -150,15 +153,11 @@ export class TargetModel {
   }
 
   /** True when the counts mention maps the inventory does not know (or lost some): fetch map.list + prog.list. */
-  needsInventory(counts: MapCountAllResult): boolean {
+  needsInventory(counts: MapCountAllResult | MapCountAllCompactResult): boolean {
     if (!this.inventoryLoaded) return true;
-    let known = 0;
-    for (const c of counts.counts) {
-      const m = this.maps.get(c.id);
-      if (!m?.summary) return true;
-      known++;
-    }
-    return known !== this.summaryCount();
+    const ids = 'ids' in counts ? counts.ids : counts.counts.map((c) => c.id);
+    for (const id of ids) if (!this.maps.get(id)?.summary) return true;
+    return ids.length !== this.summaryCount();
   }
 
   private summaryCount(): number {
@@ -258,6 +257,68 @@ export class TargetModel {
       }
     }
     return structure ? { structure: true, nodes: [this.root] } : { structure: false, nodes: changed };
+  }
+
+  /** A compact map.countAll answer (the refresh tick): like applyCounts, and ring buffer positions.
+   *  Count entries whose number did not change are kept (only their timing is updated), so a tick
+   *  allocates for the maps that changed. */
+  applyCompactCounts(c: MapCountAllCompactResult): Change {
+    const changed: ModelNode[] = [];
+    let structure = false;
+    for (let i = 0; i < c.ids.length; i++) {
+      const id = c.ids[i];
+      let r = this.maps.get(id);
+      if (!r) {
+        r = { id, shown: '' };
+        this.maps.set(id, r);
+        structure = true;
+      }
+      const prev = r.count;
+      const mi = c.methods[i];
+      if (mi >= 0) {
+        const method = COUNT_METHODS[mi];
+        const micros = method === 'iterator' ? c.iteratorMicros : (c.mapMicros[id] ?? 0);
+        if (prev && 'count' in prev && prev.count === c.counts[i] && prev.method === method) prev.micros = micros;
+        else {
+          const b = this.countBase(r, id);
+          r.count = { id, name: b.name, typeName: b.typeName, maxEntries: b.maxEntries, count: c.counts[i], method, exact: EXACT_COUNT_METHODS.includes(method), micros };
+        }
+      } else if (c.errors[id] !== undefined) {
+        if (!(prev && 'error' in prev && prev.error === c.errors[id])) {
+          const b = this.countBase(r, id);
+          r.count = { id, name: b.name, typeName: b.typeName, maxEntries: b.maxEntries, error: c.errors[id] };
+        }
+      } else {
+        r.count = undefined; // a ring buffer: it shows its positions instead
+      }
+      const rb = c.ringbufs[id];
+      if (rb) r.ringbuf = rb;
+      const shown = mapSignature(r);
+      if (shown !== r.shown) {
+        r.shown = shown;
+        r.description = undefined;
+        const nodes = this.mapNodes.get(id);
+        if (nodes) for (const n of nodes) changed.push(n);
+      }
+    }
+    if (c.ids.length !== this.maps.size) {
+      const seen = new Set(c.ids);
+      for (const id of [...this.maps.keys()]) {
+        if (!seen.has(id)) {
+          this.maps.delete(id); // vanished between ticks: simply gone
+          structure = true;
+        }
+      }
+    }
+    return structure ? { structure: true, nodes: [this.root] } : { structure: false, nodes: changed };
+  }
+
+  /** What a count entry repeats about its map, from the inventory (the compact answer omits it). */
+  private countBase(r: MapRecord, id: number): { id: number; name: string; typeName: string; maxEntries: number } {
+    const s = r.summary;
+    if (s) return { id, name: s.name, typeName: s.typeName, maxEntries: s.maxEntries };
+    const c = r.count;
+    return { id, name: c?.name ?? '', typeName: c?.typeName ?? '', maxEntries: c?.maxEntries ?? 0 };
   }
 
   /** A single count (Count Map Elements) refreshes the map's nodes too. */
@@ -605,7 +666,7 @@ export class TargetModel {
     if (RINGBUF_TYPES.has(typeName)) {
       const rb = r?.ringbuf;
       lines.push(`| Ring | ${formatBytes(maxEntries)} |`);
-      lines.push(rb ? `| Pending | ${formatBytes(rb.available)} (producer ${formatInt(rb.producerPos)}, consumer ${formatInt(rb.consumerPos)}) |` : '| Pending | not read yet (live for rings in this workspace) |');
+      lines.push(rb ? `| Pending | ${formatBytes(rb.available)} (producer ${formatInt(rb.producerPos)}, consumer ${formatInt(rb.consumerPos)}) |` : '| Pending | not read yet |');
     } else if (c && 'count' in c) {
       lines.push(`| Elements | ${formatInt(c.count)} of ${formatInt(maxEntries)}${maxEntries ? ` (${percent(c.count, maxEntries)})` : ''} |`);
       lines.push(`| Counted | ${c.exact ? '**exact**' : '**walked** (may drift while the map changes)'} — ${methodText(c.method)}, ${formatMicros(c.micros)} |`);

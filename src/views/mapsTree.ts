@@ -5,6 +5,8 @@
 import * as vscode from 'vscode';
 import { refreshIntervalMs } from '../config';
 import type { Target, Targets } from '../targets';
+import type { MapCountAllCompactResult, MapCountAllResult } from '../protocol';
+import { HelperClientError } from '../target/client';
 import { Change, ModelNode, SnapshotNode, TargetModel } from './mapsModel';
 
 interface TargetEntry {
@@ -12,6 +14,8 @@ interface TargetEntry {
   model: TargetModel;
   ticks: number;
   running?: Promise<void>;
+  /** The helper does not know map.countAll's `compact` param (an older helper on an SSH target). */
+  fullCountsOnly?: boolean;
 }
 
 export const VIEW_ID = 'ebpfWorkbench.maps';
@@ -62,6 +66,7 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
         if (s.kind === 'connected') {
           model.setObjects(target.loadedObjects);
           entry.ticks = 0;
+          entry.fullCountsOnly = false; // a new helper may know `compact`
           if (this.view.visible) void this.tickTarget(entry.target.id);
         }
       }),
@@ -161,7 +166,7 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
     const { target, model } = entry;
     try {
       const client = target.client;
-      const counts = await client.countAllMaps();
+      const counts = await this.countAll(entry);
       const now = Date.now();
       if (forceInventory || model.needsInventory(counts)) {
         const [maps, progs] = await Promise.all([client.listMaps(), client.listPrograms()]);
@@ -170,16 +175,35 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
         // Run statistics, and programs that use no map (countAll cannot reveal those).
         this.apply(model.applyPrograms(await client.listPrograms(), now));
       }
-      this.apply(model.applyCounts(counts));
-      for (const rb of model.ownRingbufIds()) {
-        const positions = await client.ringbuf(rb).catch(() => undefined);
-        if (positions) this.apply(model.applyRingbuf(rb, positions));
+      if ('ids' in counts) {
+        this.apply(model.applyCompactCounts(counts)); // ring buffer positions included
+      } else {
+        this.apply(model.applyCounts(counts));
+        for (const rb of model.ownRingbufIds()) {
+          const positions = await client.ringbuf(rb).catch(() => undefined);
+          if (positions) this.apply(model.applyRingbuf(rb, positions));
+        }
       }
       entry.ticks++;
     } catch (e) {
       // A map that vanished mid-request or a helper that is restarting: the next tick sorts it out.
       this.log.debug(`${target.label}: refresh failed: ${(e as Error).message}`);
     }
+  }
+
+  /** The compact answer (a tenth of the bytes at 1000 maps); the full one from a helper that
+   *  predates `compact` (it refuses unknown params). */
+  private async countAll(entry: TargetEntry): Promise<MapCountAllResult | MapCountAllCompactResult> {
+    const client = entry.target.client;
+    if (!entry.fullCountsOnly) {
+      try {
+        return await client.countAllMapsCompact();
+      } catch (e) {
+        if (!(e instanceof HelperClientError && e.code === 'INVALID_PARAMS')) throw e;
+        entry.fullCountsOnly = true;
+      }
+    }
+    return client.countAllMaps();
   }
 
   apply(change: Change): void {

@@ -9,6 +9,7 @@ import { requireKernel } from './requirements';
 import { bpftoolJson, buildHelperBpf, compileFixture, kernelHas, startHelper, tempDir, u64Args, waitGone } from './helper-support';
 import type { HelperClient } from '../../src/target/client';
 import { HelperClientError } from '../../src/target/client';
+import { COUNT_METHODS, EXACT_COUNT_METHODS } from '../../src/protocol';
 import type { CountMethod, LoadFailureDetails, ObjectLoadResult } from '../../src/protocol';
 
 const HASH_METHODS: CountMethod[] = ['iterator', 'for_each', 'batch', 'walk'];
@@ -175,6 +176,41 @@ describe('helper (real kernel)', function () {
     const iter = all.counts.filter((c) => 'method' in c && c.method === 'iterator');
     assert.ok(iter.length >= 4);
     assert.equal(new Set(iter.map((c) => ('micros' in c ? c.micros : -1))).size, 1, 'one iterator read for all hash maps');
+  });
+
+  it('countAll compact: the same ids, counts, methods and errors as the full answer, and ring buffer positions', async () => {
+    const [full, compact] = [await client.countAllMaps(), await client.countAllMapsCompact()];
+    // Other processes may create maps between the two calls: compare the maps both saw.
+    const fullById = new Map(full.counts.map((c) => [c.id, c]));
+    assert.deepEqual(compact.ids, [...compact.ids].sort((a, b) => a - b), 'ids ascending');
+    assert.equal(compact.counts.length, compact.ids.length);
+    assert.equal(compact.methods.length, compact.ids.length);
+    let compared = 0;
+    compact.ids.forEach((id, i) => {
+      const f = fullById.get(id);
+      if (!f) return;
+      compared++;
+      if ('count' in f) {
+        assert.equal(compact.counts[i], f.count, `map ${id} (${f.name}) count`);
+        assert.equal(COUNT_METHODS[compact.methods[i]], f.method, `map ${id} (${f.name}) method`);
+        assert.equal(EXACT_COUNT_METHODS.includes(COUNT_METHODS[compact.methods[i]]), f.exact, `map ${id} exact`);
+      } else if (f.typeName === 'ringbuf' || f.typeName === 'user_ringbuf') {
+        assert.equal(compact.methods[i], -1);
+        assert.ok(compact.ringbufs[id], `ring buffer ${id} has positions`);
+      } else {
+        assert.equal(compact.methods[i], -1);
+        assert.equal(compact.errors[id], f.error, `map ${id} (${f.name}) error`);
+      }
+    });
+    assert.ok(compared >= loaded.maps.length, `compared ${compared} maps`);
+    const i = compact.ids.indexOf(map('hash'));
+    assert.equal(compact.counts[i], (await client.countMap({ id: map('hash') })).count);
+    assert.match(compact.errors[map('queue')], /cannot be counted from user space/);
+    // The ring buffer's positions are those map.ringbuf reads.
+    assert.deepEqual(compact.ringbufs[map('events')], await client.ringbuf(map('events')));
+    assert.ok(compact.iteratorMicros > 0);
+    await expectError(client.raw('map.countAll', { compact: 'yes' }), 'INVALID_PARAMS');
+    await expectError(client.raw('map.countAll', { since: 1 }), 'INVALID_PARAMS');
   });
 
   it('reads ring buffer positions before and after a producer run', async () => {

@@ -1,7 +1,7 @@
 // The Programs & Maps tree model without VS Code or a kernel: stable nodes across ticks, exactly
 // the changed nodes reported, maps that vanish between ticks, bpftop-style rates, formatting.
 import * as assert from 'node:assert/strict';
-import type { HelloResult, MapCountAllResult, MapSummary, ProgramSummary } from '../../src/protocol';
+import type { HelloResult, MapCountAllCompactResult, MapCountAllResult, MapSummary, ProgramSummary } from '../../src/protocol';
 import { formatInt, mapDescription, ModelNode, TargetModel } from '../../src/views/mapsModel';
 
 const hello: HelloResult = {
@@ -94,6 +94,43 @@ describe('maps tree model', () => {
     assert.equal(m.view(children[0]).label, 'Helper is not running');
     assert.equal(m.view(m.root).description, 'helper disconnected');
     assert.equal(m.allMaps().length, 0);
+  });
+
+  it('applies a compact countAll like the full one: same descriptions, only changed nodes, ring positions, errors', () => {
+    const m = new TargetModel('local', 'This machine');
+    m.setState({ kind: 'connected', hello });
+    m.applyInventory(
+      { maps: [map(10, 'flows', [1]), map(11, 'orphan'), map(12, 'events', [1], 'ringbuf', 4096), map(13, 'q', [1], 'queue', 8)] },
+      { programs: [prog(1, 'xdp_prog', [10, 12, 13])], statsEnabled: false },
+      0,
+    );
+    const compact = (flows: number, produced: number): MapCountAllCompactResult => ({
+      ids: [10, 11, 12, 13],
+      counts: [flows, 0, -1, -1],
+      methods: [0, 0, -1, -1],
+      errors: { 13: 'a queue map cannot be counted from user space' },
+      ringbufs: { 12: { consumerPos: 0, producerPos: produced, size: 4096, available: produced } },
+      iteratorMicros: 7,
+      mapMicros: {},
+      micros: 9,
+    });
+    assert.equal(m.needsInventory(compact(3, 0)), false);
+    m.applyCompactCounts(compact(3, 0));
+    const nodes = expandAll(m);
+    const desc = (key: string) => m.view(m.nodeByKey(key)!).description;
+    assert.equal(desc('local/host/prog:1/map:10'), '3 / 100 ▁ 3%');
+    assert.equal(desc('local/host/prog:1/map:12'), '0 B / 4.00 KiB pending');
+    assert.equal(desc('local/host/prog:1/map:13'), 'n/a / 8');
+    assert.deepEqual(m.applyCompactCounts(compact(3, 0)), { structure: false, nodes: [] });
+    const change = m.applyCompactCounts(compact(4, 64));
+    assert.deepEqual(change.nodes.map((n) => n.key).sort(), ['local/host/prog:1/map:10', 'local/host/prog:1/map:12']);
+    assert.equal(desc('local/host/prog:1/map:12'), '64 B / 4.00 KiB pending');
+    // The entry carries what the full answer would: name and size from the inventory, exactness from the method.
+    assert.deepEqual(m.map(10)!.count, { id: 10, name: 'flows', typeName: 'hash', maxEntries: 100, count: 4, method: 'iterator', exact: true, micros: 7 });
+    expandAll(m).forEach((n, i) => assert.equal(n, nodes[i], `node ${n.key} was recreated`));
+    // A map that vanished is a structure change; an unknown one asks for the inventory.
+    assert.equal(m.applyCompactCounts({ ...compact(4, 64), ids: [10, 12, 13], counts: [4, -1, -1], methods: [0, -1, -1] }).structure, true);
+    assert.equal(m.needsInventory({ ...compact(4, 64), ids: [10, 12, 13, 14], counts: [4, -1, -1, 1], methods: [0, -1, -1, 0] }), true);
   });
 
   it('formats counts, arrays, ring buffers and maps that could not be counted', () => {

@@ -12,20 +12,10 @@ import { HelperClient, HelperClientError } from '../../src/target/client';
 import { connectTarget, reconnectWithBackoff, sshHelperClient, SshTargetError, SshTransportOptions } from '../../src/target/ssh';
 import { specFromSetting, TargetSyntaxError } from '../../src/target/sshTarget';
 import type { MapCountResult } from '../../src/protocol';
+import { ipv4Frame } from '../support/packets';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
-/** Ethernet + IPv4 header with this source address: what packet_counter counts. */
-function ipv4Frame(src: number): string {
-  const f = Buffer.alloc(64);
-  f.writeUInt16BE(0x0800, 12); // ETH_P_IP
-  f[14] = 0x45; // version 4, IHL 5
-  f.writeUInt16BE(50, 16); // total length
-  f[23] = 17; // UDP
-  f.writeUInt32BE(src, 26); // saddr
-  f.writeUInt32BE(0x7f000001, 30); // daddr
-  return f.toString('base64');
-}
 
 async function expectSshError(p: Promise<unknown>, reason: string): Promise<SshTargetError> {
   try {

@@ -6,19 +6,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { ipv4Frame } from '../support/packets';
 import { screenshot } from './screenshot';
+import { findAll, tree, type SnapshotNode } from './tree';
 import { activateExtension, openFile, sleep, waitFor, workspaceFile } from './util';
 
-interface SnapshotNode {
-  key: string;
-  kind: string;
-  label: string;
-  id?: number;
-  description?: string;
-  tooltip?: string;
-  contextValue: string;
-  children?: SnapshotNode[];
-}
 
 interface LoadedObject {
   handle: number;
@@ -27,30 +19,8 @@ interface LoadedObject {
   maps: Array<{ name: string; id: number; maxEntries: number }>;
 }
 
-/** An Ethernet + IPv4 frame from 10.0.0.<n>, padded to 64 bytes, base64. */
-function ipv4Frame(n: number): string {
-  const f = Buffer.alloc(64);
-  f.writeUInt16BE(0x0800, 12); // EtherType IPv4
-  f[14] = 0x45; // version 4, IHL 5
-  f.writeUInt16BE(50, 16); // total length
-  f[22] = 64; // TTL
-  f[23] = 17; // UDP
-  Buffer.from([10, 0, 0, n]).copy(f, 26); // source address
-  Buffer.from([10, 0, 0, 254]).copy(f, 30); // destination
-  return f.toString('base64');
-}
 
-async function tree(refresh = false): Promise<SnapshotNode[]> {
-  return JSON.parse(await vscode.commands.executeCommand<string>('ebpfWorkbench.maps.snapshot', { refresh }));
-}
 
-function findAll(nodes: SnapshotNode[], pred: (n: SnapshotNode) => boolean, out: SnapshotNode[] = []): SnapshotNode[] {
-  for (const n of nodes) {
-    if (pred(n)) out.push(n);
-    if (n.children) findAll(n.children, pred, out);
-  }
-  return out;
-}
 
 describe('map explorer', function () {
   this.timeout(120_000);
@@ -60,7 +30,7 @@ describe('map explorer', function () {
 
   const run = async (sources: number[]) => {
     for (const n of sources) {
-      await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: progId, dataIn: ipv4Frame(n) });
+      await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: progId, dataIn: ipv4Frame(0x0a000000 + n) });
     }
   };
   /** The map's node under "This workspace", as the live tree shows it (no forced refresh). */
@@ -190,7 +160,7 @@ describe('map explorer', function () {
   it('shows run count, average time and CPU share with BPF stats on', async () => {
     await vscode.commands.executeCommand('ebpfWorkbench.maps.enableStats');
     try {
-      await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: progId, dataIn: ipv4Frame(9), repeat: 1000 });
+      await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: progId, dataIn: ipv4Frame(0x0a000009), repeat: 1000 });
       // Run statistics count from when they were switched on: exactly our 1000 runs.
       const prog = await waitFor('the program to show its run statistics', async () => {
         const p = findAll(await tree(), (n) => n.kind === 'program' && n.id === progId && n.key.includes('/workspace/'))[0];
@@ -236,7 +206,7 @@ describe('map explorer', function () {
     assert.ok(obj, 'packet_sizes.bpf.c did not load');
     const ring = obj.maps.find((m) => m.name === 'packet_events')!;
     const producer = obj.programs.find((p) => p.name === 'report_size')!;
-    for (let i = 0; i < 10; i++) await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: producer.id, dataIn: ipv4Frame(i) });
+    for (let i = 0; i < 10; i++) await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: producer.id, dataIn: ipv4Frame(0x0a000000 + i) });
     // Ten 8-byte events, each with its 8-byte record header, nobody consuming.
     const node = await waitFor('the ring to show 160 bytes pending', async () =>
       findAll(await tree(), (n) => n.kind === 'map' && n.id === ring.id && n.key.includes('/workspace/') && n.description === '160 B / 64.0 KiB pending')[0], 10_000);

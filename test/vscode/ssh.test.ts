@@ -6,40 +6,14 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { startSshd, sshdUnavailable, TestSshd } from '../support/sshd';
+import { ipv4Frame } from '../support/packets';
 import { screenshot } from './screenshot';
+import { findAll, tree } from './tree';
 import { activateExtension, sleep, waitFor, workspaceFile } from './util';
 
-interface SnapshotNode {
-  key: string;
-  kind: string;
-  label: string;
-  id?: number;
-  description?: string;
-  contextValue: string;
-  children?: SnapshotNode[];
-}
 
-async function tree(refresh = false): Promise<SnapshotNode[]> {
-  return JSON.parse(await vscode.commands.executeCommand<string>('ebpfWorkbench.maps.snapshot', { refresh }));
-}
 
-function findAll(nodes: SnapshotNode[], pred: (n: SnapshotNode) => boolean, out: SnapshotNode[] = []): SnapshotNode[] {
-  for (const n of nodes) {
-    if (pred(n)) out.push(n);
-    if (n.children) findAll(n.children, pred, out);
-  }
-  return out;
-}
 
-function ipv4Frame(n: number): string {
-  const f = Buffer.alloc(64);
-  f.writeUInt16BE(0x0800, 12);
-  f[14] = 0x45;
-  f.writeUInt16BE(50, 16);
-  f[23] = 17;
-  Buffer.from([10, 0, 1, n]).copy(f, 26);
-  return f.toString('base64');
-}
 
 describe('SSH target (real sshd on 127.0.0.1)', function () {
   this.timeout(180_000);
@@ -71,7 +45,7 @@ describe('SSH target (real sshd on 127.0.0.1)', function () {
     assert.ok(loaded, 'Load Object failed (see the output channel)');
     const map = loaded.maps.find((m) => m.name === 'packets_by_source')!;
     const prog = loaded.programs.find((p) => p.name === 'count_packets')!;
-    for (const n of [1, 2, 3]) await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: prog.id, dataIn: ipv4Frame(n) });
+    for (const n of [1, 2, 3]) await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: prog.id, dataIn: ipv4Frame(0x0a000100 + n) });
 
     await config().update('ssh.configFile', sshd!.clientConfig, vscode.ConfigurationTarget.Global);
     await config().update('sshTargets', ['ebpf-test'], vscode.ConfigurationTarget.Global);
@@ -85,7 +59,7 @@ describe('SSH target (real sshd on 127.0.0.1)', function () {
     await waitFor('the map with its count under the SSH target', async () => (await sshMapNode())?.description?.startsWith('3 / 16,384'), 20_000);
 
     // Run the program through the SSH target: the count follows live.
-    for (const n of [4, 5]) await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { targetId: 'ssh:ebpf-test', id: prog.id, dataIn: ipv4Frame(n) });
+    for (const n of [4, 5]) await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { targetId: 'ssh:ebpf-test', id: prog.id, dataIn: ipv4Frame(0x0a000100 + n) });
     const node = await waitFor('the live count to reach 5 under the SSH target', async () => {
       const n = await sshMapNode();
       return n?.description?.startsWith('5 / 16,384') ? n : undefined;

@@ -366,8 +366,10 @@ export class TargetModel {
     return this.programs.get(id)?.summary;
   }
 
+  /** Every map on the host but the helper's own. */
   allMaps(): Array<{ id: number; name: string; typeName: string; maxEntries: number; count?: CountEntry; summary?: MapSummary }> {
-    return [...this.maps.values()].map((r) => ({
+    const internal = this.internalMapIds();
+    return [...this.maps.values()].filter((r) => !internal.has(r.id)).map((r) => ({
       id: r.id,
       name: this.mapName(r.id),
       typeName: r.summary?.typeName ?? r.count?.typeName ?? '',
@@ -427,13 +429,28 @@ export class TargetModel {
   private groupChildren(parent: ModelNode): ModelNode[] {
     if (parent.ref === 'workspace') return this.objects.map((o) => this.node(`${parent.key}/object:${o.handle}`, 'object', o.handle, parent));
     if (parent.ref === 'host') {
-      const progs = [...this.programs.keys()].sort((a, b) => a - b);
+      const progs = [...this.programs.keys()].filter((id) => !this.programs.get(id)!.summary.internal).sort((a, b) => a - b);
       const out = progs.map((id) => this.trackProgram(this.node(`${parent.key}/prog:${id}`, 'program', id, parent), id));
       if (this.unusedMapIds().length) out.push(this.node(`${parent.key}/unused`, 'group', 'unused', parent));
       return out;
     }
     if (parent.ref === 'unused') return this.unusedMapIds().map((id) => this.trackMap(this.node(`${parent.key}/map:${id}`, 'map', id, parent), id));
     return [];
+  }
+
+  /** Maps only the helper's own programs use (the counting iterator's): hidden with them. */
+  private internalMapIds(): Set<number> {
+    const internal = new Set<number>();
+    const user = new Set<number>();
+    for (const p of this.programs.values()) for (const id of p.summary.mapIds) (p.summary.internal ? internal : user).add(id);
+    for (const id of user) internal.delete(id);
+    return internal;
+  }
+
+  private internalProgramCount(): number {
+    let n = 0;
+    for (const p of this.programs.values()) if (p.summary.internal) n++;
+    return n;
   }
 
   private unusedMapIds(): number[] {
@@ -559,8 +576,8 @@ export class TargetModel {
     if (n.ref === 'host') {
       return {
         label: 'All on host',
-        description: `${plural(this.programs.size, 'program')}, ${plural(this.maps.size, 'map')}`,
-        tooltip: 'Every program in the kernel with the maps it uses; maps no program uses are listed at the end.',
+        description: `${plural(this.programs.size - this.internalProgramCount(), 'program')}, ${plural(this.maps.size - this.internalMapIds().size, 'map')}`,
+        tooltip: "Every program in the kernel with the maps it uses; maps no program uses are listed at the end. The helper's own counting program is not shown.",
         icon: '$server',
         contextValue: 'group.host',
         collapsible: 'collapsed',

@@ -133,6 +133,20 @@ describe('maps tree model', () => {
     assert.equal(m.needsInventory({ ...compact(4, 64), ids: [10, 12, 13, 14], counts: [4, -1, -1, 1], methods: [0, -1, -1, 0] }), true);
   });
 
+  it("hides the helper's own programs and the maps only they use under All on host", () => {
+    const m = new TargetModel('local', 'This machine');
+    m.setState({ kind: 'connected', hello });
+    const iter = { ...prog(2, 'map_count', [20, 10]), internal: true };
+    m.applyInventory({ maps: [map(10, 'flows', [1, 2]), map(20, 'map_count.bss', [2]), map(11, 'orphan')] }, { programs: [prog(1, 'xdp_prog', [10]), iter], statsEnabled: false }, 0);
+    m.applyCounts(counts([[10, 'flows', 3], [20, 'map_count.bss', 1], [11, 'orphan', 0]]));
+    const keys = expandAll(m).map((n) => n.key);
+    assert.ok(keys.includes('local/host/prog:1/map:10'), 'a map shared with a user program stays');
+    assert.ok(keys.includes('local/host/unused/map:11'));
+    assert.equal(keys.some((k) => k.includes('prog:2') || k.includes('map:20')), false, keys.join('\n'));
+    assert.equal(m.view(m.nodeByKey('local/host')!).description, '1 program, 2 maps');
+    assert.deepEqual(m.allMaps().map((x) => x.id).sort(), [10, 11]);
+  });
+
   it('formats counts, arrays, ring buffers and maps that could not be counted', () => {
     assert.equal(formatInt(16384), '16,384');
     assert.equal(formatInt(1234567), '1,234,567');

@@ -1,11 +1,13 @@
 // The machines whose programs and maps we show: one Target per helper. "This machine" starts the
 // helper through target/local.ts; SSH targets (target/ssh.ts) add themselves with their own
 // HelperTransport. A Target supervises its helper: it reports state changes (starting, connected,
-// needs privileges, disconnected) and restarts a helper that died, backing off on repeated failures.
+// needs privileges or other user action, disconnected) and restarts a helper that died, backing off
+// on repeated failures; failures only the user can fix (target/startFailure.ts) wait for Retry.
 import * as vscode from 'vscode';
 import type { HelloResult, ObjectLoadResult } from './protocol';
-import { HelperClient, HelperClientError } from './target/client';
+import type { HelperClient } from './target/client';
 import { startLocalHelper } from './target/local';
+import { decideStartFailure } from './target/startFailure';
 import type { HelperState, LoadedObjectInfo } from './views/mapsModel';
 
 const FIRST_RETRY_MS = 1000;
@@ -98,14 +100,15 @@ export class Target implements vscode.Disposable {
       this.log.info(`${this.label}: helper ${hello.helperVersion} connected (${this.client.transport.description}, pid ${hello.pid}), Linux ${hello.kernelRelease}, libbpf ${hello.libbpfVersion}`);
       this.setState({ kind: 'connected', hello, how: this.client.transport.description });
     } catch (e) {
-      const err = e instanceof HelperClientError ? e : undefined;
-      if (err?.code === 'PERMISSION') {
+      const d = decideStartFailure(e);
+      if (d.wait) {
         // Retrying cannot help until the user changes something: wait for "Retry".
-        this.log.warn(`${this.label}: ${err.data.message}${err.data.fix ? ` — ${err.data.fix}` : ''}`);
-        this.setState({ kind: 'needs-privileges', message: err.data.message, fix: err.data.fix });
+        clearTimeout(this.retryTimer);
+        this.log.warn(`${this.label}: ${d.message}${d.fix ? ` — ${d.fix}` : ''}`);
+        this.setState({ kind: 'needs-privileges', title: d.title, message: d.message, fix: d.fix });
         return;
       }
-      this.scheduleRetry(`cannot start the helper: ${(e as Error).message}`);
+      this.scheduleRetry(`cannot start the helper: ${d.message}`);
     }
   }
 

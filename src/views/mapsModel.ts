@@ -33,7 +33,8 @@ export interface LoadedObjectInfo {
 export type HelperState =
   | { kind: 'starting'; how?: string }
   | { kind: 'connected'; hello: HelloResult; how?: string }
-  | { kind: 'needs-privileges'; message: string; fix?: string }
+  /** Waits for the user (no automatic retry): privileges, or SSH auth, host key, node, sudo... */
+  | { kind: 'needs-privileges'; message: string; fix?: string; /** Default "needs privileges". */ title?: string }
   | { kind: 'disconnected'; message: string; retryInMs?: number };
 
 export type CountEntry = MapCountAllResult['counts'][number];
@@ -548,7 +549,7 @@ export class TargetModel {
         };
       }
       case 'needs-privileges':
-        return { ...base, icon: '$lock', description: 'needs privileges', contextValue: 'target.needsPrivileges', tooltip: `**${this.label}** — needs privileges\n\n${md(s.message)}${s.fix ? `\n\n${md(s.fix)}` : ''}` };
+        return { ...base, icon: s.title && s.title !== 'needs privileges' ? '$warning' : '$lock', description: s.title ?? 'needs privileges', contextValue: 'target.needsPrivileges', tooltip: `**${this.label}** — ${s.title ?? 'needs privileges'}\n\n${md(s.message)}${s.fix ? `\n\n${md(s.fix)}` : ''}\n\nClick the message or use Restart Helper to try again.` };
       case 'disconnected':
         return { ...base, icon: '$debug-disconnect', description: 'helper disconnected', contextValue: 'target.disconnected', tooltip: `**${this.label}** — helper disconnected\n\n${md(s.message)}${s.retryInMs ? `\n\nRetrying in ${Math.round(s.retryInMs / 1000)} s.` : ''}` };
     }

@@ -147,6 +147,18 @@ describe('maps tree model', () => {
     assert.deepEqual(m.allMaps().map((x) => x.id).sort(), [10, 11]);
   });
 
+  it('shows a target that waits for the user with its title, message and fix', () => {
+    const m = connected();
+    m.setState({ kind: 'needs-privileges', title: 'needs attention', message: 'ssh alice@h: authentication failed', fix: 'add your key with ssh-copy-id' });
+    assert.equal(m.view(m.root).description, 'needs attention');
+    const [msg] = m.children(m.root);
+    assert.equal(m.view(msg).label, 'ssh alice@h: authentication failed');
+    assert.equal(m.view(msg).description, 'add your key with ssh-copy-id');
+    assert.equal(m.view(msg).contextValue, 'message.needsPrivileges'); // the tree gives it the Retry command
+    m.setState({ kind: 'needs-privileges', message: 'not root' });
+    assert.equal(m.view(m.root).description, 'needs privileges');
+  });
+
   it('formats counts, arrays, ring buffers and maps that could not be counted', () => {
     assert.equal(formatInt(16384), '16,384');
     assert.equal(formatInt(1234567), '1,234,567');

@@ -6,7 +6,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { formatHostSpec, parseTarget, remoteShCommand, shellQuote, specFromSetting, sshArgs, TargetSyntaxError } from '../../src/target/sshTarget';
-import { backoffDelayMs, classifyExit, classifySshStderr, sudoersRule } from '../../src/target/ssh';
+import { backoffDelayMs, classifyExit, classifySshStderr, SshTargetError, sudoersRule } from '../../src/target/ssh';
+import { HelperClientError } from '../../src/target/client';
+import { decideStartFailure } from '../../src/target/startFailure';
 import { nodeArchOf, tarBundle } from '../../src/target/ship';
 
 describe('SSH target strings', function () {
@@ -159,6 +161,24 @@ describe('ssh failures', function () {
     assert.equal(rule, 'alice ALL=(root) NOPASSWD: /usr/bin/node /home/alice/.cache/ebpf-workbench/helper-*/helper.js');
     assert.ok(classifyExit(1, 'sudo: a password is required', where, rule)?.data.fix?.includes(rule));
     assert.equal(classifySshStderr('Connection refused', where)?.retryable, true);
+  });
+
+  it('waits for the user after a failure only they can fix (no retry loop), retries the others', function () {
+    const auth = decideStartFailure(classifySshStderr('alice@h: Permission denied (publickey,password).\r\n', where));
+    assert.equal(auth.wait, true);
+    assert.ok(auth.wait && auth.title === 'needs attention' && auth.fix, JSON.stringify(auth));
+    for (const reason of ['host-key-unknown', 'host-key-changed', 'no-node', 'no-sudo', 'no-libbpf'] as const) {
+      const d = decideStartFailure(new SshTargetError(reason, `${reason} on ${where}`, 'do this'));
+      assert.deepEqual(d, { wait: true, title: 'needs attention', message: `${reason} on ${where}`, fix: 'do this' });
+    }
+    const sudo = decideStartFailure(classifyExit(1, 'sudo: a password is required\n', where));
+    assert.equal(sudo.wait, true);
+    assert.equal(decideStartFailure(new HelperClientError({ code: 'PERMISSION', message: 'not root', fix: 'sudo' })).wait, true);
+    // The network, a dropped session, a helper that crashed: may go away by themselves.
+    assert.equal(decideStartFailure(classifySshStderr('Connection refused', where)).wait, false);
+    assert.equal(decideStartFailure(new SshTargetError('dropped', 'gone', 'wait')).wait, false);
+    assert.equal(decideStartFailure(new HelperClientError({ code: 'HELPER_UNAVAILABLE', message: 'exited' })).wait, false);
+    assert.deepEqual(decideStartFailure(new Error('boom')), { wait: false, message: 'boom' });
   });
 
   it('backs off exponentially up to the cap', function () {

@@ -19,9 +19,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(vscode.commands.registerCommand('ebpfWorkbench.showOutput', () => log.show()));
 
   const builds = build.activate(context, log);
-  vmlinux.activate(context, log);
   verifierDiagnostics.activate(context, log);
   const machines = targets.activate(context, log);
+  vmlinux.activate(context, log, machines);
   const tree = mapsTree.activate(context, log, machines);
   load.activate(context, log, machines, builds);
   countMapElements.activate(context, machines, tree);

@@ -1,21 +1,31 @@
-// "eBPF: Generate vmlinux.h": writes the kernel's types, from its BTF, into the workspace folder
-// (which the build and .clangd put on the include path).
+// "eBPF: Generate vmlinux.h": writes the target kernel's types, from its BTF, into the workspace
+// folder (which the build and .clangd put on the include path). The target's helper dumps them
+// (btf.vmlinux, libbpf's btf_dump: the kernel the programs will load into, no bpftool needed);
+// local bpftool is the fallback when the helper cannot start.
 import * as vscode from 'vscode';
 import { dumpVmlinuxHeader, writeVmlinuxHeader } from '../build/vmlinux';
 import { bpftoolPath } from '../config';
+import { HelperClientError } from '../target/client';
+import type { Target, Targets } from '../targets';
 
-export function activate(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
+export function activate(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, targets: Targets): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('ebpfWorkbench.generateVmlinux', async (folderArg?: vscode.Uri) => {
+    // targetId: a target's id ("local", "ssh:…") to skip the pick when several are connected.
+    vscode.commands.registerCommand('ebpfWorkbench.generateVmlinux', async (folderArg?: vscode.Uri, targetId?: string) => {
       const folder = folderArg ? vscode.workspace.getWorkspaceFolder(folderArg) : await pickFolder();
       if (!folder) return undefined;
+      const target = targetId ? targets.get(targetId) : await pickTarget(targets);
+      if (targetId && !target) {
+        void vscode.window.showErrorMessage(`eBPF: there is no target "${targetId}".`);
+        return undefined;
+      }
       return vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'eBPF: generating vmlinux.h from the kernel BTF' },
+        { location: vscode.ProgressLocation.Notification, title: `eBPF: generating vmlinux.h from the kernel BTF${target ? ` of ${target.label}` : ''}` },
         async () => {
           try {
-            const header = await dumpVmlinuxHeader(bpftoolPath());
+            const { header, from } = await dumpHeader(target, log);
             const file = await writeVmlinuxHeader(folder.uri.fsPath, header);
-            log.info(`Wrote ${file} (${(header.length / 1e6).toFixed(1)} MB) from the running kernel's BTF.`);
+            log.info(`Wrote ${file} (${(header.length / 1e6).toFixed(1)} MB) from the BTF of ${from}.`);
             return file;
           } catch (e) {
             const message = (e as Error).message;
@@ -27,6 +37,38 @@ export function activate(context: vscode.ExtensionContext, log: vscode.LogOutput
       );
     }),
   );
+}
+
+async function dumpHeader(target: Target | undefined, log: vscode.LogOutputChannel): Promise<{ header: string; from: string }> {
+  if (target) {
+    try {
+      const client = await target.ready();
+      const r = await client.vmlinuxHeader();
+      return { header: r.text, from: `${target.label} (Linux ${r.kernelRelease}, through the helper)` };
+    } catch (e) {
+      // The helper answered (e.g. NO_BTF): that is the target's truth, bpftool would not do better.
+      if (e instanceof HelperClientError && !['HELPER_UNAVAILABLE', 'HELPER_EXITED', 'PERMISSION', 'LIBBPF_MISSING'].includes(e.code)) {
+        throw new Error(`${target.label}: ${e.message}`);
+      }
+      log.warn(`${target.label}: the helper cannot start (${(e as Error).message}); using local bpftool instead.`);
+      if (target.id !== 'local') {
+        void vscode.window.showWarningMessage(`eBPF: the helper on ${target.label} cannot start, so vmlinux.h comes from this machine's kernel, which may differ from ${target.label}'s.`);
+      }
+    }
+  }
+  return { header: await dumpVmlinuxHeader(bpftoolPath()), from: "this machine's kernel (local bpftool)" };
+}
+
+/** The connected target; a pick when several are; else the default one (its helper starts on use). */
+async function pickTarget(targets: Targets): Promise<Target | undefined> {
+  const connected = targets.all().filter((t) => t.state.kind === 'connected');
+  if (connected.length === 1) return connected[0];
+  if (connected.length === 0) return targets.default;
+  const pick = await vscode.window.showQuickPick(
+    connected.map((t) => ({ label: t.label, description: t.hello ? `Linux ${t.hello.kernelRelease}` : undefined, t })),
+    { placeHolder: 'Generate vmlinux.h for which target kernel?' },
+  );
+  return pick?.t;
 }
 
 async function pickFolder(): Promise<vscode.WorkspaceFolder | undefined> {

@@ -32,6 +32,21 @@ describe('eBPF: Build', () => {
     assert.match(head, /#ifndef __VMLINUX_H__/);
   });
 
+  it("generates vmlinux.h through the target's helper: no bpftool needed", async () => {
+    const config = vscode.workspace.getConfiguration('ebpfWorkbench');
+    await config.update('bpftool.path', '/nonexistent/bpftool', vscode.ConfigurationTarget.Global);
+    try {
+      await fs.rm(workspaceFile('vmlinux.h').fsPath, { force: true });
+      const file = await vscode.commands.executeCommand<string>('ebpfWorkbench.generateVmlinux', workspaceRoot(), 'local');
+      assert.equal(file, workspaceFile('vmlinux.h').fsPath, 'no file: the command fell back to the missing bpftool');
+      const text = await fs.readFile(file, 'utf8');
+      assert.match(text.slice(0, 4096), /#ifndef __VMLINUX_H__/);
+      assert.match(text, /struct task_struct \{/);
+    } finally {
+      await config.update('bpftool.path', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('builds every example into a BPF object with no problems', async () => {
     const summary = await vscode.commands.executeCommand<BuildSummary>('ebpfWorkbench.build');
     assert.ok(summary, 'the build returned nothing');

@@ -749,7 +749,12 @@ function programSignature(r: ProgramRecord): string {
   return `${s.name}|${s.runCount ?? ''}|${rate}`;
 }
 
-const FILL_BARS = '▁▂▃▄▅▆▇█';
+/** A five-cell gauge: one low block alone read as an underscore in the tree's font. */
+function fillGauge(fill: number): string {
+  const cells = 5;
+  const full = Math.min(cells, Math.max(0, Math.round(fill * cells)));
+  return '█'.repeat(full) + '░'.repeat(cells - full);
+}
 
 export function mapDescription(typeName: string, maxEntries: number, c: CountEntry | undefined, rb?: RingbufResult): string {
   if (RINGBUF_TYPES.has(typeName)) return rb ? `${formatBytes(rb.available)} / ${formatBytes(rb.size)} pending` : `${formatBytes(maxEntries)} ring`;
@@ -757,8 +762,7 @@ export function mapDescription(typeName: string, maxEntries: number, c: CountEnt
   if ('error' in c) return `n/a / ${formatInt(maxEntries)}`;
   if (c.method === 'max_entries') return `${formatInt(c.count)} / ${formatInt(maxEntries)} (array)`;
   const fill = maxEntries ? c.count / maxEntries : 0;
-  const bar = FILL_BARS[Math.min(FILL_BARS.length - 1, Math.floor(fill * FILL_BARS.length))];
-  return `${formatInt(c.count)} / ${formatInt(maxEntries)} ${bar} ${percent(c.count, maxEntries)}${c.exact ? '' : ' ~'}`;
+  return `${formatInt(c.count)} / ${formatInt(maxEntries)} ${fillGauge(fill)} ${percent(c.count, maxEntries)}${c.exact ? '' : ' ~'}`;
 }
 
 export function methodText(method: string): string {

@@ -51,7 +51,7 @@ describe('maps tree model', () => {
     const keys = expandAll(m).map((n) => n.key);
     assert.ok(keys.includes('local/host/prog:1/map:10'));
     assert.ok(keys.includes('local/host/unused/map:11'));
-    assert.equal(m.view(m.nodeByKey('local/host/prog:1/map:10')!).description, '3 / 100 ▁ 3%');
+    assert.equal(m.view(m.nodeByKey('local/host/prog:1/map:10')!).description, '3 / 100 ░░░░░ 3%');
   });
 
   it('keeps node objects stable across ticks and reports exactly the nodes whose count changed', () => {
@@ -118,7 +118,7 @@ describe('maps tree model', () => {
     m.applyCompactCounts(compact(3, 0));
     const nodes = expandAll(m);
     const desc = (key: string) => m.view(m.nodeByKey(key)!).description;
-    assert.equal(desc('local/host/prog:1/map:10'), '3 / 100 ▁ 3%');
+    assert.equal(desc('local/host/prog:1/map:10'), '3 / 100 ░░░░░ 3%');
     assert.equal(desc('local/host/prog:1/map:12'), '0 B / 4.00 KiB pending');
     assert.equal(desc('local/host/prog:1/map:13'), 'n/a / 8');
     assert.deepEqual(m.applyCompactCounts(compact(3, 0)), { structure: false, nodes: [] });
@@ -163,8 +163,8 @@ describe('maps tree model', () => {
     assert.equal(formatInt(16384), '16,384');
     assert.equal(formatInt(1234567), '1,234,567');
     assert.equal(formatInt(999), '999');
-    assert.equal(mapDescription('hash', 100, { id: 1, name: 'h', typeName: 'hash', maxEntries: 100, count: 95, method: 'iterator', exact: true, micros: 1 }), '95 / 100 █ 95%');
-    assert.equal(mapDescription('hash', 100, { id: 1, name: 'h', typeName: 'hash', maxEntries: 100, count: 40, method: 'walk', exact: false, micros: 1 }), '40 / 100 ▄ 40% ~');
+    assert.equal(mapDescription('hash', 100, { id: 1, name: 'h', typeName: 'hash', maxEntries: 100, count: 95, method: 'iterator', exact: true, micros: 1 }), '95 / 100 █████ 95%');
+    assert.equal(mapDescription('hash', 100, { id: 1, name: 'h', typeName: 'hash', maxEntries: 100, count: 40, method: 'walk', exact: false, micros: 1 }), '40 / 100 ██░░░ 40% ~');
     assert.equal(mapDescription('array', 64, { id: 1, name: 'a', typeName: 'array', maxEntries: 64, count: 64, method: 'max_entries', exact: true, micros: 0 }), '64 / 64 (array)');
     assert.equal(mapDescription('queue', 8, { id: 1, name: 'q', typeName: 'queue', maxEntries: 8, error: 'cannot be counted' }), 'n/a / 8');
     assert.equal(mapDescription('ringbuf', 4096, undefined, { consumerPos: 0, producerPos: 512, size: 4096, available: 512 }), '512 B / 4.00 KiB pending');

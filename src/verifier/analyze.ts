@@ -255,9 +255,14 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         const o = origin(steps);
         f.quickFix = { kind: 'add-null-check', file: f.file, line: f.line, register: `R${reg}`, symbol: o ? assignedVariable(locate(p, o.insnIndex)?.text) : undefined };
       } else if (f.catalogId === 'arg-expected-stack') {
-        describe(steps, `R${reg} got its ${type || 'non-stack'} pointer here`);
         const expr = argumentExpression(f.sourceText, helperArgIndex(reg));
-        f.quickFix = { kind: 'copy-to-stack', file: f.file, line: f.line, register: `R${reg}`, expression: expr, symbol: expr?.replace(/^&/, '').match(/^\w+$/)?.[0] };
+        const symbol = expr?.replace(/^&/, '').match(/^\w+$/)?.[0];
+        // `&name` that is not on the stack is a global or static: name it rather than its kernel address.
+        const global = symbol && expr?.startsWith('&') ? symbol : undefined;
+        describe(steps, global ? `R${reg} is the address of \`${global}\`, taken here` : `R${reg} got its ${type || 'non-stack'} pointer here`);
+        const decl = global && sources ? symbolDeclaration(sources, global, f.file) : undefined;
+        if (decl) f.related.push({ ...decl, message: `\`${global}\` is declared outside any function: to the verifier its address is a ${type || 'map_value'} pointer, not a stack pointer` });
+        f.quickFix = { kind: 'copy-to-stack', file: f.file, line: f.line, register: `R${reg}`, expression: expr, symbol };
       } else if (steps.length) {
         // Pointer arithmetic with an unbounded offset: show where the offset came from.
         const step = steps.find((s) => s.role === 'arith' && arithmeticSource(s.disasm) !== undefined);

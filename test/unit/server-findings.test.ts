@@ -65,6 +65,10 @@ describe('server: findings → diagnostics', () => {
     assert.equal(words, 'verifier: R3 type=map_value expected=fp');
     assert.ok(d.relatedInformation!.length >= 1);
     assert.ok(d.relatedInformation!.every((r) => r.location.uri === src.uri));
+    // The root cause is the global itself: named where its address is taken, and at its declaration.
+    const declaration = d.relatedInformation!.find((r) => r.location.range.start.line === lineOf(src.text, 'struct census global_census;'));
+    assert.match(declaration?.message ?? '', /`global_census` is declared outside any function/);
+    assert.ok(d.relatedInformation!.some((r) => /R3 is the address of `global_census`/.test(r.message)));
   });
 
   it('names the callback and the call that registered it for "At callback return ... [0, 1]"', () => {

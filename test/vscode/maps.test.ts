@@ -237,6 +237,7 @@ describe('map explorer', function () {
     const uri = vscode.Uri.joinPath(dir, 'null_check.bpf.c');
     fs.copyFileSync(path.resolve(__dirname, '../../../test/fixtures/verifier-editor/null_check.bpf.c'), uri.fsPath);
     try {
+      await openFile(uri); // as a user would: the source open while loading it
       const result = await vscode.commands.executeCommand('ebpfWorkbench.loadObject', uri);
       assert.equal(result, undefined, 'a rejected object must not count as loaded');
       const diagnostics = await waitFor('the verifier diagnostic on the source', () => {
@@ -245,6 +246,13 @@ describe('map explorer', function () {
       });
       const line = fs.readFileSync(uri.fsPath, 'utf8').split('\n').findIndex((l) => l.includes('*count += 1'));
       assert.equal(diagnostics[0].range.start.line, line, diagnostics.map((d) => `${d.range.start.line + 1}: ${d.message}`).join('\n'));
+      const lookup = fs.readFileSync(uri.fsPath, 'utf8').split('\n').findIndex((l) => l.includes('bpf_map_lookup_elem'));
+      assert.ok(
+        diagnostics[0].relatedInformation?.some((r) => r.location.range.start.line === lookup),
+        'the root cause (the lookup that may return NULL) is a related location',
+      );
+      await sleep(500); // the inline hint is drawn after the diagnostics arrive
+      await screenshot('load-rejected-inline-hint');
       const snapshot = await tree();
       assert.equal(findAll(snapshot, (n) => n.kind === 'object').length, 0, 'the rejected object shows as loaded');
     } finally {

@@ -88,7 +88,12 @@ describe('verifier diagnostics', () => {
     assert.match(d.message, /^bpf_for_each_map_elem: callback context must be a stack pointer\nverifier: R3 type=map_value expected=fp$/);
     assert.ok(d.relatedInformation?.length, 'no related information');
     for (const r of d.relatedInformation!) assert.equal(r.location.uri.fsPath, uri.fsPath);
-    assert.match(d.relatedInformation![0].message, /R3 got its map_value pointer here/);
+    assert.match(d.relatedInformation![0].message, /R3 is the address of `global_census`, taken here/);
+    const declaration = editor.document.getText().split('\n').findIndex((l) => l.startsWith('struct census global_census;'));
+    assert.ok(
+      d.relatedInformation!.some((r) => r.location.range.start.line === declaration && /declared outside any function/.test(r.message)),
+      'the global\'s declaration is a related location',
+    );
 
     // Hover on the line: explanation, fix example and the register state; on a helper: its docs.
     const onLine = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(line, 3)));

@@ -19,9 +19,10 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # Debian packages: clang/llvm build BPF, libbpf-dev has the headers and libbpf.so.1, bpftool
 # cross-checks tests, chromium drives the real VS Code in tests, openssh-server is the SSH target
 # for remote tests, build-essential & co. build code-server's native addons, sudo starts the
-# helper for non-root users (and its kernel test runs as nobody through sudo -n).
+# helper for non-root users (its kernel test runs as nobody through sudo -n), and a font keeps the
+# workbench screenshots legible.
 pkgs=(clang llvm libbpf-dev libbpf1 bpftool chromium openssh-server openssh-client
-      build-essential python3 pkg-config libkrb5-dev git ca-certificates sudo)
+      build-essential python3 pkg-config libkrb5-dev git ca-certificates sudo fonts-dejavu-core)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

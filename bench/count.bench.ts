@@ -11,6 +11,7 @@ import * as L from '../src/helper/libbpf';
 import { HelperClient } from '../src/target/client';
 import { localTransport } from '../src/target/local';
 import type { CountMethod } from '../src/protocol';
+import { printTable } from './table';
 
 const root = path.resolve(__dirname, '..');
 const SIZES = [
@@ -199,12 +200,7 @@ export default async function countBench(): Promise<void> {
     await client.unloadObject(many.handle);
     await client.unloadObject(loaded.handle);
 
-    const headers = ['size', 'method', 'median', 'count', 'vs default'];
-    const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i])).join(' | ')} |`;
-    console.log(line(headers));
-    console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-    for (const r of rows) console.log(line(r));
+    printTable(['size', 'method', 'median', 'count', 'vs default'], rows);
     console.log('');
     for (const r of ratios) console.log(`- ${r}`);
     console.log(`- helper-side times exclude JSON-RPC; kernel ${os.release()}, ${os.cpus().length} CPUs, medians`);

@@ -14,6 +14,7 @@ import * as vm from 'node:vm';
 import { HelperClient } from '../src/target/client';
 import { localTransport } from '../src/target/local';
 import { ModelNode, TargetModel } from '../src/views/mapsModel';
+import { printTable } from './table';
 
 const root = path.resolve(__dirname, '..');
 const SIZES = [10, 100, 1000];
@@ -168,12 +169,7 @@ export default async function run(): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 
-  const headers = ['extra maps', 'maps on host', 'nodes redrawn', 'compact countAll round trip', 'full countAll (before)', 'model update', 'tick total (median)', 'tick total (p95)', 'first tick (inventory + full render)'];
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i])).join(' | ')} |`;
-  console.log(line(headers));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const r of rows) console.log(line(r));
+  printTable(['extra maps', 'maps on host', 'nodes redrawn', 'compact countAll round trip', 'full countAll (before)', 'model update', 'tick total (median)', 'tick total (p95)', 'first tick (inventory + full render)'], rows);
   console.log('');
   console.log(`- ${TICKS} ticks per size, every map gaining one element before each tick; target: tick total < 5 ms at 1000 maps`);
   console.log(`- ${memoryLine}`);

@@ -7,7 +7,7 @@ import { AnnotationTable, basename, resolveAnnotation, type Annotation, type Sou
 import { classifyLine, LineSplitter, parseRegisterState, splitRunOnLines, type LogLine } from './parse';
 import { arithmeticSource, History, memoryOperandRegister, traceRegister, type OriginStep } from './provenance';
 import { functionEnd, largeLocals, licenseLine, programDefinition, sectionAbove, symbolDeclaration, symbolLines } from './source-hints';
-import type { Analysis, AnalyzeOptions, Finding, ProgramLog, QuickFix, RelatedLocation } from './types';
+import type { Analysis, AnalyzeOptions, Explanation, Finding, ProgramLog, QuickFix, RelatedLocation } from './types';
 
 const MAX_CANDIDATES = 64;
 // Entries about the whole program, checked after (or before) the walk over instructions.
@@ -125,24 +125,14 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     const ex = explainMessage(message, { helper });
     const loc = failing ? locateStop(p, failing) : undefined;
     const finding: Finding = {
-      severity: ex.severity,
-      message,
+      ...explained(ex, message, 'verifier'),
       file: loc?.file,
       line: loc?.line,
-      title: ex.title,
-      explanation: ex.explanation,
-      fix: ex.fix,
-      fixExample: ex.fixExample,
-      docsUrl: ex.docsUrl,
-      catalogId: ex.catalogId,
-      details: ex.details,
       insnIndex: failing?.index,
       sourceText: loc?.text,
       // The failing instruction printed no state of its own: what we hold is the state before it.
       registers: formatRegisters(currentRegisters(p)),
       program: p.log.name,
-      origin: 'verifier',
-      related: [],
     };
     if (others.length) finding.details = { ...finding.details, alsoReported: others.join(' | ') };
     addRootCause(p, finding, failing);
@@ -616,6 +606,23 @@ function mergeDuplicateClang(findings: Finding[]): void {
   }
 }
 
+/** The parts of a finding that come from its catalog explanation. */
+function explained(ex: Explanation, message: string, origin: Finding['origin']): Finding {
+  return {
+    severity: ex.severity,
+    message,
+    title: ex.title,
+    explanation: ex.explanation,
+    fix: ex.fix,
+    fixExample: ex.fixExample,
+    docsUrl: ex.docsUrl,
+    catalogId: ex.catalogId,
+    details: ex.details,
+    origin,
+    related: [],
+  };
+}
+
 /** libbpf's own errors (CO-RE, maps, externs): findings when they match a libbpf entry. */
 function libbpfFindings(lines: { program?: string; text: string; raw: string }[], haveVerifierFindings: boolean, sources?: ReadonlyMap<string, string>): Finding[] {
   const out: Finding[] = [];
@@ -626,20 +633,7 @@ function libbpfFindings(lines: { program?: string; text: string; raw: string }[]
     if (!hit || hit.entry.origin !== 'libbpf') continue;
     if (hit.entry.id === 'libbpf-load-failed' && (haveVerifierFindings || out.length)) continue;
     const ex = explainMessage(l.text);
-    out.push({
-      severity: ex.severity,
-      message: l.raw,
-      title: ex.title,
-      explanation: ex.explanation,
-      fix: ex.fix,
-      fixExample: ex.fixExample,
-      docsUrl: ex.docsUrl,
-      catalogId: ex.catalogId,
-      details: ex.details,
-      program: l.program,
-      origin: 'libbpf',
-      related: [],
-    });
+    out.push({ ...explained(ex, l.raw, 'libbpf'), program: l.program });
     // libbpf names the map / extern / program in quotes: find it in the sources.
     const f = out[out.length - 1];
     const names = [...l.text.matchAll(/'([A-Za-z_]\w*)'/g)].map((m) => m[1]);

@@ -11,6 +11,8 @@ export interface BuildSettings {
   /** Absolute output folder, or undefined for "next to each source". */
   outputDir?: string;
   include: string;
+  /** Header folders, absolute: the workspace folder first (vmlinux.h), then the setting's. */
+  includeDirs: string[];
 }
 
 export function buildSettings(folder: vscode.WorkspaceFolder): BuildSettings {
@@ -21,6 +23,7 @@ export function buildSettings(folder: vscode.WorkspaceFolder): BuildSettings {
     extraFlags: c.get<string[]>('clang.extraFlags', []),
     outputDir: out ? path.resolve(folder.uri.fsPath, out) : undefined,
     include: c.get<string>('build.include', '**/*.bpf.c') || '**/*.bpf.c',
+    includeDirs: [folder.uri.fsPath, ...c.get<string[]>('build.includeDirs', []).map((d) => path.resolve(folder.uri.fsPath, d))],
   };
 }
 

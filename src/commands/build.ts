@@ -43,6 +43,13 @@ export function activate(context: vscode.ExtensionContext, log: vscode.LogOutput
     }),
   );
   if (vscode.workspace.isTrusted) void builds.writeClangdConfigs();
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      const affectsFlags = e.affectsConfiguration('ebpfWorkbench.build.includeDirs') || e.affectsConfiguration('ebpfWorkbench.clang.extraFlags');
+      if (affectsFlags && vscode.workspace.isTrusted) void builds.writeClangdConfigs();
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void builds.writeClangdConfigs()),
+  );
   return builds;
 }
 
@@ -85,7 +92,7 @@ export class Builds implements vscode.Disposable {
             results = await buildAll(sources, {
               clangPath: settings.clangPath,
               extraFlags: settings.extraFlags,
-              includeDirs: [folder.uri.fsPath],
+              includeDirs: settings.includeDirs,
               outputDir: settings.outputDir,
               signal: abort.signal,
               onOutput: (source, command, output) => {
@@ -145,7 +152,7 @@ export class Builds implements vscode.Disposable {
       const settings = buildSettings(folder);
       const has = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, settings.include), '**/node_modules/**', 1);
       if (has.length === 0) continue;
-      const outcome = await writeClangdConfig(folder.uri.fsPath, [folder.uri.fsPath], settings.extraFlags).catch((e: Error) => {
+      const outcome = await writeClangdConfig(folder.uri.fsPath, settings.includeDirs, settings.extraFlags).catch((e: Error) => {
         this.log.warn(`Could not write .clangd in ${folder.uri.fsPath}: ${e.message}`);
         return undefined;
       });

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { screenshot } from './screenshot';
-import { EXTENSION_ID, activateExtension, formatDiagnostic, openFile, sleep, waitForDiagnostics, workspaceFile, workspaceRoot } from './util';
+import { EXTENSION_ID, activateExtension, formatDiagnostic, openFile, sleep, waitFor, waitForDiagnostics, workspaceFile, workspaceRoot } from './util';
 
 interface BuildSummary {
   built: number;
@@ -69,6 +69,37 @@ describe('eBPF: Build', () => {
     const text = await fs.readFile(workspaceFile('.clangd').fsPath, 'utf8');
     assert.match(text, /PathMatch: .*bpf/);
     assert.match(text, /"-target", "bpf"/);
+  });
+
+  it('finds headers in ebpfWorkbench.build.includeDirs and tells clangd about them', async () => {
+    const project = workspaceFile('with-include');
+    const source = vscode.Uri.joinPath(project, 'uses_header.bpf.c');
+    await fs.mkdir(path.join(project.fsPath, 'include'), { recursive: true });
+    await fs.writeFile(path.join(project.fsPath, 'include', 'shared_verdicts.h'), '#define VERDICT XDP_PASS\n');
+    await fs.writeFile(
+      source.fsPath,
+      '#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n#include "shared_verdicts.h"\n\nSEC("xdp")\nint pass(struct xdp_md *ctx)\n{\n\treturn VERDICT;\n}\n\nchar LICENSE[] SEC("license") = "GPL";\n',
+    );
+    const config = vscode.workspace.getConfiguration('ebpfWorkbench', workspaceRoot());
+    try {
+      const without = await vscode.commands.executeCommand<BuildSummary>('ebpfWorkbench.build');
+      assert.equal(without.failed, 1);
+      const [missing] = await waitForDiagnostics(source, { source: 'clang' });
+      assert.match(missing.message, /'shared_verdicts\.h' file not found/);
+
+      await config.update('build.includeDirs', ['with-include/include'], vscode.ConfigurationTarget.Workspace);
+      const withDirs = await vscode.commands.executeCommand<BuildSummary>('ebpfWorkbench.build');
+      assert.equal(withDirs.failed, 0);
+      assert.deepEqual(vscode.languages.getDiagnostics(source).filter((d) => d.source === 'clang').map(formatDiagnostic), []);
+      const clangd = workspaceFile('.clangd').fsPath;
+      await waitFor('.clangd to list the include folder', async () =>
+        (await fs.readFile(clangd, 'utf8')).includes(JSON.stringify(`-I${path.join(project.fsPath, 'include')}`)),
+      );
+    } finally {
+      await config.update('build.includeDirs', undefined, vscode.ConfigurationTarget.Workspace);
+      await fs.rm(project.fsPath, { recursive: true, force: true });
+      await vscode.commands.executeCommand('ebpfWorkbench.build');
+    }
   });
 
   describe('broken sources', () => {

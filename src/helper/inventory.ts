@@ -6,6 +6,8 @@ import type { MapSummary, ProgramSummary } from '../protocol/types';
 import { mapTypeName, progTypeName } from '../protocol/names';
 import { HelperError } from './errors';
 import * as L from './libbpf';
+import { attachmentsByProgram, pinIndex } from './links';
+export { forgetPins } from './links';
 import { ownerOf } from './objects';
 
 /** Runs fn with an fd for map `id`; a missing id becomes NO_SUCH_MAP. The fd is always closed. */
@@ -70,6 +72,8 @@ function ids(next: (start: number) => number | undefined): number[] {
 
 export function listPrograms(statsEnabled: boolean, internalIds: ReadonlySet<number> = new Set()): ProgramSummary[] {
   const out: ProgramSummary[] = [];
+  const pins = pinIndex();
+  const attached = attachmentsByProgram(pins.links);
   for (const id of ids(L.progNextId)) {
     let fd: number;
     try {
@@ -98,6 +102,10 @@ export function listPrograms(statsEnabled: boolean, internalIds: ReadonlySet<num
       };
       if (handle !== undefined) p.handle = handle;
       if (internalIds.has(info.id)) p.internal = true;
+      const links = attached.get(info.id);
+      if (links) p.attachments = links;
+      const pinned = pins.progs.get(info.id);
+      if (pinned) p.pinned = pinned;
       if (statsEnabled) {
         p.runCount = Number(info.run_cnt);
         p.runTimeNs = Number(info.run_time_ns);
@@ -127,6 +135,7 @@ export function listMaps(): MapSummary[] {
     }
   }
   const out: MapSummary[] = [];
+  const pins = pinIndex().maps;
   for (const id of ids(L.mapNextId)) {
     let fd: number;
     try {
@@ -154,6 +163,8 @@ export function listMaps(): MapSummary[] {
         ours: handle !== undefined,
       };
       if (handle !== undefined) m.handle = handle;
+      const pinned = pins.get(info.id);
+      if (pinned) m.pinned = pinned;
       out.push(m);
     } finally {
       L.closeFd(fd);

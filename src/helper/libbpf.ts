@@ -125,6 +125,26 @@ const ProgInfoType = koffi.struct('bpf_prog_info', {
   pad: 'uint32',
 });
 
+/**
+ * uapi struct bpf_link_info (linux/bpf.h): type, id, prog_id, then a per-type union at offset 16
+ * (its first member holds an __aligned_u64). libbpf 1.1's header stops at struct_ops; newer
+ * kernels append members (tcx, netkit, netfilter, uprobe_multi, perf_event details) whose largest
+ * is 48 bytes, so the union is declared as raw bytes and decoded by offset in linkInfo().
+ * A larger buffer than the kernel's struct is fine as long as the tail is zero.
+ */
+const LinkInfoType = koffi.struct('bpf_link_info', {
+  type: 'uint32',
+  id: 'uint32',
+  prog_id: 'uint32',
+  pad: 'uint32',
+  u: koffi.array('uint8', 48),
+});
+const LINK_INFO_SIZE = 64;
+const LINK_UNION = 16;
+if (koffi.sizeof(LinkInfoType) !== LINK_INFO_SIZE || koffi.offsetof(LinkInfoType, 'u') !== LINK_UNION) {
+  throw new Error('struct bpf_link_info layout does not match linux/bpf.h');
+}
+
 export interface MapInfo {
   type: number;
   id: number;
@@ -208,6 +228,8 @@ const f = {
   bpf_enable_stats: lib.func('int bpf_enable_stats(int type)'),
   bpf_obj_pin: lib.func('int bpf_obj_pin(int fd, const char *path)'),
   bpf_obj_get: lib.func('int bpf_obj_get(const char *path)'),
+  bpf_link_get_next_id: lib.func('int bpf_link_get_next_id(uint32 start, _Out_ uint32 *next)'),
+  bpf_link_get_fd_by_id: lib.func('int bpf_link_get_fd_by_id(uint32 id)'),
 
   btf__load_vmlinux_btf: lib.func('btf *btf__load_vmlinux_btf(void)'),
   btf__load_from_kernel_by_id: lib.func('btf *btf__load_from_kernel_by_id(uint32 id)'),
@@ -371,6 +393,16 @@ export function mapNextId(start: number): number | undefined {
   check(r, 'list maps');
   return next[0];
 }
+export function linkNextId(start: number): number | undefined {
+  const next = [0];
+  const r = f.bpf_link_get_next_id(start, next);
+  if (r === -2) return undefined;
+  check(r, 'list links');
+  return next[0];
+}
+export function linkFdById(id: number): number {
+  return check(f.bpf_link_get_fd_by_id(id), `open link ${id}`);
+}
 export function progFdById(id: number): number {
   return check(f.bpf_prog_get_fd_by_id(id), `open program ${id}`);
 }
@@ -404,6 +436,49 @@ export function progInfo(fd: number, withMapIds = false): ProgInfo & { mapIds: n
     }
   }
   return { ...info, mapIds };
+}
+
+/** A link's info: the header, the raw union bytes, and a string the kernel copies out when asked. */
+export interface LinkInfo {
+  type: number;
+  id: number;
+  progId: number;
+  /** The union at offset 16, 48 bytes; offsets below are relative to the struct start. */
+  raw: Buffer;
+  /** The name the kernel returned through a user buffer (tp_name, target_name, func_name, path). */
+  name?: string;
+}
+
+const LINK_NAME_MAX = 512;
+
+/**
+ * BPF_OBJ_GET_INFO_BY_FD on a link. `nameAt(info)` says where this link type takes a string
+ * buffer ([pointer offset, length offset] in the struct) for a second call, or undefined.
+ */
+export function linkInfo(fd: number, nameAt: (type: number, raw: Buffer) => [number, number] | undefined): LinkInfo {
+  const buf = Buffer.alloc(LINK_INFO_SIZE);
+  check(f.bpf_obj_get_info_by_fd(fd, buf, [LINK_INFO_SIZE]), 'read link info');
+  const info: LinkInfo = { type: buf.readUInt32LE(0), id: buf.readUInt32LE(4), progId: buf.readUInt32LE(8), raw: buf };
+  const at = nameAt(info.type, buf);
+  if (!at) return info;
+  const name = koffi.alloc('uint8', LINK_NAME_MAX);
+  try {
+    const req = Buffer.alloc(LINK_INFO_SIZE);
+    req.writeBigUInt64LE(BigInt(koffi.address(name)), at[0]);
+    req.writeUInt32LE(LINK_NAME_MAX, at[1]);
+    // ENOSPC still copies a truncated name; any other failure leaves the link without one.
+    const r = f.bpf_obj_get_info_by_fd(fd, req, [LINK_INFO_SIZE]);
+    if (r === 0 || r === -28) {
+      const bytes = Buffer.from(new Uint8Array(koffi.view(name, LINK_NAME_MAX)));
+      const end = bytes.indexOf(0);
+      const text = bytes.toString('utf8', 0, end < 0 ? LINK_NAME_MAX : end);
+      if (text) info.name = text;
+      info.raw = req;
+    }
+  } finally {
+    koffi.free(name);
+  }
+  return info;
 }
 
 export function mapGetNextKey(fd: number, key: Buffer | null, next: Buffer): number {

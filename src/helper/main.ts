@@ -131,12 +131,15 @@ async function main(): Promise<void> {
     } else {
       source = { bytes: v.base64(p.bytes, 'bytes', MAX_OBJECT_BYTES) };
     }
-    return need().objects.loadObject(source, logLevel, pinDir);
+    const result = need().objects.loadObject(source, logLevel, pinDir);
+    if (pinDir) need().inventory.forgetPins(); // the next list shows the new pins at once
+    return result;
   });
 
   handle<T.ObjectUnloadParams, null>(Methods.objectUnload, (raw) => {
     const p = v.params(raw, ['handle']);
     need().objects.unloadObject(v.int(p.handle, 'handle', 1, Number.MAX_SAFE_INTEGER));
+    need().inventory.forgetPins();
     return null;
   });
 

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { HelperError } from './errors';
 import * as L from './libbpf';
 import { withMapFd, withProgFd } from './inventory';
+import { forgetPins } from './links';
 import { BPFFS_ROOT, onBpffs } from './validate';
 
 /** The kernel's own preloaded iterators; removing them would break `cat /sys/fs/bpf/*.debug`. */
@@ -16,6 +17,7 @@ export function pin(kind: 'map' | 'prog', id: number, path: string): void {
   fs.mkdirSync(parent, { recursive: true });
   if (kind === 'map') withMapFd(id, (fd) => L.objPin(fd, path));
   else withProgFd(id, (fd) => L.objPin(fd, path));
+  forgetPins();
 }
 
 export function unpin(path: string): void {
@@ -29,4 +31,5 @@ export function unpin(path: string): void {
   }
   if (st.isDirectory()) fs.rmdirSync(path); // only empty directories, like rmdir(1)
   else fs.unlinkSync(path);
+  forgetPins();
 }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { HelperError } from './errors';
 
 export const BPFFS_ROOT = '/sys/fs/bpf';
-const BPF_FS_MAGIC = 0xcafe4a11;
+export const BPF_FS_MAGIC = 0xcafe4a11;
 const MAX_PATH = 4096;
 
 function invalid(message: string, fix?: string): HelperError {

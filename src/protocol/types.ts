@@ -102,6 +102,17 @@ export interface ObjectUnloadParams {
 
 // ---------- inventory ----------
 
+/** One BPF link attaching a program (kernel links only: netlink XDP/tc and legacy cgroup attachments have none). */
+export interface ProgramAttachment {
+  linkId: number;
+  /** Link type (xdp, tcx, raw_tracepoint, cgroup, ...); for perf_event links the event kind (tracepoint, kprobe, uprobe, ...). */
+  type: string;
+  /** What it is attached to, when the kernel says: interface, tracepoint, function, cgroup id, ... */
+  target?: string;
+  /** Where the link itself is pinned below /sys/fs/bpf. */
+  pinned?: string[];
+}
+
 export interface ProgramSummary {
   id: number;
   name: string;
@@ -125,6 +136,10 @@ export interface ProgramSummary {
   handle?: number;
   /** The helper's own program (the map-count iterator): views may hide it. */
   internal?: boolean;
+  /** Its BPF links (absent when it has none). */
+  attachments?: ProgramAttachment[];
+  /** Paths below /sys/fs/bpf where the program is pinned (absent when none). */
+  pinned?: string[];
 }
 
 export interface MapSummary {
@@ -144,6 +159,8 @@ export interface MapSummary {
   programIds: number[];
   ours: boolean;
   handle?: number;
+  /** Paths below /sys/fs/bpf where the map is pinned (absent when none). */
+  pinned?: string[];
 }
 
 export interface ProgListResult {

@@ -13,6 +13,7 @@ import type {
   MapListResult,
   MapSummary,
   ProgListResult,
+  ProgramAttachment,
   ProgramSummary,
   RingbufResult,
 } from '../protocol';
@@ -617,8 +618,10 @@ export class TargetModel {
     const name = loaded?.name || s?.name || `prog ${id}`;
     const typeName = s?.typeName ?? loaded?.typeName ?? '';
     const attach = loaded?.section;
+    const links = s?.attachments ?? [];
     const parts = [typeName];
-    if (attach && attach !== typeName) parts.push(attach);
+    if (links.length) parts.push(attachmentsText(typeName, links));
+    else if (attach && attach !== typeName) parts.push(attach);
     if (r?.rate) parts.push(formatRate(r.rate));
     else if (this.statsEnabled && s?.runCount !== undefined) parts.push(`${formatInt(s.runCount)} runs`);
     const tooltip = () => {
@@ -627,7 +630,10 @@ export class TargetModel {
         '',
         '| | |',
         '|---|---|',
-        `| Attach point | ${attach ? `section \`${md(attach)}\` (loaded, not attached)` : 'n/a (links are not reported yet)'} |`,
+        links.length
+          ? `| Attached | ${links.map((a) => `${md(attachmentText(a))} (link #${a.linkId}${a.pinned?.length ? `, pinned at ${a.pinned.map((p) => `\`${p}\``).join(', ')}` : ''})`).join('<br>')} |`
+          : `| Attached | no BPF link${attach ? ` — section \`${md(attach)}\`` : ''} (netlink XDP/tc and legacy cgroup attachments have no link) |`,
+        `| Pinned | ${s?.pinned?.length ? s.pinned.map((p) => `\`${p}\``).join('<br>') : 'no'} |`,
       ];
       if (s) {
         lines.push(
@@ -703,7 +709,8 @@ export class TargetModel {
         `| Programs | ${s.programIds.length ? s.programIds.map((p) => `${md(this.programs.get(p)?.summary.name ?? '?')} (#${p})`).join(', ') : 'none'} |`,
       );
     }
-    lines.push(`| Pinned | ${pinned ? `\`${pinned}\`` : 'no'} |`);
+    const pins = [...new Set([...(pinned ? [pinned] : []), ...(s?.pinned ?? [])])];
+    lines.push(`| Pinned | ${pins.length ? pins.map((p) => `\`${p}\``).join('<br>') : 'no'} |`);
     return lines.join('\n');
   }
 
@@ -746,7 +753,21 @@ function mapSignature(r: MapRecord): string {
 function programSignature(r: ProgramRecord): string {
   const s = r.summary;
   const rate = r.rate ? `${Math.round(r.rate.runsPerSecond)}|${Math.round(r.rate.avgRunNs)}|${r.rate.cpuPercent.toFixed(2)}` : '';
-  return `${s.name}|${s.runCount ?? ''}|${rate}`;
+  const links = s.attachments?.map((a) => `${a.linkId}:${a.target ?? ''}:${a.pinned?.join(',') ?? ''}`).join(';') ?? '';
+  return `${s.name}|${s.runCount ?? ''}|${rate}|${links}|${s.pinned?.join(',') ?? ''}`;
+}
+
+/** One attachment as the tree shows it: `xdp eth0`, `sched_process_exec`, or the link type alone
+ *  (`attached` when that would only repeat the program type). */
+export function attachmentText(a: ProgramAttachment, progTypeName?: string): string {
+  if (!a.target) return a.type === progTypeName ? 'attached' : a.type;
+  return a.type === progTypeName ? a.target : `${a.type} ${a.target}`;
+}
+
+/** A program's attachments for its description: the first one, and how many more. */
+export function attachmentsText(progTypeName: string, links: readonly ProgramAttachment[]): string {
+  const first = attachmentText(links[0], progTypeName);
+  return links.length > 1 ? `${first} +${links.length - 1}` : first;
 }
 
 /** A five-cell gauge: one low block alone read as an underscore in the tree's font. */

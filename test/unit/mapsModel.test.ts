@@ -169,4 +169,43 @@ describe('maps tree model', () => {
     assert.equal(mapDescription('queue', 8, { id: 1, name: 'q', typeName: 'queue', maxEntries: 8, error: 'cannot be counted' }), 'n/a / 8');
     assert.equal(mapDescription('ringbuf', 4096, undefined, { consumerPos: 0, producerPos: 512, size: 4096, available: 512 }), '512 B / 4.00 KiB pending');
   });
+
+  it('shows where a program is attached and where programs, links and maps are pinned', () => {
+    const m = new TargetModel('local', 'This machine');
+    m.setState({ kind: 'connected', hello });
+    const xdp = prog(1, 'xdp_prog', [10]);
+    xdp.attachments = [{ linkId: 7, type: 'xdp', target: 'eth0', pinned: ['/sys/fs/bpf/app/link'] }];
+    xdp.pinned = ['/sys/fs/bpf/app/prog', '/sys/fs/bpf/other/prog'];
+    const tp: ProgramSummary = { ...prog(2, 'on_exec', []), type: 5, typeName: 'tracepoint' };
+    tp.attachments = [{ linkId: 8, type: 'tracepoint', target: 'sched/sched_process_exec' }, { linkId: 9, type: 'kprobe', target: 'do_exit' }];
+    const bare: ProgramSummary = { ...prog(3, 'fentry_prog', []), type: 26, typeName: 'tracing' };
+    bare.attachments = [{ linkId: 10, type: 'tracing' }];
+    const flows = map(10, 'flows', [1]);
+    flows.pinned = ['/sys/fs/bpf/app/flows'];
+    m.applyInventory({ maps: [flows] }, { programs: [xdp, tp, bare, prog(4, 'loose', [])], statsEnabled: false }, 0);
+    expandAll(m);
+    const view = (key: string) => m.view(m.nodeByKey(key)!);
+    const tooltip = (key: string) => (view(key).tooltip as () => string)();
+
+    assert.equal(view('local/host/prog:1').description, 'xdp · eth0');
+    assert.equal(view('local/host/prog:2').description, 'tracepoint · sched/sched_process_exec +1');
+    assert.equal(view('local/host/prog:3').description, 'tracing · attached');
+    assert.equal(view('local/host/prog:4').description, 'xdp');
+
+    const t1 = tooltip('local/host/prog:1');
+    assert.match(t1, /\| Attached \| xdp eth0 \(link #7, pinned at `\/sys\/fs\/bpf\/app\/link`\) \|/);
+    assert.match(t1, /\| Pinned \| `\/sys\/fs\/bpf\/app\/prog`<br>`\/sys\/fs\/bpf\/other\/prog` \|/);
+    assert.match(tooltip('local/host/prog:2'), /tracepoint sched\/sched\\_process\\_exec \(link #8\)<br>kprobe do\\_exit \(link #9\)/);
+    assert.match(tooltip('local/host/prog:3'), /\| Attached \| tracing \(link #10\) \|/);
+    assert.match(tooltip('local/host/prog:4'), /\| Attached \| no BPF link/);
+    assert.match(tooltip('local/host/prog:4'), /\| Pinned \| no \|/);
+    assert.match(tooltip('local/host/prog:1/map:10'), /\| Pinned \| `\/sys\/fs\/bpf\/app\/flows` \|/);
+
+    // A new attachment redraws the program's node without a structure change.
+    const moved = { ...xdp, attachments: [{ linkId: 7, type: 'xdp', target: 'eth1' }] };
+    const change = m.applyPrograms({ programs: [moved, tp, bare, prog(4, 'loose', [])], statsEnabled: false }, 1);
+    assert.equal(change.structure, false);
+    assert.deepEqual(change.nodes.map((n) => n.key), ['local/host/prog:1']);
+    assert.equal(view('local/host/prog:1').description, 'xdp · eth1');
+  });
 });

@@ -3,12 +3,12 @@
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
 import type { MapSummary, ProgramSummary } from '../protocol/types';
-import { mapTypeName, progTypeName } from '../protocol/names';
+import { progTypeName } from '../protocol/names';
 import { HelperError } from './errors';
 import * as L from './libbpf';
 import { attachmentsByProgram, pinIndex } from './links';
 export { forgetPins } from './links';
-import { ownerOf } from './objects';
+import { mapShape, ownerOf } from './objects';
 
 /** Runs fn with an fd for map `id`; a missing id becomes NO_SUCH_MAP. The fd is always closed. */
 export function withMapFd<T>(id: number, fn: (fd: number, info: L.MapInfo) => T): T {
@@ -147,14 +147,7 @@ export function listMaps(): MapSummary[] {
       const info = L.mapInfo(fd);
       const handle = ownerOf('map', info.id);
       const m: MapSummary = {
-        id: info.id,
-        name: info.name,
-        type: info.type,
-        typeName: mapTypeName(info.type),
-        keySize: info.key_size,
-        valueSize: info.value_size,
-        maxEntries: info.max_entries,
-        flags: info.map_flags,
+        ...mapShape(info),
         btfId: info.btf_id,
         btfKeyTypeId: info.btf_key_type_id,
         btfValueTypeId: info.btf_value_type_id,

@@ -184,17 +184,8 @@ function register(
   for (const m of L.objectMaps(obj)) {
     const fd = L.map.fd(m);
     if (fd < 0) continue;
-    const info = L.mapInfo(fd);
-    maps.push({
-      name: L.map.name(m),
-      id: info.id,
-      type: info.type,
-      typeName: mapTypeName(info.type),
-      keySize: info.key_size,
-      valueSize: info.value_size,
-      maxEntries: info.max_entries,
-      flags: info.map_flags,
-    });
+    // libbpf keeps the full name; the kernel's info cuts it to 15 characters.
+    maps.push(mapShape(L.mapInfo(fd), L.map.name(m)));
   }
   const pinned: string[] = [];
   if (pinDir) {
@@ -218,4 +209,18 @@ export function unloadObject(handle: number): void {
 /** Closes every object (helper exit). */
 export function unloadAll(): void {
   for (const handle of [...loaded.keys()]) unloadObject(handle);
+}
+
+/** What every map description shares, from the kernel's bpf_map_info. */
+export function mapShape(info: L.MapInfo, name = info.name): LoadedMap {
+  return {
+    name,
+    id: info.id,
+    type: info.type,
+    typeName: mapTypeName(info.type),
+    keySize: info.key_size,
+    valueSize: info.value_size,
+    maxEntries: info.max_entries,
+    flags: info.map_flags,
+  };
 }

@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as L from '../src/helper/libbpf';
-import { HelperClient } from '../src/target/client';
-import { localTransport } from '../src/target/local';
+import { HelperClient } from '../src/core/connection/client';
+import { localTransport } from '../src/core/connection/local';
 import type { CountMethod } from '../src/protocol';
 import { printTable } from './table';
 

@@ -6,10 +6,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { HelperClient } from '../src/target/client';
-import { localTransport } from '../src/target/local';
-import { sshHelperClient } from '../src/target/ssh';
-import { specFromSetting } from '../src/target/sshTarget';
+import { HelperClient } from '../src/core/connection/client';
+import { localTransport } from '../src/core/connection/local';
+import { sshHelperClient } from '../src/core/connection/ssh';
+import { specFromSetting } from '../src/core/connection/sshTarget';
 import { startSshd, sshdUnavailable } from '../test/support/sshd';
 
 const N = 101;

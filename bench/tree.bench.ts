@@ -11,9 +11,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { HelperClient } from '../src/target/client';
-import { localTransport } from '../src/target/local';
-import { ModelNode, TargetModel } from '../src/views/mapsModel';
+import { HelperClient } from '../src/core/connection/client';
+import { localTransport } from '../src/core/connection/local';
+import { ModelNode, TargetModel } from '../src/core/maps/model';
 import { printTable } from './table';
 
 const root = path.resolve(__dirname, '..');

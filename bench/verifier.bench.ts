@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
-import { analyzeLog } from '../src/verifier';
+import { analyzeLog } from '../src/core/verifier';
 import { kernelTestsUnavailable } from '../test/kernel/requirements';
 import { FixtureLoader } from '../test/kernel/verifier-load';
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Extracts the message families of the BPF verifier from kernel sources (and libbpf's from its
-// shared library) into src/verifier/families.json. A family is one format string of a
+// shared library) into src/core/verifier/families.json. A family is one format string of a
 // verbose()/bpf_log()/btf_verifier_log*() call; calls followed by an error return are `error`
 // families, the rest `info` (state dumps, progress). Fragments that continue a line started by a
 // previous call are marked so the catalog test does not expect an entry for them.
 //
-// usage: node scripts/extract-verifier-families.mjs <linux source dir>... [--libbpf=libbpf.so] > src/verifier/families.json
+// usage: node scripts/extract-verifier-families.mjs <linux source dir>... [--libbpf=libbpf.so] > src/core/verifier/families.json
 //   Debian: apt-get install linux-source-6.1 linux-source-6.12, then
 //           tar -xJf /usr/src/linux-source-6.12.tar.xz --wildcards 'linux-source-6.12/kernel/bpf/*'
 // Several source trees may be given (old and new kernels); a family lists every tree it is in.

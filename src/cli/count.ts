@@ -1,6 +1,6 @@
 // `ebpf-workbench count <id|name|/sys/fs/bpf/path> [--method M] [--json]`.
 import { COUNT_METHODS, CountMethod } from '../protocol';
-import type { HelperClient } from '../target/client';
+import type { HelperClient } from '../core/connection/client';
 import { parseArgs, UsageError } from './args';
 import { printJson } from './output';
 import { resolveMap } from './resolve';

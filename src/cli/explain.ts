@@ -3,7 +3,7 @@
 // Exit status: 0 no findings, 1 findings reported, 2 usage or read error.
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { analyzeStream, type Analysis, type Finding } from '../verifier';
+import { analyzeStream, type Analysis, type Finding } from '../core/verifier';
 
 const USAGE = 'usage: ebpf-workbench explain <log file | -> [--source DIR] [--json]';
 const SOURCE_EXT = /\.(?:c|h)$/;

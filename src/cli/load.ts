@@ -2,8 +2,8 @@
 // keeps it loaded until Ctrl-C, or pins it and exits. A verifier rejection prints the log.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { HelperClient } from '../target/client';
-import { HelperClientError } from '../target/client';
+import type { HelperClient } from '../core/connection/client';
+import { HelperClientError } from '../core/connection/client';
 import type { LoadFailureDetails } from '../protocol';
 import { parseArgs, UsageError } from './args';
 import { printJson, table } from './output';

@@ -1,5 +1,5 @@
 // `ebpf-workbench`: the command line over the same helper the extension uses.
-import { connectTarget } from '../target/ssh';
+import { connectTarget } from '../core/connection/ssh';
 import { UsageError } from './args';
 import { countCommand } from './count';
 import { explainMain } from './explain';
@@ -7,7 +7,7 @@ import { loadCommand } from './load';
 import { mapsCommand } from './maps';
 import { reportError } from './output';
 import { runCommand } from './run';
-import type { HelperClient } from '../target/client';
+import type { HelperClient } from '../core/connection/client';
 
 const USAGE = `usage: ebpf-workbench [--target <user@host[:port] | alias>] [--ssh-config FILE] <command> [options]
 

@@ -1,5 +1,5 @@
 // `ebpf-workbench maps [--json]`: every map on the host with its element count.
-import type { HelperClient } from '../target/client';
+import type { HelperClient } from '../core/connection/client';
 import { parseArgs } from './args';
 import { printJson, table } from './output';
 

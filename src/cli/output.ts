@@ -1,5 +1,5 @@
 // Printing for the CLI: aligned tables for people, JSON for scripts, and errors with their fix.
-import { HelperClientError } from '../target/client';
+import { HelperClientError } from '../core/connection/client';
 
 export function table(headers: string[], rows: string[][], rightAligned: number[] = []): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -1,5 +1,5 @@
 // Turning what a user types (an id, a name, a pinned path) into a map or program id.
-import type { HelperClient } from '../target/client';
+import type { HelperClient } from '../core/connection/client';
 import { UsageError } from './args';
 
 export type MapRef = { id: number } | { path: string };

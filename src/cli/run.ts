@@ -1,7 +1,7 @@
 // `ebpf-workbench run <prog id|name> [--data-in FILE] [--ctx-in FILE] [--repeat N] [--json]`:
 // one BPF_PROG_TEST_RUN of a loaded program.
 import * as fs from 'node:fs';
-import type { HelperClient } from '../target/client';
+import type { HelperClient } from '../core/connection/client';
 import { parseArgs, positiveInt, UsageError } from './args';
 import { printJson } from './output';
 import { resolveProgram } from './resolve';

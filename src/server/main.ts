@@ -18,7 +18,7 @@ import {
   type Hover,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyzeLog } from '../verifier';
+import { analyzeLog } from '../core/verifier';
 import { helperCount, helperHover, identifierAt, kfuncDeclarations, kfuncHover } from './helperDocs';
 import {
   ANALYZE_VERIFIER_LOG_REQUEST,
@@ -31,7 +31,7 @@ import {
   type ClearVerifierLogParams,
   type VerifierHintsParams,
   type VerifierLogParams,
-} from './protocol';
+} from '../protocol/languageServer';
 import { currentLine, findingHover, hintsFor, placeFindings, resolveSource, shiftFinding, type PlacedFinding, type SourceFile } from './verifierFindings';
 import { logDocumentObject, logFoldingRanges, logSourceReferences, stripLinePrefixes } from './verifierLogDocument';
 import { buildQuickFixes } from './verifierQuickFixes';

@@ -1,8 +1,8 @@
 // Pure: verifier findings (from the core's analyzeLog) → LSP diagnostics on the right source
 // files, plus the hover and inline-hint text for each. No I/O: the caller reads the sources.
 import { DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation, type Range } from 'vscode-languageserver';
-import type { Finding, RelatedLocation } from '../verifier';
-import { DIAGNOSTIC_SOURCE, type VerifierHint } from './protocol';
+import type { Finding, RelatedLocation } from '../core/verifier';
+import { DIAGNOSTIC_SOURCE, type VerifierHint } from '../protocol/languageServer';
 
 export interface SourceFile {
   /** Absolute path. */

@@ -2,7 +2,7 @@
 // ranges fold (program logs, verification paths, the instructions of one source line) and where
 // `@ file:line` source references are, for document links.
 import type { FoldingRange } from 'vscode-languageserver';
-import { classifyLine } from '../verifier';
+import { classifyLine } from '../core/verifier';
 
 export interface SourceReference {
   /** 0-based line in the log and character range of `file:line`. */

@@ -1,7 +1,7 @@
 // Pure: the core's QuickFix data + the source text → text edits. The core knows what is wrong;
 // this file knows C well enough to make the mechanical change, and offers nothing when unsure.
 import type { TextEdit } from 'vscode-languageserver';
-import type { Finding } from '../verifier';
+import type { Finding } from '../core/verifier';
 
 export interface SourceFix {
   title: string;

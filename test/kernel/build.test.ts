@@ -4,10 +4,10 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BuildResult, buildAll } from '../../src/build/builder';
-import { clangdConfig, writeClangdConfig } from '../../src/build/clangd';
-import { ToolchainError } from '../../src/build/toolchain';
-import { dumpVmlinuxHeader, writeVmlinuxHeader } from '../../src/build/vmlinux';
+import { BuildResult, buildAll } from '../../src/core/toolchain/builder';
+import { clangdConfig, writeClangdConfig } from '../../src/core/toolchain/clangd';
+import { ToolchainError } from '../../src/core/toolchain/toolchain';
+import { dumpVmlinuxHeader, writeVmlinuxHeader } from '../../src/core/toolchain/vmlinux';
 
 const repo = path.resolve(__dirname, '../..');
 const EM_BPF = 247;

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { requireKernel } from './requirements';
 import { bpftoolJson, compileFixture, kernelHas, repoRoot, startHelper, tempDir, waitGone } from './helper-support';
-import type { HelperClient } from '../../src/target/client';
+import type { HelperClient } from '../../src/core/connection/client';
 import type { ProgramSummary } from '../../src/protocol';
 
 const PIN_DIR = '/sys/fs/bpf/ebpf-test-attach';

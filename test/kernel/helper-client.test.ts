@@ -6,8 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { requireKernel } from './requirements';
 import { buildHelperBpf, compileFixture, repoRoot, startHelper, tempDir, waitGone } from './helper-support';
-import { HelperClientError } from '../../src/target/client';
-import { helperCommand } from '../../src/target/local';
+import { HelperClientError } from '../../src/core/connection/client';
+import { helperCommand } from '../../src/core/connection/local';
 
 describe('helper client: restarts and exits', function () {
   let dir: string;
@@ -86,7 +86,7 @@ describe('helper client: restarts and exits', function () {
       script = path.join(dir, 'as-nobody.ts');
       fs.writeFileSync(
         script,
-        `import { startLocalHelper } from ${JSON.stringify(path.join(repoRoot, 'src/target/local'))};
+        `import { startLocalHelper } from ${JSON.stringify(path.join(repoRoot, 'src/core/connection/local'))};
 const client = startLocalHelper({ nodeArgs: ['--import', 'tsx'], helperPath: ${JSON.stringify(path.join(repoRoot, 'src/helper/main.ts'))} });
 client.hello().then(
   (h) => console.log(JSON.stringify({ uid: h.uid })),

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { StreamMessageReader } from 'vscode-jsonrpc/node';
 import { requireKernel } from './requirements';
 import { buildHelperBpf, compileFixture, sourceTransport, startHelper, tempDir, waitGone } from './helper-support';
-import { HelperClient, HelperClientError, HelperProcess } from '../../src/target/client';
+import { HelperClient, HelperClientError, HelperProcess } from '../../src/core/connection/client';
 import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from '../../src/protocol';
 import type { ErrorData } from '../../src/protocol';
 

@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { HelperClient, HelperProcess, HelperTransport } from '../../src/target/client';
-import { localTransport } from '../../src/target/local';
+import { HelperClient, HelperProcess, HelperTransport } from '../../src/core/connection/client';
+import { localTransport } from '../../src/core/connection/local';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 const fixtureDir = path.join(repoRoot, 'test', 'fixtures', 'helper');

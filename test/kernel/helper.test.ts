@@ -7,8 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { requireKernel } from './requirements';
 import { bpftoolJson, buildHelperBpf, compileFixture, kernelHas, startHelper, tempDir, u64Args, waitGone } from './helper-support';
-import type { HelperClient } from '../../src/target/client';
-import { HelperClientError } from '../../src/target/client';
+import type { HelperClient } from '../../src/core/connection/client';
+import { HelperClientError } from '../../src/core/connection/client';
 import { COUNT_METHODS, EXACT_COUNT_METHODS } from '../../src/protocol';
 import type { CountMethod, LoadFailureDetails, ObjectLoadResult } from '../../src/protocol';
 

@@ -8,9 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { requireKernel } from './requirements';
 import { startSshd, sshdUnavailable, TestSshd } from '../support/sshd';
-import { HelperClient, HelperClientError } from '../../src/target/client';
-import { connectTarget, reconnectWithBackoff, sshHelperClient, SshTargetError, SshTransportOptions } from '../../src/target/ssh';
-import { specFromSetting, TargetSyntaxError } from '../../src/target/sshTarget';
+import { HelperClient, HelperClientError } from '../../src/core/connection/client';
+import { connectTarget, reconnectWithBackoff, sshHelperClient, SshTargetError, SshTransportOptions } from '../../src/core/connection/ssh';
+import { specFromSetting, TargetSyntaxError } from '../../src/core/connection/sshTarget';
 import type { MapCountResult } from '../../src/protocol';
 import { ipv4Frame } from '../support/packets';
 

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { LoadFailureDetails } from '../../src/protocol/types';
-import { HelperClient, HelperClientError } from '../../src/target/client';
-import { startLocalHelper } from '../../src/target/local';
+import { HelperClient, HelperClientError } from '../../src/core/connection/client';
+import { startLocalHelper } from '../../src/core/connection/local';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');

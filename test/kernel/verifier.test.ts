@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { analyzeLog, type Analysis, type Finding } from '../../src/verifier';
+import { analyzeLog, type Analysis, type Finding } from '../../src/core/verifier';
 import { requireKernel } from './requirements';
 import { FixtureLoader } from './verifier-load';
 

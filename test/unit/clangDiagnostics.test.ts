@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { findFunctionDefinition, parseClangOutput } from '../../src/build/clangDiagnostics';
-import { parseDepfile, commandStamp, withCommandStamp } from '../../src/build/depfile';
-import { hintFor, looksLikeBpfC } from '../../src/build/hints';
+import { findFunctionDefinition, parseClangOutput } from '../../src/core/toolchain/clangDiagnostics';
+import { parseDepfile, commandStamp, withCommandStamp } from '../../src/core/toolchain/depfile';
+import { hintFor, looksLikeBpfC } from '../../src/core/toolchain/hints';
 
 // Outputs below are clang's own, captured from clang 14 and 19 on the fixtures in test/fixtures/build.
 describe('clang diagnostics parser', () => {

@@ -2,7 +2,7 @@
 // the changed nodes reported, maps that vanish between ticks, bpftop-style rates, formatting.
 import * as assert from 'node:assert/strict';
 import type { HelloResult, MapCountAllCompactResult, MapCountAllResult, MapSummary, ProgramSummary } from '../../src/protocol';
-import { formatInt, mapDescription, ModelNode, TargetModel } from '../../src/views/mapsModel';
+import { formatInt, mapDescription, ModelNode, TargetModel } from '../../src/core/maps/model';
 
 const hello: HelloResult = {
   protocolVersion: 1,

@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DiagnosticSeverity } from 'vscode-languageserver';
-import { analyzeLog, type Finding } from '../../src/verifier';
-import { DIAGNOSTIC_SOURCE } from '../../src/server/protocol';
+import { analyzeLog, type Finding } from '../../src/core/verifier';
+import { DIAGNOSTIC_SOURCE } from '../../src/protocol/languageServer';
 import {
   currentLine,
   diagnosticMessage,

@@ -28,7 +28,7 @@ import {
   VERIFIER_LOG_LANGUAGE,
   type AnalyzeVerifierLogResult,
   type VerifierHintsParams,
-} from '../../src/server/protocol';
+} from '../../src/protocol/languageServer';
 
 const ROOT = path.resolve(__dirname, '../..');
 const FIXTURES = path.join(ROOT, 'test/fixtures/verifier-editor');

@@ -5,11 +5,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { formatHostSpec, parseTarget, remoteShCommand, shellQuote, specFromSetting, sshArgs, TargetSyntaxError } from '../../src/target/sshTarget';
-import { backoffDelayMs, classifyExit, classifySshStderr, SshTargetError, sudoersRule } from '../../src/target/ssh';
-import { HelperClientError } from '../../src/target/client';
-import { decideStartFailure } from '../../src/target/startFailure';
-import { nodeArchOf, tarBundle } from '../../src/target/ship';
+import { formatHostSpec, parseTarget, remoteShCommand, shellQuote, specFromSetting, sshArgs, TargetSyntaxError } from '../../src/core/connection/sshTarget';
+import { backoffDelayMs, classifyExit, classifySshStderr, SshTargetError, sudoersRule } from '../../src/core/connection/ssh';
+import { HelperClientError } from '../../src/core/connection/client';
+import { decideStartFailure } from '../../src/core/connection/startFailure';
+import { nodeArchOf, tarBundle } from '../../src/core/connection/ship';
 
 describe('SSH target strings', function () {
   it('parses the accepted forms', function () {

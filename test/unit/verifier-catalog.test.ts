@@ -1,8 +1,8 @@
-// The catalog against the kernel's own format strings (src/verifier/families.json, extracted by
+// The catalog against the kernel's own format strings (src/core/verifier/families.json, extracted by
 // scripts/extract-verifier-families.mjs): every error family must have an entry.
 import * as assert from 'node:assert/strict';
-import families from '../../src/verifier/families.json';
-import { catalog, explainMessage, matchEntry } from '../../src/verifier';
+import families from '../../src/core/verifier/families.json';
+import { catalog, explainMessage, matchEntry } from '../../src/core/verifier';
 import { sampleOf, type Family } from './verifier-samples';
 
 const all = (families as { families: Family[] }).families;

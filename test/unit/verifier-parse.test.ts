@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { analyzeLog, classifyLine, createLogParser, parseRegisterState } from '../../src/verifier';
+import { analyzeLog, classifyLine, createLogParser, parseRegisterState } from '../../src/core/verifier';
 
 const LOGS = path.join(__dirname, '../fixtures/verifier/logs');
 const level1 = readFileSync(path.join(LOGS, 'for-each-global-ctx.level1.log'), 'utf8');

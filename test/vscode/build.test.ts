@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { BuildSummary } from '../../src/commands/build';
+import type { BuildSummary } from '../../src/extension/build';
 import { screenshot } from './screenshot';
 import { EXTENSION_ID, activateExtension, formatDiagnostic, openFile, sleep, waitFor, waitForDiagnostics, workspaceFile, workspaceRoot } from './util';
 

@@ -1,6 +1,6 @@
 // Reading the Programs & Maps tree the way the tests see it: the snapshot command's JSON.
 import * as vscode from 'vscode';
-import type { SnapshotNode } from '../../src/views/mapsModel';
+import type { SnapshotNode } from '../../src/core/maps/model';
 
 export type { SnapshotNode };
 

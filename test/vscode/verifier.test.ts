@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { bpfCompileFlags } from '../../src/build/flags';
+import { bpfCompileFlags } from '../../src/core/toolchain/flags';
 import { screenshot } from './screenshot';
 import { activateExtension, formatDiagnostic, openFile, sleep, waitFor, waitForDiagnostics, workspaceFile } from './util';
 

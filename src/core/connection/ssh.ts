@@ -7,13 +7,13 @@
 //   3. start  - `node helper.js` (root) or `sudo -n node helper.js`; its stdio is the JSON-RPC pipe.
 // A dropped connection ends the ssh process (TCP reset, or ServerAlive* for silent drops), the
 // HelperClient then fails pending requests with HELPER_EXITED, and the next request reconnects.
-// No vscode here: src/targets.ts, the CLI and tests all use it the same way.
+// No vscode here: src/extension/targets.ts, the CLI and tests all use it the same way.
 import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { HelperClient, HelperClientError, HelperProcess, HelperTransport } from './client';
 import { BundleError, collectBundle, findExtensionRoot, tarBundle } from './ship';
 import { formatTarget, remoteShCommand, specFromSetting, SshOptions, sshArgs, SshTargetSpec, TargetSyntaxError } from './sshTarget';
-import type { HelloResult } from '../protocol/types';
+import type { HelloResult } from '../../protocol/types';
 
 export type SshFailure =
   | 'ssh-missing'

@@ -4,9 +4,9 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { TestRunResult } from '../protocol';
-import type { Target, Targets } from '../targets';
-import { formatDuration, ModelNode } from '../views/mapsModel';
-import type { MapsTree } from '../views/mapsTree';
+import type { Target, Targets } from './targets';
+import { formatDuration, ModelNode } from '../core/maps/model';
+import type { MapsTree } from './mapsTree';
 
 /** Test Run from code: no prompts. */
 export interface TestRunArgs {

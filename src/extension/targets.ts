@@ -1,14 +1,14 @@
 // The machines whose programs and maps we show: one Target per helper. "This machine" starts the
-// helper through target/local.ts; SSH targets (target/ssh.ts) add themselves with their own
+// helper through core/connection/local.ts; SSH targets (core/connection/ssh.ts) add themselves with their own
 // HelperTransport. A Target supervises its helper: it reports state changes (starting, connected,
 // needs privileges or other user action, disconnected) and restarts a helper that died, backing off
-// on repeated failures; failures only the user can fix (target/startFailure.ts) wait for Retry.
+// on repeated failures; failures only the user can fix (core/connection/startFailure.ts) wait for Retry.
 import * as vscode from 'vscode';
-import type { HelloResult, ObjectLoadResult } from './protocol';
-import type { HelperClient } from './target/client';
-import { startLocalHelper } from './target/local';
-import { decideStartFailure } from './target/startFailure';
-import type { HelperState, LoadedObjectInfo } from './views/mapsModel';
+import type { HelloResult, ObjectLoadResult } from '../protocol';
+import type { HelperClient } from '../core/connection/client';
+import { startLocalHelper } from '../core/connection/local';
+import { decideStartFailure } from '../core/connection/startFailure';
+import type { HelperState, LoadedObjectInfo } from '../core/maps/model';
 
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30_000;

@@ -4,11 +4,11 @@
 // (and other extensions) can run it through executeCommand with a map id.
 import * as vscode from 'vscode';
 import { COUNT_METHODS, CountMethod, MapCountResult } from '../protocol';
-import type { Target, Targets } from '../targets';
-import { HelperClientError } from '../target/client';
-import { findMapDefinitions, kernelName, loadedMapFor } from '../views/mapCodeLens';
-import { formatInt, formatMicros, mapDescription, methodText, ModelNode } from '../views/mapsModel';
-import type { MapsTree } from '../views/mapsTree';
+import type { Target, Targets } from './targets';
+import { HelperClientError } from '../core/connection/client';
+import { findMapDefinitions, kernelName, loadedMapFor } from './mapCodeLens';
+import { formatInt, formatMicros, mapDescription, methodText, ModelNode } from '../core/maps/model';
+import type { MapsTree } from './mapsTree';
 
 export interface MethodResult {
   method: CountMethod;

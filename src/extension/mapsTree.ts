@@ -3,11 +3,11 @@
 // removed maps and programs refresh the target's subtree (node ids are stable, so expansion and
 // selection survive). Failures during a tick are logged, never shown as popups: maps come and go.
 import * as vscode from 'vscode';
-import { refreshIntervalMs } from '../config';
-import type { Target, Targets } from '../targets';
+import { refreshIntervalMs } from './config';
+import type { Target, Targets } from './targets';
 import type { MapCountAllCompactResult, MapCountAllResult } from '../protocol';
-import { HelperClientError } from '../target/client';
-import { Change, ModelNode, SnapshotNode, TargetModel } from './mapsModel';
+import { HelperClientError } from '../core/connection/client';
+import { Change, ModelNode, SnapshotNode, TargetModel } from '../core/maps/model';
 
 interface TargetEntry {
   target: Target;

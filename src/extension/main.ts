@@ -1,17 +1,17 @@
 // activate() wires the features together and nothing else: each feature file registers
 // and disposes what it owns.
 import * as vscode from 'vscode';
-import * as addSshTarget from './commands/addSshTarget';
-import * as build from './commands/build';
-import * as countMapElements from './commands/countMapElements';
-import * as load from './commands/load';
-import * as mapActions from './commands/mapActions';
-import * as vmlinux from './commands/vmlinux';
+import * as addSshTarget from './sshTargets';
+import * as build from './build';
+import * as countMapElements from './countMapElements';
+import * as load from './load';
+import * as mapActions from './mapActions';
+import * as vmlinux from './vmlinux';
 import * as targets from './targets';
-import * as verifierDiagnostics from './verifierDiagnostics';
-import * as mapCodeLens from './views/mapCodeLens';
-import * as mapContents from './views/mapContents';
-import * as mapsTree from './views/mapsTree';
+import * as verifierDiagnostics from './verifierClient';
+import * as mapCodeLens from './mapCodeLens';
+import * as mapContents from './mapContents';
+import * as mapsTree from './mapsTree';
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = vscode.window.createOutputChannel('eBPF Workbench', { log: true });

@@ -1,9 +1,9 @@
 // A CodeLens above each BTF-style map definition (`struct { ... } name SEC(".maps");`) in a
 // .bpf.c whose object is loaded: the live element count, and "Count" to run Count Map Elements.
 import * as vscode from 'vscode';
-import type { Targets } from '../targets';
+import type { Targets } from './targets';
 import type { MapsTree } from './mapsTree';
-import { mapDescription } from './mapsModel';
+import { mapDescription } from '../core/maps/model';
 
 export interface MapDefinition {
   name: string;

@@ -3,8 +3,8 @@
 // read-only document with its own language; folding and links come from the language server).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { VERIFIER_LOG_LANGUAGE, VERIFIER_LOG_SCHEME } from '../server/protocol';
-import type { AnalyzeVerifierLogResult, StoredVerifierLog, VerifierDiagnostics } from '../verifierDiagnostics';
+import { VERIFIER_LOG_LANGUAGE, VERIFIER_LOG_SCHEME } from '../protocol/languageServer';
+import type { AnalyzeVerifierLogResult, StoredVerifierLog, VerifierDiagnostics } from './verifierClient';
 
 /** What `ebpfWorkbench.explainVerifierLog` accepts from other code and tests (users get a picker). */
 export type ExplainInput = vscode.Uri | { log: string; sources?: string[]; name?: string };

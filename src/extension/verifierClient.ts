@@ -1,12 +1,12 @@
 // The client half of the eBPF language server: starts it for *.bpf.c files and verifier log
 // documents, and gives other features one way to report a load's verifier log:
 //
-//   import { reportVerifierLog, clearVerifierLog } from './verifierDiagnostics';
+//   import { reportVerifierLog, clearVerifierLog } from './verifierClient';
 //   await reportVerifierLog({ objectPath, sources, log });   // diagnostics published when it resolves
 //   await clearVerifierLog(objectPath);                       // the object loaded cleanly / was rebuilt
 import * as vscode from 'vscode';
 import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import * as verifierLog from './commands/verifierLog';
+import * as verifierLog from './verifierLog';
 import {
   ANALYZE_VERIFIER_LOG_REQUEST,
   CLEAR_VERIFIER_LOG_NOTIFICATION,
@@ -16,8 +16,8 @@ import {
   type AnalyzeVerifierLogResult,
   type VerifierHintsParams,
   type VerifierLogParams,
-} from './server/protocol';
-import * as inlineHints from './views/verifierInlineHints';
+} from '../protocol/languageServer';
+import * as inlineHints from './verifierInlineHints';
 
 export type VerifierLogReport = VerifierLogParams;
 export type { AnalyzeVerifierLogResult };

@@ -2,7 +2,7 @@
 // explanation and register state on hover. The language server decides what to show
 // (ebpf/verifierHints); this file only draws it. Setting: ebpfWorkbench.verifier.inlineHints.
 import * as vscode from 'vscode';
-import type { VerifierHint, VerifierHintsParams } from '../server/protocol';
+import type { VerifierHint, VerifierHintsParams } from '../protocol/languageServer';
 
 const SETTING = 'ebpfWorkbench.verifier.inlineHints';
 

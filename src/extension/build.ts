@@ -2,10 +2,10 @@
 // publish to Problems (with notes as related information and clang's fix-its as quick fixes).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BuildDiagnostic, BuildResult, buildAll } from '../build/builder';
-import { writeClangdConfig } from '../build/clangd';
-import { ToolchainError } from '../build/toolchain';
-import { buildSettings } from '../config';
+import { BuildDiagnostic, BuildResult, buildAll } from '../core/toolchain/builder';
+import { writeClangdConfig } from '../core/toolchain/clangd';
+import { ToolchainError } from '../core/toolchain/toolchain';
+import { buildSettings } from './config';
 
 export interface BuildSummary {
   built: number;

@@ -14,9 +14,9 @@ import {
   StreamMessageReader,
   StreamMessageWriter,
 } from 'vscode-jsonrpc/node';
-import { Methods, PROTOCOL_VERSION, isErrorData } from '../protocol';
-import type { ErrorData } from '../protocol/errors';
-import type * as T from '../protocol/types';
+import { Methods, PROTOCOL_VERSION, isErrorData } from '../../protocol';
+import type { ErrorData } from '../../protocol/errors';
+import type * as T from '../../protocol/types';
 
 /** A started helper process, however it was started. */
 export interface HelperProcess {

@@ -5,8 +5,8 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { MapEntry } from '../protocol';
-import type { Target, Targets } from '../targets';
-import type { ModelNode } from './mapsModel';
+import type { Target, Targets } from './targets';
+import type { ModelNode } from '../core/maps/model';
 import type { MapsTree } from './mapsTree';
 
 const PAGE = 200;

@@ -3,10 +3,10 @@
 // (btf.vmlinux, libbpf's btf_dump: the kernel the programs will load into, no bpftool needed);
 // local bpftool is the fallback when the helper cannot start.
 import * as vscode from 'vscode';
-import { dumpVmlinuxHeader, writeVmlinuxHeader } from '../build/vmlinux';
-import { bpftoolPath } from '../config';
-import { HelperClientError } from '../target/client';
-import type { Target, Targets } from '../targets';
+import { dumpVmlinuxHeader, writeVmlinuxHeader } from '../core/toolchain/vmlinux';
+import { bpftoolPath } from './config';
+import { HelperClientError } from '../core/connection/client';
+import type { Target, Targets } from './targets';
 
 export function activate(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, targets: Targets): void {
   context.subscriptions.push(

@@ -16,9 +16,9 @@ import type {
   ProgramAttachment,
   ProgramSummary,
   RingbufResult,
-} from '../protocol';
+} from '../../protocol';
 // protocol/types, not protocol/index: the model stays free of vscode-jsonrpc at run time.
-import { COUNT_METHODS, EXACT_COUNT_METHODS } from '../protocol/types';
+import { COUNT_METHODS, EXACT_COUNT_METHODS } from '../../protocol/types';
 
 /** An object this extension loaded through the target's helper. */
 export interface LoadedObjectInfo {

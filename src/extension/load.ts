@@ -6,10 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LoadFailureDetails } from '../protocol';
-import type { Target, Targets } from '../targets';
-import { HelperClientError } from '../target/client';
-import { clearVerifierLog, reportVerifierLog } from '../verifierDiagnostics';
-import type { LoadedObjectInfo, ModelNode } from '../views/mapsModel';
+import type { Target, Targets } from './targets';
+import { HelperClientError } from '../core/connection/client';
+import { clearVerifierLog, reportVerifierLog } from './verifierClient';
+import type { LoadedObjectInfo, ModelNode } from '../core/maps/model';
 import type { Builds } from './build';
 
 export function activate(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, targets: Targets, builds: Builds): void {

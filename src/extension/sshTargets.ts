@@ -1,10 +1,10 @@
 // "eBPF: Add SSH Target" / "eBPF: Remove SSH Target", and keeping the SSH targets in the tree in
-// step with the `ebpfWorkbench.sshTargets` setting. The transport itself is target/ssh.ts; here is
+// step with the `ebpfWorkbench.sshTargets` setting. The transport itself is core/connection/ssh.ts; here is
 // only the VS Code side: input, settings, and one Target per entry in targets.ts.
 import * as vscode from 'vscode';
-import type { Targets } from '../targets';
-import { sshHelperClient } from '../target/ssh';
-import { parseTarget, specFromSetting, SshTargetSetting, TargetSyntaxError } from '../target/sshTarget';
+import type { Targets } from './targets';
+import { sshHelperClient } from '../core/connection/ssh';
+import { parseTarget, specFromSetting, SshTargetSetting, TargetSyntaxError } from '../core/connection/sshTarget';
 
 const SECTION = 'ebpfWorkbench';
 const ID_PREFIX = 'ssh:';

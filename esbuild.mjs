@@ -28,7 +28,9 @@ const bundles = [
 ].filter((b) => existsSync(b.entryPoints[0]));
 
 const vscodeTests = existsSync('test/vscode')
-  ? readdirSync('test/vscode').filter((f) => f === 'index.ts' || f.endsWith('.test.ts')).map((f) => `test/vscode/${f}`)
+  ? readdirSync('test/vscode')
+      .filter((f) => f === 'index.ts' || f.endsWith('.test.ts'))
+      .map((f) => `test/vscode/${f}`)
   : [];
 if (vscodeTests.length) {
   bundles.push({ entryPoints: vscodeTests, outdir: 'out/test/vscode', external: ['vscode', 'koffi', 'mocha'] });

@@ -59,7 +59,11 @@ function compile(src: string, out: string): void {
 
 /** A BPF object with `n` small hash maps, for countAll. */
 function manyMapsSource(n: number): string {
-  const maps = Array.from({ length: n }, (_, i) => `struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 64); __type(key, __u32); __type(value, __u32); } m${i} SEC(".maps");`);
+  const maps = Array.from(
+    { length: n },
+    (_, i) =>
+      `struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 64); __type(key, __u32); __type(value, __u32); } m${i} SEC(".maps");`,
+  );
   return `#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n${maps.join('\n')}\nchar LICENSE[] SEC("license") = "GPL";\n`;
 }
 
@@ -115,7 +119,16 @@ export default async function countBench(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpfwb-bench-'));
   // The helper bundled from the current source, as dist/helper.js is (tsx would add its own overhead).
   const helperDir = path.join(root, 'out', 'bench-helper');
-  await esbuild.build({ entryPoints: [path.join(root, 'src/helper/main.ts')], outfile: path.join(helperDir, 'helper.js'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['koffi'], logLevel: 'error' });
+  await esbuild.build({
+    entryPoints: [path.join(root, 'src/helper/main.ts')],
+    outfile: path.join(helperDir, 'helper.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['koffi'],
+    logLevel: 'error',
+  });
   fs.cpSync(path.join(root, 'dist', 'bpf'), path.join(helperDir, 'bpf'), { recursive: true });
   const client = new HelperClient(localTransport({ helperPath: path.join(helperDir, 'helper.js') }));
   const raw = rawIterator();
@@ -160,7 +173,11 @@ export default async function countBench(): Promise<void> {
       await helperSide('batch', 'lookup_batch');
       await helperSide('walk', 'get_next_key walk');
       let walkCount = 0;
-      results.push({ name: 'get_next_key + lookup', us: await repeat(() => timeUs(() => (walkCount = walkWithLookup(mapId)))), count: walkCount });
+      results.push({
+        name: 'get_next_key + lookup',
+        us: await repeat(() => timeUs(() => (walkCount = walkWithLookup(mapId)))),
+        count: walkCount,
+      });
       let dumpCount = 0;
       const dumpUs = await repeat(() =>
         timeUs(() => {
@@ -173,12 +190,22 @@ export default async function countBench(): Promise<void> {
 
       const ours = results[0].us;
       for (const r of results) {
-        rows.push([s.label, r.name, fmt(r.us), String(r.count), r === results[0] ? '1x' : `${(r.us / ours).toFixed(r.us / ours < 10 ? 2 : 0)}x`]);
+        rows.push([
+          s.label,
+          r.name,
+          fmt(r.us),
+          String(r.count),
+          r === results[0] ? '1x' : `${(r.us / ours).toFixed(r.us / ours < 10 ? 2 : 0)}x`,
+        ]);
         if (r.count !== s.n) rows[rows.length - 1][3] += ` (expected ${s.n})`;
       }
       if (s.label === '1M') {
-        ratios.push(`1M: our count ${fmt(ours)} vs raw iterator read after a round trip ${fmt(results[2].us)} = ${(ours / results[2].us).toFixed(2)}x (target <= 2x); vs the hot loop ${fmt(results[1].us)} = ${(ours / results[1].us).toFixed(2)}x`);
-        ratios.push(`1M: bpftool map dump / our count = ${Math.round(results[results.length - 1].us / ours).toLocaleString('en-US')}x (target >= 10,000x)`);
+        ratios.push(
+          `1M: our count ${fmt(ours)} vs raw iterator read after a round trip ${fmt(results[2].us)} = ${(ours / results[2].us).toFixed(2)}x (target <= 2x); vs the hot loop ${fmt(results[1].us)} = ${(ours / results[1].us).toFixed(2)}x`,
+        );
+        ratios.push(
+          `1M: bpftool map dump / our count = ${Math.round(results[results.length - 1].us / ours).toLocaleString('en-US')}x (target >= 10,000x)`,
+        );
       }
     }
 

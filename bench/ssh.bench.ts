@@ -21,7 +21,18 @@ const root = path.resolve(__dirname, '..');
 function compileExample(dir: string): Buffer {
   const multiarch = execFileSync('clang', ['-print-multiarch'], { encoding: 'utf8' }).trim();
   const out = path.join(dir, 'packet_counter.bpf.o');
-  execFileSync('clang', ['-g', '-O2', '-target', 'bpf', '-idirafter', `/usr/include/${multiarch}`, '-c', path.join(root, 'bpf', 'examples', 'packet_counter.bpf.c'), '-o', out]);
+  execFileSync('clang', [
+    '-g',
+    '-O2',
+    '-target',
+    'bpf',
+    '-idirafter',
+    `/usr/include/${multiarch}`,
+    '-c',
+    path.join(root, 'bpf', 'examples', 'packet_counter.bpf.c'),
+    '-o',
+    out,
+  ]);
   return fs.readFileSync(out);
 }
 

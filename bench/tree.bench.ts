@@ -27,11 +27,20 @@ const gc = vm.runInNewContext('gc') as () => void;
 /** `n` hash maps, and syscall programs (a program may use at most 64 maps) that add key
  *  `args->key` to every map when test-run. */
 function manyMapsSource(n: number): string {
-  const maps = Array.from({ length: n }, (_, i) => `struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 256); __type(key, __u32); __type(value, __u64); } tree_bench_${i} SEC(".maps");`);
+  const maps = Array.from(
+    { length: n },
+    (_, i) =>
+      `struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 256); __type(key, __u32); __type(value, __u64); } tree_bench_${i} SEC(".maps");`,
+  );
   const progs: string[] = [];
   for (let start = 0; start < n; start += 64) {
-    const updates = Array.from({ length: Math.min(64, n - start) }, (_, i) => `\tbpf_map_update_elem(&tree_bench_${start + i}, &key, &one, BPF_ANY);`);
-    progs.push(`SEC("syscall")\nint fill_${start / 64}(struct args *args)\n{\n\t__u32 key = args->key;\n\t__u64 one = 1;\n${updates.join('\n')}\n\treturn 0;\n}\n`);
+    const updates = Array.from(
+      { length: Math.min(64, n - start) },
+      (_, i) => `\tbpf_map_update_elem(&tree_bench_${start + i}, &key, &one, BPF_ANY);`,
+    );
+    progs.push(
+      `SEC("syscall")\nint fill_${start / 64}(struct args *args)\n{\n\t__u32 key = args->key;\n\t__u64 one = 1;\n${updates.join('\n')}\n\treturn 0;\n}\n`,
+    );
   }
   return `#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n${maps.join('\n')}\nstruct args { __u32 key; };\n${progs.join('\n')}char LICENSE[] SEC("license") = "GPL";\n`;
 }
@@ -169,7 +178,20 @@ export default async function run(): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 
-  printTable(['extra maps', 'maps on host', 'nodes redrawn', 'compact countAll round trip', 'full countAll (before)', 'model update', 'tick total (median)', 'tick total (p95)', 'first tick (inventory + full render)'], rows);
+  printTable(
+    [
+      'extra maps',
+      'maps on host',
+      'nodes redrawn',
+      'compact countAll round trip',
+      'full countAll (before)',
+      'model update',
+      'tick total (median)',
+      'tick total (p95)',
+      'first tick (inventory + full render)',
+    ],
+    rows,
+  );
   console.log('');
   console.log(`- ${TICKS} ticks per size, every map gaining one element before each tick; target: tick total < 5 ms at 1000 maps`);
   console.log(`- ${memoryLine}`);

@@ -34,7 +34,9 @@ async function collectLogs(): Promise<{ workload: string; small: string; failing
     const workload = await load(workloadSrc);
     const small = await load(workloadSrc, ['-DITERATIONS=40']);
     const failing: string[] = [];
-    for (const f of readdirSync(FIXTURES).filter((x) => x.endsWith('.bpf.c') && !/loop-too-complex/.test(x)).sort()) {
+    for (const f of readdirSync(FIXTURES)
+      .filter((x) => x.endsWith('.bpf.c') && !/loop-too-complex/.test(x))
+      .sort()) {
       failing.push(await load(path.join(FIXTURES, f)));
     }
     return { workload, small, failing };
@@ -88,7 +90,9 @@ export default async function run(): Promise<void> {
   console.log('');
   console.log(`| stream | fed | time | throughput | peak RSS (VmHWM) | findings |`);
   console.log(`|---|---|---|---|---|---|`);
-  console.log(`| ebpf-workbench explain - --json (bundled like dist/cli.js, stdin) | ${(r.fed / MB).toFixed(0)} MB | ${r.secs.toFixed(2)} s | ${(r.fed / MB / r.secs).toFixed(0)} MB/s | ${(r.peakKb / 1024).toFixed(0)} MB | ${r.findings} |`);
+  console.log(
+    `| ebpf-workbench explain - --json (bundled like dist/cli.js, stdin) | ${(r.fed / MB).toFixed(0)} MB | ${r.secs.toFixed(2)} s | ${(r.fed / MB / r.secs).toFixed(0)} MB/s | ${(r.peakKb / 1024).toFixed(0)} MB | ${r.findings} |`,
+  );
   console.log(`target: < 200 MB peak RSS for 100 MB -> ${r.peakKb / 1024 < 200 ? 'met' : 'MISSED'}`);
 }
 
@@ -97,13 +101,25 @@ async function bundleCli(): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'explain-bench-'));
   const outfile = path.join(dir, 'cli.js');
   const entry = path.join(__dirname, '..', 'src', 'cli', 'main.ts');
-  await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, external: ['vscode', 'koffi'], logLevel: 'silent' });
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile,
+    external: ['vscode', 'koffi'],
+    logLevel: 'silent',
+  });
   return outfile;
 }
 
 async function streamThroughCli(text: string, bytes: number): Promise<{ fed: number; secs: number; peakKb: number; findings: number }> {
   const cli = await bundleCli();
-  const child = spawn(process.execPath, [cli, 'explain', '-', '--json'], { stdio: ['pipe', 'pipe', 'inherit'], cwd: path.join(__dirname, '..') });
+  const child = spawn(process.execPath, [cli, 'explain', '-', '--json'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    cwd: path.join(__dirname, '..'),
+  });
   let peakKb = 0;
   const poll = setInterval(() => {
     try {

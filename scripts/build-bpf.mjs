@@ -12,11 +12,13 @@ const outDir = path.join(root, 'dist/bpf');
 export function buildBpf({ quiet = false } = {}) {
   const clang = process.env.CLANG || 'clang';
   // <linux/bpf.h> includes <asm/types.h>, which lives in the multiarch include directory.
-  let multiarch = '';
+  let multiarch;
   try {
     multiarch = execFileSync(clang, ['-print-multiarch'], { encoding: 'utf8' }).trim();
   } catch (e) {
-    throw new Error(`build-bpf: cannot run ${clang} (${e.code ?? e.message}); install clang (apt install clang libbpf-dev) or set CLANG`);
+    throw new Error(`build-bpf: cannot run ${clang} (${e.code ?? e.message}); install clang (apt install clang libbpf-dev) or set CLANG`, {
+      cause: e,
+    });
   }
   mkdirSync(outDir, { recursive: true });
   const built = [];

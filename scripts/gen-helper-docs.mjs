@@ -125,7 +125,10 @@ export function rstToMarkdown(lines) {
     while (out.length && out[out.length - 1] === '') out.pop();
     out.push('```');
   }
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  return out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
 /** rst inline markup: `**x**\ ()` becomes `**x**()`, escaped asterisks stay literal. */

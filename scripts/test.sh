@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --vscode || { echo "setup failed"; exit 1; }
 npm run --silent build || { echo "build failed"; exit 1; }
 npx tsc -p . --noEmit || { echo "typecheck failed"; exit 1; }
+# Layers (no vscode outside src/extension), import cycles and formatting.
+npm run --silent lint || { echo "lint failed (npm run format fixes formatting)"; exit 1; }
 
 mkdir -p test-results
 export EBPF_TEST_SUMMARY="$PWD/test-results/summary.jsonl"

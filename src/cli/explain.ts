@@ -80,7 +80,12 @@ function toText(a: Analysis): string {
       f.sourceText ? `  at: ${f.sourceText}` : '',
       `  why: ${f.explanation}`,
       `  fix: ${f.fix}`,
-      f.fixExample ? f.fixExample.split('\n').map((l) => `      ${l}`).join('\n') : '',
+      f.fixExample
+        ? f.fixExample
+            .split('\n')
+            .map((l) => `      ${l}`)
+            .join('\n')
+        : '',
       ...f.related.map((r) => `  related: ${where(r.file, r.line)}${r.message}`),
       f.docsUrl ? `  docs: ${f.docsUrl}` : '',
     ]

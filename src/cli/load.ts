@@ -11,7 +11,8 @@ import { printJson, table } from './output';
 /** `remote`: the helper runs on another machine, so the object travels as bytes, not as a path. */
 export async function loadCommand(client: HelperClient, argv: string[], remote = false): Promise<number> {
   const args = parseArgs(argv, { flags: ['json'], options: ['pin', 'log-level'] });
-  if (args.positionals.length !== 1) throw new UsageError('usage: ebpf-workbench load <file.bpf.o> [--pin /sys/fs/bpf/DIR] [--log-level 0-2] [--json]');
+  if (args.positionals.length !== 1)
+    throw new UsageError('usage: ebpf-workbench load <file.bpf.o> [--pin /sys/fs/bpf/DIR] [--log-level 0-2] [--json]');
   const json = args.flags.has('json');
   const file = path.resolve(args.positionals[0]);
   const pinDir = args.options.get('pin');
@@ -19,7 +20,11 @@ export async function loadCommand(client: HelperClient, argv: string[], remote =
   let r;
   try {
     const object = remote ? { bytes: readFileSync(file).toString('base64') } : { path: file };
-    r = await client.loadObject({ ...object, ...(pinDir ? { pinDir: path.resolve(pinDir) } : {}), ...(logLevel !== undefined ? { logLevel } : {}) });
+    r = await client.loadObject({
+      ...object,
+      ...(pinDir ? { pinDir: path.resolve(pinDir) } : {}),
+      ...(logLevel !== undefined ? { logLevel } : {}),
+    });
   } catch (e) {
     if (e instanceof HelperClientError && e.data.details && !json) {
       const d = e.data.details as LoadFailureDetails;
@@ -32,8 +37,21 @@ export async function loadCommand(client: HelperClient, argv: string[], remote =
   if (json) printJson(r);
   else {
     process.stdout.write(`loaded ${file}\n`);
-    process.stdout.write(table(['PROG ID', 'NAME', 'TYPE', 'SECTION', 'INSNS', 'VERIFIED'], r.programs.map((p) => [String(p.id), p.name, p.typeName, p.section, String(p.insnCount), String(p.verifiedInsns)]), [0, 4, 5]) + '\n');
-    if (r.maps.length) process.stdout.write(table(['MAP ID', 'NAME', 'TYPE', 'KEY', 'VALUE', 'MAX'], r.maps.map((m) => [String(m.id), m.name, m.typeName, String(m.keySize), String(m.valueSize), String(m.maxEntries)]), [0, 3, 4, 5]) + '\n');
+    process.stdout.write(
+      table(
+        ['PROG ID', 'NAME', 'TYPE', 'SECTION', 'INSNS', 'VERIFIED'],
+        r.programs.map((p) => [String(p.id), p.name, p.typeName, p.section, String(p.insnCount), String(p.verifiedInsns)]),
+        [0, 4, 5],
+      ) + '\n',
+    );
+    if (r.maps.length)
+      process.stdout.write(
+        table(
+          ['MAP ID', 'NAME', 'TYPE', 'KEY', 'VALUE', 'MAX'],
+          r.maps.map((m) => [String(m.id), m.name, m.typeName, String(m.keySize), String(m.valueSize), String(m.maxEntries)]),
+          [0, 3, 4, 5],
+        ) + '\n',
+      );
   }
   if (pinDir) {
     if (!json) process.stdout.write(`pinned under ${path.resolve(pinDir)}: ${r.pinned.join(', ')}\n`);

@@ -25,7 +25,9 @@ export async function mapsCommand(client: HelperClient, argv: string[]): Promise
       type: m.typeName,
       maxEntries: m.maxEntries,
       ...(ring ? { unreadBytes: ring.available } : {}),
-      ...(c && 'count' in c ? { count: c.count, method: c.method, exact: c.exact } : { count: null, error: c && 'error' in c ? c.error : 'not counted' }),
+      ...(c && 'count' in c
+        ? { count: c.count, method: c.method, exact: c.exact }
+        : { count: null, error: c && 'error' in c ? c.error : 'not counted' }),
     };
   });
   if (args.flags.has('json')) {
@@ -39,7 +41,11 @@ export async function mapsCommand(client: HelperClient, argv: string[]): Promise
       r.name,
       r.type,
       'unreadBytes' in r ? `${r.unreadBytes}/${r.maxEntries} B` : `${r.count ?? '-'}/${r.maxEntries}`,
-      'unreadBytes' in r ? 'unread bytes (ring positions)' : 'method' in r && r.method ? `${r.method}${r.exact ? '' : ' (not exact under churn)'}` : '-',
+      'unreadBytes' in r
+        ? 'unread bytes (ring positions)'
+        : 'method' in r && r.method
+          ? `${r.method}${r.exact ? '' : ' (not exact under churn)'}`
+          : '-',
     ]),
     [0, 3],
   );

@@ -9,7 +9,8 @@ export async function resolveMap(client: HelperClient, ref: string): Promise<Map
   if (ref.startsWith('/')) return { path: ref };
   const matches = (await client.listMaps()).maps.filter((m) => m.name === ref);
   if (matches.length === 0) throw new UsageError(`no map named "${ref}" (run "ebpf-workbench maps" to see them)`);
-  if (matches.length > 1) throw new UsageError(`${matches.length} maps are named "${ref}" (ids ${matches.map((m) => m.id).join(', ')}): pass an id`);
+  if (matches.length > 1)
+    throw new UsageError(`${matches.length} maps are named "${ref}" (ids ${matches.map((m) => m.id).join(', ')}): pass an id`);
   return { id: matches[0].id };
 }
 
@@ -17,6 +18,7 @@ export async function resolveProgram(client: HelperClient, ref: string): Promise
   if (/^\d+$/.test(ref)) return Number(ref);
   const matches = (await client.listPrograms()).programs.filter((p) => p.name === ref);
   if (matches.length === 0) throw new UsageError(`no program named "${ref}" is loaded`);
-  if (matches.length > 1) throw new UsageError(`${matches.length} programs are named "${ref}" (ids ${matches.map((p) => p.id).join(', ')}): pass an id`);
+  if (matches.length > 1)
+    throw new UsageError(`${matches.length} programs are named "${ref}" (ids ${matches.map((p) => p.id).join(', ')}): pass an id`);
   return matches[0].id;
 }

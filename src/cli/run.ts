@@ -8,7 +8,8 @@ import { resolveProgram } from './resolve';
 
 export async function runCommand(client: HelperClient, argv: string[]): Promise<number> {
   const args = parseArgs(argv, { flags: ['json'], options: ['data-in', 'ctx-in', 'repeat'] });
-  if (args.positionals.length !== 1) throw new UsageError('usage: ebpf-workbench run <prog id|name> [--data-in FILE] [--ctx-in FILE] [--repeat N] [--json]');
+  if (args.positionals.length !== 1)
+    throw new UsageError('usage: ebpf-workbench run <prog id|name> [--data-in FILE] [--ctx-in FILE] [--repeat N] [--json]');
   const id = await resolveProgram(client, args.positionals[0]);
   const read = (opt: string) => (args.options.has(opt) ? fs.readFileSync(args.options.get(opt)!).toString('base64') : undefined);
   const dataIn = read('data-in');
@@ -21,6 +22,7 @@ export async function runCommand(client: HelperClient, argv: string[]): Promise<
   }
   const out = Buffer.from(r.dataOut, 'base64');
   process.stdout.write(`program ${id}: retval ${r.retval} (0x${(r.retval >>> 0).toString(16)}), ${r.durationNs} ns per run x${repeat}\n`);
-  if (out.length) process.stdout.write(`data out (${out.length} bytes): ${out.subarray(0, 64).toString('hex')}${out.length > 64 ? '…' : ''}\n`);
+  if (out.length)
+    process.stdout.write(`data out (${out.length} bytes): ${out.subarray(0, 64).toString('hex')}${out.length > 64 ? '…' : ''}\n`);
   return 0;
 }

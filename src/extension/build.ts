@@ -45,7 +45,8 @@ export function activate(context: vscode.ExtensionContext, log: vscode.LogOutput
   if (vscode.workspace.isTrusted) void builds.writeClangdConfigs();
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      const affectsFlags = e.affectsConfiguration('ebpfWorkbench.build.includeDirs') || e.affectsConfiguration('ebpfWorkbench.clang.extraFlags');
+      const affectsFlags =
+        e.affectsConfiguration('ebpfWorkbench.build.includeDirs') || e.affectsConfiguration('ebpfWorkbench.clang.extraFlags');
       if (affectsFlags && vscode.workspace.isTrusted) void builds.writeClangdConfigs();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void builds.writeClangdConfigs()),
@@ -139,7 +140,9 @@ export class Builds implements vscode.Disposable {
       folder,
       file ? `build ${file}` : 'build',
       'ebpf',
-      new vscode.CustomExecution(async () => new BuildTerminal((write) => this.run([file ? vscode.Uri.joinPath(folder.uri, file) : folder.uri], write))),
+      new vscode.CustomExecution(
+        async () => new BuildTerminal((write) => this.run([file ? vscode.Uri.joinPath(folder.uri, file) : folder.uri], write)),
+      ),
       [],
     );
     task.group = vscode.TaskGroup.Build;
@@ -156,8 +159,10 @@ export class Builds implements vscode.Disposable {
         this.log.warn(`Could not write .clangd in ${folder.uri.fsPath}: ${e.message}`);
         return undefined;
       });
-      if (outcome === 'written') this.log.info(`Wrote ${path.join(folder.uri.fsPath, '.clangd')} so clangd compiles *.bpf.c for the BPF target.`);
-      if (outcome === 'user-owned') this.log.info(`${folder.uri.fsPath}/.clangd is yours: not changed. Add "-target bpf" for *.bpf.c there.`);
+      if (outcome === 'written')
+        this.log.info(`Wrote ${path.join(folder.uri.fsPath, '.clangd')} so clangd compiles *.bpf.c for the BPF target.`);
+      if (outcome === 'user-owned')
+        this.log.info(`${folder.uri.fsPath}/.clangd is yours: not changed. Add "-target bpf" for *.bpf.c there.`);
     }
   }
 
@@ -172,7 +177,10 @@ export class Builds implements vscode.Disposable {
         })
       : [...(vscode.workspace.workspaceFolders ?? [])];
     for (const folder of folders) {
-      const found = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, buildSettings(folder).include), '**/node_modules/**');
+      const found = await vscode.workspace.findFiles(
+        new vscode.RelativePattern(folder, buildSettings(folder).include),
+        '**/node_modules/**',
+      );
       found.sort((a, b) => a.fsPath.localeCompare(b.fsPath)).forEach((f) => add(folder, f.fsPath));
     }
     for (const file of files ?? []) {
@@ -254,22 +262,24 @@ class FixItActions implements vscode.CodeActionProvider {
   constructor(private readonly builds: Builds) {}
 
   provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
-    return context.diagnostics.flatMap((diagnostic) => {
-      const fixIts = this.builds.fixIts.get(diagnostic);
-      if (!fixIts?.length) return [];
-      const edit = new vscode.WorkspaceEdit();
-      for (const f of fixIts) {
-        const range = new vscode.Range(f.start.line - 1, f.start.column - 1, f.end.line - 1, f.end.column - 1);
-        edit.replace(vscode.Uri.file(f.file), range, f.text);
-      }
-      const first = fixIts[0];
-      const title = first.text ? `Insert '${first.text}' (clang fix-it)` : 'Apply clang fix-it';
-      const action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
-      action.edit = edit;
-      action.diagnostics = [diagnostic];
-      action.isPreferred = true;
-      return [action];
-    }).filter(() => document.uri.scheme === 'file');
+    return context.diagnostics
+      .flatMap((diagnostic) => {
+        const fixIts = this.builds.fixIts.get(diagnostic);
+        if (!fixIts?.length) return [];
+        const edit = new vscode.WorkspaceEdit();
+        for (const f of fixIts) {
+          const range = new vscode.Range(f.start.line - 1, f.start.column - 1, f.end.line - 1, f.end.column - 1);
+          edit.replace(vscode.Uri.file(f.file), range, f.text);
+        }
+        const first = fixIts[0];
+        const title = first.text ? `Insert '${first.text}' (clang fix-it)` : 'Apply clang fix-it';
+        const action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
+        action.edit = edit;
+        action.diagnostics = [diagnostic];
+        action.isPreferred = true;
+        return [action];
+      })
+      .filter(() => document.uri.scheme === 'file');
   }
 }
 

@@ -89,7 +89,9 @@ class Counter {
     } catch (e) {
       if (!interactive) throw e;
       const gone = e instanceof HelperClientError && (e.code === 'NO_SUCH_MAP' || e.code === 'MAP_GONE');
-      void vscode.window.showWarningMessage(gone ? `eBPF: map ${id} no longer exists.` : `eBPF: counting map ${id} failed: ${(e as Error).message}`);
+      void vscode.window.showWarningMessage(
+        gone ? `eBPF: map ${id} no longer exists.` : `eBPF: counting map ${id} failed: ${(e as Error).message}`,
+      );
       return undefined;
     }
     if (interactive && result.compare) this.showTable(`Count methods: ${result.name}`, compareHtml(result, result.compare));
@@ -128,7 +130,10 @@ class Counter {
       'Compare All Methods',
     );
     if (choice !== 'Compare All Methods') return;
-    const rows = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `eBPF: counting ${r.name} with every method` }, () => this.compare(target, r.id));
+    const rows = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `eBPF: counting ${r.name} with every method` },
+      () => this.compare(target, r.id),
+    );
     this.showTable(`Count methods: ${r.name}`, compareHtml(r, rows));
   }
 
@@ -141,7 +146,13 @@ class Counter {
       if (target.state.kind !== 'connected') continue;
       let maps = this.tree.model(target.id)?.allMaps() ?? [];
       if (maps.length === 0 || !maps.some((m) => m.summary)) {
-        maps = (await target.client.listMaps()).maps.map((s) => ({ id: s.id, name: s.name, typeName: s.typeName, maxEntries: s.maxEntries, summary: s }));
+        maps = (await target.client.listMaps()).maps.map((s) => ({
+          id: s.id,
+          name: s.name,
+          typeName: s.typeName,
+          maxEntries: s.maxEntries,
+          summary: s,
+        }));
       }
       for (const m of maps.sort((a, b) => a.id - b.id)) {
         const ours = target.loadedObjects.some((o) => o.maps.some((x) => x.id === m.id));
@@ -162,7 +173,10 @@ class Counter {
     // Preselect by putting the map under the cursor first: the quick pick highlights the first item.
     const i = atCursor ? items.findIndex((x) => x.target.id === atCursor.targetId && x.id === atCursor.id) : -1;
     if (i > 0) items.unshift(...items.splice(i, 1));
-    const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Map to count (search by name, id or type)', matchOnDescription: true });
+    const picked = await vscode.window.showQuickPick(items, {
+      placeHolder: 'Map to count (search by name, id or type)',
+      matchOnDescription: true,
+    });
     return picked && { target: picked.target, id: picked.id };
   }
 
@@ -176,7 +190,10 @@ class Counter {
     if (loaded) return loaded;
     // Not loaded by us: a map with that name elsewhere on the host.
     for (const t of this.targets.all()) {
-      const m = this.tree.model(t.id)?.allMaps().find((x) => x.name === kernelName(def.name));
+      const m = this.tree
+        .model(t.id)
+        ?.allMaps()
+        .find((x) => x.name === kernelName(def.name));
       if (m) return { targetId: t.id, id: m.id };
     }
     return undefined;

@@ -51,30 +51,37 @@ class Loader {
     }
 
     const name = path.basename(objectPath);
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `eBPF: loading ${name} on ${target.label}` }, async () => {
-      const client = await target.ready();
-      // Loading the same object again replaces the previous copy: unload it first.
-      for (const old of target.loadedObjects.filter((o) => o.objectPath === objectPath)) {
-        await client.unloadObject(old.handle).catch(() => undefined);
-        target.removeObject(old.handle);
-      }
-      try {
-        const params = target.id === 'local' ? { path: objectPath } : { bytes: (await fs.promises.readFile(objectPath)).toString('base64') };
-        const result = await client.loadObject(params);
-        if (result.libbpfLog.trim()) this.log.debug(`libbpf (${name}):\n${result.libbpfLog.trimEnd()}`);
-        const info = target.addObject(result, objectPath, sourcePath);
-        this.log.info(
-          `Loaded ${objectPath} on ${target.label} (handle ${result.handle}): ` +
-            `programs ${result.programs.map((p) => `${p.name}#${p.id}`).join(', ') || 'none'}; maps ${result.maps.map((m) => `${m.name}#${m.id}`).join(', ') || 'none'}`,
-        );
-        await clearVerifierLog(objectPath).catch(() => undefined);
-        void vscode.window.setStatusBarMessage(`eBPF: loaded ${name}: ${result.programs.length} program(s), ${result.maps.length} map(s)`, 5000);
-        return info;
-      } catch (e) {
-        await this.reportFailure(e, objectPath, sourcePath);
-        return undefined;
-      }
-    });
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `eBPF: loading ${name} on ${target.label}` },
+      async () => {
+        const client = await target.ready();
+        // Loading the same object again replaces the previous copy: unload it first.
+        for (const old of target.loadedObjects.filter((o) => o.objectPath === objectPath)) {
+          await client.unloadObject(old.handle).catch(() => undefined);
+          target.removeObject(old.handle);
+        }
+        try {
+          const params =
+            target.id === 'local' ? { path: objectPath } : { bytes: (await fs.promises.readFile(objectPath)).toString('base64') };
+          const result = await client.loadObject(params);
+          if (result.libbpfLog.trim()) this.log.debug(`libbpf (${name}):\n${result.libbpfLog.trimEnd()}`);
+          const info = target.addObject(result, objectPath, sourcePath);
+          this.log.info(
+            `Loaded ${objectPath} on ${target.label} (handle ${result.handle}): ` +
+              `programs ${result.programs.map((p) => `${p.name}#${p.id}`).join(', ') || 'none'}; maps ${result.maps.map((m) => `${m.name}#${m.id}`).join(', ') || 'none'}`,
+          );
+          await clearVerifierLog(objectPath).catch(() => undefined);
+          void vscode.window.setStatusBarMessage(
+            `eBPF: loaded ${name}: ${result.programs.length} program(s), ${result.maps.length} map(s)`,
+            5000,
+          );
+          return info;
+        } catch (e) {
+          await this.reportFailure(e, objectPath, sourcePath);
+          return undefined;
+        }
+      },
+    );
   }
 
   private async reportFailure(e: unknown, objectPath: string, sourcePath?: string): Promise<void> {
@@ -95,10 +102,16 @@ class Loader {
       });
       const what = details.program ? `program ${details.program}` : name;
       const why = result?.titles[0] ? `: ${result.titles[0]}` : '';
-      void vscode.window.showErrorMessage(`eBPF: the verifier rejected ${what}${why}${details.logTruncated ? ' (log truncated)' : ''}.`, 'Show Problems', 'Show Output').then((c) => {
-        if (c === 'Show Problems') void vscode.commands.executeCommand('workbench.actions.view.problems');
-        if (c === 'Show Output') this.log.show();
-      });
+      void vscode.window
+        .showErrorMessage(
+          `eBPF: the verifier rejected ${what}${why}${details.logTruncated ? ' (log truncated)' : ''}.`,
+          'Show Problems',
+          'Show Output',
+        )
+        .then((c) => {
+          if (c === 'Show Problems') void vscode.commands.executeCommand('workbench.actions.view.problems');
+          if (c === 'Show Output') this.log.show();
+        });
       return;
     }
     void vscode.window.showErrorMessage(`eBPF: loading ${name} failed: ${e.message}`, 'Show Output').then((c) => c && this.log.show());
@@ -149,7 +162,9 @@ class Loader {
       return undefined;
     }
     const pick = await vscode.window.showQuickPick(
-      found.sort((a, b) => a.fsPath.localeCompare(b.fsPath)).map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), uri })),
+      found
+        .sort((a, b) => a.fsPath.localeCompare(b.fsPath))
+        .map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), uri })),
       { placeHolder: 'BPF object or source to load', matchOnDescription: true },
     );
     return pick?.uri;
@@ -158,7 +173,10 @@ class Loader {
   private async pickTarget(): Promise<Target | undefined> {
     const all = this.targets.all();
     if (all.length <= 1) return all[0];
-    const pick = await vscode.window.showQuickPick(all.map((t) => ({ label: t.label, description: t.state.kind, t })), { placeHolder: 'Load on which target?' });
+    const pick = await vscode.window.showQuickPick(
+      all.map((t) => ({ label: t.label, description: t.state.kind, t })),
+      { placeHolder: 'Load on which target?' },
+    );
     return pick?.t;
   }
 }

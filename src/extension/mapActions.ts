@@ -29,7 +29,13 @@ export function activate(context: vscode.ExtensionContext, log: vscode.LogOutput
     (node && 'key' in node ? tree.targetOf(node) : node?.targetId ? targets.get(node.targetId) : undefined) ?? targets.default;
   /** Tree nodes and ObjectRefs alike, as { kind, id }. */
   const refOf = (node: ModelNode | ObjectRef | undefined): { kind: string; id: number } | undefined =>
-    !node ? undefined : 'key' in node ? (typeof node.ref === 'number' ? { kind: node.kind, id: node.ref } : undefined) : { kind: node.kind, id: node.id };
+    !node
+      ? undefined
+      : 'key' in node
+        ? typeof node.ref === 'number'
+          ? { kind: node.kind, id: node.ref }
+          : undefined
+        : { kind: node.kind, id: node.id };
 
   const copyId = async (node?: ModelNode | ObjectRef) => {
     const ref = refOf(node);
@@ -139,7 +145,11 @@ async function askInput(): Promise<{ dataIn?: string; repeat: number } | undefin
     if (!files?.[0]) return undefined;
     dataIn = (await fs.promises.readFile(files[0].fsPath)).toString('base64');
   }
-  const repeat = await vscode.window.showInputBox({ prompt: 'Repeat how many times? (1 to 1,000,000)', value: '1', validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 1e6 ? undefined : 'a whole number from 1 to 1,000,000') });
+  const repeat = await vscode.window.showInputBox({
+    prompt: 'Repeat how many times? (1 to 1,000,000)',
+    value: '1',
+    validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 1e6 ? undefined : 'a whole number from 1 to 1,000,000'),
+  });
   if (!repeat) return undefined;
   return { dataIn, repeat: Number(repeat) };
 }

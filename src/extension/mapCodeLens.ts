@@ -75,8 +75,18 @@ class MapCounts implements vscode.CodeLensProvider {
       const maxEntries = m?.summary?.maxEntries ?? m?.count?.maxEntries ?? 0;
       const text = m ? mapDescription(typeName, maxEntries, m.count, m.ringbuf) : 'loaded';
       lenses.push(
-        new vscode.CodeLens(range, { title: `$(database) ${def.name}: ${text}`, command: 'ebpfWorkbench.maps.showContents', arguments: [found], tooltip: 'Show the contents of this map' }),
-        new vscode.CodeLens(range, { title: 'Count', command: 'ebpfWorkbench.countMapElements', arguments: [{ ...found, interactive: true }], tooltip: 'Count the elements of this map now (exact count, method and time)' }),
+        new vscode.CodeLens(range, {
+          title: `$(database) ${def.name}: ${text}`,
+          command: 'ebpfWorkbench.maps.showContents',
+          arguments: [found],
+          tooltip: 'Show the contents of this map',
+        }),
+        new vscode.CodeLens(range, {
+          title: 'Count',
+          command: 'ebpfWorkbench.countMapElements',
+          arguments: [{ ...found, interactive: true }],
+          tooltip: 'Count the elements of this map now (exact count, method and time)',
+        }),
       );
     }
     return lenses;

@@ -31,7 +31,9 @@ export interface ContentsSnapshot {
 }
 
 export function hex(b64: string): string {
-  return Buffer.from(b64, 'base64').toString('hex').replace(/(..)(?!$)/g, '$1 ');
+  return Buffer.from(b64, 'base64')
+    .toString('hex')
+    .replace(/(..)(?!$)/g, '$1 ');
 }
 
 /** Splits "[a, {b, c}, d]" into its top-level items (per-CPU values formatted as one list). */
@@ -60,7 +62,11 @@ export function toRow(e: MapEntry): ContentsRow {
     const ok = decoded && decoded.length === e.values.length;
     return { key, values: ok ? decoded : e.values.map(hex), decoded: !!e.keyText || !!ok };
   }
-  return { key, values: [e.valueText ?? (e.value !== undefined ? hex(e.value) : '')], decoded: e.keyText !== undefined || e.valueText !== undefined };
+  return {
+    key,
+    values: [e.valueText ?? (e.value !== undefined ? hex(e.value) : '')],
+    decoded: e.keyText !== undefined || e.valueText !== undefined,
+  };
 }
 
 class ContentsPanel {
@@ -115,13 +121,24 @@ class ContentsPanel {
       rows: this.rows,
       more: !!this.cursor,
       error: this.error,
-      status: this.error ? '' : `${this.rows.length} entries loaded${this.cursor ? ' (more available)' : ''} · ${this.method === 'batch' ? 'batch lookup' : 'key walk'} · page read in ${ms.toFixed(1)} ms`,
+      status: this.error
+        ? ''
+        : `${this.rows.length} entries loaded${this.cursor ? ' (more available)' : ''} · ${this.method === 'batch' ? 'batch lookup' : 'key walk'} · page read in ${ms.toFixed(1)} ms`,
     };
     void this.panel.webview.postMessage(this.last);
   }
 
   snapshot(): ContentsSnapshot {
-    return { targetId: this.target.id, id: this.id, name: this.name, typeName: this.typeName, rows: this.rows, more: !!this.cursor, method: this.method, error: this.error };
+    return {
+      targetId: this.target.id,
+      id: this.id,
+      name: this.name,
+      typeName: this.typeName,
+      rows: this.rows,
+      more: !!this.cursor,
+      method: this.method,
+      error: this.error,
+    };
   }
 }
 
@@ -153,7 +170,10 @@ export function activate(context: vscode.ExtensionContext, targets: Targets, tre
     const m = tree.model(target.id)?.map(id);
     const name = tree.model(target.id)?.mapName(id) ?? `map ${id}`;
     const typeName = m?.summary?.typeName ?? m?.count?.typeName ?? '';
-    const panel = vscode.window.createWebviewPanel('ebpfWorkbench.mapContents', `${name} (#${id})`, vscode.ViewColumn.Active, { enableScripts: true, retainContextWhenHidden: true });
+    const panel = vscode.window.createWebviewPanel('ebpfWorkbench.mapContents', `${name} (#${id})`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+    });
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'map-hash.svg');
     p = new ContentsPanel(panel, target, id, name, typeName);
     panels.set(key, p);
@@ -161,10 +181,9 @@ export function activate(context: vscode.ExtensionContext, targets: Targets, tre
     await p.load(true);
     return p.snapshot();
   };
-  context.subscriptions.push(
-    vscode.commands.registerCommand('ebpfWorkbench.maps.showContents', show),
-    { dispose: () => [...panels.values()].forEach((p) => p.panel.dispose()) },
-  );
+  context.subscriptions.push(vscode.commands.registerCommand('ebpfWorkbench.maps.showContents', show), {
+    dispose: () => [...panels.values()].forEach((p) => p.panel.dispose()),
+  });
 }
 
 function html(webview: vscode.Webview, title: string): string {

@@ -102,7 +102,14 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
   getTreeItem(node: ModelNode): vscode.TreeItem {
     const model = this.modelOf(node);
     const v = model!.view(node);
-    const item = new vscode.TreeItem(v.label, v.collapsible === 'none' ? vscode.TreeItemCollapsibleState.None : v.collapsible === 'expanded' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(
+      v.label,
+      v.collapsible === 'none'
+        ? vscode.TreeItemCollapsibleState.None
+        : v.collapsible === 'expanded'
+          ? vscode.TreeItemCollapsibleState.Expanded
+          : vscode.TreeItemCollapsibleState.Collapsed,
+    );
     item.id = node.key;
     item.description = v.description;
     // Costly tooltips (maps, programs) are built on hover, in resolveTreeItem: a tick that redraws
@@ -112,7 +119,8 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
     if (v.icon?.startsWith('$')) item.iconPath = new vscode.ThemeIcon(v.icon.slice(1));
     else if (v.icon) item.iconPath = vscode.Uri.joinPath(this.media, `${v.icon}.svg`);
     if (node.kind === 'map') item.command = { command: 'ebpfWorkbench.maps.showContents', title: 'Show Contents', arguments: [node] };
-    if (node.kind === 'message' && v.contextValue !== 'message') item.command = { command: 'ebpfWorkbench.targets.retry', title: 'Retry', arguments: [String(this.targetOf(node)?.id)] };
+    if (node.kind === 'message' && v.contextValue !== 'message')
+      item.command = { command: 'ebpfWorkbench.targets.retry', title: 'Retry', arguments: [String(this.targetOf(node)?.id)] };
     return item;
   }
 

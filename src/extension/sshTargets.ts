@@ -55,7 +55,8 @@ export function activate(context: vscode.ExtensionContext, log: vscode.LogOutput
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(`${SECTION}.ssh`)) sync(true); // ssh binary or config file changed
+      if (e.affectsConfiguration(`${SECTION}.ssh`))
+        sync(true); // ssh binary or config file changed
       else if (e.affectsConfiguration(`${SECTION}.sshTargets`)) sync();
     }),
 
@@ -92,14 +93,19 @@ export function activate(context: vscode.ExtensionContext, log: vscode.LogOutput
       let id = typeof arg === 'string' ? arg : arg?.targetId;
       if (!id) {
         const pick = await vscode.window.showQuickPick(
-          targets.all().filter((t) => t.id.startsWith(ID_PREFIX)).map((t) => ({ label: t.label, id: t.id })),
+          targets
+            .all()
+            .filter((t) => t.id.startsWith(ID_PREFIX))
+            .map((t) => ({ label: t.label, id: t.id })),
           { title: 'Remove SSH Target' },
         );
         id = pick?.id;
       }
       if (!id?.startsWith(ID_PREFIX)) return;
       const label = id.slice(ID_PREFIX.length);
-      const kept = sshSettings().entries.filter((e) => validationMessage(() => specFromSetting(e)) !== undefined || specFromSetting(e).label !== label);
+      const kept = sshSettings().entries.filter(
+        (e) => validationMessage(() => specFromSetting(e)) !== undefined || specFromSetting(e).label !== label,
+      );
       await vscode.workspace.getConfiguration(SECTION).update('sshTargets', kept, vscode.ConfigurationTarget.Global);
     }),
   );

@@ -76,12 +76,24 @@ export class Target implements vscode.Disposable {
     await this.connect();
     const s = this.stateValue;
     if (s.kind === 'connected') return this.client;
-    const message = s.kind === 'starting' ? 'the helper is starting' : s.kind === 'needs-privileges' ? `${s.message}${s.fix ? ` — ${s.fix}` : ''}` : s.message;
+    const message =
+      s.kind === 'starting'
+        ? 'the helper is starting'
+        : s.kind === 'needs-privileges'
+          ? `${s.message}${s.fix ? ` — ${s.fix}` : ''}`
+          : s.message;
     throw new Error(`${this.label}: ${message}`);
   }
 
   addObject(result: ObjectLoadResult, objectPath: string, sourcePath?: string): LoadedObjectInfo {
-    const info: LoadedObjectInfo = { handle: result.handle, objectPath, sourcePath, programs: result.programs, maps: result.maps, pinned: result.pinned };
+    const info: LoadedObjectInfo = {
+      handle: result.handle,
+      objectPath,
+      sourcePath,
+      programs: result.programs,
+      maps: result.maps,
+      pinned: result.pinned,
+    };
     this.objects = [...this.objects, info];
     this.objectsEmitter.fire(this.objects);
     return info;
@@ -97,7 +109,9 @@ export class Target implements vscode.Disposable {
     try {
       const hello = await this.client.hello();
       this.connectedAt = Date.now();
-      this.log.info(`${this.label}: helper ${hello.helperVersion} connected (${this.client.transport.description}, pid ${hello.pid}), Linux ${hello.kernelRelease}, libbpf ${hello.libbpfVersion}`);
+      this.log.info(
+        `${this.label}: helper ${hello.helperVersion} connected (${this.client.transport.description}, pid ${hello.pid}), Linux ${hello.kernelRelease}, libbpf ${hello.libbpfVersion}`,
+      );
       this.setState({ kind: 'connected', hello, how: this.client.transport.description });
     } catch (e) {
       const d = decideStartFailure(e);

@@ -68,7 +68,10 @@ export class VerifierDiagnostics implements vscode.Disposable {
   /** Fires when the server sends the inline hints of a document. */
   readonly onDidChangeHints = this.hintsChanged.event;
 
-  constructor(context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     const module = context.asAbsolutePath('dist/server.js');
     const serverOptions: ServerOptions = {
       run: { module, transport: TransportKind.ipc },
@@ -90,7 +93,9 @@ export class VerifierDiagnostics implements vscode.Disposable {
     this.client.onDidChangeState((e) => {
       if (e.newState !== State.Running || runs++ === 0) return;
       log.warn('eBPF language server restarted; reporting the verifier logs again.');
-      for (const l of this.logs.values()) if (!l.cleared) void this.client.sendRequest(ANALYZE_VERIFIER_LOG_REQUEST, { objectPath: l.objectPath, sources: l.sources, log: l.log });
+      for (const l of this.logs.values())
+        if (!l.cleared)
+          void this.client.sendRequest(ANALYZE_VERIFIER_LOG_REQUEST, { objectPath: l.objectPath, sources: l.sources, log: l.log });
     });
     this.started = this.client.start().catch((e: Error) => {
       log.error(`eBPF language server did not start: ${e.message}`);

@@ -48,8 +48,11 @@ export class InlineHints implements vscode.Disposable {
   redraw(): void {
     const enabled = vscode.workspace.getConfiguration().get<boolean>(SETTING, true);
     for (const editor of vscode.window.visibleTextEditors) {
-      const hints = enabled ? this.byUri.get(editor.document.uri.toString()) ?? [] : [];
-      editor.setDecorations(this.decoration, hints.filter((h) => h.line < editor.document.lineCount).map((h) => toDecoration(editor.document, h)));
+      const hints = enabled ? (this.byUri.get(editor.document.uri.toString()) ?? []) : [];
+      editor.setDecorations(
+        this.decoration,
+        hints.filter((h) => h.line < editor.document.lineCount).map((h) => toDecoration(editor.document, h)),
+      );
     }
   }
 

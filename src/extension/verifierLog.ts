@@ -19,7 +19,11 @@ export function activate(context: vscode.ExtensionContext, log: vscode.LogOutput
   );
 }
 
-async function explain(diagnostics: VerifierDiagnostics, log: vscode.LogOutputChannel, input?: ExplainInput): Promise<AnalyzeVerifierLogResult | undefined> {
+async function explain(
+  diagnostics: VerifierDiagnostics,
+  log: vscode.LogOutputChannel,
+  input?: ExplainInput,
+): Promise<AnalyzeVerifierLogResult | undefined> {
   const picked = input ?? (await pickLog());
   if (!picked) return undefined;
   let text: string;
@@ -43,8 +47,14 @@ async function explain(diagnostics: VerifierDiagnostics, log: vscode.LogOutputCh
   if (result.findings === 0) {
     void vscode.window.showInformationMessage('eBPF: no verifier error found in that log.');
   } else {
-    const where = result.placed ? `See Problems (${result.files.map((f) => path.basename(f)).join(', ')}).` : 'None matched a source file in this workspace; see "eBPF: Show Verifier Log".';
-    const choice = await vscode.window.showWarningMessage(`eBPF: ${result.titles[0]}${result.findings > 1 ? ` (+${result.findings - 1} more)` : ''}. ${where}`, 'Show Problems', 'Show Log');
+    const where = result.placed
+      ? `See Problems (${result.files.map((f) => path.basename(f)).join(', ')}).`
+      : 'None matched a source file in this workspace; see "eBPF: Show Verifier Log".';
+    const choice = await vscode.window.showWarningMessage(
+      `eBPF: ${result.titles[0]}${result.findings > 1 ? ` (+${result.findings - 1} more)` : ''}. ${where}`,
+      'Show Problems',
+      'Show Log',
+    );
     if (choice === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
     if (choice === 'Show Log') await show(diagnostics, `explained:${name}`);
   }
@@ -55,15 +65,24 @@ async function explain(diagnostics: VerifierDiagnostics, log: vscode.LogOutputCh
 /** Where the log comes from: the active editor (a log you pasted into an untitled file), the clipboard, or a file. */
 async function pickLog(): Promise<ExplainInput | undefined> {
   const editor = vscode.window.activeTextEditor;
-  const fromEditor = editor && !editor.document.fileName.endsWith('.bpf.c') && editor.document.getText().trim() ? editor.document : undefined;
+  const fromEditor =
+    editor && !editor.document.fileName.endsWith('.bpf.c') && editor.document.getText().trim() ? editor.document : undefined;
   const items: (vscode.QuickPickItem & { from: 'editor' | 'clipboard' | 'file' })[] = [];
   if (fromEditor) items.push({ label: '$(file-text) Active editor', description: path.basename(fromEditor.fileName), from: 'editor' });
   items.push({ label: '$(clippy) Clipboard', from: 'clipboard' }, { label: '$(folder-opened) Open a log file...', from: 'file' });
-  const choice = await vscode.window.showQuickPick(items, { title: 'eBPF: Explain Verifier Log', placeHolder: 'Where is the verifier log (bpftool / libbpf / CI output)?' });
+  const choice = await vscode.window.showQuickPick(items, {
+    title: 'eBPF: Explain Verifier Log',
+    placeHolder: 'Where is the verifier log (bpftool / libbpf / CI output)?',
+  });
   if (!choice) return undefined;
-  if (choice.from === 'editor' && fromEditor) return { log: fromEditor.getText(), name: fromEditor.uri.scheme === 'file' ? fromEditor.fileName : 'active editor' };
+  if (choice.from === 'editor' && fromEditor)
+    return { log: fromEditor.getText(), name: fromEditor.uri.scheme === 'file' ? fromEditor.fileName : 'active editor' };
   if (choice.from === 'clipboard') return { log: await vscode.env.clipboard.readText(), name: 'clipboard' };
-  const files = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Explain', filters: { 'Logs': ['log', 'txt', 'verifier-log'], 'All files': ['*'] } });
+  const files = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    openLabel: 'Explain',
+    filters: { Logs: ['log', 'txt', 'verifier-log'], 'All files': ['*'] },
+  });
   return files?.[0];
 }
 

@@ -20,7 +20,10 @@ export function activate(context: vscode.ExtensionContext, log: vscode.LogOutput
         return undefined;
       }
       return vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `eBPF: generating vmlinux.h from the kernel BTF${target ? ` of ${target.label}` : ''}` },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `eBPF: generating vmlinux.h from the kernel BTF${target ? ` of ${target.label}` : ''}`,
+        },
         async () => {
           try {
             const { header, from } = await dumpHeader(target, log);
@@ -48,11 +51,13 @@ async function dumpHeader(target: Target | undefined, log: vscode.LogOutputChann
     } catch (e) {
       // The helper answered (e.g. NO_BTF): that is the target's truth, bpftool would not do better.
       if (e instanceof HelperClientError && !['HELPER_UNAVAILABLE', 'HELPER_EXITED', 'PERMISSION', 'LIBBPF_MISSING'].includes(e.code)) {
-        throw new Error(`${target.label}: ${e.message}`);
+        throw new Error(`${target.label}: ${e.message}`, { cause: e });
       }
       log.warn(`${target.label}: the helper cannot start (${(e as Error).message}); using local bpftool instead.`);
       if (target.id !== 'local') {
-        void vscode.window.showWarningMessage(`eBPF: the helper on ${target.label} cannot start, so vmlinux.h comes from this machine's kernel, which may differ from ${target.label}'s.`);
+        void vscode.window.showWarningMessage(
+          `eBPF: the helper on ${target.label} cannot start, so vmlinux.h comes from this machine's kernel, which may differ from ${target.label}'s.`,
+        );
       }
     }
   }

@@ -20,7 +20,14 @@ const HASH_FAMILY = new Set<number>([MapType.HASH, MapType.LRU_HASH, MapType.PER
 const ALWAYS_FULL = new Set<number>([MapType.ARRAY, MapType.PERCPU_ARRAY]);
 const PERCPU = new Set<number>([MapType.PERCPU_HASH, MapType.LRU_PERCPU_HASH, MapType.PERCPU_ARRAY]);
 /** Map types whose bpf_for_each_map_elem() the kernel implements. */
-const FOR_EACH_TYPES = new Set<number>([MapType.HASH, MapType.LRU_HASH, MapType.PERCPU_HASH, MapType.LRU_PERCPU_HASH, MapType.ARRAY, MapType.PERCPU_ARRAY]);
+const FOR_EACH_TYPES = new Set<number>([
+  MapType.HASH,
+  MapType.LRU_HASH,
+  MapType.PERCPU_HASH,
+  MapType.LRU_PERCPU_HASH,
+  MapType.ARRAY,
+  MapType.PERCPU_ARRAY,
+]);
 
 function notCountable(type: number): string | undefined {
   switch (type) {
@@ -215,7 +222,8 @@ export class Counter {
 
   /** bpf_for_each_map_elem() in a raw_tp program pointed at this map; the count comes back in a global. */
   private forEachCount(fd: number, m: MapBasics): number {
-    if (!FOR_EACH_TYPES.has(m.type)) throw unsupported(m, 'for_each', `the kernel has no bpf_for_each_map_elem() for ${mapTypeName(m.type)} maps`);
+    if (!FOR_EACH_TYPES.has(m.type))
+      throw unsupported(m, 'for_each', `the kernel has no bpf_for_each_map_elem() for ${mapTypeName(m.type)} maps`);
     const r = L.collectLibbpfOutput(() => {
       const obj = L.objectOpenFile(bpfObjectPath('for_each_count.bpf.o'));
       try {
@@ -308,8 +316,28 @@ export class Counter {
       const readMicros = Number(process.hrtime.bigint() - t0) / 1000;
       for (const r of records) {
         const typeName = mapTypeName(r.type);
-        if (HASH_FAMILY.has(r.type)) counts.push({ id: r.id, name: r.name, typeName, maxEntries: r.maxEntries, count: r.count, method: 'iterator', exact: true, micros: readMicros });
-        else if (ALWAYS_FULL.has(r.type)) counts.push({ id: r.id, name: r.name, typeName, maxEntries: r.maxEntries, count: r.maxEntries, method: 'max_entries', exact: true, micros: 0 });
+        if (HASH_FAMILY.has(r.type))
+          counts.push({
+            id: r.id,
+            name: r.name,
+            typeName,
+            maxEntries: r.maxEntries,
+            count: r.count,
+            method: 'iterator',
+            exact: true,
+            micros: readMicros,
+          });
+        else if (ALWAYS_FULL.has(r.type))
+          counts.push({
+            id: r.id,
+            name: r.name,
+            typeName,
+            maxEntries: r.maxEntries,
+            count: r.maxEntries,
+            method: 'max_entries',
+            exact: true,
+            micros: 0,
+          });
         else counts.push(this.countOneById(r.id, { id: r.id, name: r.name, typeName, maxEntries: r.maxEntries }));
       }
     } else {
@@ -322,7 +350,16 @@ export class Counter {
    *  no object per map), and ring buffer positions, which a tick shows instead of a count. */
   countAllCompact(): MapCountAllCompactResult {
     const start = process.hrtime.bigint();
-    const out: MapCountAllCompactResult = { ids: [], counts: [], methods: [], errors: {}, ringbufs: {}, iteratorMicros: 0, mapMicros: {}, micros: 0 };
+    const out: MapCountAllCompactResult = {
+      ids: [],
+      counts: [],
+      methods: [],
+      errors: {},
+      ringbufs: {},
+      iteratorMicros: 0,
+      mapMicros: {},
+      micros: 0,
+    };
     const push = (id: number, count: number, method: number) => {
       out.ids.push(id);
       out.counts.push(count);
@@ -371,7 +408,10 @@ export class Counter {
     return out;
   }
 
-  private countOneById(id: number, base?: { id: number; name: string; typeName: string; maxEntries: number }): MapCountAllResult['counts'][number] {
+  private countOneById(
+    id: number,
+    base?: { id: number; name: string; typeName: string; maxEntries: number },
+  ): MapCountAllResult['counts'][number] {
     try {
       return withMapFd(id, (fd, info) => {
         const b = base ?? { id, name: info.name, typeName: mapTypeName(info.type), maxEntries: info.max_entries };

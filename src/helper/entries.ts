@@ -24,11 +24,19 @@ function encodeCursor(c: Cursor): string {
 
 export function decodeCursor(s: string): Cursor {
   const m = /^([bw])\.([A-Za-z0-9+/]*={0,2})$/.exec(s);
-  if (!m) throw new HelperError('INVALID_PARAMS', 'cursor is not one this helper returned', { fix: 'omit cursor to start from the first page' });
+  if (!m)
+    throw new HelperError('INVALID_PARAMS', 'cursor is not one this helper returned', { fix: 'omit cursor to start from the first page' });
   return { method: m[1] === 'b' ? 'batch' : 'walk', token: Buffer.from(m[2], 'base64') };
 }
 
-export function readEntries(fd: number, info: L.MapInfo, cursor: Cursor | undefined, limit: number, btf: BtfFormatter, cpus: number): MapEntriesResult {
+export function readEntries(
+  fd: number,
+  info: L.MapInfo,
+  cursor: Cursor | undefined,
+  limit: number,
+  btf: BtfFormatter,
+  cpus: number,
+): MapEntriesResult {
   if (NO_LOOKUP.has(info.type)) {
     throw new HelperError('NOT_COUNTABLE', `the entries of map ${info.id} cannot be listed: its type has no keys to walk from user space`);
   }
@@ -95,7 +103,14 @@ function batchPage(fd: number, info: L.MapInfo, token: Buffer | null, limit: num
   }
 }
 
-function walkPage(fd: number, info: L.MapInfo, last: Buffer | null, limit: number, stride: number, toEntry: (k: Buffer, v: Buffer) => MapEntry): MapEntriesResult {
+function walkPage(
+  fd: number,
+  info: L.MapInfo,
+  last: Buffer | null,
+  limit: number,
+  stride: number,
+  toEntry: (k: Buffer, v: Buffer) => MapEntry,
+): MapEntriesResult {
   const entries: MapEntry[] = [];
   let key = last;
   while (entries.length < limit) {

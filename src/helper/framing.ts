@@ -58,7 +58,8 @@ export class LimitedMessageReader extends AbstractMessageReader {
     const params: InvalidMessageParams = { reason };
     if (id !== undefined) params.id = id;
     // With an id it becomes a request, so the error response reaches the caller's pending request.
-    const msg = id !== undefined ? { jsonrpc: '2.0', id, method: INVALID_MESSAGE, params } : { jsonrpc: '2.0', method: INVALID_MESSAGE, params };
+    const msg =
+      id !== undefined ? { jsonrpc: '2.0', id, method: INVALID_MESSAGE, params } : { jsonrpc: '2.0', method: INVALID_MESSAGE, params };
     this.callback?.(msg as Message);
   }
 
@@ -68,12 +69,16 @@ export class LimitedMessageReader extends AbstractMessageReader {
       if (this.skipping) {
         const s = this.skipping;
         const take = Math.min(s.remaining, this.buffer.length);
-        if (s.prefix.length < ID_PREFIX_BYTES) s.prefix = Buffer.concat([s.prefix, this.buffer.subarray(0, Math.min(take, ID_PREFIX_BYTES - s.prefix.length))]);
+        if (s.prefix.length < ID_PREFIX_BYTES)
+          s.prefix = Buffer.concat([s.prefix, this.buffer.subarray(0, Math.min(take, ID_PREFIX_BYTES - s.prefix.length))]);
         s.remaining -= take;
         this.buffer = this.buffer.subarray(take);
         if (s.remaining > 0) return;
         this.skipping = undefined;
-        this.invalid(`message of ${s.size} bytes is larger than the ${this.maxMessageBytes}-byte limit`, peekId(s.prefix.toString('latin1')));
+        this.invalid(
+          `message of ${s.size} bytes is larger than the ${this.maxMessageBytes}-byte limit`,
+          peekId(s.prefix.toString('latin1')),
+        );
         continue;
       }
       const headerEnd = this.buffer.indexOf(HEADER_END);
@@ -108,7 +113,12 @@ export class LimitedMessageReader extends AbstractMessageReader {
         this.invalid(`message is not valid JSON: ${(e as Error).message}`, peekId(body.subarray(0, ID_PREFIX_BYTES).toString('latin1')));
         continue;
       }
-      if (typeof message !== 'object' || message === null || Array.isArray(message) || (message as { jsonrpc?: unknown }).jsonrpc !== '2.0') {
+      if (
+        typeof message !== 'object' ||
+        message === null ||
+        Array.isArray(message) ||
+        (message as { jsonrpc?: unknown }).jsonrpc !== '2.0'
+      ) {
         const id = typeof message === 'object' && message !== null ? (message as { id?: unknown }).id : undefined;
         this.invalid('message is not a JSON-RPC 2.0 object', typeof id === 'number' || typeof id === 'string' ? id : undefined);
         continue;

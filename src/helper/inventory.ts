@@ -17,7 +17,9 @@ export function withMapFd<T>(id: number, fn: (fd: number, info: L.MapInfo) => T)
     fd = L.mapFdById(id);
   } catch (e) {
     if (e instanceof HelperError && e.errno === constants.errno.ENOENT) {
-      throw new HelperError('NO_SUCH_MAP', `there is no map with id ${id}`, { fix: 'it was unloaded or never existed; refresh the map list' });
+      throw new HelperError('NO_SUCH_MAP', `there is no map with id ${id}`, {
+        fix: 'it was unloaded or never existed; refresh the map list',
+      });
     }
     throw e;
   }
@@ -34,7 +36,9 @@ export function withProgFd<T>(id: number, fn: (fd: number, info: L.ProgInfo) => 
     fd = L.progFdById(id);
   } catch (e) {
     if (e instanceof HelperError && e.errno === constants.errno.ENOENT) {
-      throw new HelperError('NO_SUCH_PROGRAM', `there is no program with id ${id}`, { fix: 'it was unloaded or never existed; refresh the program list' });
+      throw new HelperError('NO_SUCH_PROGRAM', `there is no program with id ${id}`, {
+        fix: 'it was unloaded or never existed; refresh the program list',
+      });
     }
     throw e;
   }

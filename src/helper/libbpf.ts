@@ -519,7 +519,14 @@ const CONTEXT_ONLY_TYPES = new Set([17 /* raw_tracepoint */, 24 /* raw_tracepoin
  * BPF_PROG_TEST_RUN. Raw tracepoint and syscall programs take only a context; a syscall
  * program's (possibly modified) context is written back by the kernel into ctxIn itself.
  */
-export function progTestRun(fd: number, progType: number, dataIn: Buffer | null, ctxIn: Buffer | null, repeat: number, dataOutSize = 0): TestRunResult {
+export function progTestRun(
+  fd: number,
+  progType: number,
+  dataIn: Buffer | null,
+  ctxIn: Buffer | null,
+  repeat: number,
+  dataOutSize = 0,
+): TestRunResult {
   const ctxOnly = CONTEXT_ONLY_TYPES.has(progType);
   const data = ctxOnly ? null : dataIn;
   const dataOut = Buffer.alloc(data ? Math.max(dataOutSize, data.length) : 0);

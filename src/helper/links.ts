@@ -7,13 +7,52 @@ import type { ProgramAttachment } from '../protocol/types';
 import * as L from './libbpf';
 import { BPF_FS_MAGIC, BPFFS_ROOT } from './validate';
 
-const LINK_TYPES = ['unspec', 'raw_tracepoint', 'tracing', 'cgroup', 'iter', 'netns', 'xdp', 'perf_event', 'kprobe_multi', 'struct_ops', 'netfilter', 'tcx', 'uprobe_multi', 'netkit', 'sockmap'];
-const RAW_TRACEPOINT = 1, TRACING = 2, CGROUP = 3, ITER = 4, NETNS = 5, XDP = 6, PERF_EVENT = 7, KPROBE_MULTI = 8, STRUCT_OPS = 9, NETFILTER = 10, TCX = 11, UPROBE_MULTI = 12, NETKIT = 13, SOCKMAP = 14;
+const LINK_TYPES = [
+  'unspec',
+  'raw_tracepoint',
+  'tracing',
+  'cgroup',
+  'iter',
+  'netns',
+  'xdp',
+  'perf_event',
+  'kprobe_multi',
+  'struct_ops',
+  'netfilter',
+  'tcx',
+  'uprobe_multi',
+  'netkit',
+  'sockmap',
+];
+const RAW_TRACEPOINT = 1,
+  TRACING = 2,
+  CGROUP = 3,
+  ITER = 4,
+  NETNS = 5,
+  XDP = 6,
+  PERF_EVENT = 7,
+  KPROBE_MULTI = 8,
+  STRUCT_OPS = 9,
+  NETFILTER = 10,
+  TCX = 11,
+  UPROBE_MULTI = 12,
+  NETKIT = 13,
+  SOCKMAP = 14;
 /** enum bpf_perf_event_type: what a perf_event link is attached to (kernel 6.6+ fills it). */
 const PERF_KINDS = ['perf_event', 'uprobe', 'uretprobe', 'kprobe', 'kretprobe', 'tracepoint', 'perf_event'];
-const PERF_TRACEPOINT = 5, PERF_EVENT_KIND = 6;
+const PERF_TRACEPOINT = 5,
+  PERF_EVENT_KIND = 6;
 /** The few enum bpf_attach_type values a target names (directions and hooks). */
-const ATTACH_TYPES: Record<number, string> = { 24: 'fentry', 25: 'fexit', 26: 'fmod_ret', 27: 'lsm', 46: 'ingress', 47: 'egress', 54: 'primary', 55: 'peer' };
+const ATTACH_TYPES: Record<number, string> = {
+  24: 'fentry',
+  25: 'fexit',
+  26: 'fmod_ret',
+  27: 'lsm',
+  46: 'ingress',
+  47: 'egress',
+  54: 'primary',
+  55: 'peer',
+};
 const NF_FAMILIES: Record<number, string> = { 2: 'ipv4', 10: 'ipv6' };
 
 /** Where a link type takes a string buffer: [pointer offset, length offset] in struct bpf_link_info. */
@@ -49,7 +88,7 @@ function lookups(): Lookups {
 /** ifindex → name in the helper's network namespace, from /sys/class/net/<name>/ifindex. */
 function interfaceNames(): Map<number, string> {
   const out = new Map<number, string>();
-  let names: string[] = [];
+  let names: string[];
   try {
     names = fs.readdirSync('/sys/class/net');
   } catch {
@@ -195,7 +234,11 @@ function pinnedIdentity(fd: number): { kind: keyof PinIndex; id: number } | unde
   } catch {
     return undefined;
   }
-  for (const [kind, key] of [['links', 'link_id'], ['maps', 'map_id'], ['progs', 'prog_id']] as const) {
+  for (const [kind, key] of [
+    ['links', 'link_id'],
+    ['maps', 'map_id'],
+    ['progs', 'prog_id'],
+  ] as const) {
     const m = new RegExp(`^${key}:\\s*(\\d+)`, 'm').exec(text);
     if (m) return { kind, id: Number(m[1]) };
   }

@@ -23,8 +23,15 @@ function fail(e: unknown): ResponseError<ErrorData> {
   const he =
     e instanceof HelperError
       ? e
-      : new HelperError('KERNEL', `internal helper error: ${(e as Error)?.message ?? String(e)}`, { fix: 'please report this with the request that caused it' });
-  const rpcCode = he.code === 'INVALID_PARAMS' || he.code === 'PATH_OUTSIDE_BPFFS' ? RpcErrorCodes.InvalidParams : he.code === 'INVALID_MESSAGE' ? RpcErrorCodes.InvalidRequest : RpcErrorCodes.HelperFailure;
+      : new HelperError('KERNEL', `internal helper error: ${(e as Error)?.message ?? String(e)}`, {
+          fix: 'please report this with the request that caused it',
+        });
+  const rpcCode =
+    he.code === 'INVALID_PARAMS' || he.code === 'PATH_OUTSIDE_BPFFS'
+      ? RpcErrorCodes.InvalidParams
+      : he.code === 'INVALID_MESSAGE'
+        ? RpcErrorCodes.InvalidRequest
+        : RpcErrorCodes.HelperFailure;
   return new ResponseError(rpcCode, he.message, he.toData());
 }
 
@@ -33,16 +40,18 @@ async function main(): Promise<void> {
   // instead of a crash the client can only see as "helper exited".
   let startupError: HelperError | undefined;
   let L: typeof import('./libbpf') | undefined;
-  let mods: {
-    objects: typeof import('./objects');
-    inventory: typeof import('./inventory');
-    count: typeof import('./count');
-    entries: typeof import('./entries');
-    ringbuf: typeof import('./ringbuf');
-    testrun: typeof import('./testrun');
-    pins: typeof import('./pins');
-    btf: typeof import('./btf');
-  } | undefined;
+  let mods:
+    | {
+        objects: typeof import('./objects');
+        inventory: typeof import('./inventory');
+        count: typeof import('./count');
+        entries: typeof import('./entries');
+        ringbuf: typeof import('./ringbuf');
+        testrun: typeof import('./testrun');
+        pins: typeof import('./pins');
+        btf: typeof import('./btf');
+      }
+    | undefined;
   try {
     L = require('./libbpf') as typeof import('./libbpf');
     mods = {
@@ -56,7 +65,12 @@ async function main(): Promise<void> {
       btf: require('./btf'),
     };
   } catch (e) {
-    startupError = e instanceof HelperError ? e : new HelperError('LIBBPF_MISSING', `cannot load libbpf: ${(e as Error).message}`, { fix: 'install libbpf1 (apt install libbpf1)' });
+    startupError =
+      e instanceof HelperError
+        ? e
+        : new HelperError('LIBBPF_MISSING', `cannot load libbpf: ${(e as Error).message}`, {
+            fix: 'install libbpf1 (apt install libbpf1)',
+          });
   }
   const need = () => {
     if (startupError || !L || !mods) throw startupError;
@@ -245,7 +259,11 @@ async function main(): Promise<void> {
 
   // Bad framing or JSON: answer the request it claimed to be, else send an id-less error.
   conn.onRequest(INVALID_MESSAGE, (params: InvalidMessageParams) => {
-    throw fail(new HelperError('INVALID_MESSAGE', params.reason, { fix: 'send JSON-RPC 2.0 messages framed with Content-Length, below the size limit' }));
+    throw fail(
+      new HelperError('INVALID_MESSAGE', params.reason, {
+        fix: 'send JSON-RPC 2.0 messages framed with Content-Length, below the size limit',
+      }),
+    );
   });
   conn.onNotification(INVALID_MESSAGE, (params: InvalidMessageParams) => {
     const data = new HelperError('INVALID_MESSAGE', params.reason).toData();

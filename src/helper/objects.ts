@@ -40,7 +40,9 @@ const EM_BPF = 247;
 /** Cheap checks that give a clearer error than libbpf's for the common wrong inputs. */
 function checkElf(head: Buffer, what: string): void {
   if (head.length < 4 || !head.subarray(0, 4).equals(ELF_MAGIC)) {
-    throw new HelperError('NOT_ELF', `${what} is not an ELF object file`, { fix: 'pass the .bpf.o that clang -target bpf produced, not the .c source or another file' });
+    throw new HelperError('NOT_ELF', `${what} is not an ELF object file`, {
+      fix: 'pass the .bpf.o that clang -target bpf produced, not the .c source or another file',
+    });
   }
   if (head.length >= 20) {
     const machine = head[5] === 2 ? head.readUInt16BE(18) : head.readUInt16LE(18);
@@ -70,7 +72,8 @@ function open(source: ObjectSource): L.BpfObject {
 function lockdownHint(): string | undefined {
   try {
     const mode = /\[(\w+)\]/.exec(fs.readFileSync('/sys/kernel/security/lockdown', 'utf8'))?.[1];
-    if (mode && mode !== 'none') return `kernel lockdown is "${mode}": fentry/fexit/lsm/kprobe-override programs are refused; use tracepoints, tp_btf, XDP, tc or socket filters`;
+    if (mode && mode !== 'none')
+      return `kernel lockdown is "${mode}": fentry/fexit/lsm/kprobe-override programs are refused; use tracepoints, tp_btf, XDP, tc or socket filters`;
   } catch {
     /* no securityfs: no hint */
   }
@@ -93,7 +96,7 @@ export function loadObject(source: ObjectSource, logLevel: number, pinDir?: stri
       const err = opened.error as HelperError;
       throw new HelperError('BAD_OBJECT', `libbpf cannot open ${what}: ${err.message}`, {
         errno: err.errno,
-        fix: 'the file is truncated, not a BPF object, or uses sections this libbpf does not know; rebuild it and check libbpf\'s messages',
+        fix: "the file is truncated, not a BPF object, or uses sections this libbpf does not know; rebuild it and check libbpf's messages",
         details: { verifierLog: '', logTruncated: false, libbpfLog: opened.output } satisfies LoadFailureDetails,
       });
     }
@@ -121,10 +124,14 @@ export function loadObject(source: ObjectSource, logLevel: number, pinDir?: stri
       }
     }
 
-    const failedName = /prog '([^']+)': BPF program load failed/.exec(libbpfLog)?.[1] ?? progs.map((p) => L.program.name(p)).find((n) => {
-      const p = progs.find((q) => L.program.name(q) === n)!;
-      return logs.get(p)![0] !== 0;
-    });
+    const failedName =
+      /prog '([^']+)': BPF program load failed/.exec(libbpfLog)?.[1] ??
+      progs
+        .map((p) => L.program.name(p))
+        .find((n) => {
+          const p = progs.find((q) => L.program.name(q) === n)!;
+          return logs.get(p)![0] !== 0;
+        });
     const failed = progs.find((p) => L.program.name(p) === failedName);
     const log = failed ? cString(logs.get(failed)!) : '';
     const section = failed ? L.program.section(failed) : undefined;
@@ -139,19 +146,35 @@ export function loadObject(source: ObjectSource, logLevel: number, pinDir?: stri
     const truncated = errno === constants.errno.ENOSPC;
     const details: LoadFailureDetails = { program: failedName, section, verifierLog: log, logTruncated: truncated, libbpfLog };
     if (failedName) {
-      const lastLine = log.trimEnd().split('\n').filter((l) => l && !l.startsWith('processed ') && !l.startsWith('verification time')).pop();
+      const lastLine = log
+        .trimEnd()
+        .split('\n')
+        .filter((l) => l && !l.startsWith('processed ') && !l.startsWith('verification time'))
+        .pop();
       const hint = log === '' && (errno === constants.errno.EPERM || errno === constants.errno.EACCES) ? lockdownHint() : undefined;
-      throw new HelperError('VERIFIER_REJECTED', `the kernel rejected program '${failedName}'${lastLine ? `: ${lastLine}` : ''} (${HelperError.errno(errno, 'load').message.replace(/^load: /, '')})`, {
-        errno,
-        fix: hint ?? (truncated ? `the verifier log exceeded ${MAX_LOG_BYTES} bytes and was truncated; load with logLevel 1 instead of 2` : 'the verifier log says which instruction broke which rule; fix the source line it points at'),
-        details,
-      });
+      throw new HelperError(
+        'VERIFIER_REJECTED',
+        `the kernel rejected program '${failedName}'${lastLine ? `: ${lastLine}` : ''} (${HelperError.errno(errno, 'load').message.replace(/^load: /, '')})`,
+        {
+          errno,
+          fix:
+            hint ??
+            (truncated
+              ? `the verifier log exceeded ${MAX_LOG_BYTES} bytes and was truncated; load with logLevel 1 instead of 2`
+              : 'the verifier log says which instruction broke which rule; fix the source line it points at'),
+          details,
+        },
+      );
     }
-    throw new HelperError('LOAD_FAILED', `libbpf could not load ${what} (${HelperError.errno(errno, 'load').message.replace(/^load: /, '')}); see libbpf's messages`, {
-      errno,
-      fix: 'libbpf\'s messages name the failing map, relocation or BTF type; a missing kernel feature usually means the kernel is too old for it',
-      details,
-    });
+    throw new HelperError(
+      'LOAD_FAILED',
+      `libbpf could not load ${what} (${HelperError.errno(errno, 'load').message.replace(/^load: /, '')}); see libbpf's messages`,
+      {
+        errno,
+        fix: "libbpf's messages name the failing map, relocation or BTF type; a missing kernel feature usually means the kernel is too old for it",
+        details,
+      },
+    );
   }
 }
 
@@ -201,7 +224,10 @@ function register(
 
 export function unloadObject(handle: number): void {
   const o = loaded.get(handle);
-  if (!o) throw new HelperError('NO_SUCH_OBJECT', `no loaded object with handle ${handle}`, { fix: 'it was already unloaded, or the helper restarted; load it again' });
+  if (!o)
+    throw new HelperError('NO_SUCH_OBJECT', `no loaded object with handle ${handle}`, {
+      fix: 'it was already unloaded, or the helper restarted; load it again',
+    });
   loaded.delete(handle);
   L.objectClose(o.obj);
 }

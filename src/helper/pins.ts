@@ -12,7 +12,8 @@ const PROTECTED = new Set([`${BPFFS_ROOT}/maps.debug`, `${BPFFS_ROOT}/progs.debu
 
 export function pin(kind: 'map' | 'prog', id: number, path: string): void {
   onBpffs(path, 'path');
-  if (fs.existsSync(path)) throw new HelperError('INVALID_PARAMS', `${path} already exists`, { fix: 'unpin it first or choose another name' });
+  if (fs.existsSync(path))
+    throw new HelperError('INVALID_PARAMS', `${path} already exists`, { fix: 'unpin it first or choose another name' });
   const parent = path.slice(0, path.lastIndexOf('/'));
   fs.mkdirSync(parent, { recursive: true });
   if (kind === 'map') withMapFd(id, (fd) => L.objPin(fd, path));
@@ -29,7 +30,8 @@ export function unpin(path: string): void {
   } catch {
     throw new HelperError('FILE_NOT_FOUND', `nothing is pinned at ${path}`);
   }
-  if (st.isDirectory()) fs.rmdirSync(path); // only empty directories, like rmdir(1)
+  if (st.isDirectory())
+    fs.rmdirSync(path); // only empty directories, like rmdir(1)
   else fs.unlinkSync(path);
   forgetPins();
 }

@@ -5,11 +5,29 @@ import { HelperError } from './errors';
 import * as L from './libbpf';
 
 /** Program types whose test run takes a packet; they get a zeroed Ethernet-sized frame by default. */
-const PACKET_TYPES = new Set(['socket_filter', 'sched_cls', 'sched_act', 'xdp', 'cgroup_skb', 'lwt_in', 'lwt_out', 'lwt_xmit', 'lwt_seg6local', 'sk_skb', 'flow_dissector']);
+const PACKET_TYPES = new Set([
+  'socket_filter',
+  'sched_cls',
+  'sched_act',
+  'xdp',
+  'cgroup_skb',
+  'lwt_in',
+  'lwt_out',
+  'lwt_xmit',
+  'lwt_seg6local',
+  'sk_skb',
+  'flow_dissector',
+]);
 const DEFAULT_PACKET_BYTES = 64;
 const MAX_DATA_OUT = 64 * 1024;
 
-export function testRun(fd: number, info: L.ProgInfo, dataIn: Buffer | undefined, ctxIn: Buffer | undefined, repeat: number): TestRunResult {
+export function testRun(
+  fd: number,
+  info: L.ProgInfo,
+  dataIn: Buffer | undefined,
+  ctxIn: Buffer | undefined,
+  repeat: number,
+): TestRunResult {
   const type = progTypeName(info.type);
   const data = dataIn ?? (PACKET_TYPES.has(type) ? Buffer.alloc(DEFAULT_PACKET_BYTES) : null);
   try {

@@ -107,7 +107,8 @@ export function regularFile(p: string, name: string, maxBytes: number): number {
     st = fs.statSync(p);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new HelperError('FILE_NOT_FOUND', `${name} ${p} does not exist`, { fix: 'build the object first, or check the path' });
+    if (code === 'ENOENT')
+      throw new HelperError('FILE_NOT_FOUND', `${name} ${p} does not exist`, { fix: 'build the object first, or check the path' });
     throw new HelperError('NOT_A_FILE', `${name} ${p} cannot be read: ${code}`);
   }
   if (!st.isFile()) throw new HelperError('NOT_A_FILE', `${name} ${p} is not a regular file`);

@@ -37,18 +37,22 @@ export function kfuncDeclarations(text: string): Map<string, string> {
   const out = new Map<string, string>();
   if (!text.includes('__ksym')) return out;
   const re = /\bextern\s+([^;{}]*?\b([A-Za-z_]\w*)\s*\([^;{}]*?\))\s*(?:__\w+(?:\([^)]*\))?\s*)*__ksym\b[^;]*;/g;
-  for (let m; (m = re.exec(text)); ) out.set(m[2], m[1].replace(/\s+/g, ' ').trim());
+  for (let m; (m = re.exec(text));) out.set(m[2], m[1].replace(/\s+/g, ' ').trim());
   return out;
 }
 
 export function kfuncHover(name: string, declaration: string): string {
-  return [`\`\`\`c\n${declaration}\n\`\`\``, `kfunc \`${name}\`: a kernel function callable from BPF (resolved against the kernel's BTF at load time).`, '[Documentation](https://docs.kernel.org/bpf/kfuncs.html)'].join('\n\n');
+  return [
+    `\`\`\`c\n${declaration}\n\`\`\``,
+    `kfunc \`${name}\`: a kernel function callable from BPF (resolved against the kernel's BTF at load time).`,
+    '[Documentation](https://docs.kernel.org/bpf/kfuncs.html)',
+  ].join('\n\n');
 }
 
 /** The C identifier under a position, if any. */
 export function identifierAt(lineText: string, character: number): string | undefined {
   const re = /[A-Za-z_]\w*/g;
-  for (let m; (m = re.exec(lineText)); ) {
+  for (let m; (m = re.exec(lineText));) {
     if (m.index <= character && character <= m.index + m[0].length) return m[0];
     if (m.index > character) break;
   }

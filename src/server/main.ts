@@ -32,7 +32,16 @@ import {
   type VerifierHintsParams,
   type VerifierLogParams,
 } from '../protocol/languageServer';
-import { currentLine, findingHover, hintsFor, placeFindings, resolveSource, shiftFinding, type PlacedFinding, type SourceFile } from './verifierFindings';
+import {
+  currentLine,
+  findingHover,
+  hintsFor,
+  placeFindings,
+  resolveSource,
+  shiftFinding,
+  type PlacedFinding,
+  type SourceFile,
+} from './verifierFindings';
 import { logDocumentObject, logFoldingRanges, logSourceReferences, stripLinePrefixes } from './verifierLogDocument';
 import { buildQuickFixes } from './verifierQuickFixes';
 
@@ -198,8 +207,6 @@ export function startServer(connection: Connection): void {
 /** Our read-only log view, or a saved log the editor opened as bpf-verifier-log. */
 const isLogDocument = (doc: TextDocument) => doc.uri.startsWith(`${VERIFIER_LOG_SCHEME}:`) || doc.languageId === VERIFIER_LOG_LANGUAGE;
 
-
-
 /** The text that went into the object: the file on disk (what clang compiled), else the open editor's. */
 async function readSources(paths: readonly string[], documents: TextDocuments<TextDocument>): Promise<SourceFile[]> {
   const out: SourceFile[] = [];
@@ -211,7 +218,11 @@ async function readSources(paths: readonly string[], documents: TextDocuments<Te
   return out;
 }
 
-async function readNeighbour(file: string, sources: readonly SourceFile[], documents: TextDocuments<TextDocument>): Promise<SourceFile | undefined> {
+async function readNeighbour(
+  file: string,
+  sources: readonly SourceFile[],
+  documents: TextDocuments<TextDocument>,
+): Promise<SourceFile | undefined> {
   for (const s of sources) {
     const candidate = path.resolve(path.dirname(s.path), file);
     if (existsSync(candidate)) return (await readSources([candidate], documents))[0];

@@ -74,7 +74,8 @@ export function shiftFinding(f: Finding, delta: number): Finding {
     ...f,
     line: f.line === undefined ? undefined : f.line + delta,
     related: f.related.map((r) => (r.line !== undefined && same(r.file) ? { ...r, line: r.line + delta } : r)),
-    quickFix: f.quickFix && f.quickFix.line !== undefined && same(f.quickFix.file) ? { ...f.quickFix, line: f.quickFix.line + delta } : f.quickFix,
+    quickFix:
+      f.quickFix && f.quickFix.line !== undefined && same(f.quickFix.file) ? { ...f.quickFix, line: f.quickFix.line + delta } : f.quickFix,
   };
 }
 
@@ -189,7 +190,10 @@ function originLabel(f: Finding): string {
 
 /** `R1=ctx() R2=scalar(smin=0; ...) fp-8=mmmm` → one register per line. */
 export function splitRegisters(state: string): string[] {
-  return state.split(/(?<!frame\d+:) (?=(?:frame\d+[.:] ?)?(?:R\d+|fp-?\d+)\w*=)/).map((s) => s.trim()).filter(Boolean);
+  return state
+    .split(/(?<!frame\d+:) (?=(?:frame\d+[.:] ?)?(?:R\d+|fp-?\d+)\w*=)/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Catalog prose uses backticks for code on purpose; only characters that would turn into HTML are escaped. */

@@ -88,16 +88,21 @@ function freshName(lines: readonly string[], base: string): string {
 
 /** The declared type of a file-scope variable, without storage class, qualifiers and attributes. */
 export function globalDeclaration(lines: readonly string[], name: string): { type: string; isConst: boolean } | undefined {
-  const re = new RegExp(`^((?:[A-Za-z_]\\w*\\s+|\\*\\s*)+?)\\**\\s*${name}\\s*(\\[[^\\]]*\\])?\\s*(?:SEC\\(.*?\\)\\s*|__\\w+(?:\\(.*?\\))?\\s*)*[=;]`);
+  const re = new RegExp(
+    `^((?:[A-Za-z_]\\w*\\s+|\\*\\s*)+?)\\**\\s*${name}\\s*(\\[[^\\]]*\\])?\\s*(?:SEC\\(.*?\\)\\s*|__\\w+(?:\\(.*?\\))?\\s*)*[=;]`,
+  );
   for (const l of lines) {
     if (/^\s/.test(l)) continue; // file scope only
     const m = re.exec(l);
     if (!m || m[2]) continue; // arrays cannot be copied by assignment
     const words = m[1].trim().split(/\s+/);
     const isConst = words.includes('const');
-    const type = words.filter((w) => !/^(?:static|extern|const|volatile|register|__weak|__hidden|__always_inline|__attribute__)$/.test(w)).join(' ');
+    const type = words
+      .filter((w) => !/^(?:static|extern|const|volatile|register|__weak|__hidden|__always_inline|__attribute__)$/.test(w))
+      .join(' ');
     const stars = /(\*+)\s*$/.exec(l.slice(0, l.indexOf(name)))?.[1] ?? '';
-    if (type && !/^(?:return|typedef)$/.test(words[0])) return { type: `${type}${stars ? ` ${stars}` : ''}`.replace(/\s+\*/g, ' *'), isConst };
+    if (type && !/^(?:return|typedef)$/.test(words[0]))
+      return { type: `${type}${stars ? ` ${stars}` : ''}`.replace(/\s+\*/g, ' *'), isConst };
   }
   return undefined;
 }
@@ -145,7 +150,9 @@ function copyToStack(lines: readonly string[], line: number, expression: string 
 /** After `p = bpf_map_lookup_elem(...)`: `if (!p) return <what the function returns elsewhere>;`. */
 function addNullCheck(lines: readonly string[], line: number, finding: Finding): SourceFix[] {
   const primaryText = lines[line] ?? '';
-  const origin = finding.related.find((r) => /NULL/.test(r.message) && r.line && r.line > 0 && (!finding.file || !r.file || sameFile(r.file, finding.file)));
+  const origin = finding.related.find(
+    (r) => /NULL/.test(r.message) && r.line && r.line > 0 && (!finding.file || !r.file || sameFile(r.file, finding.file)),
+  );
   const originLine = origin?.line !== undefined ? origin.line - 1 : undefined;
   let variable = originLine !== undefined ? assignedVariable(lines[originLine] ?? '') : undefined;
   if (!variable || findExpression(primaryText, variable) === undefined) variable = dereferencedVariable(primaryText);

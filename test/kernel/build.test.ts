@@ -55,7 +55,10 @@ describe('build with clang', function () {
 
     it('skips unchanged sources and rebuilds when a header or the flags change', async () => {
       const again = await buildAll(sources, { clangPath: 'clang', includeDirs: [examples] });
-      assert.deepEqual(again.map((r) => r.status), sources.map(() => 'up-to-date'));
+      assert.deepEqual(
+        again.map((r) => r.status),
+        sources.map(() => 'up-to-date'),
+      );
 
       const later = new Date(Date.now() + 5000);
       await fs.utimes(path.join(examples, 'vmlinux.h'), later, later); // only exec_trace includes it
@@ -63,7 +66,11 @@ describe('build with clang', function () {
       const rebuilt = afterHeader.filter((r) => r.status === 'built').map((r) => path.basename(r.source));
       assert.deepEqual(rebuilt, ['exec_trace.bpf.c']);
 
-      const withFlag = await buildAll(sources.slice(0, 1), { clangPath: 'clang', includeDirs: [examples], extraFlags: ['-DWORKBENCH_TEST_FLAG=1'] });
+      const withFlag = await buildAll(sources.slice(0, 1), {
+        clangPath: 'clang',
+        includeDirs: [examples],
+        extraFlags: ['-DWORKBENCH_TEST_FLAG=1'],
+      });
       assert.equal(withFlag[0].status, 'built');
     });
 
@@ -93,7 +100,7 @@ describe('build with clang', function () {
       return r;
     };
 
-    it('a syntax error at its line and column, with clang\'s fix-it', () => {
+    it("a syntax error at its line and column, with clang's fix-it", () => {
       const r = only('syntax_error.bpf.c');
       assert.equal(r.status, 'failed');
       const [d] = r.diagnostics;
@@ -161,7 +168,7 @@ describe('build with clang', function () {
     await assert.rejects(buildAll([source], { clangPath: '/bin/true' }), /does not look like clang/);
   });
 
-  it('writes .clangd for *.bpf.c only, and leaves a user\'s own alone', async () => {
+  it("writes .clangd for *.bpf.c only, and leaves a user's own alone", async () => {
     const folder = path.join(work, 'clangd');
     await fs.mkdir(folder);
     assert.equal(await writeClangdConfig(folder, [folder]), 'written');

@@ -80,14 +80,16 @@ describe('helper: attach points and pins (real kernel)', function () {
 
   it('puts every link on the program bpftool names', async () => {
     const kernel = bpftoolJson<KernelLink[]>(['link', 'list']);
-    const listed = new Map((await client.listPrograms()).programs.flatMap((p) => (p.attachments ?? []).map((a) => [a.linkId, p.id] as const)));
+    const listed = new Map(
+      (await client.listPrograms()).programs.flatMap((p) => (p.attachments ?? []).map((a) => [a.linkId, p.id] as const)),
+    );
     // Other tests may add or drop links meanwhile: compare the links both lists have, which include ours.
     const both = kernel.filter((k) => listed.has(k.id));
     assert.ok(both.length >= 2, `bpftool: ${JSON.stringify(kernel)}`);
     for (const k of both) assert.equal(listed.get(k.id), k.prog_id, `link ${k.id}`);
   });
 
-  it('reports the pinned map, and skips the kernel\'s own maps.debug and progs.debug', async () => {
+  it("reports the pinned map, and skips the kernel's own maps.debug and progs.debug", async () => {
     const maps = (await client.listMaps()).maps;
     const m = maps.find((x) => x.pinned?.includes(`${PIN_DIR}/map_exec_count`));
     assert.ok(m, 'exec_count is listed with its pin');
@@ -96,7 +98,9 @@ describe('helper: attach points and pins (real kernel)', function () {
     assert.deepEqual(m.programIds, [prog('count_exec')!.id]);
     assert.equal(bpftoolJson<{ id: number }>(['map', 'show', 'pinned', `${PIN_DIR}/map_exec_count`]).id, m.id);
     // The kernel's own iterators (maps.debug, progs.debug) are skipped, not reported as pins.
-    const pins = [...maps, ...progs].flatMap((x) => x.pinned ?? []).concat(progs.flatMap((p) => (p.attachments ?? []).flatMap((a) => a.pinned ?? [])));
+    const pins = [...maps, ...progs]
+      .flatMap((x) => x.pinned ?? [])
+      .concat(progs.flatMap((p) => (p.attachments ?? []).flatMap((a) => a.pinned ?? [])));
     assert.ok(pins.length >= 5, JSON.stringify(pins));
     for (const p of pins) assert.doesNotMatch(p, /^\/sys\/fs\/bpf\/(maps|progs)\.debug$/);
   });

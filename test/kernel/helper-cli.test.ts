@@ -33,7 +33,14 @@ describe('ebpf-workbench CLI (real kernel)', function () {
     dir = tempDir();
     mapsObj = compileFixture(dir, 'maps');
     brokenObj = compileFixture(dir, 'broken');
-    const common = { bundle: true, platform: 'node' as const, format: 'cjs' as const, target: 'node20', external: ['koffi'], logLevel: 'error' as const };
+    const common = {
+      bundle: true,
+      platform: 'node' as const,
+      format: 'cjs' as const,
+      target: 'node20',
+      external: ['koffi'],
+      logLevel: 'error' as const,
+    };
     await esbuild.build({ ...common, entryPoints: [path.join(repoRoot, 'src/helper/main.ts')], outfile: path.join(outDir, 'helper.js') });
     await esbuild.build({ ...common, entryPoints: [path.join(repoRoot, 'src/cli/main.ts')], outfile: path.join(outDir, 'cli.js') });
     fs.cpSync(path.join(repoRoot, 'dist', 'bpf'), path.join(outDir, 'bpf'), { recursive: true });
@@ -47,7 +54,13 @@ describe('ebpf-workbench CLI (real kernel)', function () {
 
   it('load --pin --json, then maps, count and run against the pinned object', async function () {
     this.timeout(120_000);
-    const loaded = json<{ programs: Array<{ id: number; name: string }>; maps: Array<{ id: number; name: string }>; pinned: string[] }>('load', mapsObj, '--pin', pinDir, '--json');
+    const loaded = json<{ programs: Array<{ id: number; name: string }>; maps: Array<{ id: number; name: string }>; pinned: string[] }>(
+      'load',
+      mapsObj,
+      '--pin',
+      pinDir,
+      '--json',
+    );
     assert.ok(loaded.pinned.includes(`${pinDir}/hash`));
     const hashId = loaded.maps.find((m) => m.name === 'hash')!.id;
     const fillId = loaded.programs.find((p) => p.name === 'fill')!.id;

@@ -75,7 +75,11 @@ describe('helper client: restarts and exits', function () {
     const sudoers = `/etc/sudoers.d/ebpfwb-test-${process.pid}`;
     let script: string;
     const runAsNobody = () => {
-      const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', script], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', script], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       assert.equal(r.status, 0, r.stderr);
       return JSON.parse(r.stdout) as { uid?: number; error?: { code: string; message: string; fix?: string } };
     };

@@ -155,7 +155,8 @@ describe('helper: bad input gets a structured error and the helper keeps serving
       assert.ok(replies.length > 0, 'the helper answered');
       return replies.shift()!;
     };
-    const hello = (id: number) => frame(JSON.stringify({ jsonrpc: '2.0', id, method: 'hello', params: { protocolVersion: PROTOCOL_VERSION } }));
+    const hello = (id: number) =>
+      frame(JSON.stringify({ jsonrpc: '2.0', id, method: 'hello', params: { protocolVersion: PROTOCOL_VERSION } }));
 
     before(async function () {
       this.timeout(30_000);

@@ -14,7 +14,19 @@ const fixtureDir = path.join(repoRoot, 'test', 'fixtures', 'helper');
 export function compileFixture(outDir: string, name: string, extra: string[] = [], outName = name): string {
   const multiarch = execFileSync('clang', ['-print-multiarch'], { encoding: 'utf8' }).trim();
   const out = path.join(outDir, `${outName}.bpf.o`);
-  execFileSync('clang', ['-g', '-O2', '-target', 'bpf', '-Wall', `-I/usr/include/${multiarch}`, ...extra, '-c', path.join(fixtureDir, `${name}.bpf.c`), '-o', out]);
+  execFileSync('clang', [
+    '-g',
+    '-O2',
+    '-target',
+    'bpf',
+    '-Wall',
+    `-I/usr/include/${multiarch}`,
+    ...extra,
+    '-c',
+    path.join(fixtureDir, `${name}.bpf.c`),
+    '-o',
+    out,
+  ]);
   return out;
 }
 

@@ -80,7 +80,12 @@ describe('helper (real kernel)', function () {
       assert.ok(p.insnCount > 0 && p.verifiedInsns > 0);
     }
     for (const m of loaded.maps) {
-      const k = bpftoolJson<{ id: number; type: string; name: string; max_entries: number; bytes_key: number }>(['map', 'show', 'id', String(m.id)]);
+      const k = bpftoolJson<{ id: number; type: string; name: string; max_entries: number; bytes_key: number }>([
+        'map',
+        'show',
+        'id',
+        String(m.id),
+      ]);
       assert.equal(k.name, m.name);
       assert.equal(k.max_entries, m.maxEntries);
       assert.equal(k.type, m.typeName);
@@ -136,7 +141,8 @@ describe('helper (real kernel)', function () {
   it('counts an array as max_entries, and the walks agree', async () => {
     const r = await client.countMap({ id: map('array') });
     assert.deepEqual([r.count, r.method, r.exact], [512, 'max_entries', true]);
-    for (const method of ['for_each', 'batch', 'walk'] as const) assert.equal((await client.countMap({ id: map('array'), method })).count, 512, method);
+    for (const method of ['for_each', 'batch', 'walk'] as const)
+      assert.equal((await client.countMap({ id: map('array'), method })).count, 512, method);
     await expectError(client.countMap({ id: map('array'), method: 'iterator' }), 'METHOD_UNSUPPORTED');
   });
 
@@ -182,7 +188,11 @@ describe('helper (real kernel)', function () {
     const [full, compact] = [await client.countAllMaps(), await client.countAllMapsCompact()];
     // Other processes may create maps between the two calls: compare the maps both saw.
     const fullById = new Map(full.counts.map((c) => [c.id, c]));
-    assert.deepEqual(compact.ids, [...compact.ids].sort((a, b) => a - b), 'ids ascending');
+    assert.deepEqual(
+      compact.ids,
+      [...compact.ids].sort((a, b) => a - b),
+      'ids ascending',
+    );
     assert.equal(compact.counts.length, compact.ids.length);
     assert.equal(compact.methods.length, compact.ids.length);
     let compared = 0;
@@ -261,7 +271,10 @@ describe('helper (real kernel)', function () {
     } while (cursor && pages < 100);
     assert.equal(seen.size, (await client.countMap({ id: map('lru') })).count);
     const percpu = await client.mapEntries({ id: map('percpu_hash'), limit: 5 });
-    assert.equal(percpu.entries[0].values!.length, Number(fs.readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim().split('-').pop()) + 1);
+    assert.equal(
+      percpu.entries[0].values!.length,
+      Number(fs.readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim().split('-').pop()) + 1,
+    );
   });
 
   it('rejects a broken program with the real verifier log, as bpftool shows it', async () => {
@@ -334,7 +347,9 @@ describe('helper (real kernel)', function () {
       path.join(dir, 'core.bpf.c'),
       '#include "vmlinux.h"\n#include <bpf/bpf_helpers.h>\nSEC("tp_btf/sched_switch") int on_switch(u64 *ctx) { struct task_struct *t = (void *)ctx[1]; return t->pid & 1; }\nchar LICENSE[] SEC("license") = "GPL";\n',
     );
-    execFileSync('clang', ['-g', '-O2', '-target', 'bpf', '-c', path.join(dir, 'core.bpf.c'), '-o', path.join(dir, 'core.bpf.o')], { cwd: dir });
+    execFileSync('clang', ['-g', '-O2', '-target', 'bpf', '-c', path.join(dir, 'core.bpf.c'), '-o', path.join(dir, 'core.bpf.o')], {
+      cwd: dir,
+    });
   });
 
   it('leaves nothing loaded or pinned once the helper exits', async () => {
@@ -346,6 +361,9 @@ describe('helper (real kernel)', function () {
     await client.dispose();
     for (const id of seenProgIds) assert.ok(await waitGone('prog', id), `prog ${id} still loaded`);
     for (const id of seenMapIds) assert.ok(await waitGone('map', id), `map ${id} still loaded`);
-    assert.deepEqual(fs.readdirSync('/sys/fs/bpf').filter((f) => f.startsWith('ebpfwb-')), []);
+    assert.deepEqual(
+      fs.readdirSync('/sys/fs/bpf').filter((f) => f.startsWith('ebpfwb-')),
+      [],
+    );
   });
 });

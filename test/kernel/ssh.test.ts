@@ -16,7 +16,6 @@ import { ipv4Frame } from '../support/packets';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
-
 async function expectSshError(p: Promise<unknown>, reason: string): Promise<SshTargetError> {
   try {
     await p;
@@ -40,7 +39,13 @@ describe('SSH targets (real sshd on 127.0.0.1)', function () {
   let work: string;
   const clients: HelperClient[] = [];
   // Short keepalives so a silent drop is noticed within ~3 s.
-  const opts = (): SshTransportOptions => ({ configFile: sshd.clientConfig, connectTimeoutSeconds: 5, serverAliveIntervalSeconds: 1, serverAliveCountMax: 2, stepTimeoutMs: 40_000 });
+  const opts = (): SshTransportOptions => ({
+    configFile: sshd.clientConfig,
+    connectTimeoutSeconds: 5,
+    serverAliveIntervalSeconds: 1,
+    serverAliveCountMax: 2,
+    stepTimeoutMs: 40_000,
+  });
   const client = (target = 'ebpf-test', o: SshTransportOptions = opts(), nodePath?: string) => {
     const c = sshHelperClient(specFromSetting(nodePath ? { target, nodePath } : target), o);
     clients.push(c);
@@ -61,7 +66,19 @@ describe('SSH targets (real sshd on 127.0.0.1)', function () {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpfwb-ssh-'));
     const multiarch = execFileSync('clang', ['-print-multiarch'], { encoding: 'utf8' }).trim();
     const obj = path.join(work, 'packet_counter.bpf.o');
-    execFileSync('clang', ['-g', '-O2', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-idirafter', `/usr/include/${multiarch}`, '-c', path.join(repoRoot, 'bpf', 'examples', 'packet_counter.bpf.c'), '-o', obj]);
+    execFileSync('clang', [
+      '-g',
+      '-O2',
+      '-target',
+      'bpf',
+      '-D__TARGET_ARCH_x86',
+      '-idirafter',
+      `/usr/include/${multiarch}`,
+      '-c',
+      path.join(repoRoot, 'bpf', 'examples', 'packet_counter.bpf.c'),
+      '-o',
+      obj,
+    ]);
     objectBytes = fs.readFileSync(obj).toString('base64');
     sshd = await startSshd();
   });
@@ -98,7 +115,11 @@ describe('SSH targets (real sshd on 127.0.0.1)', function () {
     const before = connections(sshd);
     for (const t of hostile) {
       assert.throws(() => specFromSetting(t), TargetSyntaxError, JSON.stringify(t));
-      await assert.rejects(connectTarget(t, sshd.clientConfig), (e: unknown) => e instanceof HelperClientError && e.code === 'INVALID_PARAMS', JSON.stringify(t));
+      await assert.rejects(
+        connectTarget(t, sshd.clientConfig),
+        (e: unknown) => e instanceof HelperClientError && e.code === 'INVALID_PARAMS',
+        JSON.stringify(t),
+      );
     }
     assert.throws(() => specFromSetting({ target: 'ebpf-test', jump: '-oProxyCommand=x' }), TargetSyntaxError);
     assert.throws(() => specFromSetting({ target: 'ebpf-test', nodePath: 'node; rm -rf /' }), TargetSyntaxError);
@@ -118,7 +139,11 @@ describe('SSH targets (real sshd on 127.0.0.1)', function () {
     assert.match(cached[0], /^helper-[0-9a-f]{16}$/);
     const shipped = path.join(sshd.home, '.cache', 'ebpf-workbench', cached[0]);
     assert.ok(fs.existsSync(path.join(shipped, 'helper.js')));
-    assert.deepEqual(fs.readdirSync(path.join(shipped, 'node_modules', '@koromix')), [`koffi-linux-${process.arch}`], 'only the native module the remote needs');
+    assert.deepEqual(
+      fs.readdirSync(path.join(shipped, 'node_modules', '@koromix')),
+      [`koffi-linux-${process.arch}`],
+      'only the native module the remote needs',
+    );
 
     const loaded = await c.loadObject({ bytes: objectBytes });
     const map = loaded.maps.find((m) => m.name === 'packets_by_source');
@@ -142,7 +167,8 @@ describe('SSH targets (real sshd on 127.0.0.1)', function () {
     let cursor: string | undefined;
     do {
       const page = await c.mapEntries({ id: map.id, cursor, limit: 10 });
-      for (const e of page.entries) seen.set(Buffer.from(e.key, 'base64').readUInt32BE(0), Number(Buffer.from(e.value!, 'base64').readBigUInt64LE(0)));
+      for (const e of page.entries)
+        seen.set(Buffer.from(e.key, 'base64').readUInt32BE(0), Number(Buffer.from(e.value!, 'base64').readBigUInt64LE(0)));
       cursor = page.cursor;
     } while (cursor);
     assert.equal(seen.size, 37);
@@ -177,16 +203,23 @@ describe('SSH targets (real sshd on 127.0.0.1)', function () {
     const pinDir = '/sys/fs/bpf/ebpf-test-cli-ssh';
     const obj = path.join(work, 'packet_counter.bpf.o');
     const cli = (...args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), '--target', 'ebpf-test', '--ssh-config', sshd.clientConfig, ...args], {
-        cwd: repoRoot,
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
+      spawnSync(
+        process.execPath,
+        ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), '--target', 'ebpf-test', '--ssh-config', sshd.clientConfig, ...args],
+        {
+          cwd: repoRoot,
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      );
     try {
       const load = cli('load', obj, '--pin', pinDir, '--json');
       assert.equal(load.status, 0, load.stderr);
       const loaded = JSON.parse(load.stdout) as { maps: { name: string; id: number }[]; pinned: string[] };
-      assert.ok(loaded.maps.some((m) => m.name === 'packets_by_source'), load.stdout);
+      assert.ok(
+        loaded.maps.some((m) => m.name === 'packets_by_source'),
+        load.stdout,
+      );
       const pinnedMap = loaded.pinned.find((p) => p.endsWith('packets_by_source'));
       assert.ok(pinnedMap, `pinned: ${loaded.pinned.join(', ')}`);
 
@@ -236,7 +269,10 @@ describe('SSH targets (real sshd on 127.0.0.1)', function () {
 
     it('without a sudoers rule: says sudo was refused and which line to add', async function () {
       const e = await expectSshError(client(`${user}@127.0.0.1:${sshd.port}`).hello(), 'no-sudo');
-      assert.match(e.data.fix!, new RegExp(`${user} ALL=\\(root\\) NOPASSWD: /\\S*node ${home}/\\.cache/ebpf-workbench/helper-\\*/helper\\.js`));
+      assert.match(
+        e.data.fix!,
+        new RegExp(`${user} ALL=\\(root\\) NOPASSWD: /\\S*node ${home}/\\.cache/ebpf-workbench/helper-\\*/helper\\.js`),
+      );
       assert.equal(e.retryable, false);
     });
 
@@ -249,7 +285,10 @@ describe('SSH targets (real sshd on 127.0.0.1)', function () {
       const c = client(`${user}@127.0.0.1:${sshd.port}`);
       assert.equal((await c.hello()).uid, 0);
       assert.ok(Array.isArray((await c.countAllMaps()).counts));
-      assert.ok(fs.readdirSync(path.join(home, '.cache', 'ebpf-workbench')).some((d) => d.startsWith('helper-')), 'shipped into the user\'s home');
+      assert.ok(
+        fs.readdirSync(path.join(home, '.cache', 'ebpf-workbench')).some((d) => d.startsWith('helper-')),
+        "shipped into the user's home",
+      );
       await c.dispose();
     });
   });

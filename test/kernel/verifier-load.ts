@@ -16,7 +16,10 @@ const ROOT = path.join(__dirname, '..', '..');
 export const CLANG_ARGS = ['-g', '-O2', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I/usr/include/x86_64-linux-gnu'];
 
 export class FixtureLoader {
-  private readonly client: HelperClient = startLocalHelper({ helperPath: path.join(ROOT, 'src/helper/main.ts'), nodeArgs: ['--import', 'tsx'] });
+  private readonly client: HelperClient = startLocalHelper({
+    helperPath: path.join(ROOT, 'src/helper/main.ts'),
+    nodeArgs: ['--import', 'tsx'],
+  });
   private readonly dir = mkdtempSync(path.join(tmpdir(), 'verifier-fixtures-'));
 
   /** A vmlinux.h for this kernel (bpftool from its BTF), for fixtures that use kernel types. */
@@ -31,7 +34,9 @@ export class FixtureLoader {
     const tag = extraArgs.length ? `-${extraArgs.join('').replace(/\W+/g, '_')}` : '';
     const object = path.join(this.dir, path.basename(source).replace(/\.c$/, `${tag}.o`));
     try {
-      const { stderr } = await run('clang', [...CLANG_ARGS, ...extraArgs, '-I', this.dir, '-c', source, '-o', object], { cwd: path.dirname(source) });
+      const { stderr } = await run('clang', [...CLANG_ARGS, ...extraArgs, '-I', this.dir, '-c', source, '-o', object], {
+        cwd: path.dirname(source),
+      });
       return { object, stderr };
     } catch (e) {
       return { stderr: String((e as { stderr?: string }).stderr ?? e) };

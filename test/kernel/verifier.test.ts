@@ -63,32 +63,40 @@ describe('verifier findings on real broken programs', function () {
     assert.ok(all.length >= 40);
   });
 
-  for (const ex of all) for (const level of ex.levels) {
-    it(`${ex.name} (log level ${level}): ${ex.catalogIds[0]} at line ${ex.primary}${ex.cause ? `, cause at line ${ex.cause}` : ''}`, async function () {
-      this.timeout(120000);
-      // As `explain --source DIR` would: every C file of the fixture directory.
-      const sources = new Map(readdirSync(DIR).filter((f) => /\.[ch]$/.test(f)).map((f) => [f, readFileSync(path.join(DIR, f), 'utf8')] as [string, string]));
-      const built = await loader.compile(path.join(DIR, ex.file));
-      let text = built.stderr;
-      if (built.object) {
-        const res = await loader.load(built.object, level);
-        assert.equal(res.loaded, false, `${ex.file} loaded: the fixture is not broken on this kernel`);
-        text = res.text;
-      }
-      const a = analyzeLog(text, { sources });
-      const f: Finding | undefined = a.findings[0];
-      const why = describeAnalysis(a, text);
-      assert.ok(f, `no finding\n${why}`);
-      assert.ok(ex.catalogIds.includes(f.catalogId ?? 'null'), `catalog id ${f.catalogId}, expected ${ex.catalogIds.join(' or ')}\n${why}`);
-      assert.equal(f.file, ex.file, why);
-      assert.equal(f.line, ex.primary, `primary line\n${why}`);
-      if (ex.cause) {
-        const lines = [f.line, ...f.related.map((r) => r.line)];
-        assert.ok(
-          f.related.some((r) => r.line === ex.cause && r.file === ex.file) || (ex.cause === ex.primary && lines.includes(ex.cause)),
-          `root cause line ${ex.cause} not among related ${JSON.stringify(f.related)}\n${why}`,
+  for (const ex of all)
+    for (const level of ex.levels) {
+      it(`${ex.name} (log level ${level}): ${ex.catalogIds[0]} at line ${ex.primary}${ex.cause ? `, cause at line ${ex.cause}` : ''}`, async function () {
+        this.timeout(120000);
+        // As `explain --source DIR` would: every C file of the fixture directory.
+        const sources = new Map(
+          readdirSync(DIR)
+            .filter((f) => /\.[ch]$/.test(f))
+            .map((f) => [f, readFileSync(path.join(DIR, f), 'utf8')] as [string, string]),
         );
-      }
-    });
-  }
+        const built = await loader.compile(path.join(DIR, ex.file));
+        let text = built.stderr;
+        if (built.object) {
+          const res = await loader.load(built.object, level);
+          assert.equal(res.loaded, false, `${ex.file} loaded: the fixture is not broken on this kernel`);
+          text = res.text;
+        }
+        const a = analyzeLog(text, { sources });
+        const f: Finding | undefined = a.findings[0];
+        const why = describeAnalysis(a, text);
+        assert.ok(f, `no finding\n${why}`);
+        assert.ok(
+          ex.catalogIds.includes(f.catalogId ?? 'null'),
+          `catalog id ${f.catalogId}, expected ${ex.catalogIds.join(' or ')}\n${why}`,
+        );
+        assert.equal(f.file, ex.file, why);
+        assert.equal(f.line, ex.primary, `primary line\n${why}`);
+        if (ex.cause) {
+          const lines = [f.line, ...f.related.map((r) => r.line)];
+          assert.ok(
+            f.related.some((r) => r.line === ex.cause && r.file === ex.file) || (ex.cause === ex.primary && lines.includes(ex.cause)),
+            `root cause line ${ex.cause} not among related ${JSON.stringify(f.related)}\n${why}`,
+          );
+        }
+      });
+    }
 });

@@ -191,7 +191,7 @@ export async function startSshd(): Promise<TestSshd> {
     await kill();
     const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
     fs.rmSync(dir, { recursive: true, force: true });
-    throw new Error(`${(e as Error).message}\n${log}`);
+    throw new Error(`${(e as Error).message}\n${log}`, { cause: e });
   }
 
   return {

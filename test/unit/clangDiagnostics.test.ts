@@ -25,7 +25,7 @@ describe('clang diagnostics parser', () => {
   it('separates the warning option and attaches notes', () => {
     const out = [
       "a.bpf.c:7:6: warning: unused variable 'unused' [-Wunused-variable]",
-      "a.bpf.c:3:1: note: previous definition is here",
+      'a.bpf.c:3:1: note: previous definition is here',
     ].join('\n');
     const [d] = parseClangOutput(out);
     assert.equal(d.message, "unused variable 'unused'");
@@ -60,7 +60,8 @@ describe('clang diagnostics parser', () => {
   });
 
   it('keeps the function name of "<unknown>:0:0: in function" backend errors', () => {
-    const out = 'error: <unknown>:0:0: in function big_stack i32 (%struct.xdp_md*): Looks like the BPF stack limit of 512 bytes is exceeded. Please move large on stack variables into BPF per-cpu array map.';
+    const out =
+      'error: <unknown>:0:0: in function big_stack i32 (%struct.xdp_md*): Looks like the BPF stack limit of 512 bytes is exceeded. Please move large on stack variables into BPF per-cpu array map.';
     const [d] = parseClangOutput(out);
     assert.equal(d.functionName, 'big_stack');
     assert.equal(d.position, undefined);
@@ -75,7 +76,10 @@ describe('clang diagnostics parser', () => {
     ].join('\n');
     const [d] = parseClangOutput(out);
     assert.equal(d.severity, 'error');
-    assert.deepEqual(d.includedFrom.map((p) => `${p.file}:${p.line}`), ['glibc_header.bpf.c:2', '/usr/include/stdio.h:27']);
+    assert.deepEqual(
+      d.includedFrom.map((p) => `${p.file}:${p.line}`),
+      ['glibc_header.bpf.c:2', '/usr/include/stdio.h:27'],
+    );
   });
 
   it('keeps driver errors without a location', () => {
@@ -92,7 +96,15 @@ describe('clang diagnostics parser', () => {
 });
 
 describe('function definition lookup', () => {
-  const source = ['static int helper(int x);', 'int main_prog(void *ctx)', '{', '\treturn helper(1);', '}', 'static int helper(int x)', '{ return x; }'].join('\n');
+  const source = [
+    'static int helper(int x);',
+    'int main_prog(void *ctx)',
+    '{',
+    '\treturn helper(1);',
+    '}',
+    'static int helper(int x)',
+    '{ return x; }',
+  ].join('\n');
   it('prefers a definition at column 0 over an indented call', () => {
     assert.deepEqual(findFunctionDefinition(source, 'main_prog'), { line: 2, column: 5 });
     assert.equal(findFunctionDefinition(source, 'helper')?.line, 1);

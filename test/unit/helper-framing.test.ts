@@ -25,7 +25,10 @@ describe('helper framing', () => {
     input.write(a.slice(0, 10));
     input.write(a.slice(10) + b);
     await tick();
-    assert.deepEqual(got.map((m) => m.id), [1, 2]);
+    assert.deepEqual(
+      got.map((m) => m.id),
+      [1, 2],
+    );
   });
 
   it('turns malformed JSON into an invalid-message request that keeps the id', async () => {

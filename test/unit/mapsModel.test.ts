@@ -17,11 +17,41 @@ const hello: HelloResult = {
 };
 
 function map(id: number, name: string, programIds: number[] = [], typeName = 'hash', maxEntries = 100): MapSummary {
-  return { id, name, type: 1, typeName, keySize: 4, valueSize: 8, maxEntries, flags: 0, btfId: 0, btfKeyTypeId: 0, btfValueTypeId: 0, memlock: 4096, programIds, ours: false };
+  return {
+    id,
+    name,
+    type: 1,
+    typeName,
+    keySize: 4,
+    valueSize: 8,
+    maxEntries,
+    flags: 0,
+    btfId: 0,
+    btfKeyTypeId: 0,
+    btfValueTypeId: 0,
+    memlock: 4096,
+    programIds,
+    ours: false,
+  };
 }
 
 function prog(id: number, name: string, mapIds: number[], run?: { count: number; ns: number }): ProgramSummary {
-  const p: ProgramSummary = { id, name, type: 6, typeName: 'xdp', tag: '00', loadTime: 0, uid: 0, btfId: 0, mapIds, xlatedLen: 80, jitedLen: 60, verifiedInsns: 10, memlock: 4096, ours: false };
+  const p: ProgramSummary = {
+    id,
+    name,
+    type: 6,
+    typeName: 'xdp',
+    tag: '00',
+    loadTime: 0,
+    uid: 0,
+    btfId: 0,
+    mapIds,
+    xlatedLen: 80,
+    jitedLen: 60,
+    verifiedInsns: 10,
+    memlock: 4096,
+    ours: false,
+  };
   if (run) {
     p.runCount = run.count;
     p.runTimeNs = run.ns;
@@ -30,7 +60,19 @@ function prog(id: number, name: string, mapIds: number[], run?: { count: number;
 }
 
 function counts(entries: Array<[number, string, number]>): MapCountAllResult {
-  return { counts: entries.map(([id, name, count]) => ({ id, name, typeName: 'hash', maxEntries: 100, count, method: 'iterator' as const, exact: true, micros: 5 })), micros: 10 };
+  return {
+    counts: entries.map(([id, name, count]) => ({
+      id,
+      name,
+      typeName: 'hash',
+      maxEntries: 100,
+      count,
+      method: 'iterator' as const,
+      exact: true,
+      micros: 5,
+    })),
+    micros: 10,
+  };
 }
 
 function expandAll(model: TargetModel, n: ModelNode = model.root): ModelNode[] {
@@ -41,7 +83,12 @@ function connected(): TargetModel {
   const m = new TargetModel('local', 'This machine');
   m.setState({ kind: 'connected', hello });
   m.applyInventory({ maps: [map(10, 'flows', [1]), map(11, 'orphan')] }, { programs: [prog(1, 'xdp_prog', [10])], statsEnabled: false }, 0);
-  m.applyCounts(counts([[10, 'flows', 3], [11, 'orphan', 0]]));
+  m.applyCounts(
+    counts([
+      [10, 'flows', 3],
+      [11, 'orphan', 0],
+    ]),
+  );
   return m;
 }
 
@@ -57,10 +104,26 @@ describe('maps tree model', () => {
   it('keeps node objects stable across ticks and reports exactly the nodes whose count changed', () => {
     const m = connected();
     const before = expandAll(m);
-    assert.deepEqual(m.applyCounts(counts([[10, 'flows', 3], [11, 'orphan', 0]])), { structure: false, nodes: [] });
-    const change = m.applyCounts(counts([[10, 'flows', 4], [11, 'orphan', 0]]));
+    assert.deepEqual(
+      m.applyCounts(
+        counts([
+          [10, 'flows', 3],
+          [11, 'orphan', 0],
+        ]),
+      ),
+      { structure: false, nodes: [] },
+    );
+    const change = m.applyCounts(
+      counts([
+        [10, 'flows', 4],
+        [11, 'orphan', 0],
+      ]),
+    );
     assert.equal(change.structure, false);
-    assert.deepEqual(change.nodes.map((n) => n.key), ['local/host/prog:1/map:10']);
+    assert.deepEqual(
+      change.nodes.map((n) => n.key),
+      ['local/host/prog:1/map:10'],
+    );
     const after = expandAll(m);
     assert.equal(after.length, before.length);
     after.forEach((n, i) => assert.equal(n, before[i], `node ${n.key} was recreated`));
@@ -71,8 +134,19 @@ describe('maps tree model', () => {
     expandAll(m);
     const gone = m.applyCounts(counts([[10, 'flows', 3]]));
     assert.equal(gone.structure, true);
-    assert.equal(expandAll(m).some((n) => n.kind === 'map' && n.ref === 11), false);
-    assert.equal(m.needsInventory(counts([[10, 'flows', 3], [12, 'new', 1]])), true);
+    assert.equal(
+      expandAll(m).some((n) => n.kind === 'map' && n.ref === 11),
+      false,
+    );
+    assert.equal(
+      m.needsInventory(
+        counts([
+          [10, 'flows', 3],
+          [12, 'new', 1],
+        ]),
+      ),
+      true,
+    );
   });
 
   it('computes run rate, average run time and CPU share between two samples, like bpftop', () => {
@@ -126,7 +200,16 @@ describe('maps tree model', () => {
     assert.deepEqual(change.nodes.map((n) => n.key).sort(), ['local/host/prog:1/map:10', 'local/host/prog:1/map:12']);
     assert.equal(desc('local/host/prog:1/map:12'), '64 B / 4.00 KiB pending');
     // The entry carries what the full answer would: name and size from the inventory, exactness from the method.
-    assert.deepEqual(m.map(10)!.count, { id: 10, name: 'flows', typeName: 'hash', maxEntries: 100, count: 4, method: 'iterator', exact: true, micros: 7 });
+    assert.deepEqual(m.map(10)!.count, {
+      id: 10,
+      name: 'flows',
+      typeName: 'hash',
+      maxEntries: 100,
+      count: 4,
+      method: 'iterator',
+      exact: true,
+      micros: 7,
+    });
     expandAll(m).forEach((n, i) => assert.equal(n, nodes[i], `node ${n.key} was recreated`));
     // A map that vanished is a structure change; an unknown one asks for the inventory.
     assert.equal(m.applyCompactCounts({ ...compact(4, 64), ids: [10, 12, 13], counts: [4, -1, -1], methods: [0, -1, -1] }).structure, true);
@@ -137,19 +220,44 @@ describe('maps tree model', () => {
     const m = new TargetModel('local', 'This machine');
     m.setState({ kind: 'connected', hello });
     const iter = { ...prog(2, 'map_count', [20, 10]), internal: true };
-    m.applyInventory({ maps: [map(10, 'flows', [1, 2]), map(20, 'map_count.bss', [2]), map(11, 'orphan')] }, { programs: [prog(1, 'xdp_prog', [10]), iter], statsEnabled: false }, 0);
-    m.applyCounts(counts([[10, 'flows', 3], [20, 'map_count.bss', 1], [11, 'orphan', 0]]));
+    m.applyInventory(
+      { maps: [map(10, 'flows', [1, 2]), map(20, 'map_count.bss', [2]), map(11, 'orphan')] },
+      { programs: [prog(1, 'xdp_prog', [10]), iter], statsEnabled: false },
+      0,
+    );
+    m.applyCounts(
+      counts([
+        [10, 'flows', 3],
+        [20, 'map_count.bss', 1],
+        [11, 'orphan', 0],
+      ]),
+    );
     const keys = expandAll(m).map((n) => n.key);
     assert.ok(keys.includes('local/host/prog:1/map:10'), 'a map shared with a user program stays');
     assert.ok(keys.includes('local/host/unused/map:11'));
-    assert.equal(keys.some((k) => k.includes('prog:2') || k.includes('map:20')), false, keys.join('\n'));
+    assert.equal(
+      keys.some((k) => k.includes('prog:2') || k.includes('map:20')),
+      false,
+      keys.join('\n'),
+    );
     assert.equal(m.view(m.nodeByKey('local/host')!).description, '1 program, 2 maps');
-    assert.deepEqual(m.allMaps().map((x) => x.id).sort(), [10, 11]);
+    assert.deepEqual(
+      m
+        .allMaps()
+        .map((x) => x.id)
+        .sort(),
+      [10, 11],
+    );
   });
 
   it('shows a target that waits for the user with its title, message and fix', () => {
     const m = connected();
-    m.setState({ kind: 'needs-privileges', title: 'needs attention', message: 'ssh alice@h: authentication failed', fix: 'add your key with ssh-copy-id' });
+    m.setState({
+      kind: 'needs-privileges',
+      title: 'needs attention',
+      message: 'ssh alice@h: authentication failed',
+      fix: 'add your key with ssh-copy-id',
+    });
     assert.equal(m.view(m.root).description, 'needs attention');
     const [msg] = m.children(m.root);
     assert.equal(m.view(msg).label, 'ssh alice@h: authentication failed');
@@ -163,11 +271,50 @@ describe('maps tree model', () => {
     assert.equal(formatInt(16384), '16,384');
     assert.equal(formatInt(1234567), '1,234,567');
     assert.equal(formatInt(999), '999');
-    assert.equal(mapDescription('hash', 100, { id: 1, name: 'h', typeName: 'hash', maxEntries: 100, count: 95, method: 'iterator', exact: true, micros: 1 }), '95 / 100 █████ 95%');
-    assert.equal(mapDescription('hash', 100, { id: 1, name: 'h', typeName: 'hash', maxEntries: 100, count: 40, method: 'walk', exact: false, micros: 1 }), '40 / 100 ██░░░ 40% ~');
-    assert.equal(mapDescription('array', 64, { id: 1, name: 'a', typeName: 'array', maxEntries: 64, count: 64, method: 'max_entries', exact: true, micros: 0 }), '64 / 64 (array)');
+    assert.equal(
+      mapDescription('hash', 100, {
+        id: 1,
+        name: 'h',
+        typeName: 'hash',
+        maxEntries: 100,
+        count: 95,
+        method: 'iterator',
+        exact: true,
+        micros: 1,
+      }),
+      '95 / 100 █████ 95%',
+    );
+    assert.equal(
+      mapDescription('hash', 100, {
+        id: 1,
+        name: 'h',
+        typeName: 'hash',
+        maxEntries: 100,
+        count: 40,
+        method: 'walk',
+        exact: false,
+        micros: 1,
+      }),
+      '40 / 100 ██░░░ 40% ~',
+    );
+    assert.equal(
+      mapDescription('array', 64, {
+        id: 1,
+        name: 'a',
+        typeName: 'array',
+        maxEntries: 64,
+        count: 64,
+        method: 'max_entries',
+        exact: true,
+        micros: 0,
+      }),
+      '64 / 64 (array)',
+    );
     assert.equal(mapDescription('queue', 8, { id: 1, name: 'q', typeName: 'queue', maxEntries: 8, error: 'cannot be counted' }), 'n/a / 8');
-    assert.equal(mapDescription('ringbuf', 4096, undefined, { consumerPos: 0, producerPos: 512, size: 4096, available: 512 }), '512 B / 4.00 KiB pending');
+    assert.equal(
+      mapDescription('ringbuf', 4096, undefined, { consumerPos: 0, producerPos: 512, size: 4096, available: 512 }),
+      '512 B / 4.00 KiB pending',
+    );
   });
 
   it('shows where a program is attached and where programs, links and maps are pinned', () => {
@@ -177,7 +324,10 @@ describe('maps tree model', () => {
     xdp.attachments = [{ linkId: 7, type: 'xdp', target: 'eth0', pinned: ['/sys/fs/bpf/app/link'] }];
     xdp.pinned = ['/sys/fs/bpf/app/prog', '/sys/fs/bpf/other/prog'];
     const tp: ProgramSummary = { ...prog(2, 'on_exec', []), type: 5, typeName: 'tracepoint' };
-    tp.attachments = [{ linkId: 8, type: 'tracepoint', target: 'sched/sched_process_exec' }, { linkId: 9, type: 'kprobe', target: 'do_exit' }];
+    tp.attachments = [
+      { linkId: 8, type: 'tracepoint', target: 'sched/sched_process_exec' },
+      { linkId: 9, type: 'kprobe', target: 'do_exit' },
+    ];
     const bare: ProgramSummary = { ...prog(3, 'fentry_prog', []), type: 26, typeName: 'tracing' };
     bare.attachments = [{ linkId: 10, type: 'tracing' }];
     const flows = map(10, 'flows', [1]);
@@ -205,7 +355,10 @@ describe('maps tree model', () => {
     const moved = { ...xdp, attachments: [{ linkId: 7, type: 'xdp', target: 'eth1' }] };
     const change = m.applyPrograms({ programs: [moved, tp, bare, prog(4, 'loose', [])], statsEnabled: false }, 1);
     assert.equal(change.structure, false);
-    assert.deepEqual(change.nodes.map((n) => n.key), ['local/host/prog:1']);
+    assert.deepEqual(
+      change.nodes.map((n) => n.key),
+      ['local/host/prog:1'],
+    );
     assert.equal(view('local/host/prog:1').description, 'xdp · eth1');
   });
 });

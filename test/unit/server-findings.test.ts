@@ -77,7 +77,10 @@ describe('server: findings → diagnostics', () => {
     const d = placed[0].diagnostic;
     assert.equal(d.code, 'callback-return-range');
     assert.equal(d.range.start.line, lineOf(src.text, 'return *value;'));
-    assert.match(d.message as string, /\nverifier: At callback return the register R0 has unknown scalar value should have been in \[0, 1\]$/);
+    assert.match(
+      d.message as string,
+      /\nverifier: At callback return the register R0 has unknown scalar value should have been in \[0, 1\]$/,
+    );
     const relatedLines = d.relatedInformation!.map((r) => r.location.range.start.line);
     assert.ok(relatedLines.includes(lineOf(src.text, 'bpf_for_each_map_elem(&counts')), `related lines ${relatedLines}`);
   });
@@ -95,7 +98,11 @@ describe('server: findings → diagnostics', () => {
 
   it('picks, among sources sharing a basename, the one whose line reads like the annotation', () => {
     const real = source('callback_return.bpf.c');
-    const decoy: SourceFile = { path: '/elsewhere/callback_return.bpf.c', uri: 'file:///elsewhere/callback_return.bpf.c', text: 'int x;\n'.repeat(40) };
+    const decoy: SourceFile = {
+      path: '/elsewhere/callback_return.bpf.c',
+      uri: 'file:///elsewhere/callback_return.bpf.c',
+      text: 'int x;\n'.repeat(40),
+    };
     const { placed } = placedFor('callback_return', [decoy]);
     assert.equal(placed[0].uri, real.uri);
     assert.equal(resolveSource('callback_return.bpf.c', [decoy, real], 21, 'return *value;'), real);
@@ -105,11 +112,18 @@ describe('server: findings → diagnostics', () => {
     assert.equal(resolveSource(real.path, [decoy, real]), real);
   });
 
-  it('puts a finding without a line on its program\'s function, or the first line', () => {
+  it("puts a finding without a line on its program's function, or the first line", () => {
     const src = source('null_check.bpf.c');
     const finding: Finding = {
-      severity: 'error', message: "libbpf: prog 'count_packets': failed to load: -7", title: 'Loading failed', explanation: '', fix: '',
-      catalogId: null, origin: 'libbpf', related: [], program: 'count_packets',
+      severity: 'error',
+      message: "libbpf: prog 'count_packets': failed to load: -7",
+      title: 'Loading failed',
+      explanation: '',
+      fix: '',
+      catalogId: null,
+      origin: 'libbpf',
+      related: [],
+      program: 'count_packets',
     };
     const [p] = [...placeFindings([finding], [src]).values()].flat();
     assert.equal(p.line, lineOf(src.text, 'int count_packets('));
@@ -120,7 +134,7 @@ describe('server: findings → diagnostics', () => {
     assert.equal(placeFindings([finding], []).size, 0);
   });
 
-  it('writes the title once when the tool\'s words are the title', () => {
+  it("writes the title once when the tool's words are the title", () => {
     const f = { title: 'x', message: 'x', origin: 'clang' } as Finding;
     assert.equal(diagnosticMessage(f), 'x');
   });
@@ -175,7 +189,9 @@ describe('server: findings after edits', () => {
     const line = currentLine(placed[0], moved.split('\n'))!;
     assert.equal(line, placed[0].line + 1);
     const [fix] = buildQuickFixes(shiftFinding(placed[0].finding, 1), moved, line);
-    assert.ok(applyFix(moved, fix.edits).includes('\t__u64 *count = bpf_map_lookup_elem(&packets, &key);\n\tif (!count)\n\t\treturn XDP_PASS;\n'));
+    assert.ok(
+      applyFix(moved, fix.edits).includes('\t__u64 *count = bpf_map_lookup_elem(&packets, &key);\n\tif (!count)\n\t\treturn XDP_PASS;\n'),
+    );
   });
 });
 
@@ -197,10 +213,14 @@ describe('server: quick fixes', () => {
   });
 
   it('copies through the pointer when the context is a pointer to a map value', () => {
-    const text = 'int f(void)\n{\n\tstruct v *val = bpf_map_lookup_elem(&m, &k);\n\tif (!val)\n\t\treturn 0;\n\tbpf_loop(4, cb, val, 0);\n\treturn 0;\n}\n';
+    const text =
+      'int f(void)\n{\n\tstruct v *val = bpf_map_lookup_elem(&m, &k);\n\tif (!val)\n\t\treturn 0;\n\tbpf_loop(4, cb, val, 0);\n\treturn 0;\n}\n';
     const finding = { quickFix: { kind: 'copy-to-stack', expression: 'val' }, related: [] } as unknown as Finding;
     const [fix] = buildQuickFixes(finding, text, 5);
-    assert.match(applyFix(text, fix.edits), /\t__typeof__\(\*val\) val_on_stack = \*val;\n\tbpf_loop\(4, cb, &val_on_stack, 0\);\n\t\*val = val_on_stack;\n/);
+    assert.match(
+      applyFix(text, fix.edits),
+      /\t__typeof__\(\*val\) val_on_stack = \*val;\n\tbpf_loop\(4, cb, &val_on_stack, 0\);\n\t\*val = val_on_stack;\n/,
+    );
   });
 
   it('offers no copy when the call is the body of a brace-less if', () => {
@@ -220,7 +240,10 @@ describe('server: quick fixes', () => {
   it('makes the callback return 0 (continue) or 1 (stop)', () => {
     const { src, placed } = placedFor('callback_return');
     const fixes = buildQuickFixes(placed[0].finding, src.text, placed[0].line);
-    assert.deepEqual(fixes.map((f) => f.title), ["Return 0 (continue) instead of '*value'", "Return 1 (stop) instead of '*value'"]);
+    assert.deepEqual(
+      fixes.map((f) => f.title),
+      ["Return 0 (continue) instead of '*value'", "Return 1 (stop) instead of '*value'"],
+    );
     assert.ok(applyFix(src.text, fixes[0].edits).includes('\tcensus->elements++;\n\treturn 0;\n'));
     assert.equal(fixes[0].isPreferred, true);
   });
@@ -231,7 +254,10 @@ describe('server: quick fixes', () => {
     const [fix] = buildQuickFixes(placed[0].finding, src.text, placed[0].line);
     assert.ok(applyFix(src.text, fix.edits).includes('char LICENSE[] SEC("license") = "GPL";'));
     const withoutLicense = 'int x;\n';
-    assert.equal(applyFix(withoutLicense, buildQuickFixes(placed[0].finding, withoutLicense, 0)[0].edits), 'int x;\n\nchar LICENSE[] SEC("license") = "GPL";\n');
+    assert.equal(
+      applyFix(withoutLicense, buildQuickFixes(placed[0].finding, withoutLicense, 0)[0].edits),
+      'int x;\n\nchar LICENSE[] SEC("license") = "GPL";\n',
+    );
   });
 
   it('reads declarations and assignments the way the fixes need them', () => {

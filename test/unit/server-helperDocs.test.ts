@@ -9,7 +9,7 @@ import { helperDoc, helperHover, identifierAt, kfuncDeclarations, kfuncHover } f
 describe('server: BPF helper docs', () => {
   const header = existsSync(DEFAULT_HEADER) ? readFileSync(DEFAULT_HEADER, 'utf8') : undefined;
 
-  it('finds libbpf\'s bpf_helper_defs.h (scripts/setup.sh installs libbpf-dev)', () => {
+  it("finds libbpf's bpf_helper_defs.h (scripts/setup.sh installs libbpf-dev)", () => {
     assert.ok(header, `${DEFAULT_HEADER} is missing`);
   });
 
@@ -25,14 +25,17 @@ describe('server: BPF helper docs', () => {
     assert.match(lookup.description, /^Perform a lookup in \*map\* for an entry associated to \*key\*\.$/);
     assert.match(lookup.returns, /\*\*NULL\*\* if no entry was found/);
     assert.equal(helpers.bpf_for_each_map_elem.id, 164);
-    assert.equal(helpers.bpf_for_each_map_elem.signature, 'long bpf_for_each_map_elem(void *map, void *callback_fn, void *callback_ctx, __u64 flags)');
+    assert.equal(
+      helpers.bpf_for_each_map_elem.signature,
+      'long bpf_for_each_map_elem(void *map, void *callback_fn, void *callback_ctx, __u64 flags)',
+    );
     // Definition lists become Markdown lists; reST's `\ ` joins disappear.
     assert.match(helpers.bpf_map_update_elem.description, /\n- \*\*BPF_NOEXIST\*\*\n {2}The entry for \*key\* must not exist in the map\./);
     assert.ok(Object.values(helpers).every((h) => !/\\ /.test(h.description)));
     assert.ok(Object.values(helpers).filter((h) => h.description).length >= declared - 2);
   });
 
-  it('bundles what the build generated from this machine\'s header', function () {
+  it("bundles what the build generated from this machine's header", function () {
     if (!header) this.skip();
     assert.deepEqual(generated.helpers, parseHelperDefs(header!));
   });
@@ -65,7 +68,10 @@ describe('server: BPF helper docs', () => {
     ].join('\n');
     const k = kfuncDeclarations(src);
     assert.deepEqual([...k.keys()], ['bpf_task_acquire', 'bpf_task_release', 'bpf_dynptr_from_skb']);
-    assert.equal(k.get('bpf_dynptr_from_skb'), 'int bpf_dynptr_from_skb(struct __sk_buff *skb, __u64 flags, struct bpf_dynptr *ptr__uninit)');
+    assert.equal(
+      k.get('bpf_dynptr_from_skb'),
+      'int bpf_dynptr_from_skb(struct __sk_buff *skb, __u64 flags, struct bpf_dynptr *ptr__uninit)',
+    );
     assert.match(kfuncHover('bpf_task_acquire', k.get('bpf_task_acquire')!), /kfunc `bpf_task_acquire`/);
   });
 

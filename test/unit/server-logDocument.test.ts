@@ -9,7 +9,7 @@ const lines = log.split('\n');
 const at = (needle: string) => lines.findIndex((l) => l.startsWith(needle));
 
 describe('server: verifier log documents', () => {
-  it('folds the program log, each verification path and each source line\'s instructions', () => {
+  it("folds the program log, each verification path and each source line's instructions", () => {
     const folds = logFoldingRanges(log);
     const has = (start: number, end: number) => folds.some((f) => f.startLine === start && f.endLine === end);
     const begin = lines.findIndex((l) => l.includes('BEGIN PROG LOAD LOG'));
@@ -24,9 +24,13 @@ describe('server: verifier log documents', () => {
     const annotation = at('; census->elements++;');
     assert.ok(has(annotation, at('; return *value;') - 1), JSON.stringify(folds));
     // Ranges nest: none starts inside another and ends outside it.
-    for (const a of folds) for (const b of folds) {
-      assert.ok(!(a.startLine < b.startLine && b.startLine <= a.endLine && b.endLine > a.endLine), `${JSON.stringify(a)} crosses ${JSON.stringify(b)}`);
-    }
+    for (const a of folds)
+      for (const b of folds) {
+        assert.ok(
+          !(a.startLine < b.startLine && b.startLine <= a.endLine && b.endLine > a.endLine),
+          `${JSON.stringify(a)} crosses ${JSON.stringify(b)}`,
+        );
+      }
   });
 
   it('never throws on text that is not a log', () => {
@@ -46,12 +50,18 @@ describe('server: verifier log documents', () => {
   it('reads the object path back from a log document URI, encoded once or twice', () => {
     const object = '/work/a b/prog+x.bpf.o';
     assert.equal(logDocumentObject(`ebpf-verifier-log:/prog.verifier-log?object=${encodeURIComponent(object)}`), object);
-    assert.equal(logDocumentObject(`ebpf-verifier-log:/prog.verifier-log?object%3D${encodeURIComponent(encodeURIComponent(object))}`), object);
+    assert.equal(
+      logDocumentObject(`ebpf-verifier-log:/prog.verifier-log?object%3D${encodeURIComponent(encodeURIComponent(object))}`),
+      object,
+    );
     assert.equal(logDocumentObject('ebpf-verifier-log:/prog.verifier-log'), '');
   });
 
-  it('removes CI timestamps so a log pasted from a CI run parses like the kernel\'s', () => {
-    const ci = log.split('\n').map((l, i) => (l ? `2026-11-25T18:${String(i % 60).padStart(2, '0')}:00.1234567Z ${l}` : l)).join('\n');
+  it("removes CI timestamps so a log pasted from a CI run parses like the kernel's", () => {
+    const ci = log
+      .split('\n')
+      .map((l, i) => (l ? `2026-11-25T18:${String(i % 60).padStart(2, '0')}:00.1234567Z ${l}` : l))
+      .join('\n');
     assert.equal(stripLinePrefixes(ci), log);
     assert.equal(stripLinePrefixes(log), log);
     const mixed = '2026-11-25T18:00:00Z one line only\nR1=ctx()\nplain\nplain';

@@ -20,7 +20,12 @@ import {
   type MarkupContent,
   type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol';
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection } from 'vscode-languageserver-protocol/node';
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type ProtocolConnection,
+} from 'vscode-languageserver-protocol/node';
 import {
   ANALYZE_VERIFIER_LOG_REQUEST,
   CLEAR_VERIFIER_LOG_NOTIFICATION,
@@ -47,7 +52,10 @@ describe('server: over LSP (a real server process on stdio)', function () {
   let workspace: string;
 
   before(async () => {
-    server = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/server/main.ts'), '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+    server = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/server/main.ts'), '--stdio'], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     connection = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
     connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
       diagnostics.push(p);
@@ -58,10 +66,17 @@ describe('server: over LSP (a real server process on stdio)', function () {
     connection.listen();
     workspace = mkdtempSync(path.join(os.tmpdir(), 'ebpf-server-test-'));
     const workspaceFolders = [{ uri: pathToFileURL(workspace).toString(), name: 'ws' }];
-    const init = await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, workspaceFolders, capabilities: {} });
+    const init = await connection.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: null,
+      workspaceFolders,
+      capabilities: {},
+    });
     assert.ok(init.capabilities.hoverProvider);
     await connection.sendNotification(InitializedNotification.type, {});
-    await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: sourceUri, languageId: 'c', version: 1, text: sourceText } });
+    await connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: sourceUri, languageId: 'c', version: 1, text: sourceText },
+    });
   });
 
   after(() => {
@@ -71,10 +86,22 @@ describe('server: over LSP (a real server process on stdio)', function () {
   });
 
   it('answers a verifier log with diagnostics and inline hints on the source', async () => {
-    const result = await connection.sendRequest<AnalyzeVerifierLogResult>(ANALYZE_VERIFIER_LOG_REQUEST, { objectPath: '/tmp/null_check.bpf.o', sources: [sourcePath], log });
-    assert.deepEqual({ ...result, titles: result.titles.length }, {
-      findings: 1, placed: 1, files: [sourcePath], truncated: false, titles: 1, messages: ["R0 invalid mem access 'map_value_or_null'"],
+    const result = await connection.sendRequest<AnalyzeVerifierLogResult>(ANALYZE_VERIFIER_LOG_REQUEST, {
+      objectPath: '/tmp/null_check.bpf.o',
+      sources: [sourcePath],
+      log,
     });
+    assert.deepEqual(
+      { ...result, titles: result.titles.length },
+      {
+        findings: 1,
+        placed: 1,
+        files: [sourcePath],
+        truncated: false,
+        titles: 1,
+        messages: ["R0 invalid mem access 'map_value_or_null'"],
+      },
+    );
     const published = diagnostics.filter((d) => d.uri === sourceUri).pop()!;
     assert.equal(published.diagnostics.length, 1);
     const [d] = published.diagnostics;
@@ -82,24 +109,40 @@ describe('server: over LSP (a real server process on stdio)', function () {
     assert.equal(d.source, 'eBPF verifier');
     assert.equal(d.relatedInformation![0].location.range.start.line, lineOf('bpf_map_lookup_elem(&packets'));
     const h = hints.filter((x) => x.uri === sourceUri).pop()!;
-    assert.deepEqual(h.hints.map((x) => x.line), [d.range.start.line]);
+    assert.deepEqual(
+      h.hints.map((x) => x.line),
+      [d.range.start.line],
+    );
   });
 
   it('hovers the finding on its line and the helper under the cursor', async () => {
     const line = lineOf('*count += 1;');
-    const onFinding = await connection.sendRequest(HoverRequest.type, { textDocument: { uri: sourceUri }, position: { line, character: 2 } });
+    const onFinding = await connection.sendRequest(HoverRequest.type, {
+      textDocument: { uri: sourceUri },
+      position: { line, character: 2 },
+    });
     assert.match((onFinding!.contents as MarkupContent).value, /Register state before instruction \d+/);
     const lookupLine = lineOf('bpf_map_lookup_elem(&packets');
     const character = sourceText.split('\n')[lookupLine].indexOf('lookup');
-    const onHelper = await connection.sendRequest(HoverRequest.type, { textDocument: { uri: sourceUri }, position: { line: lookupLine, character } });
+    const onHelper = await connection.sendRequest(HoverRequest.type, {
+      textDocument: { uri: sourceUri },
+      position: { line: lookupLine, character },
+    });
     assert.match((onHelper!.contents as MarkupContent).value, /void \*bpf_map_lookup_elem\(void \*map, const void \*key\)/);
   });
 
   it('offers the NULL check as a quick fix on the diagnostic', async () => {
     const line = lineOf('*count += 1;');
     const range = { start: { line, character: 0 }, end: { line, character: 0 } };
-    const actions = (await connection.sendRequest(CodeActionRequest.type, { textDocument: { uri: sourceUri }, range, context: { diagnostics: [] } })) as CodeAction[];
-    assert.deepEqual(actions.map((a) => a.title), ["Return early when 'count' is NULL"]);
+    const actions = (await connection.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri: sourceUri },
+      range,
+      context: { diagnostics: [] },
+    })) as CodeAction[];
+    assert.deepEqual(
+      actions.map((a) => a.title),
+      ["Return early when 'count' is NULL"],
+    );
     assert.equal(actions[0].edit!.changes![sourceUri][0].newText, '\tif (!count)\n\t\treturn XDP_PASS;\n');
   });
 
@@ -123,7 +166,11 @@ describe('server: over LSP (a real server process on stdio)', function () {
     });
     const line = lineOf('*count += 1;') + 2;
     const range = { start: { line, character: 0 }, end: { line, character: 0 } };
-    const actions = (await connection.sendRequest(CodeActionRequest.type, { textDocument: { uri: sourceUri }, range, context: { diagnostics: [] } })) as CodeAction[];
+    const actions = (await connection.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri: sourceUri },
+      range,
+      context: { diagnostics: [] },
+    })) as CodeAction[];
     assert.equal(actions.length, 1);
     assert.equal(actions[0].edit!.changes![sourceUri][0].range.start.line, lineOf('bpf_map_lookup_elem(&packets') + 3);
     const hover = await connection.sendRequest(HoverRequest.type, { textDocument: { uri: sourceUri }, position: { line, character: 2 } });
@@ -132,12 +179,17 @@ describe('server: over LSP (a real server process on stdio)', function () {
 
   it('folds the log document and links `@ file:line` to the source', async () => {
     const uri = `ebpf-verifier-log:/null_check.bpf.o.verifier-log?object%3D${encodeURIComponent(encodeURIComponent('/tmp/null_check.bpf.o'))}`;
-    await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: VERIFIER_LOG_LANGUAGE, version: 1, text: log } });
+    await connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: VERIFIER_LOG_LANGUAGE, version: 1, text: log },
+    });
     const folds = (await connection.sendRequest(FoldingRangeRequest.type, { textDocument: { uri } }))!;
     const logLines = log.split('\n');
     const begin = logLines.findIndex((l) => l.includes('-- BEGIN PROG LOAD LOG --'));
     const end = logLines.findIndex((l) => l.includes('-- END PROG LOAD LOG --'));
-    assert.ok(folds.some((f) => f.startLine === begin && f.endLine === end), JSON.stringify(folds));
+    assert.ok(
+      folds.some((f) => f.startLine === begin && f.endLine === end),
+      JSON.stringify(folds),
+    );
     const links = (await connection.sendRequest(DocumentLinkRequest.type, { textDocument: { uri } }))!;
     const annotated = logLines.filter((l) => / @ null_check\.bpf\.c:[1-9]/.test(l)).length;
     assert.equal(links.length, annotated);
@@ -146,7 +198,9 @@ describe('server: over LSP (a real server process on stdio)', function () {
 
   it('treats a saved log opened as bpf-verifier-log the same, linking sources next to it', async () => {
     const uri = pathToFileURL(path.join(FIXTURES, 'null_check.kernel.log')).toString();
-    await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: VERIFIER_LOG_LANGUAGE, version: 1, text: log } });
+    await connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: VERIFIER_LOG_LANGUAGE, version: 1, text: log },
+    });
     const folds = (await connection.sendRequest(FoldingRangeRequest.type, { textDocument: { uri } }))!;
     assert.ok(folds.length > 0);
     const links = (await connection.sendRequest(DocumentLinkRequest.type, { textDocument: { uri } }))!;

@@ -5,7 +5,15 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { formatHostSpec, parseTarget, remoteShCommand, shellQuote, specFromSetting, sshArgs, TargetSyntaxError } from '../../src/core/connection/sshTarget';
+import {
+  formatHostSpec,
+  parseTarget,
+  remoteShCommand,
+  shellQuote,
+  specFromSetting,
+  sshArgs,
+  TargetSyntaxError,
+} from '../../src/core/connection/sshTarget';
 import { backoffDelayMs, classifyExit, classifySshStderr, SshTargetError, sudoersRule } from '../../src/core/connection/ssh';
 import { HelperClientError } from '../../src/core/connection/client';
 import { decideStartFailure } from '../../src/core/connection/startFailure';
@@ -80,7 +88,8 @@ describe('SSH target strings', function () {
     const s = specFromSetting({ target: 'h', jump: 'j', nodePath: '/opt/node-20/bin/node' });
     assert.equal(s.label, 'h via j');
     assert.equal(s.nodePath, '/opt/node-20/bin/node');
-    for (const n of ['node; id', '$(id)', '-e', 'rel/node', "n'", '/a b/node']) assert.throws(() => specFromSetting({ target: 'h', nodePath: n }), TargetSyntaxError, n);
+    for (const n of ['node; id', '$(id)', '-e', 'rel/node', "n'", '/a b/node'])
+      assert.throws(() => specFromSetting({ target: 'h', nodePath: n }), TargetSyntaxError, n);
     assert.throws(() => specFromSetting({} as never), TargetSyntaxError);
   });
 });
@@ -128,7 +137,10 @@ describe('remote command quoting', function () {
 describe('ssh failures', function () {
   const where = 'alice@h';
   const cases: Array<[string, string]> = [
-    ['No ED25519 host key is known for [127.0.0.1]:2222 and you have requested strict checking.\r\nHost key verification failed.\r\n', 'host-key-unknown'],
+    [
+      'No ED25519 host key is known for [127.0.0.1]:2222 and you have requested strict checking.\r\nHost key verification failed.\r\n',
+      'host-key-unknown',
+    ],
     ['@@@@@@@@@@@\r\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\r\nHost key verification failed.', 'host-key-changed'],
     ['alice@h: Permission denied (publickey).\r\n', 'auth-failed'],
     ['ssh: Could not resolve hostname nope: Name or service not known\r\n', 'unresolved'],

@@ -22,7 +22,10 @@ describe('verifier catalog vs. kernel format strings', () => {
 
   it('covers >= 95% of the kernel verifier error families', () => {
     const { ratio, missing } = coverage(kernelErrors);
-    assert.ok(ratio >= 0.95, `coverage ${(ratio * 100).toFixed(1)}%; no entry for:\n${missing.map((f) => `  ${f.source}: ${f.format}`).join('\n')}`);
+    assert.ok(
+      ratio >= 0.95,
+      `coverage ${(ratio * 100).toFixed(1)}%; no entry for:\n${missing.map((f) => `  ${f.source}: ${f.format}`).join('\n')}`,
+    );
   });
 
   it('covers >= 95% of the libbpf error families', () => {
@@ -81,7 +84,10 @@ describe('explainMessage', () => {
       assert.match(ex.fix, /0 to continue.*1 to stop/);
       assert.equal(ex.details.register, 'R0');
     }
-    assert.equal(explainMessage('At callback return the register R0 has unknown scalar value should have been in [0, 1]').details.range, '[0, 1]');
+    assert.equal(
+      explainMessage('At callback return the register R0 has unknown scalar value should have been in [0, 1]').details.range,
+      '[0, 1]',
+    );
   });
 
   it('picks the specific NULL entry over the generic access entry', () => {

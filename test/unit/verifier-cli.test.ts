@@ -25,7 +25,7 @@ describe('explain CLI', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('prints the issue\'s JSON shape with files relative to --source, exit status 1', () => {
+  it("prints the issue's JSON shape with files relative to --source, exit status 1", () => {
     const r = explain([LOG, '--source', dir, '--json']);
     assert.equal(r.code, 1, r.err);
     const j = JSON.parse(r.out);
@@ -34,7 +34,10 @@ describe('explain CLI', function () {
     assert.equal(j.findings.length, 1);
     const f = j.findings[0];
     assert.deepEqual(Object.keys(f), ['severity', 'message', 'file', 'line', 'title', 'explanation', 'fix', 'catalogId', 'related']);
-    assert.deepEqual([f.severity, f.message, f.file, f.line, f.catalogId], ['error', 'R3 type=map_value expected=fp', 'progs/seed.bpf.c', 10, 'arg-expected-stack']);
+    assert.deepEqual(
+      [f.severity, f.message, f.file, f.line, f.catalogId],
+      ['error', 'R3 type=map_value expected=fp', 'progs/seed.bpf.c', 10, 'arg-expected-stack'],
+    );
     assert.deepEqual(Object.keys(f.related[0]), ['file', 'line', 'message']);
     assert.equal(f.related[0].file, 'progs/seed.bpf.c');
   });
@@ -48,7 +51,10 @@ describe('explain CLI', function () {
   });
 
   it('exits 0 on a log without errors and 2 on usage errors', () => {
-    const ok = explain(['-', '--json'], 'processed 5 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0\n');
+    const ok = explain(
+      ['-', '--json'],
+      'processed 5 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0\n',
+    );
     assert.equal(ok.code, 0, ok.err);
     assert.deepEqual(JSON.parse(ok.out), { findings: [], truncated: false });
     assert.equal(explain([]).code, 2);

@@ -11,15 +11,24 @@ const level2 = readFileSync(path.join(LOGS, 'for-each-global-ctx.level2.log'), '
 
 /** Deterministic pseudo-random numbers so failures reproduce. */
 function rng(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  return () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 }
 
 describe('verifier log parser', () => {
   it('classifies instructions, states, annotations, frames and statistics', () => {
     const insn = classifyLine('4: (18) r3 = 0xffffc90000000000       ; R3=map_value(map=seed.bss,ks=4,vs=8)');
-    assert.deepEqual(insn.kind === 'insn' && [insn.index, insn.opcode, insn.disasm, insn.state], [4, '18', 'r3 = 0xffffc90000000000', 'R3=map_value(map=seed.bss,ks=4,vs=8)']);
+    assert.deepEqual(insn.kind === 'insn' && [insn.index, insn.opcode, insn.disasm, insn.state], [
+      4,
+      '18',
+      'r3 = 0xffffc90000000000',
+      'R3=map_value(map=seed.bss,ks=4,vs=8)',
+    ]);
     const ann = classifyLine('; bpf_for_each_map_elem(&counts, cb, &gctx, 0); @ seed.bpf.c:10');
-    assert.deepEqual(ann.kind === 'annotation' && [ann.text, ann.file, ann.line], ['bpf_for_each_map_elem(&counts, cb, &gctx, 0);', 'seed.bpf.c', 10]);
+    assert.deepEqual(ann.kind === 'annotation' && [ann.text, ann.file, ann.line], [
+      'bpf_for_each_map_elem(&counts, cb, &gctx, 0);',
+      'seed.bpf.c',
+      10,
+    ]);
     const bare = classifyLine('; if (!val)');
     assert.deepEqual(bare.kind === 'annotation' && [bare.text, bare.file, bare.line], ['if (!val)', undefined, undefined]);
     assert.equal(classifyLine('func#1 @10').kind, 'subprog');
@@ -30,7 +39,7 @@ describe('verifier log parser', () => {
     assert.equal(classifyLine('      7: .1234..... (85) call bpf_for_each_map_elem#164').kind, 'trace');
     const st = classifyLine('processed 5 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0');
     assert.deepEqual(st.kind === 'stats' && [st.insnsProcessed, st.insnLimit, st.totalStates], [5, 1000000, 1]);
-    const cl = classifyLine('prog.bpf.c:12:5: error: A call to built-in function \'memcpy\' is not supported.');
+    const cl = classifyLine("prog.bpf.c:12:5: error: A call to built-in function 'memcpy' is not supported.");
     assert.deepEqual(cl.kind === 'clang' && [cl.file, cl.line, cl.column], ['prog.bpf.c', 12, 5]);
   });
 
@@ -61,7 +70,10 @@ describe('verifier log parser', () => {
     const a = analyzeLog(level2);
     assert.equal(a.findings.length, 1, JSON.stringify(a.findings.map((f) => f.message)));
     assert.equal(a.findings[0].line, 10);
-    assert.deepEqual(a.programs[0].subprograms, [{ index: 0, insn: 0 }, { index: 1, insn: 10 }]);
+    assert.deepEqual(a.programs[0].subprograms, [
+      { index: 0, insn: 0 },
+      { index: 1, insn: 10 },
+    ]);
     assert.equal(a.programs[0].stats?.verificationTimeUsec, 81);
     assert.equal(a.programs[0].stats?.stackDepth, '0+0');
   });
@@ -71,7 +83,7 @@ describe('verifier log parser', () => {
     const next = rng(7);
     for (let round = 0; round < 5; round++) {
       const p = createLogParser();
-      for (let i = 0; i < level2.length; ) {
+      for (let i = 0; i < level2.length;) {
         const n = 1 + Math.floor(next() * 40);
         p.push(level2.slice(i, i + n));
         i += n;
@@ -112,16 +124,32 @@ describe('verifier log parser', () => {
 
   it('reads a log indented by the tool that printed it', () => {
     const body = level1.slice(level1.indexOf('-- BEGIN PROG LOAD LOG --') + 26, level1.indexOf('-- END PROG LOAD LOG --'));
-    const indented = 'load program: permission denied:\n' + body.split('\n').map((l) => `\t${l}`).join('\n');
+    const indented =
+      'load program: permission denied:\n' +
+      body
+        .split('\n')
+        .map((l) => `\t${l}`)
+        .join('\n');
     const f = analyzeLog(indented).findings[0];
     assert.deepEqual([f.catalogId, f.file, f.line, f.message], ['arg-expected-stack', 'seed.bpf.c', 10, 'R3 type=map_value expected=fp']);
   });
 
   it('keeps two programs interleaved by libbpf apart', () => {
-    const other = level1.replace(/prog 'prog'/g, "prog 'other'").replace('R3 type=map_value expected=fp', "R0 invalid mem access 'map_value_or_null'");
+    const other = level1
+      .replace(/prog 'prog'/g, "prog 'other'")
+      .replace('R3 type=map_value expected=fp', "R0 invalid mem access 'map_value_or_null'");
     const a = analyzeLog(level1 + other);
-    assert.deepEqual(a.programs.map((p) => p.name), ['prog', 'other']);
-    assert.deepEqual(a.findings.map((f) => [f.program, f.catalogId]), [['prog', 'arg-expected-stack'], ['other', 'null-deref']]);
+    assert.deepEqual(
+      a.programs.map((p) => p.name),
+      ['prog', 'other'],
+    );
+    assert.deepEqual(
+      a.findings.map((f) => [f.program, f.catalogId]),
+      [
+        ['prog', 'arg-expected-stack'],
+        ['other', 'null-deref'],
+      ],
+    );
   });
 
   it('reads raw kernel logs without libbpf markers, and splits the tail-call run-on line', () => {
@@ -198,6 +226,9 @@ describe('verifier log parser', () => {
 
   it('turns clang BPF backend errors into located findings', () => {
     const a = analyzeLog("prog.bpf.c:14:2: error: A call to built-in function 'memcpy' is not supported.\n1 error generated.\n");
-    assert.deepEqual(a.findings.map((f) => [f.origin, f.file, f.line, f.column, f.catalogId]), [['clang', 'prog.bpf.c', 14, 2, 'clang-builtin-not-supported']]);
+    assert.deepEqual(
+      a.findings.map((f) => [f.origin, f.file, f.line, f.column, f.catalogId]),
+      [['clang', 'prog.bpf.c', 14, 2, 'clang-builtin-not-supported']],
+    );
   });
 });

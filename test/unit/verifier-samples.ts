@@ -20,4 +20,3 @@ export function sampleOf(f: Family): string {
     .replace(/^\t/, '');
   return f.printedAfter ? `[7] STRUCT foo ${text}` : text;
 }
-

@@ -6,7 +6,17 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BuildSummary } from '../../src/extension/build';
 import { screenshot } from './screenshot';
-import { EXTENSION_ID, activateExtension, formatDiagnostic, openFile, sleep, waitFor, waitForDiagnostics, workspaceFile, workspaceRoot } from './util';
+import {
+  EXTENSION_ID,
+  activateExtension,
+  formatDiagnostic,
+  openFile,
+  sleep,
+  waitFor,
+  waitForDiagnostics,
+  workspaceFile,
+  workspaceRoot,
+} from './util';
 
 const EM_BPF = 247;
 
@@ -82,7 +92,13 @@ describe('eBPF: Build', () => {
       await config.update('build.includeDirs', ['with-include/include'], vscode.ConfigurationTarget.Workspace);
       const withDirs = await vscode.commands.executeCommand<BuildSummary>('ebpfWorkbench.build');
       assert.equal(withDirs.failed, 0);
-      assert.deepEqual(vscode.languages.getDiagnostics(source).filter((d) => d.source === 'clang').map(formatDiagnostic), []);
+      assert.deepEqual(
+        vscode.languages
+          .getDiagnostics(source)
+          .filter((d) => d.source === 'clang')
+          .map(formatDiagnostic),
+        [],
+      );
       const clangd = workspaceFile('.clangd').fsPath;
       await waitFor('.clangd to list the include folder', async () =>
         (await fs.readFile(clangd, 'utf8')).includes(JSON.stringify(`-I${path.join(project.fsPath, 'include')}`)),

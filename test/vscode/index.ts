@@ -31,4 +31,3 @@ export async function run(): Promise<void> {
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (failures > 0) throw new Error(`${failures} test(s) failed in the VS Code extension host`);
 }
-

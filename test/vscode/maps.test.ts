@@ -11,16 +11,12 @@ import { screenshot } from './screenshot';
 import { findAll, tree, type SnapshotNode } from './tree';
 import { activateExtension, openFile, sleep, waitFor, workspaceFile } from './util';
 
-
 interface LoadedObject {
   handle: number;
   objectPath: string;
   programs: Array<{ name: string; id: number }>;
   maps: Array<{ name: string; id: number; maxEntries: number }>;
 }
-
-
-
 
 describe('map explorer', function () {
   this.timeout(120_000);
@@ -53,7 +49,10 @@ describe('map explorer', function () {
     });
     assert.equal(target.label, 'This machine');
     assert.match(target.description ?? '', /^Linux \d+\.\d+/);
-    assert.deepEqual(target.children?.map((c) => c.label), ['This workspace', 'All on host']);
+    assert.deepEqual(
+      target.children?.map((c) => c.label),
+      ['This workspace', 'All on host'],
+    );
   });
 
   it('loads packet_counter.bpf.c (building it first) and lists it under This workspace', async () => {
@@ -67,22 +66,33 @@ describe('map explorer', function () {
     mapId = map.id;
     progId = prog.id;
     // The object's maps show at once; the count follows with the next tick.
-    const node = await waitFor('the map under This workspace with its count', async () => {
-      const n = await workspaceMapNode();
-      return n?.description?.startsWith('0 / 16,384') ? n : undefined;
-    }, 10_000);
+    const node = await waitFor(
+      'the map under This workspace with its count',
+      async () => {
+        const n = await workspaceMapNode();
+        return n?.description?.startsWith('0 / 16,384') ? n : undefined;
+      },
+      10_000,
+    );
     assert.equal(node.label, 'packets_by_source');
     const object = findAll(await tree(), (n) => n.kind === 'object')[0];
     assert.equal(object.label, 'packet_counter.bpf.o');
-    assert.deepEqual(object.children?.map((c) => `${c.kind}:${c.label}`), ['program:count_packets', 'map:packets_by_source']);
+    assert.deepEqual(
+      object.children?.map((c) => `${c.kind}:${c.label}`),
+      ['program:count_packets', 'map:packets_by_source'],
+    );
   });
 
   it('shows the exact count live and follows new runs of the program', async () => {
     await run([1, 2, 3, 4, 5, 1, 2]); // 5 distinct sources
-    let node = await waitFor('the live count to reach 5', async () => {
-      const n = await workspaceMapNode();
-      return n?.description?.startsWith('5 / 16,384') ? n : undefined;
-    }, 10_000);
+    const node = await waitFor(
+      'the live count to reach 5',
+      async () => {
+        const n = await workspaceMapNode();
+        return n?.description?.startsWith('5 / 16,384') ? n : undefined;
+      },
+      10_000,
+    );
     assert.match(node.tooltip ?? '', /\*\*exact\*\* — one read of the map-count iterator/);
     assert.match(node.tooltip ?? '', /Key \/ value \| 4 B \/ 8 B/);
     assert.match(node.tooltip ?? '', /Programs \| count\\_packets \(#\d+\)/);
@@ -90,10 +100,14 @@ describe('map explorer', function () {
     await screenshot('maps-tree-count-5');
 
     await run([6, 7, 8, 5]); // 3 new sources
-    node = await waitFor('the live count to reach 8', async () => {
-      const n = await workspaceMapNode();
-      return n?.description?.startsWith('8 / 16,384') ? n : undefined;
-    }, 10_000);
+    await waitFor(
+      'the live count to reach 8',
+      async () => {
+        const n = await workspaceMapNode();
+        return n?.description?.startsWith('8 / 16,384') ? n : undefined;
+      },
+      10_000,
+    );
     // The same map appears under its program in "All on host" with the same count.
     const host = findAll(await tree(), (n) => n.kind === 'map' && n.id === mapId && n.key.includes('/host/'));
     assert.ok(host.length >= 1 && host.every((n) => n.description?.startsWith('8 / 16,384')), JSON.stringify(host));
@@ -104,14 +118,20 @@ describe('map explorer', function () {
   });
 
   it('counts the map with Count Map Elements: exact number and method', async () => {
-    const r = await vscode.commands.executeCommand<{ count: number; method: string; exact: boolean; micros: number; name: string }>('ebpfWorkbench.countMapElements', mapId);
+    const r = await vscode.commands.executeCommand<{ count: number; method: string; exact: boolean; micros: number; name: string }>(
+      'ebpfWorkbench.countMapElements',
+      mapId,
+    );
     assert.equal(r.name, 'packets_by_source');
     assert.equal(r.count, 8);
     assert.equal(r.method, 'iterator');
     assert.equal(r.exact, true);
     assert.ok(r.micros > 0);
 
-    const cmp = await vscode.commands.executeCommand<{ compare: Array<{ method: string; count?: number; error?: string }> }>('ebpfWorkbench.countMapElements', { id: mapId, compare: true });
+    const cmp = await vscode.commands.executeCommand<{ compare: Array<{ method: string; count?: number; error?: string }> }>(
+      'ebpfWorkbench.countMapElements',
+      { id: mapId, compare: true },
+    );
     const byMethod = Object.fromEntries(cmp.compare.map((x) => [x.method, x]));
     for (const m of ['iterator', 'for_each', 'batch', 'walk']) assert.equal(byMethod[m].count, 8, `${m}: ${JSON.stringify(byMethod[m])}`);
     assert.ok(byMethod.max_entries.error, 'max_entries must not claim to count a hash map');
@@ -133,14 +153,18 @@ describe('map explorer', function () {
   });
 
   it('shows the decoded contents', async () => {
-    const contents = await vscode.commands.executeCommand<{ rows: Array<{ key: string; values: string[]; decoded: boolean }>; more: boolean; error?: string }>(
-      'ebpfWorkbench.maps.showContents',
-      { targetId: 'local', id: mapId },
-    );
+    const contents = await vscode.commands.executeCommand<{
+      rows: Array<{ key: string; values: string[]; decoded: boolean }>;
+      more: boolean;
+      error?: string;
+    }>('ebpfWorkbench.maps.showContents', { targetId: 'local', id: mapId });
     assert.equal(contents.error, undefined);
     assert.equal(contents.rows.length, 8);
     assert.equal(contents.more, false);
-    assert.ok(contents.rows.every((r) => r.decoded), JSON.stringify(contents.rows[0]));
+    assert.ok(
+      contents.rows.every((r) => r.decoded),
+      JSON.stringify(contents.rows[0]),
+    );
     // Sources 10.0.0.1, .2 and .5 were seen twice; keys are network-order u32s shown as numbers.
     assert.match(contents.rows[0].key, /^\(__u32\)\d+$/);
     assert.match(contents.rows[0].values[0], /^\(__u64\)\d+$/);
@@ -162,10 +186,14 @@ describe('map explorer', function () {
     try {
       await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: progId, dataIn: ipv4Frame(0x0a000009), repeat: 1000 });
       // Run statistics count from when they were switched on: exactly our 1000 runs.
-      const prog = await waitFor('the program to show its run statistics', async () => {
-        const p = findAll(await tree(), (n) => n.kind === 'program' && n.id === progId && n.key.includes('/workspace/'))[0];
-        return p?.tooltip?.includes('| Runs | 1,000 total') ? p : undefined;
-      }, 10_000);
+      const prog = await waitFor(
+        'the program to show its run statistics',
+        async () => {
+          const p = findAll(await tree(), (n) => n.kind === 'program' && n.id === progId && n.key.includes('/workspace/'))[0];
+          return p?.tooltip?.includes('| Runs | 1,000 total') ? p : undefined;
+        },
+        10_000,
+      );
       assert.match(prog.tooltip ?? '', /Last interval \| [\d,]+ runs\/s, [\d.]+ (ns|µs) per run, [\d.]+% of one CPU/);
       assert.match(prog.description ?? '', /^xdp · [\d,]+\/s · [\d.]+ (ns|µs) · [\d.]+% CPU$/);
       await sleep(1000); // the workbench repaints a moment after the data changed
@@ -180,14 +208,21 @@ describe('map explorer', function () {
     execFileSync('bpftool', ['map', 'create', pin, 'type', 'hash', 'key', '4', 'value', '4', 'entries', '8', 'name', 'wb_vanish']);
     let id: number | undefined;
     try {
-      const node = await waitFor('the foreign map to appear under Maps no program uses', async () =>
-        findAll(await tree(), (n) => n.kind === 'map' && n.label === 'wb_vanish' && n.key.includes('/host/unused/'))[0], 10_000);
+      const node = await waitFor(
+        'the foreign map to appear under Maps no program uses',
+        async () => findAll(await tree(), (n) => n.kind === 'map' && n.label === 'wb_vanish' && n.key.includes('/host/unused/'))[0],
+        10_000,
+      );
       id = node.id;
       assert.match(node.description ?? '', /^0 \/ 8 /);
     } finally {
       fs.rmSync(pin, { force: true }); // the last reference: the kernel frees the map
     }
-    await waitFor('the foreign map to disappear', async () => findAll(await tree(), (n) => n.kind === 'map' && n.id === id).length === 0, 10_000);
+    await waitFor(
+      'the foreign map to disappear',
+      async () => findAll(await tree(), (n) => n.kind === 'map' && n.id === id).length === 0,
+      10_000,
+    );
     const target = (await tree())[0];
     assert.ok(target.contextValue.startsWith('target.connected'), `the target should still be connected: ${target.description}`);
   });
@@ -195,21 +230,36 @@ describe('map explorer', function () {
   it('unloads the object and the map disappears', async () => {
     const ok = await vscode.commands.executeCommand<boolean>('ebpfWorkbench.unloadObject', loaded.handle);
     assert.equal(ok, true);
-    await waitFor('the map to disappear from the tree', async () => findAll(await tree(), (n) => n.id === mapId && n.kind === 'map').length === 0, 10_000);
+    await waitFor(
+      'the map to disappear from the tree',
+      async () => findAll(await tree(), (n) => n.id === mapId && n.kind === 'map').length === 0,
+      10_000,
+    );
     const workspace = findAll(await tree(), (n) => n.kind === 'group' && n.label === 'This workspace')[0];
     assert.equal(workspace.description, 'nothing loaded');
     await sleep(1000); // the workbench repaints a moment after the data changed
     await screenshot('maps-tree-unloaded');
   });
-  it('shows a ring buffer\'s pending bytes, and a pinned map outlives its object until unpinned', async () => {
-    const obj = await vscode.commands.executeCommand<LoadedObject | undefined>('ebpfWorkbench.loadObject', workspaceFile('packet_sizes.bpf.c'));
+  it("shows a ring buffer's pending bytes, and a pinned map outlives its object until unpinned", async () => {
+    const obj = await vscode.commands.executeCommand<LoadedObject | undefined>(
+      'ebpfWorkbench.loadObject',
+      workspaceFile('packet_sizes.bpf.c'),
+    );
     assert.ok(obj, 'packet_sizes.bpf.c did not load');
     const ring = obj.maps.find((m) => m.name === 'packet_events')!;
     const producer = obj.programs.find((p) => p.name === 'report_size')!;
-    for (let i = 0; i < 10; i++) await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: producer.id, dataIn: ipv4Frame(0x0a000000 + i) });
+    for (let i = 0; i < 10; i++)
+      await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: producer.id, dataIn: ipv4Frame(0x0a000000 + i) });
     // Ten 8-byte events, each with its 8-byte record header, nobody consuming.
-    const node = await waitFor('the ring to show 160 bytes pending', async () =>
-      findAll(await tree(), (n) => n.kind === 'map' && n.id === ring.id && n.key.includes('/workspace/') && n.description === '160 B / 64.0 KiB pending')[0], 10_000);
+    const node = await waitFor(
+      'the ring to show 160 bytes pending',
+      async () =>
+        findAll(
+          await tree(),
+          (n) => n.kind === 'map' && n.id === ring.id && n.key.includes('/workspace/') && n.description === '160 B / 64.0 KiB pending',
+        )[0],
+      10_000,
+    );
     assert.match(node.tooltip ?? '', /Pending \| 160 B \(producer 160, consumer 0\)/);
 
     const pin = `/sys/fs/bpf/ebpfwb_ring_${process.pid}`;
@@ -217,11 +267,17 @@ describe('map explorer', function () {
       assert.equal(await vscode.commands.executeCommand('ebpfWorkbench.maps.pin', { kind: 'map', id: ring.id }, pin), pin);
       assert.ok(fs.existsSync(pin), `${pin} was not created`);
       const pinned = findAll(await tree(), (n) => n.kind === 'map' && n.id === ring.id);
-      assert.ok(pinned.every((n) => n.contextValue.includes('.pinned') && n.tooltip?.includes(pin)), JSON.stringify(pinned.map((n) => n.contextValue)));
+      assert.ok(
+        pinned.every((n) => n.contextValue.includes('.pinned') && n.tooltip?.includes(pin)),
+        JSON.stringify(pinned.map((n) => n.contextValue)),
+      );
 
       assert.equal(await vscode.commands.executeCommand('ebpfWorkbench.unloadObject', obj.handle), true);
-      const orphan = await waitFor('the pinned ring to stay, now used by no program', async () =>
-        findAll(await tree(), (n) => n.kind === 'map' && n.id === ring.id && n.key.includes('/host/unused/'))[0], 10_000);
+      const orphan = await waitFor(
+        'the pinned ring to stay, now used by no program',
+        async () => findAll(await tree(), (n) => n.kind === 'map' && n.id === ring.id && n.key.includes('/host/unused/'))[0],
+        10_000,
+      );
       assert.match(orphan.contextValue, /\.pinned/);
 
       assert.equal(await vscode.commands.executeCommand('ebpfWorkbench.maps.unpin', { kind: 'map', id: ring.id }), true);
@@ -244,9 +300,15 @@ describe('map explorer', function () {
         const d = vscode.languages.getDiagnostics(uri).filter((x) => x.source === 'eBPF verifier');
         return d.length ? d : undefined;
       });
-      const line = fs.readFileSync(uri.fsPath, 'utf8').split('\n').findIndex((l) => l.includes('*count += 1'));
+      const line = fs
+        .readFileSync(uri.fsPath, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('*count += 1'));
       assert.equal(diagnostics[0].range.start.line, line, diagnostics.map((d) => `${d.range.start.line + 1}: ${d.message}`).join('\n'));
-      const lookup = fs.readFileSync(uri.fsPath, 'utf8').split('\n').findIndex((l) => l.includes('bpf_map_lookup_elem'));
+      const lookup = fs
+        .readFileSync(uri.fsPath, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('bpf_map_lookup_elem'));
       assert.ok(
         diagnostics[0].relatedInformation?.some((r) => r.location.range.start.line === lookup),
         'the root cause (the lookup that may return NULL) is a related location',
@@ -267,19 +329,30 @@ describe('map explorer', function () {
     const pid = pidOf(before);
     assert.ok(pid > 0, `no helper pid in the target tooltip: ${before.tooltip}`);
     process.kill(pid, 'SIGKILL'); // the helper this extension started for this test run
-    const down = await waitFor('the target to show the dead helper', async () => {
-      const t = (await tree())[0];
-      return t.contextValue === 'target.disconnected' ? t : undefined;
-    }, 10_000);
+    const down = await waitFor(
+      'the target to show the dead helper',
+      async () => {
+        const t = (await tree())[0];
+        return t.contextValue === 'target.disconnected' ? t : undefined;
+      },
+      10_000,
+    );
     assert.equal(down.description, 'helper disconnected');
     assert.match(down.tooltip ?? '', /killed by SIGKILL/);
-    assert.deepEqual(down.children?.map((c) => c.label), ['Helper is not running']);
+    assert.deepEqual(
+      down.children?.map((c) => c.label),
+      ['Helper is not running'],
+    );
     await sleep(200);
     await screenshot('maps-tree-helper-died');
-    const up = await waitFor('a new helper', async () => {
-      const t = (await tree())[0];
-      return t.contextValue.startsWith('target.connected') ? t : undefined;
-    }, 15_000);
+    const up = await waitFor(
+      'a new helper',
+      async () => {
+        const t = (await tree())[0];
+        return t.contextValue.startsWith('target.connected') ? t : undefined;
+      },
+      15_000,
+    );
     assert.notEqual(pidOf(up), pid);
   });
 });

@@ -48,7 +48,8 @@ export function prepareRun() {
   // Only our own old results: other layers' files (summary.jsonl) live there too.
   fs.mkdirSync(results, { recursive: true });
   for (const f of fs.readdirSync(results)) {
-    if (f.endsWith('.png') || f === 'vscode-logs' || f === 'code-server.log') fs.rmSync(path.join(results, f), { recursive: true, force: true });
+    if (f.endsWith('.png') || f === 'vscode-logs' || f === 'code-server.log')
+      fs.rmSync(path.join(results, f), { recursive: true, force: true });
   }
   return { tmp, dirs, workspace, cleanup: () => fs.rmSync(tmp, { recursive: true, force: true }) };
 }

@@ -19,9 +19,15 @@ const CONSOLE_TAG = '[ebpf-test] ';
 const timeoutMs = Number(process.env.EBPF_VSCODE_TIMEOUT_MS || 10 * 60_000);
 
 const log = (msg) => console.log(`test:vscode: ${msg}`);
-const fail = (msg) => { console.error(`test:vscode: ${msg}`); process.exit(1); };
+const fail = (msg) => {
+  console.error(`test:vscode: ${msg}`);
+  process.exit(1);
+};
 
-for (const [file, what] of [[node24, 'Node 24'], [codeServer, 'code-server']]) {
+for (const [file, what] of [
+  [node24, 'Node 24'],
+  [codeServer, 'code-server'],
+]) {
   if (!fs.existsSync(file)) fail(`${what} is not installed (${path.relative(root, file)} missing). Run: bash scripts/setup.sh --vscode`);
 }
 const browserPath = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((p) => fs.existsSync(p));
@@ -36,18 +42,30 @@ let shotServer;
 // The whole group, even if code-server itself is gone: extension hosts could outlive it.
 function killServer() {
   if (server?.pid) {
-    try { process.kill(-server.pid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(-server.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
 }
 process.on('exit', killServer);
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killServer(); cleanup(); process.exit(130); });
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.on(sig, () => {
+    killServer();
+    cleanup();
+    process.exit(130);
+  });
 
 async function freePort() {
   return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    }).on('error', reject);
+    const s = net
+      .createServer()
+      .listen(0, '127.0.0.1', () => {
+        const { port } = s.address();
+        s.close(() => resolve(port));
+      })
+      .on('error', reject);
   });
 }
 
@@ -57,14 +75,20 @@ async function waitForHealth(url, ms) {
     if (server.exitCode !== null) return false;
     try {
       if ((await fetch(url)).ok) return true;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   return false;
 }
 
 function tail(file, lines = 40) {
-  try { return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n'); } catch { return ''; }
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
 }
 
 async function main() {
@@ -102,19 +126,28 @@ async function main() {
     EBPF_TEST_CONSOLE_TAG: CONSOLE_TAG,
   };
   log(`starting code-server 127.0.0.1:${port} (log: ${path.relative(root, serverLog)})`);
-  server = spawn(node24, [
-    codeServer,
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--user-data-dir', dirs['user-data'],
-    '--extensions-dir', dirs.extensions,
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-workspace-trust',
-    '--disable-getting-started-override',
-    // Without it the workbench ignores the test payload in the URL.
-    '--vscode-option', 'enable-smoke-test-driver',
-  ], { cwd: tmp, env, detached: true, stdio: ['ignore', out, out] });
+  server = spawn(
+    node24,
+    [
+      codeServer,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--user-data-dir',
+      dirs['user-data'],
+      '--extensions-dir',
+      dirs.extensions,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      // Without it the workbench ignores the test payload in the URL.
+      '--vscode-option',
+      'enable-smoke-test-driver',
+    ],
+    { cwd: tmp, env, detached: true, stdio: ['ignore', out, out] },
+  );
 
   const base = `http://127.0.0.1:${port}`;
   if (!(await waitForHealth(`${base}/healthz`, 60_000))) {
@@ -132,8 +165,14 @@ async function main() {
   browser = await chromium.launch({
     executablePath: browserPath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
 
@@ -149,7 +188,11 @@ async function main() {
   const exit = new Promise((resolve) => (finished = resolve));
   await page.exposeFunction('codeAutomationExit', async (code, logs) => {
     saveLogs(logs);
-    try { await page.screenshot({ path: path.join(results, 'vscode-final.png') }); } catch { /* page closing */ }
+    try {
+      await page.screenshot({ path: path.join(results, 'vscode-final.png') });
+    } catch {
+      /* page closing */
+    }
     finished(typeof code === 'number' ? code : 1);
   });
   log(`opening ${base}/?folder=${workspace}`);
@@ -158,9 +201,15 @@ async function main() {
   let timer;
   const timeout = new Promise((resolve) => {
     timer = setTimeout(async () => {
-      try { await page.screenshot({ path: path.join(results, 'vscode-timeout.png') }); } catch { /* ignore */ }
-      console.error(`test:vscode: the tests did not finish within ${timeoutMs / 1000} s (EBPF_VSCODE_TIMEOUT_MS). ` +
-        `See test-results/vscode-timeout.png and ${path.relative(root, serverLog)}. Last code-server log lines:\n${tail(serverLog, 20)}`);
+      try {
+        await page.screenshot({ path: path.join(results, 'vscode-timeout.png') });
+      } catch {
+        /* ignore */
+      }
+      console.error(
+        `test:vscode: the tests did not finish within ${timeoutMs / 1000} s (EBPF_VSCODE_TIMEOUT_MS). ` +
+          `See test-results/vscode-timeout.png and ${path.relative(root, serverLog)}. Last code-server log lines:\n${tail(serverLog, 20)}`,
+      );
       resolve(1);
     }, timeoutMs);
   });

@@ -10,7 +10,10 @@ import { build, fail, prepareRun, root, testsEntry } from './prepare.mjs';
 if (Number(process.versions.node.split('.')[0]) < 22) {
   const node24 = path.join(root, '.tools/node24/bin/node');
   if (!fs.existsSync(node24)) {
-    fail('test:electron', `@vscode/test-electron needs Node 22 or newer (this is ${process.version}). Run: bash scripts/setup.sh --vscode, or use a newer node`);
+    fail(
+      'test:electron',
+      `@vscode/test-electron needs Node 22 or newer (this is ${process.version}). Run: bash scripts/setup.sh --vscode, or use a newer node`,
+    );
   }
   const r = spawnSync(node24, process.argv.slice(1), { stdio: 'inherit' });
   process.exit(r.status ?? 1);
@@ -29,8 +32,10 @@ try {
     // The workspace first: VS Code opens it.
     launchArgs: [
       workspace,
-      '--user-data-dir', dirs['user-data'],
-      '--extensions-dir', dirs.extensions,
+      '--user-data-dir',
+      dirs['user-data'],
+      '--extensions-dir',
+      dirs.extensions,
       '--disable-extensions',
       '--disable-telemetry',
     ],
@@ -41,7 +46,9 @@ try {
   });
 } catch (e) {
   console.error(`test:electron: ${e instanceof Error ? e.message : e}`);
-  console.error('test:electron: VS Code could not be downloaded or started. Without internet access use: npm run test:vscode (code-server). On Linux without a display, run under xvfb-run.');
+  console.error(
+    'test:electron: VS Code could not be downloaded or started. Without internet access use: npm run test:vscode (code-server). On Linux without a display, run under xvfb-run.',
+  );
 } finally {
   cleanup();
 }

@@ -11,10 +11,6 @@ import { screenshot } from './screenshot';
 import { findAll, tree } from './tree';
 import { activateExtension, sleep, waitFor, workspaceFile } from './util';
 
-
-
-
-
 describe('SSH target (real sshd on 127.0.0.1)', function () {
   this.timeout(180_000);
   let sshd: TestSshd | undefined;
@@ -45,25 +41,44 @@ describe('SSH target (real sshd on 127.0.0.1)', function () {
     assert.ok(loaded, 'Load Object failed (see the output channel)');
     const map = loaded.maps.find((m) => m.name === 'packets_by_source')!;
     const prog = loaded.programs.find((p) => p.name === 'count_packets')!;
-    for (const n of [1, 2, 3]) await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: prog.id, dataIn: ipv4Frame(0x0a000100 + n) });
+    for (const n of [1, 2, 3])
+      await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: prog.id, dataIn: ipv4Frame(0x0a000100 + n) });
 
     await config().update('ssh.configFile', sshd!.clientConfig, vscode.ConfigurationTarget.Global);
     await config().update('sshTargets', ['ebpf-test'], vscode.ConfigurationTarget.Global);
-    const target = await waitFor('the SSH target to connect', async () => {
-      const t = (await tree(true)).find((n) => n.label === 'ebpf-test');
-      return t?.contextValue.startsWith('target.connected') ? t : undefined;
-    }, 90_000);
+    const target = await waitFor(
+      'the SSH target to connect',
+      async () => {
+        const t = (await tree(true)).find((n) => n.label === 'ebpf-test');
+        return t?.contextValue.startsWith('target.connected') ? t : undefined;
+      },
+      90_000,
+    );
     assert.match(target.description ?? '', /^Linux \d+\.\d+/);
 
-    const sshMapNode = async () => findAll([(await tree()).find((n) => n.label === 'ebpf-test')!], (n) => n.kind === 'map' && n.id === map.id)[0];
-    await waitFor('the map with its count under the SSH target', async () => (await sshMapNode())?.description?.startsWith('3 / 16,384'), 20_000);
+    const sshMapNode = async () =>
+      findAll([(await tree()).find((n) => n.label === 'ebpf-test')!], (n) => n.kind === 'map' && n.id === map.id)[0];
+    await waitFor(
+      'the map with its count under the SSH target',
+      async () => (await sshMapNode())?.description?.startsWith('3 / 16,384'),
+      20_000,
+    );
 
     // Run the program through the SSH target: the count follows live.
-    for (const n of [4, 5]) await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { targetId: 'ssh:ebpf-test', id: prog.id, dataIn: ipv4Frame(0x0a000100 + n) });
-    const node = await waitFor('the live count to reach 5 under the SSH target', async () => {
-      const n = await sshMapNode();
-      return n?.description?.startsWith('5 / 16,384') ? n : undefined;
-    }, 20_000);
+    for (const n of [4, 5])
+      await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', {
+        targetId: 'ssh:ebpf-test',
+        id: prog.id,
+        dataIn: ipv4Frame(0x0a000100 + n),
+      });
+    const node = await waitFor(
+      'the live count to reach 5 under the SSH target',
+      async () => {
+        const n = await sshMapNode();
+        return n?.description?.startsWith('5 / 16,384') ? n : undefined;
+      },
+      20_000,
+    );
     await vscode.commands.executeCommand('ebpfWorkbench.maps.reveal', node.key);
     await sleep(1000); // the workbench repaints a moment after the data changed
     await screenshot('ssh-target-live-count');

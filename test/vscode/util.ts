@@ -18,9 +18,7 @@ export function workspaceFile(...segments: string[]): vscode.Uri {
 
 /** Opens a file (a workspace-relative path or a Uri) in an editor and returns the editor. */
 export async function openFile(file: string | vscode.Uri): Promise<vscode.TextEditor> {
-  const uri = typeof file === 'string'
-    ? (path.isAbsolute(file) ? vscode.Uri.file(file) : workspaceFile(file))
-    : file;
+  const uri = typeof file === 'string' ? (path.isAbsolute(file) ? vscode.Uri.file(file) : workspaceFile(file)) : file;
   const doc = await vscode.workspace.openTextDocument(uri);
   return vscode.window.showTextDocument(doc, { preview: false });
 }
@@ -35,7 +33,11 @@ export async function activateExtension(): Promise<vscode.Extension<unknown>> {
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`
  *  with `what` in the message. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -62,7 +64,11 @@ export async function waitForDiagnostics(
     const timer = setTimeout(() => {
       sub.dispose();
       const seen = current().map(formatDiagnostic).join('\n  ') || '(none)';
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for diagnostics${source ? ` from ${source}` : ''} on ${uri.fsPath}; have:\n  ${seen}`));
+      reject(
+        new Error(
+          `timed out after ${timeoutMs} ms waiting for diagnostics${source ? ` from ${source}` : ''} on ${uri.fsPath}; have:\n  ${seen}`,
+        ),
+      );
     }, timeoutMs);
     const sub = vscode.languages.onDidChangeDiagnostics((e) => {
       if (!e.uris.some((u) => u.toString() === uri.toString())) return;

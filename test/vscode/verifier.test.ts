@@ -44,7 +44,11 @@ async function compileAndLoad(source: string, tmp: string): Promise<{ loaded: bo
   return { loaded: load.code === 0, log: load.output };
 }
 
-const lineOf = (doc: vscode.TextDocument, needle: string) => doc.getText().split('\n').findIndex((l) => l.includes(needle));
+const lineOf = (doc: vscode.TextDocument, needle: string) =>
+  doc
+    .getText()
+    .split('\n')
+    .findIndex((l) => l.includes(needle));
 const codeOf = (d: vscode.Diagnostic) => (typeof d.code === 'object' ? d.code.value : d.code);
 const hoverText = (hovers: vscode.Hover[]) =>
   hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
@@ -67,7 +71,10 @@ describe('verifier diagnostics', () => {
     await fs.copyFile(path.join(FIXTURES, `${name}.bpf.c`), uri.fsPath);
     const { loaded, log } = await compileAndLoad(uri.fsPath, tmp);
     assert.equal(loaded, false, `${name} was expected to be refused by the verifier`);
-    const result = await vscode.commands.executeCommand<ExplainResult>('ebpfWorkbench.explainVerifierLog', { log, name: `${name} (bpftool)` });
+    const result = await vscode.commands.executeCommand<ExplainResult>('ebpfWorkbench.explainVerifierLog', {
+      log,
+      name: `${name} (bpftool)`,
+    });
     return { uri, result, log };
   }
 
@@ -89,14 +96,19 @@ describe('verifier diagnostics', () => {
     assert.ok(d.relatedInformation?.length, 'no related information');
     for (const r of d.relatedInformation!) assert.equal(r.location.uri.fsPath, uri.fsPath);
     assert.match(d.relatedInformation![0].message, /R3 is the address of `global_census`, taken here/);
-    const declaration = editor.document.getText().split('\n').findIndex((l) => l.startsWith('struct census global_census;'));
+    const declaration = editor.document
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.startsWith('struct census global_census;'));
     assert.ok(
       d.relatedInformation!.some((r) => r.location.range.start.line === declaration && /declared outside any function/.test(r.message)),
-      'the global\'s declaration is a related location',
+      "the global's declaration is a related location",
     );
 
     // Hover on the line: explanation, fix example and the register state; on a helper: its docs.
-    const onLine = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(line, 3)));
+    const onLine = hoverText(
+      await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(line, 3)),
+    );
     assert.match(onLine, /Register state before instruction \d+/);
     assert.match(onLine, /R3=map_value\(map=/);
     assert.match(onLine, /\*\*Fix:\*\*/);
@@ -123,12 +135,20 @@ describe('verifier diagnostics', () => {
   it('offers the copy-to-stack quick fix, and the fixed program loads', async () => {
     const uri = workspaceFile('verifier', 'for_each_global_ctx.bpf.c');
     const [d] = await waitForDiagnostics(uri, { source: SOURCE });
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d.range, vscode.CodeActionKind.QuickFix.value);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      d.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
     const fix = actions.find((a) => a.title === "Copy 'global_census' into a stack variable and pass its address");
     assert.ok(fix?.edit, `no copy-to-stack fix among: ${actions.map((a) => a.title).join(', ')}`);
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
     const doc = await vscode.workspace.openTextDocument(uri);
-    assert.match(doc.getText(), /struct census global_census_on_stack = global_census;\n\tbpf_for_each_map_elem\(&counts, count_one, &global_census_on_stack, 0\);\n\tglobal_census = global_census_on_stack;/);
+    assert.match(
+      doc.getText(),
+      /struct census global_census_on_stack = global_census;\n\tbpf_for_each_map_elem\(&counts, count_one, &global_census_on_stack, 0\);\n\tglobal_census = global_census_on_stack;/,
+    );
     assert.ok(await doc.save());
     const { loaded, log } = await compileAndLoad(uri.fsPath, tmp);
     assert.ok(loaded, `the fixed program still fails to load:\n${log.split('\n').slice(-25).join('\n')}`);
@@ -143,12 +163,23 @@ describe('verifier diagnostics', () => {
     assert.equal(codeOf(d), 'callback-return-range');
     const related = d.relatedInformation!.map((r) => r.location.range.start.line);
     assert.ok(related.includes(lineOf(doc, 'bpf_for_each_map_elem(&counts')), `related lines: ${related}`);
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d.range, vscode.CodeActionKind.QuickFix.value);
-    assert.deepEqual(actions.filter((a) => a.title.startsWith('Return ')).map((a) => a.title), ["Return 0 (continue) instead of '*value'", "Return 1 (stop) instead of '*value'"]);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      d.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
+    assert.deepEqual(
+      actions.filter((a) => a.title.startsWith('Return ')).map((a) => a.title),
+      ["Return 0 (continue) instead of '*value'", "Return 1 (stop) instead of '*value'"],
+    );
   });
 
   it('shows the last log as a read-only document with links to the source', async () => {
-    const editor = await vscode.commands.executeCommand<vscode.TextEditor>('ebpfWorkbench.showVerifierLog', 'explained:callback_return (bpftool)');
+    const editor = await vscode.commands.executeCommand<vscode.TextEditor>(
+      'ebpfWorkbench.showVerifierLog',
+      'explained:callback_return (bpftool)',
+    );
     assert.ok(editor, 'no editor opened');
     assert.equal(editor.document.uri.scheme, 'ebpf-verifier-log');
     assert.equal(editor.document.languageId, 'bpf-verifier-log');
@@ -160,7 +191,10 @@ describe('verifier diagnostics', () => {
       const found = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', editor.document.uri);
       return found.length ? found : undefined;
     });
-    assert.ok(links.every((l) => l.target?.fsPath === source.fsPath), links.map((l) => l.target?.toString()).join('\n'));
+    assert.ok(
+      links.every((l) => l.target?.fsPath === source.fsPath),
+      links.map((l) => l.target?.toString()).join('\n'),
+    );
     const folds = await vscode.commands.executeCommand<vscode.FoldingRange[]>('vscode.executeFoldingRangeProvider', editor.document.uri);
     assert.ok(folds.length >= 3, `only ${folds.length} folding ranges`);
     await sleep(500);
@@ -169,7 +203,10 @@ describe('verifier diagnostics', () => {
 
   it('replaces the diagnostics when the same object reports a clean log', async () => {
     const uri = workspaceFile('verifier', 'callback_return.bpf.c');
-    await vscode.commands.executeCommand('ebpfWorkbench.explainVerifierLog', { log: 'processed 3 insns (limit 1000000)\n', name: 'callback_return (bpftool)' });
+    await vscode.commands.executeCommand('ebpfWorkbench.explainVerifierLog', {
+      log: 'processed 3 insns (limit 1000000)\n',
+      name: 'callback_return (bpftool)',
+    });
     await waitForDiagnostics(uri, { source: SOURCE, accept: (list) => list.length === 0 });
   });
 });

@@ -91,7 +91,10 @@ export class HelperClient {
       proc = await this.transport.start();
     } catch (e) {
       if (e instanceof HelperClientError) throw e;
-      throw new HelperClientError({ code: 'HELPER_UNAVAILABLE', message: `cannot start the helper (${this.transport.description}): ${(e as Error).message}` });
+      throw new HelperClientError({
+        code: 'HELPER_UNAVAILABLE',
+        message: `cannot start the helper (${this.transport.description}): ${(e as Error).message}`,
+      });
     }
     let tail = '';
     proc.stderr?.on('data', (d: Buffer) => {

@@ -36,7 +36,8 @@ export function helperCommand(opts: LocalOptions = {}): { argv: string[]; env: N
   const env = { ...process.env, ...opts.env, ...(electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) };
   const root = process.getuid?.() === 0;
   const elevation = opts.elevation ?? 'auto';
-  if (elevation === 'none' || (elevation === 'auto' && root)) return { argv: base, env, how: root ? 'local (root)' : 'local (unprivileged)' };
+  if (elevation === 'none' || (elevation === 'auto' && root))
+    return { argv: base, env, how: root ? 'local (root)' : 'local (unprivileged)' };
   const viaEnv = electron ? ['env', 'ELECTRON_RUN_AS_NODE=1', ...base] : base;
   if (elevation === 'pkexec') return { argv: ['pkexec', ...viaEnv], env, how: 'local (pkexec)' };
   return { argv: ['sudo', '-n', '--', ...viaEnv], env, how: 'local (sudo -n)' };
@@ -72,10 +73,18 @@ export function localTransport(opts: LocalOptions = {}): HelperTransport {
         });
       }
       if (cmd.argv[0] === 'sudo' && /not in the sudoers|not allowed to execute/i.test(stderr)) {
-        return new HelperClientError({ code: 'PERMISSION', message: `sudo refused to start the helper: ${stderr.trim()}`, fix: 'ask an administrator for a sudoers rule, or run as root' });
+        return new HelperClientError({
+          code: 'PERMISSION',
+          message: `sudo refused to start the helper: ${stderr.trim()}`,
+          fix: 'ask an administrator for a sudoers rule, or run as root',
+        });
       }
       if (cmd.argv[0] === 'pkexec' && (code === 126 || code === 127)) {
-        return new HelperClientError({ code: 'PERMISSION', message: 'pkexec authorization was refused or dismissed', fix: 'authenticate in the dialog, or configure sudo instead' });
+        return new HelperClientError({
+          code: 'PERMISSION',
+          message: 'pkexec authorization was refused or dismissed',
+          fix: 'authenticate in the dialog, or configure sudo instead',
+        });
       }
       if (code === -1 && cmd.argv[0] === 'sudo') {
         return new HelperClientError({
@@ -85,7 +94,11 @@ export function localTransport(opts: LocalOptions = {}): HelperTransport {
         });
       }
       if (code === -1) {
-        return new HelperClientError({ code: 'HELPER_UNAVAILABLE', message: `cannot run ${cmd.argv[0]}`, fix: `check that ${cmd.argv[0]} is installed` });
+        return new HelperClientError({
+          code: 'HELPER_UNAVAILABLE',
+          message: `cannot run ${cmd.argv[0]}`,
+          fix: `check that ${cmd.argv[0]} is installed`,
+        });
       }
       return undefined;
     },

@@ -80,7 +80,10 @@ function readAll(root: string, rel: string[], into: BundleFile[], as: (r: string
 export function collectBundle(root: string, unameMachine: string, libc: 'glibc' | 'musl'): HelperBundle {
   const arch = nodeArchOf(unameMachine);
   if (!arch) {
-    throw new BundleError(`the remote's CPU architecture "${unameMachine}" has no koffi build`, 'use a Linux host on x86_64, aarch64, armv7, riscv64, loongarch64 or ppc64le');
+    throw new BundleError(
+      `the remote's CPU architecture "${unameMachine}" has no koffi build`,
+      'use a Linux host on x86_64, aarch64, armv7, riscv64, loongarch64 or ppc64le',
+    );
   }
   const files: BundleFile[] = [];
   const helper = path.join(root, 'dist', 'helper.js');
@@ -88,15 +91,24 @@ export function collectBundle(root: string, unameMachine: string, libc: 'glibc' 
   readAll(root, ['dist/helper.js'], files, () => 'helper.js');
   const bpfDir = path.join(root, 'dist', 'bpf');
   if (fs.existsSync(bpfDir)) {
-    const objs = fs.readdirSync(bpfDir).filter((f) => f.endsWith('.bpf.o')).sort();
-    readAll(root, objs.map((f) => `dist/bpf/${f}`), files, (r) => `bpf/${path.basename(r)}`);
+    const objs = fs
+      .readdirSync(bpfDir)
+      .filter((f) => f.endsWith('.bpf.o'))
+      .sort();
+    readAll(
+      root,
+      objs.map((f) => `dist/bpf/${f}`),
+      files,
+      (r) => `bpf/${path.basename(r)}`,
+    );
   }
 
   // koffi's JavaScript: the loader and the tiny static resolver it requires.
   const koffi = path.join(root, 'node_modules', 'koffi');
   const koffiJs = ['package.json', 'index.cjs', 'src/koffi/index.cjs', 'src/koffi/src/static.cjs'];
   for (const f of koffiJs) {
-    if (!fs.existsSync(path.join(koffi, f))) throw new BundleError(`koffi is incomplete: ${f} is missing`, 'run `npm ci` in the extension folder');
+    if (!fs.existsSync(path.join(koffi, f)))
+      throw new BundleError(`koffi is incomplete: ${f} is missing`, 'run `npm ci` in the extension folder');
   }
   readAll(koffi, koffiJs, files, (r) => `node_modules/koffi/${r}`);
 

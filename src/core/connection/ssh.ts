@@ -34,7 +34,18 @@ export type SshFailure =
   | 'ssh-failed';
 
 /** Failures a user has to fix first; the others may go away by themselves (retry with backoff). */
-const NEEDS_USER: ReadonlySet<SshFailure> = new Set(['ssh-missing', 'host-key-unknown', 'host-key-changed', 'auth-failed', 'not-linux', 'no-node', 'old-node', 'no-libbpf', 'no-sudo', 'no-koffi-build']);
+const NEEDS_USER: ReadonlySet<SshFailure> = new Set([
+  'ssh-missing',
+  'host-key-unknown',
+  'host-key-changed',
+  'auth-failed',
+  'not-linux',
+  'no-node',
+  'old-node',
+  'no-libbpf',
+  'no-sudo',
+  'no-koffi-build',
+]);
 
 /** A HelperClientError (so HelperClient passes it on unchanged) that says which SSH step failed. */
 export class SshTargetError extends HelperClientError {
@@ -139,32 +150,78 @@ const START = [
 
 /** Turns ssh's own complaints (exit 255) into errors with a fix; undefined when none matched. */
 export function classifySshStderr(stderr: string, where: string): SshTargetError | undefined {
-  const first = stderr.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('Warning: Permanently added')) ?? '';
+  const first =
+    stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l && !l.startsWith('Warning: Permanently added')) ?? '';
   if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/i.test(stderr)) {
-    return new SshTargetError('host-key-changed', `the host key of ${where} has changed`, 'if the host was reinstalled, remove the old key with ssh-keygen -R <host> and connect once with ssh in a terminal; otherwise do not connect');
+    return new SshTargetError(
+      'host-key-changed',
+      `the host key of ${where} has changed`,
+      'if the host was reinstalled, remove the old key with ssh-keygen -R <host> and connect once with ssh in a terminal; otherwise do not connect',
+    );
   }
   if (/Host key verification failed|No \S+ host key is known/i.test(stderr)) {
-    return new SshTargetError('host-key-unknown', `the host key of ${where} is not known`, 'connect once with ssh in a terminal (ssh <target>) and accept the key after checking its fingerprint; the extension never accepts keys itself');
+    return new SshTargetError(
+      'host-key-unknown',
+      `the host key of ${where} is not known`,
+      'connect once with ssh in a terminal (ssh <target>) and accept the key after checking its fingerprint; the extension never accepts keys itself',
+    );
   }
   if (/Permission denied \(|Too many authentication failures|no more authentication methods/i.test(stderr)) {
-    return new SshTargetError('auth-failed', `ssh could not log in to ${where}`, 'set up key authentication (ssh-copy-id <target>) and load the key into ssh-agent; passwords cannot be typed here (BatchMode)', first);
+    return new SshTargetError(
+      'auth-failed',
+      `ssh could not log in to ${where}`,
+      'set up key authentication (ssh-copy-id <target>) and load the key into ssh-agent; passwords cannot be typed here (BatchMode)',
+      first,
+    );
   }
   if (/Could not resolve hostname|Name or service not known|nodename nor servname/i.test(stderr)) {
-    return new SshTargetError('unresolved', `cannot resolve the host name of ${where}`, 'check the target for typos, or add a Host entry to your ssh config', first);
+    return new SshTargetError(
+      'unresolved',
+      `cannot resolve the host name of ${where}`,
+      'check the target for typos, or add a Host entry to your ssh config',
+      first,
+    );
   }
   // An established session that broke (checked before the connect-time failures below: "Read from
   // remote host: Connection reset by peer" or "... timed out" is a drop, not a refused connection).
-  if (/Timeout, server .* not responding|Broken pipe|Connection to .* closed|client_loop: send disconnect|packet_write_wait|Read from remote host/i.test(stderr)) {
-    return new SshTargetError('dropped', `the connection to ${where} dropped`, 'programs and maps the helper had loaded there are gone unless pinned; reconnecting', first);
+  if (
+    /Timeout, server .* not responding|Broken pipe|Connection to .* closed|client_loop: send disconnect|packet_write_wait|Read from remote host/i.test(
+      stderr,
+    )
+  ) {
+    return new SshTargetError(
+      'dropped',
+      `the connection to ${where} dropped`,
+      'programs and maps the helper had loaded there are gone unless pinned; reconnecting',
+      first,
+    );
   }
   if (/Connection timed out|Operation timed out|timed out during banner/i.test(stderr)) {
-    return new SshTargetError('timeout', `timed out connecting to ${where}`, 'check that the host is up and reachable (VPN, firewall); retrying', first);
+    return new SshTargetError(
+      'timeout',
+      `timed out connecting to ${where}`,
+      'check that the host is up and reachable (VPN, firewall); retrying',
+      first,
+    );
   }
   if (/Connection refused|No route to host|Network is unreachable|Connection reset by peer|kex_exchange_identification/i.test(stderr)) {
-    return new SshTargetError('unreachable', `cannot connect to ${where}`, 'check that the host is up and sshd is running on that port; retrying', first);
+    return new SshTargetError(
+      'unreachable',
+      `cannot connect to ${where}`,
+      'check that the host is up and sshd is running on that port; retrying',
+      first,
+    );
   }
   if (/Connection closed by/i.test(stderr)) {
-    return new SshTargetError('unreachable', `${where} closed the connection during login`, 'the server may limit connections (MaxStartups) or refuse this client; retrying', first);
+    return new SshTargetError(
+      'unreachable',
+      `${where} closed the connection during login`,
+      'the server may limit connections (MaxStartups) or refuse this client; retrying',
+      first,
+    );
   }
   return undefined;
 }
@@ -180,13 +237,26 @@ export function classifyExit(code: number | null, stderr: string, where: string,
     const fix = sudoRule
       ? `log in as root, or on that host run "sudo visudo -f /etc/sudoers.d/ebpf-workbench" and add the line: ${sudoRule} (whoever can write that folder can then run code as root; that is what the helper needs)`
       : 'log in as root, or give the user passwordless sudo for node (a sudoers rule with NOPASSWD)';
-    return new SshTargetError('no-sudo', `the helper needs root on ${where}, and sudo -n was refused`, fix, stderr.trim().split('\n').pop());
+    return new SshTargetError(
+      'no-sudo',
+      `the helper needs root on ${where}, and sudo -n was refused`,
+      fix,
+      stderr.trim().split('\n').pop(),
+    );
   }
   if (/sudo: (command )?not found|sudo: No such file/i.test(stderr)) {
-    return new SshTargetError('no-sudo', `sudo is not installed on ${where} and the login is not root`, 'log in as root, or install sudo and allow node without a password');
+    return new SshTargetError(
+      'no-sudo',
+      `sudo is not installed on ${where} and the login is not root`,
+      'log in as root, or install sudo and allow node without a password',
+    );
   }
   if (code === NO_NODE_EXIT) {
-    return new SshTargetError('no-node', `node was not found on ${where}`, `install Node.js ${MIN_NODE_MAJOR}+ there (apt install nodejs), or set "nodePath" for this target to an absolute path`);
+    return new SshTargetError(
+      'no-node',
+      `node was not found on ${where}`,
+      `install Node.js ${MIN_NODE_MAJOR}+ there (apt install nodejs), or set "nodePath" for this target to an absolute path`,
+    );
   }
   if (code === 255 || code === null) return classifySshStderr(stderr, where);
   return undefined;
@@ -239,7 +309,14 @@ export class SshTransport implements HelperTransport {
       });
       child.on('close', (code) => {
         clearTimeout(timer);
-        if (timedOut) reject(new SshTargetError('timeout', `ssh to ${this.where} did not finish within ${Math.round(timeoutMs / 1000)} s`, 'check the connection; retrying'));
+        if (timedOut)
+          reject(
+            new SshTargetError(
+              'timeout',
+              `ssh to ${this.where} did not finish within ${Math.round(timeoutMs / 1000)} s`,
+              'check the connection; retrying',
+            ),
+          );
         else resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: err });
       });
       child.stdin.end(input);
@@ -247,7 +324,12 @@ export class SshTransport implements HelperTransport {
   }
 
   private spawnError(e: NodeJS.ErrnoException): Error {
-    if (e.code === 'ENOENT') return new SshTargetError('ssh-missing', `the ssh client "${this.opts.sshPath ?? 'ssh'}" was not found`, 'install OpenSSH (apt install openssh-client)');
+    if (e.code === 'ENOENT')
+      return new SshTargetError(
+        'ssh-missing',
+        `the ssh client "${this.opts.sshPath ?? 'ssh'}" was not found`,
+        'install OpenSSH (apt install openssh-client)',
+      );
     return new SshTargetError('ssh-failed', `cannot run ssh: ${e.message}`, 'check the ssh installation');
   }
 
@@ -258,7 +340,12 @@ export class SshTransport implements HelperTransport {
   private sshFailure(r: RunResult, step: string): SshTargetError {
     return (
       classifyExit(r.code, r.stderr, this.where, this.sudoRule) ??
-      new SshTargetError('ssh-failed', `${step} on ${this.where} failed (exit ${r.code})`, 'see the message; run the same with ssh in a terminal to investigate', r.stderr.trim().split('\n').slice(-3).join(' | '))
+      new SshTargetError(
+        'ssh-failed',
+        `${step} on ${this.where} failed (exit ${r.code})`,
+        'see the message; run the same with ssh in a terminal to investigate',
+        r.stderr.trim().split('\n').slice(-3).join(' | '),
+      )
     );
   }
 
@@ -284,17 +371,34 @@ export class SshTransport implements HelperTransport {
       libc: kv.get('libc') === 'musl' ? 'musl' : 'glibc',
       btf: kv.get('btf') === 'yes',
       libbpf: (kv.get('libbpf') as RemoteInfo['libbpf']) ?? 'unknown',
-      cached: (kv.get('cached') ?? '').split(/\s+/).filter((s) => s.startsWith('helper-')).map((s) => s.slice('helper-'.length)),
+      cached: (kv.get('cached') ?? '')
+        .split(/\s+/)
+        .filter((s) => s.startsWith('helper-'))
+        .map((s) => s.slice('helper-'.length)),
     };
-    if (info.os !== 'Linux') throw new SshTargetError('not-linux', `${this.where} runs ${info.os || 'an unknown system'}, not Linux`, 'eBPF needs a Linux host');
+    if (info.os !== 'Linux')
+      throw new SshTargetError('not-linux', `${this.where} runs ${info.os || 'an unknown system'}, not Linux`, 'eBPF needs a Linux host');
     if (!info.node) {
-      throw new SshTargetError('no-node', `"${this.spec.nodePath}" was not found on ${this.where} (PATH for ssh commands there: ${info.path})`, `install Node.js ${MIN_NODE_MAJOR}+ there (apt install nodejs), or set "nodePath" for this target to an absolute path (nvm installs are not on that PATH)`);
+      throw new SshTargetError(
+        'no-node',
+        `"${this.spec.nodePath}" was not found on ${this.where} (PATH for ssh commands there: ${info.path})`,
+        `install Node.js ${MIN_NODE_MAJOR}+ there (apt install nodejs), or set "nodePath" for this target to an absolute path (nvm installs are not on that PATH)`,
+      );
     }
     const major = Number(/^v(\d+)\./.exec(info.nodeVersion)?.[1] ?? 0);
     if (major < MIN_NODE_MAJOR) {
-      throw new SshTargetError('old-node', `${info.node} on ${this.where} is ${info.nodeVersion || 'not a working node'}; the helper needs Node.js ${MIN_NODE_MAJOR}+`, `install a newer Node.js there, or set "nodePath" for this target to one`);
+      throw new SshTargetError(
+        'old-node',
+        `${info.node} on ${this.where} is ${info.nodeVersion || 'not a working node'}; the helper needs Node.js ${MIN_NODE_MAJOR}+`,
+        `install a newer Node.js there, or set "nodePath" for this target to one`,
+      );
     }
-    if (info.libbpf === 'no') throw new SshTargetError('no-libbpf', `libbpf.so.1 is not installed on ${this.where}`, 'install it there: apt install libbpf1 (Fedora: dnf install libbpf)');
+    if (info.libbpf === 'no')
+      throw new SshTargetError(
+        'no-libbpf',
+        `libbpf.so.1 is not installed on ${this.where}`,
+        'install it there: apt install libbpf1 (Fedora: dnf install libbpf)',
+      );
     this.remote = info;
     return info;
   }
@@ -310,10 +414,20 @@ export class SshTransport implements HelperTransport {
     }
     if (info.cached.includes(bundle.hash)) return bundle.hash;
     const tar = tarBundle(bundle.files);
-    this.opts.log?.(`uploading the helper to ${this.where} (${(tar.length / 1e6).toFixed(1)} MB, ${bundle.koffiPackage}, version ${bundle.hash})`);
+    this.opts.log?.(
+      `uploading the helper to ${this.where} (${(tar.length / 1e6).toFixed(1)} MB, ${bundle.koffiPackage}, version ${bundle.hash})`,
+    );
     const r = await this.run(remoteShCommand(UPLOAD, [bundle.hash]), this.opts.uploadTimeoutMs ?? 120_000, tar);
     if (r.code !== 0 || !r.stdout.includes('ebpfwb:shipped')) {
-      throw classifyExit(r.code, r.stderr, this.where) ?? new SshTargetError('ship-failed', `could not copy the helper to ~/.cache/ebpf-workbench on ${this.where}`, 'check free space and that tar is installed there', r.stderr.trim().split('\n').slice(-2).join(' | '));
+      throw (
+        classifyExit(r.code, r.stderr, this.where) ??
+        new SshTargetError(
+          'ship-failed',
+          `could not copy the helper to ~/.cache/ebpf-workbench on ${this.where}`,
+          'check free space and that tar is installed there',
+          r.stderr.trim().split('\n').slice(-2).join(' | '),
+        )
+      );
     }
     info.cached.push(bundle.hash);
     return bundle.hash;
@@ -336,7 +450,9 @@ export class SshTransport implements HelperTransport {
       child.on('close', (code, signal) => {
         // HelperClient reports the last stderr lines: make the last one say what happened.
         if (ready && code === 255) {
-          const why = classifySshStderr(errText, this.where) ?? new SshTargetError('dropped', `the connection to ${this.where} was lost`, 'reconnecting');
+          const why =
+            classifySshStderr(errText, this.where) ??
+            new SshTargetError('dropped', `the connection to ${this.where} was lost`, 'reconnecting');
           stderr.write(`ebpf-workbench: ${why.data.message} (${why.data.fix})\n`);
         }
         stderr.end();
@@ -350,7 +466,13 @@ export class SshTransport implements HelperTransport {
       const timer = setTimeout(() => {
         if (ready) return;
         kill();
-        reject(new SshTargetError('timeout', `the helper on ${this.where} did not start within ${Math.round((this.opts.stepTimeoutMs ?? 30_000) / 1000)} s`, 'check the connection; retrying'));
+        reject(
+          new SshTargetError(
+            'timeout',
+            `the helper on ${this.where} did not start within ${Math.round((this.opts.stepTimeoutMs ?? 30_000) / 1000)} s`,
+            'check the connection; retrying',
+          ),
+        );
       }, this.opts.stepTimeoutMs ?? 30_000);
       const onData = (d: Buffer) => {
         pending = Buffer.concat([pending, d]);
@@ -396,7 +518,12 @@ export class SshTransport implements HelperTransport {
     const info = await this.probe();
     const hash = await this.ship(info);
     const proc = await this.launch(hash);
-    if (proc === 'not-shipped') throw new SshTargetError('ship-failed', `the helper uploaded to ${this.where} is not there`, 'check ~/.cache/ebpf-workbench on the host');
+    if (proc === 'not-shipped')
+      throw new SshTargetError(
+        'ship-failed',
+        `the helper uploaded to ${this.where} is not there`,
+        'check ~/.cache/ebpf-workbench on the host',
+      );
     return proc;
   }
 
@@ -443,10 +570,14 @@ export async function reconnectWithBackoff(client: HelperClient, opts: Reconnect
       opts.onRetry?.(err, attempt, delay);
       await new Promise<void>((resolve, reject) => {
         const t = setTimeout(resolve, delay);
-        opts.signal?.addEventListener('abort', () => {
-          clearTimeout(t);
-          reject(new Error('reconnect cancelled'));
-        }, { once: true });
+        opts.signal?.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(t);
+            reject(new Error('reconnect cancelled'));
+          },
+          { once: true },
+        );
       });
     }
   }
@@ -462,7 +593,12 @@ export async function connectTarget(target?: string, sshConfig?: string): Promis
   try {
     spec = specFromSetting(target);
   } catch (e) {
-    if (e instanceof TargetSyntaxError) throw new HelperClientError({ code: 'INVALID_PARAMS', message: `--target: ${e.message}`, fix: 'use user@host, user@host:port, user@[v6addr]:port or a Host alias from your ssh config' });
+    if (e instanceof TargetSyntaxError)
+      throw new HelperClientError({
+        code: 'INVALID_PARAMS',
+        message: `--target: ${e.message}`,
+        fix: 'use user@host, user@host:port, user@[v6addr]:port or a Host alias from your ssh config',
+      });
     throw e;
   }
   const client = sshHelperClient(spec, { configFile: sshConfig, log: (l) => process.stderr.write(`${l}\n`) });

@@ -37,7 +37,7 @@ const HOST = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$/;
 const IPV6 = /^(?=[0-9A-Fa-f:.]*:)[0-9A-Fa-f:.]{2,45}(?:%[A-Za-z0-9_.-]{1,32})?$/;
 const PORT = /^[0-9]{1,5}$/;
 // Node executable on the remote: a PATH name or an absolute path of safe characters.
-const NODE_PATH = /^(?:[A-Za-z0-9_.+][A-Za-z0-9_.+-]*|\/[A-Za-z0-9_.+\/-]+)$/;
+const NODE_PATH = /^(?:[A-Za-z0-9_.+][A-Za-z0-9_.+-]*|\/[A-Za-z0-9_.+/-]+)$/;
 
 const MAX_TARGET_LENGTH = 300;
 
@@ -125,7 +125,9 @@ export function formatTarget(t: SshTarget): string {
 
 export function validateNodePath(p: string): string {
   if (!NODE_PATH.test(p)) {
-    throw new TargetSyntaxError(`node path ${describe(p)} must be a command name or an absolute path of letters, digits, '.', '_', '+', '-' and '/'`);
+    throw new TargetSyntaxError(
+      `node path ${describe(p)} must be a command name or an absolute path of letters, digits, '.', '_', '+', '-' and '/'`,
+    );
   }
   return p;
 }
@@ -163,17 +165,26 @@ export function sshArgs(t: SshTarget, opts: SshOptions, remoteCommand: string): 
   const intOpt = (v: number | undefined, d: number) => String(Math.max(1, Math.floor(v ?? d)));
   const args = [
     '-T', // no pty: stdio is a clean byte stream for JSON-RPC
-    '-e', 'none',
-    '-o', 'BatchMode=yes', // never prompt: failures become errors we can explain
-    '-o', `ConnectTimeout=${intOpt(opts.connectTimeoutSeconds, 10)}`,
-    '-o', `ServerAliveInterval=${intOpt(opts.serverAliveIntervalSeconds, 10)}`,
-    '-o', `ServerAliveCountMax=${intOpt(opts.serverAliveCountMax, 3)}`,
+    '-e',
+    'none',
+    '-o',
+    'BatchMode=yes', // never prompt: failures become errors we can explain
+    '-o',
+    `ConnectTimeout=${intOpt(opts.connectTimeoutSeconds, 10)}`,
+    '-o',
+    `ServerAliveInterval=${intOpt(opts.serverAliveIntervalSeconds, 10)}`,
+    '-o',
+    `ServerAliveCountMax=${intOpt(opts.serverAliveCountMax, 3)}`,
     // A root helper needs none of these; the user's config may turn them on for interactive use.
-    '-o', 'ForwardAgent=no',
-    '-o', 'ForwardX11=no',
-    '-o', 'ClearAllForwardings=yes',
+    '-o',
+    'ForwardAgent=no',
+    '-o',
+    'ForwardX11=no',
+    '-o',
+    'ClearAllForwardings=yes',
   ];
   if (opts.configFile) {
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
     if (opts.configFile.startsWith('-') || /[\x00-\x1f]/.test(opts.configFile)) {
       throw new TargetSyntaxError(`ssh config file ${describe(opts.configFile)} is not a usable path`);
     }

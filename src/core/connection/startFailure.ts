@@ -5,8 +5,7 @@ import { SshTargetError } from './ssh';
 
 export type StartFailureDecision =
   /** Show `title` with the message and fix, and a Retry action; no automatic retries. */
-  | { wait: true; title: string; message: string; fix?: string }
-  | { wait: false; message: string };
+  { wait: true; title: string; message: string; fix?: string } | { wait: false; message: string };
 
 export function decideStartFailure(e: unknown): StartFailureDecision {
   if (e instanceof SshTargetError && !e.retryable) {

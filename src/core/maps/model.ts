@@ -283,7 +283,16 @@ export class TargetModel {
         if (prev && 'count' in prev && prev.count === c.counts[i] && prev.method === method) prev.micros = micros;
         else {
           const b = this.countBase(r, id);
-          r.count = { id, name: b.name, typeName: b.typeName, maxEntries: b.maxEntries, count: c.counts[i], method, exact: EXACT_COUNT_METHODS.includes(method), micros };
+          r.count = {
+            id,
+            name: b.name,
+            typeName: b.typeName,
+            maxEntries: b.maxEntries,
+            count: c.counts[i],
+            method,
+            exact: EXACT_COUNT_METHODS.includes(method),
+            micros,
+          };
         }
       } else if (c.errors[id] !== undefined) {
         if (!(prev && 'error' in prev && prev.error === c.errors[id])) {
@@ -327,7 +336,16 @@ export class TargetModel {
   applyCount(c: MapCountResult): Change {
     const r = this.maps.get(c.id);
     if (!r) return { structure: false, nodes: [] };
-    r.count = { id: c.id, name: c.name, typeName: c.typeName, maxEntries: c.maxEntries, count: c.count, method: c.method, exact: c.exact, micros: c.micros };
+    r.count = {
+      id: c.id,
+      name: c.name,
+      typeName: c.typeName,
+      maxEntries: c.maxEntries,
+      count: c.count,
+      method: c.method,
+      exact: c.exact,
+      micros: c.micros,
+    };
     return this.touchMaps([c.id]);
   }
 
@@ -371,19 +389,23 @@ export class TargetModel {
   /** Every map on the host but the helper's own. */
   allMaps(): Array<{ id: number; name: string; typeName: string; maxEntries: number; count?: CountEntry; summary?: MapSummary }> {
     const internal = this.internalMapIds();
-    return [...this.maps.values()].filter((r) => !internal.has(r.id)).map((r) => ({
-      id: r.id,
-      name: this.mapName(r.id),
-      typeName: r.summary?.typeName ?? r.count?.typeName ?? '',
-      maxEntries: r.summary?.maxEntries ?? r.count?.maxEntries ?? 0,
-      count: r.count,
-      summary: r.summary,
-    }));
+    return [...this.maps.values()]
+      .filter((r) => !internal.has(r.id))
+      .map((r) => ({
+        id: r.id,
+        name: this.mapName(r.id),
+        typeName: r.summary?.typeName ?? r.count?.typeName ?? '',
+        maxEntries: r.summary?.maxEntries ?? r.count?.maxEntries ?? 0,
+        count: r.count,
+        summary: r.summary,
+      }));
   }
 
   /** Ring buffers in objects we loaded: their positions are refreshed every tick. */
   ownRingbufIds(): number[] {
-    return this.objects.flatMap((o) => o.maps.filter((m) => RINGBUF_TYPES.has(m.typeName)).map((m) => m.id)).filter((id) => this.maps.has(id));
+    return this.objects
+      .flatMap((o) => o.maps.filter((m) => RINGBUF_TYPES.has(m.typeName)).map((m) => m.id))
+      .filter((id) => this.maps.has(id));
   }
 
   /** The object that owns a kernel map or program id, if we loaded it. */
@@ -411,7 +433,9 @@ export class TargetModel {
       case 'program': {
         const p = this.programs.get(parent.ref as number)?.summary;
         const ids = p?.mapIds ?? [];
-        return ids.filter((id) => this.maps.has(id)).map((id) => this.trackMap(this.node(`${parent.key}/map:${id}`, 'map', id, parent), id));
+        return ids
+          .filter((id) => this.maps.has(id))
+          .map((id) => this.trackMap(this.node(`${parent.key}/map:${id}`, 'map', id, parent), id));
       }
       default:
         return [];
@@ -422,21 +446,26 @@ export class TargetModel {
     const s = this.state;
     if (s.kind === 'connected') {
       this.forgetOccurrences();
-      return [this.node(`${this.root.key}/workspace`, 'group', 'workspace', this.root), this.node(`${this.root.key}/host`, 'group', 'host', this.root)];
+      return [
+        this.node(`${this.root.key}/workspace`, 'group', 'workspace', this.root),
+        this.node(`${this.root.key}/host`, 'group', 'host', this.root),
+      ];
     }
     const text = s.kind === 'starting' ? 'starting' : s.kind === 'needs-privileges' ? 'needs-privileges' : 'disconnected';
     return [this.node(`${this.root.key}/message:${text}`, 'message', text, this.root)];
   }
 
   private groupChildren(parent: ModelNode): ModelNode[] {
-    if (parent.ref === 'workspace') return this.objects.map((o) => this.node(`${parent.key}/object:${o.handle}`, 'object', o.handle, parent));
+    if (parent.ref === 'workspace')
+      return this.objects.map((o) => this.node(`${parent.key}/object:${o.handle}`, 'object', o.handle, parent));
     if (parent.ref === 'host') {
       const progs = [...this.programs.keys()].filter((id) => !this.programs.get(id)!.summary.internal).sort((a, b) => a - b);
       const out = progs.map((id) => this.trackProgram(this.node(`${parent.key}/prog:${id}`, 'program', id, parent), id));
       if (this.unusedMapIds().length) out.push(this.node(`${parent.key}/unused`, 'group', 'unused', parent));
       return out;
     }
-    if (parent.ref === 'unused') return this.unusedMapIds().map((id) => this.trackMap(this.node(`${parent.key}/map:${id}`, 'map', id, parent), id));
+    if (parent.ref === 'unused')
+      return this.unusedMapIds().map((id) => this.trackMap(this.node(`${parent.key}/map:${id}`, 'map', id, parent), id));
     return [];
   }
 
@@ -477,7 +506,10 @@ export class TargetModel {
     this.mapNodes = new Map();
     this.programNodes = new Map();
     for (const [key, n] of this.nodes) {
-      if ((n.kind === 'map' && !this.maps.has(n.ref as number)) || (n.kind === 'program' && !this.programs.has(n.ref as number) && !this.ownerOf('program', n.ref as number))) {
+      if (
+        (n.kind === 'map' && !this.maps.has(n.ref as number)) ||
+        (n.kind === 'program' && !this.programs.has(n.ref as number) && !this.ownerOf('program', n.ref as number))
+      ) {
         this.nodes.delete(key);
       }
       if (n.kind === 'object' && !this.objects.some((o) => o.handle === n.ref)) this.nodes.delete(key);
@@ -527,10 +559,19 @@ export class TargetModel {
     const base = { label: this.label, icon: '$vm', collapsible: 'expanded' as const };
     switch (s.kind) {
       case 'starting':
-        return { ...base, icon: '$loading~spin', description: 'starting helper…', contextValue: 'target.starting', tooltip: `**${this.label}**\n\nStarting the root helper${s.how ? ` (${s.how})` : ''}.` };
+        return {
+          ...base,
+          icon: '$loading~spin',
+          description: 'starting helper…',
+          contextValue: 'target.starting',
+          tooltip: `**${this.label}**\n\nStarting the root helper${s.how ? ` (${s.how})` : ''}.`,
+        };
       case 'connected': {
         const h = s.hello;
-        const caps = Object.entries(h.capabilities).filter(([, v]) => v).map(([k]) => k).join(', ');
+        const caps = Object.entries(h.capabilities)
+          .filter(([, v]) => v)
+          .map(([k]) => k)
+          .join(', ');
         return {
           ...base,
           description: `Linux ${h.kernelRelease}`,
@@ -550,16 +591,44 @@ export class TargetModel {
         };
       }
       case 'needs-privileges':
-        return { ...base, icon: s.title && s.title !== 'needs privileges' ? '$warning' : '$lock', description: s.title ?? 'needs privileges', contextValue: 'target.needsPrivileges', tooltip: `**${this.label}** — ${s.title ?? 'needs privileges'}\n\n${md(s.message)}${s.fix ? `\n\n${md(s.fix)}` : ''}\n\nClick the message or use Restart Helper to try again.` };
+        return {
+          ...base,
+          icon: s.title && s.title !== 'needs privileges' ? '$warning' : '$lock',
+          description: s.title ?? 'needs privileges',
+          contextValue: 'target.needsPrivileges',
+          tooltip: `**${this.label}** — ${s.title ?? 'needs privileges'}\n\n${md(s.message)}${s.fix ? `\n\n${md(s.fix)}` : ''}\n\nClick the message or use Restart Helper to try again.`,
+        };
       case 'disconnected':
-        return { ...base, icon: '$debug-disconnect', description: 'helper disconnected', contextValue: 'target.disconnected', tooltip: `**${this.label}** — helper disconnected\n\n${md(s.message)}${s.retryInMs ? `\n\nRetrying in ${Math.round(s.retryInMs / 1000)} s.` : ''}` };
+        return {
+          ...base,
+          icon: '$debug-disconnect',
+          description: 'helper disconnected',
+          contextValue: 'target.disconnected',
+          tooltip: `**${this.label}** — helper disconnected\n\n${md(s.message)}${s.retryInMs ? `\n\nRetrying in ${Math.round(s.retryInMs / 1000)} s.` : ''}`,
+        };
     }
   }
 
   private messageView(): NodeView {
     const s = this.state;
-    if (s.kind === 'needs-privileges') return { label: s.message, description: s.fix, tooltip: `${md(s.message)}\n\n${md(s.fix ?? '')}`, icon: '$warning', contextValue: 'message.needsPrivileges', collapsible: 'none' };
-    if (s.kind === 'disconnected') return { label: 'Helper is not running', description: s.message.split('\n')[0], tooltip: md(s.message), icon: '$error', contextValue: 'message.disconnected', collapsible: 'none' };
+    if (s.kind === 'needs-privileges')
+      return {
+        label: s.message,
+        description: s.fix,
+        tooltip: `${md(s.message)}\n\n${md(s.fix ?? '')}`,
+        icon: '$warning',
+        contextValue: 'message.needsPrivileges',
+        collapsible: 'none',
+      };
+    if (s.kind === 'disconnected')
+      return {
+        label: 'Helper is not running',
+        description: s.message.split('\n')[0],
+        tooltip: md(s.message),
+        icon: '$error',
+        contextValue: 'message.disconnected',
+        collapsible: 'none',
+      };
     return { label: 'Starting the helper…', icon: '$loading~spin', contextValue: 'message', collapsible: 'none' };
   }
 
@@ -569,7 +638,8 @@ export class TargetModel {
       return {
         label: 'This workspace',
         description: this.objects.length ? `${plural(this.objects.length, 'object')}, ${plural(maps, 'map')}` : 'nothing loaded',
-        tooltip: 'Objects this extension loaded (eBPF: Load Object). They stay loaded while the helper runs; unload them from their context menu.',
+        tooltip:
+          'Objects this extension loaded (eBPF: Load Object). They stay loaded while the helper runs; unload them from their context menu.',
         icon: '$folder-library',
         contextValue: 'group.workspace',
         collapsible: 'expanded',
@@ -579,14 +649,22 @@ export class TargetModel {
       return {
         label: 'All on host',
         description: `${plural(this.programs.size - this.internalProgramCount(), 'program')}, ${plural(this.maps.size - this.internalMapIds().size, 'map')}`,
-        tooltip: "Every program in the kernel with the maps it uses; maps no program uses are listed at the end. The helper's own counting program is not shown.",
+        tooltip:
+          "Every program in the kernel with the maps it uses; maps no program uses are listed at the end. The helper's own counting program is not shown.",
         icon: '$server',
         contextValue: 'group.host',
         collapsible: 'collapsed',
       };
     }
     const unused = this.unusedMapIds().length;
-    return { label: 'Maps no program uses', description: String(unused), tooltip: 'Maps held open by a process or pinned, with no program referencing them.', icon: '$symbol-array', contextValue: 'group.unused', collapsible: 'collapsed' };
+    return {
+      label: 'Maps no program uses',
+      description: String(unused),
+      tooltip: 'Maps held open by a process or pinned, with no program referencing them.',
+      icon: '$symbol-array',
+      contextValue: 'group.unused',
+      collapsible: 'collapsed',
+    };
   }
 
   private objectView(n: ModelNode): NodeView {
@@ -645,8 +723,13 @@ export class TargetModel {
           `| Maps | ${s.mapIds.length ? s.mapIds.map((m) => `${md(this.mapName(m))} (#${m})`).join(', ') : 'none'} |`,
         );
         if (s.runCount !== undefined) {
-          lines.push(`| Runs | ${formatInt(s.runCount)} total, ${formatDuration(s.runCount ? (s.runTimeNs ?? 0) / s.runCount : 0)} average |`);
-          if (r?.rate) lines.push(`| Last interval | ${formatInt(Math.round(r.rate.runsPerSecond))} runs/s, ${formatDuration(r.rate.avgRunNs)} per run, ${r.rate.cpuPercent.toFixed(2)}% of one CPU |`);
+          lines.push(
+            `| Runs | ${formatInt(s.runCount)} total, ${formatDuration(s.runCount ? (s.runTimeNs ?? 0) / s.runCount : 0)} average |`,
+          );
+          if (r?.rate)
+            lines.push(
+              `| Last interval | ${formatInt(Math.round(r.rate.runsPerSecond))} runs/s, ${formatDuration(r.rate.avgRunNs)} per run, ${r.rate.cpuPercent.toFixed(2)}% of one CPU |`,
+            );
         } else {
           lines.push('| Run statistics | off (toggle BPF stats in the view title) |');
         }
@@ -659,7 +742,7 @@ export class TargetModel {
       tooltip,
       icon: programIcon(typeName),
       contextValue: owner ? 'program.own' : 'program',
-      collapsible: n.parent?.kind === 'object' || !(s?.mapIds.length) ? 'none' : 'collapsed',
+      collapsible: n.parent?.kind === 'object' || !s?.mapIds.length ? 'none' : 'collapsed',
     };
   }
 
@@ -675,7 +758,9 @@ export class TargetModel {
     const pinned = this.pinOf(id);
     return {
       label: name,
-      description: r ? (r.description ??= mapDescription(typeName, maxEntries, r.count, r.ringbuf)) : mapDescription(typeName, maxEntries, undefined),
+      description: r
+        ? (r.description ??= mapDescription(typeName, maxEntries, r.count, r.ringbuf))
+        : mapDescription(typeName, maxEntries, undefined),
       tooltip: () => this.mapTooltip(id, name, typeName, maxEntries, r, pinned),
       icon: mapIcon(typeName),
       contextValue: `map${owner ? '.own' : ''}${pinned ? '.pinned' : ''}`,
@@ -690,10 +775,18 @@ export class TargetModel {
     if (RINGBUF_TYPES.has(typeName)) {
       const rb = r?.ringbuf;
       lines.push(`| Ring | ${formatBytes(maxEntries)} |`);
-      lines.push(rb ? `| Pending | ${formatBytes(rb.available)} (producer ${formatInt(rb.producerPos)}, consumer ${formatInt(rb.consumerPos)}) |` : '| Pending | not read yet |');
+      lines.push(
+        rb
+          ? `| Pending | ${formatBytes(rb.available)} (producer ${formatInt(rb.producerPos)}, consumer ${formatInt(rb.consumerPos)}) |`
+          : '| Pending | not read yet |',
+      );
     } else if (c && 'count' in c) {
-      lines.push(`| Elements | ${formatInt(c.count)} of ${formatInt(maxEntries)}${maxEntries ? ` (${percent(c.count, maxEntries)})` : ''} |`);
-      lines.push(`| Counted | ${c.exact ? '**exact**' : '**walked** (may drift while the map changes)'} — ${methodText(c.method)}, ${formatMicros(c.micros)} |`);
+      lines.push(
+        `| Elements | ${formatInt(c.count)} of ${formatInt(maxEntries)}${maxEntries ? ` (${percent(c.count, maxEntries)})` : ''} |`,
+      );
+      lines.push(
+        `| Counted | ${c.exact ? '**exact**' : '**walked** (may drift while the map changes)'} — ${methodText(c.method)}, ${formatMicros(c.micros)} |`,
+      );
     } else if (c && 'error' in c) {
       lines.push(`| Elements | n/a |`, `| Counted | n/a — ${md(c.error)} |`);
     } else {
@@ -778,7 +871,8 @@ function fillGauge(fill: number): string {
 }
 
 export function mapDescription(typeName: string, maxEntries: number, c: CountEntry | undefined, rb?: RingbufResult): string {
-  if (RINGBUF_TYPES.has(typeName)) return rb ? `${formatBytes(rb.available)} / ${formatBytes(rb.size)} pending` : `${formatBytes(maxEntries)} ring`;
+  if (RINGBUF_TYPES.has(typeName))
+    return rb ? `${formatBytes(rb.available)} / ${formatBytes(rb.size)} pending` : `${formatBytes(maxEntries)} ring`;
   if (!c) return `… / ${formatInt(maxEntries)}`;
   if ('error' in c) return `n/a / ${formatInt(maxEntries)}`;
   if (c.method === 'max_entries') return `${formatInt(c.count)} / ${formatInt(maxEntries)} (array)`;

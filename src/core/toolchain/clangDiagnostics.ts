@@ -49,7 +49,10 @@ const noiseNote = /could not determine the original source location/;
 const warningOption = /\s\[(-W[^\]]+)\]$/;
 
 function unescape(s: string): string {
-  return s.replace(/\\(["\\])/g, '$1').replace(/\\n/g, '\n').replace(/\\t/g, '\t');
+  return s
+    .replace(/\\(["\\])/g, '$1')
+    .replace(/\\n/g, '\n')
+    .replace(/\\t/g, '\t');
 }
 
 function severityOf(word: string): ClangSeverity {
@@ -63,7 +66,10 @@ function cleanBackendMessage(text: string): { message: string; position?: Source
   const dag = text.indexOf(' for DAG:');
   if (loc && dag >= 0 && dag < loc.index) message = `${text.slice(0, dag)}. ${text.slice(loc.index + loc[0].length)}`;
   else if (loc) message = text.replace(loc[0], ' ');
-  message = message.replace(/\.\s*\./g, '.').replace(/\s+/g, ' ').trim();
+  message = message
+    .replace(/\.\s*\./g, '.')
+    .replace(/\s+/g, ' ')
+    .trim();
   return {
     message,
     position: loc ? { file: loc[1], line: Number(loc[2]), column: Number(loc[3]) } : undefined,

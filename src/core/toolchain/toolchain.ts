@@ -14,7 +14,10 @@ export interface ClangInfo {
 }
 
 export class ToolchainError extends Error {
-  constructor(message: string, readonly fix: string) {
+  constructor(
+    message: string,
+    readonly fix: string,
+  ) {
     super(`${message} ${fix}`);
     this.name = 'ToolchainError';
   }

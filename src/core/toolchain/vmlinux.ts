@@ -28,9 +28,10 @@ export async function dumpVmlinuxHeader(bpftoolPath = 'bpftool', btfPath = KERNE
     if (err.code === 'ENOENT') {
       throw new Error(
         `bpftool was not found at '${bpftoolPath}': install it (Debian: 'sudo apt install bpftool', Ubuntu: 'sudo apt install linux-tools-common linux-tools-generic') or set 'ebpfWorkbench.bpftool.path'.`,
+        { cause: e },
       );
     }
-    throw new Error(`bpftool could not dump ${btfPath}: ${(err.stderr || err.message).trim()}`);
+    throw new Error(`bpftool could not dump ${btfPath}: ${(err.stderr || err.message).trim()}`, { cause: e });
   }
 }
 

@@ -7,13 +7,21 @@ import { AnnotationTable, basename, resolveAnnotation, type Annotation, type Sou
 import { classifyLine, LineSplitter, parseRegisterState, splitRunOnLines, type LogLine } from './parse';
 import { arithmeticSource, History, memoryOperandRegister, traceRegister, type OriginStep } from './provenance';
 import { functionEnd, largeLocals, licenseLine, programDefinition, sectionAbove, symbolDeclaration, symbolLines } from './source-hints';
-import type { Analysis, AnalyzeOptions, Explanation, Finding, ProgramLog, QuickFix, RelatedLocation } from './types';
+import type { Analysis, AnalyzeOptions, Explanation, Finding, ProgramLog, RelatedLocation } from './types';
 
 const MAX_CANDIDATES = 64;
 // Entries about the whole program, checked after (or before) the walk over instructions.
 const WHOLE_PROGRAM_ENTRIES = new Set(['stack-too-large', 'subprog-layout', 'btf-invalid', 'attach-target', 'call-stack-too-deep']);
 // Entries whose cause is the program type, i.e. the SEC() line.
-const PROGRAM_TYPE_ENTRIES = new Set(['helper-not-allowed', 'kfunc-not-allowed', 'sleepable-context', 'spin-lock-misuse', 'timer-misuse', 'ld-abs-misuse', 'ctx-access']);
+const PROGRAM_TYPE_ENTRIES = new Set([
+  'helper-not-allowed',
+  'kfunc-not-allowed',
+  'sleepable-context',
+  'spin-lock-misuse',
+  'timer-misuse',
+  'ld-abs-misuse',
+  'ctx-access',
+]);
 
 interface ProgramState {
   log: ProgramLog;
@@ -89,7 +97,13 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (cands.length === 0) return;
     const message = cands.find((c) => matchEntry(c)) ?? cands[0];
     p.log.failed = true;
-    findings.push(buildFinding(p, message, cands.filter((c) => c !== message)));
+    findings.push(
+      buildFinding(
+        p,
+        message,
+        cands.filter((c) => c !== message),
+      ),
+    );
   };
 
   const locate = (p: ProgramState, insn: number | undefined): SourceLocation | undefined =>
@@ -195,7 +209,11 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
 
     // Locks and RCU / preemption sections: the call that opened the section still open.
     const opener =
-      f.catalogId === 'spin-lock-misuse' ? /^call (?:bpf_spin_lock|bpf_res_spin_lock)\b/ : f.catalogId === 'rcu-preempt-region' ? /^call (?:bpf_rcu_read_lock|bpf_preempt_disable)\b/ : undefined;
+      f.catalogId === 'spin-lock-misuse'
+        ? /^call (?:bpf_spin_lock|bpf_res_spin_lock)\b/
+        : f.catalogId === 'rcu-preempt-region'
+          ? /^call (?:bpf_rcu_read_lock|bpf_preempt_disable)\b/
+          : undefined;
     if (opener && failing && /holding a lock|-ed region|is missing|missing$|two bpf_spin_locks|different lock|nested/.test(f.message)) {
       for (let i = pos; i >= 0; i--) {
         const r = records[i];
@@ -243,15 +261,28 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       if (/_or_null/.test(type) || /_or_null|NULL/.test(f.message)) {
         describe(steps, `R${reg} may be NULL: it comes from here and is not checked before use`);
         const o = origin(steps);
-        f.quickFix = { kind: 'add-null-check', file: f.file, line: f.line, register: `R${reg}`, symbol: o ? assignedVariable(locate(p, o.insnIndex)?.text) : undefined };
+        f.quickFix = {
+          kind: 'add-null-check',
+          file: f.file,
+          line: f.line,
+          register: `R${reg}`,
+          symbol: o ? assignedVariable(locate(p, o.insnIndex)?.text) : undefined,
+        };
       } else if (f.catalogId === 'arg-expected-stack') {
         const expr = argumentExpression(f.sourceText, helperArgIndex(reg));
         const symbol = expr?.replace(/^&/, '').match(/^\w+$/)?.[0];
         // `&name` that is not on the stack is a global or static: name it rather than its kernel address.
         const global = symbol && expr?.startsWith('&') ? symbol : undefined;
-        describe(steps, global ? `R${reg} is the address of \`${global}\`, taken here` : `R${reg} got its ${type || 'non-stack'} pointer here`);
+        describe(
+          steps,
+          global ? `R${reg} is the address of \`${global}\`, taken here` : `R${reg} got its ${type || 'non-stack'} pointer here`,
+        );
         const decl = global && sources ? symbolDeclaration(sources, global, f.file) : undefined;
-        if (decl) f.related.push({ ...decl, message: `\`${global}\` is declared outside any function: to the verifier its address is a ${type || 'map_value'} pointer, not a stack pointer` });
+        if (decl)
+          f.related.push({
+            ...decl,
+            message: `\`${global}\` is declared outside any function: to the verifier its address is a ${type || 'map_value'} pointer, not a stack pointer`,
+          });
         f.quickFix = { kind: 'copy-to-stack', file: f.file, line: f.line, register: `R${reg}`, expression: expr, symbol };
       } else if (steps.length) {
         // Pointer arithmetic with an unbounded offset: show where the offset came from.
@@ -312,11 +343,13 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     const core = /CO-RE relocation <\w+> \[\d+\] (?:struct |union |enum |typedef )?(\w+)(?:\.([\w.:]+))?/.exec(f.message);
     if (core && sources) {
       const field = core[2]?.split(/[.:]/).filter(Boolean).pop();
-      for (const at of symbolLines(sources, field ?? core[1], 4, f.file)) f.related.push({ ...at, message: `\`${field ?? core[1]}\` (${core[1]}) does not exist in the running kernel's BTF` });
+      for (const at of symbolLines(sources, field ?? core[1], 4, f.file))
+        f.related.push({ ...at, message: `\`${field ?? core[1]}\` (${core[1]}) does not exist in the running kernel's BTF` });
     }
 
     // Program-type problems: the SEC() that chose the program type (or the license) is the cause.
-    const typeProblem = PROGRAM_TYPE_ENTRIES.has(f.catalogId ?? '') && (!/spin-lock|timer/.test(f.catalogId ?? '') || /progs cannot use/.test(f.message));
+    const typeProblem =
+      PROGRAM_TYPE_ENTRIES.has(f.catalogId ?? '') && (!/spin-lock|timer/.test(f.catalogId ?? '') || /progs cannot use/.test(f.message));
     if (sources && f.file && f.line && typeProblem) {
       const sec = sectionAbove(sources, f.file, f.line);
       if (sec) f.related.push({ ...sec, message: 'the program type is chosen here; it does not allow this' });
@@ -381,7 +414,8 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       }
       case 'state': {
         const p = ensure();
-        if (l.index !== undefined) setFullState(p, l.state); // a full state at an instruction
+        if (l.index !== undefined)
+          setFullState(p, l.state); // a full state at an instruction
         else addDelta(p, l.state);
         return;
       }
@@ -514,7 +548,12 @@ function enclosingSubprog(log: ProgramLog, insn: number): number | undefined {
 function findCallbackCallSite(records: readonly import('./provenance').HistoryRecord[], from: number) {
   for (let i = from; i >= 0; i--) {
     const r = records[i];
-    if (r.kind === 'insn' && /^call (?:bpf_for_each_map_elem|bpf_loop|bpf_timer_set_callback|bpf_find_vma|bpf_user_ringbuf_drain|bpf_rbtree_add\w*|bpf_wq_set_callback\w*)#?/.test(r.disasm)) {
+    if (
+      r.kind === 'insn' &&
+      /^call (?:bpf_for_each_map_elem|bpf_loop|bpf_timer_set_callback|bpf_find_vma|bpf_user_ringbuf_drain|bpf_rbtree_add\w*|bpf_wq_set_callback\w*)#?/.test(
+        r.disasm,
+      )
+    ) {
       const next = records[i + 1];
       return { index: r.index, disasm: r.disasm, callee: next?.kind === 'insn' ? next.index : undefined };
     }
@@ -589,7 +628,8 @@ function clangFinding(l: Extract<LogLine, { kind: 'clang' }>, sources?: Readonly
   };
 }
 
-const LIBBPF_FAILURE = /fail|invalid|can't|cannot|not found|unrecognized|unsupported|missing|mismatch|doesn't|isn't|is not|unknown|expected|corrupted/i;
+const LIBBPF_FAILURE =
+  /fail|invalid|can't|cannot|not found|unrecognized|unsupported|missing|mismatch|doesn't|isn't|is not|unknown|expected|corrupted/i;
 
 /** clang repeats some BPF backend errors (function, then statement): keep one, the rest as related. */
 function mergeDuplicateClang(findings: Finding[]): void {
@@ -624,7 +664,11 @@ function explained(ex: Explanation, message: string, origin: Finding['origin']):
 }
 
 /** libbpf's own errors (CO-RE, maps, externs): findings when they match a libbpf entry. */
-function libbpfFindings(lines: { program?: string; text: string; raw: string }[], haveVerifierFindings: boolean, sources?: ReadonlyMap<string, string>): Finding[] {
+function libbpfFindings(
+  lines: { program?: string; text: string; raw: string }[],
+  haveVerifierFindings: boolean,
+  sources?: ReadonlyMap<string, string>,
+): Finding[] {
   const out: Finding[] = [];
   for (const l of lines) {
     // libbpf's debug output (-d) describes every map and relocation; only failures are findings.

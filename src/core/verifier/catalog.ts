@@ -40,10 +40,11 @@ export const catalog: CatalogEntry[] = [
     'callback-return-range',
     /^At callback return the register (?<register>R\d+) (?:has (?:unknown scalar value|value (?<value>.*?)|(?<bounds>smin=.*?))) should have been in (?<range>\[.*?\]|\(.*?\))/,
     'Callback returns a value outside {range}',
-    'Callbacks of bpf_for_each_map_elem, bpf_loop, bpf_find_vma and friends must return exactly 0 (continue) or 1 (stop); the helper uses the value as a loop control. The verifier could not prove your callback returns only those values — typically it returns a computed number, a helper\'s result, or a variable.',
+    "Callbacks of bpf_for_each_map_elem, bpf_loop, bpf_find_vma and friends must return exactly 0 (continue) or 1 (stop); the helper uses the value as a loop control. The verifier could not prove your callback returns only those values — typically it returns a computed number, a helper's result, or a variable.",
     'Make every return statement of the callback return the constant 0 to continue iterating or 1 to stop.',
     {
-      example: 'static long cb(struct bpf_map *map, __u32 *key, __u64 *val, void *ctx)\n{\n\tif (*val > 100)\n\t\treturn 1; /* stop */\n\treturn 0;     /* continue */\n}',
+      example:
+        'static long cb(struct bpf_map *map, __u32 *key, __u64 *val, void *ctx)\n{\n\tif (*val > 100)\n\t\treturn 1; /* stop */\n\treturn 0;     /* continue */\n}',
       docsUrl: helperDoc('bpf_for_each_map_elem'),
       sinceKernel: '5.13',
     },
@@ -54,7 +55,10 @@ export const catalog: CatalogEntry[] = [
     'Timer / async callback must return 0',
     'Callbacks run asynchronously (bpf_timer callbacks, workqueue callbacks) must return 0; the verifier could not prove that.',
     'End the callback with `return 0;`.',
-    { example: 'static int timer_cb(void *map, int *key, struct elem *val)\n{\n\t/* ... */\n\treturn 0;\n}', docsUrl: helperDoc('bpf_timer_set_callback') },
+    {
+      example: 'static int timer_cb(void *map, int *key, struct elem *val)\n{\n\t/* ... */\n\treturn 0;\n}',
+      docsUrl: helperDoc('bpf_timer_set_callback'),
+    },
   ),
   entry(
     'program-return-range',
@@ -62,14 +66,17 @@ export const catalog: CatalogEntry[] = [
     'Program returns a value outside the allowed range',
     'Some program types give the return value a meaning (cgroup programs: 0 reject / 1 allow; LSM: 0 or -errno; tracing iterators: 0 or 1) and the verifier checks every return path against that range. One path can return another value, or a value it cannot pin down.',
     'Return only the allowed constants from the program, e.g. `return 1;` to allow and `return 0;` to deny in cgroup programs.',
-    { example: 'SEC("cgroup/skb")\nint filter(struct __sk_buff *skb)\n{\n\tif (skb->len > 1500)\n\t\treturn 0; /* drop */\n\treturn 1;     /* allow */\n}' },
+    {
+      example:
+        'SEC("cgroup/skb")\nint filter(struct __sk_buff *skb)\n{\n\tif (skb->len > 1500)\n\t\treturn 0; /* drop */\n\treturn 1;     /* allow */\n}',
+    },
   ),
   entry(
     'arg-expected-stack',
     /^(?<register>R\d+) type=(?<type>\S+) expected=(?<expected>fp)$/,
     '{register} must point to the stack, not {type}',
     'The helper wants this argument to be a pointer to the BPF stack (fp: a local variable of the program). You passed a {type} pointer instead.',
-    'Copy the value into a local variable and pass the local\'s address.',
+    "Copy the value into a local variable and pass the local's address.",
     {
       example: '__u32 key = 0;            /* on the stack */\nbpf_map_lookup_elem(&my_map, &key);',
       refine: (d, ctx) =>
@@ -78,7 +85,8 @@ export const catalog: CatalogEntry[] = [
               title: `${ctx.helper}: callback context must be a stack pointer`,
               why: `The callback context argument (${d.register ?? 'R3'}) of ${ctx.helper} must point to the program's stack. A global variable or a map value (both are map_value to the verifier) is not accepted there, because the helper hands that pointer to your callback as its last argument and the verifier only tracks stack memory across the call.`,
               fix: 'Declare a local struct on the stack, copy the global or map value into it if you need its contents, pass its address as the context, and copy the result back after the call.',
-              example: 'struct cb_ctx c = {};          /* on the stack, not a global */\nbpf_for_each_map_elem(&my_map, cb, &c, 0);\nglobal_sum = c.sum;          /* copy the result back if needed */',
+              example:
+                'struct cb_ctx c = {};          /* on the stack, not a global */\nbpf_for_each_map_elem(&my_map, cb, &c, 0);\nglobal_sum = c.sum;          /* copy the result back if needed */',
               docsUrl: helperDoc(ctx.helper),
             }
           : undefined,
@@ -134,7 +142,10 @@ export const catalog: CatalogEntry[] = [
     'Register {register} read before it was set',
     'The program reads {register} on a path where nothing has been written to it. After a helper or function call R1–R5 are clobbered, and at program start only R1 (the context) and R10 (the frame pointer) are set. Usually this comes from inline assembly, a function with too few arguments, or a miscompiled value kept across a call.',
     'Make sure the value is computed (or re-read from a local variable) after the call that clobbers R1–R5; avoid relying on registers in inline assembly.',
-    { example: 'long v = compute();\nbpf_printk("x");   /* clobbers R1-R5 */\nuse(v);            /* the compiler keeps v in R6-R9 or on the stack */' },
+    {
+      example:
+        'long v = compute();\nbpf_printk("x");   /* clobbers R1-R5 */\nuse(v);            /* the compiler keeps v in R6-R9 or on the stack */',
+    },
   ),
 
   // ---- Bounds -------------------------------------------------------------------------------
@@ -152,7 +163,9 @@ export const catalog: CatalogEntry[] = [
     'Access outside the memory the pointer covers',
     'The pointer refers to a region of known size (ring buffer record, helper-returned memory, flow keys, a BTF object); the access at this offset and size is not provably inside it.',
     'Keep the offset constant or bounded by an explicit check against the region size; reserve/read a region large enough for the access.',
-    { example: 'struct event *e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);\nif (!e)\n\treturn 0;\ne->pid = pid;   /* within sizeof(*e) */' },
+    {
+      example: 'struct event *e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);\nif (!e)\n\treturn 0;\ne->pid = pid;   /* within sizeof(*e) */',
+    },
   ),
   entry(
     'helper-size-unbounded',
@@ -200,7 +213,10 @@ export const catalog: CatalogEntry[] = [
     'Packet access without a data_end check',
     'Packet data may only be read after proving that the bytes exist: a comparison of the pointer plus the access length with data_end. On this path the verifier has proven only {proven} bytes past the pointer (r=), fewer than this access needs.',
     'Compare the end of the header you read with data_end before touching it, and bail out when it is beyond.',
-    { example: 'void *data = (void *)(long)ctx->data;\nvoid *data_end = (void *)(long)ctx->data_end;\nstruct ethhdr *eth = data;\nif ((void *)(eth + 1) > data_end)\n\treturn XDP_PASS;\n__u16 proto = eth->h_proto;' },
+    {
+      example:
+        'void *data = (void *)(long)ctx->data;\nvoid *data_end = (void *)(long)ctx->data_end;\nstruct ethhdr *eth = data;\nif ((void *)(eth + 1) > data_end)\n\treturn XDP_PASS;\n__u16 proto = eth->h_proto;',
+    },
   ),
   entry(
     'ctx-access',
@@ -208,7 +224,10 @@ export const catalog: CatalogEntry[] = [
     'Invalid access to the program context (off={off}, size={size})',
     'Each program type exposes a context structure (struct __sk_buff, struct xdp_md, tracepoint record, pt_regs, ...) and allows only certain fields, sizes and directions. This access reads or writes a field that is not accessible for this program type, writes a read-only field, or uses the wrong width.',
     'Use the context type of your SEC() program type and read whole fields; for tracepoints, read arguments through the generated struct trace_event_raw_* type; for kernel structures use BPF_CORE_READ.',
-    { example: 'SEC("tp/syscalls/sys_enter_openat")\nint handle(struct trace_event_raw_sys_enter *ctx)\n{\n\tlong dfd = ctx->args[0];\n\treturn 0;\n}' },
+    {
+      example:
+        'SEC("tp/syscalls/sys_enter_openat")\nint handle(struct trace_event_raw_sys_enter *ctx)\n{\n\tlong dfd = ctx->args[0];\n\treturn 0;\n}',
+    },
   ),
   entry(
     'btf-pointer-access',
@@ -221,8 +240,8 @@ export const catalog: CatalogEntry[] = [
   entry(
     'btf-struct-access',
     /^access beyond struct \S+ at off \d+ size \d+|^access beyond the end of member \S+ \(mend:\d+\) in struct \S+ with off \d+ size \d+|^cannot access ptr member \S+ with moff \d+ in struct \S+ with off \d+ size \d+|^struct \S+ doesn't have field at offset -?\d+|^field \S+ doesn't have size|^Type '\S+' is not a struct|^max struct nesting depth exceeded/,
-    'Access outside a kernel structure\'s fields',
-    'The pointer refers to a kernel structure described by BTF, and the verifier checks each direct read against the structure\'s layout. This offset and size do not land on a field (past the end, across members, or into a pointer member read at the wrong width).',
+    "Access outside a kernel structure's fields",
+    "The pointer refers to a kernel structure described by BTF, and the verifier checks each direct read against the structure's layout. This offset and size do not land on a field (past the end, across members, or into a pointer member read at the wrong width).",
     'Read fields by name (ptr->field) with the right type, use BPF_CORE_READ for chains, and do not cast the pointer to another type.',
     { example: 'struct task_struct *t = (void *)bpf_get_current_task_btf();\nint pid = t->pid;' },
   ),
@@ -240,7 +259,10 @@ export const catalog: CatalogEntry[] = [
     'Operation not allowed on a pointer ({register})',
     'Only adding and subtracting bounded numbers is allowed on most pointers. Bitwise operations, multiplication, 32-bit arithmetic, comparing unrelated pointers, or arithmetic on a pointer that may still be NULL would hide where the pointer points.',
     'Do arithmetic on indexes (numbers) and add them to the pointer at the end; check maybe-NULL pointers before any arithmetic; do not cast pointers to 32-bit integers.',
-    { example: 'struct val *v = bpf_map_lookup_elem(&m, &k);\nif (!v)\n\treturn 0;       /* null-check first */\nchar *p = v->buf + (idx & 63);' },
+    {
+      example:
+        'struct val *v = bpf_map_lookup_elem(&m, &k);\nif (!v)\n\treturn 0;       /* null-check first */\nchar *p = v->buf + (idx & 63);',
+    },
   ),
   entry(
     'pointer-modified',
@@ -248,7 +270,10 @@ export const catalog: CatalogEntry[] = [
     'Pointer used after being moved',
     'Context, socket and other kernel-object pointers must be used exactly as the kernel gave them: the verifier refuses loads through a pointer that was moved by a variable or negative amount, and release functions need the original pointer.',
     'Access fields through the original pointer with a constant field offset (ptr->field), and pass the unmodified pointer to release/submit functions.',
-    { example: 'struct event *e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);\nif (!e) return 0;\nbpf_ringbuf_submit(e, 0);   /* the pointer reserve returned */' },
+    {
+      example:
+        'struct event *e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);\nif (!e) return 0;\nbpf_ringbuf_submit(e, 0);   /* the pointer reserve returned */',
+    },
   ),
   entry(
     'misaligned-access',
@@ -290,15 +315,24 @@ export const catalog: CatalogEntry[] = [
     'RCU / preemption section used incorrectly',
     'bpf_rcu_read_lock()/unlock() and bpf_preempt_disable()/enable() must pair up on every path; inside such a section the program may not sleep, tail call, throw, or call global functions, and some kfuncs are only valid inside an RCU section.',
     'Pair every lock with an unlock on all paths, keep sleeping calls outside the section, and use static (inlined) helpers inside it.',
-    { example: 'bpf_rcu_read_lock();\nstruct task_struct *p = task->real_parent;\nif (p)\n\tpid = p->pid;\nbpf_rcu_read_unlock();', docsUrl: DOCS.kfuncs, sinceKernel: '6.2' },
+    {
+      example: 'bpf_rcu_read_lock();\nstruct task_struct *p = task->real_parent;\nif (p)\n\tpid = p->pid;\nbpf_rcu_read_unlock();',
+      docsUrl: DOCS.kfuncs,
+      sinceKernel: '6.2',
+    },
   ),
   entry(
     'graph-object-misuse',
     /^(?:bpf_obj_new\/bpf_percpu_obj_new|bpf_percpu_obj_new|local type ID argument must be|kfunc bpf_rdonly_cast type ID|allocated object must be referenced|held lock and object are not in the same allocation|bpf_spin_lock at off=-?\d+ must be held for|operation on \S+ expects arg#1|arg#1 offset=-?\d+, but expected|\S+ not found at offset=\d+|tracing progs cannot use bpf_\{list_head,rb_root\} yet|can't spin_\{lock,unlock\} in rbtree cb|rbtree_remove|arg#\d+ (?:is neither owning or non-owning ref|doesn't point to a type with bpf_refcount field|expected for bpf_(?:percpu_)?obj_drop_impl\(\))|kfunc \S+#\d+ conversion of owning ref to non-owning failed)/,
     'Allocated object / linked list / rbtree used incorrectly',
-    'Objects from bpf_obj_new and the bpf_list_head / bpf_rb_root collections follow ownership rules: a node must be owned (a reference) to be inserted, the collection\'s bpf_spin_lock must be held around every operation, the lock and the root must live in the same map value, and the types must match the __contains() annotation.',
+    "Objects from bpf_obj_new and the bpf_list_head / bpf_rb_root collections follow ownership rules: a node must be owned (a reference) to be inserted, the collection's bpf_spin_lock must be held around every operation, the lock and the root must live in the same map value, and the types must match the __contains() annotation.",
     'Take the lock that guards the root, pass owned references to push/add, drop or insert every object you allocate, and declare roots with __contains(type, field).',
-    { example: 'struct node *n = bpf_obj_new(typeof(*n));\nif (!n) return 0;\nbpf_spin_lock(&glock);\nbpf_rbtree_add(&groot, &n->rb, less);\nbpf_spin_unlock(&glock);', docsUrl: DOCS.kptr, sinceKernel: '6.2' },
+    {
+      example:
+        'struct node *n = bpf_obj_new(typeof(*n));\nif (!n) return 0;\nbpf_spin_lock(&glock);\nbpf_rbtree_add(&groot, &n->rb, less);\nbpf_spin_unlock(&glock);',
+      docsUrl: DOCS.kptr,
+      sinceKernel: '6.2',
+    },
   ),
   entry(
     'exception-misuse',
@@ -306,7 +340,11 @@ export const catalog: CatalogEntry[] = [
     'BPF exceptions used incorrectly',
     'bpf_throw() unwinds the program to its exception callback. The callback must be a global function declared with __exception_cb, take one integer, and not be called directly; bpf_throw may not be used from callbacks or inside lock/RCU sections.',
     'Declare one exception callback with __exception_cb(name) on the main program, make it a global function taking a u64, and release locks before throwing.',
-    { example: 'int exc_cb(u64 cookie) { return 0; }\nSEC("tc") __exception_cb(exc_cb)\nint prog(struct __sk_buff *skb) { if (bad) bpf_throw(1); return 0; }', sinceKernel: '6.7' },
+    {
+      example:
+        'int exc_cb(u64 cookie) { return 0; }\nSEC("tc") __exception_cb(exc_cb)\nint prog(struct __sk_buff *skb) { if (bad) bpf_throw(1); return 0; }',
+      sinceKernel: '6.7',
+    },
   ),
   entry(
     'arena-misuse',
@@ -314,7 +352,11 @@ export const catalog: CatalogEntry[] = [
     'BPF arena used incorrectly',
     'An arena (BPF_MAP_TYPE_ARENA) is memory shared with user space. A program may use only one, it needs the JIT, CAP_BPF and CAP_PERFMON, and pointers into it (__arena) convert between user and kernel address spaces only through addr_space_cast.',
     'Declare a single arena map with map_extra (or mmap it first), mark pointers __arena, and load with a JIT-enabled kernel as a privileged user.',
-    { example: 'struct { __uint(type, BPF_MAP_TYPE_ARENA); __uint(map_flags, BPF_F_MMAPABLE);\n         __uint(max_entries, 10); } arena SEC(".maps");', sinceKernel: '6.9' },
+    {
+      example:
+        'struct { __uint(type, BPF_MAP_TYPE_ARENA); __uint(map_flags, BPF_F_MMAPABLE);\n         __uint(max_entries, 10); } arena SEC(".maps");',
+      sinceKernel: '6.9',
+    },
   ),
   entry(
     'stack-invalid-read',
@@ -327,7 +369,7 @@ export const catalog: CatalogEntry[] = [
   entry(
     'stack-out-of-bounds',
     /^invalid (?:write to|read from|indirect access to)? ?stack (?:R\d+ )?off=-?\d+ size=\d+|^invalid stack off=-?\d+ size=\d+|^invalid (?:unbounded )?variable-offset\S* stack R\d+|^(?<register>R\d+)\S* variable offset stack access prohibited for !root|^(?<register2>R\d+) variable stack access prohibited for !root|^variable offset stack pointer cannot be passed into helper function|^(?:spilled ptr in range of var-offset stack write|uninit stack in range of var-offset write prohibited for !root)/,
-    'Stack access outside the program\'s stack frame or at a variable offset',
+    "Stack access outside the program's stack frame or at a variable offset",
     'Each BPF function has at most 512 bytes of stack, addressed at constant negative offsets from R10. This access is outside the frame, has an unknown (variable) offset, or has zero size.',
     'Index local arrays only with a bounded index and keep them small; pass helpers a pointer with a constant offset; move large buffers into a per-CPU array map.',
     { example: 'char buf[64];\nif (i >= sizeof(buf))\n\treturn 0;\nbuf[i] = 0;' },
@@ -336,7 +378,7 @@ export const catalog: CatalogEntry[] = [
     'stack-pointer-leak',
     /^attempt to corrupt spilled pointer on stack|^cannot spill pointers to stack into stack frame of the caller|^invalid size of register (?:spill|fill)|^leaking pointer from stack off -?\d+|^frame pointer is read only/,
     'Misuse of the stack frame',
-    'The verifier tracks pointers saved on the stack. Overwriting part of a saved pointer, writing R10 (the frame pointer), or storing a pointer into a caller\'s frame would let the program forge or leak pointers.',
+    "The verifier tracks pointers saved on the stack. Overwriting part of a saved pointer, writing R10 (the frame pointer), or storing a pointer into a caller's frame would let the program forge or leak pointers.",
     'Do not type-pun pointers through unions/byte arrays on the stack; store pointers in whole 8-byte slots; never write to the frame pointer in inline assembly.',
     { example: 'void *p = ptr;   /* keep pointers as pointers, not in char arrays */' },
   ),
@@ -346,7 +388,10 @@ export const catalog: CatalogEntry[] = [
     'Stack limit exceeded (512 bytes)',
     'BPF programs have 512 bytes of stack, shared along a chain of BPF-to-BPF calls (and only 256 bytes when combined with tail calls). Large local arrays or structs, or deep call chains of functions with big frames, go past it.',
     'Move large buffers into a per-CPU array map used as scratch space, or inline functions (static __always_inline) so frames are not stacked.',
-    { example: 'struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1);\n         __type(key, __u32); __type(value, struct big); } scratch SEC(".maps");\n__u32 zero = 0;\nstruct big *b = bpf_map_lookup_elem(&scratch, &zero);\nif (!b) return 0;' },
+    {
+      example:
+        'struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1);\n         __type(key, __u32); __type(value, struct big); } scratch SEC(".maps");\n__u32 zero = 0;\nstruct big *b = bpf_map_lookup_elem(&scratch, &zero);\nif (!b) return 0;',
+    },
   ),
   entry(
     'call-stack-too-deep',
@@ -383,7 +428,8 @@ export const catalog: CatalogEntry[] = [
     'Some helpers and kfuncs hand out references that must be given back: bpf_ringbuf_reserve needs bpf_ringbuf_submit/discard, bpf_sk_lookup_* needs bpf_sk_release, acquiring kfuncs need their release kfunc. On at least one path to the exit the reference from alloc_insn={alloc_insn} is still held.',
     'Release or submit the object on every path, including early returns and error branches.',
     {
-      example: 'struct event *e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);\nif (!e)\n\treturn 0;\nif (skip) {\n\tbpf_ringbuf_discard(e, 0);   /* every path */\n\treturn 0;\n}\nbpf_ringbuf_submit(e, 0);',
+      example:
+        'struct event *e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);\nif (!e)\n\treturn 0;\nif (skip) {\n\tbpf_ringbuf_discard(e, 0);   /* every path */\n\treturn 0;\n}\nbpf_ringbuf_submit(e, 0);',
       docsUrl: DOCS.ringbuf,
     },
   ),
@@ -402,7 +448,8 @@ export const catalog: CatalogEntry[] = [
     'A bpf_spin_lock must live in a map value (one per value, found through BTF), be taken and released on the same path, never be held twice, and while it is held the program may not call functions (other than the unlock) or exit. Only some program types may use it.',
     'Lock, touch the fields, unlock — in the same function with no calls or returns in between.',
     {
-      example: 'struct val { struct bpf_spin_lock lock; __u64 cnt; };\n...\nbpf_spin_lock(&v->lock);\nv->cnt++;\nbpf_spin_unlock(&v->lock);',
+      example:
+        'struct val { struct bpf_spin_lock lock; __u64 cnt; };\n...\nbpf_spin_lock(&v->lock);\nv->cnt++;\nbpf_spin_unlock(&v->lock);',
       docsUrl: DOCS.spinLock,
     },
   ),
@@ -412,7 +459,10 @@ export const catalog: CatalogEntry[] = [
     'bpf_timer / bpf_wq used incorrectly',
     'A struct bpf_timer must be a field of a map value with BTF (one per value), be passed to the timer helpers at its constant offset together with the same map, and may not be read or written directly. Tracing programs cannot use timers.',
     'Embed one struct bpf_timer in the map value, and pass &val->timer together with &that_map to bpf_timer_init.',
-    { example: 'struct elem { struct bpf_timer t; };\nbpf_timer_init(&e->t, &timers, CLOCK_MONOTONIC);', docsUrl: helperDoc('bpf_timer_init') },
+    {
+      example: 'struct elem { struct bpf_timer t; };\nbpf_timer_init(&e->t, &timers, CLOCK_MONOTONIC);',
+      docsUrl: helperDoc('bpf_timer_init'),
+    },
   ),
   entry(
     'kptr-misuse',
@@ -428,7 +478,12 @@ export const catalog: CatalogEntry[] = [
     'bpf_dynptr or iterator used incorrectly',
     'A dynptr is a stack object the verifier tracks through its life: it must be initialised (bpf_dynptr_from_mem, bpf_ringbuf_reserve_dynptr, ...) before use, must be of the kind the helper needs, may not be overwritten while it holds a reference, and must be released (submitted/discarded) when it owns one.',
     'Declare struct bpf_dynptr on the stack, initialise it with the matching constructor, use it, and submit/discard ringbuf dynptrs on every path.',
-    { example: 'struct bpf_dynptr ptr;\nif (bpf_ringbuf_reserve_dynptr(&rb, 64, 0, &ptr)) {\n\tbpf_ringbuf_discard_dynptr(&ptr, 0);\n\treturn 0;\n}\nbpf_ringbuf_submit_dynptr(&ptr, 0);', docsUrl: DOCS.dynptr, sinceKernel: '5.19' },
+    {
+      example:
+        'struct bpf_dynptr ptr;\nif (bpf_ringbuf_reserve_dynptr(&rb, 64, 0, &ptr)) {\n\tbpf_ringbuf_discard_dynptr(&ptr, 0);\n\treturn 0;\n}\nbpf_ringbuf_submit_dynptr(&ptr, 0);',
+      docsUrl: DOCS.dynptr,
+      sinceKernel: '5.19',
+    },
   ),
 
   // ---- Helpers and program types ----------------------------------------------------------
@@ -438,13 +493,16 @@ export const catalog: CatalogEntry[] = [
     'Helper {helper} cannot be used in this program type',
     'Each program type (given by SEC()) has its own set of helpers. {helper} is not available to this program type on this kernel (or does not exist on this kernel at all).',
     'Choose a program type that offers the helper (change SEC()), use an equivalent helper of this type, or upgrade the kernel if the helper is newer than it.',
-    { example: '/* bpf_skb_store_bytes needs a tc/socket program: */\nSEC("tc")\nint prog(struct __sk_buff *skb) { ... }', docsUrl: DOCS.progTypes },
+    {
+      example: '/* bpf_skb_store_bytes needs a tc/socket program: */\nSEC("tc")\nint prog(struct __sk_buff *skb) { ... }',
+      docsUrl: DOCS.progTypes,
+    },
   ),
   entry(
     'invalid-helper',
     /^(?:invalid func (?<helper>\w+)#(?<helperId>-?\d+)|call to invalid destination|kernel subsystem misconfigured (?:func|verifier)|invalid return type \d+ of func|unknown return type \d+ of func)/,
     'Call to an unknown helper ({helper}#{helperId})',
-    'The instruction calls a helper id this kernel does not know. libbpf uses `unknown#195896080`-style ids to poison instructions whose CO-RE relocation failed, so look at libbpf\'s relocation messages above; otherwise the object was built against newer helper definitions than the running kernel has.',
+    "The instruction calls a helper id this kernel does not know. libbpf uses `unknown#195896080`-style ids to poison instructions whose CO-RE relocation failed, so look at libbpf's relocation messages above; otherwise the object was built against newer helper definitions than the running kernel has.",
     'If a CO-RE relocation failed, fix the field or guard it with bpf_core_field_exists(); otherwise use helpers the running kernel supports.',
     { example: 'if (bpf_core_field_exists(t->some_new_field))\n\tv = BPF_CORE_READ(t, some_new_field);', docsUrl: DOCS.core },
   ),
@@ -470,7 +528,11 @@ export const catalog: CatalogEntry[] = [
     'This map cannot be used with that helper or here',
     'Helpers accept only certain map types (e.g. bpf_tail_call needs a PROG_ARRAY, bpf_perf_event_output a PERF_EVENT_ARRAY, bpf_for_each_map_elem no PROG_ARRAY), and some program types limit which maps they may use.',
     'Use the map type the helper is documented for.',
-    { example: 'struct { __uint(type, BPF_MAP_TYPE_PROG_ARRAY); __uint(max_entries, 4);\n         __type(key, __u32); __type(value, __u32); } jmp SEC(".maps");\nbpf_tail_call(ctx, &jmp, 0);', docsUrl: DOCS.maps },
+    {
+      example:
+        'struct { __uint(type, BPF_MAP_TYPE_PROG_ARRAY); __uint(max_entries, 4);\n         __type(key, __u32); __type(value, __u32); } jmp SEC(".maps");\nbpf_tail_call(ctx, &jmp, 0);',
+      docsUrl: DOCS.maps,
+    },
   ),
   entry(
     'const-arg-required',
@@ -497,7 +559,8 @@ export const catalog: CatalogEntry[] = [
     'The verifier walks every path and stops after 1,000,000 processed instructions (or 8192 pending branches). Loops with large bounds, many independent branches, or a loop the verifier cannot prove to terminate quickly blow that budget.',
     'Reduce the paths: make loop bounds small constants, use bpf_loop() (5.17+) or open-coded iterators (bpf_for, 6.4+) for long loops, move work into BPF-to-BPF global functions (verified once), and avoid branching on unrelated values in loops.',
     {
-      example: 'static long body(__u32 i, void *ctx) { /* ... */ return 0; }\nbpf_loop(10000, body, &state, 0);  /* verified once, not 10000 times */',
+      example:
+        'static long body(__u32 i, void *ctx) { /* ... */ return 0; }\nbpf_loop(10000, body, &state, 0);  /* verified once, not 10000 times */',
       docsUrl: DOCS.loops,
     },
   ),
@@ -530,7 +593,7 @@ export const catalog: CatalogEntry[] = [
   entry(
     'func-arg-mismatch',
     /^Caller passes invalid args into func#\d+|^arg#\d+ (?:expected pointer to ctx, but got \S+|pointer type \S+ \S+ (?:must point to \S*scalar, or struct with scalar|not to stack|must be valid and initialized)|arg#\d+ memory, len pair leads to invalid memory access|reference type\('.*'\) size cannot be determined)|^Arg#\d+ type \S+ in \S+\(\) is not supported yet\.|^(?<register>R\d+) is not a scalar$|^Unrecognized arg#\d+ type \S+|^2 or more rdonly\/rdwr_buf_size parameters for kfunc|^R\d+ rdonly\/rdwr_buf_size exceeds u32 max/,
-    'Argument does not match the function\'s declared parameter',
+    "Argument does not match the function's declared parameter",
     'Calls to global BPF functions and kfuncs are checked against their BTF prototypes: a pointer-to-struct parameter needs a valid, initialised pointer of that type (or to stack memory for plain data), scalars must be numbers, (buffer, size) pairs must describe valid memory.',
     'Pass arguments of exactly the declared type; initialise stack buffers; check nullable pointers before passing them.',
     { example: '__noinline int handle(struct data *d);  /* global function */\nstruct data d = {};\nhandle(&d);', docsUrl: DOCS.functions },
@@ -541,7 +604,11 @@ export const catalog: CatalogEntry[] = [
     'Function signature the verifier does not support',
     'Non-static (global) BPF functions are verified on their own using their BTF prototype: they must return an integer, take at most 5 arguments of supported types (scalars, pointers to context or plain structs), and may not return pointers to their own stack. Callbacks must be static functions.',
     'Make the function return int/long, keep ≤ 5 scalar or pointer arguments, mark helpers static (or __always_inline) when they need richer types, and never return the address of a local.',
-    { example: 'static __always_inline struct hdr *parse(void *data, void *end);  /* inlined: no BTF limits */\n__noinline int count(__u32 key);                                   /* global: int in, int out */', docsUrl: DOCS.functions },
+    {
+      example:
+        'static __always_inline struct hdr *parse(void *data, void *end);  /* inlined: no BTF limits */\n__noinline int count(__u32 key);                                   /* global: int in, int out */',
+      docsUrl: DOCS.functions,
+    },
   ),
   entry(
     'subprog-layout',
@@ -558,24 +625,38 @@ export const catalog: CatalogEntry[] = [
     /^calling kernel function (?:\S+ is not allowed|is not supported without CONFIG_DEBUG_INFO_BTF)|^(?:JIT is required for calling kernel function|JIT does not support calling kernel function|calling kernel functions are not allowed in non-JITed programs)|^cannot find address for kernel function \S+|^address of kernel function \S+ is out of range|^kernel btf_id \d+ is not a function|^kernel function btf_id \d+ does not have a valid func_proto|^too many different (?:kernel function calls|module BTFs)|^destructive kfunc calls require CAP_SYS_BOOT capabilit(?:y|ies)|^JIT does not support calling kfunc|^kfunc offset > 0 without fd_array is invalid|^invalid module BTF fd specified|^BTF fd for kfunc is not a module BTF|^negative offset disallowed for kernel module function call|^loading\/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN/,
     'Kernel function (kfunc) not available here',
     'kfuncs are kernel functions exported to BPF per program type. This one is not registered for this program type (or needs privileges / the JIT / module BTF the loader did not supply).',
-    'Use the kfunc from a program type that allows it (see the kfunc\'s documentation), declare it with __ksym, and make sure the kernel exports it.',
-    { example: 'extern struct task_struct *bpf_task_acquire(struct task_struct *p) __ksym;\nSEC("tp_btf/task_newtask")\nint BPF_PROG(h, struct task_struct *task, u64 flags) { ... }', docsUrl: DOCS.kfuncs, sinceKernel: '5.13' },
+    "Use the kfunc from a program type that allows it (see the kfunc's documentation), declare it with __ksym, and make sure the kernel exports it.",
+    {
+      example:
+        'extern struct task_struct *bpf_task_acquire(struct task_struct *p) __ksym;\nSEC("tp_btf/task_newtask")\nint BPF_PROG(h, struct task_struct *task, u64 flags) { ... }',
+      docsUrl: DOCS.kfuncs,
+      sinceKernel: '5.13',
+    },
   ),
   entry(
     'kfunc-rcu-pointer',
     /^(?<register>R\d+) must be a rcu pointer/,
     'kfunc needs a trusted or RCU-protected pointer ({register})',
-    'This kfunc accepts only pointers the verifier knows stay valid during the call: trusted ones (the program\'s own arguments, acquired references) or pointers read inside bpf_rcu_read_lock() from fields the kernel marks as RCU-protected. {register} was loaded from an ordinary field of a kernel structure, so nothing keeps the object alive.',
+    "This kfunc accepts only pointers the verifier knows stay valid during the call: trusted ones (the program's own arguments, acquired references) or pointers read inside bpf_rcu_read_lock() from fields the kernel marks as RCU-protected. {register} was loaded from an ordinary field of a kernel structure, so nothing keeps the object alive.",
     'Pass the object the program received (or acquired), or read an RCU-protected field inside bpf_rcu_read_lock()/bpf_rcu_read_unlock() and check it for NULL before the call.',
-    { example: 'bpf_rcu_read_lock();\nstruct task_struct *parent = task->real_parent;   /* RCU-protected field */\nstruct task_struct *p = parent ? bpf_task_acquire(parent) : NULL;\nbpf_rcu_read_unlock();\nif (p)\n\tbpf_task_release(p);', docsUrl: DOCS.kfuncs, sinceKernel: '6.2' },
+    {
+      example:
+        'bpf_rcu_read_lock();\nstruct task_struct *parent = task->real_parent;   /* RCU-protected field */\nstruct task_struct *p = parent ? bpf_task_acquire(parent) : NULL;\nbpf_rcu_read_unlock();\nif (p)\n\tbpf_task_release(p);',
+      docsUrl: DOCS.kfuncs,
+      sinceKernel: '6.2',
+    },
   ),
   entry(
     'kfunc-arg-mismatch',
     /^kernel function \S+ args#\d+ (?:pointer type \S+ \S+ is not supported|expected pointer to \S+ \S+(?: but R\d+ has a pointer to \S+ \S+)?)|^kernel function \S+ returns pointer type \S+ \S+ is not supported|^acquire kernel function does not return PTR_TO_BTF_ID|^(?<register>R\d+) must (?:point to kernel BTF|be referenced or trusted)|^arg#\d+ (?:is|expected) (?:untrusted|trusted|rcu|pointer to)|^Helper has invalid btf(?:\/btf)?_id in R\d+|^arg#\d+ (?:expects pointer to ctx|is \S+(?: |$)|doesn't point to a (?:const string|map value))|^arg\d+ expected pointer to func|^kernel function \S+ unhandled dynamic return type|^kfunc \S+#\d+ failed callback verification|^(?<register2>R\d+) is not a pointer to arena or scalar|^BTF of func_id \d+ doesn't point to KIND_FUNC|^Invalid BTF of func \S+/,
     'kfunc argument of the wrong type',
     'kfunc parameters are typed by BTF: a `struct task_struct *` parameter needs a trusted pointer to exactly that structure (from the program arguments of tp_btf/fentry/lsm programs, or from an acquire kfunc), not a pointer read out of memory.',
-    'Pass the pointer the kernel handed to your program (or one returned by an acquire kfunc) of exactly the parameter\'s type.',
-    { example: 'SEC("tp_btf/sched_switch")\nint BPF_PROG(h, bool preempt, struct task_struct *prev, struct task_struct *next)\n{\n\tstruct task_struct *t = bpf_task_acquire(next);  /* trusted argument */\n\tif (t) bpf_task_release(t);\n\treturn 0;\n}', docsUrl: DOCS.kfuncs },
+    "Pass the pointer the kernel handed to your program (or one returned by an acquire kfunc) of exactly the parameter's type.",
+    {
+      example:
+        'SEC("tp_btf/sched_switch")\nint BPF_PROG(h, bool preempt, struct task_struct *prev, struct task_struct *next)\n{\n\tstruct task_struct *t = bpf_task_acquire(next);  /* trusted argument */\n\tif (t) bpf_task_release(t);\n\treturn 0;\n}',
+      docsUrl: DOCS.kfuncs,
+    },
   ),
 
   // ---- Program type / attach / return values ----------------------------------------------
@@ -624,7 +705,7 @@ export const catalog: CatalogEntry[] = [
   entry(
     'btf-invalid',
     /^\[\d+\] (?:[A-Z_0-9]+ |meta_left:|Invalid (?:btf_info|kind|name_offset))|^\t?Invalid name_offset:\d+|^(?:Exceeded max num of types|Max chain length or cycle detected|Unaligned type_off|String section is not at the end|Invalid string section|Invalid section offset|hdr_len not found|btf_header not found|Unsupported btf_header|Invalid magic|No type found|Unsupported section found|Section overlap found|Total section length too long|Unsupported version|Unsupported flags|No data|Type tags don't precede modifiers)$/,
-    'The object\'s BTF is malformed for this kernel',
+    "The object's BTF is malformed for this kernel",
     'The kernel validates the BTF type information in the object before verifying programs, and this type (or the BTF header) uses something the kernel does not accept — usually BTF kinds or flags newer than the kernel (type tags, enum64, decl tags) that libbpf could not sanitize.',
     'Load through a recent libbpf (it rewrites new BTF kinds for old kernels), or build with an older clang / without the newer attributes.',
     { example: 'bpftool btf dump file prog.bpf.o   # inspect the type the kernel names', docsUrl: DOCS.btf },
@@ -641,10 +722,11 @@ catalog.push(
     'libbpf-core-relo',
     /<invalid CO-RE relocation>|failed to resolve CO-RE relocation|^relo #\d+: (?=.*(?:fail|invalid|can't|unrecognized|substituting|doesn't support))|^relo \d+ at insn #\d+ can't be|CO-RE relocation|^failed to perform CO-RE relocations|^failed to parse target BTF|^(?:\d+: )?.*\bunknown#195896080\b/,
     'CO-RE relocation failed: field or type not in this kernel',
-    'libbpf rewrites each field access of a CO-RE-relocatable type to the offset it has in the running kernel\'s BTF. The field or type named in the message does not exist in this kernel (renamed, removed, or behind a config option), so libbpf poisoned the instruction and the verifier refused it; libbpf 1.1 prints it as `<invalid CO-RE relocation>`.',
+    "libbpf rewrites each field access of a CO-RE-relocatable type to the offset it has in the running kernel's BTF. The field or type named in the message does not exist in this kernel (renamed, removed, or behind a config option), so libbpf poisoned the instruction and the verifier refused it; libbpf 1.1 prints it as `<invalid CO-RE relocation>`.",
     'Guard the access with bpf_core_field_exists() / bpf_core_type_exists() and provide a fallback, or use a ___flavor struct matching the older layout.',
     {
-      example: 'struct task_struct___old { long state; } __attribute__((preserve_access_index));\nif (bpf_core_field_exists(t->__state))\n\ts = BPF_CORE_READ(t, __state);\nelse\n\ts = BPF_CORE_READ((struct task_struct___old *)t, state);',
+      example:
+        'struct task_struct___old { long state; } __attribute__((preserve_access_index));\nif (bpf_core_field_exists(t->__state))\n\ts = BPF_CORE_READ(t, __state);\nelse\n\ts = BPF_CORE_READ((struct task_struct___old *)t, state);',
       docsUrl: DOCS.core,
     },
   ),
@@ -652,9 +734,12 @@ catalog.push(
     'libbpf-extern',
     /^(?:failed to find BTF for extern '\S+'|extern (?:\((?:kcfg|ksym|var ksym|func ksym)\) )?'\S+': |extern function \S+ is unsupported under \S+ section|failed to resolve size of extern|failed to determine alignment of extern|unrecognized extern section|failed to find extern definition|extern relo failed to find extern|prog '\S+': extern relo failed)/,
     'extern symbol cannot be resolved',
-    'An `extern` in the BPF object — a kernel symbol (__ksym), a kfunc, or a Kconfig value (__kconfig) — is not present in this kernel\'s BTF/config, or lacks the BTF type information libbpf needs to resolve it.',
+    "An `extern` in the BPF object — a kernel symbol (__ksym), a kfunc, or a Kconfig value (__kconfig) — is not present in this kernel's BTF/config, or lacks the BTF type information libbpf needs to resolve it.",
     'Check the symbol exists on the target kernel, mark optional ones __weak and test them (bpf_ksym_exists()), and compile with -g so externs have BTF.',
-    { example: 'extern int LINUX_KERNEL_VERSION __kconfig;\nextern void bpf_rcu_read_lock(void) __ksym __weak;\nif (bpf_ksym_exists(bpf_rcu_read_lock))\n\tbpf_rcu_read_lock();' },
+    {
+      example:
+        'extern int LINUX_KERNEL_VERSION __kconfig;\nextern void bpf_rcu_read_lock(void) __ksym __weak;\nif (bpf_ksym_exists(bpf_rcu_read_lock))\n\tbpf_rcu_read_lock();',
+    },
   ),
   lib(
     'libbpf-map-definition',
@@ -662,13 +747,17 @@ catalog.push(
     'Map or global variable definition problem',
     'libbpf could not create or wire a map (or a global variable\'s section) the program refers to: a wrong attribute in the SEC(".maps") definition, a map type/size the kernel refuses, an uninitialised global referenced from a special section, or missing BTF.',
     'Define maps with the BTF-style __uint/__type macros and sensible sizes, initialise globals, and compile with -g.',
-    { example: 'struct {\n\t__uint(type, BPF_MAP_TYPE_HASH);\n\t__uint(max_entries, 1024);\n\t__type(key, __u32);\n\t__type(value, __u64);\n} counts SEC(".maps");', docsUrl: DOCS.maps },
+    {
+      example:
+        'struct {\n\t__uint(type, BPF_MAP_TYPE_HASH);\n\t__uint(max_entries, 1024);\n\t__type(key, __u32);\n\t__type(value, __u64);\n} counts SEC(".maps");',
+      docsUrl: DOCS.maps,
+    },
   ),
   lib(
     'libbpf-section-name',
     /^(?:prog '\S+': )?(?:missing BPF prog type, check ELF section name|unrecognized ELF section name|section '\S+' missing ':function\[\+offset\]' specification|invalid format of section definition|invalid section name)|^failed to guess (?:program|attach) type|^(?:prog '\S+': )?missing \.BTF\.ext (?:function|line) info|^(?:prog '\S+': )?missing subprog addr relo|^(?:prog '\S+': )?failed to find kernel BTF type ID of '\S+'|^\S+ is not found in vmlinux BTF|^vmlinux BTF is not found|^failed to find valid kernel BTF|^Kernel doesn't support BTF/,
     'Section name or attach target not understood',
-    'libbpf derives the program type and attach point from SEC(). This name is not one it knows, lacks the attach target, or names a kernel function that is not in the kernel\'s BTF.',
+    "libbpf derives the program type and attach point from SEC(). This name is not one it knows, lacks the attach target, or names a kernel function that is not in the kernel's BTF.",
     'Use a documented section name, e.g. SEC("tp/syscalls/sys_enter_openat"), SEC("xdp"), SEC("tc"), SEC("kprobe/do_unlinkat"); check the function exists in /sys/kernel/btf/vmlinux.',
     { example: 'SEC("tracepoint/syscalls/sys_enter_execve")\nint handle_exec(void *ctx) { return 0; }', docsUrl: DOCS.libbpf },
   ),

@@ -23,7 +23,10 @@ const TYPE_WORDS: [RegExp, string][] = [
   [/^(?:sock_or_null|sock_common_or_null|tcp_sock_or_null)\b/, 'a socket pointer that may be NULL'],
   [/^(?:sock|sock_common|tcp_sock|xdp_sock)\b/, 'a socket pointer'],
   [/^tp_buffer\b/, 'a raw tracepoint buffer'],
-  [/^(?:ringbuf_mem_or_null|alloc_mem_or_null|mem_or_null)\b/, 'a memory pointer that may be NULL (e.g. bpf_ringbuf_reserve result not yet checked)'],
+  [
+    /^(?:ringbuf_mem_or_null|alloc_mem_or_null|mem_or_null)\b/,
+    'a memory pointer that may be NULL (e.g. bpf_ringbuf_reserve result not yet checked)',
+  ],
   [/^(?:ringbuf_mem|alloc_mem|mem|rdonly_mem|rdonly_buf|rdwr_buf|buf)\b/, 'a pointer to helper-provided memory'],
   [/^func\b/, 'a function pointer (callback)'],
   [/^dynptr/, 'a dynptr'],

@@ -99,7 +99,7 @@ export function resolveAnnotation(
   if (!a) return undefined;
   if (a.line !== undefined && a.line > 0) {
     // The log names a basename; report the caller's own key for it (e.g. a path relative to the project).
-    const file = a.file && sources ? findSource(sources, a.file)?.[0] ?? a.file : a.file;
+    const file = a.file && sources ? (findSource(sources, a.file)?.[0] ?? a.file) : a.file;
     return { file, line: a.line, text: a.text };
   }
   const wanted = normalize(a.text);

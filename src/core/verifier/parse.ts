@@ -12,12 +12,29 @@ export type LogLine =
   | { kind: 'annotation'; text: string; file?: string; line?: number; raw: string }
   | { kind: 'subprog'; index: number; insn: number; raw: string } // func#1 @12
   | { kind: 'frame'; role: 'caller' | 'callee'; raw: string }
-  | { kind: 'stats'; insnsProcessed: number; insnLimit?: number; maxStatesPerInsn?: number; totalStates?: number; peakStates?: number; markRead?: number; raw: string }
+  | {
+      kind: 'stats';
+      insnsProcessed: number;
+      insnLimit?: number;
+      maxStatesPerInsn?: number;
+      totalStates?: number;
+      peakStates?: number;
+      markRead?: number;
+      raw: string;
+    }
   | { kind: 'time'; usec: number; raw: string }
   | { kind: 'stack'; depth: string; raw: string }
   | { kind: 'trace'; raw: string } // precision backtracking and other level-2 chatter
   | { kind: 'libbpf'; program?: string; text: string; raw: string } // any other `libbpf: ` line
-  | { kind: 'clang'; file?: string; line?: number; column?: number; severity: 'error' | 'warning' | 'note' | 'fatal error'; text: string; raw: string }
+  | {
+      kind: 'clang';
+      file?: string;
+      line?: number;
+      column?: number;
+      severity: 'error' | 'warning' | 'note' | 'fatal error';
+      text: string;
+      raw: string;
+    }
   | { kind: 'text'; text: string; raw: string }; // anything else: error candidates live here
 
 const RE_LIBBPF = /^libbpf: (?:prog '([^']*)': )?(.*)$/;
@@ -28,14 +45,16 @@ const RE_BRANCH = /^from (\d+) to (\d+)( \(speculative execution\))?:\s*(.*)$/;
 const RE_PRUNED = /^(\d+): safe$/;
 const RE_ANNOTATION_AT = /^; (.*) @ (\S+):(\d+)$/;
 const RE_SUBPROG = /^func#(\d+) @(\d+)$/;
-const RE_STATS = /^processed (\d+) insns(?: \(limit (\d+)\))?(?: max_states_per_insn (\d+))?(?: total_states (\d+))?(?: peak_states (\d+))?(?: mark_read (\d+))?/;
+const RE_STATS =
+  /^processed (\d+) insns(?: \(limit (\d+)\))?(?: max_states_per_insn (\d+))?(?: total_states (\d+))?(?: peak_states (\d+))?(?: mark_read (\d+))?/;
 const RE_TIME = /^verification time (\d+) usec$/;
 const RE_STACK = /^stack depth (.*)$/;
 const RE_CLANG_LOC = /^(.+?):(\d+):(?:(\d+):)? (fatal error|error|warning|note): (.*)$/;
 const RE_CLANG_BARE = /^(fatal error|error|warning): (.*)$/;
 const RE_LIVENESS = /^\s+\d+: [.0-9]{10,} \(/;
 // Lines of the level-2 precision tracker and other informational chatter: never the error.
-const RE_TRACE = /^(?:mark_precise: |last_idx |regs=|parent (?:didn't have|already had)|propagating |Validating |Func#|BTF (?:info|func)|Live regs before insn:|\s+\d+: [.0-9]{10,} \(|frame \d+: propagating )/;
+const RE_TRACE =
+  /^(?:mark_precise: |last_idx |regs=|parent (?:didn't have|already had)|propagating |Validating |Func#|BTF (?:info|func)|Live regs before insn:|\s+\d+: [.0-9]{10,} \(|frame \d+: propagating )/;
 
 /** Classify one line (without its newline). Never throws. */
 export function classifyLine(raw: string): LogLine {
@@ -72,7 +91,13 @@ export function classifyLine(raw: string): LogLine {
       }
     }
     const disasm = (cut >= 0 ? body.slice(0, cut) : body).trim();
-    const state = cut >= 0 ? body.slice(cut + skip).replace(/^\d+: /, '').trim() : undefined;
+    const state =
+      cut >= 0
+        ? body
+            .slice(cut + skip)
+            .replace(/^\d+: /, '')
+            .trim()
+        : undefined;
     return { kind: 'insn', index: Number(m[1]), opcode: m[2], disasm, state, raw };
   }
   // libbpf poisons instructions whose CO-RE relocation failed and prints them like this.
@@ -92,16 +117,34 @@ export function classifyLine(raw: string): LogLine {
   if (line === ';') return { kind: 'annotation', text: '', raw };
   if ((m = RE_SUBPROG.exec(line))) return { kind: 'subprog', index: Number(m[1]), insn: Number(m[2]), raw };
   if (line === 'caller:' || line === 'callee:') return { kind: 'frame', role: line === 'caller:' ? 'caller' : 'callee', raw };
-  if (line === 'returning from callee:' || /^to caller at \d+:$/.test(line)) return { kind: 'frame', role: line.startsWith('to') ? 'caller' : 'callee', raw };
+  if (line === 'returning from callee:' || /^to caller at \d+:$/.test(line))
+    return { kind: 'frame', role: line.startsWith('to') ? 'caller' : 'callee', raw };
   if ((m = RE_STATS.exec(line))) {
     const n = (i: number) => (m![i] === undefined ? undefined : Number(m![i]));
-    return { kind: 'stats', insnsProcessed: Number(m[1]), insnLimit: n(2), maxStatesPerInsn: n(3), totalStates: n(4), peakStates: n(5), markRead: n(6), raw };
+    return {
+      kind: 'stats',
+      insnsProcessed: Number(m[1]),
+      insnLimit: n(2),
+      maxStatesPerInsn: n(3),
+      totalStates: n(4),
+      peakStates: n(5),
+      markRead: n(6),
+      raw,
+    };
   }
   if ((m = RE_TIME.exec(line))) return { kind: 'time', usec: Number(m[1]), raw };
   if ((m = RE_STACK.exec(line))) return { kind: 'stack', depth: m[1], raw };
   const compilerish = /(?:error|warning|note): /.test(line);
   if (compilerish && (m = RE_CLANG_LOC.exec(line)) && /\.(?:c|h|bpf\.c|cc|cpp)$|<unknown>|<stdin>/.test(m[1])) {
-    return { kind: 'clang', file: m[1], line: Number(m[2]), column: m[3] ? Number(m[3]) : undefined, severity: m[4] as 'error', text: m[5], raw };
+    return {
+      kind: 'clang',
+      file: m[1],
+      line: Number(m[2]),
+      column: m[3] ? Number(m[3]) : undefined,
+      severity: m[4] as 'error',
+      text: m[5],
+      raw,
+    };
   }
   if (compilerish && (m = RE_CLANG_BARE.exec(line))) return { kind: 'clang', severity: m[1] as 'error', text: m[2], raw };
   if (RE_TRACE.test(line)) return { kind: 'trace', raw };

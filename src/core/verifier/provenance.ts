@@ -3,9 +3,7 @@
 // pointer's type, a stack spill is followed to the store, and anything else (a 64-bit address
 // load, a helper call, a memory load) is the origin.
 
-export type HistoryRecord =
-  | { kind: 'insn'; index: number; disasm: string }
-  | { kind: 'branch'; from: number; to: number };
+export type HistoryRecord = { kind: 'insn'; index: number; disasm: string } | { kind: 'branch'; from: number; to: number };
 
 /** Keeps the most recent records only, so a 100 MB level-2 log is walked in bounded memory. */
 export class History {

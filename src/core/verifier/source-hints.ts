@@ -51,7 +51,9 @@ export function licenseLine(sources: ReadonlyMap<string, string>, prefer?: strin
 
 /** Where BPF program `name` is defined: `int name(` or `BPF_PROG(name,` / `BPF_KPROBE(name, ...)`. */
 export function programDefinition(sources: ReadonlyMap<string, string>, name: string, prefer?: string): SourceLine | undefined {
-  const re = new RegExp(String.raw`(?:^\s*(?:static\s+)?(?:__always_inline\s+)?\w[\w\s*]*\b${escape(name)}\s*\(|\b[A-Z_]+\(\s*${escape(name)}\s*[,)])`);
+  const re = new RegExp(
+    String.raw`(?:^\s*(?:static\s+)?(?:__always_inline\s+)?\w[\w\s*]*\b${escape(name)}\s*\(|\b[A-Z_]+\(\s*${escape(name)}\s*[,)])`,
+  );
   for (const [key, lines] of linesOf(sources, undefined, prefer)) {
     const i = lines.findIndex((l) => re.test(l) && !/;\s*$/.test(l) && !isComment(l));
     if (i >= 0) return { file: key, line: i + 1 };
@@ -74,7 +76,9 @@ export function symbolLines(sources: ReadonlyMap<string, string>, name: string, 
 
 /** The declaration of a symbol: a line defining a map (`} name SEC(".maps")`) or an extern, else its first mention. */
 export function symbolDeclaration(sources: ReadonlyMap<string, string>, name: string, prefer?: string): SourceLine | undefined {
-  const decl = new RegExp(String.raw`(?:\}\s*${escape(name)}\s+SEC\s*\(|\bextern\b.*\b${escape(name)}\b|^\s*(?:static\s+)?(?:const\s+)?(?:volatile\s+)?[\w\s]+\b${escape(name)}\s*(?:\[[^\]]*\]\s*)?(?:=|;|SEC))`);
+  const decl = new RegExp(
+    String.raw`(?:\}\s*${escape(name)}\s+SEC\s*\(|\bextern\b.*\b${escape(name)}\b|^\s*(?:static\s+)?(?:const\s+)?(?:volatile\s+)?[\w\s]+\b${escape(name)}\s*(?:\[[^\]]*\]\s*)?(?:=|;|SEC))`,
+  );
   for (const [key, lines] of linesOf(sources, undefined, prefer)) {
     const i = lines.findIndex((l) => decl.test(l.replace(/\/\*.*?\*\//g, '')) && !isComment(l));
     if (i >= 0) return { file: key, line: i + 1 };

@@ -135,7 +135,10 @@ export interface CatalogEntry {
   origin: 'verifier' | 'libbpf' | 'clang';
   severity?: Severity;
   /** Specialises the words from decoded details and context (e.g. which helper was called). */
-  refine?: (details: Record<string, string>, context: { helper?: string }) => Partial<Pick<CatalogEntry, 'title' | 'why' | 'fix' | 'example' | 'docsUrl'>> | undefined;
+  refine?: (
+    details: Record<string, string>,
+    context: { helper?: string },
+  ) => Partial<Pick<CatalogEntry, 'title' | 'why' | 'fix' | 'example' | 'docsUrl'>> | undefined;
 }
 
 /** A single message explained, without log context. */

@@ -75,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     return reportError(e, json);
   }
+  client.onDidLog((p) => process.stderr.write(`${p.level === 'warn' ? 'warning' : 'note'}: ${p.message}\n`));
   try {
     return await run(client, rest, remote);
   } catch (e) {

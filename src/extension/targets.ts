@@ -40,7 +40,8 @@ export class Target implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     const exit = client.onDidExit((why) => this.lost(`the helper exited: ${why}`));
-    this.subscriptions.push({ dispose: () => exit.dispose() });
+    const said = client.onDidLog((p) => this.log[p.level](`${this.label}: ${p.message}`));
+    this.subscriptions.push(exit, said);
   }
 
   get state(): HelperState {

@@ -248,6 +248,7 @@ const f = {
   mmap: libc.func('void *mmap(void *addr, size_t len, int prot, int flags, int fd, int64 offset)'),
   munmap: libc.func('int munmap(void *addr, size_t len)'),
   sysconf: libc.func('long sysconf(int name)'),
+  mount: libc.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
 };
 
 // ---------- errors ----------
@@ -643,6 +644,11 @@ export function readAll(fd: number, chunk: Buffer): Buffer {
     parts.push(Buffer.from(chunk.subarray(0, n)));
   }
   return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+}
+
+/** mount(2): a file system the helper needs (bpffs, tracefs) where the machine booted without it. */
+export function mountFs(source: string, target: string, fstype: string, data: string): void {
+  if (f.mount(source, target, fstype, 0, data) !== 0) throw HelperError.errno(koffi.errno(), `mount ${fstype} on ${target}`);
 }
 
 export const PAGE_SIZE: number = Number(f.sysconf(30 /* _SC_PAGESIZE */));

@@ -4,7 +4,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { CancellationToken, createMessageConnection, ResponseError, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { PROTOCOL_VERSION, MAX_MESSAGE_BYTES, Methods, RpcErrorCodes, COUNT_METHODS, MapType, mapTypeName } from '../protocol';
+import {
+  PROTOCOL_VERSION,
+  MAX_MESSAGE_BYTES,
+  Methods,
+  Notifications,
+  RpcErrorCodes,
+  COUNT_METHODS,
+  MapType,
+  mapTypeName,
+} from '../protocol';
 import type * as T from '../protocol/types';
 import type { ErrorData } from '../protocol/errors';
 import { HelperError } from './errors';
@@ -50,6 +59,7 @@ async function main(): Promise<void> {
         testrun: typeof import('./testrun');
         pins: typeof import('./pins');
         btf: typeof import('./btf');
+        mounts: typeof import('./mounts');
       }
     | undefined;
   try {
@@ -63,6 +73,7 @@ async function main(): Promise<void> {
       testrun: require('./testrun'),
       pins: require('./pins'),
       btf: require('./btf'),
+      mounts: require('./mounts'),
     };
   } catch (e) {
     startupError =
@@ -85,6 +96,16 @@ async function main(): Promise<void> {
   const writer = new StreamMessageWriter(process.stdout);
   const reader = new LimitedMessageReader(process.stdin, MAX_MESSAGE_BYTES);
   const conn = createMessageConnection(reader, writer);
+  /** What the helper did on its own, for the client's log (and our stderr). */
+  const say = (message: string, level: T.LogParams['level'] = 'info') => {
+    process.stderr.write(`${message}\n`);
+    void conn.sendNotification(Notifications.log, { level, message });
+  };
+  /** bpffs on /sys/fs/bpf, mounted if the machine booted without it; then the path check. */
+  const onBpffs = (p: string, name: string) => {
+    need().mounts.ensureBpffs(say);
+    v.onBpffs(p, name);
+  };
 
   /** Registers a handler that validates, runs, and maps failures to structured errors. */
   function handle<P, R>(type: { method: string }, fn: (params: unknown) => R | Promise<R>): void {
@@ -136,7 +157,7 @@ async function main(): Promise<void> {
     if ((p.path === undefined) === (p.bytes === undefined)) throw new HelperError('INVALID_PARAMS', 'give exactly one of path and bytes');
     const logLevel = v.optionalInt(p.logLevel, 'logLevel', 0, 7, 0);
     const pinDir = p.pinDir === undefined ? undefined : v.bpffsPath(p.pinDir, 'pinDir');
-    if (pinDir) v.onBpffs(pinDir, 'pinDir');
+    if (pinDir) onBpffs(pinDir, 'pinDir');
     let source: import('./objects').ObjectSource;
     if (p.path !== undefined) {
       const path = v.absolutePath(p.path, 'path');
@@ -230,6 +251,7 @@ async function main(): Promise<void> {
     const kind = v.oneOf(p.kind, 'kind', ['map', 'prog'] as const);
     const id = v.id(p.id);
     const path = v.bpffsPath(p.path, 'path');
+    onBpffs(path, 'path');
     need().pins.pin(kind, id, path);
     return null;
   });

@@ -5,6 +5,7 @@ import { HelperError } from './errors';
 import * as L from './libbpf';
 import { withMapFd, withProgFd } from './inventory';
 import { forgetPins } from './links';
+import { bpffsMounted } from './mounts';
 import { BPFFS_ROOT, onBpffs } from './validate';
 
 /** The kernel's own preloaded iterators; removing them would break `cat /sys/fs/bpf/*.debug`. */
@@ -22,8 +23,10 @@ export function pin(kind: 'map' | 'prog', id: number, path: string): void {
 }
 
 export function unpin(path: string): void {
-  onBpffs(path, 'path');
   if (PROTECTED.has(path)) throw new HelperError('INVALID_PARAMS', `${path} belongs to the kernel (bpf_preload) and is not removed`);
+  if (!bpffsMounted())
+    throw new HelperError('FILE_NOT_FOUND', `nothing is pinned at ${path}: no BPF file system is mounted on ${BPFFS_ROOT}`);
+  onBpffs(path, 'path');
   let st: fs.Stats;
   try {
     st = fs.lstatSync(path);

@@ -1,6 +1,6 @@
 // The one contract between clients (extension, CLI, tests) and the root helper.
 // Add methods and optional fields; never rename or repurpose one (bump PROTOCOL_VERSION then).
-import { RequestType, RequestType0 } from 'vscode-jsonrpc';
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type * as T from './types';
 
 export * from './types';
@@ -30,4 +30,9 @@ export const Methods = {
   unpin: new RequestType<T.UnpinParams, null, void>('unpin'),
   btfVmlinux: new RequestType0<T.BtfVmlinuxResult, void>('btf.vmlinux'),
   statsEnable: new RequestType<T.StatsEnableParams, T.StatsEnableResult, void>('stats.enable'),
+} as const;
+
+export const Notifications = {
+  /** Helper → client: something the helper did on its own that the user should be able to read (e.g. it mounted bpffs). */
+  log: new NotificationType<T.LogParams>('log'),
 } as const;

@@ -333,3 +333,9 @@ export interface StatsEnableParams {
 export interface StatsEnableResult {
   enabled: boolean;
 }
+
+// ---------- log (notification, helper → client) ----------
+export interface LogParams {
+  level: 'info' | 'warn';
+  message: string;
+}

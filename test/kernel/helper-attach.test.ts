@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { requireKernel } from './requirements';
-import { bpftoolJson, compileFixture, kernelHas, repoRoot, startHelper, tempDir, waitGone } from './helper-support';
+import { bpftoolJson, compileFixture, kernelHas, mountBpffsLikeBpftool, repoRoot, startHelper, tempDir, waitGone } from './helper-support';
 import type { HelperClient } from '../../src/core/connection/client';
 import type { ProgramSummary } from '../../src/protocol';
 
@@ -34,6 +34,7 @@ describe('helper: attach points and pins (real kernel)', function () {
     const obj = compileFixture(dir, 'attach');
     const tool = path.join(dir, 'attach-pin');
     execFileSync('clang', ['-O2', '-Wall', path.join(repoRoot, 'test', 'fixtures', 'helper', 'attach-pin.c'), '-lbpf', '-o', tool]);
+    mountBpffsLikeBpftool();
     fs.mkdirSync(PIN_DIR);
     execFileSync(tool, [obj, PIN_DIR, 'lo'], { stdio: 'pipe' });
     ({ client } = startHelper());

@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { requireKernel } from './requirements';
-import { buildHelperBpf, compileFixture, repoRoot, startHelper, tempDir, waitGone } from './helper-support';
+import { buildHelperBpf, compileFixture, readableCopy, repoRoot, startHelper, tempDir, waitGone } from './helper-support';
 import { HelperClientError } from '../../src/core/connection/client';
 import { helperCommand } from '../../src/core/connection/local';
 
@@ -75,31 +75,29 @@ describe('helper client: restarts and exits', function () {
     const sudoers = `/etc/sudoers.d/ebpfwb-test-${process.pid}`;
     let script: string;
     const runAsNobody = () => {
-      const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', script], {
-        cwd: repoRoot,
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
+      const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, script], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
       assert.equal(r.status, 0, r.stderr);
       return JSON.parse(r.stdout) as { uid?: number; error?: { code: string; message: string; fix?: string } };
     };
 
     before(function () {
       if (!fs.existsSync('/usr/bin/sudo') || !fs.existsSync('/usr/sbin/runuser')) this.skip();
+      this.timeout(60_000);
       // Runs as nobody: start the helper the way the extension does (auto → sudo -n) and say what happened.
-      script = path.join(dir, 'as-nobody.ts');
+      // nobody cannot read the checkout (root's home is 0700): it gets its own readable copy.
+      const entry = path.join(dir, 'as-nobody.ts');
+      const helperPath = path.join(dir, 'helper', 'helper.js');
       fs.writeFileSync(
-        script,
+        entry,
         `import { startLocalHelper } from ${JSON.stringify(path.join(repoRoot, 'src/core/connection/local'))};
-const client = startLocalHelper({ nodeArgs: ['--import', 'tsx'], helperPath: ${JSON.stringify(path.join(repoRoot, 'src/helper/main.ts'))} });
+const client = startLocalHelper({ helperPath: ${JSON.stringify(helperPath)} });
 client.hello().then(
   (h) => console.log(JSON.stringify({ uid: h.uid })),
   (e) => console.log(JSON.stringify({ error: e.data ?? { code: 'OTHER', message: String(e) } })),
 ).finally(() => client.dispose());
 `,
       );
-      fs.chmodSync(dir, 0o755);
-      fs.chmodSync(script, 0o644);
+      ({ script } = readableCopy(dir, entry));
     });
 
     after(() => fs.rmSync(sudoers, { force: true }));
@@ -109,7 +107,7 @@ client.hello().then(
       const r = runAsNobody();
       assert.equal(r.error?.code, 'PERMISSION', JSON.stringify(r));
       assert.match(r.error!.message, /sudo asks for a password/);
-      assert.match(r.error!.fix!, /NOPASSWD: .*helper\/main\.ts/);
+      assert.match(r.error!.fix!, /NOPASSWD: .*helper\/helper\.js/);
     });
 
     it('with the rule it suggests: the helper runs as root', function () {

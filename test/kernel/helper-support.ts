@@ -90,3 +90,44 @@ export async function waitGone(kind: 'prog' | 'map', id: number, timeoutMs = 500
 export function bpftoolJson<T>(args: string[]): T {
   return JSON.parse(execFileSync('bpftool', ['-j', ...args], { encoding: 'utf8' })) as T;
 }
+
+/**
+ * For tests that run as another user (nobody, a throwaway SSH user): root's home is mode 0700, so
+ * that user cannot read the checkout. Copies what it needs into `dir` (root-owned, world-readable):
+ * the helper bundle as it ships to SSH targets (dist/helper.js of `npm run build`, its BPF objects,
+ * koffi) under `dir/helper/`, and
+ * `entry` (a TypeScript file of the test's) bundled into one self-contained `dir/<name>.cjs`.
+ */
+export function readableCopy(dir: string, entry: string): { helperPath: string; script: string } {
+  const { collectBundle } = require('../../src/core/connection/ship') as typeof import('../../src/core/connection/ship');
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  buildHelperBpf();
+  const bundle = collectBundle(repoRoot, os.machine(), 'glibc');
+  for (const f of bundle.files) {
+    const to = path.join(dir, 'helper', f.name);
+    fs.mkdirSync(path.dirname(to), { recursive: true, mode: 0o755 });
+    fs.writeFileSync(to, f.data, { mode: 0o644 });
+  }
+  const script = path.join(dir, `${path.basename(entry, '.ts')}.cjs`);
+  esbuild.buildSync({
+    entryPoints: [entry],
+    outfile: script,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'error',
+  });
+  fs.chmodSync(script, 0o644);
+  fs.chmodSync(dir, 0o755);
+  return { helperPath: path.join(dir, 'helper', 'helper.js'), script };
+}
+
+/**
+ * Tests that pin with a tool of their own (attach-pin.c, standing in for another loader) need
+ * bpffs first, and mount it the way bpftool does when it pins. The helper mounts it by itself
+ * (test/kernel/helper-mounts.test.ts proves that on a namespace without it).
+ */
+export function mountBpffsLikeBpftool(): void {
+  if (fs.statfsSync('/sys/fs/bpf').type !== 0xcafe4a11) execFileSync('mount', ['-t', 'bpf', '-o', 'mode=0700', 'bpf', '/sys/fs/bpf']);
+}

@@ -14,7 +14,7 @@ import {
   StreamMessageReader,
   StreamMessageWriter,
 } from 'vscode-jsonrpc/node';
-import { Methods, PROTOCOL_VERSION, isErrorData } from '../../protocol';
+import { Methods, Notifications, PROTOCOL_VERSION, isErrorData } from '../../protocol';
 import type { ErrorData } from '../../protocol/errors';
 import type * as T from '../../protocol/types';
 
@@ -63,11 +63,14 @@ export class HelperClient {
   private disposed = false;
   private readonly restartEmitter = new Emitter<T.HelloResult>();
   private readonly exitEmitter = new Emitter<string>();
+  private readonly logEmitter = new Emitter<T.LogParams>();
 
   /** Fires with the new helper's hello after a helper (re)started. */
   readonly onDidStart: Event<T.HelloResult> = this.restartEmitter.event;
   /** Fires with a description when a helper exits unexpectedly. */
   readonly onDidExit: Event<string> = this.exitEmitter.event;
+  /** Fires when the helper reports something it did on its own (e.g. mounting bpffs). */
+  readonly onDidLog: Event<T.LogParams> = this.logEmitter.event;
 
   constructor(readonly transport: HelperTransport) {}
 
@@ -119,6 +122,7 @@ export class HelperClient {
     proc.stdin.on('error', () => {
       /* EPIPE when the helper died: reported through `exited` */
     });
+    conn.onNotification(Notifications.log, (p: T.LogParams) => this.logEmitter.fire(p));
     conn.listen();
     try {
       session.hello = await conn.sendRequest(Methods.hello, { protocolVersion: PROTOCOL_VERSION, client: 'ebpf-workbench' });
@@ -235,5 +239,6 @@ export class HelperClient {
     clearTimeout(timer);
     this.restartEmitter.dispose();
     this.exitEmitter.dispose();
+    this.logEmitter.dispose();
   }
 }

@@ -27,11 +27,16 @@ koffi.opaque('bpf_map');
 koffi.opaque('bpf_link');
 koffi.opaque('btf');
 koffi.opaque('btf_dump');
+koffi.opaque('ring_buffer');
+koffi.opaque('perf_buffer');
 
 // va_list is passed by pointer on the ABIs we support (x86_64, aarch64 passes a struct by
 // reference too), so the print callbacks receive it as a void* that vsnprintf consumes once.
 const PrintFn = koffi.proto('int libbpf_print_fn(int level, void *fmt, void *args)');
 const DumpPrintFn = koffi.proto('void btf_dump_printf_fn(void *ctx, void *fmt, void *args)');
+const RingSampleFn = koffi.proto('int ring_buffer_sample_fn(void *ctx, void *data, size_t size)');
+const PerfSampleFn = koffi.proto('void perf_buffer_sample_fn(void *ctx, int cpu, void *data, uint32 size)');
+const PerfLostFn = koffi.proto('void perf_buffer_lost_fn(void *ctx, int cpu, uint64 cnt)');
 
 const TestRunOpts = koffi.struct('bpf_test_run_opts', {
   sz: 'size_t',
@@ -231,10 +236,24 @@ const f = {
   bpf_link_get_next_id: lib.func('int bpf_link_get_next_id(uint32 start, _Out_ uint32 *next)'),
   bpf_link_get_fd_by_id: lib.func('int bpf_link_get_fd_by_id(uint32 id)'),
 
+  ring_buffer__new: lib.func('ring_buffer *ring_buffer__new(int map_fd, ring_buffer_sample_fn *cb, void *ctx, const void *opts)'),
+  ring_buffer__consume: lib.func('int ring_buffer__consume(ring_buffer *rb)'),
+  ring_buffer__epoll_fd: lib.func('int ring_buffer__epoll_fd(ring_buffer *rb)'),
+  ring_buffer__free: lib.func('void ring_buffer__free(ring_buffer *rb)'),
+  perf_buffer__new: lib.func(
+    'perf_buffer *perf_buffer__new(int map_fd, size_t page_cnt, perf_buffer_sample_fn *sample_cb, perf_buffer_lost_fn *lost_cb, void *ctx, const void *opts)',
+  ),
+  perf_buffer__consume: lib.func('int perf_buffer__consume(perf_buffer *pb)'),
+  perf_buffer__epoll_fd: lib.func('int perf_buffer__epoll_fd(perf_buffer *pb)'),
+  perf_buffer__free: lib.func('void perf_buffer__free(perf_buffer *pb)'),
+  bpf_map_delete_elem: lib.func('int bpf_map_delete_elem(int fd, const void *key)'),
+  bpf_map_lookup_and_delete_elem: lib.func('int bpf_map_lookup_and_delete_elem(int fd, const void *key, void *value)'),
+
   btf__load_vmlinux_btf: lib.func('btf *btf__load_vmlinux_btf(void)'),
   btf__load_from_kernel_by_id: lib.func('btf *btf__load_from_kernel_by_id(uint32 id)'),
   btf__free: lib.func('void btf__free(btf *btf)'),
   btf__type_cnt: lib.func('uint32 btf__type_cnt(btf *btf)'),
+  btf__raw_data: lib.func('const void *btf__raw_data(btf *btf, _Out_ uint32 *size)'),
   btf_dump__new: lib.func('btf_dump *btf_dump__new(btf *btf, btf_dump_printf_fn *fn, void *ctx, const void *opts)'),
   btf_dump__free: lib.func('void btf_dump__free(btf_dump *d)'),
   btf_dump__dump_type: lib.func('int btf_dump__dump_type(btf_dump *d, uint32 id)'),
@@ -248,6 +267,10 @@ const f = {
   mmap: libc.func('void *mmap(void *addr, size_t len, int prot, int flags, int fd, int64 offset)'),
   munmap: libc.func('int munmap(void *addr, size_t len)'),
   sysconf: libc.func('long sysconf(int name)'),
+  poll: libc.func('int poll(void *fds, uint64 nfds, int timeout)'),
+  eventfd: libc.func('int eventfd(uint32 initval, int flags)'),
+  write: libc.func('intptr_t write(int fd, const void *buf, size_t count)'),
+  syscall: libc.func('long syscall(long number, ...)'),
   mount: libc.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
 };
 
@@ -485,11 +508,21 @@ export function linkInfo(fd: number, nameAt: (type: number, raw: Buffer) => [num
 export function mapGetNextKey(fd: number, key: Buffer | null, next: Buffer): number {
   return f.bpf_map_get_next_key(fd, key, next);
 }
-export function mapLookup(fd: number, key: Buffer, value: Buffer): number {
+/** key null: the head of a queue or stack (peek). Returns 0 or -errno. */
+export function mapLookup(fd: number, key: Buffer | null, value: Buffer): number {
   return f.bpf_map_lookup_elem(fd, key, value);
 }
-export function mapUpdate(fd: number, key: Buffer, value: Buffer, flags = 0): void {
+/** key null: push onto a queue or stack. */
+export function mapUpdate(fd: number, key: Buffer | null, value: Buffer, flags = 0): void {
   check(f.bpf_map_update_elem(fd, key, value, flags), 'update map element');
+}
+/** Returns 0 or -errno (ENOENT: no such key). */
+export function mapDelete(fd: number, key: Buffer): number {
+  return f.bpf_map_delete_elem(fd, key);
+}
+/** key null: pop the head of a queue or stack. Returns 0 or -errno (ENOENT: empty). */
+export function mapLookupAndDelete(fd: number, key: Buffer | null, value: Buffer): number {
+  return f.bpf_map_lookup_and_delete_elem(fd, key, value);
 }
 
 /** One BPF_MAP_LOOKUP_BATCH call. Returns -errno (ENOENT = last batch) and the count read. */
@@ -622,6 +655,126 @@ export function btfDumpData(d: BtfDump, typeId: number, data: Buffer): void {
   );
 }
 
+/** The raw bytes of a BTF object (what parseBtf in src/core/btf reads). */
+export function btfRawData(btf: Btf): Buffer {
+  const size = [0];
+  const p = checkPtr(f.btf__raw_data(btf, size), 'read BTF bytes');
+  return Buffer.from(new Uint8Array(koffi.view(p, size[0])));
+}
+
+// ---------- ring buffers and perf buffers ----------
+
+/** A native record pointer, valid only during the sample callback that received it. */
+export type RecordPtr = { readonly __brand: 'record' };
+
+/** Copies `size` bytes of a record out of libbpf's mapping (only inside the sample callback). */
+export function copyRecord(data: RecordPtr, size: number): Buffer {
+  return Buffer.from(new Uint8Array(koffi.view(data, size)));
+}
+
+export interface Consumer {
+  /** Epoll fd that becomes readable when records are waiting. */
+  epollFd: number;
+  /** Runs the sample callback for every record waiting now; never blocks. */
+  consume(): void;
+  free(): void;
+}
+
+const EAGAIN = 11;
+
+/**
+ * ring_buffer__new on a BPF_MAP_TYPE_RINGBUF fd. The callback must not throw; it returns false to
+ * end this consume() after the current record (libbpf 1.1 keeps consuming while the producer keeps
+ * writing, so a busy ring would otherwise never give the event loop back).
+ */
+export function ringBufferNew(mapFd: number, onSample: (data: RecordPtr, size: number) => boolean): Consumer {
+  const cb = koffi.register(
+    (_ctx: Ptr, data: RecordPtr, size: number) => (onSample(data, Number(size)) ? 0 : -EAGAIN),
+    koffi.pointer(RingSampleFn),
+  );
+  const rb = f.ring_buffer__new(mapFd, cb, null, null);
+  if (!rb) {
+    const errno = koffi.errno() || 22;
+    koffi.unregister(cb);
+    throw HelperError.errno(errno, 'open ring buffer');
+  }
+  let freed = false;
+  return {
+    epollFd: f.ring_buffer__epoll_fd(rb),
+    consume: () => {
+      if (freed) return;
+      const r = f.ring_buffer__consume(rb);
+      if (r < 0 && r !== -EAGAIN) check(r, 'consume ring buffer');
+    },
+    free: () => {
+      if (freed) return;
+      freed = true;
+      f.ring_buffer__free(rb);
+      koffi.unregister(cb);
+    },
+  };
+}
+
+/**
+ * perf_buffer__new on a BPF_MAP_TYPE_PERF_EVENT_ARRAY fd: libbpf opens one perf event per CPU and
+ * stores it in the array (replacing whatever another consumer had stored there).
+ */
+export function perfBufferNew(
+  mapFd: number,
+  pages: number,
+  onSample: (cpu: number, data: RecordPtr, size: number) => void,
+  onLost: (cpu: number, count: number) => void,
+): Consumer {
+  const sample = koffi.register(
+    (_ctx: Ptr, cpu: number, data: RecordPtr, size: number) => onSample(cpu, data, size),
+    koffi.pointer(PerfSampleFn),
+  );
+  const lost = koffi.register((_ctx: Ptr, cpu: number, cnt: number | bigint) => onLost(cpu, Number(cnt)), koffi.pointer(PerfLostFn));
+  const pb = f.perf_buffer__new(mapFd, pages, sample, lost, null, null);
+  if (!pb) {
+    const errno = koffi.errno() || 22;
+    koffi.unregister(sample);
+    koffi.unregister(lost);
+    throw HelperError.errno(errno, 'open perf buffer');
+  }
+  let freed = false;
+  return {
+    epollFd: f.perf_buffer__epoll_fd(pb),
+    consume: () => {
+      if (!freed) check(f.perf_buffer__consume(pb), 'consume perf buffer');
+    },
+    free: () => {
+      if (freed) return;
+      freed = true;
+      f.perf_buffer__free(pb);
+      koffi.unregister(sample);
+      koffi.unregister(lost);
+    },
+  };
+}
+
+// ---------- BPF streams (Linux 6.17+) ----------
+
+const SYS_BPF: Record<string, number> = { x64: 321, arm64: 280, riscv64: 280, s390x: 351, ppc64: 361, loong64: 280 };
+const BPF_PROG_STREAM_READ_BY_FD = 37;
+const STREAM_READ_ATTR = 8 + 4 + 4 + 4;
+
+/**
+ * Reads (and consumes) up to buf.length bytes of a program's BPF stream (1 stdout, 2 stderr).
+ * Returns the byte count, or -errno (EINVAL on kernels without streams).
+ */
+export function progStreamRead(progFd: number, stream: 1 | 2, buf: Buffer): number {
+  const nr = SYS_BPF[process.arch];
+  if (nr === undefined) return -38; // ENOSYS: we do not know bpf(2)'s number here
+  const attr = Buffer.alloc(STREAM_READ_ATTR + 4);
+  attr.writeBigUInt64LE(BigInt(koffi.address(buf)), 0);
+  attr.writeUInt32LE(buf.length, 8);
+  attr.writeUInt32LE(stream, 12);
+  attr.writeUInt32LE(progFd, 16);
+  const r = Number(f.syscall(nr, 'int', BPF_PROG_STREAM_READ_BY_FD, 'void *', attr, 'uint32', STREAM_READ_ATTR));
+  return r < 0 ? -koffi.errno() : r;
+}
+
 // ---------- libc ----------
 
 export function closeFd(fd: number): void {
@@ -644,6 +797,32 @@ export function readAll(fd: number, chunk: Buffer): Buffer {
     parts.push(Buffer.from(chunk.subarray(0, n)));
   }
   return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+}
+
+/** An eventfd: written to wake a poll() that waits in a worker thread. */
+export function eventFd(): number {
+  const fd = f.eventfd(0, 0o2000000 | 0o4000 /* EFD_CLOEXEC | EFD_NONBLOCK */);
+  if (fd < 0) throw HelperError.errno(koffi.errno(), 'create eventfd');
+  return fd;
+}
+const ONE = Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]);
+export function eventFdSignal(fd: number): void {
+  f.write(fd, ONE, 8);
+}
+/** Non-blocking read(2) that returns -errno instead of throwing (EAGAIN when nothing waits). */
+export function readNonBlocking(fd: number, buf: Buffer): number {
+  const n = Number(f.read(fd, buf, buf.length));
+  return n < 0 ? -koffi.errno() : n;
+}
+
+/**
+ * poll(2) in one of libuv's worker threads, so the helper keeps answering requests while it waits.
+ * `fds` holds struct pollfd entries (int fd; short events; short revents), written in place.
+ */
+export function pollAsync(fds: Buffer, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    f.poll.async(fds, fds.length / 8, timeoutMs, (err: unknown, n: number) => (err ? reject(err) : resolve(n)));
+  });
 }
 
 /** mount(2): a file system the helper needs (bpffs, tracefs) where the machine booted without it. */

@@ -26,6 +26,8 @@ console.log = console.info = console.warn = console.debug = (...a: unknown[]) =>
 const HELPER_VERSION = '0.1.0';
 const MAX_OBJECT_BYTES = 32 * 1024 * 1024;
 const MAX_TEST_DATA_BYTES = 1024 * 1024;
+/** A key or value as typed (JSON of a large struct, hex of a large value). */
+const MAX_VALUE_TEXT = 1024 * 1024;
 
 function fail(e: unknown): ResponseError<ErrorData> {
   if (e instanceof ResponseError) return e;
@@ -60,6 +62,11 @@ async function main(): Promise<void> {
         pins: typeof import('./pins');
         btf: typeof import('./btf');
         mounts: typeof import('./mounts');
+        watch: typeof import('./watch');
+        subscriptions: typeof import('./subscriptions');
+        trace: typeof import('./trace');
+        events: typeof import('./events');
+        mapEdit: typeof import('./mapEdit');
       }
     | undefined;
   try {
@@ -74,6 +81,11 @@ async function main(): Promise<void> {
       pins: require('./pins'),
       btf: require('./btf'),
       mounts: require('./mounts'),
+      watch: require('./watch'),
+      subscriptions: require('./subscriptions'),
+      trace: require('./trace'),
+      events: require('./events'),
+      mapEdit: require('./mapEdit'),
     };
   } catch (e) {
     startupError =
@@ -92,6 +104,7 @@ async function main(): Promise<void> {
   const formatter = mods ? new mods.btf.BtfFormatter() : undefined;
   let statsFd = -1;
   let cpus: number | undefined;
+  const watcher = mods ? new mods.watch.FdWatcher() : undefined;
 
   const writer = new StreamMessageWriter(process.stdout);
   const reader = new LimitedMessageReader(process.stdin, MAX_MESSAGE_BYTES);
@@ -279,6 +292,86 @@ async function main(): Promise<void> {
     return { enabled: statsFd >= 0 };
   });
 
+  handle<T.TraceSubscribeParams, T.TraceSubscribeResult>(Methods.traceSubscribe, (raw) => {
+    const p = v.params(raw, ['pipe', 'programs']);
+    const pipe = p.pipe === undefined ? true : v.bool(p.pipe, 'pipe');
+    const programs = p.programs === undefined ? [] : v.idList(p.programs, 'programs', 64);
+    if (!pipe && programs.length === 0) throw new HelperError('INVALID_PARAMS', 'nothing to read: give pipe true or some programs');
+    const notify = (batch: T.TraceBatch) => void conn.sendNotification(Notifications.traceLines, batch);
+    return need().trace.subscribeTrace({ watcher: watcher!, say, notify }, pipe, programs);
+  });
+
+  handle<T.EventsSubscribeParams, T.EventsSubscribeResult>(Methods.eventsSubscribe, (raw) => {
+    const p = v.params(raw, ['id', 'type', 'batch', 'pages']);
+    const id = v.id(p.id);
+    const type = p.type === undefined ? undefined : v.identifier(p.type, 'type');
+    const batch = v.optionalInt(p.batch, 'batch', 1, 4096, 256);
+    const pages = v.optionalInt(p.pages, 'pages', 1, 1024, 8);
+    if ((pages & (pages - 1)) !== 0) throw new HelperError('INVALID_PARAMS', `pages must be a power of two, got ${pages}`);
+    const notify = (b: T.EventsBatch) => void conn.sendNotification(Notifications.eventsRecords, b);
+    return need().events.subscribeEvents({ watcher: watcher!, notify }, { id, type, batch, pages });
+  });
+
+  handle<T.UnsubscribeParams, null>(Methods.unsubscribe, (raw) => {
+    const p = v.params(raw, ['subscription']);
+    const id = v.int(p.subscription, 'subscription', 1, Number.MAX_SAFE_INTEGER);
+    if (!need().subscriptions.close(id)) throw new HelperError('INVALID_PARAMS', `no subscription ${id}`, { fix: 'it already ended' });
+    return null;
+  });
+
+  conn.onNotification(Notifications.batchAck.method, (raw: unknown) => {
+    try {
+      const p = v.params(raw, ['subscription']);
+      mods?.subscriptions.ack(v.int(p.subscription, 'subscription', 1, Number.MAX_SAFE_INTEGER));
+    } catch {
+      /* a malformed ack is ignored: notifications have no answer */
+    }
+  });
+
+  handle<T.MapTypesParams, T.MapTypesResult>(Methods.mapTypes, (raw) => {
+    const p = v.params(raw, ['id']);
+    const m = need();
+    return mapById(v.id(p.id), (_fd, info) => m.mapEdit.mapTypes(info));
+  });
+
+  handle<T.MapUpdateParams, T.MapValueResult>(Methods.mapUpdate, (raw) => {
+    const p = v.params(raw, ['id', 'key', 'value', 'mode']);
+    const key = v.text(p.key, 'key', MAX_VALUE_TEXT);
+    const value = v.text(p.value, 'value', MAX_VALUE_TEXT);
+    const mode = p.mode === undefined ? 'any' : v.oneOf(p.mode, 'mode', ['any', 'noexist', 'exist'] as const);
+    const m = need();
+    cpus ??= m.L.numPossibleCpus();
+    return mapById(v.id(p.id), (fd, info) => m.mapEdit.updateEntry(fd, info, key, value, mode, cpus!));
+  });
+
+  handle<T.MapDeleteParams, null>(Methods.mapDelete, (raw) => {
+    const p = v.params(raw, ['id', 'key']);
+    const key = v.text(p.key, 'key', MAX_VALUE_TEXT);
+    const m = need();
+    return mapById(v.id(p.id), (fd, info) => m.mapEdit.deleteEntry(fd, info, key));
+  });
+
+  handle<T.MapClearParams, T.MapClearResult>(Methods.mapClear, (raw) => {
+    const p = v.params(raw, ['id']);
+    const m = need();
+    cpus ??= m.L.numPossibleCpus();
+    return mapById(v.id(p.id), (fd, info) => m.mapEdit.clearMap(fd, info, cpus!));
+  });
+
+  handle<T.MapPushParams, T.MapValueResult>(Methods.mapPush, (raw) => {
+    const p = v.params(raw, ['id', 'value']);
+    const value = v.text(p.value, 'value', MAX_VALUE_TEXT);
+    const m = need();
+    return mapById(v.id(p.id), (fd, info) => m.mapEdit.pushValue(fd, info, value));
+  });
+
+  handle<T.MapPopParams, T.MapValueResult>(Methods.mapPop, (raw) => {
+    const p = v.params(raw, ['id', 'peek']);
+    const peek = p.peek === undefined ? false : v.bool(p.peek, 'peek');
+    const m = need();
+    return mapById(v.id(p.id), (fd, info) => m.mapEdit.popValue(fd, info, peek));
+  });
+
   // Bad framing or JSON: answer the request it claimed to be, else send an id-less error.
   conn.onRequest(INVALID_MESSAGE, (params: InvalidMessageParams) => {
     throw fail(
@@ -297,6 +390,8 @@ async function main(): Promise<void> {
     if (closed) return;
     closed = true;
     try {
+      mods?.subscriptions.closeAll();
+      watcher?.dispose();
       mods?.objects.unloadAll();
       counter?.dispose();
       formatter?.dispose();

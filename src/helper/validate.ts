@@ -48,6 +48,28 @@ export function oneOf<T extends string>(value: unknown, name: string, choices: r
   return value as T;
 }
 
+/** A string of at most maxChars characters. */
+export function text(value: unknown, name: string, maxChars: number): string {
+  if (typeof value !== 'string') throw invalid(`${name} must be a string`);
+  if (value.length > maxChars) throw invalid(`${name} is longer than ${maxChars} characters`);
+  return value;
+}
+
+/** A C type name: "event", "struct event", "event_t". */
+export function identifier(value: unknown, name: string): string {
+  if (typeof value !== 'string' || !/^\s*(?:(?:struct|union)\s+)?[A-Za-z_]\w{0,127}\s*$/.test(value)) {
+    throw invalid(`${name} must be a C type name like "event" or "struct event"`);
+  }
+  return value.trim();
+}
+
+/** Distinct kernel object ids, at most `max`. */
+export function idList(value: unknown, name: string, max: number): number[] {
+  if (!Array.isArray(value)) throw invalid(`${name} must be an array of ids`);
+  if (value.length > max) throw invalid(`${name} holds at most ${max} ids`);
+  return [...new Set(value.map((x, i) => id(x, `${name}[${i}]`)))];
+}
+
 /** Decodes base64 with a size bound (measured before decoding, so a huge string costs nothing). */
 export function base64(value: unknown, name: string, maxBytes: number): Buffer {
   if (typeof value !== 'string') throw invalid(`${name} must be a base64 string`);

@@ -30,9 +30,28 @@ export const Methods = {
   unpin: new RequestType<T.UnpinParams, null, void>('unpin'),
   btfVmlinux: new RequestType0<T.BtfVmlinuxResult, void>('btf.vmlinux'),
   statsEnable: new RequestType<T.StatsEnableParams, T.StatsEnableResult, void>('stats.enable'),
+  /** Starts trace.lines notifications (bpf_printk output, BPF streams) until unsubscribe. */
+  traceSubscribe: new RequestType<T.TraceSubscribeParams, T.TraceSubscribeResult, void>('trace.subscribe'),
+  /** Starts events.records notifications from a ring buffer or perf event array until unsubscribe. */
+  eventsSubscribe: new RequestType<T.EventsSubscribeParams, T.EventsSubscribeResult, void>('events.subscribe'),
+  /** Ends a trace or events subscription. */
+  unsubscribe: new RequestType<T.UnsubscribeParams, null, void>('unsubscribe'),
+  mapTypes: new RequestType<T.MapTypesParams, T.MapTypesResult, void>('map.types'),
+  mapUpdate: new RequestType<T.MapUpdateParams, T.MapValueResult, void>('map.update'),
+  mapDelete: new RequestType<T.MapDeleteParams, null, void>('map.delete'),
+  mapClear: new RequestType<T.MapClearParams, T.MapClearResult, void>('map.clear'),
+  mapPush: new RequestType<T.MapPushParams, T.MapValueResult, void>('map.push'),
+  /** Pop (or with peek: read) the head of a queue or stack; an empty answer when it is empty. */
+  mapPop: new RequestType<T.MapPopParams, T.MapValueResult, void>('map.pop'),
 } as const;
 
 export const Notifications = {
   /** Helper → client: something the helper did on its own that the user should be able to read (e.g. it mounted bpffs). */
   log: new NotificationType<T.LogParams>('log'),
+  /** Helper → client: trace lines of a trace.subscribe subscription. */
+  traceLines: new NotificationType<T.TraceBatch>('trace.lines'),
+  /** Helper → client: records of an events.subscribe subscription. */
+  eventsRecords: new NotificationType<T.EventsBatch>('events.records'),
+  /** Client → helper: the last batch of a subscription was processed; send the next. */
+  batchAck: new NotificationType<T.BatchAckParams>('batch.ack'),
 } as const;

@@ -339,3 +339,197 @@ export interface LogParams {
   level: 'info' | 'warn';
   message: string;
 }
+
+// ---------- BTF-typed values (events, map editing) ----------
+
+/** How a field is shown and typed: strings for char arrays, IPs by name and size, enums by name. */
+export type FieldKind = 'int' | 'uint' | 'bool' | 'enum' | 'string' | 'ipv4' | 'ipv6' | 'mac' | 'hex' | 'float' | 'pointer' | 'array';
+
+/** One column of a record: a struct member, nested members flattened with dotted names. */
+export interface RecordField {
+  name: string;
+  kind: FieldKind;
+  /** C type as written in BTF ("__u32", "char[16]", "enum state", "unsigned int:3"). */
+  cType: string;
+  /** Byte offset in the record and byte size. */
+  offset: number;
+  size: number;
+  /** Bit-fields: bit offset within the first byte and width. */
+  bitOffset?: number;
+  bitSize?: number;
+}
+
+/** A decoded value: numbers (64-bit values beyond 2^53 as decimal strings), strings, booleans, arrays. */
+export type FieldValue = number | string | boolean | null | FieldValue[];
+
+/** A struct type of an object's BTF. */
+export interface RecordType {
+  /** C spelling: "struct event". */
+  name: string;
+  typeId: number;
+  size: number;
+  fields: RecordField[];
+}
+
+// ---------- trace (bpf_printk output and BPF streams) ----------
+
+export interface TraceSubscribeParams {
+  /** Read the kernel's tracing pipe (bpf_printk / bpf_trace_printk output of every program). Default true. */
+  pipe?: boolean;
+  /** Also read these programs' BPF streams (stdout, stderr; Linux 6.17+): bpf_stream_printk output and the kernel's runtime errors. */
+  programs?: number[];
+}
+
+export interface TraceSubscribeResult {
+  subscription: number;
+  /** The tracing pipe read, e.g. /sys/kernel/tracing/trace_pipe (absent when pipe was false). */
+  pipe?: string;
+  /** The kernel can read per-program BPF streams (BPF_PROG_STREAM_READ_BY_FD). */
+  streams: boolean;
+  /** What the user must know: the pipe is global and consumed by whoever reads it, other readers, mounts. */
+  notes: string[];
+}
+
+export interface TraceLine {
+  /** Where it came from: the tracing pipe, or a program's stream. */
+  source: 'pipe' | 'stdout' | 'stderr';
+  /** For stream lines: the program. */
+  programId?: number;
+  /** Task that ran the program (pipe lines only; 0 when unknown). */
+  pid: number;
+  comm: string;
+  cpu: number;
+  /** Seconds since boot, as the trace clock says (pipe lines only). */
+  timestamp: number;
+  /** The message, as the program printed it (no trailing newline). */
+  text: string;
+  /** The trace event when it is not bpf_trace_printk (e.g. another tracer's output in the same pipe). */
+  event?: string;
+}
+
+/** Notification helper → client: lines since the last batch; at most one batch unacknowledged (batch.ack). */
+export interface TraceBatch {
+  subscription: number;
+  lines: TraceLine[];
+  /** Lines read but not delivered since the subscription began, because the client had not acknowledged (counted, not kept). */
+  dropped: number;
+}
+
+// ---------- events (ring buffers and perf event arrays) ----------
+
+export interface EventsSubscribeParams {
+  /** A ring buffer or perf event array map. */
+  id: number;
+  /** Record type: a struct name of the object's BTF ("event", "struct event"). Omitted: inferred from the program's source lines in BTF, else by record size. */
+  type?: string;
+  /** Largest number of records per batch (default 256). */
+  batch?: number;
+  /** Perf event arrays: pages per CPU buffer (power of two, default 8). */
+  pages?: number;
+}
+
+export interface EventsSubscribeResult {
+  subscription: number;
+  mapType: 'ringbuf' | 'perf_event_array';
+  /** The record type used for decoding, when one was given or found. */
+  recordType?: RecordType;
+  /** How the record type was chosen. */
+  typeFrom: 'request' | 'source' | 'size' | 'none';
+  /** Structs of the object's BTF a user can pick instead. */
+  candidates: { name: string; size: number }[];
+  /** What the user must know (competing consumers, perf array slots taken over). */
+  notes: string[];
+}
+
+export interface EventRecord {
+  /** When the helper consumed it, ms since the epoch. */
+  time: number;
+  /** Perf event arrays: the CPU that wrote it. */
+  cpu?: number;
+  size: number;
+  /** One value per recordType field (absent without a type). */
+  values?: FieldValue[];
+  /** The raw record, hex (always for records without a type; first 256 bytes). */
+  hex?: string;
+}
+
+/** Notification helper → client; at most one batch unacknowledged (batch.ack). */
+export interface EventsBatch {
+  subscription: number;
+  records: EventRecord[];
+  /** Totals since the subscription began. */
+  received: number;
+  /** Consumed from the kernel but not delivered because the client had not acknowledged the previous batch. */
+  dropped: number;
+  /** Perf event arrays: records the kernel lost because the buffer was full. */
+  lost: number;
+  /** Set when the record type was chosen by size with the first records (typeFrom 'size'). */
+  recordType?: RecordType;
+}
+
+export interface UnsubscribeParams {
+  subscription: number;
+}
+
+/** Notification client → helper: the batch was processed; the next one may come. */
+export interface BatchAckParams {
+  subscription: number;
+}
+
+// ---------- map editing ----------
+
+export interface MapTypesParams {
+  id: number;
+}
+
+/** The BTF types of a map's keys and values, to build an edit form (absent without BTF). */
+export interface MapTypesResult {
+  keySize: number;
+  valueSize: number;
+  key?: RecordType;
+  value?: RecordType;
+  /** The map's kind of access: keyed (hash, array, ...), queue/stack (push/pop/peek), or none. */
+  access: 'keyed' | 'queue' | 'none';
+}
+
+/** A key or value as a person types it: JSON following the BTF type, a number, an IP, a "string", or hex ("hex:0a000001"). */
+export interface MapUpdateParams {
+  id: number;
+  key: string;
+  value: string;
+  /** any (default): create or replace; noexist: create only; exist: replace only. */
+  mode?: 'any' | 'noexist' | 'exist';
+}
+
+export interface MapDeleteParams {
+  id: number;
+  key: string;
+}
+
+export interface MapClearParams {
+  id: number;
+}
+
+export interface MapClearResult {
+  /** Entries deleted (hash-like maps) or values zeroed (arrays). */
+  cleared: number;
+}
+
+export interface MapPushParams {
+  id: number;
+  value: string;
+}
+
+export interface MapPopParams {
+  id: number;
+  /** true: read the head without removing it. */
+  peek?: boolean;
+}
+
+/** The key and value written (update) or read (pop/peek), as stored, with BTF text. */
+export interface MapValueResult {
+  key?: string; // base64
+  value?: string; // base64
+  keyText?: string;
+  valueText?: string;
+}

@@ -50,6 +50,26 @@ export class HelperClientError extends Error {
 
 const STDERR_TAIL_BYTES = 4096;
 
+/** A live trace or events subscription: batches go to onBatch until dispose() or the helper's exit. */
+export interface HelperSubscription<R> {
+  readonly result: R;
+  /** Resolves when the helper has stopped reading (the tracing pipe is closed, the ring is released). */
+  dispose(): Promise<void>;
+}
+
+export interface SubscriptionHandlers<B> {
+  /** One batch; the next comes only after this returns (or its promise settles). */
+  onBatch(batch: B): void | Promise<void>;
+  /** The subscription ended without dispose(): the helper exited or restarted. */
+  onEnd?(reason: string): void;
+}
+
+interface Subscriber {
+  session: Session;
+  onBatch(batch: { subscription: number }): void | Promise<void>;
+  onEnd?(reason: string): void;
+}
+
 interface Session {
   proc: HelperProcess;
   conn: MessageConnection;
@@ -64,6 +84,9 @@ export class HelperClient {
   private readonly restartEmitter = new Emitter<T.HelloResult>();
   private readonly exitEmitter = new Emitter<string>();
   private readonly logEmitter = new Emitter<T.LogParams>();
+  private readonly subscribers = new Map<number, Subscriber>();
+  /** A batch that arrived before its subscribe answer was handled (at most one per id: flow control). */
+  private readonly early = new Map<number, { subscription: number }>();
 
   /** Fires with the new helper's hello after a helper (re)started. */
   readonly onDidStart: Event<T.HelloResult> = this.restartEmitter.event;
@@ -110,6 +133,11 @@ export class HelperClient {
     const exited = proc.exited.then((info) => {
       exitInfo = info;
       session.dead = true;
+      for (const [id, sub] of this.subscribers) {
+        if (sub.session !== session) continue;
+        this.subscribers.delete(id);
+        sub.onEnd?.('the helper exited');
+      }
       // Give the stderr pipe a moment to flush its last lines before pending requests fail.
       return new Promise<void>((r) => setTimeout(r, 20)).then(() => {
         conn.dispose(); // rejects pending requests; we translate them in request()
@@ -123,6 +151,8 @@ export class HelperClient {
       /* EPIPE when the helper died: reported through `exited` */
     });
     conn.onNotification(Notifications.log, (p: T.LogParams) => this.logEmitter.fire(p));
+    conn.onNotification(Notifications.traceLines, (b: T.TraceBatch) => this.deliver(session, b));
+    conn.onNotification(Notifications.eventsRecords, (b: T.EventsBatch) => this.deliver(session, b));
     conn.listen();
     try {
       session.hello = await conn.sendRequest(Methods.hello, { protocolVersion: PROTOCOL_VERSION, client: 'ebpf-workbench' });
@@ -166,6 +196,61 @@ export class HelperClient {
     }
     if (e instanceof ResponseError) return new HelperClientError({ code: 'KERNEL', message: e.message });
     return e instanceof Error ? e : new Error(String(e));
+  }
+
+  private deliver(session: Session, batch: { subscription: number }): void {
+    const sub = this.subscribers.get(batch.subscription);
+    if (!sub || sub.session !== session) {
+      if (this.early.size < 64) this.early.set(batch.subscription, batch);
+      return;
+    }
+    const ack = () => {
+      if (!session.dead && this.subscribers.get(batch.subscription) === sub)
+        void session.conn.sendNotification(Notifications.batchAck, { subscription: batch.subscription }).catch(() => undefined);
+    };
+    let r: void | Promise<void>;
+    try {
+      r = sub.onBatch(batch);
+    } catch {
+      r = undefined;
+    }
+    if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).then(ack, ack);
+    else ack();
+  }
+
+  private async subscribe<P, R extends { subscription: number }, B extends { subscription: number }>(
+    type: { method: string },
+    params: P,
+    handlers: SubscriptionHandlers<B>,
+  ): Promise<HelperSubscription<R>> {
+    const session = await this.current();
+    let result: R;
+    try {
+      result = await session.conn.sendRequest<R>(type.method, params);
+    } catch (e) {
+      throw this.translate(e, session);
+    }
+    const id = result.subscription;
+    this.subscribers.set(id, { session, onBatch: handlers.onBatch as Subscriber['onBatch'], onEnd: handlers.onEnd });
+    const early = this.early.get(id);
+    this.early.delete(id);
+    if (early) this.deliver(session, early);
+    let disposed = false;
+    return {
+      result,
+      dispose: async () => {
+        if (disposed) return;
+        disposed = true;
+        if (this.subscribers.get(id)?.session !== session) return; // already ended with its helper
+        this.subscribers.delete(id);
+        if (session.dead) return;
+        try {
+          await session.conn.sendRequest(Methods.unsubscribe.method, { subscription: id });
+        } catch {
+          /* the helper went away meanwhile: nothing is read any more */
+        }
+      },
+    };
   }
 
   private async request<P, R>(type: { method: string }, params?: P): Promise<R> {
@@ -220,6 +305,32 @@ export class HelperClient {
   }
   enableStats(enable: boolean) {
     return this.request<T.StatsEnableParams, T.StatsEnableResult>(Methods.statsEnable, { enable });
+  }
+  /** bpf_printk lines (tracing pipe) and BPF stream lines of `programs`, until dispose(). */
+  subscribeTrace(p: T.TraceSubscribeParams, handlers: SubscriptionHandlers<T.TraceBatch>) {
+    return this.subscribe<T.TraceSubscribeParams, T.TraceSubscribeResult, T.TraceBatch>(Methods.traceSubscribe, p, handlers);
+  }
+  /** Decoded records of a ring buffer or perf event array, until dispose(). */
+  subscribeEvents(p: T.EventsSubscribeParams, handlers: SubscriptionHandlers<T.EventsBatch>) {
+    return this.subscribe<T.EventsSubscribeParams, T.EventsSubscribeResult, T.EventsBatch>(Methods.eventsSubscribe, p, handlers);
+  }
+  mapTypes(id: number) {
+    return this.request<T.MapTypesParams, T.MapTypesResult>(Methods.mapTypes, { id });
+  }
+  mapUpdate(p: T.MapUpdateParams) {
+    return this.request<T.MapUpdateParams, T.MapValueResult>(Methods.mapUpdate, p);
+  }
+  mapDelete(p: T.MapDeleteParams) {
+    return this.request<T.MapDeleteParams, null>(Methods.mapDelete, p);
+  }
+  mapClear(id: number) {
+    return this.request<T.MapClearParams, T.MapClearResult>(Methods.mapClear, { id });
+  }
+  mapPush(p: T.MapPushParams) {
+    return this.request<T.MapPushParams, T.MapValueResult>(Methods.mapPush, p);
+  }
+  mapPop(p: T.MapPopParams) {
+    return this.request<T.MapPopParams, T.MapValueResult>(Methods.mapPop, p);
   }
   /** Escape hatch for tests of the wire format: any method, any params. */
   raw(method: string, params?: unknown) {

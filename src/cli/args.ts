@@ -7,10 +7,12 @@ export interface Parsed {
   positionals: string[];
   flags: Set<string>;
   options: Map<string, string>;
+  /** Every value of a repeatable option, in order. */
+  all: Map<string, string[]>;
 }
 
-export function parseArgs(argv: string[], spec: { flags?: string[]; options?: string[] }): Parsed {
-  const out: Parsed = { positionals: [], flags: new Set(), options: new Map() };
+export function parseArgs(argv: string[], spec: { flags?: string[]; options?: string[]; repeatable?: string[] }): Parsed {
+  const out: Parsed = { positionals: [], flags: new Set(), options: new Map(), all: new Map() };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') {
@@ -27,7 +29,9 @@ export function parseArgs(argv: string[], spec: { flags?: string[]; options?: st
     else if (spec.options?.includes(name)) {
       const value = eq >= 0 ? a.slice(eq + 1) : argv[++i];
       if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      if (out.options.has(name) && !spec.repeatable?.includes(name)) throw new UsageError(`--${name} is given twice`);
       out.options.set(name, value);
+      out.all.set(name, [...(out.all.get(name) ?? []), value]);
     } else throw new UsageError(`unknown option --${name}`);
   }
   return out;

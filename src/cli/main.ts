@@ -7,6 +7,9 @@ import { loadCommand } from './load';
 import { mapsCommand } from './maps';
 import { reportError } from './output';
 import { runCommand } from './run';
+import { traceCommand } from './trace';
+import { eventsCommand } from './events';
+import { mapEditCommand } from './mapEdit';
 import type { HelperClient } from '../core/connection/client';
 
 const USAGE = `usage: ebpf-workbench [--target <user@host[:port] | alias>] [--ssh-config FILE] <command> [options]
@@ -18,6 +21,10 @@ const USAGE = `usage: ebpf-workbench [--target <user@host[:port] | alias>] [--ss
                                                   load and keep loaded until Ctrl-C (or pin and exit)
   run <prog id|name> [--data-in FILE] [--ctx-in FILE] [--repeat N] [--json]
                                                   test-run a loaded program (BPF_PROG_TEST_RUN)
+  trace [--prog ID|NAME]... [--no-pipe] [--json]  bpf_printk output (tracing pipe; BPF streams of --prog) until Ctrl-C
+  events <map> [--type NAME] [--count N] [--json] ring buffer / perf event array records, decoded with BTF
+  map update|delete|clear|push|pop|peek <map> [--key K] [--value V] [--mode any|noexist|exist] [--json]
+                                                  edit a map (JSON following its BTF type, numbers, IPs, "strings", hex:..)
   explain <log|-> [--source DIR] [--json]         explain a verifier log
 
 Needs root: run as root, or allow "sudo -n" for the helper (the error says how).
@@ -30,6 +37,9 @@ const HELPER_COMMANDS: Record<string, (client: HelperClient, argv: string[], rem
   count: countCommand,
   load: loadCommand,
   run: runCommand,
+  trace: traceCommand,
+  events: eventsCommand,
+  map: mapEditCommand,
 };
 
 /** Global options come before the command: `--target X`, `--target=X`, `--ssh-config F`. */

@@ -1,5 +1,5 @@
 // Printing for the CLI: aligned tables for people, JSON for scripts, and errors with their fix.
-import { HelperClientError } from '../core/connection/client';
+import { HelperClientError, type HelperClient } from '../core/connection/client';
 
 export function table(headers: string[], rows: string[][], rightAligned: number[] = []): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -29,4 +29,13 @@ export function reportError(e: unknown, json: boolean): number {
   if (json) printJson({ error: { code: 'CLI', message } });
   else process.stderr.write(`error: ${message}\n`);
   return 1;
+}
+
+/** Resolves on Ctrl-C, SIGTERM, or when the helper goes away. */
+export function untilInterrupted(client: HelperClient): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+    client.onDidExit(() => resolve());
+  });
 }

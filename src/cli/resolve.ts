@@ -22,3 +22,12 @@ export async function resolveProgram(client: HelperClient, ref: string): Promise
     throw new UsageError(`${matches.length} programs are named "${ref}" (ids ${matches.map((p) => p.id).join(', ')}): pass an id`);
   return matches[0].id;
 }
+
+/** A map's id from an id, a name or a pinned path (commands that subscribe need the id). */
+export async function resolveMapId(client: HelperClient, ref: string): Promise<number> {
+  const r = await resolveMap(client, ref);
+  if ('id' in r) return r.id;
+  const pinned = (await client.listMaps()).maps.find((m) => m.pinned?.includes(r.path));
+  if (!pinned) throw new UsageError(`no map is pinned at ${r.path}`);
+  return pinned.id;
+}

@@ -3,8 +3,8 @@
 //
 // The helper consumes every record the kernel offers (so the ring does not fill up because of us),
 // but copies and decodes only those that fit the client's current batch; the rest are counted as
-// dropped. A consume pass ends after CONSUME_BUDGET records so a producer faster than we are cannot
-// hold the event loop. The record type comes from the request, else from the programs' source lines
+// dropped. A consume pass ends after CONSUME_MS so a producer faster than we are cannot hold the
+// event loop (the ring stays readable, so the next poll returns at once). The record type comes from the request, else from the programs' source lines
 // in BTF (`sizeof(struct X)` in the bpf_ringbuf_* / bpf_perf_event_output call on this map), else
 // it is the one struct of the object whose size equals the first record's.
 import type { EventRecord, EventsBatch, EventsSubscribeResult, FieldValue, RecordType } from '../protocol/types';
@@ -18,7 +18,8 @@ import * as L from './libbpf';
 import { close, Outbox, register } from './subscriptions';
 import type { FdWatcher } from './watch';
 
-const CONSUME_BUDGET = 32 * 1024;
+/** A consume pass yields to the event loop after this long, so acks and requests are not kept waiting. */
+const CONSUME_MS = 4;
 const HEX_BYTES = 256;
 
 export interface EventsContext {
@@ -121,7 +122,8 @@ function start(ctx: EventsContext, opts: EventsOptions, fd: number): EventsSubsc
 
   let received = 0;
   let lost = 0;
-  let budget = 0;
+  let deadline = 0;
+  let taken = 0;
   let now = Date.now();
   const toRecord = (buf: Buffer, cpu?: number): EventRecord => {
     const r: EventRecord = { time: now, size: buf.length };
@@ -164,7 +166,7 @@ function start(ctx: EventsContext, opts: EventsOptions, fd: number): EventsSubsc
     consumer = ring
       ? L.ringBufferNew(fd, (data, size) => {
           take(data, size);
-          return --budget > 0;
+          return (++taken & 255) !== 0 || performance.now() < deadline;
         })
       : L.perfBufferNew(
           fd,
@@ -179,7 +181,7 @@ function start(ctx: EventsContext, opts: EventsOptions, fd: number): EventsSubsc
     throw e;
   }
   stop.unwatch = ctx.watcher.watch(consumer.epollFd, () => {
-    budget = CONSUME_BUDGET;
+    deadline = performance.now() + CONSUME_MS;
     now = Date.now();
     const before = outbox.dropped + lost;
     consumer!.consume();

@@ -118,13 +118,14 @@ export function updateEntry(
       });
     if (he.errno === constants.errno.ENOENT)
       throw new HelperError('INVALID_PARAMS', `map ${info.name} has no key ${text(info, 'key', key)}`, { fix: 'create it (mode any)' });
+    // Arrays answer E2BIG for an index past the end; hash maps when they are full.
+    if (ARRAY_LIKE.has(info.type) && (he.errno === constants.errno.E2BIG || he.errno === constants.errno.EINVAL))
+      throw new HelperError('INVALID_PARAMS', `key ${text(info, 'key', key)} is outside array ${info.name} (0..${info.max_entries - 1})`);
     if (he.errno === constants.errno.E2BIG)
       throw new HelperError('KERNEL', `map ${info.name} is full (${info.max_entries} entries)`, {
         errno: he.errno,
         fix: 'delete entries first, or use a larger max_entries',
       });
-    if (ARRAY_LIKE.has(info.type) && he.errno === constants.errno.EINVAL)
-      throw new HelperError('INVALID_PARAMS', `key ${text(info, 'key', key)} is outside array ${info.name} (0..${info.max_entries - 1})`);
     throw e;
   }
   return {

@@ -3,7 +3,8 @@
 //
 // The tracing pipe is read only while at least one client subscribes, through one shared
 // non-blocking fd watched by FdWatcher; every subscriber gets every line. Reading the pipe
-// consumes it for the whole host, so the subscription says so (and names other readers). tracefs is
+// consumes it for the whole host and the kernel admits one reader at a time, so the subscription
+// says so, and a busy pipe is an error that names the process holding it. tracefs is
 // mounted on /sys/kernel/tracing when the machine booted without it; debugfs's tracing directory is
 // the fallback. Streams have no fd to wait on: they are read every STREAM_POLL_MS.
 import * as fs from 'node:fs';
@@ -25,7 +26,7 @@ const READ_CHUNK = 64 * 1024;
 
 export const PIPE_NOTE =
   'the tracing pipe is global: it carries bpf_printk output of every program on this host, and reading it consumes it — ' +
-  'while this console reads, other readers (cat trace_pipe, bpftool prog tracelog) miss the lines it gets, and the other way round';
+  'while this console reads, nobody else on the host can (cat trace_pipe, bpftool prog tracelog and other consoles get "busy"); close it to let them';
 
 /** The trace_pipe to read: tracefs (mounted if needed), else debugfs's tracing directory. */
 export function locateTracePipe(say: Say): string {
@@ -175,8 +176,6 @@ export function subscribeTrace(ctx: TraceContext, pipe: boolean, programIds: num
     pipePath = locateTracePipe(ctx.say);
     if (pipeReader?.path !== pipePath) pipeReader = new PipeReader(pipePath, ctx.watcher);
     notes.push(PIPE_NOTE);
-    const others = otherReaders(pipePath);
-    if (others.length) notes.push(`also reading the tracing pipe now: ${others.join(', ')} — lines are split between you`);
   }
   // Program fds are held for the subscription, so a program that is unloaded keeps its stream readable until then.
   const progs: { id: number; fd: number; splitters: LineSplitter[] }[] = [];
@@ -217,6 +216,17 @@ export function subscribeTrace(ctx: TraceContext, pipe: boolean, programIds: num
   } catch (e) {
     close(id);
     const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EBUSY') {
+      const who = otherReaders(pipePath!);
+      throw new HelperError(
+        'BUSY',
+        `${who.length ? who.join(', ') : 'another process'} is reading ${pipePath}, and the kernel lets one reader at a time`,
+        {
+          errno: err.errno === undefined ? undefined : -err.errno,
+          fix: `stop that reader${who.length ? ` (${who.map((w) => `kill ${/pid (\d+)/.exec(w)?.[1]}`).join(', ')})` : ''} — another trace console or "ebpf-workbench trace", cat, bpftool prog tracelog — and try again`,
+        },
+      );
+    }
     throw new HelperError(err.code === 'EACCES' ? 'PERMISSION' : 'KERNEL', `cannot open ${pipePath}: ${err.message}`, {
       fix: 'the helper must run as root to read the tracing pipe',
     });

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'NO_BTF'
   | 'HELPER_UNAVAILABLE' // client side: could not start the helper
   | 'HELPER_EXITED' // client side: the helper died with requests pending
+  | 'BUSY' // someone else holds what was asked for (the tracing pipe takes one reader)
   | 'KERNEL'; // any other errno from the kernel or libbpf
 
 export interface ErrorData {

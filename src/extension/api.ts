@@ -3,6 +3,9 @@
 // Add to it only what a caller needs and cannot reach through a user's command.
 import type { SnapshotNode } from '../core/maps/model';
 import type { Ctx } from './ctx';
+import type { EventsViews } from './eventsView';
+import type { MapContentsApi } from './mapContents';
+import type { TraceConsoles } from './traceConsole';
 
 export type { SnapshotNode };
 
@@ -14,13 +17,26 @@ export interface EbpfWorkbenchApi {
     /** Selects and shows the node with this key (a snapshot's `key`), expanding its parents; false if unknown. */
     reveal(key: string): Promise<boolean>;
   };
+  /** The "eBPF Trace" consoles: what each shows. */
+  readonly trace: TraceConsoles;
+  /** The events views: their rows and counts, export, pause. */
+  readonly events: EventsViews;
+  /** Show Contents panels: the changes their pages send. */
+  readonly mapContents: MapContentsApi;
 }
 
-export function createApi(ctx: Ctx): EbpfWorkbenchApi {
+export interface FeatureApis {
+  trace: TraceConsoles;
+  events: EventsViews;
+  mapContents: MapContentsApi;
+}
+
+export function createApi(ctx: Ctx, features: FeatureApis): EbpfWorkbenchApi {
   return {
     tree: {
       snapshot: (opts) => ctx.tree.snapshot(opts),
       reveal: (key) => ctx.tree.reveal(key),
     },
+    ...features,
   };
 }

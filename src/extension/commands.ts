@@ -24,6 +24,8 @@ export const Command = {
   retryTarget: 'ebpfWorkbench.targets.retry',
   addSshTarget: 'ebpfWorkbench.addSshTarget',
   removeSshTarget: 'ebpfWorkbench.removeSshTarget',
+  showTrace: 'ebpfWorkbench.showTrace',
+  showEvents: 'ebpfWorkbench.showEvents',
 } as const;
 
 export type CommandId = (typeof Command)[keyof typeof Command];

@@ -54,7 +54,7 @@ export class Config implements vscode.Disposable {
 
   build(folder: vscode.WorkspaceFolder): BuildSettings {
     const c = this.section(folder.uri);
-    const out = c.get<string>('build.outputDir', '').trim();
+    const out = c.get<string>('build.outputDir', '.output').trim();
     return {
       clangPath: c.get<string>('clang.path', 'clang').trim() || 'clang',
       extraFlags: c.get<string[]>('clang.extraFlags', []),

@@ -137,9 +137,20 @@ class Counter {
     this.showTable(`Count methods: ${r.name}`, compareHtml(r, rows));
   }
 
-  /** Quick pick of the maps on the targets, the one under the cursor first. */
+  /** Quick pick of the maps on the targets: the one under the cursor first, then the active file's maps. */
   private async pick(): Promise<{ target: Target; id: number } | undefined> {
+    const loading = this.targets.all().flatMap((t) => t.pendingLoads);
+    if (loading.length) {
+      await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `eBPF: waiting for the load of ${loading.map((l) => l.what).join(', ')} to finish`,
+        },
+        () => Promise.all(loading.map((l) => l.done)),
+      );
+    }
     const atCursor = this.mapAtCursor();
+    const active = this.activeFileMaps();
     type Item = vscode.QuickPickItem & { target: Target; id: number };
     const items: Item[] = [];
     for (const target of this.targets.all()) {
@@ -170,14 +181,27 @@ class Counter {
       void vscode.window.showInformationMessage('eBPF: no maps found (is the helper running? see the Programs & Maps view).');
       return undefined;
     }
-    // Preselect by putting the map under the cursor first: the quick pick highlights the first item.
-    const i = atCursor ? items.findIndex((x) => x.target.id === atCursor.targetId && x.id === atCursor.id) : -1;
-    if (i > 0) items.unshift(...items.splice(i, 1));
+    // Preselect by putting the map under the cursor first, then the maps of the active file's object:
+    // the quick pick highlights the first item.
+    const rank = (x: Item) =>
+      atCursor && x.target.id === atCursor.targetId && x.id === atCursor.id ? 0 : active.has(`${x.target.id}/${x.id}`) ? 1 : 2;
+    items.sort((a, b) => rank(a) - rank(b));
     const picked = await vscode.window.showQuickPick(items, {
       placeHolder: 'Map to count (search by name, id or type)',
       matchOnDescription: true,
     });
     return picked && { target: picked.target, id: picked.id };
+  }
+
+  /** Maps of the objects this workspace loaded from the active editor's file ("target/id"). */
+  private activeFileMaps(): Set<string> {
+    const file = vscode.window.activeTextEditor?.document.fileName;
+    const out = new Set<string>();
+    if (!file) return out;
+    for (const t of this.targets.all())
+      for (const o of t.loadedObjects)
+        if (o.sourcePath === file || o.objectPath === file) for (const m of o.maps) out.add(`${t.id}/${m.id}`);
+    return out;
   }
 
   private mapAtCursor(): { targetId: string; id: number } | undefined {

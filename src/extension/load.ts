@@ -38,7 +38,11 @@ class Loader {
     if (!file) return undefined;
     const target = await this.pickTarget();
     if (!target) return undefined;
+    // Count Map Elements and friends wait for a load in progress instead of finding no maps.
+    return target.trackLoad(path.basename(file.fsPath), this.buildAndLoad(file, target));
+  }
 
+  private async buildAndLoad(file: vscode.Uri, target: Target): Promise<LoadedObjectInfo | undefined> {
     let objectPath = file.fsPath;
     let sourcePath: string | undefined;
     if (objectPath.endsWith('.bpf.c')) {
@@ -49,6 +53,8 @@ class Loader {
     } else {
       const sibling = objectPath.replace(/\.o$/, '.c');
       if (fs.existsSync(sibling)) sourcePath = sibling;
+      // An object in the output folder (.output/x.bpf.o): its source is x.bpf.c somewhere in the workspace.
+      else sourcePath = (await vscode.workspace.findFiles(`**/${path.basename(sibling)}`, '**/node_modules/**', 2))[0]?.fsPath;
     }
 
     const name = path.basename(objectPath);

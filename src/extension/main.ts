@@ -12,6 +12,7 @@ import { Targets } from './targets';
 import { VerifierClient } from './verifierClient';
 import * as build from './build';
 import * as countMapElements from './countMapElements';
+import * as eventsView from './eventsView';
 import * as load from './load';
 import * as mapActions from './mapActions';
 import * as mapCodeLens from './mapCodeLens';
@@ -19,6 +20,7 @@ import * as mapContents from './mapContents';
 import * as mapsTree from './mapsTree';
 import * as sshTargets from './sshTargets';
 import * as targetCommands from './targets';
+import * as traceConsole from './traceConsole';
 import * as verifierInlineHints from './verifierInlineHints';
 import * as verifierLog from './verifierLog';
 import * as vmlinux from './vmlinux';
@@ -53,10 +55,12 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Ebpf
   load.activate(ctx);
   countMapElements.activate(ctx);
   mapActions.activate(ctx);
-  mapContents.activate(ctx);
+  const contents = mapContents.activate(ctx);
   mapCodeLens.activate(ctx);
+  const trace = traceConsole.activate(ctx);
+  const events = eventsView.activate(ctx);
 
-  return createApi(ctx);
+  return createApi(ctx, { trace, events, mapContents: contents });
 }
 
 export function deactivate(): void {

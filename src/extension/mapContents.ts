@@ -1,7 +1,7 @@
 // "Show Contents": a webview table of a map's entries, one page at a time (the first page comes
 // fast even for a 1M-element map), keys and values as the helper's BTF-formatted text when the map
 // has BTF, hex otherwise, per-CPU values in one column per CPU. Refresh re-reads the first page;
-// the filter narrows the loaded rows. Read-only.
+// the filter narrows the loaded rows. Entries are edited through mapEditing.ts (form typed by BTF).
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { MapEntry } from '../protocol';
@@ -9,11 +9,23 @@ import type { Target } from './targets';
 import type { ModelNode } from '../core/maps/model';
 import { Command } from './commands';
 import type { Ctx } from './ctx';
+import {
+  EDIT_MESSAGES,
+  MapEditor,
+  editorMarkup,
+  editorScript,
+  editorStyle,
+  pageShape,
+  type EditMessage,
+  type EditOutcome,
+} from './mapEditing';
 
 const PAGE = 200;
 
 export interface ContentsRow {
   key: string;
+  /** The stored key, base64 (what Edit and Delete send back). */
+  rawKey?: string;
   /** One value, or one per CPU for per-CPU maps. */
   values: string[];
   decoded: boolean;
@@ -61,10 +73,11 @@ export function toRow(e: MapEntry): ContentsRow {
   if (e.values) {
     const decoded = e.valueText ? splitTopLevel(e.valueText) : undefined;
     const ok = decoded && decoded.length === e.values.length;
-    return { key, values: ok ? decoded : e.values.map(hex), decoded: !!e.keyText || !!ok };
+    return { key, rawKey: e.key, values: ok ? decoded : e.values.map(hex), decoded: !!e.keyText || !!ok };
   }
   return {
     key,
+    rawKey: e.key,
     values: [e.valueText ?? (e.value !== undefined ? hex(e.value) : '')],
     decoded: e.keyText !== undefined || e.valueText !== undefined,
   };
@@ -77,6 +90,8 @@ class ContentsPanel {
   private error?: string;
   private loading?: Promise<void>;
   private last?: object;
+  readonly editor: MapEditor;
+  private shape?: object;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -87,12 +102,28 @@ class ContentsPanel {
   ) {
     panel.webview.options = { enableScripts: true };
     panel.webview.html = html(panel.webview, `${name} (#${id}, ${typeName})`);
+    this.editor = new MapEditor(target, id, name);
     panel.webview.onDidReceiveMessage((m: { type: string }) => {
       if (m.type === 'refresh') void this.load(true);
       if (m.type === 'more') void this.load(false);
       // The first page can arrive before the page's script listens: send it again when it asks.
+      if (m.type === 'ready' && this.shape) void panel.webview.postMessage(this.shape);
       if (m.type === 'ready' && this.last) void panel.webview.postMessage(this.last);
+      if (EDIT_MESSAGES.has(m.type)) void this.edit(m as EditMessage);
     });
+    void this.editor.form().then((f) => {
+      if (!f) return;
+      this.shape = { type: 'shape', shape: pageShape(f, /array/.test(typeName)) };
+      void panel.webview.postMessage(this.shape);
+    });
+  }
+
+  /** One change from the page (or a test): runs it, tells the page, and reloads the first page. */
+  async edit(m: EditMessage): Promise<EditOutcome> {
+    const outcome = await this.editor.handle(m);
+    void this.panel.webview.postMessage({ type: 'edited', request: m.type, outcome });
+    if (outcome.ok && m.type !== 'edit' && m.type !== 'peek') await this.load(true);
+    return outcome;
   }
 
   /** Reads the first page again (reset) or the next one. */
@@ -143,7 +174,12 @@ class ContentsPanel {
   }
 }
 
-export function activate(ctx: Ctx): void {
+export interface MapContentsApi {
+  /** Sends a Show Contents panel the message its page would send (Edit, Save, Delete, ...). */
+  edit(targetId: string, id: number, m: EditMessage): Promise<EditOutcome | undefined>;
+}
+
+export function activate(ctx: Ctx): MapContentsApi {
   const { targets, tree } = ctx;
   const panels = new Map<string, ContentsPanel>();
   const show = async (arg?: ModelNode | { targetId: string; id: number }): Promise<ContentsSnapshot | undefined> => {
@@ -185,6 +221,7 @@ export function activate(ctx: Ctx): void {
   };
   ctx.registerCommand(Command.showMapContents, show);
   ctx.subscriptions.push({ dispose: () => [...panels.values()].forEach((p) => p.panel.dispose()) });
+  return { edit: async (targetId, id, m) => panels.get(`${targetId}/${id}`)?.edit(m) };
 }
 
 function html(webview: vscode.Webview, title: string): string {
@@ -208,6 +245,7 @@ function html(webview: vscode.Webview, title: string): string {
   th { text-align: left; font-weight: 600; border-bottom: 1px solid var(--vscode-panel-border); padding: 4px 8px; position: sticky; top: 40px; background: var(--vscode-editor-background); }
   td { padding: 2px 8px; border-bottom: 1px solid var(--vscode-editorGroup-border, transparent); white-space: pre-wrap; vertical-align: top; }
   tr:hover td { background: var(--vscode-list-hoverBackground); }
+${editorStyle}
 </style></head>
 <body>
 <header>
@@ -217,6 +255,7 @@ function html(webview: vscode.Webview, title: string): string {
   <button id="more" disabled>Load more</button>
   <span id="status">Loading…</span><span id="error"></span>
 </header>
+${editorMarkup()}
 <table><thead id="head"></thead><tbody id="body"></tbody></table>
 <script nonce="${nonce}">
   const vscode = acquireVsCodeApi();
@@ -236,6 +275,7 @@ function html(webview: vscode.Webview, title: string): string {
       if (f && !(r.key + ' ' + r.values.join(' ')).toLowerCase().includes(f)) continue;
       const tr = document.createElement('tr');
       for (const t of [r.key, ...r.values]) { const td = document.createElement('td'); td.textContent = t; tr.appendChild(td); }
+      rowActions(tr, r);
       body.appendChild(tr);
     }
   }
@@ -251,6 +291,8 @@ function html(webview: vscode.Webview, title: string): string {
   $('refresh').addEventListener('click', () => { $('status').textContent = 'Loading…'; vscode.postMessage({ type: 'refresh' }); });
   $('more').addEventListener('click', () => { $('more').disabled = true; vscode.postMessage({ type: 'more' }); });
   $('filter').addEventListener('input', render);
+  window.addEventListener('message', (e) => { if (e.data.type === 'shape') render(); });
+  ${editorScript()}
   vscode.postMessage({ type: 'ready' });
 </script>
 </body></html>`;

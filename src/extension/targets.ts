@@ -102,6 +102,20 @@ export class Target implements vscode.Disposable {
     return info;
   }
 
+  private readonly loads = new Map<Promise<unknown>, string>();
+
+  /** Marks `p` as a load in progress (what: the object's name) until it settles. */
+  trackLoad<T>(what: string, p: Promise<T>): Promise<T> {
+    this.loads.set(p, what);
+    void p.finally(() => this.loads.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  /** Loads in progress on this target: commands that need their maps wait for them. */
+  get pendingLoads(): { what: string; done: Promise<unknown> }[] {
+    return [...this.loads].map(([done, what]) => ({ what, done: done.catch(() => undefined) }));
+  }
+
   removeObject(handle: number): void {
     this.objects = this.objects.filter((o) => o.handle !== handle);
     this.objectsEmitter.fire(this.objects);

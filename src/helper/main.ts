@@ -344,6 +344,14 @@ async function main(): Promise<void> {
     return mapById(v.id(p.id), (fd, info) => m.mapEdit.updateEntry(fd, info, key, value, mode, cpus!));
   });
 
+  handle<T.MapLookupParams, T.MapValueResult>(Methods.mapLookup, (raw) => {
+    const p = v.params(raw, ['id', 'key']);
+    const key = v.text(p.key, 'key', MAX_VALUE_TEXT);
+    const m = need();
+    cpus ??= m.L.numPossibleCpus();
+    return mapById(v.id(p.id), (fd, info) => m.mapEdit.lookupEntry(fd, info, key, cpus!));
+  });
+
   handle<T.MapDeleteParams, null>(Methods.mapDelete, (raw) => {
     const p = v.params(raw, ['id', 'key']);
     const key = v.text(p.key, 'key', MAX_VALUE_TEXT);

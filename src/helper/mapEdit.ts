@@ -136,6 +136,23 @@ export function updateEntry(
   };
 }
 
+/** One entry by key (for an edit form): key and value as stored, and as JSON text following the BTF type. */
+export function lookupEntry(fd: number, info: L.MapInfo, keyText: string, cpus: number): MapValueResult {
+  checkEditable(info, 'look up');
+  const key = parse(keyText, info.key_size, info, 'key');
+  const value = Buffer.alloc(stride(info, cpus));
+  const r = L.mapLookup(fd, key, value);
+  if (r === -constants.errno.ENOENT) throw new HelperError('INVALID_PARAMS', `map ${info.name} has no key ${text(info, 'key', key)}`);
+  if (r < 0) throw HelperError.errno(-r, `look up in map ${info.name}`);
+  const one = value.subarray(0, info.value_size); // CPU 0's value for per-CPU maps
+  return {
+    key: key.toString('base64'),
+    value: one.toString('base64'),
+    keyText: text(info, 'key', key),
+    valueText: text(info, 'value', one),
+  };
+}
+
 export function deleteEntry(fd: number, info: L.MapInfo, keyText: string): null {
   checkEditable(info, 'delete');
   const key = parse(keyText, info.key_size, info, 'key');

@@ -38,6 +38,8 @@ export const Methods = {
   unsubscribe: new RequestType<T.UnsubscribeParams, null, void>('unsubscribe'),
   mapTypes: new RequestType<T.MapTypesParams, T.MapTypesResult, void>('map.types'),
   mapUpdate: new RequestType<T.MapUpdateParams, T.MapValueResult, void>('map.update'),
+  /** One entry by key; keyText/valueText are JSON following the BTF types (per-CPU maps: CPU 0's value). */
+  mapLookup: new RequestType<T.MapLookupParams, T.MapValueResult, void>('map.lookup'),
   mapDelete: new RequestType<T.MapDeleteParams, null, void>('map.delete'),
   mapClear: new RequestType<T.MapClearParams, T.MapClearResult, void>('map.clear'),
   mapPush: new RequestType<T.MapPushParams, T.MapValueResult, void>('map.push'),

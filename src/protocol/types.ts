@@ -501,6 +501,11 @@ export interface MapUpdateParams {
   mode?: 'any' | 'noexist' | 'exist';
 }
 
+export interface MapLookupParams {
+  id: number;
+  key: string;
+}
+
 export interface MapDeleteParams {
   id: number;
   key: string;

@@ -43,7 +43,7 @@ export function prepareRun() {
   const workspace = path.join(tmp, 'workspace');
   fs.cpSync(path.join(root, 'bpf/examples'), workspace, {
     recursive: true,
-    filter: (src) => !/(\.bpf\.o|\/build)$/.test(src),
+    filter: (src) => !/(\.bpf\.o|\/build|\/\.output)$/.test(src),
   });
   // Only our own old results: other layers' files (summary.jsonl) live there too.
   fs.mkdirSync(results, { recursive: true });

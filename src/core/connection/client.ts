@@ -320,6 +320,9 @@ export class HelperClient {
   mapUpdate(p: T.MapUpdateParams) {
     return this.request<T.MapUpdateParams, T.MapValueResult>(Methods.mapUpdate, p);
   }
+  mapLookup(p: T.MapLookupParams) {
+    return this.request<T.MapLookupParams, T.MapValueResult>(Methods.mapLookup, p);
+  }
   mapDelete(p: T.MapDeleteParams) {
     return this.request<T.MapDeleteParams, null>(Methods.mapDelete, p);
   }

@@ -763,7 +763,8 @@ export class TargetModel {
         : mapDescription(typeName, maxEntries, undefined),
       tooltip: () => this.mapTooltip(id, name, typeName, maxEntries, r, pinned),
       icon: mapIcon(typeName),
-      contextValue: `map${owner ? '.own' : ''}${pinned ? '.pinned' : ''}`,
+      // ".events": a ring buffer or perf event array (the events view applies).
+      contextValue: `map${owner ? '.own' : ''}${pinned ? '.pinned' : ''}${typeName === 'ringbuf' || typeName === 'perf_event_array' ? '.events' : ''}`,
       collapsible: 'none',
     };
   }

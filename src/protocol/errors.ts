@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'HELPER_UNAVAILABLE' // client side: could not start the helper
   | 'HELPER_EXITED' // client side: the helper died with requests pending
   | 'BUSY' // someone else holds what was asked for (the tracing pipe takes one reader)
+  | 'CANCELLED' // the client cancelled the request ($/cancelRequest)
+  | 'TIMEOUT' // the request ran past its time bound and was stopped
   | 'KERNEL'; // any other errno from the kernel or libbpf
 
 export interface ErrorData {
@@ -44,6 +46,8 @@ export const RpcErrorCodes = {
   ParseError: -32700,
   InvalidRequest: -32600,
   InvalidParams: -32602,
+  /** The client cancelled the request (the LSP convention). */
+  RequestCancelled: -32800,
   HelperFailure: -32000,
 } as const;
 

@@ -59,6 +59,22 @@ const TestRunOpts = koffi.struct('bpf_test_run_opts', {
 /** The head of struct bpf_object_open_opts; libbpf accepts a shorter sz (fields past it are unset). */
 const ObjectOpenOpts = koffi.struct('bpf_object_open_opts', { sz: 'size_t', object_name: 'const char *' });
 
+koffi.struct('bpf_ksyscall_opts', { sz: 'size_t', bpf_cookie: 'uint64', retprobe: 'bool' });
+koffi.struct('bpf_kprobe_multi_opts', {
+  sz: 'size_t',
+  syms: 'void *',
+  addrs: 'void *',
+  cookies: 'void *',
+  cnt: 'size_t',
+  retprobe: 'bool',
+});
+koffi.struct('bpf_uprobe_opts', {
+  sz: 'size_t',
+  ref_ctr_offset: 'size_t',
+  bpf_cookie: 'uint64',
+  retprobe: 'bool',
+  func_name: 'const char *',
+});
 const BatchOpts = koffi.struct('bpf_map_batch_opts', { sz: 'size_t', elem_flags: 'uint64', flags: 'uint64' });
 
 const DumpDataOpts = koffi.struct('btf_dump_type_data_opts', {
@@ -212,12 +228,36 @@ const f = {
   bpf_program__set_log_buf: lib.func('int bpf_program__set_log_buf(bpf_program *prog, void *buf, size_t size)'),
   bpf_program__set_log_level: lib.func('int bpf_program__set_log_level(bpf_program *prog, uint32 level)'),
   bpf_program__attach_iter: lib.func('bpf_link *bpf_program__attach_iter(bpf_program *prog, const void *opts)'),
+  bpf_program__attach: lib.func('bpf_link *bpf_program__attach(bpf_program *prog)'),
+  bpf_program__attach_kprobe: lib.func('bpf_link *bpf_program__attach_kprobe(bpf_program *prog, bool retprobe, const char *func)'),
+  bpf_program__attach_ksyscall: lib.func(
+    'bpf_link *bpf_program__attach_ksyscall(bpf_program *prog, const char *name, const bpf_ksyscall_opts *opts)',
+  ),
+  bpf_program__attach_kprobe_multi_opts: lib.func(
+    'bpf_link *bpf_program__attach_kprobe_multi_opts(bpf_program *prog, const char *pattern, const bpf_kprobe_multi_opts *opts)',
+  ),
+  bpf_program__attach_uprobe_opts: lib.func(
+    'bpf_link *bpf_program__attach_uprobe_opts(bpf_program *prog, int pid, const char *binary, size_t func_offset, const bpf_uprobe_opts *opts)',
+  ),
+  bpf_program__attach_usdt: lib.func(
+    'bpf_link *bpf_program__attach_usdt(bpf_program *prog, int pid, const char *binary, const char *provider, const char *name, const void *opts)',
+  ),
+  bpf_program__attach_tracepoint: lib.func(
+    'bpf_link *bpf_program__attach_tracepoint(bpf_program *prog, const char *category, const char *name)',
+  ),
+  bpf_program__attach_raw_tracepoint: lib.func('bpf_link *bpf_program__attach_raw_tracepoint(bpf_program *prog, const char *name)'),
+  bpf_program__attach_cgroup: lib.func('bpf_link *bpf_program__attach_cgroup(bpf_program *prog, int cgroup_fd)'),
+  bpf_program__attach_netns: lib.func('bpf_link *bpf_program__attach_netns(bpf_program *prog, int netns_fd)'),
+  bpf_program__attach_perf_event: lib.func('bpf_link *bpf_program__attach_perf_event(bpf_program *prog, int pfd)'),
+  bpf_program__expected_attach_type: lib.func('int bpf_program__expected_attach_type(bpf_program *prog)'),
+  bpf_map__attach_struct_ops: lib.func('bpf_link *bpf_map__attach_struct_ops(bpf_map *map)'),
 
   bpf_map__name: lib.func('const char *bpf_map__name(bpf_map *map)'),
   bpf_map__fd: lib.func('int bpf_map__fd(bpf_map *map)'),
   bpf_map__reuse_fd: lib.func('int bpf_map__reuse_fd(bpf_map *map, int fd)'),
 
   bpf_link__fd: lib.func('int bpf_link__fd(bpf_link *link)'),
+  bpf_link__pin: lib.func('int bpf_link__pin(bpf_link *link, const char *path)'),
   bpf_link__destroy: lib.func('int bpf_link__destroy(bpf_link *link)'),
   bpf_iter_create: lib.func('int bpf_iter_create(int link_fd)'),
 
@@ -406,7 +446,115 @@ export const map = {
 export const link = {
   fd: (l: BpfLink): number => f.bpf_link__fd(l),
   destroy: (l: BpfLink): void => void f.bpf_link__destroy(l),
+  pin: (l: BpfLink, path: string): void => void check(f.bpf_link__pin(l, path), `pin link to ${path}`),
 };
+
+// ---------- attach (libbpf's own attach calls; each returns a link or throws with errno) ----------
+
+const size = (name: string) => koffi.sizeof(name);
+
+export const attach = {
+  /** What libbpf's skeletons do: attach as the section says. */
+  auto: (p: BpfProgram): BpfLink => checkPtr(f.bpf_program__attach(p), 'attach'),
+  kprobe: (p: BpfProgram, retprobe: boolean, func: string): BpfLink =>
+    checkPtr(f.bpf_program__attach_kprobe(p, retprobe, func), `attach kprobe to ${func}`),
+  ksyscall: (p: BpfProgram, name: string, retprobe: boolean): BpfLink =>
+    checkPtr(
+      f.bpf_program__attach_ksyscall(p, name, { sz: size('bpf_ksyscall_opts'), bpf_cookie: 0, retprobe }),
+      `attach ksyscall to ${name}`,
+    ),
+  kprobeMulti: (p: BpfProgram, pattern: string, retprobe: boolean): BpfLink =>
+    checkPtr(
+      f.bpf_program__attach_kprobe_multi_opts(p, pattern, {
+        sz: size('bpf_kprobe_multi_opts'),
+        syms: null,
+        addrs: null,
+        cookies: null,
+        cnt: 0,
+        retprobe,
+      }),
+      `attach kprobe.multi to ${pattern}`,
+    ),
+  uprobe: (p: BpfProgram, pid: number, binary: string, offset: number, func: string | null, retprobe: boolean): BpfLink =>
+    checkPtr(
+      f.bpf_program__attach_uprobe_opts(p, pid, binary, offset, {
+        sz: size('bpf_uprobe_opts'),
+        ref_ctr_offset: 0,
+        bpf_cookie: 0,
+        retprobe,
+        func_name: func,
+      }),
+      `attach uprobe to ${binary}:${func ?? `0x${offset.toString(16)}`}`,
+    ),
+  usdt: (p: BpfProgram, pid: number, binary: string, provider: string, name: string): BpfLink =>
+    checkPtr(f.bpf_program__attach_usdt(p, pid, binary, provider, name, null), `attach usdt ${provider}:${name} in ${binary}`),
+  tracepoint: (p: BpfProgram, category: string, name: string): BpfLink =>
+    checkPtr(f.bpf_program__attach_tracepoint(p, category, name), `attach tracepoint ${category}:${name}`),
+  rawTracepoint: (p: BpfProgram, name: string): BpfLink =>
+    checkPtr(f.bpf_program__attach_raw_tracepoint(p, name), `attach raw tracepoint ${name}`),
+  cgroup: (p: BpfProgram, cgroupFd: number): BpfLink => checkPtr(f.bpf_program__attach_cgroup(p, cgroupFd), 'attach to cgroup'),
+  netns: (p: BpfProgram, netnsFd: number): BpfLink => checkPtr(f.bpf_program__attach_netns(p, netnsFd), 'attach to network namespace'),
+  perfEvent: (p: BpfProgram, pfd: number): BpfLink => checkPtr(f.bpf_program__attach_perf_event(p, pfd), 'attach to perf event'),
+  structOps: (m: BpfMap): BpfLink => checkPtr(f.bpf_map__attach_struct_ops(m), 'attach struct_ops'),
+};
+
+export function expectedAttachType(p: BpfProgram): number {
+  return f.bpf_program__expected_attach_type(p);
+}
+
+const BPF_LINK_CREATE = 28;
+const LINK_CREATE_ATTR = 48;
+
+/**
+ * BPF_LINK_CREATE through bpf(2) directly, for link kinds libbpf 1.1 cannot express: XDP with a
+ * mode flag, tcx (Linux 6.6), netfilter (6.4). `extra` is written at offset 16 (the per-type union).
+ * Returns the link fd (closing it detaches the link unless it is pinned).
+ */
+export function linkCreateRaw(progFd: number, target: number, attachType: number, flags: number, extra?: Buffer): number {
+  const nr = SYS_BPF[process.arch];
+  if (nr === undefined) throw new HelperError('KERNEL', `bpf(2) has no known number on ${process.arch}`);
+  const attr = Buffer.alloc(LINK_CREATE_ATTR);
+  attr.writeUInt32LE(progFd, 0);
+  attr.writeUInt32LE(target, 4);
+  attr.writeUInt32LE(attachType, 8);
+  attr.writeUInt32LE(flags, 12);
+  extra?.copy(attr, 16);
+  const r = Number(f.syscall(nr, 'int', BPF_LINK_CREATE, 'void *', attr, 'uint32', LINK_CREATE_ATTR));
+  if (r < 0) throw HelperError.errno(koffi.errno(), 'create link');
+  return r;
+}
+
+const SYS_PERF_EVENT_OPEN: Record<string, number> = { x64: 298, arm64: 241, riscv64: 241, s390x: 331, ppc64: 319, loong64: 241 };
+const PERF_ATTR_SIZE = 136; // PERF_ATTR_SIZE_VER8
+
+/** perf_event_open(2) of the software CPU clock on one CPU, sampling `freq` times a second. */
+export function perfEventOpenCpuClock(cpu: number, freq: number): number {
+  const nr = SYS_PERF_EVENT_OPEN[process.arch];
+  if (nr === undefined) throw new HelperError('KERNEL', `perf_event_open has no known number on ${process.arch}`);
+  const attr = Buffer.alloc(PERF_ATTR_SIZE);
+  attr.writeUInt32LE(1, 0); // type PERF_TYPE_SOFTWARE
+  attr.writeUInt32LE(PERF_ATTR_SIZE, 4);
+  attr.writeBigUInt64LE(0n, 8); // config PERF_COUNT_SW_CPU_CLOCK
+  attr.writeBigUInt64LE(BigInt(freq), 16); // sample_freq
+  attr.writeBigUInt64LE(1n << 10n, 40); // flags: freq
+  const r = Number(
+    f.syscall(
+      nr,
+      'void *',
+      attr,
+      'int',
+      -1 /* any pid */,
+      'int',
+      cpu,
+      'int',
+      -1 /* no group */,
+      'unsigned long',
+      8 /* PERF_FLAG_FD_CLOEXEC */,
+    ),
+  );
+  if (r < 0) throw HelperError.errno(koffi.errno(), `open a CPU clock perf event on CPU ${cpu}`);
+  return r;
+}
 
 /** A fresh read-once fd for an attached iterator link. */
 export function iterCreate(linkFd: number): number {

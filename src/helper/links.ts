@@ -185,6 +185,11 @@ export function describeLink(info: L.LinkInfo, look: Lookups): ProgramAttachment
   return a;
 }
 
+/** The kernel's id, type and target of one link fd (for links the helper just made). */
+export function describeLinkFd(fd: number): ProgramAttachment {
+  return describeLink(L.linkInfo(fd, nameAt), lookups());
+}
+
 /** Every BPF link on the host, grouped by the program it attaches. */
 export function attachmentsByProgram(linkPins: ReadonlyMap<number, string[]> = new Map()): Map<number, ProgramAttachment[]> {
   const out = new Map<number, ProgramAttachment[]>();

@@ -5,8 +5,10 @@
 // Started with OBJECT_HOST_FLAG, the same bundle is an object host instead (objectHostMain.ts).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { PROTOCOL_VERSION, Methods, COUNT_METHODS, MapType, mapTypeName, Notifications } from '../protocol';
+import { ResponseError } from 'vscode-jsonrpc/node';
+import { PROTOCOL_VERSION, Methods, COUNT_METHODS, MapType, mapTypeName, Notifications, isErrorData } from '../protocol';
 import type * as T from '../protocol/types';
+import type { ErrorData } from '../protocol/errors';
 import { HelperError } from './errors';
 import { OBJECT_HOST_FLAG, runObjectHost } from './objectHostMain';
 import { serve } from './rpc';
@@ -42,6 +44,8 @@ async function main(): Promise<void> {
         trace: typeof import('./trace');
         events: typeof import('./events');
         mapEdit: typeof import('./mapEdit');
+        places: typeof import('./places');
+        lockdown: typeof import('./lockdown');
         objectHost: typeof import('./objectHost');
       }
     | undefined;
@@ -62,6 +66,8 @@ async function main(): Promise<void> {
       trace: require('./trace'),
       events: require('./events'),
       mapEdit: require('./mapEdit'),
+      places: require('./places'),
+      lockdown: require('./lockdown'),
       objectHost: require('./objectHost'),
     };
   } catch (e) {
@@ -101,6 +107,26 @@ async function main(): Promise<void> {
     type: { method: string },
     fn: (params: unknown, token: import('vscode-jsonrpc').CancellationToken) => R | Promise<R>,
   ) => server.handle(type.method, fn as (p: unknown, t: import('vscode-jsonrpc').CancellationToken) => unknown);
+
+  /**
+   * A load or attach the kernel refused with EPERM and no verifier log: say whether lockdown is why
+   * (mounting securityfs to read it, and saying so) and which kernel setting would allow it.
+   */
+  const explainRefusal = (e: unknown): unknown => {
+    // Errors relayed from an object host arrive as the host's JSON-RPC error.
+    const d = e instanceof HelperError ? e.toData() : e instanceof ResponseError && isErrorData(e.data) ? (e.data as ErrorData) : undefined;
+    if (!d || (d.errno !== 1 && d.errno !== 13)) return e;
+    const details = d.details as { verifierLog?: string } | undefined;
+    if (details?.verifierLog) return e;
+    const m = need();
+    try {
+      m.mounts.ensureSecurityfs(say);
+    } catch {
+      return e; // no securityfs: nothing more to say than the errno
+    }
+    const fix = m.lockdown.lockdownFix();
+    return fix ? new HelperError(d.code, d.message, { errno: d.errno, fix, details: d.details }) : e;
+  };
 
   const mapById = <R>(id: number, fn: (fd: number, info: import('./libbpf').MapInfo) => R) => need().inventory.withMapFd(id, fn);
 
@@ -142,7 +168,11 @@ async function main(): Promise<void> {
     if (pinDir) onBpffs(pinDir, 'pinDir');
     const input: import('./objects').ObjectInput =
       p.path !== undefined ? { path: v.absolutePath(p.path, 'path') } : { bytes: v.base64(p.bytes, 'bytes', MAX_OBJECT_BYTES) };
-    const result = await need().objects.loadObject(input, logLevel, pinDir, token, MAX_OBJECT_BYTES, say);
+    const result = await need()
+      .objects.loadObject(input, logLevel, pinDir, token, MAX_OBJECT_BYTES, say)
+      .catch((e) => {
+        throw explainRefusal(e);
+      });
     if (pinDir) need().inventory.forgetPins(); // the next list shows the new pins at once
     return result;
   });
@@ -289,6 +319,78 @@ async function main(): Promise<void> {
     } catch {
       /* a malformed ack is ignored: notifications have no answer */
     }
+  });
+
+  handle<T.AttachParams, T.AttachResult>(Methods.progAttach, async (raw, token) => {
+    const p = v.params(raw, [
+      'id',
+      'pin',
+      'iface',
+      'direction',
+      'xdpMode',
+      'cgroup',
+      'function',
+      'binary',
+      'pid',
+      'usdt',
+      'tracepoint',
+      'netfilter',
+      'frequency',
+    ]);
+    const id = v.id(p.id);
+    const target: T.AttachTarget = {};
+    if (p.iface !== undefined) target.iface = v.text(p.iface, 'iface', 15);
+    if (p.direction !== undefined) target.direction = v.oneOf(p.direction, 'direction', ['ingress', 'egress'] as const);
+    if (p.xdpMode !== undefined) target.xdpMode = v.oneOf(p.xdpMode, 'xdpMode', ['auto', 'driver', 'generic', 'offload'] as const);
+    if (p.cgroup !== undefined) target.cgroup = v.absolutePath(p.cgroup, 'cgroup');
+    if (p.function !== undefined) target.function = v.symbol(p.function, 'function');
+    if (p.binary !== undefined) target.binary = v.absolutePath(p.binary, 'binary');
+    if (p.pid !== undefined) target.pid = v.int(p.pid, 'pid', 1, 0x3fffffff);
+    if (p.usdt !== undefined) target.usdt = v.symbol(p.usdt, 'usdt');
+    if (p.tracepoint !== undefined) target.tracepoint = v.symbol(p.tracepoint, 'tracepoint');
+    if (p.frequency !== undefined) target.frequency = v.int(p.frequency, 'frequency', 1, 100_000);
+    if (p.netfilter !== undefined) {
+      const nf = v.params(p.netfilter, ['family', 'hook', 'priority']);
+      target.netfilter = {
+        family: v.oneOf(nf.family, 'netfilter.family', ['ipv4', 'ipv6'] as const),
+        hook: v.oneOf(nf.hook, 'netfilter.hook', ['prerouting', 'input', 'forward', 'output', 'postrouting'] as const),
+        priority: v.int(nf.priority, 'netfilter.priority', -0x7fffffff, 0x7fffffff),
+      };
+    }
+    const pin = p.pin === undefined ? undefined : v.bpffsPath(p.pin, 'pin');
+    if (pin) onBpffs(pin, 'pin');
+    const r = await need()
+      .objects.attachProgram(id, target, pin, token)
+      .catch((e) => {
+        throw explainRefusal(e);
+      });
+    if (pin) need().inventory.forgetPins();
+    return r;
+  });
+
+  handle<T.DetachParams, null>(Methods.linkDetach, async (raw) => {
+    const p = v.params(raw, ['linkId']);
+    await need().objects.detachLink(v.id(p.linkId, 'linkId'));
+    return null;
+  });
+
+  handle<T.LinkPinParams, T.AttachedLink>(Methods.linkPin, async (raw) => {
+    const p = v.params(raw, ['linkId', 'path']);
+    const path = v.bpffsPath(p.path, 'path');
+    onBpffs(path, 'path');
+    const r = await need().objects.pinLink(v.id(p.linkId, 'linkId'), path);
+    need().inventory.forgetPins();
+    return r;
+  });
+
+  handle<void, T.LinkListResult>(Methods.linkList, async (raw) => {
+    v.params(raw, []);
+    return { links: await need().objects.listLinks() };
+  });
+
+  handle<void, T.AttachPlacesResult>(Methods.attachPlaces, (raw) => {
+    v.params(raw, []);
+    return need().places.attachPlaces();
   });
 
   handle<T.MapTypesParams, T.MapTypesResult>(Methods.mapTypes, (raw) => {

@@ -23,11 +23,11 @@ export function isMounted(dir: string, magic: number): boolean {
  * Makes sure `dir` is a mount of `fstype`, mounting it when the directory exists and holds
  * something else (the empty mount point of sysfs). Throws with the command that would fix it.
  */
-export function ensureMounted(dir: string, fstype: 'bpf' | 'tracefs', magic: number, say: Say): void {
+export function ensureMounted(dir: string, fstype: 'bpf' | 'tracefs' | 'securityfs', magic: number, say: Say): void {
   if (isMounted(dir, magic)) return;
   if (!fs.existsSync(dir)) {
     throw new HelperError('KERNEL', `${dir} does not exist, so ${fstype} cannot be mounted there`, {
-      fix: `mount sysfs on /sys, or create ${dir} and run: mount -t ${fstype} ${fstype === 'bpf' ? 'bpf' : 'tracefs'} ${dir}`,
+      fix: `mount sysfs on /sys, or create ${dir} and run: mount -t ${fstype} ${fstype} ${dir}`,
     });
   }
   try {
@@ -49,4 +49,9 @@ export function bpffsMounted(): boolean {
 
 export function ensureBpffs(say: Say): void {
   ensureMounted(BPFFS_ROOT, 'bpf', BPF_FS_MAGIC, say);
+}
+
+/** securityfs, to read the kernel's lockdown mode (/sys/kernel/security/lockdown). */
+export function ensureSecurityfs(say: Say): void {
+  ensureMounted('/sys/kernel/security', 'securityfs', 0x73636673, say);
 }

@@ -33,10 +33,17 @@ export function runObjectHost(): void {
         load: typeof import('./load');
         inventory: typeof import('./inventory');
         testrun: typeof import('./testrun');
+        attach: typeof import('./attach');
       }
     | undefined;
   try {
-    m = { L: require('./libbpf'), load: require('./load'), inventory: require('./inventory'), testrun: require('./testrun') };
+    m = {
+      L: require('./libbpf'),
+      load: require('./load'),
+      inventory: require('./inventory'),
+      testrun: require('./testrun'),
+      attach: require('./attach'),
+    };
     // If the root helper dies (even by SIGKILL), so does this host: nothing it holds outlives the helper.
     m.L.dieWithParent();
     if (process.ppid === 1) process.exit(0); // the parent was already gone before prctl took effect
@@ -55,6 +62,12 @@ export function runObjectHost(): void {
   };
 
   let held: import('./libbpf').BpfObject | undefined;
+  /** Links of the held object (attach.ts): they close with this process unless pinned. */
+  let links: import('./attach').ObjectLinks | undefined;
+  const linksOf = () => {
+    if (!held) throw new HelperError('INVALID_PARAMS', 'this object host holds no object');
+    return (links ??= new (need().attach.ObjectLinks)(held));
+  };
   const server = serve();
 
   server.handle('host.load', (raw) => {
@@ -103,8 +116,19 @@ export function runObjectHost(): void {
     return inventory.withProgFd(id, (fd, info) => testrun.testRun(fd, info, dataIn, ctxIn, repeat));
   });
 
+  // Attach and detach (the root helper validated the params and the pin path).
+  server.handle('host.attach', (raw) => {
+    const p = raw as { id: number; target: T.AttachTarget; pin?: string };
+    phase(`attaching program ${p.id}`);
+    return linksOf().attach(p.id, p.target, p.pin);
+  });
+  server.handle('host.detach', (raw) => linksOf().detach((raw as { linkId: number }).linkId) ?? null);
+  server.handle('host.pinLink', (raw) => linksOf().pin((raw as { linkId: number }).linkId, (raw as { path: string }).path));
+  server.handle('host.links', () => linksOf().list());
+
   server.listen(() => {
     try {
+      links?.destroyAll();
       if (held) m?.L.objectClose(held);
     } finally {
       process.exit(0);

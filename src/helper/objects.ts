@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CancellationToken } from 'vscode-jsonrpc/node';
-import type { ObjectLoadResult } from '../protocol/types';
+import type { AttachedLink, AttachResult, AttachTarget, ObjectLoadResult } from '../protocol/types';
 import { bpfObjectPath } from './ownObjects';
 import { HelperError } from './errors';
 import type { LoadResult } from './load';
@@ -19,6 +19,8 @@ interface LoadedObject {
   what: string;
   programIds: number[];
   mapIds: number[];
+  /** Ids of the links its host made (attach); they go with the host unless pinned. */
+  links?: Set<number>;
 }
 
 const loaded = new Map<number, LoadedObject>();
@@ -153,4 +155,57 @@ export async function unloadObject(handle: number): Promise<void> {
 export function unloadAll(): void {
   for (const o of loaded.values()) o.host.kill();
   loaded.clear();
+}
+
+// ---------- attach and detach (relayed to the host that holds the object: attach.ts runs there) ----------
+
+function hostOfProgram(id: number): LoadedObject {
+  const handle = ownerOf('prog', id);
+  if (handle === undefined) {
+    throw new HelperError('NO_SUCH_PROGRAM', `program ${id} was not loaded by this helper, so it has no libbpf object to attach with`, {
+      fix: 'load its object here (Load Object / ebpf-workbench load), or attach it with the tool that loaded it',
+    });
+  }
+  return loaded.get(handle)!;
+}
+
+/** Which object's host holds a link this helper made. */
+function hostOfLink(linkId: number): LoadedObject {
+  for (const o of loaded.values()) if (o.links?.has(linkId)) return o;
+  throw new HelperError('INVALID_PARAMS', `link ${linkId} was not made by this helper`, {
+    fix: 'detach links made elsewhere with the tool that made them (or remove their pin)',
+  });
+}
+
+export async function attachProgram(
+  id: number,
+  target: AttachTarget,
+  pin: string | undefined,
+  token: CancellationToken,
+): Promise<AttachResult> {
+  const o = hostOfProgram(id);
+  const r = await o.host.request<AttachResult>('host.attach', { id, target, pin }, { doing: `attaching program ${id}`, token });
+  o.links ??= new Set();
+  for (const l of r.links) o.links.add(l.linkId);
+  return r;
+}
+
+export async function detachLink(linkId: number): Promise<void> {
+  const o = hostOfLink(linkId);
+  await o.host.request('host.detach', { linkId }, { doing: `detaching link ${linkId}` });
+  o.links!.delete(linkId);
+}
+
+export async function pinLink(linkId: number, path: string): Promise<AttachedLink> {
+  return hostOfLink(linkId).host.request<AttachedLink>('host.pinLink', { linkId, path }, { doing: `pinning link ${linkId}` });
+}
+
+/** Every link this helper's hosts hold, by object. */
+export async function listLinks(): Promise<AttachedLink[]> {
+  const out: AttachedLink[] = [];
+  for (const o of loaded.values()) {
+    if (!o.links?.size) continue;
+    out.push(...(await o.host.request<AttachedLink[]>('host.links', {}, { doing: 'listing links' })));
+  }
+  return out;
 }

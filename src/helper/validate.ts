@@ -63,6 +63,13 @@ export function identifier(value: unknown, name: string): string {
   return value.trim();
 }
 
+/** A kernel or ELF symbol, tracepoint or probe name ("do_unlinkat", "sched:sched_process_exec", "libc:malloc", "0x1a2b"). */
+export function symbol(value: unknown, name: string): string {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_.:@/+-]{1,256}$/.test(value))
+    throw invalid(`${name} must be a symbol name (letters, digits, _ . : @ / + -)`);
+  return value;
+}
+
 /** Distinct kernel object ids, at most `max`. */
 export function idList(value: unknown, name: string, max: number): number[] {
   if (!Array.isArray(value)) throw invalid(`${name} must be an array of ids`);

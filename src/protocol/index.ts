@@ -45,6 +45,14 @@ export const Methods = {
   mapPush: new RequestType<T.MapPushParams, T.MapValueResult, void>('map.push'),
   /** Pop (or with peek: read) the head of a queue or stack; an empty answer when it is empty. */
   mapPop: new RequestType<T.MapPopParams, T.MapValueResult, void>('map.pop'),
+  /** Attaches a program this helper loaded, as its section says (plus the target's details). */
+  progAttach: new RequestType<T.AttachParams, T.AttachResult, void>('prog.attach'),
+  /** Destroys a link this helper made (a pinned link stays attached until its pin is removed). */
+  linkDetach: new RequestType<T.DetachParams, null, void>('link.detach'),
+  linkPin: new RequestType<T.LinkPinParams, T.AttachedLink, void>('link.pin'),
+  linkList: new RequestType0<T.LinkListResult, void>('link.list'),
+  /** Interfaces and cgroups of the target, for pickers. */
+  attachPlaces: new RequestType0<T.AttachPlacesResult, void>('attach.places'),
 } as const;
 
 export const Notifications = {

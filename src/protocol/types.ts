@@ -538,3 +538,80 @@ export interface MapValueResult {
   keyText?: string;
   valueText?: string;
 }
+
+// ---------- attach and detach ----------
+
+/** XDP attach mode: auto tries driver (native) and falls back to generic, saying so. */
+export type XdpMode = 'auto' | 'driver' | 'generic' | 'offload';
+
+/** Where to attach a program whose section does not say everything (see core/attach/sections.ts). */
+export interface AttachTarget {
+  /** xdp, tc/tcx: interface name on the target. */
+  iface?: string;
+  /** tc/tcx: default from the section (tc/ingress), else ingress. */
+  direction?: 'ingress' | 'egress';
+  xdpMode?: XdpMode;
+  /** cgroup programs: a directory of the cgroup2 hierarchy (below /sys/fs/cgroup). */
+  cgroup?: string;
+  /** kprobe/kretprobe/ksyscall: kernel function; uprobe/uretprobe: function in `binary` (or an offset "0x1234"). */
+  function?: string;
+  /** uprobe/uretprobe/usdt: absolute path of the executable or library. */
+  binary?: string;
+  /** uprobe/usdt: only this process (default: every process running the binary). */
+  pid?: number;
+  /** usdt: "provider:name". */
+  usdt?: string;
+  /** tracepoint: "category:name"; raw_tp: the tracepoint name. */
+  tracepoint?: string;
+  /** netfilter programs. */
+  netfilter?: { family: 'ipv4' | 'ipv6'; hook: 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting'; priority: number };
+  /** perf_event programs: samples per second per CPU of the CPU clock (default 99). */
+  frequency?: number;
+}
+
+export interface AttachParams extends AttachTarget {
+  /** A program this helper loaded (object.load). */
+  id: number;
+  /** Pin the link at this path below /sys/fs/bpf: it then stays attached after unload. */
+  pin?: string;
+}
+
+/** One BPF link this helper made (or a set of them, for perf_event programs: one per CPU). */
+export interface AttachedLink {
+  programId: number;
+  program: string;
+  linkId: number;
+  /** Kernel link type: xdp, tcx, perf_event, tracing, raw_tracepoint, cgroup, netns, struct_ops, ... */
+  type: string;
+  /** What it attaches to, in words: "veth0 (driver mode, ingress)", "tracepoint sched:sched_process_exec". */
+  target: string;
+  pinned?: string;
+}
+
+export interface AttachResult {
+  links: AttachedLink[];
+  /** What the user should know: XDP fell back to generic mode, the interface is down, ... */
+  notes: string[];
+}
+
+export interface DetachParams {
+  linkId: number;
+}
+
+export interface LinkPinParams {
+  linkId: number;
+  /** Absolute path below /sys/fs/bpf. */
+  path: string;
+}
+
+/** The links this helper made, by program (object.load programs only). */
+export interface LinkListResult {
+  links: AttachedLink[];
+}
+
+/** Network interfaces and cgroups of the target, for pickers. */
+export interface AttachPlacesResult {
+  interfaces: { name: string; ifindex: number; up: boolean; /** The XDP program attached now, if any. */ xdpProgramId?: number }[];
+  /** cgroup2 directories (absolute paths), shallow first, at most a few hundred. */
+  cgroups: string[];
+}

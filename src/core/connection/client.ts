@@ -335,6 +335,21 @@ export class HelperClient {
   mapPop(p: T.MapPopParams) {
     return this.request<T.MapPopParams, T.MapValueResult>(Methods.mapPop, p);
   }
+  attach(p: T.AttachParams) {
+    return this.request<T.AttachParams, T.AttachResult>(Methods.progAttach, p);
+  }
+  detach(linkId: number) {
+    return this.request<T.DetachParams, null>(Methods.linkDetach, { linkId });
+  }
+  pinLink(p: T.LinkPinParams) {
+    return this.request<T.LinkPinParams, T.AttachedLink>(Methods.linkPin, p);
+  }
+  listLinks() {
+    return this.request<void, T.LinkListResult>(Methods.linkList);
+  }
+  attachPlaces() {
+    return this.request<void, T.AttachPlacesResult>(Methods.attachPlaces);
+  }
   /** Escape hatch for tests of the wire format: any method, any params. */
   raw(method: string, params?: unknown) {
     return this.request<unknown, unknown>({ method }, params);

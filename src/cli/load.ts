@@ -1,19 +1,26 @@
-// `ebpf-workbench load <file.bpf.o> [--pin DIR] [--log-level N] [--json]`: loads an object and
-// keeps it loaded until Ctrl-C, or pins it and exits. A verifier rejection prints the log.
+// `ebpf-workbench load <file.bpf.o> [--attach [--iface NAME] [--cgroup PATH] ...] [--pin DIR] [--log-level N] [--json]`:
+// loads an object and keeps it loaded (and with --attach, attached) until Ctrl-C or SIGTERM, then
+// detaches and unloads; or pins it (and its links) and exits. A verifier rejection prints the log.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { HelperClient } from '../core/connection/client';
 import { HelperClientError } from '../core/connection/client';
 import type { LoadFailureDetails } from '../protocol';
 import { parseArgs, UsageError } from './args';
-import { printJson, table } from './output';
+import { ATTACH_OPTIONS, attachAll, targetFromArgs } from './attach';
+import { printJson, table, untilInterrupted } from './output';
 
 /** `remote`: the helper runs on another machine, so the object travels as bytes, not as a path. */
 export async function loadCommand(client: HelperClient, argv: string[], remote = false): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: ['pin', 'log-level'] });
+  const args = parseArgs(argv, { flags: ['json', 'attach'], options: ['pin', 'log-level', ...ATTACH_OPTIONS] });
   if (args.positionals.length !== 1)
-    throw new UsageError('usage: ebpf-workbench load <file.bpf.o> [--pin /sys/fs/bpf/DIR] [--log-level 0-2] [--json]');
+    throw new UsageError(
+      'usage: ebpf-workbench load <file.bpf.o> [--attach [--iface NAME] [--cgroup PATH] [--direction ingress|egress] [--xdp-mode M] [--binary PATH] [--function NAME] [--pid N]] [--pin /sys/fs/bpf/DIR] [--log-level 0-2] [--json]',
+    );
   const json = args.flags.has('json');
+  const attach = args.flags.has('attach');
+  const target = targetFromArgs(args);
+  if (!attach && Object.keys(target).length) throw new UsageError('--iface, --cgroup and the other attach options go with --attach');
   const file = path.resolve(args.positionals[0]);
   const pinDir = args.options.get('pin');
   const logLevel = args.options.has('log-level') ? Number(args.options.get('log-level')) : undefined;
@@ -33,6 +40,33 @@ export async function loadCommand(client: HelperClient, argv: string[], remote =
       if (d.logTruncated) process.stderr.write('(the verifier log was truncated)\n');
     }
     throw e;
+  }
+  if (attach) {
+    const pinned = pinDir ? path.resolve(pinDir) : undefined;
+    const links = await attachAll(client, r.programs, target, pinned, (n) => process.stderr.write(`note: ${n}\n`));
+    // One line, as soon as everything is attached: scripts wait for it.
+    if (json)
+      process.stdout.write(
+        JSON.stringify({ attached: links.map((l) => ({ program: l.program, id: l.programId, link: l.linkId, target: l.target })) }) + '\n',
+      );
+    else {
+      process.stdout.write(`loaded ${file}\n`);
+      process.stdout.write(
+        table(
+          ['PROGRAM', 'PROG ID', 'LINK', 'TYPE', 'ATTACHED TO'],
+          links.map((l) => [l.program, String(l.programId), String(l.linkId), l.type, l.target]),
+          [1, 2],
+        ) + '\n',
+      );
+    }
+    if (pinned) {
+      if (!json)
+        process.stdout.write(`pinned under ${pinned}: ${[...r.pinned, ...links.map((l) => l.pinned!)].join(', ')}; they stay attached\n`);
+      return 0;
+    }
+    if (!json) process.stdout.write('attached until Ctrl-C (then detached and unloaded)\n');
+    await untilInterrupted(client);
+    return 0;
   }
   if (json) printJson(r);
   else {
@@ -58,10 +92,6 @@ export async function loadCommand(client: HelperClient, argv: string[], remote =
     return 0;
   }
   if (!json) process.stdout.write('kept loaded until Ctrl-C\n');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-    client.onDidExit(() => resolve());
-  });
+  await untilInterrupted(client);
   return 0;
 }

@@ -17,8 +17,8 @@ const USAGE = `usage: ebpf-workbench [--target <user@host[:port] | alias>] [--ss
   maps [--json]                                   every map: id, name, type, count/max, method
   count <id|name|/sys/fs/bpf/path> [--method M] [--json]
                                                   element count (methods: iterator, max_entries, for_each, batch, walk)
-  load <file.bpf.o> [--pin DIR] [--log-level N] [--json]
-                                                  load and keep loaded until Ctrl-C (or pin and exit)
+  load <file.bpf.o> [--attach [--iface NAME] [--cgroup PATH] [--direction D] [--xdp-mode M] [--binary PATH] [--function F] [--pid N]]
+       [--pin DIR] [--log-level N] [--json]       load (and attach) and keep until Ctrl-C (or pin and exit)
   run <prog id|name> [--data-in FILE] [--ctx-in FILE] [--repeat N] [--json]
                                                   test-run a loaded program (BPF_PROG_TEST_RUN)
   trace [--prog ID|NAME]... [--no-pipe] [--json]  bpf_printk output (tracing pipe; BPF streams of --prog) until Ctrl-C

@@ -2,7 +2,7 @@
 // separate processes, the real kernel. A pinned copy of test/fixtures/helper/events.bpf.c is driven
 // by `ebpf-workbench run` from another process, as a user would from a second terminal.
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -164,5 +164,45 @@ describe('ebpf-workbench trace, events and map (real kernel)', function () {
     const usage = cli('map', 'update', 'flows', '--key', key);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /needs --value/);
+  });
+
+  it('load --attach --json prints one line when everything is attached, stays attached until SIGTERM, then detaches', async () => {
+    const obj = compileFixture(dir, 'cli-attach');
+    const p = new CliProcess(cliJs, ['load', obj, '--attach', '--iface', 'lo', '--json']);
+    const line = await p.waitFor(/^\{"attached":.*\}$/m);
+    const { attached } = JSON.parse(line[0]) as { attached: { program: string; id: number; link: number; target: string }[] };
+    assert.deepEqual(
+      attached.map((a) => [a.program, a.target]),
+      [
+        ['cli_exec', 'tracepoint sched:sched_process_exec'],
+        ['cli_xdp', 'lo (generic mode)'],
+      ],
+    );
+    assert.deepEqual(Object.keys(attached[0]).sort(), ['id', 'link', 'program', 'target']);
+    assert.match(p.stderr, /note: cli_filter \(socket\) is not attached: a socket filter attaches to a socket/);
+    assert.match(p.stderr, /note: lo has no native XDP support/);
+    assert.equal(p.stdout.trim().split('\n').length, 1, 'only the one line on stdout');
+    const links = () =>
+      (JSON.parse(execFileSync('bpftool', ['-j', 'link', 'list'], { encoding: 'utf8' })) as { id: number }[]).map((l) => l.id);
+    for (const a of attached) assert.ok(links().includes(a.link), `link ${a.link} is in bpftool link list`);
+    // It works while attached: an exec is counted.
+    const counted = () => {
+      const map = (
+        JSON.parse(execFileSync('bpftool', ['-j', 'map', 'dump', 'name', 'cli_counts'], { encoding: 'utf8' })) as { value: string[] }[]
+      )[0];
+      return Buffer.from(map.value.map((x) => parseInt(x, 16))).readBigUInt64LE(0);
+    };
+    const before = counted();
+    spawnSync('/bin/true');
+    assert.ok(counted() > before, 'the tracepoint counted the exec');
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exited, 0);
+    for (const a of attached) assert.ok(await waitGone('prog', a.id), `program ${a.program} was unloaded`);
+    for (const a of attached) assert.ok(!links().includes(a.link), `link ${a.link} was detached`);
+
+    // A program that needs a place it was not given: nothing is attached, the option is named.
+    const r = cli('load', obj, '--attach');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /program cli_xdp \(section xdp\) needs --iface NAME to attach/);
   });
 });

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-// Counts IPv4 packets per source address in a hash map. Run it with "Test Run" (XDP) or attach it
-// to an interface; the map explorer shows the number of distinct sources live.
+// Counts IPv4 packets per source address in a hash map. Load and Attach it to an interface (lo
+// works, in generic mode) or run it with "Test Run"; the map explorer shows the number of distinct
+// sources live, and Show Contents the sources with their packet counts.
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>

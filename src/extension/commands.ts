@@ -26,6 +26,11 @@ export const Command = {
   removeSshTarget: 'ebpfWorkbench.removeSshTarget',
   showTrace: 'ebpfWorkbench.showTrace',
   showEvents: 'ebpfWorkbench.showEvents',
+  loadAndAttach: 'ebpfWorkbench.loadAndAttach',
+  attachObject: 'ebpfWorkbench.attachObject',
+  attachProgram: 'ebpfWorkbench.attachProgram',
+  detachLink: 'ebpfWorkbench.detachLink',
+  pinLink: 'ebpfWorkbench.pinLink',
 } as const;
 
 export type CommandId = (typeof Command)[keyof typeof Command];

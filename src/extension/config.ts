@@ -20,7 +20,8 @@ export type SettingKey =
   | 'build.outputDir'
   | 'build.includeDirs'
   | 'build.include'
-  | 'verifier.inlineHints';
+  | 'verifier.inlineHints'
+  | 'load.attach';
 
 export interface BuildSettings {
   clangPath: string;
@@ -62,6 +63,11 @@ export class Config implements vscode.Disposable {
       include: c.get<string>('build.include', '**/*.bpf.c') || '**/*.bpf.c',
       includeDirs: [folder.uri.fsPath, ...c.get<string[]>('build.includeDirs', []).map((d) => path.resolve(folder.uri.fsPath, d))],
     };
+  }
+
+  /** Load Object attaches every program too (as Load and Attach does). */
+  get attachOnLoad(): boolean {
+    return this.section().get<boolean>('load.attach', false);
   }
 
   get bpftoolPath(): string {

@@ -16,7 +16,12 @@ import type { Ctx } from './ctx';
 
 export function activate(ctx: Ctx): void {
   const loader = new Loader(ctx.targets, ctx.builds, ctx.verifier, ctx.log);
-  ctx.registerCommand(Command.loadObject, (arg?: vscode.Uri | string) => loader.load(arg));
+  ctx.registerCommand(Command.loadObject, async (arg?: vscode.Uri | string, opts?: { attach?: boolean }) => {
+    const info = await loader.load(arg);
+    // ebpfWorkbench.load.attach: attach what was loaded (Load and Attach passes attach: false and attaches itself).
+    if (info && (opts?.attach ?? ctx.config.attachOnLoad)) await vscode.commands.executeCommand(Command.attachObject, info);
+    return info;
+  });
   ctx.registerCommand(Command.unloadObject, (arg?: ModelNode | number) => loader.unload(arg));
 }
 

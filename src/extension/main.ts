@@ -10,6 +10,7 @@ import { Ctx } from './ctx';
 import { MapsTree } from './mapsTree';
 import { Targets } from './targets';
 import { VerifierClient } from './verifierClient';
+import * as attachPrograms from './attachPrograms';
 import * as build from './build';
 import * as countMapElements from './countMapElements';
 import * as eventsView from './eventsView';
@@ -53,6 +54,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Ebpf
   sshTargets.activate(ctx); // adds the SSH targets of the settings
   mapsTree.activate(ctx);
   load.activate(ctx);
+  attachPrograms.activate(ctx);
   countMapElements.activate(ctx);
   mapActions.activate(ctx);
   const contents = mapContents.activate(ctx);

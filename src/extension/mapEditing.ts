@@ -174,6 +174,7 @@ export function editorMarkup(): string {
 
 export const editorStyle = `
   #edit-tools { display: flex; gap: 8px; align-items: center; padding: 4px 0; }
+  #edit-tools button { white-space: nowrap; }
   #edit-status.err { color: var(--vscode-errorForeground); }
   #edit-status { color: var(--vscode-descriptionForeground); }
   form { border: 1px solid var(--vscode-panel-border); padding: 8px 12px; margin: 4px 0 8px; }

@@ -65,7 +65,7 @@ interface ProgramRecord {
   shown: string;
 }
 
-export type NodeKind = 'target' | 'group' | 'object' | 'program' | 'map' | 'message';
+export type NodeKind = 'target' | 'group' | 'object' | 'program' | 'map' | 'message' | 'link';
 
 export interface ModelNode {
   /** Unique and stable across ticks: also the TreeItem id. */
@@ -432,10 +432,14 @@ export class TargetModel {
       }
       case 'program': {
         const p = this.programs.get(parent.ref as number)?.summary;
+        // Its BPF links first (what it is attached to), then, outside its object, its maps.
+        const links = (p?.attachments ?? []).map((a) => this.node(`${parent.key}/link:${a.linkId}`, 'link', a.linkId, parent));
+        if (parent.parent?.kind === 'object') return links;
         const ids = p?.mapIds ?? [];
-        return ids
-          .filter((id) => this.maps.has(id))
-          .map((id) => this.trackMap(this.node(`${parent.key}/map:${id}`, 'map', id, parent), id));
+        return [
+          ...links,
+          ...ids.filter((id) => this.maps.has(id)).map((id) => this.trackMap(this.node(`${parent.key}/map:${id}`, 'map', id, parent), id)),
+        ];
       }
       default:
         return [];
@@ -551,7 +555,36 @@ export class TargetModel {
         return this.mapView(n);
       case 'message':
         return this.messageView();
+      case 'link':
+        return this.linkView(n);
     }
+  }
+
+  /** A BPF link under its program: what it attaches to, and whether it is pinned. */
+  private linkView(n: ModelNode): NodeView {
+    const progId = n.parent?.ref as number;
+    const s = this.programs.get(progId)?.summary;
+    const a = s?.attachments?.find((x) => x.linkId === n.ref);
+    const own = !!this.ownerOf('program', progId);
+    if (!a) return { label: `link #${n.ref}`, contextValue: 'link', collapsible: 'none', icon: '$link' };
+    const pinned = !!a.pinned?.length;
+    return {
+      label: a.target ?? a.type,
+      description: `${a.type} · link #${a.linkId}${pinned ? ' · pinned' : ''}`,
+      tooltip: () =>
+        [
+          `**${md(attachmentText(a, s?.typeName))}** — ${a.type} link #${a.linkId} of ${md(s?.name ?? `prog ${progId}`)}`,
+          '',
+          pinned
+            ? `Pinned at ${a.pinned!.map((p) => `\`${p}\``).join(', ')}: it stays attached after unload until the pin is removed.`
+            : own
+              ? 'Made by this extension: detached when its object is unloaded (pin it to keep it).'
+              : 'Made by another tool: it lives as long as that tool (or its pin) keeps it.',
+        ].join('\n'),
+      icon: pinned ? '$pinned' : '$link',
+      contextValue: `link${own ? '.own' : ''}${pinned ? '.pinned' : ''}`,
+      collapsible: 'none',
+    };
   }
 
   private targetView(): NodeView {
@@ -742,7 +775,7 @@ export class TargetModel {
       tooltip,
       icon: programIcon(typeName),
       contextValue: owner ? 'program.own' : 'program',
-      collapsible: n.parent?.kind === 'object' || !s?.mapIds.length ? 'none' : 'collapsed',
+      collapsible: links.length ? 'expanded' : n.parent?.kind === 'object' || !s?.mapIds.length ? 'none' : 'collapsed',
     };
   }
 

@@ -62,9 +62,7 @@ class Loader {
           target.removeObject(old.handle);
         }
         try {
-          const params =
-            target.id === 'local' ? { path: objectPath } : { bytes: (await fs.promises.readFile(objectPath)).toString('base64') };
-          const result = await client.loadObject(params);
+          const result = await client.loadObjectFile(objectPath);
           if (result.libbpfLog.trim()) this.log.debug(`libbpf (${name}):\n${result.libbpfLog.trimEnd()}`);
           const info = target.addObject(result, objectPath, sourcePath);
           this.log.info(

@@ -1,42 +1,42 @@
 // The machines whose programs and maps we show: one Target per helper, "This machine" (its helper
 // started through core/connection/local.ts) and the SSH hosts (sshTargets.ts adds them with their
 // own transport). A Target pairs the vscode-free HelperSupervisor (core/connection/supervisor.ts:
-// start, backoff, reconnect, state events) with what this extension loaded through it.
+// start, backoff, reconnect, state events) with the TargetModel (core/maps/model.ts) that holds
+// what this extension loaded there and what the tree shows of the host.
 import * as vscode from 'vscode';
-import type { HelloResult, ObjectLoadResult } from '../protocol';
+import type { HelloResult } from '../protocol';
 import type { HelperClient } from '../core/connection/client';
 import { startLocalHelper } from '../core/connection/local';
 import { HelperSupervisor, type HelperState } from '../core/connection/supervisor';
-import type { LoadedObjectInfo } from '../core/maps/model';
+import { TargetModel } from '../core/maps/model';
 import { Command } from './commands';
 import type { Ctx } from './ctx';
 
 export class Target implements vscode.Disposable {
   readonly supervisor: HelperSupervisor;
-  private objects: LoadedObjectInfo[] = [];
-  private readonly objectsEmitter = new vscode.EventEmitter<readonly LoadedObjectInfo[]>();
+  /** What the tree shows of this target, and the one owner of the objects loaded on it. */
+  readonly model: TargetModel;
   private readonly subscription: { dispose(): void };
-
-  /** Fires when the objects this extension loaded on this target change (also when a restart drops them). */
-  readonly onDidChangeObjects = this.objectsEmitter.event;
 
   constructor(
     /** Stable id, e.g. "local" or "ssh:user@host". */
     readonly id: string,
     readonly label: string,
     client: HelperClient,
-    private readonly log: vscode.LogOutputChannel,
+    log: vscode.LogOutputChannel,
   ) {
     this.supervisor = new HelperSupervisor(client, { label, log });
+    this.model = new TargetModel(id, label);
+    this.model.setState(this.supervisor.state);
+    // The first listener: the model follows the helper before any feature hears of the change.
     this.subscription = this.supervisor.onDidChangeState((s) => {
-      if (s.kind === 'connected' || s.kind === 'starting' || this.objects.length === 0) return;
-      this.log.warn(`${this.label}: ${this.objects.length} loaded object(s) went away with the helper (pinned maps and programs stay).`);
-      this.objects = [];
-      this.objectsEmitter.fire(this.objects);
+      const lost = s.kind !== 'connected' ? this.model.loadedObjects.length : 0;
+      if (lost) log.warn(`${label}: ${lost} loaded object(s) went away with the helper (pinned maps and programs stay).`);
+      this.model.setState(s);
     });
   }
 
-  /** Fires on every helper state change. */
+  /** Fires on every helper state change, after the model took it in. */
   get onDidChangeState(): vscode.Event<HelperState> {
     return this.supervisor.onDidChangeState;
   }
@@ -68,33 +68,8 @@ export class Target implements vscode.Disposable {
     return this.supervisor.ready();
   }
 
-  /** Objects loaded through this extension on this target, in load order. */
-  get loadedObjects(): readonly LoadedObjectInfo[] {
-    return this.objects;
-  }
-
-  addObject(result: ObjectLoadResult, objectPath: string, sourcePath?: string): LoadedObjectInfo {
-    const info: LoadedObjectInfo = {
-      handle: result.handle,
-      objectPath,
-      sourcePath,
-      programs: result.programs,
-      maps: result.maps,
-      pinned: result.pinned,
-    };
-    this.objects = [...this.objects, info];
-    this.objectsEmitter.fire(this.objects);
-    return info;
-  }
-
-  removeObject(handle: number): void {
-    this.objects = this.objects.filter((o) => o.handle !== handle);
-    this.objectsEmitter.fire(this.objects);
-  }
-
   dispose(): void {
     this.subscription.dispose();
-    this.objectsEmitter.dispose();
     // Closing the helper's stdin makes it unload everything it loaded that is not pinned.
     void this.supervisor.dispose();
   }

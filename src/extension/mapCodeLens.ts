@@ -2,7 +2,6 @@
 // .bpf.c whose object is loaded: the live element count, and "Count" to run Count Map Elements.
 import * as vscode from 'vscode';
 import type { Targets } from './targets';
-import type { MapsTree } from './mapsTree';
 import { mapDescription } from '../core/maps/format';
 import { Command } from './commands';
 import type { Ctx } from './ctx';
@@ -54,10 +53,7 @@ class MapCounts implements vscode.CodeLensProvider {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changeEmitter.event;
 
-  constructor(
-    private readonly targets: Targets,
-    private readonly tree: MapsTree,
-  ) {}
+  constructor(private readonly targets: Targets) {}
 
   refresh(): void {
     this.changeEmitter.fire();
@@ -97,7 +93,7 @@ class MapCounts implements vscode.CodeLensProvider {
 
 export function activate(ctx: Ctx): void {
   const { targets, tree } = ctx;
-  const provider = new MapCounts(targets, tree);
+  const provider = new MapCounts(targets);
   // Counts change every tick: redraw the lenses at most once per tick, and only for loaded sources.
   let pending = false;
   const refresh = () => {

@@ -50,14 +50,13 @@ export interface MapState {
   readonly summary?: MapSummary;
   readonly count?: CountEntry;
   readonly ringbuf?: RingbufResult;
-  /** Changes exactly when what the map's nodes show changes (the renderer caches by it). */
-  readonly signature: string;
 }
 
 interface MapRecord extends MapState {
   summary?: MapSummary;
   count?: CountEntry;
   ringbuf?: RingbufResult;
+  /** Changes exactly when what the map's nodes show changes: a tick redraws only those. */
   signature: string;
 }
 

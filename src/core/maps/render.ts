@@ -44,9 +44,6 @@ export interface SnapshotNode {
 }
 
 export class NodeRenderer {
-  /** Map descriptions by map id, valid while the map's signature is unchanged. */
-  private readonly descriptions = new Map<number, { signature: string; text: string }>();
-
   constructor(readonly model: TargetModel) {}
 
   view(n: ModelNode): NodeView {
@@ -272,21 +269,12 @@ export class NodeRenderer {
     const pinned = this.model.pinsOf(id).length > 0;
     return {
       label: name,
-      description: r ? this.description(r, typeName, maxEntries) : mapDescription(typeName, maxEntries, undefined),
+      description: mapDescription(typeName, maxEntries, r?.count, r?.ringbuf),
       tooltip: () => this.mapTooltip(id, name, typeName, maxEntries, r),
       icon: mapIcon(typeName),
       contextValue: `map${owner ? '.own' : ''}${pinned ? '.pinned' : ''}`,
       collapsible: 'none',
     };
-  }
-
-  /** Built once per change of what the map shows, however many nodes show it. */
-  private description(r: MapState, typeName: string, maxEntries: number): string {
-    const cached = this.descriptions.get(r.id);
-    if (cached?.signature === r.signature) return cached.text;
-    const text = mapDescription(typeName, maxEntries, r.count, r.ringbuf);
-    this.descriptions.set(r.id, { signature: r.signature, text });
-    return text;
   }
 
   private mapTooltip(id: number, name: string, typeName: string, maxEntries: number, r: MapState | undefined): string {

@@ -1,6 +1,5 @@
 // `ebpf-workbench load <file.bpf.o> [--pin DIR] [--log-level N] [--json]`: loads an object and
 // keeps it loaded until Ctrl-C, or pins it and exits. A verifier rejection prints the log.
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { HelperClient } from '../core/connection/client';
 import { HelperClientError } from '../core/connection/client';
@@ -8,8 +7,7 @@ import type { LoadFailureDetails } from '../protocol';
 import { parseArgs, UsageError } from './args';
 import { printJson, table } from './output';
 
-/** `remote`: the helper runs on another machine, so the object travels as bytes, not as a path. */
-export async function loadCommand(client: HelperClient, argv: string[], remote = false): Promise<number> {
+export async function loadCommand(client: HelperClient, argv: string[]): Promise<number> {
   const args = parseArgs(argv, { flags: ['json'], options: ['pin', 'log-level'] });
   if (args.positionals.length !== 1)
     throw new UsageError('usage: ebpf-workbench load <file.bpf.o> [--pin /sys/fs/bpf/DIR] [--log-level 0-2] [--json]');
@@ -19,9 +17,8 @@ export async function loadCommand(client: HelperClient, argv: string[], remote =
   const logLevel = args.options.has('log-level') ? Number(args.options.get('log-level')) : undefined;
   let r;
   try {
-    const object = remote ? { bytes: readFileSync(file).toString('base64') } : { path: file };
-    r = await client.loadObject({
-      ...object,
+    // By path, or sent as bytes to a helper on another machine (the transport knows which).
+    r = await client.loadObjectFile(file, {
       ...(pinDir ? { pinDir: path.resolve(pinDir) } : {}),
       ...(logLevel !== undefined ? { logLevel } : {}),
     });

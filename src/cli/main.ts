@@ -1,5 +1,5 @@
 // `ebpf-workbench`: the command line over the same helper the extension uses.
-import { connectTarget } from '../core/connection/ssh';
+import { connectTarget } from './connect';
 import { UsageError } from './args';
 import { countCommand } from './count';
 import { explainMain } from './explain';
@@ -25,7 +25,7 @@ With --target, the helper runs on that Linux host over the system ssh client (yo
 agent and known_hosts apply); objects are sent to it, so "load" takes a local file.
 `;
 
-const HELPER_COMMANDS: Record<string, (client: HelperClient, argv: string[], remote: boolean) => Promise<number>> = {
+const HELPER_COMMANDS: Record<string, (client: HelperClient, argv: string[]) => Promise<number>> = {
   maps: mapsCommand,
   count: countCommand,
   load: loadCommand,
@@ -68,7 +68,6 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const json = rest.includes('--json');
-  const remote = globals.target !== undefined && globals.target !== 'local';
   let client: HelperClient;
   try {
     client = await connectTarget(globals.target, globals.sshConfig);
@@ -77,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
   }
   client.onDidLog((p) => process.stderr.write(`${p.level === 'warn' ? 'warning' : 'note'}: ${p.message}\n`));
   try {
-    return await run(client, rest, remote);
+    return await run(client, rest);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`${e.message}\n`);

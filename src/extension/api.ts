@@ -1,7 +1,7 @@
 // What `activate` returns (vscode.extensions.getExtension(...).exports): a small typed API for
 // the VS Code tests and for other extensions, so that nothing needs a command made for tests.
 // Add to it only what a caller needs and cannot reach through a user's command.
-import type { SnapshotNode } from '../core/maps/model';
+import type { SnapshotNode } from '../core/maps/render';
 import type { Ctx } from './ctx';
 
 export type { SnapshotNode };

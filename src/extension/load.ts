@@ -57,16 +57,14 @@ class Loader {
       async () => {
         const client = await target.ready();
         // Loading the same object again replaces the previous copy: unload it first.
-        for (const old of target.loadedObjects.filter((o) => o.objectPath === objectPath)) {
+        for (const old of target.model.loadedObjects.filter((o) => o.objectPath === objectPath)) {
           await client.unloadObject(old.handle).catch(() => undefined);
-          target.removeObject(old.handle);
+          target.model.removeObject(old.handle);
         }
         try {
-          const params =
-            target.id === 'local' ? { path: objectPath } : { bytes: (await fs.promises.readFile(objectPath)).toString('base64') };
-          const result = await client.loadObject(params);
+          const result = await client.loadObjectFile(objectPath);
           if (result.libbpfLog.trim()) this.log.debug(`libbpf (${name}):\n${result.libbpfLog.trimEnd()}`);
-          const info = target.addObject(result, objectPath, sourcePath);
+          const info = target.model.addObject(result, objectPath, sourcePath);
           this.log.info(
             `Loaded ${objectPath} on ${target.label} (handle ${result.handle}): ` +
               `programs ${result.programs.map((p) => `${p.name}#${p.id}`).join(', ') || 'none'}; maps ${result.maps.map((m) => `${m.name}#${m.id}`).join(', ') || 'none'}`,
@@ -130,12 +128,12 @@ class Loader {
       // Already gone with its helper: nothing left to unload.
       this.log.warn(`Unloading ${object.objectPath}: ${(e as Error).message}`);
     }
-    target.removeObject(object.handle);
+    target.model.removeObject(object.handle);
     return true;
   }
 
   private async pickLoaded(arg?: ModelNode | number): Promise<{ target: Target; object: LoadedObjectInfo } | undefined> {
-    const all = this.targets.all().flatMap((target) => target.loadedObjects.map((object) => ({ target, object })));
+    const all = this.targets.all().flatMap((target) => target.model.loadedObjects.map((object) => ({ target, object })));
     if (typeof arg === 'number') return all.find((x) => x.object.handle === arg);
     if (arg && arg.kind === 'object') {
       let root: ModelNode = arg;

@@ -39,7 +39,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Ebpf
   extension.subscriptions.push(verifier);
   const tree = new MapsTree(targets, config, vscode.Uri.joinPath(extension.extensionUri, 'media'), log);
   extension.subscriptions.push(tree);
-  const ctx = new Ctx(extension, log, config, targets, builds, verifier, tree);
+  const ctx = new Ctx(extension, { log, config, targets, builds, verifier, tree });
 
   // The features.
   ctx.registerCommand(Command.showOutput, () => log.show());

@@ -60,6 +60,7 @@ async function main(): Promise<void> {
         pins: typeof import('./pins');
         btf: typeof import('./btf');
         mounts: typeof import('./mounts');
+        insns: typeof import('./insns');
       }
     | undefined;
   try {
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
       pins: require('./pins'),
       btf: require('./btf'),
       mounts: require('./mounts'),
+      insns: require('./insns'),
     };
   } catch (e) {
     startupError =
@@ -244,6 +246,13 @@ async function main(): Promise<void> {
     const repeat = v.optionalInt(p.repeat, 'repeat', 1, 1_000_000, 1);
     const m = need();
     return m.inventory.withProgFd(id, (fd, info) => m.testrun.testRun(fd, info, dataIn, ctxIn, repeat));
+  });
+
+  handle<T.ProgInsnsParams, T.ProgInsnsResult>(Methods.progInsns, (raw) => {
+    const p = v.params(raw, ['id', 'jited']);
+    const jited = p.jited === undefined ? false : v.bool(p.jited, 'jited');
+    const m = need();
+    return m.inventory.withProgFd(v.id(p.id), (fd) => m.insns.programInsns(fd, jited));
   });
 
   handle<T.PinParams, null>(Methods.pin, (raw) => {

@@ -221,6 +221,11 @@ export class HelperClient {
   enableStats(enable: boolean) {
     return this.request<T.StatsEnableParams, T.StatsEnableResult>(Methods.statsEnable, { enable });
   }
+  /** A program's xlated instructions with line info and call names (optionally the JIT's code). */
+  programInsns(id: number, jited = false) {
+    return this.request<T.ProgInsnsParams, T.ProgInsnsResult>(Methods.progInsns, { id, jited });
+  }
+
   /** Escape hatch for tests of the wire format: any method, any params. */
   raw(method: string, params?: unknown) {
     return this.request<unknown, unknown>({ method }, params);

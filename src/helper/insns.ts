@@ -80,11 +80,12 @@ export function programInsns(fd: number, withJited: boolean): ProgInsnsResult {
       const imm = d.xlated.readInt32LE(i + 4);
       const index = i / 8;
       if (src === PSEUDO_CALL) {
-        // bpftool: `call pc+N#name` through the jited ksyms (imm indexes them once jited), else `pc+N`.
+        // Once jited, imm indexes the jited ksyms and off keeps the relative target: bpftool prints `pc+off#name`.
         const target = imm >= 0 && imm < d.jitedKsyms.length ? d.jitedKsyms[imm] : undefined;
         if (d.jitedKsyms.length === 0 || target === undefined) continue;
+        const off = d.xlated.readInt16LE(i + 2);
         const name = base !== undefined ? syms.nameAt(target) : undefined;
-        callNames[index] = `${imm >= 0 ? '+' : ''}${imm}#${name ?? `0x${target.toString(16)}`}`;
+        callNames[index] = `${off >= 0 ? '+' : ''}${off}#${name ?? `0x${target.toString(16)}`}`;
       } else if (base !== undefined && (src === 0 || src === PSEUDO_KFUNC_CALL)) {
         const address = BigInt.asUintN(64, base + BigInt(imm));
         callNames[index] = syms.nameAt(address) ?? `0x${address.toString(16)}`;

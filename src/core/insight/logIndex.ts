@@ -312,7 +312,11 @@ export class LogIndexer {
         return;
       case 'text':
       case 'clang':
-        if (this.program && !this.sawStats && this.candidates.length < MAX_TEXT_CANDIDATES) this.candidates.push(line.raw.trim());
+        // At log level 4 the error is the first line: it opens the program.
+        if (this.candidates.length < MAX_TEXT_CANDIDATES) {
+          this.ensure(offset);
+          this.candidates.push(line.raw.trim());
+        }
         return;
       default:
         return;

@@ -8,6 +8,7 @@
 // program. At level 2 every explored branch starts with `from X to Y: <full state>` and ends at an
 // exit, an error, or a pruning point (`N: safe`, `from X to Y: safe`); the kernel's processed-insns
 // count is the number of instruction lines plus the pruning points.
+import { promises as fsp } from 'node:fs';
 import { classifyLine } from '../verifier/parse';
 
 /** Random access to the log's bytes: a file (fs.read at a position) or a buffer. */
@@ -19,6 +20,26 @@ export interface LogSource {
 export function bufferSource(bytes: Uint8Array | string): LogSource {
   const buf = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return { size: buf.length, read: async (offset, length) => buf.subarray(offset, Math.min(buf.length, offset + length)) };
+}
+
+/** A log file read at positions (nothing of it is held but the index); close() when done. */
+export async function openFileSource(path: string): Promise<LogSource & { close(): Promise<void> }> {
+  const handle = await fsp.open(path, 'r');
+  const { size } = await handle.stat();
+  return {
+    size,
+    async read(offset, length) {
+      const buf = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
+      let done = 0;
+      while (done < buf.length) {
+        const { bytesRead } = await handle.read(buf, done, buf.length - done, offset + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return buf.subarray(0, done);
+    },
+    close: () => handle.close(),
+  };
 }
 
 export interface SourceLine {

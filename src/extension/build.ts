@@ -5,7 +5,9 @@ import * as vscode from 'vscode';
 import { BuildDiagnostic, BuildResult, buildAll } from '../core/toolchain/builder';
 import { writeClangdConfig } from '../core/toolchain/clangd';
 import { ToolchainError } from '../core/toolchain/toolchain';
-import { buildSettings } from './config';
+import { BuiltinCommand, Command } from './commands';
+import { SECTION, type Config } from './config';
+import type { Ctx } from './ctx';
 
 export interface BuildSummary {
   built: number;
@@ -18,19 +20,18 @@ export interface BuildSummary {
 
 const TASK_TYPE = 'ebpf';
 
-export function activate(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Builds {
-  const builds = new Builds(log);
-  context.subscriptions.push(
-    builds,
-    vscode.commands.registerCommand('ebpfWorkbench.build', () => builds.run()),
-    vscode.commands.registerCommand('ebpfWorkbench.buildActiveFile', () => {
-      const doc = vscode.window.activeTextEditor?.document;
-      if (!doc || !doc.fileName.endsWith('.bpf.c')) {
-        void vscode.window.showWarningMessage('eBPF: the active editor is not a *.bpf.c file.');
-        return undefined;
-      }
-      return builds.run([doc.uri]);
-    }),
+export function activate(ctx: Ctx): void {
+  const { builds } = ctx;
+  ctx.registerCommand(Command.build, () => builds.run());
+  ctx.registerCommand(Command.buildActiveFile, () => {
+    const doc = vscode.window.activeTextEditor?.document;
+    if (!doc || !doc.fileName.endsWith('.bpf.c')) {
+      void vscode.window.showWarningMessage('eBPF: the active editor is not a *.bpf.c file.');
+      return undefined;
+    }
+    return builds.run([doc.uri]);
+  });
+  ctx.subscriptions.push(
     vscode.languages.registerCodeActionsProvider({ language: 'c' }, new FixItActions(builds), {
       providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
     }),
@@ -43,15 +44,12 @@ export function activate(context: vscode.ExtensionContext, log: vscode.LogOutput
     }),
   );
   if (vscode.workspace.isTrusted) void builds.writeClangdConfigs();
-  context.subscriptions.push(
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      const affectsFlags =
-        e.affectsConfiguration('ebpfWorkbench.build.includeDirs') || e.affectsConfiguration('ebpfWorkbench.clang.extraFlags');
-      if (affectsFlags && vscode.workspace.isTrusted) void builds.writeClangdConfigs();
+  ctx.subscriptions.push(
+    ctx.config.onDidChange(['build.includeDirs', 'clang.extraFlags'], () => {
+      if (vscode.workspace.isTrusted) void builds.writeClangdConfigs();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void builds.writeClangdConfigs()),
   );
-  return builds;
 }
 
 export class Builds implements vscode.Disposable {
@@ -59,7 +57,10 @@ export class Builds implements vscode.Disposable {
   /** The clang fix-its behind each published diagnostic, for the quick-fix provider. */
   readonly fixIts = new WeakMap<vscode.Diagnostic, BuildDiagnostic['fixIts']>();
 
-  constructor(private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly config: Config,
+  ) {}
 
   dispose(): void {
     this.diagnostics.dispose();
@@ -87,7 +88,7 @@ export class Builds implements vscode.Disposable {
         token.onCancellationRequested(() => abort.abort());
         const summary: BuildSummary = { built: 0, upToDate: 0, failed: 0, objects: [], errors: 0, warnings: 0 };
         for (const [folder, sources] of jobs) {
-          const settings = buildSettings(folder);
+          const settings = this.config.build(folder);
           let results: BuildResult[];
           try {
             results = await buildAll(sources, {
@@ -126,7 +127,7 @@ export class Builds implements vscode.Disposable {
         if (summary.failed) {
           void vscode.window
             .showErrorMessage(`eBPF: ${summary.failed} of ${total} files failed to build. See Problems.`, 'Show Problems')
-            .then((c) => c && vscode.commands.executeCommand('workbench.actions.view.problems'));
+            .then((c) => c && vscode.commands.executeCommand(BuiltinCommand.showProblems));
         }
         await this.offerVmlinuxWhenMissing();
         return summary;
@@ -152,7 +153,7 @@ export class Builds implements vscode.Disposable {
 
   async writeClangdConfigs(): Promise<void> {
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
-      const settings = buildSettings(folder);
+      const settings = this.config.build(folder);
       const has = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, settings.include), '**/node_modules/**', 1);
       if (has.length === 0) continue;
       const outcome = await writeClangdConfig(folder.uri.fsPath, settings.includeDirs, settings.extraFlags).catch((e: Error) => {
@@ -178,7 +179,7 @@ export class Builds implements vscode.Disposable {
       : [...(vscode.workspace.workspaceFolders ?? [])];
     for (const folder of folders) {
       const found = await vscode.workspace.findFiles(
-        new vscode.RelativePattern(folder, buildSettings(folder).include),
+        new vscode.RelativePattern(folder, this.config.build(folder).include),
         '**/node_modules/**',
       );
       found.sort((a, b) => a.fsPath.localeCompare(b.fsPath)).forEach((f) => add(folder, f.fsPath));
@@ -215,7 +216,7 @@ export class Builds implements vscode.Disposable {
     this.log.error(message);
     const actions = e instanceof ToolchainError ? ['Open Settings'] : [];
     void vscode.window.showErrorMessage(`eBPF: ${message}`, ...actions).then((c) => {
-      if (c) void vscode.commands.executeCommand('workbench.action.openSettings', 'ebpfWorkbench.clang');
+      if (c) void vscode.commands.executeCommand(BuiltinCommand.openSettings, `${SECTION}.clang`);
     });
   }
 
@@ -230,7 +231,7 @@ export class Builds implements vscode.Disposable {
       'Generate vmlinux.h',
     );
     if (choice) {
-      await vscode.commands.executeCommand('ebpfWorkbench.generateVmlinux');
+      await vscode.commands.executeCommand(Command.generateVmlinux);
       await this.run();
     }
   }

@@ -9,6 +9,8 @@ import { HelperClientError } from '../core/connection/client';
 import { findMapDefinitions, kernelName, loadedMapFor } from './mapCodeLens';
 import { formatInt, formatMicros, mapDescription, methodText, ModelNode } from '../core/maps/model';
 import type { MapsTree } from './mapsTree';
+import { Command } from './commands';
+import type { Ctx } from './ctx';
 
 export interface MethodResult {
   method: CountMethod;
@@ -31,10 +33,10 @@ export interface CountMapElementsResult extends MapCountResult {
 /** What the command accepts: a tree node, a map id, or { id, targetId?, compare?, interactive? }. */
 type Arg = ModelNode | number | { id: number; targetId?: string; compare?: boolean; interactive?: boolean } | undefined;
 
-export function activate(context: vscode.ExtensionContext, targets: Targets, tree: MapsTree): void {
+export function activate(ctx: Ctx): void {
   // One panel for comparisons, reused: a comparison is a glance, not a document to keep.
   let panel: vscode.WebviewPanel | undefined;
-  const counter = new Counter(targets, tree, (title, html) => {
+  const counter = new Counter(ctx.targets, ctx.tree, (title, html) => {
     if (!panel) {
       panel = vscode.window.createWebviewPanel('ebpfWorkbench.countCompare', title, vscode.ViewColumn.Active, {});
       panel.onDidDispose(() => (panel = undefined));
@@ -43,10 +45,8 @@ export function activate(context: vscode.ExtensionContext, targets: Targets, tre
     panel.webview.html = html;
     panel.reveal();
   });
-  context.subscriptions.push(
-    vscode.commands.registerCommand('ebpfWorkbench.countMapElements', (arg?: Arg) => counter.run(arg)),
-    { dispose: () => panel?.dispose() },
-  );
+  ctx.registerCommand(Command.countMapElements, (arg?: Arg) => counter.run(arg));
+  ctx.subscriptions.push({ dispose: () => panel?.dispose() });
 }
 
 class Counter {

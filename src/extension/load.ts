@@ -8,22 +8,23 @@ import * as vscode from 'vscode';
 import type { LoadFailureDetails } from '../protocol';
 import type { Target, Targets } from './targets';
 import { HelperClientError } from '../core/connection/client';
-import { clearVerifierLog, reportVerifierLog } from './verifierClient';
+import type { VerifierClient } from './verifierClient';
 import type { LoadedObjectInfo, ModelNode } from '../core/maps/model';
 import type { Builds } from './build';
+import { BuiltinCommand, Command } from './commands';
+import type { Ctx } from './ctx';
 
-export function activate(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, targets: Targets, builds: Builds): void {
-  const loader = new Loader(targets, builds, log);
-  context.subscriptions.push(
-    vscode.commands.registerCommand('ebpfWorkbench.loadObject', (arg?: vscode.Uri | string) => loader.load(arg)),
-    vscode.commands.registerCommand('ebpfWorkbench.unloadObject', (arg?: ModelNode | number) => loader.unload(arg)),
-  );
+export function activate(ctx: Ctx): void {
+  const loader = new Loader(ctx.targets, ctx.builds, ctx.verifier, ctx.log);
+  ctx.registerCommand(Command.loadObject, (arg?: vscode.Uri | string) => loader.load(arg));
+  ctx.registerCommand(Command.unloadObject, (arg?: ModelNode | number) => loader.unload(arg));
 }
 
 class Loader {
   constructor(
     private readonly targets: Targets,
     private readonly builds: Builds,
+    private readonly verifier: VerifierClient,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
@@ -70,7 +71,7 @@ class Loader {
             `Loaded ${objectPath} on ${target.label} (handle ${result.handle}): ` +
               `programs ${result.programs.map((p) => `${p.name}#${p.id}`).join(', ') || 'none'}; maps ${result.maps.map((m) => `${m.name}#${m.id}`).join(', ') || 'none'}`,
           );
-          await clearVerifierLog(objectPath).catch(() => undefined);
+          await this.verifier.clear(objectPath).catch(() => undefined);
           void vscode.window.setStatusBarMessage(
             `eBPF: loaded ${name}: ${result.programs.length} program(s), ${result.maps.length} map(s)`,
             5000,
@@ -96,7 +97,7 @@ class Loader {
     if (details?.libbpfLog) this.log.info(`libbpf:\n${details.libbpfLog.trimEnd()}`);
     if (details?.verifierLog) {
       const log = details.libbpfLog ? `${details.verifierLog}\n${details.libbpfLog}` : details.verifierLog;
-      const result = await reportVerifierLog({ objectPath, sources: sourcePath ? [sourcePath] : [], log }).catch((err: Error) => {
+      const result = await this.verifier.report({ objectPath, sources: sourcePath ? [sourcePath] : [], log }).catch((err: Error) => {
         this.log.warn(`The verifier log could not be decoded into diagnostics: ${err.message}`);
         return undefined;
       });
@@ -109,7 +110,7 @@ class Loader {
           'Show Output',
         )
         .then((c) => {
-          if (c === 'Show Problems') void vscode.commands.executeCommand('workbench.actions.view.problems');
+          if (c === 'Show Problems') void vscode.commands.executeCommand(BuiltinCommand.showProblems);
           if (c === 'Show Output') this.log.show();
         });
       return;

@@ -1,36 +1,64 @@
-// activate() wires the features together and nothing else: each feature file registers
-// and disposes what it owns.
+// activate() builds the context (Ctx) in start-up order, then activates each feature with it, and
+// nothing else: each feature file registers and disposes what it owns. The order below is the
+// start-up order.
 import * as vscode from 'vscode';
-import * as addSshTarget from './sshTargets';
+import { createApi, type EbpfWorkbenchApi } from './api';
+import { Builds } from './build';
+import { Command } from './commands';
+import { Config } from './config';
+import { Ctx } from './ctx';
+import { MapsTree } from './mapsTree';
+import { Targets } from './targets';
+import { VerifierClient } from './verifierClient';
 import * as build from './build';
 import * as countMapElements from './countMapElements';
 import * as load from './load';
 import * as mapActions from './mapActions';
-import * as vmlinux from './vmlinux';
-import * as targets from './targets';
-import * as verifierDiagnostics from './verifierClient';
 import * as mapCodeLens from './mapCodeLens';
 import * as mapContents from './mapContents';
 import * as mapsTree from './mapsTree';
+import * as sshTargets from './sshTargets';
+import * as targetCommands from './targets';
+import * as verifierInlineHints from './verifierInlineHints';
+import * as verifierLog from './verifierLog';
+import * as vmlinux from './vmlinux';
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export type { EbpfWorkbenchApi };
+
+export async function activate(extension: vscode.ExtensionContext): Promise<EbpfWorkbenchApi> {
+  // The services, each created once.
   const log = vscode.window.createOutputChannel('eBPF Workbench', { log: true });
-  context.subscriptions.push(log);
-  context.subscriptions.push(vscode.commands.registerCommand('ebpfWorkbench.showOutput', () => log.show()));
+  extension.subscriptions.push(log);
+  const config = new Config();
+  extension.subscriptions.push(config);
+  const targets = new Targets(log); // "This machine"; its helper starts on first use
+  extension.subscriptions.push(targets);
+  const builds = new Builds(log, config);
+  extension.subscriptions.push(builds);
+  const verifier = new VerifierClient(extension, log); // starts the language server
+  extension.subscriptions.push(verifier);
+  const tree = new MapsTree(targets, config, vscode.Uri.joinPath(extension.extensionUri, 'media'), log);
+  extension.subscriptions.push(tree);
+  const ctx = new Ctx(extension, log, config, targets, builds, verifier, tree);
 
-  const builds = build.activate(context, log);
-  verifierDiagnostics.activate(context, log);
-  const machines = targets.activate(context, log);
-  vmlinux.activate(context, log, machines);
-  const tree = mapsTree.activate(context, log, machines);
-  load.activate(context, log, machines, builds);
-  countMapElements.activate(context, machines, tree);
-  mapActions.activate(context, log, machines, tree);
-  mapContents.activate(context, machines, tree);
-  mapCodeLens.activate(context, machines, tree);
-  addSshTarget.activate(context, log, machines);
+  // The features.
+  ctx.registerCommand(Command.showOutput, () => log.show());
+  build.activate(ctx);
+  vmlinux.activate(ctx);
+  verifierLog.activate(ctx);
+  verifierInlineHints.activate(ctx);
+  targetCommands.activate(ctx);
+  sshTargets.activate(ctx); // adds the SSH targets of the settings
+  mapsTree.activate(ctx);
+  load.activate(ctx);
+  countMapElements.activate(ctx);
+  mapActions.activate(ctx);
+  mapContents.activate(ctx);
+  mapCodeLens.activate(ctx);
+
+  return createApi(ctx);
 }
 
 export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+  // Everything is disposed through the extension context's subscriptions.
 }

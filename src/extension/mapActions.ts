@@ -4,9 +4,10 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { TestRunResult } from '../protocol';
-import type { Target, Targets } from './targets';
+import type { Target } from './targets';
 import { formatDuration, ModelNode } from '../core/maps/model';
-import type { MapsTree } from './mapsTree';
+import { Command } from './commands';
+import type { Ctx } from './ctx';
 
 /** Test Run from code: no prompts. */
 export interface TestRunArgs {
@@ -24,7 +25,8 @@ export interface ObjectRef {
   targetId?: string;
 }
 
-export function activate(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, targets: Targets, tree: MapsTree): void {
+export function activate(ctx: Ctx): void {
+  const { log, targets, tree } = ctx;
   const targetOf = (node: ModelNode | ObjectRef | undefined): Target =>
     (node && 'key' in node ? tree.targetOf(node) : node?.targetId ? targets.get(node.targetId) : undefined) ?? targets.default;
   /** Tree nodes and ObjectRefs alike, as { kind, id }. */
@@ -122,12 +124,10 @@ export function activate(context: vscode.ExtensionContext, log: vscode.LogOutput
     return r;
   };
 
-  context.subscriptions.push(
-    vscode.commands.registerCommand('ebpfWorkbench.maps.copyId', copyId),
-    vscode.commands.registerCommand('ebpfWorkbench.maps.pin', pin),
-    vscode.commands.registerCommand('ebpfWorkbench.maps.unpin', unpin),
-    vscode.commands.registerCommand('ebpfWorkbench.maps.testRun', testRun),
-  );
+  ctx.registerCommand(Command.copyId, copyId);
+  ctx.registerCommand(Command.pin, pin);
+  ctx.registerCommand(Command.unpin, unpin);
+  ctx.registerCommand(Command.testRun, testRun);
 }
 
 async function askInput(): Promise<{ dataIn?: string; repeat: number } | undefined> {

@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import type { Targets } from './targets';
 import type { MapsTree } from './mapsTree';
 import { mapDescription } from '../core/maps/model';
+import { Command } from './commands';
+import type { Ctx } from './ctx';
 
 export interface MapDefinition {
   name: string;
@@ -77,13 +79,13 @@ class MapCounts implements vscode.CodeLensProvider {
       lenses.push(
         new vscode.CodeLens(range, {
           title: `$(database) ${def.name}: ${text}`,
-          command: 'ebpfWorkbench.maps.showContents',
+          command: Command.showMapContents,
           arguments: [found],
           tooltip: 'Show the contents of this map',
         }),
         new vscode.CodeLens(range, {
           title: 'Count',
-          command: 'ebpfWorkbench.countMapElements',
+          command: Command.countMapElements,
           arguments: [{ ...found, interactive: true }],
           tooltip: 'Count the elements of this map now (exact count, method and time)',
         }),
@@ -93,7 +95,8 @@ class MapCounts implements vscode.CodeLensProvider {
   }
 }
 
-export function activate(context: vscode.ExtensionContext, targets: Targets, tree: MapsTree): void {
+export function activate(ctx: Ctx): void {
+  const { targets, tree } = ctx;
   const provider = new MapCounts(targets, tree);
   // Counts change every tick: redraw the lenses at most once per tick, and only for loaded sources.
   let pending = false;
@@ -105,7 +108,7 @@ export function activate(context: vscode.ExtensionContext, targets: Targets, tre
       provider.refresh();
     }, 50);
   };
-  context.subscriptions.push(
+  ctx.subscriptions.push(
     vscode.languages.registerCodeLensProvider({ scheme: 'file', pattern: '**/*.bpf.c' }, provider),
     tree.onDidTick(() => {
       if (targets.all().some((t) => t.loadedObjects.length > 0)) refresh();

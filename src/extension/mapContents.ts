@@ -5,9 +5,10 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { MapEntry } from '../protocol';
-import type { Target, Targets } from './targets';
+import type { Target } from './targets';
 import type { ModelNode } from '../core/maps/model';
-import type { MapsTree } from './mapsTree';
+import { Command } from './commands';
+import type { Ctx } from './ctx';
 
 const PAGE = 200;
 
@@ -142,7 +143,8 @@ class ContentsPanel {
   }
 }
 
-export function activate(context: vscode.ExtensionContext, targets: Targets, tree: MapsTree): void {
+export function activate(ctx: Ctx): void {
+  const { targets, tree } = ctx;
   const panels = new Map<string, ContentsPanel>();
   const show = async (arg?: ModelNode | { targetId: string; id: number }): Promise<ContentsSnapshot | undefined> => {
     if (!arg) {
@@ -174,16 +176,15 @@ export function activate(context: vscode.ExtensionContext, targets: Targets, tre
       enableScripts: true,
       retainContextWhenHidden: true,
     });
-    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'map-hash.svg');
+    panel.iconPath = ctx.media('map-hash.svg');
     p = new ContentsPanel(panel, target, id, name, typeName);
     panels.set(key, p);
     panel.onDidDispose(() => panels.delete(key));
     await p.load(true);
     return p.snapshot();
   };
-  context.subscriptions.push(vscode.commands.registerCommand('ebpfWorkbench.maps.showContents', show), {
-    dispose: () => [...panels.values()].forEach((p) => p.panel.dispose()),
-  });
+  ctx.registerCommand(Command.showMapContents, show);
+  ctx.subscriptions.push({ dispose: () => [...panels.values()].forEach((p) => p.panel.dispose()) });
 }
 
 function html(webview: vscode.Webview, title: string): string {

@@ -3,7 +3,9 @@
 // removed maps and programs refresh the target's subtree (node ids are stable, so expansion and
 // selection survive). Failures during a tick are logged, never shown as popups: maps come and go.
 import * as vscode from 'vscode';
-import { refreshIntervalMs } from './config';
+import { BuiltinCommand, Command, ContextKey } from './commands';
+import type { Config } from './config';
+import type { Ctx } from './ctx';
 import type { Target, Targets } from './targets';
 import type { MapCountAllCompactResult, MapCountAllResult } from '../protocol';
 import { HelperClientError } from '../core/connection/client';
@@ -30,11 +32,12 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
   private timer?: NodeJS.Timeout;
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly tickEmitter = new vscode.EventEmitter<string>();
-  /** Fires with the target id after each completed tick (tests wait on it). */
+  /** Fires with the target id after each completed tick (the CodeLens redraws). */
   readonly onDidTick = this.tickEmitter.event;
 
   constructor(
     private readonly targets: Targets,
+    private readonly config: Config,
     private readonly media: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
   ) {
@@ -48,9 +51,7 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
         this.changeEmitter.fire(undefined);
       }),
       this.view.onDidChangeVisibility(() => this.schedule()),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('ebpfWorkbench.maps.refreshInterval')) this.schedule();
-      }),
+      config.onDidChange(['maps.refreshInterval'], () => this.schedule()),
     );
     this.schedule();
   }
@@ -118,9 +119,9 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
     item.contextValue = v.contextValue;
     if (v.icon?.startsWith('$')) item.iconPath = new vscode.ThemeIcon(v.icon.slice(1));
     else if (v.icon) item.iconPath = vscode.Uri.joinPath(this.media, `${v.icon}.svg`);
-    if (node.kind === 'map') item.command = { command: 'ebpfWorkbench.maps.showContents', title: 'Show Contents', arguments: [node] };
+    if (node.kind === 'map') item.command = { command: Command.showMapContents, title: 'Show Contents', arguments: [node] };
     if (node.kind === 'message' && v.contextValue !== 'message')
-      item.command = { command: 'ebpfWorkbench.targets.retry', title: 'Retry', arguments: [String(this.targetOf(node)?.id)] };
+      item.command = { command: Command.retryTarget, title: 'Retry', arguments: [String(this.targetOf(node)?.id)] };
     return item;
   }
 
@@ -144,7 +145,7 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
     this.timer = undefined;
     if (!this.view.visible) return;
     for (const t of this.targets.all()) void t.connect();
-    this.timer = setInterval(() => void this.tick(), refreshIntervalMs());
+    this.timer = setInterval(() => void this.tick(), this.config.refreshIntervalMs);
     void this.tick();
   }
 
@@ -225,11 +226,16 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
     const client = await target.ready();
     const r = await client.enableStats(enable);
     this.log.info(`${target.label}: BPF stats ${r.enabled ? 'enabled' : 'disabled'}`);
-    await vscode.commands.executeCommand('setContext', 'ebpfWorkbench.statsEnabled', r.enabled);
+    await vscode.commands.executeCommand(BuiltinCommand.setContext, ContextKey.statsEnabled, r.enabled);
     await this.tickTarget(target.id, true);
   }
 
-  snapshot(): SnapshotNode[] {
+  /** The tree as plain data (the API's tree.snapshot); `refresh`: connect and tick every target first. */
+  async snapshot(opts: { refresh?: boolean } = {}): Promise<SnapshotNode[]> {
+    if (opts.refresh !== false) {
+      await Promise.all(this.targets.all().map((t) => t.connect()));
+      await Promise.all(this.targets.all().map((t) => this.tickTarget(t.id, true)));
+    }
     return [...this.models.values()].map((m) => m.model.snapshot());
   }
 
@@ -245,8 +251,11 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
     return this.view.visible;
   }
 
-  reveal(node: ModelNode): Thenable<void> {
-    return this.view.reveal(node, { select: true, focus: false, expand: true });
+  /** Selects and shows a node by its key (a snapshot's `key`), expanding its parents. */
+  async reveal(key: string): Promise<boolean> {
+    const node = this.nodeByKey(key);
+    if (node) await this.view.reveal(node, { select: true, focus: false, expand: true });
+    return !!node;
   }
 
   dispose(): void {
@@ -263,27 +272,9 @@ function markdown(text: string): vscode.MarkdownString {
   return tip;
 }
 
-export function activate(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, targets: Targets): MapsTree {
-  const tree = new MapsTree(targets, vscode.Uri.joinPath(context.extensionUri, 'media'), log);
-  context.subscriptions.push(
-    tree,
-    vscode.commands.registerCommand('ebpfWorkbench.maps.refresh', () => tree.tick()),
-    vscode.commands.registerCommand('ebpfWorkbench.maps.enableStats', (node?: ModelNode) => tree.setStats(tree.targetOf(node)?.id, true)),
-    vscode.commands.registerCommand('ebpfWorkbench.maps.disableStats', (node?: ModelNode) => tree.setStats(tree.targetOf(node)?.id, false)),
-    // Selects and shows a node by its key (a snapshot's `key`), expanding its parents.
-    vscode.commands.registerCommand('ebpfWorkbench.maps.reveal', async (key: string) => {
-      const node = tree.nodeByKey(key);
-      if (node) await tree.reveal(node);
-      return !!node;
-    }),
-    // The tree as plain data, for tests and bug reports; refreshes first so the answer is current.
-    vscode.commands.registerCommand('ebpfWorkbench.maps.snapshot', async (opts?: { refresh?: boolean }) => {
-      if (opts?.refresh !== false) {
-        await Promise.all(targets.all().map((t) => t.connect()));
-        await Promise.all(targets.all().map((t) => tree.tickTarget(t.id, true)));
-      }
-      return JSON.stringify(tree.snapshot());
-    }),
-  );
-  return tree;
+export function activate(ctx: Ctx): void {
+  const { tree } = ctx;
+  ctx.registerCommand(Command.refreshTree, () => tree.tick());
+  ctx.registerCommand(Command.enableStats, (node?: ModelNode) => tree.setStats(tree.targetOf(node)?.id, true));
+  ctx.registerCommand(Command.disableStats, (node?: ModelNode) => tree.setStats(tree.targetOf(node)?.id, false));
 }

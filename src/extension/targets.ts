@@ -7,6 +7,8 @@ import * as vscode from 'vscode';
 import type { HelloResult, ObjectLoadResult } from '../protocol';
 import type { HelperClient } from '../core/connection/client';
 import { startLocalHelper } from '../core/connection/local';
+import { Command } from './commands';
+import type { Ctx } from './ctx';
 import { decideStartFailure } from '../core/connection/startFailure';
 import type { HelperState, LoadedObjectInfo } from '../core/maps/model';
 
@@ -165,14 +167,17 @@ export class Target implements vscode.Disposable {
   }
 }
 
-/** Every target the extension knows; "This machine" always exists. */
+/** Every target the extension knows; "This machine" always exists (first). */
 export class Targets implements vscode.Disposable {
   private readonly list: Target[] = [];
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   /** Fires when a target is added or removed. */
   readonly onDidChange = this.changeEmitter.event;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {}
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    // The helper starts on first use (the tree becoming visible, a load), not at activation.
+    this.createClientTarget('local', 'This machine', startLocalHelper());
+  }
 
   all(): readonly Target[] {
     return this.list;
@@ -211,16 +216,10 @@ export class Targets implements vscode.Disposable {
   }
 }
 
-export function activate(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Targets {
-  const targets = new Targets(log);
-  context.subscriptions.push(targets);
-  // The helper starts on first use (the tree becoming visible, a load), not at activation.
-  targets.createClientTarget('local', 'This machine', startLocalHelper());
-  context.subscriptions.push(
-    vscode.commands.registerCommand('ebpfWorkbench.targets.retry', (arg?: { targetId?: string } | string) => {
-      const id = typeof arg === 'string' ? arg : arg?.targetId;
-      return (id ? targets.get(id) : targets.default)?.retry();
-    }),
-  );
-  return targets;
+/** "Restart Helper" on a target (its tree node, its id, or the default one). */
+export function activate(ctx: Ctx): void {
+  ctx.registerCommand(Command.retryTarget, (arg?: { targetId?: string } | string) => {
+    const id = typeof arg === 'string' ? arg : arg?.targetId;
+    return (id ? ctx.targets.get(id) : ctx.targets.default)?.retry();
+  });
 }

@@ -1,12 +1,13 @@
 // The client half of the eBPF language server: starts it for *.bpf.c files and verifier log
-// documents, and gives other features one way to report a load's verifier log:
+// documents, and is the one way for features to report a load's verifier log (ctx.verifier):
 //
-//   import { reportVerifierLog, clearVerifierLog } from './verifierClient';
-//   await reportVerifierLog({ objectPath, sources, log });   // diagnostics published when it resolves
-//   await clearVerifierLog(objectPath);                       // the object loaded cleanly / was rebuilt
+//   await ctx.verifier.report({ objectPath, sources, log });   // diagnostics published when it resolves
+//   await ctx.verifier.clear(objectPath);                       // the object loaded cleanly / was rebuilt
+//
+// It keeps the recent logs for the log view (verifierLog.ts) and relays the server's inline hints
+// (verifierInlineHints.ts); those features subscribe to it, it does not wire them.
 import * as vscode from 'vscode';
 import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import * as verifierLog from './verifierLog';
 import {
   ANALYZE_VERIFIER_LOG_REQUEST,
   CLEAR_VERIFIER_LOG_NOTIFICATION,
@@ -17,7 +18,6 @@ import {
   type VerifierHintsParams,
   type VerifierLogParams,
 } from '../protocol/languageServer';
-import * as inlineHints from './verifierInlineHints';
 
 export type VerifierLogReport = VerifierLogParams;
 export type { AnalyzeVerifierLogResult };
@@ -30,34 +30,10 @@ export interface StoredVerifierLog extends VerifierLogReport {
   cleared?: boolean;
 }
 
-let active: VerifierDiagnostics | undefined;
+/** Level-2 logs can be large: only the recent ones stay for the log view. */
 const MAX_STORED_LOGS = 20;
 
-/**
- * Decode a load's verifier log and publish its diagnostics on the sources. `sources` are the
- * absolute paths of the .bpf.c files compiled into `objectPath`; `log` is the verifier log with
- * libbpf's messages around it, verbatim. Resolves once the diagnostics are published.
- */
-export function reportVerifierLog(report: VerifierLogReport): Promise<AnalyzeVerifierLogResult> {
-  if (!active) return Promise.reject(new Error('eBPF: the verifier diagnostics feature is not active'));
-  return active.report(report);
-}
-
-/** Remove the diagnostics of one object (it loaded cleanly, or was rebuilt). */
-export function clearVerifierLog(objectPath: string): Promise<void> {
-  return active ? active.clear(objectPath) : Promise.resolve();
-}
-
-export function activate(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): VerifierDiagnostics {
-  const feature = new VerifierDiagnostics(context, log);
-  active = feature;
-  context.subscriptions.push(feature, { dispose: () => (active = active === feature ? undefined : active) });
-  inlineHints.activate(context, feature);
-  verifierLog.activate(context, log, feature);
-  return feature;
-}
-
-export class VerifierDiagnostics implements vscode.Disposable {
+export class VerifierClient implements vscode.Disposable {
   private readonly client: LanguageClient;
   private readonly started: Promise<void>;
   private readonly logs = new Map<string, StoredVerifierLog>();
@@ -103,6 +79,11 @@ export class VerifierDiagnostics implements vscode.Disposable {
     });
   }
 
+  /**
+   * Decodes a load's verifier log and publishes its diagnostics on the sources. `sources` are the
+   * absolute paths of the .bpf.c files compiled into `objectPath`; `log` is the verifier log with
+   * libbpf's messages around it, verbatim. Resolves once the diagnostics are published.
+   */
   async report(report: VerifierLogReport): Promise<AnalyzeVerifierLogResult> {
     const stored: StoredVerifierLog = { ...report, receivedAt: new Date() };
     this.logs.delete(report.objectPath); // re-insert: the map's last entry is the latest log
@@ -119,6 +100,7 @@ export class VerifierDiagnostics implements vscode.Disposable {
     return result;
   }
 
+  /** Removes the diagnostics of one object (it loaded cleanly, or was rebuilt); its log stays viewable. */
   async clear(objectPath: string): Promise<void> {
     const stored = this.logs.get(objectPath);
     if (stored) stored.cleared = true;

@@ -2,28 +2,21 @@
 // explanation and register state on hover. The language server decides what to show
 // (ebpf/verifierHints); this file only draws it. Setting: ebpfWorkbench.verifier.inlineHints.
 import * as vscode from 'vscode';
-import type { VerifierHint, VerifierHintsParams } from '../protocol/languageServer';
+import type { VerifierHint } from '../protocol/languageServer';
+import type { Config } from './config';
+import type { Ctx } from './ctx';
 
-const SETTING = 'ebpfWorkbench.verifier.inlineHints';
-
-export interface HintSource {
-  readonly onDidChangeHints: vscode.Event<VerifierHintsParams>;
-}
-
-export function activate(context: vscode.ExtensionContext, source: HintSource): InlineHints {
-  const hints = new InlineHints();
-  context.subscriptions.push(
+export function activate(ctx: Ctx): void {
+  const hints = new InlineHints(ctx.config);
+  ctx.subscriptions.push(
     hints,
-    source.onDidChangeHints((p) => hints.set(p.uri, p.hints)),
+    ctx.verifier.onDidChangeHints((p) => hints.set(p.uri, p.hints)),
     vscode.window.onDidChangeVisibleTextEditors(() => hints.redraw()),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(SETTING)) hints.redraw();
-    }),
+    ctx.config.onDidChange(['verifier.inlineHints'], () => hints.redraw()),
   );
-  return hints;
 }
 
-export class InlineHints implements vscode.Disposable {
+class InlineHints implements vscode.Disposable {
   private readonly decoration = vscode.window.createTextEditorDecorationType({
     after: {
       margin: '0 0 0 2em',
@@ -34,19 +27,16 @@ export class InlineHints implements vscode.Disposable {
   });
   private readonly byUri = new Map<string, VerifierHint[]>();
 
+  constructor(private readonly config: Config) {}
+
   set(uri: string, hints: VerifierHint[]): void {
     if (hints.length) this.byUri.set(uri, hints);
     else this.byUri.delete(uri);
     this.redraw();
   }
 
-  /** The hints currently known for a document (what is drawn when the setting is on). */
-  get(uri: vscode.Uri): readonly VerifierHint[] {
-    return this.byUri.get(uri.toString()) ?? [];
-  }
-
   redraw(): void {
-    const enabled = vscode.workspace.getConfiguration().get<boolean>(SETTING, true);
+    const enabled = this.config.inlineHints;
     for (const editor of vscode.window.visibleTextEditors) {
       const hints = enabled ? (this.byUri.get(editor.document.uri.toString()) ?? []) : [];
       editor.setDecorations(

@@ -4,23 +4,22 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { VERIFIER_LOG_LANGUAGE, VERIFIER_LOG_SCHEME } from '../protocol/languageServer';
-import type { AnalyzeVerifierLogResult, StoredVerifierLog, VerifierDiagnostics } from './verifierClient';
+import { BuiltinCommand, Command } from './commands';
+import type { Ctx } from './ctx';
+import type { AnalyzeVerifierLogResult, StoredVerifierLog, VerifierClient } from './verifierClient';
 
 /** What `ebpfWorkbench.explainVerifierLog` accepts from other code and tests (users get a picker). */
 export type ExplainInput = vscode.Uri | { log: string; sources?: string[]; name?: string };
 
-export function activate(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, diagnostics: VerifierDiagnostics): void {
-  const documents = new VerifierLogDocuments(diagnostics);
-  context.subscriptions.push(
-    documents,
-    vscode.workspace.registerTextDocumentContentProvider(VERIFIER_LOG_SCHEME, documents),
-    vscode.commands.registerCommand('ebpfWorkbench.explainVerifierLog', (input?: ExplainInput) => explain(diagnostics, log, input)),
-    vscode.commands.registerCommand('ebpfWorkbench.showVerifierLog', (objectPath?: string) => show(diagnostics, objectPath)),
-  );
+export function activate(ctx: Ctx): void {
+  const documents = new VerifierLogDocuments(ctx.verifier);
+  ctx.subscriptions.push(documents, vscode.workspace.registerTextDocumentContentProvider(VERIFIER_LOG_SCHEME, documents));
+  ctx.registerCommand(Command.explainVerifierLog, (input?: ExplainInput) => explain(ctx.verifier, ctx.log, input));
+  ctx.registerCommand(Command.showVerifierLog, (objectPath?: string) => show(ctx.verifier, objectPath));
 }
 
 async function explain(
-  diagnostics: VerifierDiagnostics,
+  diagnostics: VerifierClient,
   log: vscode.LogOutputChannel,
   input?: ExplainInput,
 ): Promise<AnalyzeVerifierLogResult | undefined> {
@@ -55,7 +54,7 @@ async function explain(
       'Show Problems',
       'Show Log',
     );
-    if (choice === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
+    if (choice === 'Show Problems') await vscode.commands.executeCommand(BuiltinCommand.showProblems);
     if (choice === 'Show Log') await show(diagnostics, `explained:${name}`);
   }
   log.info(`Explained ${name} against ${sources.length} source(s).`);
@@ -92,7 +91,7 @@ async function workspaceSources(): Promise<string[]> {
   return found.filter((u) => u.scheme === 'file').map((u) => u.fsPath);
 }
 
-async function show(diagnostics: VerifierDiagnostics, objectPath?: string): Promise<vscode.TextEditor | undefined> {
+async function show(diagnostics: VerifierClient, objectPath?: string): Promise<vscode.TextEditor | undefined> {
   let stored = diagnostics.latest(objectPath);
   if (!objectPath && diagnostics.all().length > 1) {
     const picked = await vscode.window.showQuickPick(
@@ -136,7 +135,7 @@ class VerifierLogDocuments implements vscode.TextDocumentContentProvider, vscode
   readonly onDidChange = this.changed.event;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly diagnostics: VerifierDiagnostics) {
+  constructor(private readonly diagnostics: VerifierClient) {
     // A new log for an object that is already open refreshes the document.
     this.subscription = diagnostics.onDidReportLog((l) => this.changed.fire(logUri(l.objectPath)));
   }

@@ -4,45 +4,49 @@
 // local bpftool is the fallback when the helper cannot start.
 import * as vscode from 'vscode';
 import { dumpVmlinuxHeader, writeVmlinuxHeader } from '../core/toolchain/vmlinux';
-import { bpftoolPath } from './config';
 import { HelperClientError } from '../core/connection/client';
+import { Command } from './commands';
+import type { Ctx } from './ctx';
 import type { Target, Targets } from './targets';
 
-export function activate(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, targets: Targets): void {
-  context.subscriptions.push(
-    // targetId: a target's id ("local", "ssh:…") to skip the pick when several are connected.
-    vscode.commands.registerCommand('ebpfWorkbench.generateVmlinux', async (folderArg?: vscode.Uri, targetId?: string) => {
-      const folder = folderArg ? vscode.workspace.getWorkspaceFolder(folderArg) : await pickFolder();
-      if (!folder) return undefined;
-      const target = targetId ? targets.get(targetId) : await pickTarget(targets);
-      if (targetId && !target) {
-        void vscode.window.showErrorMessage(`eBPF: there is no target "${targetId}".`);
-        return undefined;
-      }
-      return vscode.window.withProgress(
-        {
-          location: vscode.ProgressLocation.Notification,
-          title: `eBPF: generating vmlinux.h from the kernel BTF${target ? ` of ${target.label}` : ''}`,
-        },
-        async () => {
-          try {
-            const { header, from } = await dumpHeader(target, log);
-            const file = await writeVmlinuxHeader(folder.uri.fsPath, header);
-            log.info(`Wrote ${file} (${(header.length / 1e6).toFixed(1)} MB) from the BTF of ${from}.`);
-            return file;
-          } catch (e) {
-            const message = (e as Error).message;
-            log.error(message);
-            void vscode.window.showErrorMessage(`eBPF: ${message}`);
-            return undefined;
-          }
-        },
-      );
-    }),
-  );
+export function activate(ctx: Ctx): void {
+  const { log, targets } = ctx;
+  // targetId: a target's id ("local", "ssh:…") to skip the pick when several are connected.
+  ctx.registerCommand(Command.generateVmlinux, async (folderArg?: vscode.Uri, targetId?: string) => {
+    const folder = folderArg ? vscode.workspace.getWorkspaceFolder(folderArg) : await pickFolder();
+    if (!folder) return undefined;
+    const target = targetId ? targets.get(targetId) : await pickTarget(targets);
+    if (targetId && !target) {
+      void vscode.window.showErrorMessage(`eBPF: there is no target "${targetId}".`);
+      return undefined;
+    }
+    return vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `eBPF: generating vmlinux.h from the kernel BTF${target ? ` of ${target.label}` : ''}`,
+      },
+      async () => {
+        try {
+          const { header, from } = await dumpHeader(target, log, ctx.config.bpftoolPath);
+          const file = await writeVmlinuxHeader(folder.uri.fsPath, header);
+          log.info(`Wrote ${file} (${(header.length / 1e6).toFixed(1)} MB) from the BTF of ${from}.`);
+          return file;
+        } catch (e) {
+          const message = (e as Error).message;
+          log.error(message);
+          void vscode.window.showErrorMessage(`eBPF: ${message}`);
+          return undefined;
+        }
+      },
+    );
+  });
 }
 
-async function dumpHeader(target: Target | undefined, log: vscode.LogOutputChannel): Promise<{ header: string; from: string }> {
+async function dumpHeader(
+  target: Target | undefined,
+  log: vscode.LogOutputChannel,
+  bpftoolPath: string,
+): Promise<{ header: string; from: string }> {
   if (target) {
     try {
       const client = await target.ready();
@@ -61,7 +65,7 @@ async function dumpHeader(target: Target | undefined, log: vscode.LogOutputChann
       }
     }
   }
-  return { header: await dumpVmlinuxHeader(bpftoolPath()), from: "this machine's kernel (local bpftool)" };
+  return { header: await dumpVmlinuxHeader(bpftoolPath), from: "this machine's kernel (local bpftool)" };
 }
 
 /** The connected target; a pick when several are; else the default one (its helper starts on use). */

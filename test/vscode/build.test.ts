@@ -17,6 +17,7 @@ import {
   workspaceFile,
   workspaceRoot,
 } from './util';
+import { Command } from '../../src/extension/commands';
 
 const EM_BPF = 247;
 
@@ -28,7 +29,7 @@ describe('eBPF: Build', () => {
   });
 
   it('generates vmlinux.h from the kernel BTF', async () => {
-    const file = await vscode.commands.executeCommand<string>('ebpfWorkbench.generateVmlinux', workspaceRoot());
+    const file = await vscode.commands.executeCommand<string>(Command.generateVmlinux, workspaceRoot());
     assert.equal(file, workspaceFile('vmlinux.h').fsPath);
     const head = (await fs.readFile(file, 'utf8')).slice(0, 4096);
     assert.match(head, /#ifndef __VMLINUX_H__/);
@@ -39,7 +40,7 @@ describe('eBPF: Build', () => {
     await config.update('bpftool.path', '/nonexistent/bpftool', vscode.ConfigurationTarget.Global);
     try {
       await fs.rm(workspaceFile('vmlinux.h').fsPath, { force: true });
-      const file = await vscode.commands.executeCommand<string>('ebpfWorkbench.generateVmlinux', workspaceRoot(), 'local');
+      const file = await vscode.commands.executeCommand<string>(Command.generateVmlinux, workspaceRoot(), 'local');
       assert.equal(file, workspaceFile('vmlinux.h').fsPath, 'no file: the command fell back to the missing bpftool');
       const text = await fs.readFile(file, 'utf8');
       assert.match(text.slice(0, 4096), /#ifndef __VMLINUX_H__/);
@@ -50,7 +51,7 @@ describe('eBPF: Build', () => {
   });
 
   it('builds every example into a BPF object with no problems', async () => {
-    const summary = await vscode.commands.executeCommand<BuildSummary>('ebpfWorkbench.build');
+    const summary = await vscode.commands.executeCommand<BuildSummary>(Command.build);
     assert.ok(summary, 'the build returned nothing');
     assert.equal(summary.failed, 0);
     assert.equal(summary.errors, 0);
@@ -63,7 +64,7 @@ describe('eBPF: Build', () => {
       const problems = vscode.languages.getDiagnostics(source).filter((d) => d.source === 'clang');
       assert.deepEqual(problems.map(formatDiagnostic), [], `${source.fsPath} has problems`);
     }
-    const again = await vscode.commands.executeCommand<BuildSummary>('ebpfWorkbench.build');
+    const again = await vscode.commands.executeCommand<BuildSummary>(Command.build);
     assert.equal(again.upToDate, sources.length, 'a second build rebuilt unchanged sources');
   });
 
@@ -84,13 +85,13 @@ describe('eBPF: Build', () => {
     );
     const config = vscode.workspace.getConfiguration('ebpfWorkbench', workspaceRoot());
     try {
-      const without = await vscode.commands.executeCommand<BuildSummary>('ebpfWorkbench.build');
+      const without = await vscode.commands.executeCommand<BuildSummary>(Command.build);
       assert.equal(without.failed, 1);
       const [missing] = await waitForDiagnostics(source, { source: 'clang' });
       assert.match(missing.message, /'shared_verdicts\.h' file not found/);
 
       await config.update('build.includeDirs', ['with-include/include'], vscode.ConfigurationTarget.Workspace);
-      const withDirs = await vscode.commands.executeCommand<BuildSummary>('ebpfWorkbench.build');
+      const withDirs = await vscode.commands.executeCommand<BuildSummary>(Command.build);
       assert.equal(withDirs.failed, 0);
       assert.deepEqual(
         vscode.languages
@@ -106,7 +107,7 @@ describe('eBPF: Build', () => {
     } finally {
       await config.update('build.includeDirs', undefined, vscode.ConfigurationTarget.Workspace);
       await fs.rm(project.fsPath, { recursive: true, force: true });
-      await vscode.commands.executeCommand('ebpfWorkbench.build');
+      await vscode.commands.executeCommand(Command.build);
     }
   });
 
@@ -121,11 +122,11 @@ describe('eBPF: Build', () => {
     });
     after(async () => {
       await fs.rm(broken().fsPath, { recursive: true, force: true });
-      await vscode.commands.executeCommand('ebpfWorkbench.build');
+      await vscode.commands.executeCommand(Command.build);
     });
 
     it('puts each error in Problems at its line and column', async () => {
-      const summary = await vscode.commands.executeCommand<BuildSummary>('ebpfWorkbench.build');
+      const summary = await vscode.commands.executeCommand<BuildSummary>(Command.build);
       assert.equal(summary.failed, 3);
 
       const syntax = await waitForDiagnostics(vscode.Uri.joinPath(broken(), 'syntax_error.bpf.c'), { source: 'clang' });

@@ -8,8 +8,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ipv4Frame } from '../support/packets';
 import { screenshot } from './screenshot';
-import { findAll, tree, type SnapshotNode } from './tree';
+import { findAll, reveal, tree, type SnapshotNode } from './tree';
 import { activateExtension, openFile, sleep, waitFor, workspaceFile } from './util';
+import { Command } from '../../src/extension/commands';
 
 interface LoadedObject {
   handle: number;
@@ -26,7 +27,7 @@ describe('map explorer', function () {
 
   const run = async (sources: number[]) => {
     for (const n of sources) {
-      await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: progId, dataIn: ipv4Frame(0x0a000000 + n) });
+      await vscode.commands.executeCommand(Command.testRun, { id: progId, dataIn: ipv4Frame(0x0a000000 + n) });
     }
   };
   /** The map's node under "This workspace", as the live tree shows it (no forced refresh). */
@@ -57,7 +58,7 @@ describe('map explorer', function () {
 
   it('loads packet_counter.bpf.c (building it first) and lists it under This workspace', async () => {
     const source = workspaceFile('packet_counter.bpf.c');
-    const result = await vscode.commands.executeCommand<LoadedObject | undefined>('ebpfWorkbench.loadObject', source);
+    const result = await vscode.commands.executeCommand<LoadedObject | undefined>(Command.loadObject, source);
     assert.ok(result, 'Load Object returned nothing (build or load failed; see the output channel)');
     loaded = result;
     const map = loaded.maps.find((m) => m.name === 'packets_by_source');
@@ -112,14 +113,14 @@ describe('map explorer', function () {
     const host = findAll(await tree(), (n) => n.kind === 'map' && n.id === mapId && n.key.includes('/host/'));
     assert.ok(host.length >= 1 && host.every((n) => n.description?.startsWith('8 / 16,384')), JSON.stringify(host));
     // Show it there too: "All on host" → count_packets → packets_by_source, selected.
-    assert.equal(await vscode.commands.executeCommand('ebpfWorkbench.maps.reveal', host[0].key), true);
+    assert.equal(await reveal(host[0].key), true);
     await sleep(1000); // the workbench repaints a moment after the data changed
     await screenshot('maps-tree-live-count-8');
   });
 
   it('counts the map with Count Map Elements: exact number and method', async () => {
     const r = await vscode.commands.executeCommand<{ count: number; method: string; exact: boolean; micros: number; name: string }>(
-      'ebpfWorkbench.countMapElements',
+      Command.countMapElements,
       mapId,
     );
     assert.equal(r.name, 'packets_by_source');
@@ -129,7 +130,7 @@ describe('map explorer', function () {
     assert.ok(r.micros > 0);
 
     const cmp = await vscode.commands.executeCommand<{ compare: Array<{ method: string; count?: number; error?: string }> }>(
-      'ebpfWorkbench.countMapElements',
+      Command.countMapElements,
       { id: mapId, compare: true },
     );
     const byMethod = Object.fromEntries(cmp.compare.map((x) => [x.method, x]));
@@ -137,7 +138,7 @@ describe('map explorer', function () {
     assert.ok(byMethod.max_entries.error, 'max_entries must not claim to count a hash map');
 
     // The same comparison as a user sees it: a table in a Markdown preview.
-    await vscode.commands.executeCommand('ebpfWorkbench.countMapElements', { id: mapId, compare: true, interactive: true });
+    await vscode.commands.executeCommand(Command.countMapElements, { id: mapId, compare: true, interactive: true });
     await sleep(1500);
     await screenshot('maps-count-compare-methods');
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
@@ -149,7 +150,7 @@ describe('map explorer', function () {
       const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri, 10);
       return l.some((x) => x.command?.title.includes('packets_by_source: 8 / 16,384')) ? l : undefined;
     });
-    assert.ok(lenses.some((x) => x.command?.command === 'ebpfWorkbench.countMapElements'));
+    assert.ok(lenses.some((x) => x.command?.command === Command.countMapElements));
   });
 
   it('shows the decoded contents', async () => {
@@ -157,7 +158,7 @@ describe('map explorer', function () {
       rows: Array<{ key: string; values: string[]; decoded: boolean }>;
       more: boolean;
       error?: string;
-    }>('ebpfWorkbench.maps.showContents', { targetId: 'local', id: mapId });
+    }>(Command.showMapContents, { targetId: 'local', id: mapId });
     assert.equal(contents.error, undefined);
     assert.equal(contents.rows.length, 8);
     assert.equal(contents.more, false);
@@ -182,9 +183,9 @@ describe('map explorer', function () {
   });
 
   it('shows run count, average time and CPU share with BPF stats on', async () => {
-    await vscode.commands.executeCommand('ebpfWorkbench.maps.enableStats');
+    await vscode.commands.executeCommand(Command.enableStats);
     try {
-      await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: progId, dataIn: ipv4Frame(0x0a000009), repeat: 1000 });
+      await vscode.commands.executeCommand(Command.testRun, { id: progId, dataIn: ipv4Frame(0x0a000009), repeat: 1000 });
       // Run statistics count from when they were switched on: exactly our 1000 runs.
       const prog = await waitFor(
         'the program to show its run statistics',
@@ -199,7 +200,7 @@ describe('map explorer', function () {
       await sleep(1000); // the workbench repaints a moment after the data changed
       await screenshot('maps-tree-bpf-stats');
     } finally {
-      await vscode.commands.executeCommand('ebpfWorkbench.maps.disableStats');
+      await vscode.commands.executeCommand(Command.disableStats);
     }
   });
 
@@ -228,7 +229,7 @@ describe('map explorer', function () {
   });
 
   it('unloads the object and the map disappears', async () => {
-    const ok = await vscode.commands.executeCommand<boolean>('ebpfWorkbench.unloadObject', loaded.handle);
+    const ok = await vscode.commands.executeCommand<boolean>(Command.unloadObject, loaded.handle);
     assert.equal(ok, true);
     await waitFor(
       'the map to disappear from the tree',
@@ -241,15 +242,12 @@ describe('map explorer', function () {
     await screenshot('maps-tree-unloaded');
   });
   it("shows a ring buffer's pending bytes, and a pinned map outlives its object until unpinned", async () => {
-    const obj = await vscode.commands.executeCommand<LoadedObject | undefined>(
-      'ebpfWorkbench.loadObject',
-      workspaceFile('packet_sizes.bpf.c'),
-    );
+    const obj = await vscode.commands.executeCommand<LoadedObject | undefined>(Command.loadObject, workspaceFile('packet_sizes.bpf.c'));
     assert.ok(obj, 'packet_sizes.bpf.c did not load');
     const ring = obj.maps.find((m) => m.name === 'packet_events')!;
     const producer = obj.programs.find((p) => p.name === 'report_size')!;
     for (let i = 0; i < 10; i++)
-      await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: producer.id, dataIn: ipv4Frame(0x0a000000 + i) });
+      await vscode.commands.executeCommand(Command.testRun, { id: producer.id, dataIn: ipv4Frame(0x0a000000 + i) });
     // Ten 8-byte events, each with its 8-byte record header, nobody consuming.
     const node = await waitFor(
       'the ring to show 160 bytes pending',
@@ -264,7 +262,7 @@ describe('map explorer', function () {
 
     const pin = `/sys/fs/bpf/ebpfwb_ring_${process.pid}`;
     try {
-      assert.equal(await vscode.commands.executeCommand('ebpfWorkbench.maps.pin', { kind: 'map', id: ring.id }, pin), pin);
+      assert.equal(await vscode.commands.executeCommand(Command.pin, { kind: 'map', id: ring.id }, pin), pin);
       assert.ok(fs.existsSync(pin), `${pin} was not created`);
       const pinned = findAll(await tree(), (n) => n.kind === 'map' && n.id === ring.id);
       assert.ok(
@@ -272,7 +270,7 @@ describe('map explorer', function () {
         JSON.stringify(pinned.map((n) => n.contextValue)),
       );
 
-      assert.equal(await vscode.commands.executeCommand('ebpfWorkbench.unloadObject', obj.handle), true);
+      assert.equal(await vscode.commands.executeCommand(Command.unloadObject, obj.handle), true);
       const orphan = await waitFor(
         'the pinned ring to stay, now used by no program',
         async () => findAll(await tree(), (n) => n.kind === 'map' && n.id === ring.id && n.key.includes('/host/unused/'))[0],
@@ -280,7 +278,7 @@ describe('map explorer', function () {
       );
       assert.match(orphan.contextValue, /\.pinned/);
 
-      assert.equal(await vscode.commands.executeCommand('ebpfWorkbench.maps.unpin', { kind: 'map', id: ring.id }), true);
+      assert.equal(await vscode.commands.executeCommand(Command.unpin, { kind: 'map', id: ring.id }), true);
       assert.equal(fs.existsSync(pin), false);
       await waitFor('the unpinned ring to be freed', async () => findAll(await tree(), (n) => n.id === ring.id).length === 0, 10_000);
     } finally {
@@ -294,7 +292,7 @@ describe('map explorer', function () {
     fs.copyFileSync(path.resolve(__dirname, '../../../test/fixtures/verifier-editor/null_check.bpf.c'), uri.fsPath);
     try {
       await openFile(uri); // as a user would: the source open while loading it
-      const result = await vscode.commands.executeCommand('ebpfWorkbench.loadObject', uri);
+      const result = await vscode.commands.executeCommand(Command.loadObject, uri);
       assert.equal(result, undefined, 'a rejected object must not count as loaded');
       const diagnostics = await waitFor('the verifier diagnostic on the source', () => {
         const d = vscode.languages.getDiagnostics(uri).filter((x) => x.source === 'eBPF verifier');

@@ -8,8 +8,9 @@ import * as vscode from 'vscode';
 import { startSshd, sshdUnavailable, TestSshd } from '../support/sshd';
 import { ipv4Frame } from '../support/packets';
 import { screenshot } from './screenshot';
-import { findAll, tree } from './tree';
+import { findAll, reveal, tree } from './tree';
 import { activateExtension, sleep, waitFor, workspaceFile } from './util';
+import { Command } from '../../src/extension/commands';
 
 describe('SSH target (real sshd on 127.0.0.1)', function () {
   this.timeout(180_000);
@@ -31,18 +32,17 @@ describe('SSH target (real sshd on 127.0.0.1)', function () {
     // Other suites load objects with one target present: leave no SSH target behind.
     await config().update('sshTargets', undefined, vscode.ConfigurationTarget.Global);
     await config().update('ssh.configFile', undefined, vscode.ConfigurationTarget.Global);
-    if (loaded) await vscode.commands.executeCommand('ebpfWorkbench.unloadObject', loaded.handle).then(undefined, () => undefined);
+    if (loaded) await vscode.commands.executeCommand(Command.unloadObject, loaded.handle).then(undefined, () => undefined);
     await sshd?.stop();
   });
 
   it('appears in the tree, connected, with the host maps and their live counts', async function () {
     // Load while "This machine" is the only target (Load Object asks which target otherwise).
-    loaded = await vscode.commands.executeCommand('ebpfWorkbench.loadObject', workspaceFile('packet_counter.bpf.c'));
+    loaded = await vscode.commands.executeCommand(Command.loadObject, workspaceFile('packet_counter.bpf.c'));
     assert.ok(loaded, 'Load Object failed (see the output channel)');
     const map = loaded.maps.find((m) => m.name === 'packets_by_source')!;
     const prog = loaded.programs.find((p) => p.name === 'count_packets')!;
-    for (const n of [1, 2, 3])
-      await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', { id: prog.id, dataIn: ipv4Frame(0x0a000100 + n) });
+    for (const n of [1, 2, 3]) await vscode.commands.executeCommand(Command.testRun, { id: prog.id, dataIn: ipv4Frame(0x0a000100 + n) });
 
     await config().update('ssh.configFile', sshd!.clientConfig, vscode.ConfigurationTarget.Global);
     await config().update('sshTargets', ['ebpf-test'], vscode.ConfigurationTarget.Global);
@@ -66,7 +66,7 @@ describe('SSH target (real sshd on 127.0.0.1)', function () {
 
     // Run the program through the SSH target: the count follows live.
     for (const n of [4, 5])
-      await vscode.commands.executeCommand('ebpfWorkbench.maps.testRun', {
+      await vscode.commands.executeCommand(Command.testRun, {
         targetId: 'ssh:ebpf-test',
         id: prog.id,
         dataIn: ipv4Frame(0x0a000100 + n),
@@ -79,7 +79,7 @@ describe('SSH target (real sshd on 127.0.0.1)', function () {
       },
       20_000,
     );
-    await vscode.commands.executeCommand('ebpfWorkbench.maps.reveal', node.key);
+    await reveal(node.key);
     await sleep(1000); // the workbench repaints a moment after the data changed
     await screenshot('ssh-target-live-count');
   });

@@ -1,11 +1,16 @@
-// Reading the Programs & Maps tree the way the tests see it: the snapshot command's JSON.
-import * as vscode from 'vscode';
-import type { SnapshotNode } from '../../src/core/maps/model';
+// Reading the Programs & Maps tree the way the tests see it: the extension API's snapshot.
+import type { SnapshotNode } from '../../src/extension/api';
+import { api } from './util';
 
 export type { SnapshotNode };
 
 export async function tree(refresh = false): Promise<SnapshotNode[]> {
-  return JSON.parse(await vscode.commands.executeCommand<string>('ebpfWorkbench.maps.snapshot', { refresh }));
+  return (await api()).tree.snapshot({ refresh });
+}
+
+/** Selects and shows a node of the tree by its key. */
+export async function reveal(key: string): Promise<boolean> {
+  return (await api()).tree.reveal(key);
 }
 
 export function findAll(nodes: SnapshotNode[], pred: (n: SnapshotNode) => boolean, out: SnapshotNode[] = []): SnapshotNode[] {

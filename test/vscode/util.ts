@@ -2,6 +2,7 @@
 // extension and for diagnostics to settle.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { EbpfWorkbenchApi } from '../../src/extension/api';
 
 export const EXTENSION_ID = 'ebpf-workbench.ebpf-workbench';
 
@@ -24,11 +25,16 @@ export async function openFile(file: string | vscode.Uri): Promise<vscode.TextEd
 }
 
 /** Our extension, activated. */
-export async function activateExtension(): Promise<vscode.Extension<unknown>> {
-  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+export async function activateExtension(): Promise<vscode.Extension<EbpfWorkbenchApi>> {
+  const ext = vscode.extensions.getExtension<EbpfWorkbenchApi>(EXTENSION_ID);
   if (!ext) throw new Error(`extension ${EXTENSION_ID} is not installed in this VS Code`);
   await ext.activate();
   return ext;
+}
+
+/** The typed API `activate` returns (what tests read state through). */
+export async function api(): Promise<EbpfWorkbenchApi> {
+  return (await activateExtension()).exports;
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`

@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import { bpfCompileFlags } from '../../src/core/toolchain/flags';
 import { screenshot } from './screenshot';
 import { activateExtension, formatDiagnostic, openFile, sleep, waitFor, waitForDiagnostics, workspaceFile } from './util';
+import { Command } from '../../src/extension/commands';
 
 const SOURCE = 'eBPF verifier';
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/verifier-editor');
@@ -71,7 +72,7 @@ describe('verifier diagnostics', () => {
     await fs.copyFile(path.join(FIXTURES, `${name}.bpf.c`), uri.fsPath);
     const { loaded, log } = await compileAndLoad(uri.fsPath, tmp);
     assert.equal(loaded, false, `${name} was expected to be refused by the verifier`);
-    const result = await vscode.commands.executeCommand<ExplainResult>('ebpfWorkbench.explainVerifierLog', {
+    const result = await vscode.commands.executeCommand<ExplainResult>(Command.explainVerifierLog, {
       log,
       name: `${name} (bpftool)`,
     });
@@ -176,10 +177,7 @@ describe('verifier diagnostics', () => {
   });
 
   it('shows the last log as a read-only document with links to the source', async () => {
-    const editor = await vscode.commands.executeCommand<vscode.TextEditor>(
-      'ebpfWorkbench.showVerifierLog',
-      'explained:callback_return (bpftool)',
-    );
+    const editor = await vscode.commands.executeCommand<vscode.TextEditor>(Command.showVerifierLog, 'explained:callback_return (bpftool)');
     assert.ok(editor, 'no editor opened');
     assert.equal(editor.document.uri.scheme, 'ebpf-verifier-log');
     assert.equal(editor.document.languageId, 'bpf-verifier-log');
@@ -203,7 +201,7 @@ describe('verifier diagnostics', () => {
 
   it('replaces the diagnostics when the same object reports a clean log', async () => {
     const uri = workspaceFile('verifier', 'callback_return.bpf.c');
-    await vscode.commands.executeCommand('ebpfWorkbench.explainVerifierLog', {
+    await vscode.commands.executeCommand(Command.explainVerifierLog, {
       log: 'processed 3 insns (limit 1000000)\n',
       name: 'callback_return (bpftool)',
     });

@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { screenshot } from './screenshot';
 import { EXTENSION_ID, openFile, sleep, waitFor } from './util';
+import { Command } from '../../src/extension/commands';
 
 describe('workbench', () => {
   it('activates by itself for a workspace with *.bpf.c files', async () => {
@@ -23,7 +24,7 @@ describe('workbench', () => {
 
   it('registers its commands', async () => {
     const commands = await vscode.commands.getCommands(true);
-    for (const id of ['ebpfWorkbench.build', 'ebpfWorkbench.showOutput']) {
+    for (const id of [Command.build, Command.showOutput]) {
       assert.ok(commands.includes(id), `command ${id} is not registered`);
     }
   });

@@ -158,6 +158,8 @@ export const STATS_FILE = '.ebpf-verifier-stats.json';
 export interface StatsRecord {
   /** ISO time of the load. */
   loadedAt: string;
+  /** The C source the object was built from, when known (the CodeLens finds its programs by it). */
+  source?: string;
   programs: ProgramBudget[];
 }
 
@@ -186,12 +188,13 @@ export function recordStats(
   objectPath: string,
   programs: ProgramBudget[],
   now = new Date(),
+  source?: string,
 ): { current: StatsRecord; previous?: StatsRecord; file: string } {
   const file = statsFileFor(objectPath);
   const stats = readStats(file);
   const key = path.basename(objectPath);
   const previous = stats.objects[key]?.current;
-  const current = { loadedAt: now.toISOString(), programs };
+  const current: StatsRecord = { loadedAt: now.toISOString(), ...(source ? { source } : {}), programs };
   stats.objects[key] = { current, previous };
   fs.writeFileSync(file, `${JSON.stringify(stats, null, 2)}\n`);
   return { current, previous, file };

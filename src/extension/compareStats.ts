@@ -22,7 +22,7 @@ export function comparisonText(objectPath: string): string | undefined {
       .join('  ')
       .trimEnd();
   return [
-    `${path.basename(objectPath)}: A = ${rec.previous ? `load of ${rec.previous.loadedAt}` : '(no previous load)'}, B = load of ${rec.current.loadedAt}`,
+    `${path.basename(objectPath)}: A = ${rec.previous ? `the load of ${new Date(rec.previous.loadedAt).toLocaleString()}` : '(no previous load)'}, B = the load of ${new Date(rec.current.loadedAt).toLocaleString()}`,
     '',
     line(t.headers),
     ...t.rows.map(line),
@@ -57,7 +57,7 @@ export function activate(ctx: Ctx): void {
       query: `object=${encodeURIComponent(objectPath)}&t=${Date.now()}`,
     });
     const doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+    await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Active });
     return doc.getText();
   });
 }

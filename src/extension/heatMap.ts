@@ -64,7 +64,8 @@ export class HeatMapDecorations implements vscode.Disposable {
     const labels: vscode.DecorationOptions[] = [];
     for (const l of lines) {
       const range = new vscode.Range(l.line! - 1, 0, l.line! - 1, editor.document.lineAt(l.line! - 1).text.length);
-      byLevel[Math.min(LEVELS - 1, Math.floor((l.visits / max) * LEVELS - 1e-9))].push(range);
+      // Lines with a sliver of the work keep their label but no tint, so the hot region stands out.
+      if (l.visits / max >= 0.02) byLevel[Math.min(LEVELS - 1, Math.floor((l.visits / max) * LEVELS - 1e-9))].push(range);
       labels.push({
         range,
         renderOptions: { after: { contentText: `◀ ${(l.share * 100).toFixed(1)}% · ${l.visits.toLocaleString('en-US')} visits` } },

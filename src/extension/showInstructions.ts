@@ -63,14 +63,17 @@ export class InstructionsDocuments implements vscode.TextDocumentContentProvider
   }
 
   show(listing: Listing, errorInsn?: number, near?: string): vscode.Uri {
-    const text = formatListing(listing);
+    // The document shows file names; links and highlights use the paths the line info recorded.
+    const text = formatListing(listing, { basenames: true });
+    const fullPath = new Map<string, string>();
+    for (const i of listing.insns) if (i.file && !fullPath.has(path.basename(i.file))) fullPath.set(path.basename(i.file), i.file);
     const lines = text.split('\n');
     const lineOfInsn = new Map<number, number>();
     const sourceOfLine: Shown['sourceOfLine'] = [];
     let current: { file: string; line: number } | undefined;
     lines.forEach((l, k) => {
       const a = /^; .* @ (.+?):(\d+)(?: {2}\[jit [^\]]*\])?$/.exec(l);
-      if (a) current = Number(a[2]) > 0 ? { file: a[1], line: Number(a[2]) } : undefined;
+      if (a) current = Number(a[2]) > 0 ? { file: fullPath.get(a[1]) ?? a[1], line: Number(a[2]) } : undefined;
       else if (/^\w[\w.]*:$/.test(l) || l === '') current = undefined;
       const m = /^\s*(\d+): \(/.exec(l);
       if (m) lineOfInsn.set(Number(m[1]), k);
@@ -101,10 +104,11 @@ export class InstructionsDocuments implements vscode.TextDocumentContentProvider
     const cache = new Map<string, vscode.Uri | undefined>();
     for (let k = 0; k < document.lineCount; k++) {
       const l = document.lineAt(k).text;
-      const m = /^(; .* @ )(.+):(\d+)/.exec(l);
+      const m = /^(; .* @ )(.+?):(\d+)/.exec(l);
       if (!m || Number(m[3]) === 0) continue;
-      if (!cache.has(m[2])) cache.set(m[2], await findSourceFile(m[2], shown?.near));
-      const file = cache.get(m[2]);
+      const recorded = shown?.sourceOfLine[k]?.file ?? m[2];
+      if (!cache.has(recorded)) cache.set(recorded, await findSourceFile(recorded, shown?.near));
+      const file = cache.get(recorded);
       if (!file) continue;
       const start = m[1].length;
       const link = new vscode.DocumentLink(

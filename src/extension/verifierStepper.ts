@@ -52,7 +52,10 @@ export class VerifierStepper implements vscode.TreeDataProvider<Item>, vscode.Di
     this.stepper = new Stepper(log.index, log.source);
     await vscode.commands.executeCommand(BuiltinCommand.setContext, ContextKey.stepperActive, true);
     const view = await this.goTo(this.stepper.initialStep() ?? 0);
-    await vscode.commands.executeCommand(`${STEPPER_VIEW}.focus`);
+    // Focus fails while the view is still being revealed by its `when` clause; the view shows anyway.
+    await vscode.commands
+      .executeCommand(`${STEPPER_VIEW}.focus`)
+      .then(undefined, (e: Error) => this.ctx.log.debug(`focus ${STEPPER_VIEW}: ${e.message}`));
     return view;
   }
 

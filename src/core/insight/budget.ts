@@ -143,11 +143,12 @@ export function describeBudget(b: ProgramBudget, before?: ProgramBudget): string
   return parts.join(' · ');
 }
 
-/** A five-cell gauge of processed / limit. */
+/** A five-cell gauge of processed / limit with the share: `▰▰▱▱▱ 41%`, `▱▱▱▱▱ 0.1%`. */
 export function budgetGauge(b: ProgramBudget): string {
   const used = Math.min(1, (b.processedInsns ?? 0) / b.insnLimit);
-  const cells = Math.max(used > 0 ? 1 : 0, Math.round(used * 5));
-  return '▰'.repeat(cells) + '▱'.repeat(5 - cells);
+  const cells = Math.round(used * 5);
+  const pct = used * 100;
+  return `${'▰'.repeat(cells)}${'▱'.repeat(5 - cells)} ${pct >= 10 || pct === 0 ? pct.toFixed(0) : pct.toFixed(1)}%`;
 }
 
 // ---------- the per-build file ----------

@@ -1,6 +1,6 @@
 // Insight (#13) on a verifier log of 100 MB+: a real level-2 log of a program the verifier gives
 // up on after 1,000,000 instructions (test/fixtures/insight/too-large.bpf.c, loaded in-process by
-// the helper's own loader so no message size limit applies). Each way runs in its own process,
+// the helper's own loader (src/helper/load.ts) so no message size limit applies). Each way runs in its own process,
 // bundled like dist/, and reports time to the first view and peak RSS (VmHWM):
 //   insight  — index the file, open the stepper at the error, compute the heat map;
 //   analyze  — the verifier decoder (#4) streaming the same file (diagnostics only);
@@ -45,10 +45,12 @@ async function realLog(dir: string): Promise<string> {
     '-o',
     object,
   ]);
-  const objects = await import('../src/helper/objects');
+  // The helper's own loader, in this process: no message size limit between it and the bench.
+  const { loadObject } = await import('../src/helper/load');
+  const { readFileSync } = await import('node:fs');
   const file = path.join(dir, 'too-large.level2.log');
   try {
-    objects.loadObject({ path: object }, 2);
+    loadObject({ bytes: readFileSync(object), name: 'too-large.bpf.o', what: object }, 2, undefined, () => undefined);
     throw new Error('too-large.bpf.c loaded; the bench needs the verifier to give up');
   } catch (e) {
     const log = (e as { details?: { verifierLog?: string } }).details?.verifierLog;

@@ -5,8 +5,6 @@
 //   batch       BPF_MAP_LOOKUP_BATCH over the whole map
 //   walk        BPF_MAP_GET_NEXT_KEY until ENOENT
 // Only the first two are exact while the map changes; the others are exact on a quiet map.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { constants } from 'node:os';
 import { COUNT_METHODS } from '../protocol/types';
 import type { CountMethod, MapCount, MapCountAllCompactResult, MapCountAllResult } from '../protocol/types';
@@ -15,6 +13,7 @@ import { HelperError } from './errors';
 import * as L from './libbpf';
 import { withMapFd } from './inventory';
 import { ringbufPositions } from './ringbuf';
+import { bpfObjectPath } from './ownObjects';
 
 const HASH_FAMILY = new Set<number>([MapType.HASH, MapType.LRU_HASH, MapType.PERCPU_HASH, MapType.LRU_PERCPU_HASH, MapType.HASH_OF_MAPS]);
 const ALWAYS_FULL = new Set<number>([MapType.ARRAY, MapType.PERCPU_ARRAY]);
@@ -41,22 +40,6 @@ function notCountable(type: number): string | undefined {
     default:
       return undefined;
   }
-}
-
-/** Where the BPF objects built by scripts/build-bpf.mjs are: next to the bundle, or in dist/ from source. */
-function bpfObjectPath(name: string): string {
-  const candidates = [
-    process.env.EBPF_WORKBENCH_BPF_DIR,
-    path.join(__dirname, 'bpf'),
-    path.join(__dirname, '..', '..', 'dist', 'bpf'),
-  ].filter((d): d is string => !!d);
-  for (const d of candidates) {
-    const p = path.join(d, name);
-    if (fs.existsSync(p)) return p;
-  }
-  throw new HelperError('FILE_NOT_FOUND', `${name} is missing (looked in ${candidates.join(', ')})`, {
-    fix: 'build the extension (npm run build compiles bpf/count/*.bpf.c with clang)',
-  });
 }
 
 interface MapBasics {

@@ -11,6 +11,8 @@ export interface InvalidMessageParams {
   reason: string;
   /** The id of the request the bad message claimed to be, when it could be read. */
   id?: number | string;
+  /** The JSON-RPC error code of the answer (default: parse error). */
+  rpcCode?: number;
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');

@@ -8,7 +8,8 @@ import { HelperError } from './errors';
 import * as L from './libbpf';
 import { attachmentsByProgram, pinIndex } from './links';
 export { forgetPins } from './links';
-import { mapShape, ownerOf } from './objects';
+import { mapShape } from './load';
+import { ownerOf } from './objects';
 
 /** Runs fn with an fd for map `id`; a missing id becomes NO_SUCH_MAP. The fd is always closed. */
 export function withMapFd<T>(id: number, fn: (fd: number, info: L.MapInfo) => T): T {

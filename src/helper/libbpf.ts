@@ -51,6 +51,9 @@ const TestRunOpts = koffi.struct('bpf_test_run_opts', {
   batch_size: 'uint32',
 });
 
+/** The head of struct bpf_object_open_opts; libbpf accepts a shorter sz (fields past it are unset). */
+const ObjectOpenOpts = koffi.struct('bpf_object_open_opts', { sz: 'size_t', object_name: 'const char *' });
+
 const BatchOpts = koffi.struct('bpf_map_batch_opts', { sz: 'size_t', elem_flags: 'uint64', flags: 'uint64' });
 
 const DumpDataOpts = koffi.struct('btf_dump_type_data_opts', {
@@ -201,7 +204,7 @@ const f = {
   libbpf_probe_bpf_map_type: lib.func('int libbpf_probe_bpf_map_type(int type, const void *opts)'),
 
   bpf_object__open_file: lib.func('bpf_object *bpf_object__open_file(const char *path, const void *opts)'),
-  bpf_object__open_mem: lib.func('bpf_object *bpf_object__open_mem(const void *buf, size_t size, const void *opts)'),
+  bpf_object__open_mem: lib.func('bpf_object *bpf_object__open_mem(const void *buf, size_t size, const bpf_object_open_opts *opts)'),
   bpf_object__load: lib.func('int bpf_object__load(bpf_object *obj)'),
   bpf_object__close: lib.func('void bpf_object__close(bpf_object *obj)'),
   bpf_object__pin_maps: lib.func('int bpf_object__pin_maps(bpf_object *obj, const char *path)'),
@@ -264,6 +267,7 @@ const f = {
   mmap: libc.func('void *mmap(void *addr, size_t len, int prot, int flags, int fd, int64 offset)'),
   munmap: libc.func('int munmap(void *addr, size_t len)'),
   sysconf: libc.func('long sysconf(int name)'),
+  prctl: libc.func('int prctl(int option, ...)'),
   mount: libc.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
 };
 
@@ -295,11 +299,18 @@ let printSink: ((level: number, text: string) => void) | undefined;
 const printCallback = koffi.register((level: number, fmt: Ptr, args: Ptr) => {
   const text = vformat(fmt, args);
   printSink?.(level, text);
+  printMirror?.(text);
   return text.length;
 }, koffi.pointer(PrintFn));
 f.libbpf_set_print(printCallback);
 
 const LIBBPF_DEBUG = 2;
+
+/** Also hands every libbpf message to `fn` as it is printed (an object host mirrors them to stderr). */
+let printMirror: ((text: string) => void) | undefined;
+export function mirrorLibbpfOutput(fn: ((text: string) => void) | undefined): void {
+  printMirror = fn;
+}
 
 /** Runs fn while collecting libbpf's printed messages verbatim: warnings and info, debug on request. */
 export function collectLibbpfOutput<T>(fn: () => T, debug = false): { value?: T; error?: unknown; output: string } {
@@ -337,8 +348,10 @@ export type BpfLink = { readonly __brand: 'bpf_link' };
 export function objectOpenFile(path: string): BpfObject {
   return checkPtr(f.bpf_object__open_file(path, null), `open ${path}`);
 }
-export function objectOpenMem(bytes: Buffer): BpfObject {
-  return checkPtr(f.bpf_object__open_mem(bytes, bytes.length, null), 'open object from memory');
+/** `name` is what libbpf would take from a file name (it prefixes internal maps: "<name>.bss"). */
+export function objectOpenMem(bytes: Buffer, name?: string): BpfObject {
+  const opts = name === undefined ? null : { sz: koffi.sizeof(ObjectOpenOpts), object_name: name };
+  return checkPtr(f.bpf_object__open_mem(bytes, bytes.length, opts), 'open object from memory');
 }
 /** Returns 0 or -errno (the caller decides how to report a failed load). */
 export function objectLoad(obj: BpfObject): number {
@@ -751,6 +764,11 @@ export function readAll(fd: number, chunk: Buffer): Buffer {
     parts.push(Buffer.from(chunk.subarray(0, n)));
   }
   return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+}
+
+/** prctl(PR_SET_PDEATHSIG, SIGKILL): the kernel kills this process when its parent dies. */
+export function dieWithParent(): void {
+  if (f.prctl(1 /* PR_SET_PDEATHSIG */, 'unsigned long', 9 /* SIGKILL */) !== 0) throw HelperError.errno(koffi.errno(), 'prctl');
 }
 
 /** mount(2): a file system the helper needs (bpffs, tracefs) where the machine booted without it. */

@@ -1,23 +1,15 @@
 // The root helper: a JSON-RPC server on stdin/stdout that loads BPF objects and reads maps
-// through libbpf. One request at a time (libbpf calls are synchronous). Exits when stdin
-// closes, after closing every fd it opened, so nothing it loaded outlives it unless pinned.
+// through libbpf. Requests are served one at a time except those that wait on another process
+// (object loads run in object hosts, see objects.ts). Exits when stdin closes, after closing every
+// fd it opened and ending its object hosts, so nothing it loaded outlives it unless pinned.
+// Started with OBJECT_HOST_FLAG, the same bundle is an object host instead (objectHostMain.ts).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { CancellationToken, createMessageConnection, ResponseError, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import {
-  PROTOCOL_VERSION,
-  MAX_MESSAGE_BYTES,
-  Methods,
-  Notifications,
-  RpcErrorCodes,
-  COUNT_METHODS,
-  MapType,
-  mapTypeName,
-} from '../protocol';
+import { PROTOCOL_VERSION, Methods, COUNT_METHODS, MapType, mapTypeName, Notifications } from '../protocol';
 import type * as T from '../protocol/types';
-import type { ErrorData } from '../protocol/errors';
 import { HelperError } from './errors';
-import { INVALID_MESSAGE, InvalidMessageParams, LimitedMessageReader } from './framing';
+import { OBJECT_HOST_FLAG, runObjectHost } from './objectHostMain';
+import { serve } from './rpc';
 import * as v from './validate';
 
 // stdout is the protocol channel: anything printed by accident goes to stderr instead.
@@ -26,23 +18,6 @@ console.log = console.info = console.warn = console.debug = (...a: unknown[]) =>
 const HELPER_VERSION = '0.1.0';
 const MAX_OBJECT_BYTES = 32 * 1024 * 1024;
 const MAX_TEST_DATA_BYTES = 1024 * 1024;
-
-function fail(e: unknown): ResponseError<ErrorData> {
-  if (e instanceof ResponseError) return e;
-  const he =
-    e instanceof HelperError
-      ? e
-      : new HelperError('KERNEL', `internal helper error: ${(e as Error)?.message ?? String(e)}`, {
-          fix: 'please report this with the request that caused it',
-        });
-  const rpcCode =
-    he.code === 'INVALID_PARAMS' || he.code === 'PATH_OUTSIDE_BPFFS'
-      ? RpcErrorCodes.InvalidParams
-      : he.code === 'INVALID_MESSAGE'
-        ? RpcErrorCodes.InvalidRequest
-        : RpcErrorCodes.HelperFailure;
-  return new ResponseError(rpcCode, he.message, he.toData());
-}
 
 async function main(): Promise<void> {
   // libbpf.so.1 is loaded here, so a missing library becomes an answer to the first request
@@ -60,6 +35,7 @@ async function main(): Promise<void> {
         pins: typeof import('./pins');
         btf: typeof import('./btf');
         mounts: typeof import('./mounts');
+        objectHost: typeof import('./objectHost');
         insns: typeof import('./insns');
       }
     | undefined;
@@ -75,6 +51,7 @@ async function main(): Promise<void> {
       pins: require('./pins'),
       btf: require('./btf'),
       mounts: require('./mounts'),
+      objectHost: require('./objectHost'),
       insns: require('./insns'),
     };
   } catch (e) {
@@ -95,9 +72,8 @@ async function main(): Promise<void> {
   let statsFd = -1;
   let cpus: number | undefined;
 
-  const writer = new StreamMessageWriter(process.stdout);
-  const reader = new LimitedMessageReader(process.stdin, MAX_MESSAGE_BYTES);
-  const conn = createMessageConnection(reader, writer);
+  const server = serve();
+  const conn = server.conn;
   /** What the helper did on its own, for the client's log (and our stderr). */
   const say = (message: string, level: T.LogParams['level'] = 'info') => {
     process.stderr.write(`${message}\n`);
@@ -109,18 +85,11 @@ async function main(): Promise<void> {
     v.onBpffs(p, name);
   };
 
-  /** Registers a handler that validates, runs, and maps failures to structured errors. */
-  function handle<P, R>(type: { method: string }, fn: (params: unknown) => R | Promise<R>): void {
-    conn.onRequest(type.method, async (...args: unknown[]) => {
-      // A request without params reaches the handler with only the cancellation token.
-      const params = args.length === 1 && CancellationToken.is(args[0]) ? undefined : args[0];
-      try {
-        return await fn(params as P);
-      } catch (e) {
-        throw fail(e);
-      }
-    });
-  }
+  /** Registers one method (one line per method below). */
+  const handle = <_P, R>(
+    type: { method: string },
+    fn: (params: unknown, token: import('vscode-jsonrpc').CancellationToken) => R | Promise<R>,
+  ) => server.handle(type.method, fn as (p: unknown, t: import('vscode-jsonrpc').CancellationToken) => unknown);
 
   const mapById = <R>(id: number, fn: (fd: number, info: import('./libbpf').MapInfo) => R) => need().inventory.withMapFd(id, fn);
 
@@ -154,28 +123,22 @@ async function main(): Promise<void> {
     };
   });
 
-  handle<T.ObjectLoadParams, T.ObjectLoadResult>(Methods.objectLoad, (raw) => {
+  handle<T.ObjectLoadParams, T.ObjectLoadResult>(Methods.objectLoad, async (raw, token) => {
     const p = v.params(raw, ['path', 'bytes', 'pinDir', 'logLevel']);
     if ((p.path === undefined) === (p.bytes === undefined)) throw new HelperError('INVALID_PARAMS', 'give exactly one of path and bytes');
     const logLevel = v.optionalInt(p.logLevel, 'logLevel', 0, 7, 0);
     const pinDir = p.pinDir === undefined ? undefined : v.bpffsPath(p.pinDir, 'pinDir');
     if (pinDir) onBpffs(pinDir, 'pinDir');
-    let source: import('./objects').ObjectSource;
-    if (p.path !== undefined) {
-      const path = v.absolutePath(p.path, 'path');
-      v.regularFile(path, 'path', MAX_OBJECT_BYTES);
-      source = { path };
-    } else {
-      source = { bytes: v.base64(p.bytes, 'bytes', MAX_OBJECT_BYTES) };
-    }
-    const result = need().objects.loadObject(source, logLevel, pinDir);
+    const input: import('./objects').ObjectInput =
+      p.path !== undefined ? { path: v.absolutePath(p.path, 'path') } : { bytes: v.base64(p.bytes, 'bytes', MAX_OBJECT_BYTES) };
+    const result = await need().objects.loadObject(input, logLevel, pinDir, token, MAX_OBJECT_BYTES, say);
     if (pinDir) need().inventory.forgetPins(); // the next list shows the new pins at once
     return result;
   });
 
-  handle<T.ObjectUnloadParams, null>(Methods.objectUnload, (raw) => {
+  handle<T.ObjectUnloadParams, null>(Methods.objectUnload, async (raw) => {
     const p = v.params(raw, ['handle']);
-    need().objects.unloadObject(v.int(p.handle, 'handle', 1, Number.MAX_SAFE_INTEGER));
+    await need().objects.unloadObject(v.int(p.handle, 'handle', 1, Number.MAX_SAFE_INTEGER));
     need().inventory.forgetPins();
     return null;
   });
@@ -288,37 +251,18 @@ async function main(): Promise<void> {
     return { enabled: statsFd >= 0 };
   });
 
-  // Bad framing or JSON: answer the request it claimed to be, else send an id-less error.
-  conn.onRequest(INVALID_MESSAGE, (params: InvalidMessageParams) => {
-    throw fail(
-      new HelperError('INVALID_MESSAGE', params.reason, {
-        fix: 'send JSON-RPC 2.0 messages framed with Content-Length, below the size limit',
-      }),
-    );
-  });
-  conn.onNotification(INVALID_MESSAGE, (params: InvalidMessageParams) => {
-    const data = new HelperError('INVALID_MESSAGE', params.reason).toData();
-    void writer.write({ jsonrpc: '2.0', id: null, error: { code: RpcErrorCodes.ParseError, message: params.reason, data } } as never);
-  });
-
-  let closed = false;
-  const shutdown = () => {
-    if (closed) return;
-    closed = true;
+  server.listen(() => {
     try {
       mods?.objects.unloadAll();
+      mods?.objectHost.killSpare();
       counter?.dispose();
       formatter?.dispose();
       if (statsFd >= 0) L?.closeFd(statsFd);
     } finally {
       process.exit(0);
     }
-  };
-  conn.onClose(shutdown);
-  process.stdin.on('end', shutdown);
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
-  conn.listen();
+  });
 }
 
-void main();
+if (process.argv[2] === OBJECT_HOST_FLAG) runObjectHost();
+else void main();

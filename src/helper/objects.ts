@@ -1,21 +1,22 @@
-// Opening and loading ELF objects with libbpf, and the verifier log of a rejected program.
-// The helper owns every loaded object; unload (or helper exit) closes its fds, which frees
-// everything in the kernel that is not pinned.
+// The objects the root helper loaded: each lives in an object host of its own (objectHost.ts), so
+// libbpf never parses untrusted ELF bytes in this process. The helper reads and checks the file,
+// the host opens, loads and pins it and keeps the bpf_object; unload (or helper exit) ends the
+// host, whose fds close with it, which frees everything in the kernel that is not pinned.
 import * as fs from 'node:fs';
-import { constants } from 'node:os';
-import type { LoadedMap, LoadedProgram, LoadFailureDetails, ObjectLoadResult } from '../protocol/types';
-import { mapTypeName, progTypeName } from '../protocol/names';
+import * as path from 'node:path';
+import type { CancellationToken } from 'vscode-jsonrpc/node';
+import type { ObjectLoadResult } from '../protocol/types';
+import { bpfObjectPath } from './ownObjects';
 import { HelperError } from './errors';
-import * as L from './libbpf';
+import type { LoadResult } from './load';
+import { describeExit, freshHost, ObjectHost, prepareSpare } from './objectHost';
 
-const INITIAL_LOG_BYTES = 1 << 20;
-/** Past this a log is reported truncated rather than grown again (the kernel caps at 1 GiB). */
-export const MAX_LOG_BYTES = 256 << 20;
-
-export type ObjectSource = { path: string } | { bytes: Buffer };
+/** Where the bytes come from: a file on this machine (read here) or bytes sent by the client. */
+export type ObjectInput = { path: string } | { bytes: Buffer };
 
 interface LoadedObject {
-  obj: L.BpfObject;
+  host: ObjectHost;
+  what: string;
   programIds: number[];
   mapIds: number[];
 }
@@ -27,11 +28,6 @@ let nextHandle = 1;
 export function ownerOf(kind: 'prog' | 'map', id: number): number | undefined {
   for (const [handle, o] of loaded) if ((kind === 'prog' ? o.programIds : o.mapIds).includes(id)) return handle;
   return undefined;
-}
-
-function cString(buf: Buffer): string {
-  const end = buf.indexOf(0);
-  return buf.toString('utf8', 0, end < 0 ? buf.length : end);
 }
 
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
@@ -54,199 +50,107 @@ function checkElf(head: Buffer, what: string): void {
   }
 }
 
-function readHead(source: ObjectSource): Buffer {
-  if ('bytes' in source) return source.bytes.subarray(0, 64);
-  const fd = fs.openSync(source.path, 'r');
+/**
+ * Reads an object file: opened without blocking (a FIFO swapped in after validation cannot stall
+ * us) and checked to be a regular file on the open fd, so what is read is what was checked.
+ */
+export function readObjectFile(p: string, maxBytes: number): Buffer {
+  let fd: number;
   try {
-    const head = Buffer.alloc(64);
-    return head.subarray(0, fs.readSync(fd, head, 0, 64, 0));
+    fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT')
+      throw new HelperError('FILE_NOT_FOUND', `path ${p} does not exist`, { fix: 'build the object first, or check the path' });
+    throw new HelperError('NOT_A_FILE', `path ${p} cannot be read: ${code}`);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new HelperError('NOT_A_FILE', `path ${p} is not a regular file`);
+    if (st.size > maxBytes) throw new HelperError('INVALID_PARAMS', `path ${p} is larger than ${maxBytes} bytes`);
+    const bytes = Buffer.alloc(st.size);
+    let off = 0;
+    while (off < bytes.length) {
+      const n = fs.readSync(fd, bytes, off, bytes.length - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return bytes.subarray(0, off);
   } finally {
     fs.closeSync(fd);
   }
 }
 
-function open(source: ObjectSource): L.BpfObject {
-  return 'bytes' in source ? L.objectOpenMem(source.bytes) : L.objectOpenFile(source.path);
+/** The name libbpf gives an object opened from a file (it prefixes internal maps: "<name>.bss"). */
+function libbpfName(file: string): string {
+  return path.basename(file);
 }
 
-function lockdownHint(): string | undefined {
-  try {
-    const mode = /\[(\w+)\]/.exec(fs.readFileSync('/sys/kernel/security/lockdown', 'utf8'))?.[1];
-    if (mode && mode !== 'none')
-      return `kernel lockdown is "${mode}": fentry/fexit/lsm/kprobe-override programs are refused; use tracepoints, tp_btf, XDP, tc or socket filters`;
-  } catch {
-    /* no securityfs: no hint */
+/** A trusted object (the helper's own) that warms a spare host up; none when it cannot be read. */
+let warmup: Buffer | null | undefined;
+function warmupObject(): Buffer | undefined {
+  if (warmup === undefined) {
+    try {
+      warmup = fs.readFileSync(bpfObjectPath('for_each_count.bpf.o'));
+    } catch {
+      warmup = null;
+    }
   }
-  return undefined;
+  return warmup ?? undefined;
 }
 
-/** Opens and loads an object; on a rejection reports the failing program's complete log. */
-export function loadObject(source: ObjectSource, logLevel: number, pinDir?: string): ObjectLoadResult {
-  const what = 'path' in source ? source.path : 'the object';
-  checkElf(readHead(source), what);
-
-  // The failing program gets a larger buffer on each ENOSPC retry; the others keep the initial one.
-  let failingName: string | undefined;
-  let failingLogBytes = INITIAL_LOG_BYTES;
-  for (;;) {
-    const libbpfOut: string[] = [];
-    const opened = L.collectLibbpfOutput(() => open(source), logLevel > 0);
-    libbpfOut.push(opened.output);
-    if (opened.error || !opened.value) {
-      const err = opened.error as HelperError;
-      throw new HelperError('BAD_OBJECT', `libbpf cannot open ${what}: ${err.message}`, {
-        errno: err.errno,
-        fix: "the file is truncated, not a BPF object, or uses sections this libbpf does not know; rebuild it and check libbpf's messages",
-        details: { verifierLog: '', logTruncated: false, libbpfLog: opened.output } satisfies LoadFailureDetails,
-      });
-    }
-    const obj = opened.value;
-    const progs = L.objectPrograms(obj);
-    const logs = new Map<L.BpfProgram, Buffer>();
-    for (const p of progs) {
-      const size = L.program.name(p) === failingName ? failingLogBytes : INITIAL_LOG_BYTES;
-      const buf = Buffer.alloc(size);
-      logs.set(p, buf);
-      L.program.setLogBuf(p, buf);
-      L.program.setLogLevel(p, logLevel);
-    }
-    const loadRun = L.collectLibbpfOutput(() => L.objectLoad(obj), logLevel > 0);
-    libbpfOut.push(loadRun.output);
-    const rc = loadRun.value ?? -constants.errno.EINVAL;
-    const libbpfLog = libbpfOut.join('');
-
-    if (rc === 0) {
-      try {
-        return register(obj, progs, logs, logLevel, libbpfLog, pinDir);
-      } catch (e) {
-        L.objectClose(obj);
-        throw e;
-      }
-    }
-
-    const failedName =
-      /prog '([^']+)': BPF program load failed/.exec(libbpfLog)?.[1] ??
-      progs
-        .map((p) => L.program.name(p))
-        .find((n) => {
-          const p = progs.find((q) => L.program.name(q) === n)!;
-          return logs.get(p)![0] !== 0;
-        });
-    const failed = progs.find((p) => L.program.name(p) === failedName);
-    const log = failed ? cString(logs.get(failed)!) : '';
-    const section = failed ? L.program.section(failed) : undefined;
-    L.objectClose(obj);
-
-    const errno = -rc;
-    if (errno === constants.errno.ENOSPC && failedName && failingLogBytes < MAX_LOG_BYTES) {
-      failingName = failedName;
-      failingLogBytes = Math.min(failingLogBytes * 8, MAX_LOG_BYTES);
-      continue;
-    }
-    const truncated = errno === constants.errno.ENOSPC;
-    const details: LoadFailureDetails = { program: failedName, section, verifierLog: log, logTruncated: truncated, libbpfLog };
-    if (failedName) {
-      const lastLine = log
-        .trimEnd()
-        .split('\n')
-        .filter((l) => l && !l.startsWith('processed ') && !l.startsWith('verification time') && !l.startsWith('stack depth '))
-        .pop();
-      const hint = log === '' && (errno === constants.errno.EPERM || errno === constants.errno.EACCES) ? lockdownHint() : undefined;
-      throw new HelperError(
-        'VERIFIER_REJECTED',
-        `the kernel rejected program '${failedName}'${lastLine ? `: ${lastLine}` : ''} (${HelperError.errno(errno, 'load').message.replace(/^load: /, '')})`,
-        {
-          errno,
-          fix:
-            hint ??
-            (truncated
-              ? `the verifier log exceeded ${MAX_LOG_BYTES} bytes and was truncated; load with logLevel 1 instead of 2`
-              : 'the verifier log says which instruction broke which rule; fix the source line it points at'),
-          details,
-        },
-      );
-    }
-    throw new HelperError(
-      'LOAD_FAILED',
-      `libbpf could not load ${what} (${HelperError.errno(errno, 'load').message.replace(/^load: /, '')}); see libbpf's messages`,
-      {
-        errno,
-        fix: "libbpf's messages name the failing map, relocation or BTF type; a missing kernel feature usually means the kernel is too old for it",
-        details,
-      },
-    );
-  }
-}
-
-function register(
-  obj: L.BpfObject,
-  progs: L.BpfProgram[],
-  logs: Map<L.BpfProgram, Buffer>,
+/** Loads an object in a host of its own; a host that crashes fails this load only. */
+export async function loadObject(
+  input: ObjectInput,
   logLevel: number,
-  libbpfLog: string,
-  pinDir?: string,
-): ObjectLoadResult {
-  const programs: LoadedProgram[] = [];
-  for (const p of progs) {
-    const fd = L.program.fd(p);
-    if (fd < 0) continue; // autoload off
-    const info = L.progInfo(fd);
-    const entry: LoadedProgram = {
-      name: L.program.name(p),
-      section: L.program.section(p),
-      type: info.type,
-      typeName: progTypeName(info.type),
-      id: info.id,
-      insnCount: L.program.insnCount(p),
-      verifiedInsns: info.verified_insns,
-    };
-    if (logLevel > 0) entry.log = cString(logs.get(p)!);
-    programs.push(entry);
-  }
-  const maps: LoadedMap[] = [];
-  for (const m of L.objectMaps(obj)) {
-    const fd = L.map.fd(m);
-    if (fd < 0) continue;
-    // libbpf keeps the full name; the kernel's info cuts it to 15 characters.
-    maps.push(mapShape(L.mapInfo(fd), L.map.name(m)));
-  }
-  const pinned: string[] = [];
-  if (pinDir) {
-    fs.mkdirSync(pinDir, { recursive: true });
-    L.objectPinMaps(obj, pinDir);
-    L.objectPinPrograms(obj, pinDir);
-    pinned.push(...maps.map((m) => `${pinDir}/${m.name}`), ...programs.map((p) => `${pinDir}/${p.name}`));
+  pinDir: string | undefined,
+  token: CancellationToken,
+  maxBytes: number,
+  say: (message: string, level?: 'info' | 'warn') => void,
+): Promise<ObjectLoadResult> {
+  const what = 'path' in input ? input.path : 'the object';
+  const bytes = 'path' in input ? readObjectFile(input.path, maxBytes) : input.bytes;
+  checkElf(bytes.subarray(0, 64), what);
+  const host = freshHost();
+  let result: LoadResult;
+  try {
+    result = await host.request<LoadResult>(
+      'host.load',
+      { bytes: bytes.toString('base64'), name: 'path' in input ? libbpfName(input.path) : undefined, what, logLevel, pinDir },
+      { doing: `loading ${what}`, token },
+    );
+  } catch (e) {
+    host.kill(); // a host whose load failed holds nothing, and is not reused after libbpf saw the bytes
+    throw e;
+  } finally {
+    prepareSpare(warmupObject());
   }
   const handle = nextHandle++;
-  loaded.set(handle, { obj, programIds: programs.map((p) => p.id), mapIds: maps.map((m) => m.id) });
-  return { handle, programs, maps, pinned, libbpfLog };
+  loaded.set(handle, { host, what, programIds: result.programs.map((p) => p.id), mapIds: result.maps.map((m) => m.id) });
+  // A host that dies later (a crash while attaching, an OOM kill) takes only its own object along.
+  void host.crashed().then((exit) => {
+    if (!exit || !loaded.has(handle)) return;
+    loaded.delete(handle);
+    say(
+      `the process holding object ${handle} (${what}) ${describeExit(exit)}: its programs and maps are gone unless pinned${host.lastOutput ? `; its last output: ${host.lastOutput.trim().split('\n').slice(-3).join(' | ')}` : ''}`,
+      'warn',
+    );
+  });
+  return { handle, ...result };
 }
 
-export function unloadObject(handle: number): void {
+export async function unloadObject(handle: number): Promise<void> {
   const o = loaded.get(handle);
   if (!o)
     throw new HelperError('NO_SUCH_OBJECT', `no loaded object with handle ${handle}`, {
       fix: 'it was already unloaded, or the helper restarted; load it again',
     });
   loaded.delete(handle);
-  L.objectClose(o.obj);
+  await o.host.close();
 }
 
-/** Closes every object (helper exit). */
+/** Ends every host at once (helper exit): the kernel frees what they held, except pins. */
 export function unloadAll(): void {
-  for (const handle of [...loaded.keys()]) unloadObject(handle);
-}
-
-/** What every map description shares, from the kernel's bpf_map_info. */
-export function mapShape(info: L.MapInfo, name = info.name): LoadedMap {
-  return {
-    name,
-    id: info.id,
-    type: info.type,
-    typeName: mapTypeName(info.type),
-    keySize: info.key_size,
-    valueSize: info.value_size,
-    maxEntries: info.max_entries,
-    flags: info.map_flags,
-  };
+  for (const o of loaded.values()) o.host.kill();
+  loaded.clear();
 }

@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'NO_BTF'
   | 'HELPER_UNAVAILABLE' // client side: could not start the helper
   | 'HELPER_EXITED' // client side: the helper died with requests pending
+  | 'CANCELLED' // the client cancelled the request ($/cancelRequest)
+  | 'TIMEOUT' // the request ran past its time bound and was stopped
   | 'KERNEL'; // any other errno from the kernel or libbpf
 
 export interface ErrorData {
@@ -43,6 +45,8 @@ export const RpcErrorCodes = {
   ParseError: -32700,
   InvalidRequest: -32600,
   InvalidParams: -32602,
+  /** The client cancelled the request (the LSP convention). */
+  RequestCancelled: -32800,
   HelperFailure: -32000,
 } as const;
 

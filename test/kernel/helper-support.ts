@@ -131,3 +131,19 @@ export function readableCopy(dir: string, entry: string): { helperPath: string; 
 export function mountBpffsLikeBpftool(): void {
   if (fs.statfsSync('/sys/fs/bpf').type !== 0xcafe4a11) execFileSync('mount', ['-t', 'bpf', '-o', 'mode=0700', 'bpf', '/sys/fs/bpf']);
 }
+
+const crasherDir = path.resolve(__dirname, '../fixtures/helper/crashers');
+
+/** The fixed regression cases: the real object with each crasher's two bits flipped. */
+export function crashers(): { name: string; bytes: Buffer }[] {
+  const spec = JSON.parse(fs.readFileSync(path.join(crasherDir, 'crashers.json'), 'utf8')) as {
+    source: string;
+    crashers: { mutant: number; bits: number[] }[];
+  };
+  const original = fs.readFileSync(path.join(crasherDir, spec.source));
+  return spec.crashers.map((c) => {
+    const bytes = Buffer.from(original);
+    for (const b of c.bits) bytes[b >> 3] ^= 1 << (b & 7);
+    return { name: `mutant ${c.mutant}`, bytes };
+  });
+}

@@ -5,7 +5,7 @@
 // written by `ebpf-workbench stats --save`), so it follows them through a file watcher.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { budgetGauge, describeBudget, readStats, STATS_FILE, type StatsRecord } from '../core/insight/budget';
+import { budgetGauge, describeBudget, readStats, secPrograms, STATS_FILE, type StatsRecord } from '../core/insight/budget';
 import { Command } from './commands';
 import type { Ctx } from './ctx';
 
@@ -13,28 +13,6 @@ interface Entry {
   objectPath: string;
   current: StatsRecord;
   previous?: StatsRecord;
-}
-
-/** `SEC("tc")` and the function defined after it (same line or the next few). */
-export function secFunctions(text: string): { name: string; line: number }[] {
-  const out: { name: string; line: number }[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    if (!/^\s*SEC\(\s*"[^"]*"\s*\)/.test(lines[i])) continue;
-    for (let j = i; j < Math.min(lines.length, i + 4); j++) {
-      const m = /\b(\w+)\s*\(/.exec(j === i ? lines[j].replace(/^\s*SEC\(\s*"[^"]*"\s*\)/, '') : lines[j]);
-      if (m && !['SEC', 'BPF_PROG', 'BPF_KPROBE', 'BPF_KRETPROBE', 'BPF_USDT', 'BPF_UPROBE'].includes(m[1])) {
-        out.push({ name: m[1], line: i });
-        break;
-      }
-      const macro = /\bBPF_\w+\(\s*(\w+)/.exec(lines[j]);
-      if (macro) {
-        out.push({ name: macro[1], line: i });
-        break;
-      }
-    }
-  }
-  return out;
 }
 
 export class BudgetLenses implements vscode.CodeLensProvider, vscode.Disposable {
@@ -72,7 +50,7 @@ export class BudgetLenses implements vscode.CodeLensProvider, vscode.Disposable 
     if (!entry) return [];
     const warnAt = this.ctx.config.budgetWarningPercent / 100;
     const out: vscode.CodeLens[] = [];
-    for (const fn of secFunctions(document.getText())) {
+    for (const fn of secPrograms(document.getText())) {
       const b = entry.current.programs.find((p) => p.name === fn.name);
       if (!b) continue;
       const before = entry.previous?.programs.find((p) => p.name === fn.name);

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Stepper, type StepView } from '../core/insight/stepper';
+import { DIAGNOSTIC_SOURCE } from '../protocol/languageServer';
 import { BuiltinCommand, Command, ContextKey } from './commands';
 import type { Ctx } from './ctx';
 import { findSourceFile, openLog, type IndexedLog } from './insightInputs';
@@ -202,7 +203,24 @@ export class VerifierStepper implements vscode.TreeDataProvider<Item>, vscode.Di
   }
 }
 
+/** From a verifier diagnostic: step to where it stopped, or see where the budget went. */
+class StepperActions implements vscode.CodeActionProvider {
+  constructor(private readonly ctx: Ctx) {}
+
+  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    if (!context.diagnostics.some((d) => d.source === DIAGNOSTIC_SOURCE)) return [];
+    const log = this.ctx.verifier.all().find((l) => !l.cleared && l.sources.includes(document.uri.fsPath));
+    if (!log) return [];
+    const step = new vscode.CodeAction('Step through the verification to this error', vscode.CodeActionKind.Empty);
+    step.command = { command: Command.stepThroughVerification, title: step.title, arguments: [log.objectPath] };
+    const heat = new vscode.CodeAction('Show where the verifier spent its instructions (heat map)', vscode.CodeActionKind.Empty);
+    heat.command = { command: Command.showHeatMap, title: heat.title, arguments: [log.objectPath] };
+    return [step, heat];
+  }
+}
+
 export function activate(ctx: Ctx): VerifierStepper {
+  ctx.subscriptions.push(vscode.languages.registerCodeActionsProvider({ scheme: 'file', pattern: '**/*.bpf.c' }, new StepperActions(ctx)));
   const stepper = new VerifierStepper(ctx);
   stepper.treeView = vscode.window.createTreeView(STEPPER_VIEW, { treeDataProvider: stepper, showCollapseAll: false });
   ctx.subscriptions.push(stepper, stepper.treeView);

@@ -12,6 +12,7 @@ import {
   formatComparison,
   lastStats,
   recordStats,
+  secPrograms,
   type ProgramBudget,
 } from '../../src/core/insight/budget';
 import { decodeInsns, effectOfText, printInsn, type BpfInsn } from '../../src/core/insight/disasm';
@@ -232,6 +233,24 @@ describe('insight: complexity budgets', () => {
     const t = formatComparison(rows);
     assert.deepEqual(t.rows[0], ['x', 'success', 'success', '100', '12,500', '+12,400 (+12400.0%)', '10', '12', '+2 (+20.0%)']);
     assert.equal(describeBudget(b[0], a[0]), 'processed 12,500 / 1,000,000 insns (+12,400) · states 12 (peak -)');
+  });
+
+  it('finds the programs of a C file: SEC() and the function (or BPF_PROG macro) after it', () => {
+    const text = [
+      'SEC("tc")',
+      'int count_packets(struct __sk_buff *skb)',
+      '{ return 0; }',
+      'SEC("tp_btf/sched_process_exec")',
+      'int BPF_PROG(handle_exec, struct task_struct *p)',
+      '{ return 0; }',
+      'SEC("socket") int inline_one(void *ctx) { return 0; }',
+      'struct { int x; } m SEC(".maps");',
+    ].join('\n');
+    assert.deepEqual(secPrograms(text), [
+      { name: 'count_packets', line: 0 },
+      { name: 'handle_exec', line: 3 },
+      { name: 'inline_one', line: 6 },
+    ]);
   });
 
   it('keeps the last two loads per object in the stats file beside the objects', () => {

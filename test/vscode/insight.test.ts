@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { Command } from '../../src/extension/commands';
 import type { LoadedObjectInfo } from '../../src/core/maps/model';
 import { screenshot } from './screenshot';
-import { api, openFile, sleep, waitFor, workspaceFile } from './util';
+import { api, openFile, sleep, waitFor, waitForDiagnostics, workspaceFile } from './util';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/insight');
 
@@ -143,6 +143,17 @@ describe('insight: budgets, instructions, stepper, heat map', function () {
       (await lenses(tooComplex)).find((t) => t.includes('rejected: processed')),
     );
     assert.match(lens, /\$\(warning\) [▰▱]{5} [\d.]+% rejected: processed [\d,]+ \/ 1,000,000 insns/);
+
+    // The verifier diagnostic offers the stepper and the heat map.
+    const diags = await waitForDiagnostics(tooComplex, { source: 'eBPF verifier' });
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      tooComplex,
+      diags[0].range,
+    );
+    const titles = actions.map((a) => a.title);
+    assert.ok(titles.includes('Step through the verification to this error'), titles.join(', '));
+    assert.ok(titles.includes('Show where the verifier spent its instructions (heat map)'));
 
     const view = await vscode.commands.executeCommand<{ step: number; error?: string; insn: number }>(
       Command.stepThroughVerification,

@@ -151,6 +151,31 @@ export function budgetGauge(b: ProgramBudget): string {
   return `${'▰'.repeat(cells)}${'▱'.repeat(5 - cells)} ${pct >= 10 || pct === 0 ? pct.toFixed(0) : pct.toFixed(1)}%`;
 }
 
+/**
+ * The programs a BPF C file defines: each `SEC("...")` and the function after it (same line or the
+ * next few; `BPF_PROG(name, ...)`-style macros name it in their first argument), with the 0-based
+ * line of the SEC. libbpf names a program after its function, so these match a load's programs.
+ */
+export function secPrograms(text: string): { name: string; line: number }[] {
+  const out: { name: string; line: number }[] = [];
+  const lines = text.split('\n');
+  const SEC = /^\s*SEC\(\s*"[^"]*"\s*\)/;
+  for (let i = 0; i < lines.length; i++) {
+    if (!SEC.test(lines[i])) continue;
+    for (let j = i; j < Math.min(lines.length, i + 4); j++) {
+      const rest = j === i ? lines[j].replace(SEC, '') : lines[j];
+      const macro = /\bBPF_[A-Z_0-9]+\(\s*(\w+)/.exec(rest);
+      const fn = /\b(\w+)\s*\(/.exec(rest);
+      const name = macro?.[1] ?? fn?.[1];
+      if (name) {
+        out.push({ name, line: i });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 // ---------- the per-build file ----------
 
 /** Kept beside the objects: `<output folder>/.ebpf-verifier-stats.json`. */

@@ -471,8 +471,3 @@ export async function indexStream(chunks: AsyncIterable<string | Uint8Array>): P
   for await (const c of chunks) indexer.push(typeof c === 'string' ? Buffer.from(c, 'utf8') : c);
   return indexer.end();
 }
-
-/** The segment a step belongs to, and the program. */
-export function programOfStep(index: LogIndex, step: number): ProgramIndex | undefined {
-  return index.programs.find((p) => step >= p.firstStep && step < p.endStep);
-}

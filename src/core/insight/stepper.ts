@@ -69,15 +69,6 @@ export class Stepper {
     return this.steps > 0 ? 0 : undefined;
   }
 
-  /** The first step at instruction `insn` of the program holding `near` (or any). */
-  stepsAtInsn(insn: number, program?: ProgramIndex, limit = 1000): number[] {
-    const out: number[] = [];
-    const from = program?.firstStep ?? 0;
-    const to = program?.endStep ?? this.steps;
-    for (let s = from; s < to && out.length < limit; s++) if (this.index.stepInsn[s] === insn) out.push(s);
-    return out;
-  }
-
   async view(step: number): Promise<StepView> {
     if (!Number.isInteger(step) || step < 0 || step >= this.steps) throw new RangeError(`no step ${step} (the log has ${this.steps})`);
     const segIndex = this.index.stepSegment[step];

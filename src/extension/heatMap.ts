@@ -68,7 +68,11 @@ export class HeatMapDecorations implements vscode.Disposable {
       if (l.visits / max >= 0.02) byLevel[Math.min(LEVELS - 1, Math.floor((l.visits / max) * LEVELS - 1e-9))].push(range);
       labels.push({
         range,
-        renderOptions: { after: { contentText: `◀ ${(l.share * 100).toFixed(1)}% · ${l.visits.toLocaleString('en-US')} visits` } },
+        renderOptions: {
+          after: {
+            contentText: `◀ ${(l.share * 100).toFixed(1)}% · ${l.visits.toLocaleString('en-US')} visit${l.visits === 1 ? '' : 's'}`,
+          },
+        },
         hoverMessage: `The verifier spent ${l.visits.toLocaleString('en-US')} of its ${heat.instructionLines.toLocaleString('en-US')} instruction visits on this line.`,
       });
     }
@@ -81,7 +85,7 @@ export class HeatMapDecorations implements vscode.Disposable {
       heat.lines.map((l) => ({
         label: `${(l.share * 100).toFixed(1)}%  ${l.text.trim() || '(no source text)'}`,
         description: l.file ? `${path.basename(l.file)}:${l.line}` : undefined,
-        detail: `${l.visits.toLocaleString('en-US')} instruction visits`,
+        detail: `${l.visits.toLocaleString('en-US')} instruction visit${l.visits === 1 ? '' : 's'}`,
         line: l.line,
       })),
       { placeHolder: heat.summary, matchOnDescription: true },

@@ -195,8 +195,11 @@ describe('insight: budgets, instructions, stepper, heat map', function () {
       assert.ok(l.line! >= loopStart && l.line! <= loopStart + 3, `hot line ${l.line} is in the loop`);
     assert.equal((await api()).insight.heatMap()?.uri, tooComplex.toString());
     await sleep(800);
-    await screenshot('insight-heatmap');
+    await screenshot('insight-heatmap-list');
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    await vscode.commands.executeCommand('workbench.action.closePanel');
+    await sleep(500);
+    await screenshot('insight-heatmap');
     await vscode.commands.executeCommand(Command.clearHeatMap);
   });
 });

@@ -7,6 +7,8 @@ import { loadCommand } from './load';
 import { mapsCommand } from './maps';
 import { reportError } from './output';
 import { runCommand } from './run';
+import { statsCommand } from './stats';
+import { disasmCommand } from './disasm';
 import type { HelperClient } from '../core/connection/client';
 
 const USAGE = `usage: ebpf-workbench [--target <user@host[:port] | alias>] [--ssh-config FILE] <command> [options]
@@ -18,7 +20,11 @@ const USAGE = `usage: ebpf-workbench [--target <user@host[:port] | alias>] [--ss
                                                   load and keep loaded until Ctrl-C (or pin and exit)
   run <prog id|name> [--data-in FILE] [--ctx-in FILE] [--repeat N] [--json]
                                                   test-run a loaded program (BPF_PROG_TEST_RUN)
-  explain <log|-> [--source DIR] [--json]         explain a verifier log
+  explain <log|-> [--source DIR] [--heat] [--json]
+                                                  explain a verifier log; --heat: instruction visits per source line
+  stats <file.bpf.o|prog> [file2.bpf.o] [--baseline stats.json] [--save] [--json]
+                                                  verifier budget per program (insns, states, stack, time); compare two
+  disasm <file.bpf.o|prog> [--jited] [--json]     instructions interleaved with their source lines
 
 Needs root: run as root, or allow "sudo -n" for the helper (the error says how).
 With --target, the helper runs on that Linux host over the system ssh client (your ~/.ssh/config,
@@ -30,6 +36,8 @@ const HELPER_COMMANDS: Record<string, (client: HelperClient, argv: string[]) => 
   count: countCommand,
   load: loadCommand,
   run: runCommand,
+  stats: statsCommand,
+  disasm: disasmCommand,
 };
 
 /** Global options come before the command: `--target X`, `--target=X`, `--ssh-config F`. */

@@ -24,6 +24,15 @@ export const Command = {
   retryTarget: 'ebpfWorkbench.targets.retry',
   addSshTarget: 'ebpfWorkbench.addSshTarget',
   removeSshTarget: 'ebpfWorkbench.removeSshTarget',
+  showInstructions: 'ebpfWorkbench.showInstructions',
+  stepThroughVerification: 'ebpfWorkbench.stepThroughVerification',
+  stepperNext: 'ebpfWorkbench.stepper.next',
+  stepperPrevious: 'ebpfWorkbench.stepper.previous',
+  stepperJumpToError: 'ebpfWorkbench.stepper.jumpToError',
+  stepperDefinition: 'ebpfWorkbench.stepper.definition',
+  showHeatMap: 'ebpfWorkbench.showHeatMap',
+  clearHeatMap: 'ebpfWorkbench.clearHeatMap',
+  compareVerificationStats: 'ebpfWorkbench.compareVerificationStats',
 } as const;
 
 export type CommandId = (typeof Command)[keyof typeof Command];
@@ -38,4 +47,6 @@ export const BuiltinCommand = {
 /** Context keys the extension sets (package.json `when` clauses read them). */
 export const ContextKey = {
   statsEnabled: 'ebpfWorkbench.statsEnabled',
+  /** The Verifier Steps view has a log to walk. */
+  stepperActive: 'ebpfWorkbench.stepperActive',
 } as const;

@@ -13,6 +13,8 @@ import type { LoadedObjectInfo, ModelNode } from '../core/maps/model';
 import type { Builds } from './build';
 import { BuiltinCommand, Command } from './commands';
 import type { Ctx } from './ctx';
+import { recordStats } from '../core/insight/budget';
+import { loadMeasured } from '../core/insight/measure';
 
 export function activate(ctx: Ctx): void {
   const loader = new Loader(ctx.targets, ctx.builds, ctx.verifier, ctx.log);
@@ -62,7 +64,15 @@ class Loader {
           target.model.removeObject(old.handle);
         }
         try {
-          const result = await client.loadObjectFile(objectPath);
+          // Every load measures the verifier's budget (log level 4) and keeps it beside the object.
+          const measured = await loadMeasured(client, await client.objectSource(objectPath));
+          try {
+            recordStats(objectPath, measured.budgets, new Date(), sourcePath);
+          } catch (e) {
+            this.log.warn(`The verification stats of ${name} could not be kept beside it: ${(e as Error).message}`);
+          }
+          if (measured.error) throw measured.error;
+          const result = measured.result!;
           if (result.libbpfLog.trim()) this.log.debug(`libbpf (${name}):\n${result.libbpfLog.trimEnd()}`);
           const info = target.model.addObject(result, objectPath, sourcePath);
           this.log.info(

@@ -22,6 +22,11 @@ import * as targetCommands from './targets';
 import * as verifierInlineHints from './verifierInlineHints';
 import * as verifierLog from './verifierLog';
 import * as vmlinux from './vmlinux';
+import * as budgetCodeLens from './budgetCodeLens';
+import * as compareStats from './compareStats';
+import * as heatMap from './heatMap';
+import * as showInstructions from './showInstructions';
+import * as verifierStepper from './verifierStepper';
 
 export type { EbpfWorkbenchApi };
 
@@ -55,8 +60,15 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Ebpf
   mapActions.activate(ctx);
   mapContents.activate(ctx);
   mapCodeLens.activate(ctx);
+  const insight = {
+    lenses: budgetCodeLens.activate(ctx),
+    instructions: showInstructions.activate(ctx),
+    stepper: verifierStepper.activate(ctx),
+    heat: heatMap.activate(ctx),
+  };
+  compareStats.activate(ctx);
 
-  return createApi(ctx);
+  return createApi(ctx, insight);
 }
 
 export function deactivate(): void {

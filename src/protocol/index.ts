@@ -30,6 +30,7 @@ export const Methods = {
   unpin: new RequestType<T.UnpinParams, null, void>('unpin'),
   btfVmlinux: new RequestType0<T.BtfVmlinuxResult, void>('btf.vmlinux'),
   statsEnable: new RequestType<T.StatsEnableParams, T.StatsEnableResult, void>('stats.enable'),
+  progInsns: new RequestType<T.ProgInsnsParams, T.ProgInsnsResult, void>('prog.insns'),
 } as const;
 
 export const Notifications = {

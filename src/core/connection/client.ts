@@ -186,9 +186,12 @@ export class HelperClient {
     return this.request<T.ObjectLoadParams, T.ObjectLoadResult>(Methods.objectLoad, p);
   }
   /** Loads an object file of this machine: by path when the helper shares its file system, else as bytes. */
+  /** How a local object file reaches this helper: its path when the helper shares our file system, else its bytes. */
+  async objectSource(file: string): Promise<Pick<T.ObjectLoadParams, 'path' | 'bytes'>> {
+    return this.transport.sharesFileSystem ? { path: file } : { bytes: (await readFile(file)).toString('base64') };
+  }
   async loadObjectFile(file: string, opts: Omit<T.ObjectLoadParams, 'path' | 'bytes'> = {}) {
-    const source = this.transport.sharesFileSystem ? { path: file } : { bytes: (await readFile(file)).toString('base64') };
-    return this.loadObject({ ...source, ...opts });
+    return this.loadObject({ ...(await this.objectSource(file)), ...opts });
   }
   unloadObject(handle: number) {
     return this.request<T.ObjectUnloadParams, null>(Methods.objectUnload, { handle });
@@ -230,6 +233,11 @@ export class HelperClient {
   enableStats(enable: boolean) {
     return this.request<T.StatsEnableParams, T.StatsEnableResult>(Methods.statsEnable, { enable });
   }
+  /** A program's xlated instructions with line info and call names (optionally the JIT's code). */
+  programInsns(id: number, jited = false) {
+    return this.request<T.ProgInsnsParams, T.ProgInsnsResult>(Methods.progInsns, { id, jited });
+  }
+
   /** Escape hatch for tests of the wire format: any method, any params. */
   raw(method: string, params?: unknown) {
     return this.request<unknown, unknown>({ method }, params);

@@ -1,9 +1,10 @@
 // Bundles the extension, language server, root helper and CLI into dist/, and the
 // in-editor test suite into out/test/vscode. Entries that do not exist yet are skipped.
+// Committed generated sources (src/server/generated/) are not touched here: `npm run generate`
+// makes them, and a unit test fails when they are stale.
 import * as esbuild from 'esbuild';
 import { existsSync, readdirSync } from 'node:fs';
 import { buildBpf } from './scripts/build-bpf.mjs';
-import { generateHelperDocs } from './scripts/gen-helper-docs.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -38,8 +39,6 @@ if (vscodeTests.length) {
 
 // The helper's own BPF objects (map counting) ship prebuilt in dist/bpf.
 buildBpf();
-// BPF helper hovers: documentation generated from libbpf's bpf_helper_defs.h, bundled into dist/server.js.
-generateHelperDocs();
 
 const contexts = await Promise.all(bundles.map((b) => esbuild.context({ ...common, ...b })));
 if (watch) {

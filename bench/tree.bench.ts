@@ -1,6 +1,6 @@
 // Extension-side cost of one refresh tick of the Programs & Maps tree with 10, 100 and 1000 extra
 // maps on the host: the map.countAll { compact: true } round trip to the real helper plus the tree
-// model update (TargetModel.applyCompactCounts and rendering every node whose count changed, which is what VS Code
+// model update (TargetModel.applyCompactCounts and NodeRenderer.view of every node whose count changed, which is what VS Code
 // asks for after onDidChangeTreeData). Counts really change between ticks: before each measured
 // tick a BPF program (test-run through the helper) adds one element to every map. This process
 // never loads libbpf itself, like the extension host. Then the heap after a long run of ticks,
@@ -14,6 +14,7 @@ import * as vm from 'node:vm';
 import { HelperClient } from '../src/core/connection/client';
 import { localTransport } from '../src/core/connection/local';
 import { ModelNode, TargetModel } from '../src/core/maps/model';
+import { NodeRenderer } from '../src/core/maps/render';
 import { printTable } from './table';
 
 const root = path.resolve(__dirname, '..');
@@ -86,6 +87,7 @@ export default async function run(): Promise<void> {
       };
       try {
         const model = new TargetModel('local', 'This machine');
+        const renderer = new NodeRenderer(model);
         model.setState({ kind: 'connected', hello });
         // First tick: inventory (map.list + prog.list) and the whole tree rendered once.
         const t0 = performance.now();
@@ -97,7 +99,7 @@ export default async function run(): Promise<void> {
         const hostMaps = first.counts.length;
         // Every node rendered (label, description) as a fully expanded tree shows them; tooltips are built on hover only.
         const all = walk(model, model.root);
-        for (const node of all) model.view(node);
+        for (const node of all) renderer.view(node);
         const firstMs = performance.now() - t0;
         const firstRenderMs = performance.now() - t1;
         const rendered = all.length;
@@ -118,12 +120,12 @@ export default async function run(): Promise<void> {
             const [maps2, progs2] = await Promise.all([client.listMaps(), client.listPrograms()]);
             model.applyInventory(maps2, progs2, Date.now());
             model.applyCompactCounts(counts);
-            for (const node of walk(model, model.root)) model.view(node);
+            for (const node of walk(model, model.root)) renderer.view(node);
             structureTicks++;
             continue;
           }
           const change = model.applyCompactCounts(counts);
-          for (const node of change.nodes) model.view(node); // what getTreeItem does for each fired node
+          for (const node of change.nodes) renderer.view(node); // what getTreeItem does for each fired node
           const c = performance.now();
           changedPerTick = change.nodes.length;
           roundTrip.push(b - a);
@@ -159,7 +161,7 @@ export default async function run(): Promise<void> {
           for (let i = 0; i < MEMORY_TICKS; i++) {
             if (i % 10 === 0) await addKey(TICKS + ((i / 10) % 200));
             const change = model.applyCompactCounts(await client.countAllMapsCompact());
-            for (const node of change.nodes) model.view(node);
+            for (const node of change.nodes) renderer.view(node);
           }
           const elapsed = performance.now() - t;
           gc();

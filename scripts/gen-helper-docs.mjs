@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Generates the BPF helper documentation the language server shows on hover, from libbpf's
-// bpf_helper_defs.h (itself generated from the kernel's include/uapi/linux/bpf.h). Run by
-// esbuild.mjs before bundling; the output is committed so a checkout without libbpf-dev still
-// type-checks and builds with the last generated copy.
+// bpf_helper_defs.h (itself generated from the kernel's include/uapi/linux/bpf.h). Run explicitly
+// with `npm run generate` (never by the build); the output is committed so a checkout without
+// libbpf-dev still type-checks and builds, and test/unit/server-helperDocs.test.ts fails when it is
+// stale for this machine's header.
 //
 //   node scripts/gen-helper-docs.mjs [header] [output.json]
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -139,16 +140,21 @@ function inline(text) {
 /** Regenerates the JSON when the header exists and the output differs; returns what it did. */
 export function generateHelperDocs(header = DEFAULT_HEADER, output = DEFAULT_OUTPUT) {
   if (!existsSync(header)) {
-    console.warn(`gen-helper-docs: ${header} not found (install libbpf-dev); keeping ${output} as it is.`);
+    console.error(`gen-helper-docs: ${header} not found (install libbpf-dev); ${output} is unchanged.`);
     return 'missing-header';
   }
   const helpers = parseHelperDefs(readFileSync(header, 'utf8'));
   const json = `${JSON.stringify({ generatedFrom: header, helpers }, null, 1)}\n`;
-  if (existsSync(output) && readFileSync(output, 'utf8') === json) return 'unchanged';
+  if (existsSync(output) && readFileSync(output, 'utf8') === json) {
+    console.log(`gen-helper-docs: ${output} is up to date`);
+    return 'unchanged';
+  }
   mkdirSync(dirname(output), { recursive: true });
   writeFileSync(output, json);
   console.log(`gen-helper-docs: ${Object.keys(helpers).length} helpers from ${header} -> ${output}`);
   return 'written';
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) generateHelperDocs(process.argv[2], process.argv[3]);
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (generateHelperDocs(process.argv[2], process.argv[3]) === 'missing-header') process.exitCode = 1;
+}

@@ -4,8 +4,9 @@
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyzeStream, type Analysis, type Finding } from '../core/verifier';
+import { heatMain } from './heat';
 
-const USAGE = 'usage: ebpf-workbench explain <log file | -> [--source DIR] [--json]';
+const USAGE = 'usage: ebpf-workbench explain <log file | -> [--source DIR] [--heat] [--json]';
 const SOURCE_EXT = /\.(?:c|h)$/;
 const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'out', '.tools']);
 const MAX_SOURCES = 2000;
@@ -14,15 +15,18 @@ interface Options {
   input: string;
   sourceDir?: string;
   json: boolean;
+  heat: boolean;
 }
 
 function parseArgs(args: string[]): Options | string {
   let input: string | undefined;
   let sourceDir: string | undefined;
   let json = false;
+  let heat = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--json') json = true;
+    else if (a === '--heat') heat = true;
     else if (a === '--source') {
       sourceDir = args[++i];
       if (!sourceDir) return '--source needs a directory';
@@ -33,7 +37,7 @@ function parseArgs(args: string[]): Options | string {
     else return `unexpected argument ${a}`;
   }
   if (input === undefined) return 'missing log file (use - for stdin)';
-  return { input, sourceDir, json };
+  return { input, sourceDir, json, heat };
 }
 
 /** C sources under `dir`, keyed by path relative to it, so findings name files relative to --source. */
@@ -107,6 +111,7 @@ export async function explainMain(args: string[]): Promise<number> {
       sources = readSources(opts.sourceDir);
     }
     const stream = opts.input === '-' ? process.stdin : createReadStream(opts.input);
+    if (opts.heat) return await heatMain(stream, opts.json);
     const analysis = await analyzeStream(stream, { sources });
     process.stdout.write(opts.json ? `${toJson(analysis)}\n` : toText(analysis));
     return analysis.findings.length > 0 ? 1 : 0;

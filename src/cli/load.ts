@@ -1,7 +1,6 @@
 // `ebpf-workbench load <file.bpf.o> [--attach [--iface NAME] [--cgroup PATH] ...] [--pin DIR] [--log-level N] [--json]`:
 // loads an object and keeps it loaded (and with --attach, attached) until Ctrl-C or SIGTERM, then
 // detaches and unloads; or pins it (and its links) and exits. A verifier rejection prints the log.
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { HelperClient } from '../core/connection/client';
 import { HelperClientError } from '../core/connection/client';
@@ -10,8 +9,7 @@ import { parseArgs, UsageError } from './args';
 import { ATTACH_OPTIONS, attachAll, targetFromArgs } from './attach';
 import { printJson, table, untilInterrupted } from './output';
 
-/** `remote`: the helper runs on another machine, so the object travels as bytes, not as a path. */
-export async function loadCommand(client: HelperClient, argv: string[], remote = false): Promise<number> {
+export async function loadCommand(client: HelperClient, argv: string[]): Promise<number> {
   const args = parseArgs(argv, { flags: ['json', 'attach'], options: ['pin', 'log-level', ...ATTACH_OPTIONS] });
   if (args.positionals.length !== 1)
     throw new UsageError(
@@ -26,9 +24,8 @@ export async function loadCommand(client: HelperClient, argv: string[], remote =
   const logLevel = args.options.has('log-level') ? Number(args.options.get('log-level')) : undefined;
   let r;
   try {
-    const object = remote ? { bytes: readFileSync(file).toString('base64') } : { path: file };
-    r = await client.loadObject({
-      ...object,
+    // By path, or sent as bytes to a helper on another machine (the transport knows which).
+    r = await client.loadObjectFile(file, {
       ...(pinDir ? { pinDir: path.resolve(pinDir) } : {}),
       ...(logLevel !== undefined ? { logLevel } : {}),
     });

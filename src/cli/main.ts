@@ -1,5 +1,5 @@
 // `ebpf-workbench`: the command line over the same helper the extension uses.
-import { connectTarget } from '../core/connection/ssh';
+import { connectTarget } from './connect';
 import { UsageError } from './args';
 import { countCommand } from './count';
 import { explainMain } from './explain';
@@ -10,6 +10,8 @@ import { runCommand } from './run';
 import { traceCommand } from './trace';
 import { eventsCommand } from './events';
 import { mapEditCommand } from './mapEdit';
+import { statsCommand } from './stats';
+import { disasmCommand } from './disasm';
 import type { HelperClient } from '../core/connection/client';
 
 const USAGE = `usage: ebpf-workbench [--target <user@host[:port] | alias>] [--ssh-config FILE] <command> [options]
@@ -21,18 +23,22 @@ const USAGE = `usage: ebpf-workbench [--target <user@host[:port] | alias>] [--ss
        [--pin DIR] [--log-level N] [--json]       load (and attach) and keep until Ctrl-C (or pin and exit)
   run <prog id|name> [--data-in FILE] [--ctx-in FILE] [--repeat N] [--json]
                                                   test-run a loaded program (BPF_PROG_TEST_RUN)
+  explain <log|-> [--source DIR] [--heat] [--json]
+                                                  explain a verifier log; --heat: instruction visits per source line
+  stats <file.bpf.o|prog> [file2.bpf.o] [--baseline stats.json] [--save] [--json]
+                                                  verifier budget per program (insns, states, stack, time); compare two
+  disasm <file.bpf.o|prog> [--jited] [--json]     instructions interleaved with their source lines
   trace [--prog ID|NAME]... [--no-pipe] [--json]  bpf_printk output (tracing pipe; BPF streams of --prog) until Ctrl-C
   events <map> [--type NAME] [--count N] [--json] ring buffer / perf event array records, decoded with BTF
   map update|delete|clear|push|pop|peek <map> [--key K] [--value V] [--mode any|noexist|exist] [--json]
                                                   edit a map (JSON following its BTF type, numbers, IPs, "strings", hex:..)
-  explain <log|-> [--source DIR] [--json]         explain a verifier log
 
 Needs root: run as root, or allow "sudo -n" for the helper (the error says how).
 With --target, the helper runs on that Linux host over the system ssh client (your ~/.ssh/config,
 agent and known_hosts apply); objects are sent to it, so "load" takes a local file.
 `;
 
-const HELPER_COMMANDS: Record<string, (client: HelperClient, argv: string[], remote: boolean) => Promise<number>> = {
+const HELPER_COMMANDS: Record<string, (client: HelperClient, argv: string[]) => Promise<number>> = {
   maps: mapsCommand,
   count: countCommand,
   load: loadCommand,
@@ -40,6 +46,8 @@ const HELPER_COMMANDS: Record<string, (client: HelperClient, argv: string[], rem
   trace: traceCommand,
   events: eventsCommand,
   map: mapEditCommand,
+  stats: statsCommand,
+  disasm: disasmCommand,
 };
 
 /** Global options come before the command: `--target X`, `--target=X`, `--ssh-config F`. */
@@ -78,7 +86,6 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const json = rest.includes('--json');
-  const remote = globals.target !== undefined && globals.target !== 'local';
   let client: HelperClient;
   try {
     client = await connectTarget(globals.target, globals.sshConfig);
@@ -87,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
   }
   client.onDidLog((p) => process.stderr.write(`${p.level === 'warn' ? 'warning' : 'note'}: ${p.message}\n`));
   try {
-    return await run(client, rest, remote);
+    return await run(client, rest);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`${e.message}\n`);

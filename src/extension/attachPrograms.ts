@@ -80,7 +80,8 @@ class Attacher {
       .all()
       .find(
         (t) =>
-          t.loadedObjects.includes(object) || t.loadedObjects.some((o) => o.handle === object.handle && o.objectPath === object.objectPath),
+          t.model.loadedObjects.includes(object) ||
+          t.model.loadedObjects.some((o) => o.handle === object.handle && o.objectPath === object.objectPath),
       );
   }
 
@@ -212,7 +213,7 @@ function locate(ctx: Ctx, node: ModelNode): { target: Target; programId: number;
   const target = ctx.tree.targetOf(node);
   if (!target) return undefined;
   const programId = (node.kind === 'link' ? node.parent?.ref : node.ref) as number;
-  const object = target.loadedObjects.find((o) => o.programs.some((p) => p.id === programId));
+  const object = target.model.loadedObjects.find((o) => o.programs.some((p) => p.id === programId));
   return { target, programId, object };
 }
 
@@ -235,7 +236,7 @@ export function activate(ctx: Ctx): void {
     }
     const where = 'kind' in arg ? locate(ctx, arg) : { target: ctx.targets.get(arg.targetId)!, programId: arg.id, object: undefined };
     if (!where?.target) return undefined;
-    const object = where.object ?? where.target.loadedObjects.find((o) => o.programs.some((p) => p.id === where.programId));
+    const object = where.object ?? where.target.model.loadedObjects.find((o) => o.programs.some((p) => p.id === where.programId));
     const program = object?.programs.find((p) => p.id === where.programId);
     if (!object || !program) {
       void vscode.window.showWarningMessage(

@@ -31,6 +31,15 @@ export const Command = {
   attachProgram: 'ebpfWorkbench.attachProgram',
   detachLink: 'ebpfWorkbench.detachLink',
   pinLink: 'ebpfWorkbench.pinLink',
+  showInstructions: 'ebpfWorkbench.showInstructions',
+  stepThroughVerification: 'ebpfWorkbench.stepThroughVerification',
+  stepperNext: 'ebpfWorkbench.stepper.next',
+  stepperPrevious: 'ebpfWorkbench.stepper.previous',
+  stepperJumpToError: 'ebpfWorkbench.stepper.jumpToError',
+  stepperDefinition: 'ebpfWorkbench.stepper.definition',
+  showHeatMap: 'ebpfWorkbench.showHeatMap',
+  clearHeatMap: 'ebpfWorkbench.clearHeatMap',
+  compareVerificationStats: 'ebpfWorkbench.compareVerificationStats',
 } as const;
 
 export type CommandId = (typeof Command)[keyof typeof Command];
@@ -45,4 +54,6 @@ export const BuiltinCommand = {
 /** Context keys the extension sets (package.json `when` clauses read them). */
 export const ContextKey = {
   statsEnabled: 'ebpfWorkbench.statsEnabled',
+  /** The Verifier Steps view has a log to walk. */
+  stepperActive: 'ebpfWorkbench.stepperActive',
 } as const;

@@ -21,7 +21,8 @@ export type SettingKey =
   | 'build.includeDirs'
   | 'build.include'
   | 'verifier.inlineHints'
-  | 'load.attach';
+  | 'load.attach'
+  | 'verifier.budgetWarningPercent';
 
 export interface BuildSettings {
   clangPath: string;
@@ -81,6 +82,11 @@ export class Config implements vscode.Disposable {
 
   get inlineHints(): boolean {
     return this.section().get<boolean>('verifier.inlineHints', true);
+  }
+
+  /** The complexity CodeLens warns past this share of the verifier's instruction limit (percent). */
+  get budgetWarningPercent(): number {
+    return Math.min(100, Math.max(0, this.section().get<number>('verifier.budgetWarningPercent', 50)));
   }
 
   get ssh(): SshSettings {

@@ -7,7 +7,8 @@ import { COUNT_METHODS, CountMethod, MapCountResult } from '../protocol';
 import type { Target, Targets } from './targets';
 import { HelperClientError } from '../core/connection/client';
 import { findMapDefinitions, kernelName, loadedMapFor } from './mapCodeLens';
-import { formatInt, formatMicros, mapDescription, methodText, ModelNode } from '../core/maps/model';
+import { formatInt, formatMicros, mapDescription, methodText } from '../core/maps/format';
+import type { ModelNode } from '../core/maps/model';
 import type { MapsTree } from './mapsTree';
 import { Command } from './commands';
 import type { Ctx } from './ctx';
@@ -104,9 +105,8 @@ class Counter {
     const t0 = performance.now();
     const r = await client.countMap(method ? { id, method } : { id });
     const roundTripMs = performance.now() - t0;
-    const model = this.tree.model(target.id);
-    if (!method && model) this.tree.apply(model.applyCount(r));
-    const name = target.loadedObjects.flatMap((o) => o.maps).find((m) => m.id === r.id)?.name ?? r.name;
+    if (!method) target.model.applyCount(r);
+    const name = target.model.loadedObjects.flatMap((o) => o.maps).find((m) => m.id === r.id)?.name ?? r.name;
     return { ...r, name, targetId: target.id, roundTripMs };
   }
 
@@ -155,7 +155,7 @@ class Counter {
     const items: Item[] = [];
     for (const target of this.targets.all()) {
       if (target.state.kind !== 'connected') continue;
-      let maps = this.tree.model(target.id)?.allMaps() ?? [];
+      let maps = target.model.allMaps();
       if (maps.length === 0 || !maps.some((m) => m.summary)) {
         maps = (await target.client.listMaps()).maps.map((s) => ({
           id: s.id,
@@ -166,7 +166,7 @@ class Counter {
         }));
       }
       for (const m of maps.sort((a, b) => a.id - b.id)) {
-        const ours = target.loadedObjects.some((o) => o.maps.some((x) => x.id === m.id));
+        const ours = target.model.loadedObjects.some((o) => o.maps.some((x) => x.id === m.id));
         items.push({
           label: `${ours ? '$(star-full) ' : ''}${m.name || '(no name)'}`,
           description: `#${m.id} · ${m.typeName} · ${mapDescription(m.typeName, m.maxEntries, m.count)}`,
@@ -199,7 +199,7 @@ class Counter {
     const out = new Set<string>();
     if (!file) return out;
     for (const t of this.targets.all())
-      for (const o of t.loadedObjects)
+      for (const o of t.model.loadedObjects)
         if (o.sourcePath === file || o.objectPath === file) for (const m of o.maps) out.add(`${t.id}/${m.id}`);
     return out;
   }
@@ -214,10 +214,7 @@ class Counter {
     if (loaded) return loaded;
     // Not loaded by us: a map with that name elsewhere on the host.
     for (const t of this.targets.all()) {
-      const m = this.tree
-        .model(t.id)
-        ?.allMaps()
-        .find((x) => x.name === kernelName(def.name));
+      const m = t.model.allMaps().find((x) => x.name === kernelName(def.name));
       if (m) return { targetId: t.id, id: m.id };
     }
     return undefined;

@@ -10,21 +10,39 @@ import type { MapsTree } from './mapsTree';
 import type { Targets } from './targets';
 import type { VerifierClient } from './verifierClient';
 
-export class Ctx {
+export interface Services {
+  /** The "eBPF Workbench" log channel (the language server writes to it too). */
+  readonly log: vscode.LogOutputChannel;
+  readonly config: Config;
+  /** The machines with a helper: "This machine" and the SSH targets, each with its tree model. */
+  readonly targets: Targets;
+  /** clang builds and their diagnostics. */
+  readonly builds: Builds;
+  /** The language server: verifier logs in, diagnostics and inline hints out. */
+  readonly verifier: VerifierClient;
+  /** The Programs & Maps tree view. */
+  readonly tree: MapsTree;
+}
+
+export class Ctx implements Services {
+  readonly log: vscode.LogOutputChannel;
+  readonly config: Config;
+  readonly targets: Targets;
+  readonly builds: Builds;
+  readonly verifier: VerifierClient;
+  readonly tree: MapsTree;
+
   constructor(
     readonly extension: vscode.ExtensionContext,
-    /** The "eBPF Workbench" log channel (the language server writes to it too). */
-    readonly log: vscode.LogOutputChannel,
-    readonly config: Config,
-    /** The machines with a helper: "This machine" and the SSH targets. */
-    readonly targets: Targets,
-    /** clang builds and their diagnostics. */
-    readonly builds: Builds,
-    /** The language server: verifier logs in, diagnostics and inline hints out. */
-    readonly verifier: VerifierClient,
-    /** The Programs & Maps tree and its per-target models. */
-    readonly tree: MapsTree,
-  ) {}
+    services: Services,
+  ) {
+    this.log = services.log;
+    this.config = services.config;
+    this.targets = services.targets;
+    this.builds = services.builds;
+    this.verifier = services.verifier;
+    this.tree = services.tree;
+  }
 
   /** Disposed when the extension deactivates. */
   get subscriptions(): vscode.Disposable[] {

@@ -230,7 +230,7 @@ export function activate(ctx: Ctx): EventsViews {
 
   /** The struct the map's source reserves or outputs, when this workspace loaded the map. */
   const sourceTypeOf = (target: Target, id: number): { name: string; type?: string } | undefined => {
-    for (const o of target.loadedObjects) {
+    for (const o of target.model.loadedObjects) {
       const m = o.maps.find((x) => x.id === id);
       if (!m) continue;
       let type: string | undefined;
@@ -266,7 +266,7 @@ export function activate(ctx: Ctx): EventsViews {
     let p = panels.get(key);
     if (!p) {
       const known = sourceTypeOf(target, id);
-      const name = known?.name ?? ctx.tree.model(target.id)?.mapName(id) ?? `map ${id}`;
+      const name = known?.name ?? target.model.mapName(id) ?? `map ${id}`;
       const panel = vscode.window.createWebviewPanel('ebpfWorkbench.events', `Events: ${name}`, vscode.ViewColumn.Active, {
         enableScripts: true,
         retainContextWhenHidden: true,
@@ -297,7 +297,7 @@ async function pickEventMap(ctx: Ctx): Promise<{ target: Target; id: number } | 
   const items: Item[] = [];
   for (const target of ctx.targets.all()) {
     if (target.state.kind !== 'connected') continue;
-    const ours = new Set(target.loadedObjects.flatMap((o) => o.maps.map((m) => m.id)));
+    const ours = new Set(target.model.loadedObjects.flatMap((o) => o.maps.map((m) => m.id)));
     const maps = (await target.client.listMaps()).maps.filter((m) => m.typeName === 'ringbuf' || m.typeName === 'perf_event_array');
     for (const m of maps.sort((a, b) => Number(ours.has(b.id)) - Number(ours.has(a.id)) || a.id - b.id)) {
       items.push({

@@ -13,6 +13,8 @@ import type { LoadedObjectInfo, ModelNode } from '../core/maps/model';
 import type { Builds } from './build';
 import { BuiltinCommand, Command } from './commands';
 import type { Ctx } from './ctx';
+import { recordStats } from '../core/insight/budget';
+import { loadMeasured } from '../core/insight/measure';
 
 export function activate(ctx: Ctx): void {
   const loader = new Loader(ctx.targets, ctx.builds, ctx.verifier, ctx.log);
@@ -68,16 +70,22 @@ class Loader {
       async () => {
         const client = await target.ready();
         // Loading the same object again replaces the previous copy: unload it first.
-        for (const old of target.loadedObjects.filter((o) => o.objectPath === objectPath)) {
+        for (const old of target.model.loadedObjects.filter((o) => o.objectPath === objectPath)) {
           await client.unloadObject(old.handle).catch(() => undefined);
-          target.removeObject(old.handle);
+          target.model.removeObject(old.handle);
         }
         try {
-          const params =
-            target.id === 'local' ? { path: objectPath } : { bytes: (await fs.promises.readFile(objectPath)).toString('base64') };
-          const result = await client.loadObject(params);
+          // Every load measures the verifier's budget (log level 4) and keeps it beside the object.
+          const measured = await loadMeasured(client, await client.objectSource(objectPath));
+          try {
+            recordStats(objectPath, measured.budgets, new Date(), sourcePath);
+          } catch (e) {
+            this.log.warn(`The verification stats of ${name} could not be kept beside it: ${(e as Error).message}`);
+          }
+          if (measured.error) throw measured.error;
+          const result = measured.result!;
           if (result.libbpfLog.trim()) this.log.debug(`libbpf (${name}):\n${result.libbpfLog.trimEnd()}`);
-          const info = target.addObject(result, objectPath, sourcePath);
+          const info = target.model.addObject(result, objectPath, sourcePath);
           this.log.info(
             `Loaded ${objectPath} on ${target.label} (handle ${result.handle}): ` +
               `programs ${result.programs.map((p) => `${p.name}#${p.id}`).join(', ') || 'none'}; maps ${result.maps.map((m) => `${m.name}#${m.id}`).join(', ') || 'none'}`,
@@ -141,12 +149,12 @@ class Loader {
       // Already gone with its helper: nothing left to unload.
       this.log.warn(`Unloading ${object.objectPath}: ${(e as Error).message}`);
     }
-    target.removeObject(object.handle);
+    target.model.removeObject(object.handle);
     return true;
   }
 
   private async pickLoaded(arg?: ModelNode | number): Promise<{ target: Target; object: LoadedObjectInfo } | undefined> {
-    const all = this.targets.all().flatMap((target) => target.loadedObjects.map((object) => ({ target, object })));
+    const all = this.targets.all().flatMap((target) => target.model.loadedObjects.map((object) => ({ target, object })));
     if (typeof arg === 'number') return all.find((x) => x.object.handle === arg);
     if (arg && arg.kind === 'object') {
       let root: ModelNode = arg;

@@ -25,6 +25,11 @@ import * as traceConsole from './traceConsole';
 import * as verifierInlineHints from './verifierInlineHints';
 import * as verifierLog from './verifierLog';
 import * as vmlinux from './vmlinux';
+import * as budgetCodeLens from './budgetCodeLens';
+import * as compareStats from './compareStats';
+import * as heatMap from './heatMap';
+import * as showInstructions from './showInstructions';
+import * as verifierStepper from './verifierStepper';
 
 export type { EbpfWorkbenchApi };
 
@@ -42,7 +47,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Ebpf
   extension.subscriptions.push(verifier);
   const tree = new MapsTree(targets, config, vscode.Uri.joinPath(extension.extensionUri, 'media'), log);
   extension.subscriptions.push(tree);
-  const ctx = new Ctx(extension, log, config, targets, builds, verifier, tree);
+  const ctx = new Ctx(extension, { log, config, targets, builds, verifier, tree });
 
   // The features.
   ctx.registerCommand(Command.showOutput, () => log.show());
@@ -61,8 +66,15 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Ebpf
   mapCodeLens.activate(ctx);
   const trace = traceConsole.activate(ctx);
   const events = eventsView.activate(ctx);
+  const insight = {
+    lenses: budgetCodeLens.activate(ctx),
+    instructions: showInstructions.activate(ctx),
+    stepper: verifierStepper.activate(ctx),
+    heat: heatMap.activate(ctx),
+  };
+  compareStats.activate(ctx);
 
-  return createApi(ctx, { trace, events, mapContents: contents });
+  return createApi(ctx, insight, { trace, events, mapContents: contents });
 }
 
 export function deactivate(): void {

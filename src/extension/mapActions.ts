@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { TestRunResult } from '../protocol';
 import type { Target } from './targets';
-import { formatDuration, ModelNode } from '../core/maps/model';
+import { formatDuration } from '../core/maps/format';
+import type { ModelNode } from '../core/maps/model';
 import { Command } from './commands';
 import type { Ctx } from './ctx';
 
@@ -23,6 +24,8 @@ export interface ObjectRef {
   kind: 'map' | 'program';
   id: number;
   targetId?: string;
+  /** Unpin: which pin, when the map has several (else the user picks). */
+  path?: string;
 }
 
 export function activate(ctx: Ctx): void {
@@ -50,8 +53,8 @@ export function activate(ctx: Ctx): void {
     const ref = refOf(node);
     if (!ref || (ref.kind !== 'map' && ref.kind !== 'program')) return undefined;
     const target = targetOf(node);
-    const model = tree.model(target.id);
-    const name = (ref.kind === 'map' ? model?.mapName(ref.id) : model?.program(ref.id)?.name) || `${ref.kind}_${ref.id}`;
+    const model = target.model;
+    const name = (ref.kind === 'map' ? model.mapName(ref.id) : model.program(ref.id)?.name) || `${ref.kind}_${ref.id}`;
     const path =
       pathArg ??
       (await vscode.window.showInputBox({
@@ -65,7 +68,7 @@ export function activate(ctx: Ctx): void {
       const client = await target.ready();
       await client.pin({ kind: ref.kind === 'map' ? 'map' : 'prog', id: ref.id, path });
       log.info(`Pinned ${ref.kind} ${name} (#${ref.id}) at ${path} on ${target.label}.`);
-      if (ref.kind === 'map' && model) tree.apply(model.setPin(ref.id, path));
+      await tree.tickTarget(target.id, true); // the helper's inventory reports the new pin
       return path;
     } catch (e) {
       void vscode.window.showErrorMessage(`eBPF: pinning ${name} failed: ${(e as Error).message}`);
@@ -77,14 +80,21 @@ export function activate(ctx: Ctx): void {
     const ref = refOf(node);
     if (!ref || ref.kind !== 'map') return false;
     const target = targetOf(node);
-    const model = tree.model(target.id);
-    const path = model?.pinOf(ref.id);
+    const pins = target.model.pinsOf(ref.id);
+    const path =
+      node && 'path' in node && node.path
+        ? pins.find((p) => p === node.path)
+        : pins.length > 1
+          ? await vscode.window.showQuickPick([...pins], {
+              placeHolder: `${target.model.mapName(ref.id)} is pinned at several paths: which one?`,
+            })
+          : pins[0];
     if (!path) return false;
     try {
       const client = await target.ready();
       await client.unpin(path);
       log.info(`Unpinned ${path} on ${target.label}.`);
-      if (model) tree.apply(model.setPin(ref.id, undefined));
+      await tree.tickTarget(target.id, true);
       return true;
     } catch (e) {
       void vscode.window.showErrorMessage(`eBPF: unpinning ${path} failed: ${(e as Error).message}`);
@@ -99,13 +109,13 @@ export function activate(ctx: Ctx): void {
     if (arg && 'kind' in arg) {
       if (arg.kind !== 'program') return undefined;
       target = targetOf(arg);
-      name = tree.model(target.id)?.program(arg.ref as number)?.name ?? `#${arg.ref}`;
+      name = target.model.program(arg.ref as number)?.name ?? `#${arg.ref}`;
       const input = await askInput();
       if (!input) return undefined;
       params = { id: arg.ref as number, ...input };
     } else if (arg && 'id' in arg) {
       target = (arg.targetId ? targets.get(arg.targetId) : undefined) ?? targets.default;
-      name = tree.model(target.id)?.program(arg.id)?.name ?? `#${arg.id}`;
+      name = target.model.program(arg.id)?.name ?? `#${arg.id}`;
       params = { id: arg.id, dataIn: arg.dataIn, repeat: arg.repeat };
     } else {
       void vscode.window.showInformationMessage('eBPF: choose a program in the Programs & Maps view, then Test Run from its context menu.');

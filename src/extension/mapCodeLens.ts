@@ -2,8 +2,7 @@
 // .bpf.c whose object is loaded: the live element count, and "Count" to run Count Map Elements.
 import * as vscode from 'vscode';
 import type { Targets } from './targets';
-import type { MapsTree } from './mapsTree';
-import { mapDescription } from '../core/maps/model';
+import { mapDescription } from '../core/maps/format';
 import { Command } from './commands';
 import type { Ctx } from './ctx';
 
@@ -41,7 +40,7 @@ export function kernelName(name: string): string {
 /** The loaded map defined in `sourcePath` with this name, on any target. */
 export function loadedMapFor(targets: Targets, sourcePath: string, name: string): { targetId: string; id: number } | undefined {
   for (const t of targets.all()) {
-    for (const o of t.loadedObjects) {
+    for (const o of t.model.loadedObjects) {
       if (o.sourcePath !== sourcePath) continue;
       const m = o.maps.find((x) => x.name === name || x.name === kernelName(name));
       if (m) return { targetId: t.id, id: m.id };
@@ -54,10 +53,7 @@ class MapCounts implements vscode.CodeLensProvider {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changeEmitter.event;
 
-  constructor(
-    private readonly targets: Targets,
-    private readonly tree: MapsTree,
-  ) {}
+  constructor(private readonly targets: Targets) {}
 
   refresh(): void {
     this.changeEmitter.fire();
@@ -65,14 +61,14 @@ class MapCounts implements vscode.CodeLensProvider {
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     if (!document.fileName.endsWith('.bpf.c')) return [];
-    const loaded = this.targets.all().some((t) => t.loadedObjects.some((o) => o.sourcePath === document.fileName));
+    const loaded = this.targets.all().some((t) => t.model.loadedObjects.some((o) => o.sourcePath === document.fileName));
     if (!loaded) return [];
     const lenses: vscode.CodeLens[] = [];
     for (const def of findMapDefinitions(document.getText())) {
       const found = loadedMapFor(this.targets, document.fileName, def.name);
       if (!found) continue;
       const range = new vscode.Range(def.startLine, 0, def.startLine, 0);
-      const m = this.tree.model(found.targetId)?.map(found.id);
+      const m = this.targets.get(found.targetId)?.model.map(found.id);
       const typeName = m?.summary?.typeName ?? m?.count?.typeName ?? '';
       const maxEntries = m?.summary?.maxEntries ?? m?.count?.maxEntries ?? 0;
       const text = m ? mapDescription(typeName, maxEntries, m.count, m.ringbuf) : 'loaded';
@@ -97,7 +93,7 @@ class MapCounts implements vscode.CodeLensProvider {
 
 export function activate(ctx: Ctx): void {
   const { targets, tree } = ctx;
-  const provider = new MapCounts(targets, tree);
+  const provider = new MapCounts(targets);
   // Counts change every tick: redraw the lenses at most once per tick, and only for loaded sources.
   let pending = false;
   const refresh = () => {
@@ -111,8 +107,8 @@ export function activate(ctx: Ctx): void {
   ctx.subscriptions.push(
     vscode.languages.registerCodeLensProvider({ scheme: 'file', pattern: '**/*.bpf.c' }, provider),
     tree.onDidTick(() => {
-      if (targets.all().some((t) => t.loadedObjects.length > 0)) refresh();
+      if (targets.all().some((t) => t.model.loadedObjects.length > 0)) refresh();
     }),
-    ...targets.all().map((t) => t.onDidChangeObjects(refresh)),
+    ...targets.all().map((t) => t.model.onDidChangeObjects(refresh)),
   );
 }

@@ -205,8 +205,8 @@ export function activate(ctx: Ctx): MapContentsApi {
       await p.load(true);
       return p.snapshot();
     }
-    const m = tree.model(target.id)?.map(id);
-    const name = tree.model(target.id)?.mapName(id) ?? `map ${id}`;
+    const m = target.model.map(id);
+    const name = target.model.mapName(id);
     const typeName = m?.summary?.typeName ?? m?.count?.typeName ?? '';
     const panel = vscode.window.createWebviewPanel('ebpfWorkbench.mapContents', `${name} (#${id})`, vscode.ViewColumn.Active, {
       enableScripts: true,

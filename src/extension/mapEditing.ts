@@ -66,7 +66,7 @@ export class MapEditor {
   }
 
   private get ours(): boolean {
-    return this.target.loadedObjects.some((o) => o.maps.some((m) => m.id === this.id));
+    return this.target.model.loadedObjects.some((o) => o.maps.some((m) => m.id === this.id));
   }
 
   /** Maps this workspace did not load: ask once per panel before the first change. */

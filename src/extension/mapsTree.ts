@@ -1,7 +1,9 @@
-// The "Programs & Maps" tree: one TargetModel per target, refreshed by one map.countAll per target
-// per tick while the view is visible. Changed counts redraw their own nodes in place; added or
-// removed maps and programs refresh the target's subtree (node ids are stable, so expansion and
-// selection survive). Failures during a tick are logged, never shown as popups: maps come and go.
+// The "Programs & Maps" tree: each target's TargetModel (core/maps/model.ts) drawn by a
+// NodeRenderer (core/maps/render.ts), refreshed by one map.countAll per target per tick while the
+// view is visible. The model says what changed: changed counts redraw their own nodes in place;
+// added or removed maps and programs refresh the target's subtree (node ids are stable, so
+// expansion and selection survive). Failures during a tick are logged, never shown as popups:
+// maps come and go.
 import * as vscode from 'vscode';
 import { BuiltinCommand, Command, ContextKey } from './commands';
 import type { Config } from './config';
@@ -9,11 +11,13 @@ import type { Ctx } from './ctx';
 import type { Target, Targets } from './targets';
 import type { MapCountAllCompactResult, MapCountAllResult } from '../protocol';
 import { HelperClientError } from '../core/connection/client';
-import { Change, ModelNode, SnapshotNode, TargetModel } from '../core/maps/model';
+import type { Change, ModelNode } from '../core/maps/model';
+import { NodeRenderer, type SnapshotNode } from '../core/maps/render';
 
 interface TargetEntry {
   target: Target;
-  model: TargetModel;
+  renderer: NodeRenderer;
+  subscriptions: { dispose(): void }[];
   ticks: number;
   running?: Promise<void>;
   /** The helper does not know map.countAll's `compact` param (an older helper on an SSH target). */
@@ -47,7 +51,11 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
       this.view,
       targets.onDidChange(() => {
         for (const t of targets.all()) if (!this.models.has(t.id)) this.track(t);
-        for (const id of [...this.models.keys()]) if (!targets.get(id)) this.models.delete(id);
+        for (const [id, entry] of [...this.models]) {
+          if (targets.get(id) === entry.target) continue;
+          entry.subscriptions.forEach((d) => d.dispose());
+          this.models.delete(id);
+        }
         this.changeEmitter.fire(undefined);
       }),
       this.view.onDidChangeVisibility(() => this.schedule()),
@@ -57,29 +65,21 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
   }
 
   private track(target: Target): void {
-    const model = new TargetModel(target.id, target.label);
-    const entry: TargetEntry = { target, model, ticks: 0 };
+    const entry: TargetEntry = { target, renderer: new NodeRenderer(target.model), subscriptions: [], ticks: 0 };
     this.models.set(target.id, entry);
-    model.setState(target.state);
-    this.subscriptions.push(
+    entry.subscriptions.push(
+      target.model.onDidChange((change) => this.apply(change)),
       target.onDidChangeState((s) => {
-        this.apply(model.setState(s));
-        if (s.kind === 'connected') {
-          model.setObjects(target.loadedObjects);
-          entry.ticks = 0;
-          entry.fullCountsOnly = false; // a new helper may know `compact`
-          if (this.view.visible) void this.tickTarget(entry.target.id);
-        }
+        if (s.kind !== 'connected') return;
+        entry.ticks = 0;
+        entry.fullCountsOnly = false; // a new helper may know `compact`
+        if (this.view.visible) void this.tickTarget(target.id);
       }),
-      target.onDidChangeObjects((objects) => {
-        this.apply(model.setObjects(objects));
+      // A load or unload: its maps and programs come or go from the inventory at once.
+      target.model.onDidChangeObjects(() => {
         if (this.view.visible) void this.tickTarget(target.id, true);
       }),
     );
-  }
-
-  model(targetId: string): TargetModel | undefined {
-    return this.models.get(targetId)?.model;
   }
 
   /** The target a node belongs to. */
@@ -92,8 +92,8 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
   // ---------- TreeDataProvider ----------
 
   getChildren(node?: ModelNode): ModelNode[] {
-    if (!node) return [...this.models.values()].map((m) => m.model.root);
-    return this.modelOf(node)?.children(node) ?? [];
+    if (!node) return [...this.models.values()].map((m) => m.target.model.root);
+    return this.entryOf(node)?.target.model.children(node) ?? [];
   }
 
   getParent(node: ModelNode): ModelNode | undefined {
@@ -101,8 +101,7 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
   }
 
   getTreeItem(node: ModelNode): vscode.TreeItem {
-    const model = this.modelOf(node);
-    const v = model!.view(node);
+    const v = this.entryOf(node)!.renderer.view(node);
     const item = new vscode.TreeItem(
       v.label,
       v.collapsible === 'none'
@@ -126,15 +125,15 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
   }
 
   resolveTreeItem(item: vscode.TreeItem, node: ModelNode): vscode.TreeItem {
-    const v = this.modelOf(node)?.view(node);
+    const v = this.entryOf(node)?.renderer.view(node);
     if (typeof v?.tooltip === 'function') item.tooltip = markdown(v.tooltip());
     return item;
   }
 
-  private modelOf(node: ModelNode): TargetModel | undefined {
+  private entryOf(node: ModelNode): TargetEntry | undefined {
     let n = node;
     while (n.parent) n = n.parent;
-    return this.models.get(String(n.ref))?.model;
+    return this.models.get(String(n.ref));
   }
 
   // ---------- ticking ----------
@@ -159,11 +158,12 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
   async tickTarget(id: string, forceInventory = false): Promise<void> {
     const entry = this.models.get(id);
     if (!entry) return;
-    if (entry.running) {
+    // A forced tick (after a load, a pin) waits for ticks in flight and then runs: the caller reads the model next.
+    while (entry.running) {
       await entry.running;
       if (!forceInventory) return;
     }
-    if (entry.target.state.kind !== 'connected' || entry.running) return;
+    if (entry.target.state.kind !== 'connected') return;
     entry.running = this.runTick(entry, forceInventory).finally(() => {
       entry.running = undefined;
       this.tickEmitter.fire(id);
@@ -172,25 +172,26 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
   }
 
   private async runTick(entry: TargetEntry, forceInventory: boolean): Promise<void> {
-    const { target, model } = entry;
+    const { target } = entry;
+    const model = target.model;
     try {
       const client = target.client;
       const counts = await this.countAll(entry);
       const now = Date.now();
       if (forceInventory || model.needsInventory(counts)) {
         const [maps, progs] = await Promise.all([client.listMaps(), client.listPrograms()]);
-        this.apply(model.applyInventory(maps, progs, now));
+        model.applyInventory(maps, progs, now);
       } else if (model.statsEnabled || entry.ticks % PROGRAM_SCAN_EVERY === 0) {
         // Run statistics, and programs that use no map (countAll cannot reveal those).
-        this.apply(model.applyPrograms(await client.listPrograms(), now));
+        model.applyPrograms(await client.listPrograms(), now);
       }
       if ('ids' in counts) {
-        this.apply(model.applyCompactCounts(counts)); // ring buffer positions included
+        model.applyCompactCounts(counts); // ring buffer positions included
       } else {
-        this.apply(model.applyCounts(counts));
+        model.applyCounts(counts);
         for (const rb of model.ownRingbufIds()) {
           const positions = await client.ringbuf(rb).catch(() => undefined);
-          if (positions) this.apply(model.applyRingbuf(rb, positions));
+          if (positions) model.applyRingbuf(rb, positions);
         }
       }
       entry.ticks++;
@@ -215,7 +216,7 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
     return client.countAllMaps();
   }
 
-  apply(change: Change): void {
+  private apply(change: Change): void {
     if (change.structure) this.changeEmitter.fire(change.nodes.length === 1 ? change.nodes[0] : undefined);
     else if (change.nodes.length) this.changeEmitter.fire(change.nodes);
   }
@@ -236,12 +237,12 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
       await Promise.all(this.targets.all().map((t) => t.connect()));
       await Promise.all(this.targets.all().map((t) => this.tickTarget(t.id, true)));
     }
-    return [...this.models.values()].map((m) => m.model.snapshot());
+    return [...this.models.values()].map((m) => m.renderer.snapshot());
   }
 
   nodeByKey(key: string): ModelNode | undefined {
     for (const m of this.models.values()) {
-      const n = m.model.nodeByKey(key);
+      const n = m.target.model.nodeByKey(key);
       if (n) return n;
     }
     return undefined;
@@ -261,6 +262,7 @@ export class MapsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Disp
   dispose(): void {
     clearInterval(this.timer);
     this.subscriptions.forEach((d) => d.dispose());
+    for (const entry of this.models.values()) entry.subscriptions.forEach((d) => d.dispose());
     this.changeEmitter.dispose();
     this.tickEmitter.dispose();
   }

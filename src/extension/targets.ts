@@ -1,105 +1,71 @@
-// The machines whose programs and maps we show: one Target per helper. "This machine" starts the
-// helper through core/connection/local.ts; SSH targets (core/connection/ssh.ts) add themselves with their own
-// HelperTransport. A Target supervises its helper: it reports state changes (starting, connected,
-// needs privileges or other user action, disconnected) and restarts a helper that died, backing off
-// on repeated failures; failures only the user can fix (core/connection/startFailure.ts) wait for Retry.
+// The machines whose programs and maps we show: one Target per helper, "This machine" (its helper
+// started through core/connection/local.ts) and the SSH hosts (sshTargets.ts adds them with their
+// own transport). A Target pairs the vscode-free HelperSupervisor (core/connection/supervisor.ts:
+// start, backoff, reconnect, state events) with the TargetModel (core/maps/model.ts) that holds
+// what this extension loaded there and what the tree shows of the host.
 import * as vscode from 'vscode';
-import type { HelloResult, ObjectLoadResult } from '../protocol';
+import type { HelloResult } from '../protocol';
 import type { HelperClient } from '../core/connection/client';
 import { startLocalHelper } from '../core/connection/local';
+import { HelperSupervisor, type HelperState } from '../core/connection/supervisor';
+import { TargetModel } from '../core/maps/model';
 import { Command } from './commands';
 import type { Ctx } from './ctx';
-import { decideStartFailure } from '../core/connection/startFailure';
-import type { HelperState, LoadedObjectInfo } from '../core/maps/model';
-
-const FIRST_RETRY_MS = 1000;
-const MAX_RETRY_MS = 30_000;
-/** A helper that stayed up this long resets the backoff. */
-const STABLE_MS = 30_000;
 
 export class Target implements vscode.Disposable {
-  private stateValue: HelperState = { kind: 'starting' };
-  private objects: LoadedObjectInfo[] = [];
-  private retryMs = FIRST_RETRY_MS;
-  private retryTimer?: NodeJS.Timeout;
-  private connectedAt = 0;
-  private connecting?: Promise<void>;
-  private disposed = false;
-  private readonly stateEmitter = new vscode.EventEmitter<HelperState>();
-  private readonly objectsEmitter = new vscode.EventEmitter<readonly LoadedObjectInfo[]>();
-  private readonly subscriptions: vscode.Disposable[] = [];
-
-  /** Fires on every helper state change. */
-  readonly onDidChangeState = this.stateEmitter.event;
-  /** Fires when the objects this extension loaded on this target change (also when a restart drops them). */
-  readonly onDidChangeObjects = this.objectsEmitter.event;
+  readonly supervisor: HelperSupervisor;
+  /** What the tree shows of this target, and the one owner of the objects loaded on it. */
+  readonly model: TargetModel;
+  private readonly subscription: { dispose(): void };
 
   constructor(
     /** Stable id, e.g. "local" or "ssh:user@host". */
     readonly id: string,
     readonly label: string,
-    readonly client: HelperClient,
-    private readonly log: vscode.LogOutputChannel,
+    client: HelperClient,
+    log: vscode.LogOutputChannel,
   ) {
-    const exit = client.onDidExit((why) => this.lost(`the helper exited: ${why}`));
-    const said = client.onDidLog((p) => this.log[p.level](`${this.label}: ${p.message}`));
-    this.subscriptions.push(exit, said);
+    this.supervisor = new HelperSupervisor(client, { label, log });
+    this.model = new TargetModel(id, label);
+    this.model.setState(this.supervisor.state);
+    // The first listener: the model follows the helper before any feature hears of the change.
+    this.subscription = this.supervisor.onDidChangeState((s) => {
+      const lost = s.kind !== 'connected' ? this.model.loadedObjects.length : 0;
+      if (lost) log.warn(`${label}: ${lost} loaded object(s) went away with the helper (pinned maps and programs stay).`);
+      this.model.setState(s);
+    });
+  }
+
+  /** Fires on every helper state change, after the model took it in. */
+  get onDidChangeState(): vscode.Event<HelperState> {
+    return this.supervisor.onDidChangeState;
   }
 
   get state(): HelperState {
-    return this.stateValue;
+    return this.supervisor.state;
   }
 
   get hello(): HelloResult | undefined {
-    return this.stateValue.kind === 'connected' ? this.stateValue.hello : undefined;
+    return this.supervisor.hello;
   }
 
-  /** Objects loaded through this extension on this target, in load order. */
-  get loadedObjects(): readonly LoadedObjectInfo[] {
-    return this.objects;
+  get client(): HelperClient {
+    return this.supervisor.client;
   }
 
   /** Starts the helper unless it runs or is starting; resolves when the attempt is over. */
   connect(): Promise<void> {
-    if (this.disposed) return Promise.resolve();
-    if (this.stateValue.kind === 'connected') return Promise.resolve();
-    this.connecting ??= this.attempt().finally(() => (this.connecting = undefined));
-    return this.connecting;
+    return this.supervisor.connect();
   }
 
   /** Retries now, forgetting the backoff (the "Retry" action). */
   retry(): Promise<void> {
-    clearTimeout(this.retryTimer);
-    this.retryMs = FIRST_RETRY_MS;
-    return this.connect();
+    return this.supervisor.retry();
   }
 
   /** The client of a running helper; starts one when needed and fails with the reason it cannot. */
-  async ready(): Promise<HelperClient> {
-    await this.connect();
-    const s = this.stateValue;
-    if (s.kind === 'connected') return this.client;
-    const message =
-      s.kind === 'starting'
-        ? 'the helper is starting'
-        : s.kind === 'needs-privileges'
-          ? `${s.message}${s.fix ? ` — ${s.fix}` : ''}`
-          : s.message;
-    throw new Error(`${this.label}: ${message}`);
-  }
-
-  addObject(result: ObjectLoadResult, objectPath: string, sourcePath?: string): LoadedObjectInfo {
-    const info: LoadedObjectInfo = {
-      handle: result.handle,
-      objectPath,
-      sourcePath,
-      programs: result.programs,
-      maps: result.maps,
-      pinned: result.pinned,
-    };
-    this.objects = [...this.objects, info];
-    this.objectsEmitter.fire(this.objects);
-    return info;
+  ready(): Promise<HelperClient> {
+    return this.supervisor.ready();
   }
 
   private readonly loads = new Map<Promise<unknown>, string>();
@@ -116,68 +82,10 @@ export class Target implements vscode.Disposable {
     return [...this.loads].map(([done, what]) => ({ what, done: done.catch(() => undefined) }));
   }
 
-  removeObject(handle: number): void {
-    this.objects = this.objects.filter((o) => o.handle !== handle);
-    this.objectsEmitter.fire(this.objects);
-  }
-
-  private async attempt(): Promise<void> {
-    this.setState({ kind: 'starting', how: this.client.transport.description });
-    try {
-      const hello = await this.client.hello();
-      this.connectedAt = Date.now();
-      this.log.info(
-        `${this.label}: helper ${hello.helperVersion} connected (${this.client.transport.description}, pid ${hello.pid}), Linux ${hello.kernelRelease}, libbpf ${hello.libbpfVersion}`,
-      );
-      this.setState({ kind: 'connected', hello, how: this.client.transport.description });
-    } catch (e) {
-      const d = decideStartFailure(e);
-      if (d.wait) {
-        // Retrying cannot help until the user changes something: wait for "Retry".
-        clearTimeout(this.retryTimer);
-        this.log.warn(`${this.label}: ${d.message}${d.fix ? ` — ${d.fix}` : ''}`);
-        this.setState({ kind: 'needs-privileges', title: d.title, message: d.message, fix: d.fix });
-        return;
-      }
-      this.scheduleRetry(`cannot start the helper: ${d.message}`);
-    }
-  }
-
-  private lost(why: string): void {
-    if (this.disposed) return;
-    this.log.warn(`${this.label}: ${why}`);
-    if (this.objects.length) {
-      this.log.warn(`${this.label}: ${this.objects.length} loaded object(s) went away with the helper (pinned maps and programs stay).`);
-      this.objects = [];
-      this.objectsEmitter.fire(this.objects);
-    }
-    if (Date.now() - this.connectedAt > STABLE_MS) this.retryMs = FIRST_RETRY_MS;
-    this.scheduleRetry(why);
-  }
-
-  private scheduleRetry(why: string): void {
-    if (this.disposed) return;
-    const wait = this.retryMs;
-    this.retryMs = Math.min(MAX_RETRY_MS, this.retryMs * 2);
-    this.log.info(`${this.label}: ${why.split('\n')[0]}; retrying in ${wait / 1000} s`);
-    this.setState({ kind: 'disconnected', message: why, retryInMs: wait });
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => void this.connect(), wait);
-  }
-
-  private setState(state: HelperState): void {
-    this.stateValue = state;
-    this.stateEmitter.fire(state);
-  }
-
   dispose(): void {
-    this.disposed = true;
-    clearTimeout(this.retryTimer);
-    this.subscriptions.forEach((d) => d.dispose());
-    this.stateEmitter.dispose();
-    this.objectsEmitter.dispose();
+    this.subscription.dispose();
     // Closing the helper's stdin makes it unload everything it loaded that is not pinned.
-    void this.client.dispose();
+    void this.supervisor.dispose();
   }
 }
 

@@ -118,7 +118,7 @@ class TraceConsole {
       iconPath: new vscode.ThemeIcon('debug-console'),
     });
     this.subscriptions.push(
-      target.onDidChangeObjects(() => void this.followStreams()),
+      target.model.onDidChangeObjects(() => void this.followStreams()),
       target.onDidChangeState((s) => {
         if (s.kind === 'connected' && this.opened && !this.closed && !this.pipe) void this.start();
       }),
@@ -176,7 +176,7 @@ class TraceConsole {
   /** Reads the BPF streams of the programs this workspace loaded on the target (when the kernel has them). */
   private async followStreams(): Promise<void> {
     if (!this.pipe || this.closed) return;
-    const ids = this.target.loadedObjects.flatMap((o) => o.programs.map((p) => p.id));
+    const ids = this.target.model.loadedObjects.flatMap((o) => o.programs.map((p) => p.id));
     const key = ids.join(',');
     if (key === this.streamIds) return;
     this.streamIds = key;
@@ -200,7 +200,7 @@ class TraceConsole {
   private dropped = 0;
 
   private show(lines: TraceLine[], dropped: number): void {
-    const preferred = this.target.loadedObjects.map((o) => o.sourcePath).filter((p): p is string => !!p);
+    const preferred = this.target.model.loadedObjects.map((o) => o.sourcePath).filter((p): p is string => !!p);
     for (const l of lines) {
       const site = this.index.match(l.text, preferred);
       let link = '';

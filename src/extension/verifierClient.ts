@@ -9,9 +9,9 @@
 import * as vscode from 'vscode';
 import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import {
-  ANALYZE_VERIFIER_LOG_REQUEST,
-  CLEAR_VERIFIER_LOG_NOTIFICATION,
-  VERIFIER_HINTS_NOTIFICATION,
+  AnalyzeVerifierLogRequest,
+  ClearVerifierLogNotification,
+  VerifierHintsNotification,
   VERIFIER_LOG_LANGUAGE,
   VERIFIER_LOG_SCHEME,
   type AnalyzeVerifierLogResult,
@@ -63,7 +63,7 @@ export class VerifierClient implements vscode.Disposable {
       diagnosticCollectionName: 'ebpf-verifier',
     };
     this.client = new LanguageClient('ebpfWorkbench.languageServer', 'eBPF Language Server', serverOptions, clientOptions);
-    this.client.onNotification(VERIFIER_HINTS_NOTIFICATION, (p: VerifierHintsParams) => this.hintsChanged.fire(p));
+    this.client.onNotification(VerifierHintsNotification, (p) => this.hintsChanged.fire(p));
     // The client restarts a crashed server, which comes back empty: give it the logs again.
     let runs = 0;
     this.client.onDidChangeState((e) => {
@@ -71,7 +71,7 @@ export class VerifierClient implements vscode.Disposable {
       log.warn('eBPF language server restarted; reporting the verifier logs again.');
       for (const l of this.logs.values())
         if (!l.cleared)
-          void this.client.sendRequest(ANALYZE_VERIFIER_LOG_REQUEST, { objectPath: l.objectPath, sources: l.sources, log: l.log });
+          void this.client.sendRequest(AnalyzeVerifierLogRequest, { objectPath: l.objectPath, sources: l.sources, log: l.log });
     });
     this.started = this.client.start().catch((e: Error) => {
       log.error(`eBPF language server did not start: ${e.message}`);
@@ -92,7 +92,7 @@ export class VerifierClient implements vscode.Disposable {
     while (this.logs.size > MAX_STORED_LOGS) this.logs.delete(this.logs.keys().next().value!);
     this.logsChanged.fire(stored);
     await this.started;
-    const result = await this.client.sendRequest<AnalyzeVerifierLogResult>(ANALYZE_VERIFIER_LOG_REQUEST, report);
+    const result = await this.client.sendRequest(AnalyzeVerifierLogRequest, report);
     stored.result = result;
     this.log.info(
       `Verifier log of ${report.objectPath}: ${result.findings} finding(s)${result.titles.length ? ` (${result.titles.join('; ')})` : ''}, diagnostics on ${result.files.length} file(s).`,
@@ -105,7 +105,7 @@ export class VerifierClient implements vscode.Disposable {
     const stored = this.logs.get(objectPath);
     if (stored) stored.cleared = true;
     await this.started;
-    await this.client.sendNotification(CLEAR_VERIFIER_LOG_NOTIFICATION, { objectPath });
+    await this.client.sendNotification(ClearVerifierLogNotification, { objectPath });
   }
 
   /** The most recent log, or the one of `objectPath`. */

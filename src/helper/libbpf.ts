@@ -203,6 +203,20 @@ export interface ProgInfo {
   jited_prog_len: number;
 }
 
+/** The counts bpf_prog_info reports for its variable-length arrays (what a second call can fill). */
+export interface ProgInfoCounts {
+  xlated_prog_len: number;
+  jited_prog_len: number;
+  nr_jited_ksyms: number;
+  nr_jited_func_lens: number;
+  nr_func_info: number;
+  func_info_rec_size: number;
+  nr_line_info: number;
+  line_info_rec_size: number;
+  nr_jited_line_info: number;
+  jited_line_info_rec_size: number;
+}
+
 const f = {
   libbpf_major_version: lib.func('uint32 libbpf_major_version(void)'),
   libbpf_minor_version: lib.func('uint32 libbpf_minor_version(void)'),
@@ -297,6 +311,8 @@ const f = {
   btf__free: lib.func('void btf__free(btf *btf)'),
   btf__type_cnt: lib.func('uint32 btf__type_cnt(btf *btf)'),
   btf__raw_data: lib.func('const void *btf__raw_data(btf *btf, _Out_ uint32 *size)'),
+  btf__name_by_offset: lib.func('const char *btf__name_by_offset(btf *btf, uint32 offset)'),
+  btf__type_by_id: lib.func('const void *btf__type_by_id(btf *btf, uint32 id)'),
   btf_dump__new: lib.func('btf_dump *btf_dump__new(btf *btf, btf_dump_printf_fn *fn, void *ctx, const void *opts)'),
   btf_dump__free: lib.func('void btf_dump__free(btf_dump *d)'),
   btf_dump__dump_type: lib.func('int btf_dump__dump_type(btf_dump *d, uint32 id)'),
@@ -623,6 +639,87 @@ export function progInfo(fd: number, withMapIds = false): ProgInfo & { mapIds: n
   return { ...info, mapIds };
 }
 
+/** A program's instructions and debug info as the kernel keeps them (the second info call fills user buffers). */
+export interface ProgDump {
+  info: ProgInfo & ProgInfoCounts;
+  /** Translated (xlated) instructions, 8 bytes each. */
+  xlated: Buffer;
+  /** struct bpf_line_info records (insn_off, file_name_off, line_off, line_col), rec size in info. */
+  lineInfo: Buffer;
+  /** struct bpf_func_info records (insn_off, type_id). */
+  funcInfo: Buffer;
+  /** JIT address of each line-info record (when jited). */
+  jitedLineInfo: bigint[];
+  /** Start address and length of each jited function. */
+  jitedKsyms: bigint[];
+  jitedFuncLens: number[];
+  /** Machine code, when asked for. */
+  jited?: Buffer;
+}
+
+/** BPF_OBJ_GET_INFO_BY_FD twice: once for the counts, once with buffers for the arrays. */
+export function progDump(fd: number, withJited: boolean): ProgDump {
+  const size = koffi.sizeof(ProgInfoType);
+  const first = Buffer.alloc(size);
+  check(f.bpf_obj_get_info_by_fd(fd, first, [size]), 'read program info');
+  const info = koffi.decode(first, ProgInfoType) as ProgInfo & ProgInfoCounts;
+  const lineRec = info.line_info_rec_size || 16;
+  const funcRec = info.func_info_rec_size || 8;
+  const jitedLineRec = info.jited_line_info_rec_size || 8;
+  const want = {
+    xlated: info.xlated_prog_len,
+    jited: withJited ? info.jited_prog_len : 0,
+    lineInfo: info.nr_line_info * lineRec,
+    funcInfo: info.nr_func_info * funcRec,
+    jitedLineInfo: info.nr_jited_line_info * jitedLineRec,
+    jitedKsyms: info.nr_jited_ksyms * 8,
+    jitedFuncLens: info.nr_jited_func_lens * 4,
+  };
+  const bufs = Object.fromEntries(Object.entries(want).map(([k, n]) => [k, n > 0 ? koffi.alloc('uint8', n) : null])) as Record<
+    keyof typeof want,
+    unknown
+  >;
+  const addr = (p: unknown) => (p ? koffi.address(p) : 0n);
+  try {
+    const req = Buffer.alloc(size);
+    koffi.encode(req, ProgInfoType, {
+      xlated_prog_len: want.xlated,
+      xlated_prog_insns: addr(bufs.xlated),
+      jited_prog_len: want.jited,
+      jited_prog_insns: addr(bufs.jited),
+      nr_line_info: want.lineInfo ? info.nr_line_info : 0,
+      line_info_rec_size: lineRec,
+      line_info: addr(bufs.lineInfo),
+      nr_func_info: want.funcInfo ? info.nr_func_info : 0,
+      func_info_rec_size: funcRec,
+      func_info: addr(bufs.funcInfo),
+      nr_jited_line_info: want.jitedLineInfo ? info.nr_jited_line_info : 0,
+      jited_line_info_rec_size: jitedLineRec,
+      jited_line_info: addr(bufs.jitedLineInfo),
+      nr_jited_ksyms: want.jitedKsyms ? info.nr_jited_ksyms : 0,
+      jited_ksyms: addr(bufs.jitedKsyms),
+      nr_jited_func_lens: want.jitedFuncLens ? info.nr_jited_func_lens : 0,
+      jited_func_lens: addr(bufs.jitedFuncLens),
+    });
+    check(f.bpf_obj_get_info_by_fd(fd, req, [size]), 'read program instructions');
+    const read = (k: keyof typeof want) => (bufs[k] ? Buffer.from(new Uint8Array(koffi.view(bufs[k], want[k]))) : Buffer.alloc(0));
+    const u64s = (b: Buffer, rec: number) => Array.from({ length: Math.floor(b.length / rec) }, (_, i) => b.readBigUInt64LE(i * rec));
+    const jitedFuncLens = read('jitedFuncLens');
+    return {
+      info,
+      xlated: read('xlated'),
+      lineInfo: read('lineInfo'),
+      funcInfo: read('funcInfo'),
+      jitedLineInfo: u64s(read('jitedLineInfo'), jitedLineRec),
+      jitedKsyms: u64s(read('jitedKsyms'), 8),
+      jitedFuncLens: Array.from({ length: jitedFuncLens.length / 4 }, (_, i) => jitedFuncLens.readUInt32LE(i * 4)),
+      jited: withJited ? read('jited') : undefined,
+    };
+  } finally {
+    for (const b of Object.values(bufs)) if (b) koffi.free(b);
+  }
+}
+
 /** A link's info: the header, the raw union bytes, and a string the kernel copies out when asked. */
 export interface LinkInfo {
   type: number;
@@ -783,6 +880,16 @@ export function btfFree(btf: Btf): void {
 }
 export function btfTypeCount(btf: Btf): number {
   return f.btf__type_cnt(btf);
+}
+/** A string of the BTF's string section ('' when the offset is out of range). */
+export function btfNameByOffset(btf: Btf, offset: number): string {
+  return (f.btf__name_by_offset(btf, offset) as string | null) ?? '';
+}
+/** The name of BTF type `id` (a FUNC's name for func_info), '' when it has none. */
+export function btfTypeName(btf: Btf, id: number): string {
+  const t = f.btf__type_by_id(btf, id);
+  if (!t) return '';
+  return btfNameByOffset(btf, koffi.decode(t, 'uint32') as number); // struct btf_type starts with name_off
 }
 
 /** A btf_dump whose printed text goes to `sink`; free it with btfDumpFree. */

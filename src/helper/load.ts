@@ -117,7 +117,7 @@ export function loadObject(
       const lastLine = log
         .trimEnd()
         .split('\n')
-        .filter((l) => l && !l.startsWith('processed ') && !l.startsWith('verification time'))
+        .filter((l) => l && !l.startsWith('processed ') && !l.startsWith('verification time') && !l.startsWith('stack depth '))
         .pop();
       const hint = log === '' && (errno === constants.errno.EPERM || errno === constants.errno.EACCES) ? lockdownHint() : undefined;
       throw new HelperError(

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
         places: typeof import('./places');
         lockdown: typeof import('./lockdown');
         objectHost: typeof import('./objectHost');
+        insns: typeof import('./insns');
       }
     | undefined;
   try {
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
       places: require('./places'),
       lockdown: require('./lockdown'),
       objectHost: require('./objectHost'),
+      insns: require('./insns'),
     };
   } catch (e) {
     startupError =
@@ -250,6 +252,13 @@ async function main(): Promise<void> {
     const repeat = v.optionalInt(p.repeat, 'repeat', 1, 1_000_000, 1);
     const m = need();
     return m.inventory.withProgFd(id, (fd, info) => m.testrun.testRun(fd, info, dataIn, ctxIn, repeat));
+  });
+
+  handle<T.ProgInsnsParams, T.ProgInsnsResult>(Methods.progInsns, (raw) => {
+    const p = v.params(raw, ['id', 'jited']);
+    const jited = p.jited === undefined ? false : v.bool(p.jited, 'jited');
+    const m = need();
+    return m.inventory.withProgFd(v.id(p.id), (fd) => m.insns.programInsns(fd, jited));
   });
 
   handle<T.PinParams, null>(Methods.pin, (raw) => {

@@ -37,6 +37,9 @@ export interface ErrorData {
   message: string;
   /** What the user can do about it. */
   fix?: string;
+  /** false: only the user can fix it (a login, a host key, a missing program), so retrying by itself
+   *  cannot help; true: it may go away (a network drop). Absent: decided by `code`. */
+  retryable?: boolean;
   /** Method-specific details, e.g. a load failure's verifier log. */
   details?: unknown;
 }

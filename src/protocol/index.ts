@@ -53,6 +53,7 @@ export const Methods = {
   linkList: new RequestType0<T.LinkListResult, void>('link.list'),
   /** Interfaces and cgroups of the target, for pickers. */
   attachPlaces: new RequestType0<T.AttachPlacesResult, void>('attach.places'),
+  progInsns: new RequestType<T.ProgInsnsParams, T.ProgInsnsResult, void>('prog.insns'),
 } as const;
 
 export const Notifications = {

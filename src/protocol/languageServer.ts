@@ -1,9 +1,11 @@
-// The custom part of the contract between the extension and the eBPF language server. Everything
-// else is plain LSP. Kept free of imports so both halves (and other editors' clients) can use it.
+// The custom part of the contract between the extension and the eBPF language server, typed: each
+// request and notification is a vscode-jsonrpc RequestType / NotificationType that both halves
+// (src/server/main.ts and src/extension/verifierClient.ts) send and handle, so a method name or a
+// parameter shape cannot drift between them. Everything else is plain LSP. Other editors' clients
+// send the same method names with the same JSON.
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
 
 /** The extension (or any client) tells the server about the outcome of loading an object. */
-export const VERIFIER_LOG_NOTIFICATION = 'ebpf/verifierLog';
-
 export interface VerifierLogParams {
   /** The object file that was loaded; identifies this log for later updates and clearing. */
   objectPath: string;
@@ -13,11 +15,13 @@ export interface VerifierLogParams {
   log: string;
 }
 
+export const VerifierLogNotification = new NotificationType<VerifierLogParams>('ebpf/verifierLog');
+
 /**
  * The same as the notification, as a request: it answers once the diagnostics are published, so
  * a caller can tell the user what was found (and tests can wait for it).
  */
-export const ANALYZE_VERIFIER_LOG_REQUEST = 'ebpf/analyzeVerifierLog';
+export const AnalyzeVerifierLogRequest = new RequestType<VerifierLogParams, AnalyzeVerifierLogResult, void>('ebpf/analyzeVerifierLog');
 
 export interface AnalyzeVerifierLogResult {
   /** Findings the verifier core decoded from the log. */
@@ -34,18 +38,16 @@ export interface AnalyzeVerifierLogResult {
 }
 
 /** Forget the diagnostics of one object (it loaded cleanly, or was rebuilt). */
-export const CLEAR_VERIFIER_LOG_NOTIFICATION = 'ebpf/clearVerifierLog';
-
 export interface ClearVerifierLogParams {
   objectPath: string;
 }
+
+export const ClearVerifierLogNotification = new NotificationType<ClearVerifierLogParams>('ebpf/clearVerifierLog');
 
 /**
  * Server → client: the decoded titles to show at the end of offending lines, per document.
  * Sent whenever the verifier diagnostics of a document change (an empty list clears them).
  */
-export const VERIFIER_HINTS_NOTIFICATION = 'ebpf/verifierHints';
-
 export interface VerifierHint {
   /** 0-based line. */
   line: number;
@@ -58,6 +60,8 @@ export interface VerifierHintsParams {
   uri: string;
   hints: VerifierHint[];
 }
+
+export const VerifierHintsNotification = new NotificationType<VerifierHintsParams>('ebpf/verifierHints');
 
 /** Read-only verifier log documents opened by "eBPF: Show Verifier Log". */
 export const VERIFIER_LOG_SCHEME = 'ebpf-verifier-log';

@@ -615,3 +615,47 @@ export interface AttachPlacesResult {
   /** cgroup2 directories (absolute paths), shallow first, at most a few hundred. */
   cgroups: string[];
 }
+
+// ---------- program instructions (prog.insns) ----------
+
+export interface ProgInsnsParams {
+  /** Program id (any program on the host). */
+  id: number;
+  /** Also return the JIT's machine code (default false). */
+  jited?: boolean;
+}
+
+/** One BTF line-info record: the source line of the instructions from `insn` to the next record. */
+export interface ProgLineInfo {
+  /** Index into the xlated instructions. */
+  insn: number;
+  /** As the compiler recorded it (often an absolute path). */
+  file: string;
+  /** 1-based; 0 for compiler-made code. */
+  line: number;
+  column: number;
+  /** The source line's text (leading blanks kept as recorded). */
+  text: string;
+  /** Byte offset of this line's machine code in `jited.bytes`, when jited. */
+  jitedOffset?: number;
+}
+
+export interface ProgInsnsResult {
+  id: number;
+  name: string;
+  /** Hex, as bpftool prints it. */
+  tag: string;
+  type: number;
+  typeName: string;
+  /** bpf_prog_info.verified_insns: instructions the verifier processed (kernel 5.16+, 0 if unknown). */
+  verifiedInsns: number;
+  /** The translated instructions (after the verifier's rewrites), 8 bytes each, base64. */
+  xlated: string;
+  lineInfo: ProgLineInfo[];
+  /** The program's functions (main first) from its BTF func info. */
+  functions: { insn: number; name: string }[];
+  /** Names of call targets by instruction index, from kallsyms (helpers, kfuncs, subprograms), as bpftool prints them. */
+  callNames: Record<number, string>;
+  /** The JIT's machine code, when asked for and the program is jited. */
+  jited?: { bytes: string; functions: { name: string; offset: number; length: number }[] };
+}

@@ -21,14 +21,13 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyzeLog } from '../core/verifier';
 import { helperCount, helperHover, identifierAt, kfuncDeclarations, kfuncHover } from './helperDocs';
 import {
-  ANALYZE_VERIFIER_LOG_REQUEST,
-  CLEAR_VERIFIER_LOG_NOTIFICATION,
-  VERIFIER_HINTS_NOTIFICATION,
-  VERIFIER_LOG_NOTIFICATION,
+  AnalyzeVerifierLogRequest,
+  ClearVerifierLogNotification,
+  VerifierHintsNotification,
+  VerifierLogNotification,
   VERIFIER_LOG_LANGUAGE,
   VERIFIER_LOG_SCHEME,
   type AnalyzeVerifierLogResult,
-  type ClearVerifierLogParams,
   type VerifierHintsParams,
   type VerifierLogParams,
 } from '../protocol/languageServer';
@@ -80,7 +79,7 @@ export function startServer(connection: Connection): void {
     const placed = placedOn(uri);
     void connection.sendDiagnostics({ uri, diagnostics: placed.map((p) => p.diagnostic) });
     const hints: VerifierHintsParams = { uri, hints: hintsFor(placed) };
-    void connection.sendNotification(VERIFIER_HINTS_NOTIFICATION, hints);
+    void connection.sendNotification(VerifierHintsNotification, hints);
   };
 
   /** Documents a report put diagnostics on: the ones to republish when it is replaced or cleared. */
@@ -114,12 +113,12 @@ export function startServer(connection: Connection): void {
       messages: analysis.findings.map((f) => f.message),
     };
   };
-  connection.onNotification(VERIFIER_LOG_NOTIFICATION, async (params: VerifierLogParams) => {
+  connection.onNotification(VerifierLogNotification, async (params) => {
     await analyze(params);
   });
-  connection.onRequest(ANALYZE_VERIFIER_LOG_REQUEST, (params: VerifierLogParams) => analyze(params));
+  connection.onRequest(AnalyzeVerifierLogRequest, (params) => analyze(params));
 
-  connection.onNotification(CLEAR_VERIFIER_LOG_NOTIFICATION, (params: ClearVerifierLogParams) => {
+  connection.onNotification(ClearVerifierLogNotification, (params) => {
     const previous = reports.get(params.objectPath);
     reports.delete(params.objectPath);
     for (const uri of new Set(urisOf(previous))) publish(uri);

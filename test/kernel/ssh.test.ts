@@ -9,9 +9,11 @@ import * as path from 'node:path';
 import { requireKernel } from './requirements';
 import { startSshd, sshdUnavailable, TestSshd } from '../support/sshd';
 import { HelperClient, HelperClientError } from '../../src/core/connection/client';
-import { connectTarget, reconnectWithBackoff, sshHelperClient, SshTargetError, SshTransportOptions } from '../../src/core/connection/ssh';
+import { connectTarget } from '../../src/cli/connect';
+import { sshHelperClient, SshTargetError, SshTransportOptions } from '../../src/core/connection/ssh';
+import { HelperSupervisor } from '../../src/core/connection/supervisor';
 import { specFromSetting, TargetSyntaxError } from '../../src/core/connection/sshTarget';
-import type { MapCountResult } from '../../src/protocol';
+import type { HelloResult, MapCountResult } from '../../src/protocol';
 import { ipv4Frame } from '../support/packets';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -339,8 +341,16 @@ describe('SSH targets (real sshd on 127.0.0.1)', function () {
     const down = await expectSshError(c.hello(), 'unreachable');
     assert.equal(down.retryable, true);
 
+    // The supervisor (the extension's, with shorter delays) retries with backoff until sshd is back.
+    const supervisor = new HelperSupervisor(c, { label: 'ebpf-test', backoff: { firstMs: 300, maxMs: 2000, jitter: 0.2 } });
     const retries: number[] = [];
-    const back = reconnectWithBackoff(c, { baseMs: 300, maxMs: 2000, maxAttempts: 20, onRetry: (_e, _n, d) => retries.push(d) });
+    const back = new Promise<HelloResult>((resolve) =>
+      supervisor.onDidChangeState((s) => {
+        if (s.kind === 'disconnected' && s.retryInMs) retries.push(s.retryInMs);
+        if (s.kind === 'connected') resolve(s.hello);
+      }),
+    );
+    void supervisor.connect();
     await new Promise((r) => setTimeout(r, 1200));
     await sshd.restart();
     const hello = await back;
@@ -353,6 +363,6 @@ describe('SSH targets (real sshd on 127.0.0.1)', function () {
       if (left) await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(left, false);
-    await c.dispose();
+    await supervisor.dispose();
   });
 });

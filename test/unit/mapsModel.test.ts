@@ -1,8 +1,19 @@
-// The Programs & Maps tree model without VS Code or a kernel: stable nodes across ticks, exactly
-// the changed nodes reported, maps that vanish between ticks, bpftop-style rates, formatting.
+// The Programs & Maps tree model and its renderer without VS Code or a kernel: stable nodes across
+// ticks, exactly the changed nodes reported, maps that vanish between ticks, bpftop-style rates,
+// formatting.
 import * as assert from 'node:assert/strict';
 import type { HelloResult, MapCountAllCompactResult, MapCountAllResult, MapSummary, ProgramSummary } from '../../src/protocol';
-import { formatInt, mapDescription, ModelNode, TargetModel } from '../../src/core/maps/model';
+import { formatInt, mapDescription } from '../../src/core/maps/format';
+import { ModelNode, TargetModel } from '../../src/core/maps/model';
+import { NodeRenderer } from '../../src/core/maps/render';
+
+/** Each model's renderer, as the tree keeps one per target. */
+const renderers = new WeakMap<TargetModel, NodeRenderer>();
+function render(m: TargetModel, n: ModelNode) {
+  let r = renderers.get(m);
+  if (!r) renderers.set(m, (r = new NodeRenderer(m)));
+  return r.view(n);
+}
 
 const hello: HelloResult = {
   protocolVersion: 1,
@@ -98,7 +109,7 @@ describe('maps tree model', () => {
     const keys = expandAll(m).map((n) => n.key);
     assert.ok(keys.includes('local/host/prog:1/map:10'));
     assert.ok(keys.includes('local/host/unused/map:11'));
-    assert.equal(m.view(m.nodeByKey('local/host/prog:1/map:10')!).description, '3 / 100 ░░░░░ 3%');
+    assert.equal(render(m, m.nodeByKey('local/host/prog:1/map:10')!).description, '3 / 100 ░░░░░ 3%');
   });
 
   it('keeps node objects stable across ticks and reports exactly the nodes whose count changed', () => {
@@ -155,8 +166,8 @@ describe('maps tree model', () => {
     m.applyPrograms({ programs: [prog(1, 'xdp_prog', [10], { count: 3000, ns: 250_000 })], statsEnabled: true }, 2000);
     const node = expandAll(m).find((n) => n.kind === 'program')!;
     // 2000 runs in 1 s, 200 µs in total: 100 ns per run, 0.02% of one CPU.
-    assert.equal(m.view(node).description, 'xdp · 2,000/s · 100 ns · 0.02% CPU');
-    const tooltip = m.view(node).tooltip as () => string;
+    assert.equal(render(m, node).description, 'xdp · 2,000/s · 100 ns · 0.02% CPU');
+    const tooltip = render(m, node).tooltip as () => string;
     assert.match(tooltip(), /2,000 runs\/s, 100 ns per run, 0\.02% of one CPU/);
   });
 
@@ -165,8 +176,8 @@ describe('maps tree model', () => {
     m.setState({ kind: 'disconnected', message: 'the helper exited: killed by SIGKILL', retryInMs: 2000 });
     const children = m.children(m.root);
     assert.equal(children.length, 1);
-    assert.equal(m.view(children[0]).label, 'Helper is not running');
-    assert.equal(m.view(m.root).description, 'helper disconnected');
+    assert.equal(render(m, children[0]).label, 'Helper is not running');
+    assert.equal(render(m, m.root).description, 'helper disconnected');
     assert.equal(m.allMaps().length, 0);
   });
 
@@ -191,7 +202,7 @@ describe('maps tree model', () => {
     assert.equal(m.needsInventory(compact(3, 0)), false);
     m.applyCompactCounts(compact(3, 0));
     const nodes = expandAll(m);
-    const desc = (key: string) => m.view(m.nodeByKey(key)!).description;
+    const desc = (key: string) => render(m, m.nodeByKey(key)!).description;
     assert.equal(desc('local/host/prog:1/map:10'), '3 / 100 ░░░░░ 3%');
     assert.equal(desc('local/host/prog:1/map:12'), '0 B / 4.00 KiB pending');
     assert.equal(desc('local/host/prog:1/map:13'), 'n/a / 8');
@@ -240,7 +251,7 @@ describe('maps tree model', () => {
       false,
       keys.join('\n'),
     );
-    assert.equal(m.view(m.nodeByKey('local/host')!).description, '1 program, 2 maps');
+    assert.equal(render(m, m.nodeByKey('local/host')!).description, '1 program, 2 maps');
     assert.deepEqual(
       m
         .allMaps()
@@ -258,13 +269,13 @@ describe('maps tree model', () => {
       message: 'ssh alice@h: authentication failed',
       fix: 'add your key with ssh-copy-id',
     });
-    assert.equal(m.view(m.root).description, 'needs attention');
+    assert.equal(render(m, m.root).description, 'needs attention');
     const [msg] = m.children(m.root);
-    assert.equal(m.view(msg).label, 'ssh alice@h: authentication failed');
-    assert.equal(m.view(msg).description, 'add your key with ssh-copy-id');
-    assert.equal(m.view(msg).contextValue, 'message.needsPrivileges'); // the tree gives it the Retry command
+    assert.equal(render(m, msg).label, 'ssh alice@h: authentication failed');
+    assert.equal(render(m, msg).description, 'add your key with ssh-copy-id');
+    assert.equal(render(m, msg).contextValue, 'message.needsPrivileges'); // the tree gives it the Retry command
     m.setState({ kind: 'needs-privileges', message: 'not root' });
-    assert.equal(m.view(m.root).description, 'needs privileges');
+    assert.equal(render(m, m.root).description, 'needs privileges');
   });
 
   it('formats counts, arrays, ring buffers and maps that could not be counted', () => {
@@ -334,7 +345,7 @@ describe('maps tree model', () => {
     flows.pinned = ['/sys/fs/bpf/app/flows'];
     m.applyInventory({ maps: [flows] }, { programs: [xdp, tp, bare, prog(4, 'loose', [])], statsEnabled: false }, 0);
     expandAll(m);
-    const view = (key: string) => m.view(m.nodeByKey(key)!);
+    const view = (key: string) => render(m, m.nodeByKey(key)!);
     const tooltip = (key: string) => (view(key).tooltip as () => string)();
 
     assert.equal(view('local/host/prog:1').description, 'xdp · eth0');
@@ -360,5 +371,55 @@ describe('maps tree model', () => {
       ['local/host/prog:1'],
     );
     assert.equal(view('local/host/prog:1').description, 'xdp · eth1');
+  });
+
+  it('owns the objects this extension loaded: load and unload redraw, a lost helper takes them along', () => {
+    const m = connected();
+    const objects: number[] = [];
+    const changes: boolean[] = [];
+    m.onDidChangeObjects((list) => objects.push(list.length));
+    m.onDidChange((c) => changes.push(c.structure));
+    const loaded = m.addObject(
+      {
+        handle: 7,
+        programs: [{ name: 'xdp_prog', section: 'xdp', type: 6, typeName: 'xdp', id: 1, insnCount: 10, verifiedInsns: 10 }],
+        maps: [{ name: 'flows', id: 10, type: 1, typeName: 'hash', keySize: 4, valueSize: 8, maxEntries: 100, flags: 0 }],
+        pinned: [],
+        libbpfLog: '',
+      },
+      '/w/a.bpf.o',
+      '/w/a.bpf.c',
+    );
+    assert.equal(m.ownerOf('map', 10), loaded);
+    const [workspace] = m.children(m.root);
+    const [object] = m.children(workspace);
+    assert.equal(object.key, 'local/workspace/object:7');
+    assert.deepEqual(
+      m.children(object).map((n) => n.key),
+      ['local/workspace/object:7/prog:1', 'local/workspace/object:7/map:10'],
+    );
+    assert.equal(render(m, m.nodeByKey('local/workspace/object:7/map:10')!).contextValue, 'map.own');
+    m.removeObject(7);
+    assert.equal(m.loadedObjects.length, 0);
+    m.addObject({ handle: 8, programs: [], maps: [], pinned: [], libbpfLog: '' }, '/w/b.bpf.o');
+    m.setState({ kind: 'disconnected', message: 'the helper exited', retryInMs: 1000 });
+    assert.equal(m.loadedObjects.length, 0);
+    assert.deepEqual(objects, [1, 0, 1, 0]);
+    assert.deepEqual(changes, [true, true, true, true]);
+  });
+
+  it("takes a map's pins from the helper's inventory, whoever pinned it", () => {
+    const m = connected();
+    const key = 'local/host/prog:1/map:10';
+    expandAll(m);
+    assert.deepEqual(m.pinsOf(10), []);
+    assert.equal(render(m, m.nodeByKey(key)!).contextValue, 'map');
+    const flows = { ...map(10, 'flows', [1]), pinned: ['/sys/fs/bpf/a', '/sys/fs/bpf/b'] };
+    m.applyInventory({ maps: [flows, map(11, 'orphan')] }, { programs: [prog(1, 'xdp_prog', [10])], statsEnabled: false }, 1);
+    expandAll(m);
+    assert.deepEqual(m.pinsOf(10), ['/sys/fs/bpf/a', '/sys/fs/bpf/b']);
+    const v = render(m, m.nodeByKey(key)!);
+    assert.equal(v.contextValue, 'map.pinned');
+    assert.match((v.tooltip as () => string)(), /\| Pinned \| `\/sys\/fs\/bpf\/a`<br>`\/sys\/fs\/bpf\/b` \|/);
   });
 });

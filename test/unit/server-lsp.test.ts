@@ -27,11 +27,10 @@ import {
   type ProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
 import {
-  ANALYZE_VERIFIER_LOG_REQUEST,
-  CLEAR_VERIFIER_LOG_NOTIFICATION,
-  VERIFIER_HINTS_NOTIFICATION,
+  AnalyzeVerifierLogRequest,
+  ClearVerifierLogNotification,
+  VerifierHintsNotification,
   VERIFIER_LOG_LANGUAGE,
-  type AnalyzeVerifierLogResult,
   type VerifierHintsParams,
 } from '../../src/protocol/languageServer';
 
@@ -60,7 +59,7 @@ describe('server: over LSP (a real server process on stdio)', function () {
     connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
       diagnostics.push(p);
     });
-    connection.onNotification(VERIFIER_HINTS_NOTIFICATION, (p: VerifierHintsParams) => {
+    connection.onNotification(VerifierHintsNotification, (p) => {
       hints.push(p);
     });
     connection.listen();
@@ -86,7 +85,7 @@ describe('server: over LSP (a real server process on stdio)', function () {
   });
 
   it('answers a verifier log with diagnostics and inline hints on the source', async () => {
-    const result = await connection.sendRequest<AnalyzeVerifierLogResult>(ANALYZE_VERIFIER_LOG_REQUEST, {
+    const result = await connection.sendRequest(AnalyzeVerifierLogRequest, {
       objectPath: '/tmp/null_check.bpf.o',
       sources: [sourcePath],
       log,
@@ -209,7 +208,7 @@ describe('server: over LSP (a real server process on stdio)', function () {
 
   it('clears the diagnostics of an object', async () => {
     const before = diagnostics.length;
-    await connection.sendNotification(CLEAR_VERIFIER_LOG_NOTIFICATION, { objectPath: '/tmp/null_check.bpf.o' });
+    await connection.sendNotification(ClearVerifierLogNotification, { objectPath: '/tmp/null_check.bpf.o' });
     for (let i = 0; i < 50 && diagnostics.length === before; i++) await new Promise((r) => setTimeout(r, 20));
     const last = diagnostics.filter((d) => d.uri === sourceUri).pop()!;
     assert.deepEqual(last.diagnostics, []);

@@ -14,9 +14,9 @@ import {
   sshArgs,
   TargetSyntaxError,
 } from '../../src/core/connection/sshTarget';
-import { backoffDelayMs, classifyExit, classifySshStderr, SshTargetError, sudoersRule } from '../../src/core/connection/ssh';
+import { classifyExit, classifySshStderr, SshTargetError, sudoersRule } from '../../src/core/connection/ssh';
 import { HelperClientError } from '../../src/core/connection/client';
-import { decideStartFailure } from '../../src/core/connection/startFailure';
+import { backoffDelayMs, decideStartFailure } from '../../src/core/connection/supervisor';
 import { nodeArchOf, tarBundle } from '../../src/core/connection/ship';
 
 describe('SSH target strings', function () {
@@ -84,7 +84,11 @@ describe('SSH target strings', function () {
   });
 
   it('reads setting entries and validates the node path', function () {
-    assert.deepEqual(specFromSetting('alice@h:2'), { target: { user: 'alice', host: 'h', port: 2 }, nodePath: 'node', label: 'alice@h:2' });
+    assert.deepEqual(specFromSetting('alice@h:2'), {
+      destination: { user: 'alice', host: 'h', port: 2 },
+      nodePath: 'node',
+      label: 'alice@h:2',
+    });
     const s = specFromSetting({ target: 'h', jump: 'j', nodePath: '/opt/node-20/bin/node' });
     assert.equal(s.label, 'h via j');
     assert.equal(s.nodePath, '/opt/node-20/bin/node');
@@ -194,9 +198,10 @@ describe('ssh failures', function () {
   });
 
   it('backs off exponentially up to the cap', function () {
-    assert.equal(backoffDelayMs(0, 1000, 30_000, 0), 1000);
-    assert.equal(backoffDelayMs(3, 1000, 30_000, 0), 8000);
-    assert.equal(backoffDelayMs(50, 1000, 30_000, 0), 30_000);
+    const noJitter = { firstMs: 1000, maxMs: 30_000, jitter: 0 };
+    assert.equal(backoffDelayMs(0, noJitter), 1000);
+    assert.equal(backoffDelayMs(3, noJitter), 8000);
+    assert.equal(backoffDelayMs(50, noJitter), 30_000);
     for (let i = 0; i < 100; i++) {
       const d = backoffDelayMs(2);
       assert.ok(d >= 3200 && d <= 4800, String(d));

@@ -4,6 +4,7 @@
 // A helper that dies fails every pending request with HELPER_EXITED (and its last stderr lines);
 // the next request starts a new one through the same transport. Objects the old helper loaded are
 // gone with it (unless pinned): listen to onDidRestart to refresh what you show.
+import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import {
   createMessageConnection,
@@ -33,6 +34,9 @@ export interface HelperProcess {
 export interface HelperTransport {
   /** Where the helper runs, for messages ("local", "ssh user@host"). */
   readonly description: string;
+  /** The helper sees this machine's files (a local helper): objects go by path. Otherwise
+   *  (ssh, or not said) they are sent as bytes. */
+  readonly sharesFileSystem?: boolean;
   start(): Promise<HelperProcess>;
   /** Turns a helper that exited before answering `hello` into an error the user can act on. */
   explainStartFailure?(stderr: string, code: number | null): HelperClientError | undefined;
@@ -266,6 +270,14 @@ export class HelperClient {
   loadObject(p: T.ObjectLoadParams) {
     return this.request<T.ObjectLoadParams, T.ObjectLoadResult>(Methods.objectLoad, p);
   }
+  /** Loads an object file of this machine: by path when the helper shares its file system, else as bytes. */
+  /** How a local object file reaches this helper: its path when the helper shares our file system, else its bytes. */
+  async objectSource(file: string): Promise<Pick<T.ObjectLoadParams, 'path' | 'bytes'>> {
+    return this.transport.sharesFileSystem ? { path: file } : { bytes: (await readFile(file)).toString('base64') };
+  }
+  async loadObjectFile(file: string, opts: Omit<T.ObjectLoadParams, 'path' | 'bytes'> = {}) {
+    return this.loadObject({ ...(await this.objectSource(file)), ...opts });
+  }
   unloadObject(handle: number) {
     return this.request<T.ObjectUnloadParams, null>(Methods.objectUnload, { handle });
   }
@@ -350,6 +362,11 @@ export class HelperClient {
   attachPlaces() {
     return this.request<void, T.AttachPlacesResult>(Methods.attachPlaces);
   }
+  /** A program's xlated instructions with line info and call names (optionally the JIT's code). */
+  programInsns(id: number, jited = false) {
+    return this.request<T.ProgInsnsParams, T.ProgInsnsResult>(Methods.progInsns, { id, jited });
+  }
+
   /** Escape hatch for tests of the wire format: any method, any params. */
   raw(method: string, params?: unknown) {
     return this.request<unknown, unknown>({ method }, params);

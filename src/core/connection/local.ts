@@ -47,6 +47,7 @@ export function localTransport(opts: LocalOptions = {}): HelperTransport {
   const cmd = helperCommand(opts);
   return {
     description: cmd.how,
+    sharesFileSystem: true,
     async start(): Promise<HelperProcess> {
       if (!fs.existsSync(opts.helperPath ?? defaultHelperPath())) {
         throw new HelperClientError({

@@ -7,13 +7,12 @@
 //   3. start  - `node helper.js` (root) or `sudo -n node helper.js`; its stdio is the JSON-RPC pipe.
 // A dropped connection ends the ssh process (TCP reset, or ServerAlive* for silent drops), the
 // HelperClient then fails pending requests with HELPER_EXITED, and the next request reconnects.
-// No vscode here: src/extension/targets.ts, the CLI and tests all use it the same way.
+// No vscode here: src/extension/sshTargets.ts, the CLI (cli/connect.ts) and tests all use it the same way.
 import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { HelperClient, HelperClientError, HelperProcess, HelperTransport } from './client';
 import { BundleError, collectBundle, findExtensionRoot, tarBundle } from './ship';
-import { formatTarget, remoteShCommand, specFromSetting, SshOptions, sshArgs, SshTargetSpec, TargetSyntaxError } from './sshTarget';
-import type { HelloResult } from '../../protocol/types';
+import { formatDestination, remoteShCommand, SshOptions, sshArgs, SshTargetSpec } from './sshTarget';
 
 export type SshFailure =
   | 'ssh-missing'
@@ -59,13 +58,14 @@ export class SshTargetError extends HelperClientError {
       code: reason === 'dropped' ? 'HELPER_EXITED' : 'HELPER_UNAVAILABLE',
       message: detail ? `${message}: ${detail}` : message,
       fix,
+      retryable: !NEEDS_USER.has(reason),
       details: { reason },
     });
     this.name = 'SshTargetError';
   }
-  /** Worth retrying without the user doing anything. */
+  /** Worth retrying without the user doing anything (ErrorData.retryable, which the supervisor reads). */
   get retryable(): boolean {
-    return !NEEDS_USER.has(this.reason);
+    return this.data.retryable !== false;
   }
 }
 
@@ -270,6 +270,8 @@ interface RunResult {
 
 export class SshTransport implements HelperTransport {
   readonly description: string;
+  /** Objects are sent over the connection: nothing of this machine is on the remote. */
+  readonly sharesFileSystem = false;
   private readonly root: string;
   /** The last probe, for status displays (kernel, arch, node). */
   remote?: RemoteInfo;
@@ -278,7 +280,7 @@ export class SshTransport implements HelperTransport {
     readonly spec: SshTargetSpec,
     private readonly opts: SshTransportOptions = {},
   ) {
-    this.description = `ssh ${formatTarget(spec.target)}`;
+    this.description = `ssh ${formatDestination(spec.destination)}`;
     this.root = opts.extensionRoot ?? findExtensionRoot();
   }
 
@@ -288,7 +290,7 @@ export class SshTransport implements HelperTransport {
 
   /** Runs one ssh with a remote command, collecting output; bounded in time. */
   private run(remoteCommand: string, timeoutMs: number, input?: Buffer): Promise<RunResult> {
-    const argv = sshArgs(this.spec.target, this.opts, remoteCommand);
+    const argv = sshArgs(this.spec.destination, this.opts, remoteCommand);
     return new Promise((resolve, reject) => {
       const child = spawn(this.opts.sshPath ?? 'ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
@@ -435,7 +437,7 @@ export class SshTransport implements HelperTransport {
 
   /** Step 3: starts the helper; resolves once the remote side is about to exec it. */
   private launch(hash: string): Promise<HelperProcess | 'not-shipped'> {
-    const argv = sshArgs(this.spec.target, this.opts, remoteShCommand(START, [hash, this.spec.nodePath]));
+    const argv = sshArgs(this.spec.destination, this.opts, remoteShCommand(START, [hash, this.spec.nodePath]));
     const child = spawn(this.opts.sshPath ?? 'ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
     const stdout = new PassThrough();
     const stderr = new PassThrough();
@@ -535,78 +537,4 @@ export class SshTransport implements HelperTransport {
 /** A HelperClient for one SSH target (connects on the first request). */
 export function sshHelperClient(spec: SshTargetSpec, opts: SshTransportOptions = {}): HelperClient {
   return new HelperClient(new SshTransport(spec, opts));
-}
-
-/** Delay before reconnect attempt `attempt` (0-based): 1 s, 2 s, 4 s ... capped, +-20% jitter. */
-export function backoffDelayMs(attempt: number, baseMs = 1000, maxMs = 30_000, jitter = 0.2): number {
-  const d = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 20));
-  return Math.round(d * (1 - jitter + Math.random() * 2 * jitter));
-}
-
-export interface ReconnectOptions {
-  signal?: AbortSignal;
-  baseMs?: number;
-  maxMs?: number;
-  /** Give up after this many failed attempts (default: never, until aborted). */
-  maxAttempts?: number;
-  /** Each failure, with the delay before the next attempt. */
-  onRetry?: (error: Error, attempt: number, delayMs: number) => void;
-}
-
-/**
- * Starts a helper through `client` until it answers hello, waiting with backoff between attempts.
- * Errors the user must fix (auth, host key, no node...) end the loop at once: retrying cannot help.
- */
-export async function reconnectWithBackoff(client: HelperClient, opts: ReconnectOptions = {}): Promise<HelloResult> {
-  for (let attempt = 0; ; attempt++) {
-    if (opts.signal?.aborted) throw new Error('reconnect cancelled');
-    try {
-      return await client.hello();
-    } catch (e) {
-      const err = e as Error;
-      if (err instanceof SshTargetError && !err.retryable) throw err;
-      if (opts.maxAttempts !== undefined && attempt + 1 >= opts.maxAttempts) throw err;
-      const delay = backoffDelayMs(attempt, opts.baseMs, opts.maxMs);
-      opts.onRetry?.(err, attempt, delay);
-      await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(resolve, delay);
-        opts.signal?.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(t);
-            reject(new Error('reconnect cancelled'));
-          },
-          { once: true },
-        );
-      });
-    }
-  }
-}
-
-/** The CLI's `--target`: no target → this machine; else an SSH target string or ssh-config alias. */
-export async function connectTarget(target?: string, sshConfig?: string): Promise<HelperClient> {
-  if (target === undefined || target === '' || target === 'local') {
-    const { startLocalHelper } = await import('./local');
-    return startLocalHelper();
-  }
-  let spec: SshTargetSpec;
-  try {
-    spec = specFromSetting(target);
-  } catch (e) {
-    if (e instanceof TargetSyntaxError)
-      throw new HelperClientError({
-        code: 'INVALID_PARAMS',
-        message: `--target: ${e.message}`,
-        fix: 'use user@host, user@host:port, user@[v6addr]:port or a Host alias from your ssh config',
-      });
-    throw e;
-  }
-  const client = sshHelperClient(spec, { configFile: sshConfig, log: (l) => process.stderr.write(`${l}\n`) });
-  try {
-    await client.hello();
-  } catch (e) {
-    await client.dispose();
-    throw e;
-  }
-  return client;
 }

@@ -3,7 +3,8 @@
 // through here first: a target string must never be able to smuggle an ssh option
 // (`-oProxyCommand=...`) or shell syntax, so only a small alphabet is accepted.
 
-export interface SshTarget {
+/** Where ssh connects (OpenSSH's "destination"), parsed from a target string. */
+export interface SshDestination {
   /** Login name; undefined: ssh's default (ssh config `User`, else the local user). */
   user?: string;
   /** Host name, IPv4/IPv6 address (without brackets) or an alias from the ssh config. */
@@ -15,7 +16,7 @@ export interface SshTarget {
 
 /** Per-target settings next to the address (from `ebpfWorkbench.sshTargets`). */
 export interface SshTargetSpec {
-  target: SshTarget;
+  destination: SshDestination;
   /** Node on the remote: a name on the remote's PATH or an absolute path. */
   nodePath: string;
   /** The string the user wrote, canonicalised: the target's display name and identity. */
@@ -53,7 +54,7 @@ function parsePort(text: string, whole: string): number {
 }
 
 /** Parses one `[user@]host[:port]`, `[user@][v6addr][:port]` or alias. Throws TargetSyntaxError. */
-export function parseHostSpec(input: string): Omit<SshTarget, 'jump'> {
+export function parseHostSpec(input: string): Omit<SshDestination, 'jump'> {
   if (typeof input !== 'string') throw new TargetSyntaxError('a target must be a string');
   const s = input;
   if (s.length === 0) throw new TargetSyntaxError('the target is empty');
@@ -102,8 +103,8 @@ export function parseHostSpec(input: string): Omit<SshTarget, 'jump'> {
 }
 
 /** Parses a target and its optional jump hosts (comma-separated, like ssh -J). */
-export function parseTarget(input: string, jump?: string): SshTarget {
-  const t: SshTarget = parseHostSpec(input.trim());
+export function parseTarget(input: string, jump?: string): SshDestination {
+  const t: SshDestination = parseHostSpec(input.trim());
   if (jump !== undefined && jump.trim() !== '') {
     t.jump = jump
       .trim()
@@ -114,12 +115,12 @@ export function parseTarget(input: string, jump?: string): SshTarget {
 }
 
 /** Canonical `user@host:port` (brackets around IPv6), the form parseHostSpec reads back. */
-export function formatHostSpec(t: Omit<SshTarget, 'jump'>): string {
+export function formatHostSpec(t: Omit<SshDestination, 'jump'>): string {
   const host = t.host.includes(':') ? `[${t.host}]` : t.host;
   return `${t.user ? `${t.user}@` : ''}${host}${t.port ? `:${t.port}` : ''}`;
 }
 
-export function formatTarget(t: SshTarget): string {
+export function formatDestination(t: SshDestination): string {
   return formatHostSpec(t) + (t.jump?.length ? ` via ${t.jump.join(',')}` : '');
 }
 
@@ -140,9 +141,9 @@ export function specFromSetting(entry: SshTargetSetting): SshTargetSpec {
   if (typeof o !== 'object' || o === null || typeof o.target !== 'string') {
     throw new TargetSyntaxError('an SSH target entry must be a string or an object with a "target" string');
   }
-  const target = parseTarget(o.target, o.jump);
+  const destination = parseTarget(o.target, o.jump);
   const nodePath = validateNodePath(o.nodePath?.trim() || 'node');
-  return { target, nodePath, label: formatTarget(target) };
+  return { destination, nodePath, label: formatDestination(destination) };
 }
 
 export interface SshOptions {
@@ -161,7 +162,7 @@ export interface SshOptions {
  * the last argument after `--`, the user goes through `-l`, so no part of a target is ever parsed
  * by ssh as an option. `remoteCommand` must already be safe for the remote shell (see shellQuote).
  */
-export function sshArgs(t: SshTarget, opts: SshOptions, remoteCommand: string): string[] {
+export function sshArgs(t: SshDestination, opts: SshOptions, remoteCommand: string): string[] {
   const intOpt = (v: number | undefined, d: number) => String(Math.max(1, Math.floor(v ?? d)));
   const args = [
     '-T', // no pty: stdio is a clean byte stream for JSON-RPC

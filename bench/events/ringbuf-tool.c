@@ -3,6 +3,7 @@
 // the ring busy (BPF_PROG_TEST_RUN of the bench's XDP program in a loop).
 //   ringbuf-tool produce <prog id> <seconds>   prints the number of program runs
 //   ringbuf-tool consume <map id> <seconds>    prints the number of records consumed
+//   ringbuf-tool drain <map id> <records>      consumes that many records, prints the seconds it took
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <stdio.h>
@@ -57,6 +58,16 @@ int main(int argc, char **argv)
 	struct ring_buffer *rb = ring_buffer__new(fd, on_record, NULL, NULL);
 	if (!rb)
 		return perror("ring_buffer__new"), 1;
+	if (!strcmp(argv[1], "drain")) {
+		unsigned long long want = strtoull(argv[3], NULL, 10);
+		double start = now();
+
+		while (records < want)
+			ring_buffer__poll(rb, 100);
+		printf("%.6f\n", now() - start);
+		ring_buffer__free(rb);
+		return 0;
+	}
 	while (now() < end)
 		ring_buffer__poll(rb, 100);
 	ring_buffer__free(rb);

@@ -1,5 +1,6 @@
-// Records from ring buffers and perf event arrays, consumed with libbpf on request and decoded
-// with the object's BTF.
+// Records from ring buffers and perf event arrays, consumed on request and decoded with the object's
+// BTF: perf event arrays with libbpf's perf_buffer, ring buffers over their mappings (ringReader.ts:
+// libbpf's per-record callback through FFI would cost 60x the C consumer).
 //
 // The helper consumes every record the kernel offers (so the ring does not fill up because of us),
 // but copies and decodes only those that fit the client's current batch; the rest are counted as
@@ -15,6 +16,7 @@ import { rowDecoder } from '../core/btf/values';
 import { btfForMap, recordType, type ObjectBtf } from './btfTypes';
 import { HelperError } from './errors';
 import * as L from './libbpf';
+import { RingReader } from './ringReader';
 import { close, Outbox, register } from './subscriptions';
 import type { FdWatcher } from './watch';
 
@@ -122,8 +124,6 @@ function start(ctx: EventsContext, opts: EventsOptions, fd: number): EventsSubsc
 
   let received = 0;
   let lost = 0;
-  let deadline = 0;
-  let taken = 0;
   let now = Date.now();
   const toRecord = (buf: Buffer, cpu?: number): EventRecord => {
     const r: EventRecord = { time: now, size: buf.length };
@@ -134,7 +134,8 @@ function start(ctx: EventsContext, opts: EventsOptions, fd: number): EventsSubsc
   };
 
   let outbox: Outbox<EventRecord>;
-  let consumer: L.Consumer | undefined;
+  /** What the watcher waits on, how to consume what is waiting, and how to let go. */
+  let consumer: { fd: number; consume(deadline: number): void; close(): void } | undefined;
   const stop: { unwatch?: () => void } = {};
   const id = register((sub) => {
     outbox = new Outbox<EventRecord>((records) => {
@@ -149,42 +150,45 @@ function start(ctx: EventsContext, opts: EventsOptions, fd: number): EventsSubsc
       ack: () => outbox.ack(),
       close: () => {
         stop.unwatch?.();
-        consumer?.free();
+        consumer?.close();
         L.closeFd(fd);
         outbox.close();
       },
     };
   });
 
-  const take = (data: L.RecordPtr, size: number, cpu?: number) => {
+  // The hot path: a record that does not fit the client's batch is only counted.
+  const take = (copy: () => Buffer, size: number, cpu?: number) => {
     received++;
     if (received === 1) chooseBySize(size);
-    if (outbox.hasRoom) outbox.push(toRecord(L.copyRecord(data, size), cpu));
+    if (outbox.hasRoom) outbox.push(toRecord(copy(), cpu));
     else outbox.dropped++;
   };
   try {
-    consumer = ring
-      ? L.ringBufferNew(fd, (data, size) => {
-          take(data, size);
-          return (++taken & 255) !== 0 || performance.now() < deadline;
-        })
-      : L.perfBufferNew(
-          fd,
-          opts.pages,
-          (cpu, data, size) => take(data, size, cpu),
-          (_cpu, count) => {
-            lost += count;
-          },
-        );
+    if (ring) {
+      const reader = new RingReader(fd, info.max_entries);
+      const fromRing = (data: Buffer, offset: number, size: number) => take(() => Buffer.from(data.subarray(offset, offset + size)), size);
+      // The ring buffer's map fd is readable while records wait.
+      consumer = { fd, consume: (deadline) => void reader.consume(fromRing, deadline), close: () => reader.close() };
+    } else {
+      const pb = L.perfBufferNew(
+        fd,
+        opts.pages,
+        (cpu, data, size) => take(() => L.copyRecord(data, size), size, cpu),
+        (_cpu, count) => {
+          lost += count;
+        },
+      );
+      consumer = { fd: pb.epollFd, consume: () => pb.consume(), close: () => pb.free() };
+    }
   } catch (e) {
     close(id);
     throw e;
   }
-  stop.unwatch = ctx.watcher.watch(consumer.epollFd, () => {
-    deadline = performance.now() + CONSUME_MS;
+  stop.unwatch = ctx.watcher.watch(consumer.fd, () => {
     now = Date.now();
     const before = outbox.dropped + lost;
-    consumer!.consume();
+    consumer!.consume(performance.now() + CONSUME_MS);
     if (outbox.dropped + lost !== before) outbox.touch();
   });
 

@@ -27,14 +27,12 @@ koffi.opaque('bpf_map');
 koffi.opaque('bpf_link');
 koffi.opaque('btf');
 koffi.opaque('btf_dump');
-koffi.opaque('ring_buffer');
 koffi.opaque('perf_buffer');
 
 // va_list is passed by pointer on the ABIs we support (x86_64, aarch64 passes a struct by
 // reference too), so the print callbacks receive it as a void* that vsnprintf consumes once.
 const PrintFn = koffi.proto('int libbpf_print_fn(int level, void *fmt, void *args)');
 const DumpPrintFn = koffi.proto('void btf_dump_printf_fn(void *ctx, void *fmt, void *args)');
-const RingSampleFn = koffi.proto('int ring_buffer_sample_fn(void *ctx, void *data, size_t size)');
 const PerfSampleFn = koffi.proto('void perf_buffer_sample_fn(void *ctx, int cpu, void *data, uint32 size)');
 const PerfLostFn = koffi.proto('void perf_buffer_lost_fn(void *ctx, int cpu, uint64 cnt)');
 
@@ -293,10 +291,6 @@ const f = {
   bpf_link_get_next_id: lib.func('int bpf_link_get_next_id(uint32 start, _Out_ uint32 *next)'),
   bpf_link_get_fd_by_id: lib.func('int bpf_link_get_fd_by_id(uint32 id)'),
 
-  ring_buffer__new: lib.func('ring_buffer *ring_buffer__new(int map_fd, ring_buffer_sample_fn *cb, void *ctx, const void *opts)'),
-  ring_buffer__consume: lib.func('int ring_buffer__consume(ring_buffer *rb)'),
-  ring_buffer__epoll_fd: lib.func('int ring_buffer__epoll_fd(ring_buffer *rb)'),
-  ring_buffer__free: lib.func('void ring_buffer__free(ring_buffer *rb)'),
   perf_buffer__new: lib.func(
     'perf_buffer *perf_buffer__new(int map_fd, size_t page_cnt, perf_buffer_sample_fn *sample_cb, perf_buffer_lost_fn *lost_cb, void *ctx, const void *opts)',
   ),
@@ -948,41 +942,6 @@ export interface Consumer {
   free(): void;
 }
 
-const EAGAIN = 11;
-
-/**
- * ring_buffer__new on a BPF_MAP_TYPE_RINGBUF fd. The callback must not throw; it returns false to
- * end this consume() after the current record (libbpf 1.1 keeps consuming while the producer keeps
- * writing, so a busy ring would otherwise never give the event loop back).
- */
-export function ringBufferNew(mapFd: number, onSample: (data: RecordPtr, size: number) => boolean): Consumer {
-  const cb = koffi.register(
-    (_ctx: Ptr, data: RecordPtr, size: number) => (onSample(data, Number(size)) ? 0 : -EAGAIN),
-    koffi.pointer(RingSampleFn),
-  );
-  const rb = f.ring_buffer__new(mapFd, cb, null, null);
-  if (!rb) {
-    const errno = koffi.errno() || 22;
-    koffi.unregister(cb);
-    throw HelperError.errno(errno, 'open ring buffer');
-  }
-  let freed = false;
-  return {
-    epollFd: f.ring_buffer__epoll_fd(rb),
-    consume: () => {
-      if (freed) return;
-      const r = f.ring_buffer__consume(rb);
-      if (r < 0 && r !== -EAGAIN) check(r, 'consume ring buffer');
-    },
-    free: () => {
-      if (freed) return;
-      freed = true;
-      f.ring_buffer__free(rb);
-      koffi.unregister(cb);
-    },
-  };
-}
-
 /**
  * perf_buffer__new on a BPF_MAP_TYPE_PERF_EVENT_ARRAY fd: libbpf opens one perf event per CPU and
  * stores it in the array (replacing whatever another consumer had stored there).
@@ -1119,4 +1078,27 @@ export function mmapRead(fd: number, len: number, offset: number): Buffer {
   } finally {
     f.munmap(p, len);
   }
+}
+
+/** A shared mapping of a map fd that stays mapped until unmap(): `bytes` views it directly (no copy). */
+export interface Mapping {
+  bytes: ArrayBuffer;
+  unmap(): void;
+}
+
+/** mmap(2) of a map fd, read-only or read-write, kept until unmap() (ring buffer pages). */
+export function mmapShared(fd: number, len: number, offset: number, writable: boolean): Mapping {
+  const p = f.mmap(null, len, writable ? PROT_READ | 2 /* PROT_WRITE */ : PROT_READ, MAP_SHARED, fd, offset);
+  if (p === null || koffi.address(p) === MAP_FAILED || koffi.address(p) === 0xffffffffffffffffn) {
+    throw HelperError.errno(koffi.errno(), 'mmap ring buffer');
+  }
+  let mapped = true;
+  return {
+    bytes: koffi.view(p, len),
+    unmap: () => {
+      if (!mapped) return;
+      mapped = false;
+      f.munmap(p, len);
+    },
+  };
 }

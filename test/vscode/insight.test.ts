@@ -137,7 +137,8 @@ describe('insight: budgets, instructions, stepper, heat map', function () {
     const rejected = await vscode.commands.executeCommand<LoadedObjectInfo | undefined>(Command.loadObject, tooComplex);
     assert.equal(rejected, undefined, 'the verifier rejects too-complex.bpf.c');
     await vscode.commands.executeCommand('notifications.clearAll').then(undefined, (e: Error) => console.log(`clearAll: ${e.message}`));
-    const objectPath = tooComplex.fsPath.replace(/\.c$/, '.o');
+    // Builds go to the output folder (ebpfWorkbench.build.outputDir, default .output).
+    const objectPath = workspaceFile('.output', path.basename(tooComplex.fsPath).replace(/\.c$/, '.o')).fsPath;
     await openFile(tooComplex); // CodeLenses are computed for open documents
     const lens = await waitFor('the rejected budget CodeLens', async () =>
       (await lenses(tooComplex)).find((t) => t.includes('rejected: processed')),
@@ -183,7 +184,8 @@ describe('insight: budgets, instructions, stepper, heat map', function () {
   });
 
   it('paints the heat map of the rejected program: the loop lines on top', async () => {
-    const objectPath = tooComplex.fsPath.replace(/\.c$/, '.o');
+    // Builds go to the output folder (ebpfWorkbench.build.outputDir, default .output).
+    const objectPath = workspaceFile('.output', path.basename(tooComplex.fsPath).replace(/\.c$/, '.o')).fsPath;
     const heat = await vscode.commands.executeCommand<{ lines: { line?: number; share: number }[]; summary: string }>(
       Command.showHeatMap,
       objectPath,

@@ -17,7 +17,7 @@ import { btfForMap, recordType, type ObjectBtf } from './btfTypes';
 import { HelperError } from './errors';
 import * as L from './libbpf';
 import { RingReader } from './ringReader';
-import { close, Outbox, register } from './subscriptions';
+import { forget, Outbox, register } from './subscriptions';
 import type { FdWatcher } from './watch';
 
 /** A consume pass yields to the event loop after this long, so acks and requests are not kept waiting. */
@@ -136,7 +136,7 @@ function start(ctx: EventsContext, opts: EventsOptions, fd: number): EventsSubsc
   let outbox: Outbox<EventRecord>;
   /** What the watcher waits on, how to consume what is waiting, and how to let go. */
   let consumer: { fd: number; consume(deadline: number): void; close(): void } | undefined;
-  const stop: { unwatch?: () => void } = {};
+  const stop: { unwatch?: () => Promise<void> } = {};
   const id = register((sub) => {
     outbox = new Outbox<EventRecord>((records) => {
       const batch: EventsBatch = { subscription: sub, records, received, dropped: outbox.dropped, lost };
@@ -148,11 +148,12 @@ function start(ctx: EventsContext, opts: EventsOptions, fd: number): EventsSubsc
     }, opts.batch);
     return {
       ack: () => outbox.ack(),
-      close: () => {
-        stop.unwatch?.();
+      close: async () => {
+        outbox.close();
+        // The mappings and fds go once the watcher's poll has let go of the fd.
+        await stop.unwatch?.();
         consumer?.close();
         L.closeFd(fd);
-        outbox.close();
       },
     };
   });
@@ -182,7 +183,7 @@ function start(ctx: EventsContext, opts: EventsOptions, fd: number): EventsSubsc
       consumer = { fd: pb.epollFd, consume: () => pb.consume(), close: () => pb.free() };
     }
   } catch (e) {
-    close(id);
+    forget(id); // subscribeEvents closes the map fd
     throw e;
   }
   stop.unwatch = ctx.watcher.watch(consumer.fd, () => {

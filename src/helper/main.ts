@@ -294,13 +294,13 @@ async function main(): Promise<void> {
     return { enabled: statsFd >= 0 };
   });
 
-  handle<T.TraceSubscribeParams, T.TraceSubscribeResult>(Methods.traceSubscribe, (raw) => {
+  handle<T.TraceSubscribeParams, T.TraceSubscribeResult>(Methods.traceSubscribe, async (raw) => {
     const p = v.params(raw, ['pipe', 'programs']);
     const pipe = p.pipe === undefined ? true : v.bool(p.pipe, 'pipe');
     const programs = p.programs === undefined ? [] : v.idList(p.programs, 'programs', 64);
     if (!pipe && programs.length === 0) throw new HelperError('INVALID_PARAMS', 'nothing to read: give pipe true or some programs');
     const notify = (batch: T.TraceBatch) => void conn.sendNotification(Notifications.traceLines, batch);
-    return need().trace.subscribeTrace({ watcher: watcher!, say, notify }, pipe, programs);
+    return await need().trace.subscribeTrace({ watcher: watcher!, say, notify }, pipe, programs);
   });
 
   handle<T.EventsSubscribeParams, T.EventsSubscribeResult>(Methods.eventsSubscribe, (raw) => {
@@ -314,10 +314,11 @@ async function main(): Promise<void> {
     return need().events.subscribeEvents({ watcher: watcher!, notify }, { id, type, batch, pages });
   });
 
-  handle<T.UnsubscribeParams, null>(Methods.unsubscribe, (raw) => {
+  handle<T.UnsubscribeParams, null>(Methods.unsubscribe, async (raw) => {
     const p = v.params(raw, ['subscription']);
     const id = v.int(p.subscription, 'subscription', 1, Number.MAX_SAFE_INTEGER);
-    if (!need().subscriptions.close(id)) throw new HelperError('INVALID_PARAMS', `no subscription ${id}`, { fix: 'it already ended' });
+    if (!(await need().subscriptions.close(id)))
+      throw new HelperError('INVALID_PARAMS', `no subscription ${id}`, { fix: 'it already ended' });
     return null;
   });
 

@@ -7,8 +7,8 @@
 export interface Subscription {
   /** The client processed the last batch. */
   ack(): void;
-  /** Stop reading and free everything (unsubscribe, or the helper exits). */
-  close(): void;
+  /** Stop reading and free everything (unsubscribe, or the helper exits); resolves when the fds are released. */
+  close(): void | Promise<void>;
 }
 
 const subscriptions = new Map<number, Subscription>();
@@ -24,17 +24,22 @@ export function ack(id: number): void {
   subscriptions.get(id)?.ack();
 }
 
-/** Returns false when there was no such subscription. */
-export function close(id: number): boolean {
+/** Resolves false when there was no such subscription, true once it is closed. */
+export async function close(id: number): Promise<boolean> {
   const s = subscriptions.get(id);
   if (!s) return false;
   subscriptions.delete(id);
-  s.close();
+  await s.close();
   return true;
 }
 
+/** Forgets a subscription whose setup failed (its owner frees what it had opened). */
+export function forget(id: number): void {
+  subscriptions.delete(id);
+}
+
 export function closeAll(): void {
-  for (const id of [...subscriptions.keys()]) close(id);
+  for (const id of [...subscriptions.keys()]) void close(id);
 }
 
 /**

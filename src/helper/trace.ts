@@ -102,7 +102,9 @@ type Listener = (lines: TraceLine[]) => void;
 /** The one open tracing pipe, shared by every subscriber, closed when the last one leaves. */
 class PipeReader {
   private fd = -1;
-  private unwatch: (() => void) | undefined;
+  private unwatch: (() => Promise<void>) | undefined;
+  /** A close in progress: the file is released once the watcher's poll let go of it. */
+  private closing: Promise<void> | undefined;
   private readonly listeners = new Set<Listener>();
   private readonly splitter = new LineSplitter();
   private readonly chunk = Buffer.alloc(READ_CHUNK);
@@ -112,7 +114,8 @@ class PipeReader {
     private readonly watcher: FdWatcher,
   ) {}
 
-  add(l: Listener): void {
+  async add(l: Listener): Promise<void> {
+    await this.closing;
     if (this.fd < 0) {
       this.fd = fs.openSync(this.path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
       this.unwatch = this.watcher.watch(this.fd, () => this.read());
@@ -120,12 +123,19 @@ class PipeReader {
     this.listeners.add(l);
   }
 
-  remove(l: Listener): void {
+  /** Resolves when the pipe is released (so another reader can open it). */
+  async remove(l: Listener): Promise<void> {
     this.listeners.delete(l);
     if (this.listeners.size === 0 && this.fd >= 0) {
-      this.unwatch?.();
-      fs.closeSync(this.fd);
+      const fd = this.fd;
+      const unwatch = this.unwatch;
       this.fd = -1;
+      this.closing = (async () => {
+        await unwatch?.();
+        fs.closeSync(fd);
+      })();
+      await this.closing;
+      this.closing = undefined;
     }
   }
 
@@ -168,7 +178,7 @@ function readStreams(progFd: number, programId: number, buf: Buffer, splitters: 
   return out;
 }
 
-export function subscribeTrace(ctx: TraceContext, pipe: boolean, programIds: number[]): TraceSubscribeResult {
+export async function subscribeTrace(ctx: TraceContext, pipe: boolean, programIds: number[]): Promise<TraceSubscribeResult> {
   const notes: string[] = [];
   const streams = streamsSupported();
   let pipePath: string | undefined;
@@ -203,18 +213,18 @@ export function subscribeTrace(ctx: TraceContext, pipe: boolean, programIds: num
     };
     return {
       ack: () => outbox.ack(),
-      close: () => {
-        reader?.remove(listener);
+      close: async () => {
         if (timer) clearInterval(timer);
         for (const p of progs) L.closeFd(p.fd);
         outbox.close();
+        await reader?.remove(listener);
       },
     };
   });
   try {
-    reader?.add(listener!);
+    await reader?.add(listener!);
   } catch (e) {
-    close(id);
+    await close(id);
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EBUSY') {
       const who = otherReaders(pipePath!);

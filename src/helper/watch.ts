@@ -14,17 +14,24 @@ export class FdWatcher {
   private wake = -1;
   private running = false;
   private disposed = false;
+  /** Resolves when the poll(2) now running in the worker returns. */
+  private polling: Promise<unknown> = Promise.resolve();
 
-  /** Calls `onReadable` whenever `fd` has data, until the returned function is called. */
-  watch(fd: number, onReadable: () => void): () => void {
+  /**
+   * Calls `onReadable` whenever `fd` has data, until the returned function is called. That function
+   * resolves once no poll holds the fd any more: poll(2) keeps a reference to the file while it
+   * waits, so closing the fd before then does not release it (the tracing pipe stays busy).
+   */
+  watch(fd: number, onReadable: () => void): () => Promise<void> {
     if (this.wake < 0) this.wake = L.eventFd();
     this.handlers.set(fd, onReadable);
     this.interrupt();
     void this.loop();
     return () => {
-      if (this.handlers.get(fd) !== onReadable) return;
+      if (this.handlers.get(fd) !== onReadable) return Promise.resolve();
       this.handlers.delete(fd);
       this.interrupt();
+      return this.running ? this.polling.then(() => undefined) : Promise.resolve();
     };
   }
 
@@ -48,7 +55,8 @@ export class FdWatcher {
           buf.writeInt32LE(fd, i * 8);
           buf.writeInt16LE(POLLIN, i * 8 + 4);
         });
-        const n = await L.pollAsync(buf, -1);
+        this.polling = L.pollAsync(buf, -1);
+        const n = (await this.polling) as number;
         if (n <= 0) continue; // EINTR
         if (buf.readInt16LE(6) !== 0) L.readNonBlocking(this.wake, drain);
         for (let i = 1; i < fds.length; i++) {

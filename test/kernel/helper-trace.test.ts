@@ -142,6 +142,10 @@ describe('helper: trace console source (real kernel)', function () {
         assert.match(e.data.fix ?? '', new RegExp(`kill ${helperPid}`));
         return true;
       });
+      // Once the first lets go (unsubscribe answers after the pipe is released), the other may read at once.
+      await sub.dispose();
+      const second = await other.subscribeTrace({}, { onBatch: () => undefined });
+      await second.dispose();
     } finally {
       await other.dispose();
       await sub.dispose();

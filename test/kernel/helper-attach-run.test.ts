@@ -14,7 +14,7 @@ import type { HelperClient } from '../../src/core/connection/client';
 import { HelperClientError } from '../../src/core/connection/client';
 import type { AttachResult, LogParams, ObjectLoadResult, TraceLine } from '../../src/protocol';
 
-const C = { tp: 0, rawTp: 1, tpBtf: 2, uprobe: 3, xdp: 4, tc: 5, cgroup: 6 } as const;
+const C = { tp: 0, rawTp: 1, tpBtf: 2, uprobe: 3, xdp: 4, tc: 5, cgroup: 6, perf: 8 } as const;
 const tag = String(process.pid % 100000);
 const NS = `ebpfwb-test-${tag}`;
 const HOST_IF = `ewb${tag}h`;
@@ -214,6 +214,20 @@ describe('helper: attach and detach, watched working (real kernel)', function ()
     await new Promise((r) => setTimeout(r, 200));
     assert.equal((await counts())[C.cgroup] - before, 4);
     await assert.rejects(client.attach({ id: id('count_cgroup'), cgroup: '/tmp' }), /is not a cgroup2 directory/);
+  });
+
+  it('a perf_event program samples the CPU clock on every CPU, one link per CPU', async () => {
+    const r = await attach('on_sample', { frequency: 1000 });
+    const cpus = fs.readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
+    assert.ok(r.links.length >= 1);
+    assert.deepEqual(
+      r.links.map((l) => l.target),
+      r.links.map((_, i) => `CPU ${i} clock at 1000 Hz`),
+      `online CPUs ${cpus}`,
+    );
+    const before = (await counts())[C.perf];
+    await until(async () => (await counts())[C.perf] - before >= 50, 'samples', 10_000);
+    for (const l of r.links) await client.detach(l.linkId);
   });
 
   it('a pinned link stays attached after unload until its pin is removed; nothing else stays', async () => {

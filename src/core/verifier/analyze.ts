@@ -8,6 +8,7 @@ import { classifyLine, LineSplitter, parseRegisterState, splitRunOnLines, type L
 import { arithmeticSource, History, memoryOperandRegister, traceRegister, type OriginStep } from './provenance';
 import { functionEnd, largeLocals, licenseLine, programDefinition, sectionAbove, symbolDeclaration, symbolLines } from './source-hints';
 import type { Analysis, AnalyzeOptions, Explanation, Finding, ProgramLog, RelatedLocation } from './types';
+import { Unframer } from './unframe';
 
 const MAX_CANDIDATES = 64;
 // Entries about the whole program, checked after (or before) the walk over instructions.
@@ -53,8 +54,27 @@ export interface LogParser {
 /** A streaming parser: feed chunks of any size, get the analysis at the end. */
 export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   const historyLimit = options.historyLimit ?? 20000;
+  const maxFindings = options.maxFindings ?? 1000;
+  const maxPrograms = options.maxPrograms ?? 1000;
   const findings: Finding[] = [];
   const programs: ProgramLog[] = [];
+  const omitted = { findings: 0, programs: 0 };
+  const unframer = new Unframer();
+  // Findings read from a loader's one-line summary; dropped when the full log states the same error.
+  const fromSummary = new WeakSet<Finding>();
+  const crashFindings = new WeakSet<Finding>();
+  const summaryTexts = new Set<string>();
+  // aya's `Caused by:` chain repeats the log it just printed.
+  let repeating = false;
+  const addFinding = (f: Finding): boolean => {
+    if (repeating && findings.some((g) => g.message === f.message)) return false;
+    if (findings.length >= maxFindings) {
+      omitted.findings++;
+      return false;
+    }
+    findings.push(f);
+    return true;
+  };
   const libbpfLines: { program?: string; text: string; raw: string }[] = [];
   let current: ProgramState | undefined;
   let lines = 0;
@@ -64,7 +84,8 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   const open = (name?: string, wrapped = false): ProgramState => {
     if (current) close();
     const log: ProgramLog = { name, instructionLines: 0, subprograms: [], truncated: false, failed: false };
-    programs.push(log);
+    if (programs.length < maxPrograms) programs.push(log);
+    else omitted.programs++;
     current = {
       log,
       annotations: new AnnotationTable(),
@@ -97,13 +118,12 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (cands.length === 0) return;
     const message = cands.find((c) => matchEntry(c)) ?? cands[0];
     p.log.failed = true;
-    findings.push(
-      buildFinding(
-        p,
-        message,
-        cands.filter((c) => c !== message),
-      ),
+    const f = buildFinding(
+      p,
+      message,
+      cands.filter((c) => c !== message),
     );
+    if (addFinding(f) && summaryTexts.has(message)) fromSummary.add(f);
   };
 
   const locate = (p: ProgramState, insn: number | undefined): SourceLocation | undefined =>
@@ -368,11 +388,27 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     f.related = f.related.filter((r, i, all) => all.findIndex((q) => q.line === r.line && q.file === r.file) === i);
   };
 
+  const isError = (text: string) => matchEntry(text) !== undefined;
   const onLine = (raw: string) => {
     lines++;
     bytes += raw.length + 1;
     const l = classifyLine(raw);
-    // Only an unrecognised line can be an error that ran into the statistics after it.
+    if (l.kind !== 'text') return onParsed(l);
+    if (/^\s*Caused by:\s*$/.test(raw)) repeating = true;
+    // An unrecognised line may be a log line inside another tool's output.
+    const inner = l.text ? unframer.unframe(raw, isError) : undefined;
+    if (inner) {
+      for (const u of inner) {
+        if (u.summary) summaryTexts.add(u.text.trim());
+        onText(u.text);
+      }
+      return;
+    }
+    onText(raw, l);
+  };
+  // Only an unrecognised line can be an error that ran into the statistics after it.
+  const onText = (raw: string, parsed?: LogLine) => {
+    const l = parsed ?? classifyLine(raw);
     if (l.kind !== 'text') onParsed(l);
     else for (const part of splitRunOnLines(raw)) onParsed(part === raw ? l : classifyLine(part));
   };
@@ -472,7 +508,11 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         if (libbpfLines.length < 1000) libbpfLines.push({ program: l.program, text: l.text, raw: l.raw });
         return;
       case 'clang':
-        if (l.severity !== 'note') findings.push(clangFinding(l, options.sources));
+        if (l.severity !== 'note') {
+          const f = clangFinding(l, options.sources);
+          if (l.backendCrash) crashFindings.add(f);
+          addFinding(f);
+        }
         return;
       case 'trace':
         return;
@@ -496,11 +536,30 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       close();
       const lib = libbpfFindings(libbpfLines, findings.length > 0, options.sources);
       // A libbpf line that says what a verifier finding already says (CO-RE) adds nothing.
-      findings.push(...lib.filter((l) => !findings.some((f) => f.catalogId === l.catalogId)));
+      for (const l of lib) if (!findings.some((f) => f.catalogId === l.catalogId)) addFinding(l);
       mergeDuplicateClang(findings);
-      return { findings, truncated: programs.some((p) => p.truncated), programs, stats: { lines, bytes } };
+      dropRestatements(findings, fromSummary, crashFindings);
+      const analysis: Analysis = { findings, truncated: programs.some((p) => p.truncated), programs, stats: { lines, bytes } };
+      if (omitted.findings || omitted.programs || splitter.longLines)
+        analysis.omitted = { findings: omitted.findings, programs: omitted.programs, longLines: splitter.longLines };
+      return analysis;
     },
   };
+}
+
+/**
+ * A loader's one-line summary, or LLVM's crash report, restates an error that is also reported
+ * in full: keep the full report only.
+ */
+function dropRestatements(findings: Finding[], summaries: WeakSet<Finding>, crashes: WeakSet<Finding>): void {
+  const key = (f: Finding) => stripMessagePrefixes(f.message).replace(/\s+/g, ' ');
+  for (let i = findings.length - 1; i >= 0; i--) {
+    const f = findings[i];
+    if (summaries.has(f) && findings.some((g) => g !== f && !summaries.has(g) && key(g) === key(f))) findings.splice(i, 1);
+    else if (crashes.has(f) && findings.some((g) => g !== f && !crashes.has(g) && g.origin === 'clang' && (g.line === f.line || !f.line)))
+      findings.splice(i, 1);
+    else if (crashes.has(f) && findings.some((g, j) => j < i && crashes.has(g) && g.line === f.line)) findings.splice(i, 1);
+  }
 }
 
 /** Analyze a complete log text. */

@@ -34,6 +34,8 @@ export type LogLine =
       severity: 'error' | 'warning' | 'note' | 'fatal error';
       text: string;
       raw: string;
+      /** A line of LLVM's crash report, which restates an error reported before it. */
+      backendCrash?: boolean;
     }
   | { kind: 'text'; text: string; raw: string }; // anything else: error candidates live here
 
@@ -134,6 +136,25 @@ export function classifyLine(raw: string): LogLine {
   }
   if ((m = RE_TIME.exec(line))) return { kind: 'time', usec: Number(m[1]), raw };
   if ((m = RE_STACK.exec(line))) return { kind: 'stack', depth: m[1], raw };
+  // LLVM's BPF backend: `Error at line 37: Unsupport signed division for DAG: ..., packet.h:37:3Please convert ...`
+  // and the crash that follows it (`fatal error: error in backend: ...`, `LLVM ERROR: ...`).
+  if ((m = /^(?:Error at line \d+|fatal error: error in backend|LLVM ERROR): (.*)$/.exec(line))) {
+    const at = /, ((?:\.{0,2}\/)?[\w./-]+\.[ch]):(\d+):(\d+)/.exec(m[1]);
+    const text = m[1]
+      .replace(/ for DAG: .*?(?=Please|$)/, ' ')
+      .replace(/^Cannot select: .*/, 'Cannot select an instruction for this operation')
+      .trim();
+    return {
+      kind: 'clang',
+      file: at?.[1],
+      line: at ? Number(at[2]) : undefined,
+      column: at ? Number(at[3]) : undefined,
+      severity: line.startsWith('Error at line') ? 'error' : 'fatal error',
+      text,
+      raw,
+      backendCrash: !line.startsWith('Error at line'),
+    };
+  }
   const compilerish = /(?:error|warning|note): /.test(line);
   if (compilerish && (m = RE_CLANG_LOC.exec(line)) && /\.(?:c|h|bpf\.c|cc|cpp)$|<unknown>|<stdin>/.test(m[1])) {
     return {
@@ -170,28 +191,56 @@ export function splitRunOnLines(raw: string): string[] {
   return out;
 }
 
-/** Splits a stream of chunks into lines, holding only the unfinished tail. */
+/** Longest line kept; the rest of a longer line is dropped (a verifier line is at most a few KiB). */
+export const MAX_LINE_LENGTH = 64 * 1024;
+
+/**
+ * Splits a stream of chunks into lines, holding only the unfinished tail (at most `maxLine`
+ * characters), so a single endless line costs bounded memory and linear time.
+ */
 export class LineSplitter {
   private tail = '';
-  constructor(private readonly onLine: (line: string) => void) {}
+  private skipping = false;
+  /** Lines that were longer than the limit and were cut. */
+  longLines = 0;
+  constructor(
+    private readonly onLine: (line: string) => void,
+    private readonly maxLine = MAX_LINE_LENGTH,
+  ) {}
 
   push(chunk: string): void {
-    const text = this.tail + chunk;
     let start = 0;
     for (;;) {
-      const nl = text.indexOf('\n', start);
+      const nl = chunk.indexOf('\n', start);
       if (nl < 0) break;
-      let end = nl;
-      if (end > start && text.charCodeAt(end - 1) === 13) end--; // CRLF
-      this.onLine(text.slice(start, end));
+      if (this.skipping) this.skipping = false;
+      else this.emit(this.tail + chunk.slice(start, nl));
+      this.tail = '';
       start = nl + 1;
     }
-    this.tail = text.slice(start);
+    if (this.skipping || start >= chunk.length) return;
+    const rest = chunk.slice(start);
+    if (this.tail.length + rest.length > this.maxLine) {
+      // Keep the start of an overlong line, drop the remainder up to its newline.
+      this.emit((this.tail + rest).slice(0, this.maxLine));
+      this.longLines++;
+      this.tail = '';
+      this.skipping = true;
+    } else this.tail += rest;
   }
 
   end(): void {
-    if (this.tail.length) this.onLine(this.tail.replace(/\r$/, ''));
+    if (this.tail.length && !this.skipping) this.emit(this.tail);
     this.tail = '';
+    this.skipping = false;
+  }
+
+  private emit(line: string): void {
+    if (line.length > this.maxLine) {
+      line = line.slice(0, this.maxLine);
+      this.longLines++;
+    }
+    this.onLine(line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
   }
 }
 

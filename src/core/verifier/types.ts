@@ -108,6 +108,11 @@ export interface Analysis {
   truncated: boolean;
   programs: ProgramLog[];
   stats: { lines: number; bytes: number };
+  /**
+   * What the bounds left out: findings and program logs past the caps (`maxFindings`,
+   * `maxPrograms`), and lines cut at `MAX_LINE_LENGTH`. Absent when nothing was left out.
+   */
+  omitted?: { findings: number; programs: number; longLines: number };
 }
 
 export interface AnalyzeOptions {
@@ -115,6 +120,10 @@ export interface AnalyzeOptions {
   sources?: ReadonlyMap<string, string>;
   /** Maximum instruction records kept for the provenance walk-back (bounded memory). Default 20000. */
   historyLimit?: number;
+  /** Findings kept; later ones are only counted (`Analysis.omitted`). Default 1000. */
+  maxFindings?: number;
+  /** Program logs kept in `Analysis.programs`; later ones are only counted. Default 1000. */
+  maxPrograms?: number;
 }
 
 /** One entry of the catalog: a message family of the kernel verifier, libbpf or clang. */

@@ -75,7 +75,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     findings.push(f);
     return true;
   };
-  const libbpfLines: { program?: string; text: string; raw: string }[] = [];
+  const libbpfLines: { program?: string; text: string; raw: string; bare?: boolean }[] = [];
   let current: ProgramState | undefined;
   let lines = 0;
   let bytes = 0;
@@ -169,6 +169,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       program: p.log.name,
     };
     if (others.length) finding.details = { ...finding.details, alsoReported: others.join(' | ') };
+    nameCallArgument(finding, failing?.disasm);
     addRootCause(p, finding, failing);
     return finding;
   };
@@ -398,10 +399,15 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     // An unrecognised line may be a log line inside another tool's output.
     const inner = l.text ? unframer.unframe(raw, isError) : undefined;
     if (inner) {
+      // A summary is a whole report of one rejected program: it gets a program log of its own.
+      const summary = inner.some((u) => u.summary);
+      if (summary && current && !current.ended) conclude(current);
+      if (summary) open(lastName);
       for (const u of inner) {
         if (u.summary) summaryTexts.add(u.text.trim());
         onText(u.text);
       }
+      if (summary && current && !current.ended) conclude(current);
       return;
     }
     onText(raw, l);
@@ -521,7 +527,13 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         // Text outside any program log is bpftool's or the loader's chatter — unless it is a
         // verifier message printed before any instruction (a raw log that starts with the error).
         let p = current && !current.ended ? current : undefined;
-        if (!p && matchEntry(l.text)?.entry.origin === 'verifier' && !/^(?:Error|Warning): /.test(l.text)) p = open(lastName);
+        const hit = p ? undefined : matchEntry(l.text);
+        // Loaders other than libbpf (cilium/ebpf, aya, bcc) print libbpf's kind of errors without its prefix.
+        if (hit && hit.entry.origin === 'libbpf') {
+          if (libbpfLines.length < 1000) libbpfLines.push({ text: l.text, raw: l.raw.trim(), bare: true });
+          return;
+        }
+        if (hit?.entry.origin === 'verifier' && !/^(?:Error|Warning): /.test(l.text)) p = open(lastName);
         if (p && p.candidates.length < MAX_CANDIDATES) p.candidates.push(l.raw.trim());
         return;
       }
@@ -636,6 +648,22 @@ export function assignedVariable(statement: string | undefined): string | undefi
   return m ? m[1] : undefined;
 }
 
+/**
+ * A helper argument the verifier names by register (R1..R5 of a call): quote the expression the
+ * user wrote for it, from the call's source line.
+ */
+function nameCallArgument(f: Finding, disasm: string | undefined): void {
+  const reg = f.details?.register;
+  const n = reg ? Number(reg.slice(1)) : NaN;
+  if (!disasm || !/^call /.test(disasm) || !(n >= 1 && n <= 5) || !f.sourceText) return;
+  const expr = argumentExpression(f.sourceText, n - 1);
+  if (!expr) return;
+  const callee = /^call (\w+)/.exec(disasm)?.[1];
+  f.details = { ...f.details, argument: expr };
+  f.explanation += ` ${reg} is argument ${n} of ${callee ?? 'the call'}: \`${expr}\` in your code.`;
+  f.fix = f.fix.replace(/\.$/, '') + ` — here, \`${expr}\`.`;
+}
+
 /** R1..R5 are arguments 1..5 of a call. */
 const helperArgIndex = (reg: number) => reg - 1;
 
@@ -688,7 +716,7 @@ function clangFinding(l: Extract<LogLine, { kind: 'clang' }>, sources?: Readonly
 }
 
 const LIBBPF_FAILURE =
-  /fail|invalid|can't|cannot|not found|unrecognized|unsupported|missing|mismatch|doesn't|isn't|is not|unknown|expected|corrupted/i;
+  /fail|invalid|can't|cannot|not found|unrecognized|unsupported|missing|mismatch|doesn't|isn't|is not|unknown|expected|corrupted|no matching|not resolved|legacy|too long|E2BIG/i;
 
 /** clang repeats some BPF backend errors (function, then statement): keep one, the rest as related. */
 function mergeDuplicateClang(findings: Finding[]): void {
@@ -724,16 +752,17 @@ function explained(ex: Explanation, message: string, origin: Finding['origin']):
 
 /** libbpf's own errors (CO-RE, maps, externs): findings when they match a libbpf entry. */
 function libbpfFindings(
-  lines: { program?: string; text: string; raw: string }[],
+  lines: { program?: string; text: string; raw: string; bare?: boolean }[],
   haveVerifierFindings: boolean,
   sources?: ReadonlyMap<string, string>,
 ): Finding[] {
   const out: Finding[] = [];
   for (const l of lines) {
     // libbpf's debug output (-d) describes every map and relocation; only failures are findings.
-    if (!LIBBPF_FAILURE.test(l.text)) continue;
+    if (!l.bare && !LIBBPF_FAILURE.test(l.text)) continue;
+    // Any entry: libbpf also restates kernel errors (`BPF program load failed: -E2BIG`).
     const hit = matchEntry(l.text);
-    if (!hit || hit.entry.origin !== 'libbpf') continue;
+    if (!hit) continue;
     if (hit.entry.id === 'libbpf-load-failed' && (haveVerifierFindings || out.length)) continue;
     const ex = explainMessage(l.text);
     out.push({ ...explained(ex, l.raw, 'libbpf'), program: l.program });

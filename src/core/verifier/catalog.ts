@@ -114,7 +114,7 @@ export const catalog: CatalogEntry[] = [
   // ---- NULL checks and invalid dereferences ----------------------------------------------
   entry(
     'null-deref',
-    /^(?<register>R\d+) invalid mem access '(?<type>\w*_or_null\w*)'/,
+    /^(?<register>R\d+) invalid mem access '(?<type>\w*_or_null\w*)'|^HINT: The '\w+_or_null' error can happen/,
     'Pointer may be NULL: {register} is {type}',
     'The pointer comes from something that can fail — bpf_map_lookup_elem, bpf_ringbuf_reserve, a socket lookup, a kfunc returning a nullable pointer — and this path uses it without first checking it against NULL. The verifier follows every path, including the one where the lookup found nothing.',
     'Check the pointer for NULL right after you get it and leave (or skip the access) when it is NULL.',
@@ -122,7 +122,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'scalar-deref',
-    /^(?<register>R\d+) invalid mem access '(?<type>scalar|inv)'/,
+    /^(?<register>R\d+) invalid mem access '(?<type>scalar|inv|imm)'|^HINT: The invalid mem access '(?:inv|scalar)' error can happen/,
     'Dereferencing a number, not a pointer ({register})',
     'The verifier only allows memory accesses through registers it knows to be pointers. {register} holds a plain number (scalar) here — typically a pointer read out of kernel or map memory without bpf_probe_read_kernel / BPF_CORE_READ, a pointer that went through integer arithmetic, or a value that was never a pointer.',
     'Read kernel memory with BPF_CORE_READ() or bpf_probe_read_kernel(), keep pointers typed (no casts through integers), and use the pointer the helper returned rather than a copy stored in a map.',
@@ -384,7 +384,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'stack-too-large',
-    /^combined stack size of \d+ calls is \d+\. Too large|^stack size of subprog \d+ is \d+\. Too large|^stack size \d+\(extra \d+\) is too large|^tail_calls are not allowed when call stack of previous frames is \d+ bytes\. Too large|^Looks like the BPF stack limit(?: of \d+ bytes)? is exceeded/,
+    /^combined stack size of \d+ calls is \d+\. Too large|^stack size of subprog \d+ is \d+\. Too large|^stack size \d+\(extra \d+\) is too large|^tail_calls are not allowed when call stack of previous frames is \d+ bytes\. Too large|^Looks like the BPF stack limit(?: of \d+ bytes)? is exceeded|^HINT: Looks like you exceeded the BPF stack limit/,
     'Stack limit exceeded (512 bytes)',
     'BPF programs have 512 bytes of stack, shared along a chain of BPF-to-BPF calls (and only 256 bytes when combined with tail calls). Large local arrays or structs, or deep call chains of functions with big frames, go past it.',
     'Move large buffers into a per-CPU array map used as scratch space, or inline functions (static __always_inline) so frames are not stacked.',
@@ -489,7 +489,7 @@ export const catalog: CatalogEntry[] = [
   // ---- Helpers and program types ----------------------------------------------------------
   entry(
     'helper-not-allowed',
-    /^(?:unknown func (?<helper>\w+)#(?<helperId>\d+)|func (?<helper2>\w+)#\d+ not supported for program type \d+|func \S+#\d+ supported only for fentry\/fexit\/fmod_ret programs|helper call is not allowed in probe|program of this type cannot use helper (?<helper3>\w+)#\d+)/,
+    /^(?:unknown func (?<helper>\w+)#(?<helperId>\d+)|func (?<helper2>\w+)#\d+ not supported for program type \d+|func \S+#\d+ supported only for fentry\/fexit\/fmod_ret programs|helper call is not allowed in probe|program of this type cannot use helper (?<helper3>\w+)#\d+|helper (?<helper4>\w+) not (?:supported|allowed) in probe)/,
     'Helper {helper} cannot be used in this program type',
     'Each program type (given by SEC()) has its own set of helpers. {helper} is not available to this program type on this kernel (or does not exist on this kernel at all).',
     'Choose a program type that offers the helper (change SEC()), use an equivalent helper of this type, or upgrade the kernel if the helper is newer than it.',
@@ -554,7 +554,7 @@ export const catalog: CatalogEntry[] = [
   // ---- Loops and complexity ---------------------------------------------------------------
   entry(
     'program-too-complex',
-    /^BPF program is too large\. Processed (?<processed>\d+) insn|^The sequence of \d+ jumps is too complex/,
+    /^BPF program is too large\. Processed (?<processed>\d+) insn|^The sequence of (?<jumps>\d+) jumps is too complex|^Program\s+\S*\s*too large \((?<insns>\d+) insns\), at most \d+ insns|^Prog section '[^']*' rejected: Argument list too long|^(?:prog '\S+': )?BPF program load failed: (?:-E2BIG|Argument list too long)|Argument list too long \(os error 7\)|^insn (?<insn>\d+) cannot be patched due to 16-bit range/,
     'Verification too complex (instruction budget exhausted)',
     'The verifier walks every path and stops after 1,000,000 processed instructions (or 8192 pending branches). Loops with large bounds, many independent branches, or a loop the verifier cannot prove to terminate quickly blow that budget.',
     'Reduce the paths: make loop bounds small constants, use bpf_loop() (5.17+) or open-coded iterators (bpf_for, 6.4+) for long loops, move work into BPF-to-BPF global functions (verified once), and avoid branching on unrelated values in loops.',
@@ -576,7 +576,7 @@ export const catalog: CatalogEntry[] = [
     'unreachable-insn',
     /^unreachable insn \d+|^jump out of range from insn -?\d+ to -?\d+|^jump into the middle of ldimm64 insn \d+|^last insn is not an exit or jmp/,
     'Instruction layout the verifier rejects',
-    'All instructions must be reachable and every jump must land on an instruction inside the same function. Dead code after inline assembly or a function without a final return can cause this.',
+    'All instructions must be reachable, every jump must land on an instruction inside the same function, and the last instruction of each function must be an exit or a jump. Dead code after inline assembly, a function without a final return, or a linker that dropped a function body can cause this.',
     'Make sure every function ends with a return, and remove dead code in inline assembly.',
     { example: 'int f(void) {\n\t...\n\treturn 0;   /* every function ends with a return */\n}' },
   ),
@@ -687,6 +687,18 @@ export const catalog: CatalogEntry[] = [
 
   // ---- Malformed bytecode, verifier internals ---------------------------------------------
   entry(
+    'map-fd-invalid',
+    /^fd -?\d+ is not pointing to valid bpf_map|^fd -?\d+ is not pointing to valid bpf_map or btf/,
+    'The program refers to a map file descriptor that is not a map',
+    'A map reference in the instructions (a 64-bit load of a map fd) names a file descriptor that is not an open BPF map: the loader did not create the map, or hand-written instructions carry a stale fd.',
+    'Load the object with a loader that creates the maps and patches their fds (libbpf, bpftool, cilium/ebpf, aya); with hand-written instructions, create the map first and put its fd into the instruction.',
+    {
+      example:
+        'struct {\n\t__uint(type, BPF_MAP_TYPE_ARRAY);\n\t__uint(max_entries, 1);\n\t__type(key, __u32);\n\t__type(value, __u64);\n} counts SEC(".maps");',
+      docsUrl: DOCS.maps,
+    },
+  ),
+  entry(
     'malformed-insn',
     /uses reserved fields$|^invalid BPF_(?:ALU|JMP\/JMP32|LD) (?:opcode|mode)|^unknown (?:opcode [0-9a-f]+|insn class \d+)|^invalid (?:shift -?\d+|atomic operand size|BPF_LD_IMM insn|bpf_ld_imm64 insn|insn idx \d+ insn_cnt \d+)|^unrecognized bpf_ld_imm64 insn|^BPF_ATOMIC uses invalid atomic opcode|^invalid may_goto off -?\d+ imm -?\d+|^div by zero$|^same insn cannot be used with different pointers|^fd_idx without fd_array is invalid|^fd -?\d+ is not pointing to valid bpf_map|^direct value offset of \d+ is not allowed|^ldimm64 (?:insn specifies invalid btf_id|failed to find the address for kernel symbol|unable to resolve the size of type)|^pseudo btf_id \d+ in ldimm64 isn't KIND_VAR|^invalid module BTF object FD specified|^kernel is missing BTF, make sure CONFIG_DEBUG_INFO_BTF=y|^unable to resolve the size of type '.*': -?\d+|^JIT doesn't support bpf-to-bpf calls|^callbacks are not allowed in non-JITed programs/,
     'Instruction the kernel does not accept',
@@ -696,15 +708,40 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'verifier-internal',
-    /^verifier (?:bug|BUG|internal error)|^REG INVARIANTS VIOLATION|^BUG: |^bug: |^(?:Verifier bug|bpf verifier is misconfigured|bpf verifier narrow ctx (?:access|load) misconfigured|insn state internal bug|visit_insn internal bug|pop stack internal bug|invalid kernel function call not eliminated in verifier pass|adding tail call poke descriptor failed|tracking tail call prog failed|(?<register>R\d+) has non-overwritten BPF_PTR_POISON type|func \S+ has non-overwritten BPF_PTR_POISON return type)|^Verifier bug in function|^verifier bug\. (?:Frame|Two map pointers|zext_dst)/,
+    /^verifier (?:bug|BUG|internal error)|^verifier \w+ bug\b|^REG INVARIANTS VIOLATION|^BUG: |^bug: |^(?:Verifier bug|bpf verifier is misconfigured|bpf verifier narrow ctx (?:access|load) misconfigured|insn state internal bug|visit_insn internal bug|pop stack internal bug|invalid kernel function call not eliminated in verifier pass|adding tail call poke descriptor failed|tracking tail call prog failed|(?<register>R\d+) has non-overwritten BPF_PTR_POISON type|func \S+ has non-overwritten BPF_PTR_POISON return type)|^Verifier bug in function|^verifier bug\. (?:Frame|Two map pointers|zext_dst)/,
     'Verifier internal error',
     'The verifier hit a state it considers impossible. This is a kernel bug, not a bug in your program — although an unusual construct in your program triggered it.',
     'Try a newer kernel; meanwhile rewrite the construct near the reported line (split the expression, add a barrier_var()) and report it to bpf@vger.kernel.org with the log.',
     { example: 'barrier_var(idx);   /* keeps the compiler from reshaping this */' },
   ),
   entry(
+    'libbpf-legacy-maps',
+    /legacy map definitions in 'maps' section are not supported/,
+    'Old-style map definition (struct bpf_map_def in SEC("maps"))',
+    'libbpf 1.0 dropped the legacy map syntax: a `struct bpf_map_def` placed in the "maps" section is no longer read. Maps are declared with BTF, as an anonymous struct in the ".maps" section.',
+    'Rewrite each map as a BTF-defined map in SEC(".maps") with __uint(type, ...), __uint(max_entries, ...), __type(key, ...), __type(value, ...).',
+    {
+      origin: 'libbpf',
+      example:
+        'struct {\n\t__uint(type, BPF_MAP_TYPE_ARRAY);\n\t__uint(max_entries, 1);\n\t__type(key, __u32);\n\t__type(value, __u64);\n} pkt_count SEC(".maps");',
+      docsUrl: DOCS.maps,
+    },
+  ),
+  entry(
+    'log-too-small',
+    /verification log buffer not big enough|bpf_load_program\(\) err=28\b|log buffer (?:is )?too small|^Error: Failed to load program, verification log/,
+    'The verifier log did not fit the buffer the loader gave it',
+    'The kernel returned ENOSPC: the verifier log is larger than the buffer the loader passed, so the log that would name the error was cut (or dropped).',
+    'Give the loader a bigger log buffer (bpftrace: BPFTRACE_LOG_SIZE; libbpf: kernel_log_size in bpf_object_open_opts; cilium/ebpf: LogSizeStart) or load with a lower log level, then read the error at the end of the log.',
+    {
+      origin: 'libbpf',
+      example: 'LIBBPF_OPTS(bpf_object_open_opts, opts, .kernel_log_size = 16 << 20);\nobj = my_prog_bpf__open_opts(&opts);',
+      docsUrl: DOCS.libbpf,
+    },
+  ),
+  entry(
     'btf-invalid',
-    /^\[\d+\] (?:[A-Z_0-9]+ |meta_left:|Invalid (?:btf_info|kind|name_offset))|^\t?Invalid name_offset:\d+|^(?:Exceeded max num of types|Max chain length or cycle detected|Unaligned type_off|String section is not at the end|Invalid string section|Invalid section offset|hdr_len not found|btf_header not found|Unsupported btf_header|Invalid magic|No type found|Unsupported section found|Section overlap found|Total section length too long|Unsupported version|Unsupported flags|No data|Type tags don't precede modifiers)$/,
+    /^\[\d+\] (?:[A-Z_0-9]+ .*(?:Invalid|invalid|Unsupported|unsupported|not |[Ee]xpected|Loop|mismatch|too |Unaligned|exceeds)|meta_left:|Invalid (?:btf_info|kind|name_offset))|^\S+\s+Invalid (?:member|name|type_id|size|offset|kind)\b|^\t?Invalid name_offset:\d+|^(?:Exceeded max num of types|Max chain length or cycle detected|Unaligned type_off|String section is not at the end|Invalid string section|Invalid section offset|hdr_len not found|btf_header not found|Unsupported btf_header|Invalid magic|No type found|Unsupported section found|Section overlap found|Total section length too long|Unsupported version|Unsupported flags|No data|Type tags don't precede modifiers)$/,
     "The object's BTF is malformed for this kernel",
     'The kernel validates the BTF type information in the object before verifying programs, and this type (or the BTF header) uses something the kernel does not accept — usually BTF kinds or flags newer than the kernel (type tags, enum64, decl tags) that libbpf could not sanitize.',
     'Load through a recent libbpf (it rewrites new BTF kinds for old kernels), or build with an older clang / without the newer attributes.',
@@ -720,7 +757,7 @@ function lib(id: string, pattern: RegExp, title: string, why: string, fix: strin
 catalog.push(
   lib(
     'libbpf-core-relo',
-    /<invalid CO-RE relocation>|failed to resolve CO-RE relocation|^relo #\d+: (?=.*(?:fail|invalid|can't|unrecognized|substituting|doesn't support))|^relo \d+ at insn #\d+ can't be|CO-RE relocation|^failed to perform CO-RE relocations|^failed to parse target BTF|^(?:\d+: )?.*\bunknown#195896080\b/,
+    /<invalid CO-RE relocation>|failed to resolve CO-RE relocation|^relo #\d+: no matching targets found|apply CO-RE relocations: |^relo #\d+: (?=.*(?:fail|invalid|can't|unrecognized|substituting|doesn't support))|^relo \d+ at insn #\d+ can't be|CO-RE relocation|^failed to perform CO-RE relocations|^failed to parse target BTF|^(?:\d+: )?.*\bunknown#195896080\b/,
     'CO-RE relocation failed: field or type not in this kernel',
     "libbpf rewrites each field access of a CO-RE-relocatable type to the offset it has in the running kernel's BTF. The field or type named in the message does not exist in this kernel (renamed, removed, or behind a config option), so libbpf poisoned the instruction and the verifier refused it; libbpf 1.1 prints it as `<invalid CO-RE relocation>`.",
     'Guard the access with bpf_core_field_exists() / bpf_core_type_exists() and provide a fallback, or use a ___flavor struct matching the older layout.',
@@ -732,7 +769,7 @@ catalog.push(
   ),
   lib(
     'libbpf-extern',
-    /^(?:failed to find BTF for extern '\S+'|extern (?:\((?:kcfg|ksym|var ksym|func ksym)\) )?'\S+': |extern function \S+ is unsupported under \S+ section|failed to resolve size of extern|failed to determine alignment of extern|unrecognized extern section|failed to find extern definition|extern relo failed to find extern|prog '\S+': extern relo failed)/,
+    /^(?:failed to find BTF for extern '\S+'|extern (?:\((?:kcfg|ksym|var ksym|func ksym)\) )?'\S+': |extern '\S+' \(strong\): not resolved|extern function \S+ is unsupported under \S+ section|failed to resolve size of extern|failed to determine alignment of extern|unrecognized extern section|failed to find extern definition|extern relo failed to find extern|prog '\S+': extern relo failed)/,
     'extern symbol cannot be resolved',
     "An `extern` in the BPF object — a kernel symbol (__ksym), a kfunc, or a Kconfig value (__kconfig) — is not present in this kernel's BTF/config, or lacks the BTF type information libbpf needs to resolve it.",
     'Check the symbol exists on the target kernel, mark optional ones __weak and test them (bpf_ksym_exists()), and compile with -g so externs have BTF.',
@@ -783,10 +820,30 @@ catalog.push(
   ),
   entry(
     'clang-unsupported',
-    /^(?:Unsupported|unsupported) (?:signed division|atomic operations|dynamic stack allocation)|only small returns supported|too many args to|functions with VarArgs or StructRet are not supported|aggregate returns are not supported|pass by value not supported|stack arguments are not supported|Invalid usage of the XADD return value|incompatible with bpf|defined with too many args|Unsupport(?:ed)? \S+ for BPF|^cannot compile inline asm/,
+    /^(?:Unsupport(?:ed)?|unsupported) (?:signed division|atomic operations|dynamic stack allocation)|only small returns supported|too many args to|functions with VarArgs or StructRet are not supported|aggregate returns are not supported|pass by value not supported|stack arguments are not supported|Invalid usage of the XADD return value|incompatible with bpf|defined with too many args|Unsupport(?:ed)? \S+ for BPF|^cannot compile inline asm/,
     'C construct the BPF backend cannot compile',
     'The BPF target has limits a normal CPU does not: at most 5 arguments per call passed in registers, no structs passed or returned by value, no variadic BPF functions, no dynamic stack allocation, limited atomics and signed division on older -mcpu.',
     'Pass structs by pointer, keep ≤ 5 arguments, avoid VLAs/alloca, and use -mcpu=v3 or newer for atomics and signed division.',
-    { example: 'static __noinline int f(struct args *a);   /* pointer, not by value */', origin: 'clang', docsUrl: DOCS.llvm },
+    {
+      example: 'static __noinline int f(struct args *a);   /* pointer, not by value */',
+      origin: 'clang',
+      docsUrl: DOCS.llvm,
+      refine: (_d, { message = '' }) =>
+        /signed division/i.test(message)
+          ? {
+              title: 'Signed division is not available on this BPF CPU version',
+              why: 'The BPF instruction set before -mcpu=v4 has only unsigned division and modulo, so clang cannot compile `/` or `%` on signed operands.',
+              fix: 'Make the operands unsigned (cast to __u64 / __u32) when they cannot be negative, or build with -mcpu=v4 (kernel 6.6+).',
+              example: 'avg = (__u64)sum / (__u64)n;',
+            }
+          : /too many args/i.test(message)
+            ? {
+                title: 'A BPF function takes at most five arguments',
+                why: 'BPF passes arguments in registers R1..R5 only, so a function (or a call) with more than five arguments cannot be compiled.',
+                fix: 'Group the arguments into a struct and pass a pointer to it, or make the function static inline.',
+                example: 'struct mix_args { __u64 a, b, c, d, e, f; };\nstatic __noinline __u64 mix(struct mix_args *m);',
+              }
+            : undefined,
+    },
   ),
 );

@@ -5,6 +5,8 @@ import type { CatalogEntry, Explanation } from './types';
 export interface ExplainContext {
   /** The helper or kfunc called at the failing instruction (`bpf_for_each_map_elem`), when known. */
   helper?: string;
+  /** The message itself (prefixes stripped), for entries whose advice depends on its wording. */
+  message?: string;
 }
 
 // Register types as the verifier names them (reg_type_str), in C programmer's terms.
@@ -66,12 +68,40 @@ function decodeCommon(message: string): Record<string, string> {
     const m = new RegExp(String.raw`\b${key}=(-?\w+)`).exec(message);
     if (m) d[key] = m[1];
   }
+  // Names and numbers loaders and the verifier put in their words: the evidence of this case.
+  const named: [string, RegExp][] = [
+    ['map', /\bmap '([\w.]+)'|\bmap=([\w.]+)/],
+    ['program', /\bprog(?:ram)? '?([\w.]+)'?:/],
+    ['relo', /\brelo #(\d+)/],
+    ['fd', /\bfd (-?\d+)\b/],
+    ['struct', /\b(?:struct|union) ([A-Za-z_]\w*)/],
+    ['field', /\[\d+\] (?:struct|union) \w+\.([\w.:]+)/],
+    ['kind', /\bInvalid kind:(\d+)/],
+    ['processed', /\b[Pp]rocessed (\d+) insn/],
+    ['insns', /\((\d+) insns\)/],
+    ['jumps', /\b(\d+) jumps\b/],
+    ['insn', /\binsn (\d+)\b/],
+    ['value', /\bhas value \((0x[0-9a-f]+);/],
+    ['smin', /\bsmin=(-?\d+)/],
+    ['smax', /\bsmax=(-?\d+)/],
+    ['extern', /\bextern (?:\([\w ]+\) )?'(\S+?)'/],
+    ['member', /\bmember (\w+)|\bptr member (\w+)|^(\w+)\s+Invalid member/],
+  ];
+  for (const [key, re] of named) {
+    const m = re.exec(message);
+    const v = m?.slice(1).find((x) => x !== undefined);
+    if (v !== undefined && d[key] === undefined) d[key] = v;
+  }
+  if (d.size === undefined) {
+    const sz = /\bsize (\d+)\b/.exec(message);
+    if (sz) d.size = sz[1];
+  }
   const type = /\btype=(\S+)/.exec(message);
   if (type) d.type = type[1];
   const expected = /\bexpected=(.+?)(?:$| \()/.exec(message);
   if (expected) d.expected = expected[1].replace(/,\s*$/, '');
-  const quoted = /'([a-z_]+(?:_or_null)?)'/.exec(message);
-  if (quoted && !d.type) d.type = quoted[1];
+  const quoted = /invalid mem access '([a-z_]+(?:_or_null)?)'|'(\w*_or_null\w*)'/.exec(message);
+  if (quoted && !d.type) d.type = quoted[1] ?? quoted[2];
   return d;
 }
 
@@ -89,6 +119,43 @@ function typeSentence(d: Record<string, string>): string {
   }
   if (d.range) parts.push(`The allowed range is ${d.range}.`);
   return parts.join(' ');
+}
+
+/** Words for the evidence a message carries, for the keys the explanation does not already quote. */
+const EVIDENCE: [string, (v: string) => string][] = [
+  ['register', (v) => `register ${v}`],
+  ['helper', (v) => `helper ${v}`],
+  ['map', (v) => `map \`${v}\``],
+  ['struct', (v) => `struct ${v}`],
+  ['member', (v) => `member \`${v}\``],
+  ['field', (v) => `field \`${v}\``],
+  ['extern', (v) => `extern \`${v}\``],
+  ['relo', (v) => `CO-RE relocation #${v}`],
+  ['fd', (v) => `fd ${v}`],
+  ['kind', (v) => `BTF kind ${v}`],
+  ['off', (v) => `offset ${v}`],
+  ['size', (v) => `size ${v}`],
+  ['value_size', (v) => `value size ${v}`],
+  ['value', (v) => `value ${v} (${Number(v)})`],
+  ['smin', (v) => `smallest possible value ${v}`],
+  ['smax', (v) => `largest possible value ${v}`],
+  ['processed', (v) => `${v} instructions processed`],
+  ['insns', (v) => `${v} instructions`],
+  ['jumps', (v) => `${v} jumps`],
+  ['insn', (v) => `instruction ${v}`],
+  ['alloc_insn', (v) => `acquired at instruction ${v}`],
+  ['argument', (v) => `argument \`${v}\``],
+];
+
+/** "In this log: register R4, offset 0, size 4." — only what the text so far does not say. */
+export function evidenceSentence(d: Record<string, string>, already: string): string {
+  const parts: string[] = [];
+  for (const [key, words] of EVIDENCE) {
+    const v = d[key];
+    if (v === undefined || v === '' || already.includes(v)) continue;
+    parts.push(words(v));
+  }
+  return parts.length ? `In this log: ${parts.join(', ')}.` : '';
 }
 
 function fill(template: string, d: Record<string, string>): string {
@@ -129,13 +196,15 @@ export function explainMessage(line: string, context: ExplainContext = {}): Expl
   const { entry, match } = hit;
   // Alternatives of one pattern name their groups register, register2, ...: all mean `register`.
   for (const [k, v] of Object.entries(match.groups ?? {})) if (v !== undefined) details[k.replace(/\d+$/, '')] = v;
-  const refined = entry.refine?.(details, context);
+  const refined = entry.refine?.(details, { ...context, message: text });
   const why = fill(refined?.why ?? entry.why, details);
   const decoded = typeSentence(details);
+  const explanation = decoded ? `${why} ${decoded}` : why;
+  const evidence = evidenceSentence(details, explanation);
   return {
     catalogId: entry.id,
     title: fill(refined?.title ?? entry.title, details),
-    explanation: decoded ? `${why} ${decoded}` : why,
+    explanation: evidence ? `${explanation} ${evidence}` : explanation,
     fix: fill(refined?.fix ?? entry.fix, details),
     fixExample: refined?.example ?? entry.example,
     docsUrl: refined?.docsUrl ?? entry.docsUrl,

@@ -40,7 +40,7 @@ export type LogLine =
   | { kind: 'text'; text: string; raw: string }; // anything else: error candidates live here
 
 const RE_LIBBPF = /^libbpf: (?:prog '([^']*)': )?(.*)$/;
-const RE_INSN = /^(\d+): \(([0-9a-f]{2})\) (.*)$/;
+const RE_INSN = /^(\d+): \(([0-9a-f]{2})\)(?: (.*)|$)/;
 const RE_STATE_AT = /^(\d+): ((?:frame\d+: )?(?:R\d+|fp-?\d+)\S*=.*)$/;
 const RE_STATE = /^((?:frame\d+: )?(?:R\d+|fp-?\d+)(?:_[rwD]+)?=.*)$/;
 const RE_BRANCH = /^from (\d+) to (\d+)( \(speculative execution\))?:\s*(.*)$/;
@@ -79,7 +79,7 @@ export function classifyLine(raw: string): LogLine {
   const digit = c >= 48 && c <= 57;
   let m = digit ? RE_INSN.exec(line) : null;
   if (m) {
-    const body = m[3];
+    const body = m[3] ?? '';
     // The register state after the instruction follows ` ; ` (padded to a column).
     let cut = body.indexOf(' ; ');
     let skip = 3;

@@ -146,7 +146,7 @@ export interface CatalogEntry {
   /** Specialises the words from decoded details and context (e.g. which helper was called). */
   refine?: (
     details: Record<string, string>,
-    context: { helper?: string },
+    context: { helper?: string; message?: string },
   ) => Partial<Pick<CatalogEntry, 'title' | 'why' | 'fix' | 'example' | 'docsUrl'>> | undefined;
 }
 

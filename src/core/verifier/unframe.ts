@@ -26,16 +26,22 @@ const KNOWN_PREFIXES: RegExp[] = [
   /^> /,
 ];
 
+/** aya: `Error: the BPF_PROG_LOAD syscall failed. Verifier output: <first line>`; the rest of the log follows. */
+const AYA_FIRST_LINE = /\bVerifier output: (.*)$/;
+
 /** Loaders that put the first log line (or the last one) after their own words. */
 const SUMMARIES: RegExp[] = [
-  // aya: `Error: the BPF_PROG_LOAD syscall failed. Verifier output: <first line>`
-  /\bVerifier output: (.*)$/,
+  // iproute2/tc: `Prog section 'from-container' rejected: Permission denied (13)!`
+  /^(Prog section '[^']*' rejected: .*)$/,
+  AYA_FIRST_LINE,
   // cilium/ebpf VerifierError: `load program: permission denied: <last line> (N line(s) omitted)`
-  /\bload program: [a-z][a-z ]*?: (.+?)(?: \(\d+ line\(s\) omitted\))?$/,
+  /\bload (?:program|BTF): [a-z][a-z ]*?: (.+?)(?: \(\d+ line\(s\) omitted\))?$/,
   // bpftrace: `stdin:1:18-48: ERROR: helper bpf_d_path not supported in probe`, `ERROR: Error: ...`
   /^(?:\S+:\d+(?::\d+)?(?:-\d+)?: )?ERROR: (?:Error: )?(.*)$/,
   // libscap and friends: `... bpf_load_program() err=28 ...`, bcc: `bpf: Argument list too long. Program ...`
   /^bpf: [A-Z][a-z ]+\. (.*)$/,
+  // prose around a quoted error: `... failed with bpf verifier error \`misaligned packet access ...\``
+  /`([^`]{8,})`/,
 ];
 
 /** A loader's summary ends with the line that failed: `2908: (69) r5 = *(u16 *)(r1 +36): R1 invalid ...`. */
@@ -105,16 +111,17 @@ export class Unframer {
   }
 
   /** One-line summaries inside a line (after any prefix was removed). */
-  private inner(line: string, isError: (text: string) => boolean): UnframedLine[] | undefined {
+  private inner(line: string, isError: (text: string) => boolean, depth = 0): UnframedLine[] | undefined {
+    if (depth > 3) return undefined;
     for (const re of SUMMARIES) {
       const m = re.exec(line.trim());
       if (!m || !m[1]) continue;
       const tail = m[1].replace(/^`|`$/g, '').trim();
       const split = INSN_THEN_ERROR.exec(tail);
       if (split) return [{ text: split[1] }, { text: split[2], summary: true }];
-      if (recognised(tail) || isError(tail)) return [{ text: tail, summary: re !== SUMMARIES[0] }];
+      if (recognised(tail) || isError(tail)) return [{ text: tail, summary: re !== AYA_FIRST_LINE }];
       // A summary whose last line is unknown to us still names an error: keep it whole.
-      const deeper = this.inner(tail, isError);
+      const deeper = tail === line.trim() ? undefined : this.inner(tail, isError, depth + 1);
       if (deeper) return deeper;
     }
     return undefined;

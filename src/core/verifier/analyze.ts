@@ -11,6 +11,7 @@ import type { Analysis, AnalyzeOptions, Explanation, Finding, ProgramLog, Relate
 import { Unframer } from './unframe';
 
 const MAX_CANDIDATES = 64;
+const NOTE = /^(?:reg type unsupported for arg#\d+ function|Unrecognized arg#\d+ type|func '\S+' arg\d+ has btf_id|arg#\d+ reference type)/;
 // Entries about the whole program, checked after (or before) the walk over instructions.
 const WHOLE_PROGRAM_ENTRIES = new Set(['stack-too-large', 'subprog-layout', 'btf-invalid', 'attach-target', 'call-stack-too-deep']);
 // Entries whose cause is the program type, i.e. the SEC() line.
@@ -114,9 +115,20 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   /** Decide the error of a finished program log and turn it into a finding. */
   const conclude = (p: ProgramState) => {
     p.ended = true;
-    const cands = p.candidates.filter((c) => !/^arg#\d+ reference type\('UNKNOWN ?'\) size cannot be determined/.test(c));
+    // Tables other tools print around logs (veristat's summary) are not messages.
+    const cands = p.candidates.filter(
+      (c) => !/^arg#\d+ reference type\('UNKNOWN ?'\) size cannot be determined/.test(c) && !/^-{3,}|\S {2,}\S+ {2,}\S/.test(c),
+    );
     if (cands.length === 0) return;
-    const message = cands.find((c) => matchEntry(c)) ?? cands[0];
+    // Notes the verifier prints while checking a global function's or the program's argument
+    // types (`R1 type=ctx expected=fp`, `reg type unsupported for arg#0 function f#1`) are not
+    // the error when an error follows them.
+    const notes = new Set<string>();
+    cands.forEach((c, i) => {
+      if (NOTE.test(c) || (/^R\d+ type=\S+ expected=\S+$/.test(c) && NOTE.test(cands[i + 1] ?? ''))) notes.add(c);
+    });
+    const errors = cands.filter((c) => !notes.has(c) && matchEntry(c));
+    const message = errors[0] ?? cands.find((c) => matchEntry(c)) ?? cands[0];
     p.log.failed = true;
     const f = buildFinding(
       p,

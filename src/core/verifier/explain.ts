@@ -1,5 +1,6 @@
 // One message line -> its catalog entry, with the details the message carries decoded into words.
 import { catalog, DOCS } from './catalog';
+import { familyEntryId } from './families';
 import type { CatalogEntry, Explanation } from './types';
 
 export interface ExplainContext {
@@ -188,7 +189,13 @@ export function explainMessage(line: string, context: ExplainContext = {}): Expl
   const text = stripMessagePrefixes(line);
   const details = decodeCommon(text);
   if (context.helper) details.helper ??= context.helper;
-  const hit = matchEntry(text);
+  let hit = matchEntry(text);
+  // No pattern: the kernel's format strings still know the family (other wordings, pieces of messages).
+  if (!hit) {
+    const id = familyEntryId(text, (sample) => matchEntry(sample)?.entry.id);
+    const entry = id ? catalog.find((e) => e.id === id) : undefined;
+    if (entry) hit = { entry, match: Object.assign([text], { index: 0, input: text, groups: undefined }) as RegExpExecArray };
+  }
   if (!hit) {
     const decoded = typeSentence(details);
     return { ...GENERIC, explanation: decoded ? `${GENERIC.explanation} ${decoded}` : GENERIC.explanation, details };

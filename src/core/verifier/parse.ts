@@ -64,15 +64,19 @@ export function classifyLine(raw: string): LogLine {
   if (lib) {
     const program = lib[1] || undefined;
     const rest = lib[2];
-    if (/-- BEGIN PROG LOAD LOG --/.test(rest)) return { kind: 'begin', program };
-    if (/-- END PROG LOAD LOG --/.test(rest)) return { kind: 'end', program };
+    // libbpf >= 0.6 and the older `-- BEGIN DUMP LOG ---` / `-- END LOG --` framing.
+    if (/-- BEGIN (?:PROG LOAD|DUMP) LOG -+/.test(rest)) return { kind: 'begin', program };
+    if (/-- END (?:PROG LOAD )?LOG --/.test(rest)) return { kind: 'end', program };
     return { kind: 'libbpf', program, text: rest, raw };
   }
   // Level 2's liveness table is indented; other tools (Go loaders, CI logs) indent whole logs.
   if (RE_LIVENESS.test(raw)) return { kind: 'trace', raw };
   const line = raw.trim();
-  if (line === '-- BEGIN PROG LOAD LOG --') return { kind: 'begin' };
-  if (line === '-- END PROG LOAD LOG --') return { kind: 'end' };
+  if (/^-- BEGIN (?:PROG LOAD|DUMP) LOG -+$/.test(line)) return { kind: 'begin' };
+  if (/^-- END (?:PROG LOAD )?LOG --$/.test(line)) return { kind: 'end' };
+  // veristat: `PROCESSING dir/obj.o/prog, DURATION US: 12, VERDICT: failure, VERIFIER LOG:`
+  const veristat = /^PROCESSING \S*?([^/\s]+), DURATION US: \d+, VERDICT: \w+, VERIFIER LOG:$/.exec(line);
+  if (veristat) return { kind: 'begin', program: veristat[1] };
 
   // Most lines of a big log are instructions and states, which start with a digit.
   const c = line.charCodeAt(0);

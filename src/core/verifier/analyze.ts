@@ -6,11 +6,21 @@ import { explainMessage, matchEntry, stripMessagePrefixes } from './explain';
 import { AnnotationTable, basename, resolveAnnotation, type Annotation, type SourceLocation } from './locate';
 import { classifyLine, LineSplitter, parseRegisterState, splitRunOnLines, type LogLine } from './parse';
 import { arithmeticSource, History, memoryOperandRegister, traceRegister, type OriginStep } from './provenance';
-import { functionEnd, largeLocals, licenseLine, programDefinition, sectionAbove, symbolDeclaration, symbolLines } from './source-hints';
+import {
+  functionEnd,
+  largeLocals,
+  licenseLine,
+  programDefinition,
+  returnAfter,
+  sectionAbove,
+  symbolDeclaration,
+  symbolLines,
+} from './source-hints';
 import type { Analysis, AnalyzeOptions, Explanation, Finding, ProgramLog, RelatedLocation } from './types';
 import { Unframer } from './unframe';
 
 const MAX_CANDIDATES = 64;
+const CLOSING_BRACE = /^\s*\}\s*;?\s*$/;
 const NOTE = /^(?:reg type unsupported for arg#\d+ function|Unrecognized arg#\d+ type|func '\S+' arg\d+ has btf_id|arg#\d+ reference type)/;
 // Entries about the whole program, checked after (or before) the walk over instructions.
 const WHOLE_PROGRAM_ENTRIES = new Set(['stack-too-large', 'subprog-layout', 'btf-invalid', 'attach-target', 'call-stack-too-deep']);
@@ -141,16 +151,74 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   const locate = (p: ProgramState, insn: number | undefined): SourceLocation | undefined =>
     insn === undefined ? undefined : resolveAnnotation(p.annotations.find(insn).annotation, options.sources);
 
-  /** Where the verifier stopped. An `exit` whose annotation the log lost belongs to the end of its function. */
+  /**
+   * Where the verifier stopped. Errors raised at an `exit` (a leaked reference, a lock or RCU
+   * section still open, a return value out of range) belong on the `return` of the path the
+   * verifier walked, never on a closing brace: the statement annotated after the last branch of
+   * that path, or else the `return` that branch leads to in the source.
+   */
   const locateStop = (p: ProgramState, failing: { index: number; disasm: string }): SourceLocation | undefined => {
     const loc = locate(p, failing.index);
-    if (p.annotations.find(failing.index).known || failing.disasm !== 'exit' || !options.sources || !loc?.file || !loc.line) return loc;
+    if (failing.disasm !== 'exit') return loc;
+    const own = p.annotations.find(failing.index);
+    // An exit annotated with its own `return` says where it is; a closing brace or the line of a
+    // BPF_PROG()-style wrapper does not.
+    if (own.known && loc?.text && /\breturn\b/.test(loc.text)) return loc;
+    const path = exitPath(p);
+    // The value the program returns, when the verifier knows it.
+    const r0text = currentRegisters(p).get('R0');
+    const r0 = r0text && /^-?(?:0x[0-9a-f]+|\d+)$/.test(r0text) ? Number(r0text) : undefined;
+    // The function's own line (where BPF_PROG()-style wrappers put their return) is not a statement.
+    const entryText = p.annotations.exactly(0)?.text;
+    for (let i = path.after.length - 1; i >= 0; i--) {
+      const a = p.annotations.exactly(path.after[i]);
+      if (a && a.text && a.text !== entryText && !CLOSING_BRACE.test(a.text) && (a.line === undefined || a.line > 0)) {
+        const at = resolveAnnotation(a, options.sources);
+        if (at) return at;
+      }
+    }
+    if (options.sources && path.branch !== undefined) {
+      // A branch the compiler put on the closing brace belongs to the condition written before it.
+      let from = locate(p, path.branch.index);
+      if (from?.text !== undefined && CLOSING_BRACE.test(from.text)) {
+        for (let k = path.branch.index - 1; k >= 0 && k > path.branch.index - 64; k--) {
+          const a = p.annotations.exactly(k);
+          if (a?.text && !CLOSING_BRACE.test(a.text)) {
+            from = resolveAnnotation(a, options.sources);
+            break;
+          }
+        }
+      }
+      const ret = from?.file && from.line ? returnAfter(options.sources, from.file, from.line, path.branch.taken, r0) : undefined;
+      if (ret) return ret;
+    }
+    if (!options.sources || !loc?.file || !loc.line) return loc;
     // Programs written with BPF_PROG()/BPF_KPROBE() return through the macro's wrapper, whose
     // line is the one annotated at the program's first instruction.
     const entry = p.annotations.exactly(0);
     if (entry?.text && /\bBPF_[A-Z_0-9]+\s*\(/.test(entry.text)) return resolveAnnotation(entry, options.sources) ?? loc;
+    const ret = returnAfter(options.sources, loc.file, loc.line, false, r0);
+    if (ret) return ret;
     const end = functionEnd(options.sources, loc.file, loc.line);
     return end ? { file: end.file, line: end.line, text: '}' } : loc;
+  };
+
+  /** The instructions the verifier walked after the last conditional branch before the exit. */
+  const exitPath = (p: ProgramState): { branch?: { index: number; taken: boolean }; after: number[] } => {
+    const records = p.history.records;
+    const after: number[] = [];
+    for (let i = records.length - 1; i >= 0; i--) {
+      const r = records[i];
+      if (r.kind === 'branch') return { branch: { index: r.from, taken: true }, after: after.reverse() };
+      if (/^if /.test(r.disasm) && i < records.length - 1) {
+        const next = records[i + 1];
+        const taken = next.kind === 'branch' || (next.kind === 'insn' && next.index !== r.index + 1);
+        return { branch: { index: r.index, taken }, after: after.reverse() };
+      }
+      after.push(r.index);
+      if (after.length > 64) break;
+    }
+    return { after: after.reverse() };
   };
 
   const relatedAt = (p: ProgramState, insn: number, message: string): RelatedLocation => {

@@ -130,10 +130,10 @@ describe('verifier findings on broken programs written by others', function () {
     // The held-out misses stay hidden unless asked for, so nobody tunes on them by accident.
     const msg = process.env.VERIFIER_EVAL_SHOW_HELDOUT ? `\n${h.misses.join('\n')}` : '';
     if (scores.tune.misses.length) console.log(`tune misses:\n  ${scores.tune.misses.join('\n  ')}`);
-    // Issue #9's targets are 97% / 90% / 80%; these floors are what the decoder reached when the
-    // set was added (65% / 58% / 65% held-out), so a change that loses ground fails here.
-    assert.ok(h.primary / h.total >= 0.65, `primary ${h.primary}/${h.total}${msg}`);
-    assert.ok(h.cause / h.withCause >= 0.58, `root cause ${h.cause}/${h.withCause}${msg}`);
-    assert.ok(h.caseSpecific / h.total >= 0.65, `case-specific ${h.caseSpecific}/${h.total}${msg}`);
+    // Issue #9's targets are 97% / 90% / 80%; these floors are what the decoder reaches now
+    // (80% / 83% / 75% held-out; 65% / 58% / 55% before #9), so a change that loses ground fails here.
+    assert.ok(h.primary / h.total >= 0.8, `primary ${h.primary}/${h.total}${msg}`);
+    assert.ok(h.cause / h.withCause >= 0.83, `root cause ${h.cause}/${h.withCause}${msg}`);
+    assert.ok(h.caseSpecific / h.total >= 0.75, `case-specific ${h.caseSpecific}/${h.total}${msg}`);
   });
 });

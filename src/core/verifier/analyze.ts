@@ -2,38 +2,29 @@
 // the annotation table of the current program, a bounded window of recent instructions for the
 // provenance walk, the current register state, and the lines since the last instruction (the
 // error candidates) — so memory stays bounded however long the log is.
+import { catalog } from './catalog';
 import { explainMessage, matchEntry, stripMessagePrefixes } from './explain';
 import { AnnotationTable, basename, resolveAnnotation, type Annotation, type SourceLocation } from './locate';
 import { classifyLine, LineSplitter, parseRegisterState, splitRunOnLines, type LogLine } from './parse';
 import { arithmeticSource, History, memoryOperandRegister, traceRegister, type OriginStep } from './provenance';
 import {
   functionEnd,
+  functionHeader,
   largeLocals,
   licenseLine,
+  mapTypeLine,
   programDefinition,
   returnAfter,
   sectionAbove,
   symbolDeclaration,
   symbolLines,
 } from './source-hints';
-import type { Analysis, AnalyzeOptions, Explanation, Finding, ProgramLog, RelatedLocation } from './types';
+import type { Analysis, AnalyzeOptions, CatalogEntry, Explanation, Finding, ProgramLog, RelatedLocation, RootCause } from './types';
 import { Unframer } from './unframe';
 
 const MAX_CANDIDATES = 64;
 const CLOSING_BRACE = /^\s*\}\s*;?\s*$/;
 const NOTE = /^(?:reg type unsupported for arg#\d+ function|Unrecognized arg#\d+ type|func '\S+' arg\d+ has btf_id|arg#\d+ reference type)/;
-// Entries about the whole program, checked after (or before) the walk over instructions.
-const WHOLE_PROGRAM_ENTRIES = new Set(['stack-too-large', 'subprog-layout', 'btf-invalid', 'attach-target', 'call-stack-too-deep']);
-// Entries whose cause is the program type, i.e. the SEC() line.
-const PROGRAM_TYPE_ENTRIES = new Set([
-  'helper-not-allowed',
-  'kfunc-not-allowed',
-  'sleepable-context',
-  'spin-lock-misuse',
-  'timer-misuse',
-  'ld-abs-misuse',
-  'ctx-access',
-]);
 
 interface ProgramState {
   log: ProgramLog;
@@ -55,6 +46,7 @@ interface ProgramState {
   ended: boolean; // stats line seen: the next instruction starts a new program
   wrapped: boolean; // inside libbpf's BEGIN/END markers
   sawEnd: boolean;
+  validating?: number; // `Validating f() func#N...` seen, its first instruction not yet
 }
 
 export interface LogParser {
@@ -234,7 +226,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     const named = /(?<!alloc_)insn (\d+)\b/.exec(message);
     let failing: ProgramState['lastInsn'] = p.lastInsn;
     if (named) failing = { index: Number(named[1]), disasm: findDisasm(p, Number(named[1])) ?? '' };
-    if (ex0.catalogId && WHOLE_PROGRAM_ENTRIES.has(ex0.catalogId)) failing = undefined;
+    if (entryOf(ex0.catalogId)?.wholeProgram) failing = undefined;
     const helper = p.lastInsn && /^call (\w+)#\d+/.exec(p.lastInsn.disasm)?.[1];
     const ex = explainMessage(message, { helper });
     const loc = failing ? locateStop(p, failing) : undefined;
@@ -257,6 +249,9 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   /** Related locations and quick fixes: where the offending value came from. */
   const addRootCause = (p: ProgramState, f: Finding, failing: ProgramState['lastInsn']) => {
     const d = f.details ?? {};
+    // The family's own statement of where its root cause is (catalog entry `causes`).
+    const entry = entryOf(f.catalogId);
+    const has = (c: RootCause) => !!entry?.causes?.includes(c) && (entry.causeWhen?.[c]?.test(f.message) ?? true);
     const records = p.history.records;
     const pos = p.history.lastInsnPos();
     const sources = options.sources;
@@ -285,15 +280,29 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
 
     // References that were never released: the allocation instruction is printed.
     const alloc = /alloc_insn=(\d+)/.exec(f.message);
-    if (alloc) {
+    if (alloc && has('acquisition')) {
       const at = Number(alloc[1]);
       f.related.push(relatedAt(p, at, 'reference acquired here is never released on this path'));
       const r = f.related[f.related.length - 1];
       f.quickFix = { kind: 'release-reference', file: r.file, line: r.line, symbol: assignedVariable(locate(p, at)?.text) };
+      const acquire = findDisasm(p, at)?.match(/^call (\w+)/)?.[1];
+      const release = acquire ? releaseOf(acquire) : undefined;
+      if (acquire && release) {
+        f.explanation += ` The reference comes from ${acquire}(); release it with ${release} on every path that leaves the program.`;
+        f.fix = `Call ${release} before this return (or on every path after ${acquire}() succeeds).`;
+      }
+    }
+
+    // Releasing what was never acquired: say where the pointer came from instead.
+    if (!alloc && has('acquisition') && failing && /^call /.test(failing.disasm)) {
+      const from = traceRegister(records, pos, 1).pop();
+      const what = from ? `it comes from \`${from.disasm}\`` : 'it was not returned by an acquiring function';
+      if (from) f.related.push(relatedAt(p, from.insnIndex, 'the pointer released here was not acquired by the program'));
+      f.explanation += ` Only a pointer the program acquired itself (from bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_task_acquire, bpf_task_from_pid, bpf_cgroup_from_id, bpf_ringbuf_reserve, ...) may be released; ${what}.`;
     }
 
     // Callback return values: name the callback and the call that registered it.
-    if (f.catalogId === 'callback-return-range' || f.catalogId === 'async-callback-return') {
+    if (has('callback')) {
       const site = findCallbackCallSite(records, pos);
       // The callback starts where the subprogram list says, or (level 1) where the call jumped to.
       const sub = (failing ? enclosingSubprog(p.log, failing.index) : undefined) ?? site?.callee;
@@ -304,21 +313,16 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       const functionName = argumentExpression(callName, 1)?.match(/^\(?\s*(?:\([^)]*\)\s*)?&?(\w+)\s*\)?$/)?.[1];
       f.quickFix = { kind: 'callback-return-range', file: f.file, line: f.line, range: parseRange(d.range) ?? [0, 1], functionName };
     }
-    if (f.catalogId === 'program-return-range' && d.range) {
+    if (has('return-range') && d.range) {
       f.quickFix = { kind: 'program-return-range', file: f.file, line: f.line, range: parseRange(d.range) };
     }
 
     // Locks and RCU / preemption sections: the call that opened the section still open.
-    const opener =
-      f.catalogId === 'spin-lock-misuse'
-        ? /^call (?:bpf_spin_lock|bpf_res_spin_lock)\b/
-        : f.catalogId === 'rcu-preempt-region'
-          ? /^call (?:bpf_rcu_read_lock|bpf_preempt_disable)\b/
-          : undefined;
-    if (opener && failing && /holding a lock|-ed region|is missing|missing$|two bpf_spin_locks|different lock|nested/.test(f.message)) {
-      for (let i = pos; i >= 0; i--) {
+    if (has('open-section') && failing) {
+      // The failing instruction may itself be the second lock: the open section starts before it.
+      for (let i = pos - (records[pos]?.kind === 'insn' && OPENER.test((records[pos] as { disasm: string }).disasm) ? 1 : 0); i >= 0; i--) {
         const r = records[i];
-        if (r.kind === 'insn' && opener.test(r.disasm)) {
+        if (r.kind === 'insn' && OPENER.test(r.disasm)) {
           f.related.push(relatedAt(p, r.index, 'the section opened here is still open'));
           break;
         }
@@ -399,7 +403,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     }
 
     // A map of the wrong kind: its definition, named in the register state (map_ptr(map=NAME)).
-    if ((f.catalogId === 'map-not-allowed' || f.catalogId === 'spin-lock-misuse' || f.catalogId === 'timer-misuse') && sources) {
+    if (has('map-definition') && sources) {
       const names = new Set<string>();
       for (const [k, v] of currentRegisters(p)) {
         const m = /^R[1-5]$/.test(k) && /^map_ptr\((?:[^)]*,)?map=([\w.]+)/.exec(v);
@@ -407,19 +411,22 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       }
       for (const name of names) {
         const decl = symbolDeclaration(sources, name, f.file);
+        // The declared type is the line to change; the name ends the declaration.
+        const type = decl ? mapTypeLine(sources, decl.file, decl.line) : undefined;
+        if (type) f.related.push({ ...type, message: `map \`${name}\` is declared with this type` });
         if (decl) f.related.push({ ...decl, message: `map \`${name}\` is defined here` });
       }
     }
 
     // Stack objects passed by address (dynptrs, iterators): their declaration.
-    if (f.catalogId === 'dynptr-misuse' && sources && reg !== undefined) {
+    if (has('stack-object') && sources && reg !== undefined) {
       const name = argumentExpression(f.sourceText, helperArgIndex(reg))?.match(/^&\s*(\w+)$/)?.[1];
       const decl = name ? symbolDeclaration(sources, name, f.file) : undefined;
       if (decl) f.related.push({ ...decl, message: `\`${name}\` is declared here` });
     }
 
     // A loop without progress: the loop's condition is the last branch the verifier took.
-    if (f.catalogId === 'infinite-loop' || f.catalogId === 'program-too-complex') {
+    if (has('loop-condition')) {
       for (let i = pos; i >= 0; i--) {
         const r = records[i];
         if (r.kind === 'insn' && /^if /.test(r.disasm)) {
@@ -430,7 +437,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     }
 
     // Packet access: the data_end comparison that proved too few bytes.
-    if (f.catalogId === 'packet-out-of-bounds') {
+    if (has('packet-check')) {
       for (let i = pos; i >= 0; i--) {
         const r = records[i];
         if (r.kind === 'insn' && /^if [rw]\d+ [<>]=? [rw]\d+ goto/.test(r.disasm)) {
@@ -442,27 +449,86 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
 
     // CO-RE: the lines that name the field or type the kernel does not have.
     const core = /CO-RE relocation <\w+> \[\d+\] (?:struct |union |enum |typedef )?(\w+)(?:\.([\w.:]+))?/.exec(f.message);
-    if (core && sources) {
+    if (core && sources && has('core-field')) {
       const field = core[2]?.split(/[.:]/).filter(Boolean).pop();
-      for (const at of symbolLines(sources, field ?? core[1], 4, f.file))
+      const uses = symbolLines(sources, field ?? core[1], 4, f.file);
+      for (const at of uses)
         f.related.push({ ...at, message: `\`${field ?? core[1]}\` (${core[1]}) does not exist in the running kernel's BTF` });
+      // The compiler may have hoisted the relocated load to the function's first line: the
+      // statement that reads the field, further down, is the place.
+      const entryText = p.annotations.exactly(0)?.text;
+      const use =
+        entryText && f.sourceText === entryText
+          ? uses.find((u) => u.file === f.file && f.line !== undefined && u.line > f.line)
+          : undefined;
+      if (use) {
+        f.related.push({ file: f.file, line: f.line, message: 'the line info of the failing instruction points to the function' });
+        f.line = use.line;
+      }
     }
 
     // Program-type problems: the SEC() that chose the program type (or the license) is the cause.
-    const typeProblem =
-      PROGRAM_TYPE_ENTRIES.has(f.catalogId ?? '') && (!/spin-lock|timer/.test(f.catalogId ?? '') || /progs cannot use/.test(f.message));
-    if (sources && f.file && f.line && typeProblem) {
+    if (sources && f.file && f.line && has('program-type')) {
       const sec = sectionAbove(sources, f.file, f.line);
       if (sec) f.related.push({ ...sec, message: 'the program type is chosen here; it does not allow this' });
     }
     // Stack size: the large local buffers are what to move into a map.
-    if (f.catalogId === 'stack-too-large' && sources) {
+    if (has('large-locals') && sources) {
       for (const at of largeLocals(sources, f.file)) f.related.push({ ...at, message: 'large local variable on the BPF stack' });
     }
-    if (f.catalogId === 'gpl-only') {
+    if (has('license')) {
       const lic = sources && licenseLine(sources, f.file);
       if (lic) f.related.push({ ...lic, message: 'the license declared here is not GPL-compatible' });
       f.quickFix = { kind: 'license-gpl', file: lic?.file, line: lic?.line };
+    }
+
+    // A dynptr used after the call that released it (submit, discard): that call.
+    if (has('released-dynptr') && /initialized dynptr|dynptr has to be/i.test(f.message)) {
+      for (let i = pos - 1; i >= 0; i--) {
+        const r = records[i];
+        if (r.kind === 'insn' && /^call bpf_\w*(?:submit|discard)_dynptr\b/.test(r.disasm)) {
+          f.related.push(relatedAt(p, r.index, `the dynptr was released here (\`${r.disasm}\`); it cannot be used after it`));
+          break;
+        }
+      }
+    }
+
+    // A pointer into the packet used after a helper that may change the packet: that helper.
+    if (has('invalidated-packet') && failing && reg !== undefined) {
+      for (let i = pos - 1; i >= 0 && i > pos - 4096; i--) {
+        const r = records[i];
+        const helper = r.kind === 'insn' ? PACKET_CHANGING.exec(r.disasm)?.[1] : undefined;
+        if (!helper) continue;
+        const origin = traceRegister(records, pos, reg).pop();
+        if (origin && posOf(origin.insnIndex) > i) break;
+        const at = relatedAt(
+          p,
+          (r as { index: number }).index,
+          `${helper}() may change the packet: every packet pointer taken before it is invalid after it`,
+        );
+        f.related.unshift(at);
+        f.explanation += ` R${reg} was a packet pointer taken before ${helper}(), which may move or resize the packet; the verifier then treats every packet pointer as unknown.`;
+        f.fix = `Reload data and data_end from the context after ${helper}() and repeat the bounds check before using the packet again.`;
+        break;
+      }
+    }
+
+    // A global function's parameter: the verifier checks its body for any argument of the declared type.
+    if (has('argument-signature') && failing && reg !== undefined && sources) {
+      const steps = traceRegister(records, pos, reg);
+      const sub = enclosingSubprog(p.log, failing.index);
+      if (sub !== undefined && (steps.length === 0 || !steps.some((x) => x.role === 'origin' || x.role === 'call'))) {
+        const start = relatedAt(p, sub, '');
+        const header = start.file && start.line ? functionHeader(sources, start.file, start.line) : undefined;
+        f.related.push({
+          ...(header ?? start),
+          message: 'a global function: its pointer parameters may be NULL, whatever the callers pass',
+        });
+        f.explanation +=
+          ' The pointer is a parameter of a global (non-static) function, which the verifier checks on its own, for any caller: it may be NULL.';
+        f.fix =
+          "Check the parameter for NULL at the top of the function, or make the function static so the verifier checks it with the caller's arguments.";
+      }
     }
 
     // Keep only locations that say something beyond the primary line.
@@ -525,6 +591,10 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           const next = p.lastInsnIndex === undefined ? undefined : p.lastInsnIndex + (p.lastOpcode === '18' ? 2 : 1);
           if (p.fresh && next === l.index) p.annotations.cover(l.index, p.fresh);
           else p.fresh = undefined;
+        }
+        if (p.validating !== undefined) {
+          if (!p.log.subprograms.some((x) => x.index === p.validating)) p.log.subprograms.push({ index: p.validating, insn: l.index });
+          p.validating = undefined;
         }
         p.lastInsnIndex = l.index;
         p.lastOpcode = l.opcode;
@@ -600,8 +670,12 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           addFinding(f);
         }
         return;
-      case 'trace':
+      case 'trace': {
+        // Level 1 announces each global function it checks: the next instruction starts it.
+        const v = /^Validating \w+\(\) func#(\d+)\.\.\.$/.exec(l.raw.trim());
+        if (v) ensure().validating = Number(v[1]);
         return;
+      }
       case 'text': {
         if (!l.text) return;
         // Text outside any program log is bpftool's or the loader's chatter — unless it is a
@@ -652,6 +726,30 @@ function dropRestatements(findings: Finding[], summaries: WeakSet<Finding>, cras
       findings.splice(i, 1);
     else if (crashes.has(f) && findings.some((g, j) => j < i && crashes.has(g) && g.line === f.line)) findings.splice(i, 1);
   }
+}
+
+/** The calls that open a lock, RCU or preemption section. */
+const OPENER = /^call (?:bpf_spin_lock|bpf_res_spin_lock|bpf_rcu_read_lock|bpf_preempt_disable|bpf_local_irq_save)\b/;
+
+/** Helpers after which the verifier invalidates every packet pointer (bpf_helper_changes_pkt_data). */
+const PACKET_CHANGING =
+  /^call (bpf_skb_store_bytes|bpf_skb_change_\w+|bpf_skb_pull_data|bpf_skb_vlan_(?:push|pop)|bpf_l[34]_csum_replace|bpf_xdp_adjust_(?:head|tail|meta)|bpf_skb_adjust_room|bpf_lwt_\w+|bpf_msg_(?:pull|push|pop)_data|bpf_clone_redirect|bpf_skb_ecn_set_ce)\b/;
+
+/** The function that releases what an acquiring helper or kfunc returned. */
+function releaseOf(acquire: string): string | undefined {
+  if (/^bpf_ringbuf_reserve$/.test(acquire)) return 'bpf_ringbuf_submit() or bpf_ringbuf_discard()';
+  if (/^bpf_ringbuf_reserve_dynptr$/.test(acquire)) return 'bpf_ringbuf_submit_dynptr() or bpf_ringbuf_discard_dynptr()';
+  if (/^bpf_(?:sk|skc)_lookup_\w+$|^bpf_sk_fullsock$/.test(acquire)) return 'bpf_sk_release()';
+  const kind = /^bpf_(task|cgroup|cpumask|obj|percpu_obj|rbtree|list|crypto_ctx)_/.exec(acquire)?.[1];
+  if (kind === 'obj' || kind === 'percpu_obj') return `bpf_${kind}_drop()`;
+  if (kind) return `bpf_${kind}_release()`;
+  return undefined;
+}
+
+let byId: Map<string, CatalogEntry> | undefined;
+function entryOf(id: string | null | undefined): CatalogEntry | undefined {
+  byId ??= new Map(catalog.map((e) => [e.id, e]));
+  return id ? byId.get(id) : undefined;
 }
 
 /** Analyze a complete log text. */
@@ -805,7 +903,12 @@ function mergeDuplicateClang(findings: Finding[]): void {
     if (f.origin !== 'clang') continue;
     for (let j = findings.length - 1; j > i; j--) {
       const g = findings[j];
-      if (g.origin === 'clang' && stripMessagePrefixes(g.message) === stripMessagePrefixes(f.message)) {
+      // The same message, or the same problem in other words (clang reports too many arguments at
+      // the call and at the definition).
+      const same =
+        stripMessagePrefixes(g.message) === stripMessagePrefixes(f.message) ||
+        (f.catalogId !== null && g.catalogId === f.catalogId && g.title === f.title);
+      if (g.origin === 'clang' && same) {
         if (g.line !== f.line || g.file !== f.file) f.related.push({ file: g.file, line: g.line, message: 'reported again here' });
         findings.splice(j, 1);
       }

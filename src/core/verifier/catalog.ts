@@ -26,7 +26,9 @@ export const DOCS = {
 
 export const helperDoc = (name: string) => `${DOCS.helpers}${name}/`;
 
-type Opts = Partial<Pick<CatalogEntry, 'example' | 'docsUrl' | 'sinceKernel' | 'origin' | 'severity' | 'refine'>>;
+type Opts = Partial<
+  Pick<CatalogEntry, 'example' | 'docsUrl' | 'sinceKernel' | 'origin' | 'severity' | 'refine' | 'causes' | 'causeWhen' | 'wholeProgram'>
+>;
 
 function entry(id: string, pattern: RegExp, title: string, why: string, fix: string, opts: Opts = {}): CatalogEntry {
   return { id, pattern, title, why, fix, origin: 'verifier', docsUrl: DOCS.verifier, ...opts };
@@ -43,6 +45,7 @@ export const catalog: CatalogEntry[] = [
     "Callbacks of bpf_for_each_map_elem, bpf_loop, bpf_find_vma and friends must return exactly 0 (continue) or 1 (stop); the helper uses the value as a loop control. The verifier could not prove your callback returns only those values — typically it returns a computed number, a helper's result, or a variable.",
     'Make every return statement of the callback return the constant 0 to continue iterating or 1 to stop.',
     {
+      causes: ['callback'],
       example:
         'static long cb(struct bpf_map *map, __u32 *key, __u64 *val, void *ctx)\n{\n\tif (*val > 100)\n\t\treturn 1; /* stop */\n\treturn 0;     /* continue */\n}',
       docsUrl: helperDoc('bpf_for_each_map_elem'),
@@ -56,6 +59,7 @@ export const catalog: CatalogEntry[] = [
     'Callbacks run asynchronously (bpf_timer callbacks, workqueue callbacks) must return 0; the verifier could not prove that.',
     'End the callback with `return 0;`.',
     {
+      causes: ['callback'],
       example: 'static int timer_cb(void *map, int *key, struct elem *val)\n{\n\t/* ... */\n\treturn 0;\n}',
       docsUrl: helperDoc('bpf_timer_set_callback'),
     },
@@ -67,6 +71,7 @@ export const catalog: CatalogEntry[] = [
     'Some program types give the return value a meaning (cgroup programs: 0 reject / 1 allow; LSM: 0 or -errno; tracing iterators: 0 or 1) and the verifier checks every return path against that range. One path can return another value, or a value it cannot pin down.',
     'Return only the allowed constants from the program, e.g. `return 1;` to allow and `return 0;` to deny in cgroup programs.',
     {
+      causes: ['return-range'],
       example:
         'SEC("cgroup/skb")\nint filter(struct __sk_buff *skb)\n{\n\tif (skb->len > 1500)\n\t\treturn 0; /* drop */\n\treturn 1;     /* allow */\n}',
     },
@@ -118,7 +123,11 @@ export const catalog: CatalogEntry[] = [
     'Pointer may be NULL: {register} is {type}',
     'The pointer comes from something that can fail — bpf_map_lookup_elem, bpf_ringbuf_reserve, a socket lookup, a kfunc returning a nullable pointer — and this path uses it without first checking it against NULL. The verifier follows every path, including the one where the lookup found nothing.',
     'Check the pointer for NULL right after you get it and leave (or skip the access) when it is NULL.',
-    { example: '__u64 *val = bpf_map_lookup_elem(&my_map, &key);\nif (!val)\n\treturn 0;\n*val += 1;', docsUrl: DOCS.verifierConcept },
+    {
+      causes: ['argument-signature'],
+      example: '__u64 *val = bpf_map_lookup_elem(&my_map, &key);\nif (!val)\n\treturn 0;\n*val += 1;',
+      docsUrl: DOCS.verifierConcept,
+    },
   ),
   entry(
     'scalar-deref',
@@ -126,7 +135,11 @@ export const catalog: CatalogEntry[] = [
     'Dereferencing a number, not a pointer ({register})',
     'The verifier only allows memory accesses through registers it knows to be pointers. {register} holds a plain number (scalar) here — typically a pointer read out of kernel or map memory without bpf_probe_read_kernel / BPF_CORE_READ, a pointer that went through integer arithmetic, or a value that was never a pointer.',
     'Read kernel memory with BPF_CORE_READ() or bpf_probe_read_kernel(), keep pointers typed (no casts through integers), and use the pointer the helper returned rather than a copy stored in a map.',
-    { example: 'pid_t ppid = BPF_CORE_READ(task, real_parent, tgid); /* instead of task->real_parent->tgid */', docsUrl: DOCS.core },
+    {
+      causes: ['invalidated-packet'],
+      example: 'pid_t ppid = BPF_CORE_READ(task, real_parent, tgid); /* instead of task->real_parent->tgid */',
+      docsUrl: DOCS.core,
+    },
   ),
   entry(
     'invalid-mem-access',
@@ -134,7 +147,10 @@ export const catalog: CatalogEntry[] = [
     'Memory access through {register} ({type}) is not allowed',
     'The register used as the address of this load or store does not hold a kind of pointer that may be dereferenced directly here ({type}).',
     'Access that object through the helper meant for it (bpf_probe_read_kernel, bpf_skb_load_bytes, BPF_CORE_READ), or get a directly accessible pointer first.',
-    { example: 'struct iphdr iph;\nif (bpf_skb_load_bytes(skb, ETH_HLEN, &iph, sizeof(iph)) < 0)\n\treturn 0;' },
+    {
+      causes: ['invalidated-packet'],
+      example: 'struct iphdr iph;\nif (bpf_skb_load_bytes(skb, ETH_HLEN, &iph, sizeof(iph)) < 0)\n\treturn 0;',
+    },
   ),
   entry(
     'invalid-register',
@@ -214,6 +230,7 @@ export const catalog: CatalogEntry[] = [
     'Packet data may only be read after proving that the bytes exist: a comparison of the pointer plus the access length with data_end. On this path the verifier has proven only {proven} bytes past the pointer (r=), fewer than this access needs.',
     'Compare the end of the header you read with data_end before touching it, and bail out when it is beyond.',
     {
+      causes: ['packet-check'],
       example:
         'void *data = (void *)(long)ctx->data;\nvoid *data_end = (void *)(long)ctx->data_end;\nstruct ethhdr *eth = data;\nif ((void *)(eth + 1) > data_end)\n\treturn XDP_PASS;\n__u16 proto = eth->h_proto;',
     },
@@ -225,6 +242,7 @@ export const catalog: CatalogEntry[] = [
     'Each program type exposes a context structure (struct __sk_buff, struct xdp_md, tracepoint record, pt_regs, ...) and allows only certain fields, sizes and directions. This access reads or writes a field that is not accessible for this program type, writes a read-only field, or uses the wrong width.',
     'Use the context type of your SEC() program type and read whole fields; for tracepoints, read arguments through the generated struct trace_event_raw_* type; for kernel structures use BPF_CORE_READ.',
     {
+      causes: ['program-type'],
       example:
         'SEC("tp/syscalls/sys_enter_openat")\nint handle(struct trace_event_raw_sys_enter *ctx)\n{\n\tlong dfd = ctx->args[0];\n\treturn 0;\n}',
     },
@@ -316,6 +334,8 @@ export const catalog: CatalogEntry[] = [
     'bpf_rcu_read_lock()/unlock() and bpf_preempt_disable()/enable() must pair up on every path; inside such a section the program may not sleep, tail call, throw, or call global functions, and some kfuncs are only valid inside an RCU section.',
     'Pair every lock with an unlock on all paths, keep sleeping calls outside the section, and use static (inlined) helpers inside it.',
     {
+      causes: ['open-section'],
+      causeWhen: { 'open-section': /-ed region|is missing|missing$|nested/ },
       example: 'bpf_rcu_read_lock();\nstruct task_struct *p = task->real_parent;\nif (p)\n\tpid = p->pid;\nbpf_rcu_read_unlock();',
       docsUrl: DOCS.kfuncs,
       sinceKernel: '6.2',
@@ -389,6 +409,8 @@ export const catalog: CatalogEntry[] = [
     'BPF programs have 512 bytes of stack, shared along a chain of BPF-to-BPF calls (and only 256 bytes when combined with tail calls). Large local arrays or structs, or deep call chains of functions with big frames, go past it.',
     'Move large buffers into a per-CPU array map used as scratch space, or inline functions (static __always_inline) so frames are not stacked.',
     {
+      causes: ['large-locals'],
+      wholeProgram: true,
       example:
         'struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1);\n         __type(key, __u32); __type(value, struct big); } scratch SEC(".maps");\n__u32 zero = 0;\nstruct big *b = bpf_map_lookup_elem(&scratch, &zero);\nif (!b) return 0;',
     },
@@ -399,7 +421,7 @@ export const catalog: CatalogEntry[] = [
     'Too many nested BPF function calls',
     'The verifier allows at most 8 nested BPF-to-BPF call frames.',
     'Flatten the call chain: inline helpers (static __always_inline) or restructure recursion-like code into a loop.',
-    { example: 'static __always_inline int parse(struct ctx *c) { ... }' },
+    { wholeProgram: true, example: 'static __always_inline int parse(struct ctx *c) { ... }' },
   ),
 
   // ---- Writes forbidden / leaks -------------------------------------------------------------
@@ -428,6 +450,7 @@ export const catalog: CatalogEntry[] = [
     'Some helpers and kfuncs hand out references that must be given back: bpf_ringbuf_reserve needs bpf_ringbuf_submit/discard, bpf_sk_lookup_* needs bpf_sk_release, acquiring kfuncs need their release kfunc. On at least one path to the exit the reference from alloc_insn={alloc_insn} is still held.',
     'Release or submit the object on every path, including early returns and error branches.',
     {
+      causes: ['acquisition'],
       example:
         'struct event *e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);\nif (!e)\n\treturn 0;\nif (skip) {\n\tbpf_ringbuf_discard(e, 0);   /* every path */\n\treturn 0;\n}\nbpf_ringbuf_submit(e, 0);',
       docsUrl: DOCS.ringbuf,
@@ -439,7 +462,11 @@ export const catalog: CatalogEntry[] = [
     'Releasing something that is not an acquired reference',
     'A release helper or kfunc (bpf_ringbuf_submit, bpf_sk_release, bpf_task_release, ...) received a pointer that is not the live reference it expects: it was already released, never acquired, or is a plain pointer.',
     'Pass exactly the pointer returned by the acquire function, once, and do not use it after releasing it.',
-    { example: 'struct task_struct *t = bpf_task_acquire(task);\nif (!t) return 0;\nbpf_task_release(t);', docsUrl: DOCS.kfuncs },
+    {
+      causes: ['acquisition'],
+      example: 'struct task_struct *t = bpf_task_acquire(task);\nif (!t) return 0;\nbpf_task_release(t);',
+      docsUrl: DOCS.kfuncs,
+    },
   ),
   entry(
     'spin-lock-misuse',
@@ -448,6 +475,11 @@ export const catalog: CatalogEntry[] = [
     'A bpf_spin_lock must live in a map value (one per value, found through BTF), be taken and released on the same path, never be held twice, and while it is held the program may not call functions (other than the unlock) or exit. Only some program types may use it.',
     'Lock, touch the fields, unlock — in the same function with no calls or returns in between.',
     {
+      causes: ['open-section', 'map-definition', 'program-type'],
+      causeWhen: {
+        'program-type': /progs cannot use/,
+        'open-section': /holding a lock|-ed region|is missing|missing$|two bpf_spin_locks|different lock|nested/,
+      },
       example:
         'struct val { struct bpf_spin_lock lock; __u64 cnt; };\n...\nbpf_spin_lock(&v->lock);\nv->cnt++;\nbpf_spin_unlock(&v->lock);',
       docsUrl: DOCS.spinLock,
@@ -460,6 +492,8 @@ export const catalog: CatalogEntry[] = [
     'A struct bpf_timer must be a field of a map value with BTF (one per value), be passed to the timer helpers at its constant offset together with the same map, and may not be read or written directly. Tracing programs cannot use timers.',
     'Embed one struct bpf_timer in the map value, and pass &val->timer together with &that_map to bpf_timer_init.',
     {
+      causes: ['map-definition', 'program-type'],
+      causeWhen: { 'program-type': /progs cannot use/ },
       example: 'struct elem { struct bpf_timer t; };\nbpf_timer_init(&e->t, &timers, CLOCK_MONOTONIC);',
       docsUrl: helperDoc('bpf_timer_init'),
     },
@@ -479,6 +513,7 @@ export const catalog: CatalogEntry[] = [
     'A dynptr is a stack object the verifier tracks through its life: it must be initialised (bpf_dynptr_from_mem, bpf_ringbuf_reserve_dynptr, ...) before use, must be of the kind the helper needs, may not be overwritten while it holds a reference, and must be released (submitted/discarded) when it owns one.',
     'Declare struct bpf_dynptr on the stack, initialise it with the matching constructor, use it, and submit/discard ringbuf dynptrs on every path.',
     {
+      causes: ['stack-object', 'released-dynptr'],
       example:
         'struct bpf_dynptr ptr;\nif (bpf_ringbuf_reserve_dynptr(&rb, 64, 0, &ptr)) {\n\tbpf_ringbuf_discard_dynptr(&ptr, 0);\n\treturn 0;\n}\nbpf_ringbuf_submit_dynptr(&ptr, 0);',
       docsUrl: DOCS.dynptr,
@@ -494,6 +529,7 @@ export const catalog: CatalogEntry[] = [
     'Each program type (given by SEC()) has its own set of helpers. {helper} is not available to this program type on this kernel (or does not exist on this kernel at all).',
     'Choose a program type that offers the helper (change SEC()), use an equivalent helper of this type, or upgrade the kernel if the helper is newer than it.',
     {
+      causes: ['program-type'],
       example: '/* bpf_skb_store_bytes needs a tc/socket program: */\nSEC("tc")\nint prog(struct __sk_buff *skb) { ... }',
       docsUrl: DOCS.progTypes,
     },
@@ -512,7 +548,7 @@ export const catalog: CatalogEntry[] = [
     'GPL-only function called from a non-GPL program',
     'Many helpers and all kfuncs are only available to programs whose license section declares a GPL-compatible license.',
     'Declare a GPL-compatible license in the object.',
-    { example: 'char LICENSE[] SEC("license") = "Dual BSD/GPL";' },
+    { causes: ['license'], example: 'char LICENSE[] SEC("license") = "Dual BSD/GPL";' },
   ),
   entry(
     'sleepable-context',
@@ -520,7 +556,7 @@ export const catalog: CatalogEntry[] = [
     'Sleeping call in a program that may not sleep',
     'Some helpers and kfuncs can sleep (bpf_copy_from_user, bpf_d_path, ...). They are only allowed in sleepable programs — those whose section ends in `.s` (fentry.s, lsm.s, uprobe.s, iter.s) and whose attach point allows sleeping.',
     'Load the program as sleepable (SEC("lsm.s/...") / SEC("uprobe.s/...")), or use the non-sleeping variant (bpf_probe_read_user).',
-    { example: 'SEC("lsm.s/file_open")\nint BPF_PROG(check, struct file *f) { ... }' },
+    { causes: ['program-type'], example: 'SEC("lsm.s/file_open")\nint BPF_PROG(check, struct file *f) { ... }' },
   ),
   entry(
     'map-not-allowed',
@@ -529,6 +565,7 @@ export const catalog: CatalogEntry[] = [
     'Helpers accept only certain map types (e.g. bpf_tail_call needs a PROG_ARRAY, bpf_perf_event_output a PERF_EVENT_ARRAY, bpf_for_each_map_elem no PROG_ARRAY), and some program types limit which maps they may use.',
     'Use the map type the helper is documented for.',
     {
+      causes: ['map-definition'],
       example:
         'struct { __uint(type, BPF_MAP_TYPE_PROG_ARRAY); __uint(max_entries, 4);\n         __type(key, __u32); __type(value, __u32); } jmp SEC(".maps");\nbpf_tail_call(ctx, &jmp, 0);',
       docsUrl: DOCS.maps,
@@ -559,6 +596,7 @@ export const catalog: CatalogEntry[] = [
     'The verifier walks every path and stops after 1,000,000 processed instructions (or 8192 pending branches). Loops with large bounds, many independent branches, or a loop the verifier cannot prove to terminate quickly blow that budget.',
     'Reduce the paths: make loop bounds small constants, use bpf_loop() (5.17+) or open-coded iterators (bpf_for, 6.4+) for long loops, move work into BPF-to-BPF global functions (verified once), and avoid branching on unrelated values in loops.',
     {
+      causes: ['loop-condition'],
       example:
         'static long body(__u32 i, void *ctx) { /* ... */ return 0; }\nbpf_loop(10000, body, &state, 0);  /* verified once, not 10000 times */',
       docsUrl: DOCS.loops,
@@ -570,7 +608,7 @@ export const catalog: CatalogEntry[] = [
     'Loop the verifier cannot prove to terminate',
     'Older kernels (before 5.3) refuse any backward jump; newer ones refuse a loop when two visits of the loop head have the same state, i.e. the loop makes no progress the verifier can see.',
     'Give the loop a constant upper bound that the counter visibly approaches, or use bpf_loop() / bpf_for().',
-    { example: 'for (int i = 0; i < 64 && i < n; i++) { ... }', docsUrl: DOCS.loops },
+    { causes: ['loop-condition'], example: 'for (int i = 0; i < 64 && i < n; i++) { ... }', docsUrl: DOCS.loops },
   ),
   entry(
     'unreachable-insn',
@@ -616,7 +654,7 @@ export const catalog: CatalogEntry[] = [
     'Debug info (func_info / line_info) does not match the program',
     'The BTF function and line information that libbpf passes with the program does not line up with the instructions — usually an object post-processed by a tool that did not update .BTF.ext, or a mismatch between loader and compiler versions.',
     'Rebuild with a current clang (-g -O2 -target bpf) and load with a current libbpf; do not edit instructions of a built object without fixing its BTF.ext.',
-    { example: 'clang -g -O2 -target bpf -c prog.bpf.c -o prog.bpf.o', docsUrl: DOCS.btf },
+    { wholeProgram: true, example: 'clang -g -O2 -target bpf -c prog.bpf.c -o prog.bpf.o', docsUrl: DOCS.btf },
   ),
 
   // ---- kfuncs -------------------------------------------------------------------------------
@@ -627,6 +665,7 @@ export const catalog: CatalogEntry[] = [
     'kfuncs are kernel functions exported to BPF per program type. This one is not registered for this program type (or needs privileges / the JIT / module BTF the loader did not supply).',
     "Use the kfunc from a program type that allows it (see the kfunc's documentation), declare it with __ksym, and make sure the kernel exports it.",
     {
+      causes: ['program-type'],
       example:
         'extern struct task_struct *bpf_task_acquire(struct task_struct *p) __ksym;\nSEC("tp_btf/task_newtask")\nint BPF_PROG(h, struct task_struct *task, u64 flags) { ... }',
       docsUrl: DOCS.kfuncs,
@@ -666,7 +705,11 @@ export const catalog: CatalogEntry[] = [
     'Attach target or its prototype does not fit the program',
     'fentry/fexit/fmod_ret/tp_btf/lsm/freplace programs are verified against the BTF prototype of the function they attach to. The target does not exist, cannot be attached to, or your program reads its arguments in a way that does not match the prototype.',
     'Check the SEC() target name against the kernel (bpftool btf dump file /sys/kernel/btf/vmlinux | grep), and declare the arguments with BPF_PROG() in the same order and types as the kernel function.',
-    { example: 'SEC("fentry/do_unlinkat")\nint BPF_PROG(on_unlink, int dfd, struct filename *name) { ... }', docsUrl: DOCS.progTypes },
+    {
+      wholeProgram: true,
+      example: 'SEC("fentry/do_unlinkat")\nint BPF_PROG(on_unlink, int dfd, struct filename *name) { ... }',
+      docsUrl: DOCS.progTypes,
+    },
   ),
   entry(
     'ld-abs-misuse',
@@ -674,7 +717,7 @@ export const catalog: CatalogEntry[] = [
     'Legacy packet load (LD_ABS/LD_IND) not allowed',
     'The classic-BPF style packet loads (load_byte/load_half/load_word builtins) only work in socket filters and a few skb programs, with R6 holding the skb.',
     'Use direct packet access with a data_end check or bpf_skb_load_bytes().',
-    { example: '__u8 proto;\nbpf_skb_load_bytes(skb, 23, &proto, 1);' },
+    { causes: ['program-type'], example: '__u8 proto;\nbpf_skb_load_bytes(skb, 23, &proto, 1);' },
   ),
   entry(
     'lsm-cgroup-return',
@@ -745,7 +788,7 @@ export const catalog: CatalogEntry[] = [
     "The object's BTF is malformed for this kernel",
     'The kernel validates the BTF type information in the object before verifying programs, and this type (or the BTF header) uses something the kernel does not accept — usually BTF kinds or flags newer than the kernel (type tags, enum64, decl tags) that libbpf could not sanitize.',
     'Load through a recent libbpf (it rewrites new BTF kinds for old kernels), or build with an older clang / without the newer attributes.',
-    { example: 'bpftool btf dump file prog.bpf.o   # inspect the type the kernel names', docsUrl: DOCS.btf },
+    { wholeProgram: true, example: 'bpftool btf dump file prog.bpf.o   # inspect the type the kernel names', docsUrl: DOCS.btf },
   ),
 ];
 
@@ -762,6 +805,7 @@ catalog.push(
     "libbpf rewrites each field access of a CO-RE-relocatable type to the offset it has in the running kernel's BTF. The field or type named in the message does not exist in this kernel (renamed, removed, or behind a config option), so libbpf poisoned the instruction and the verifier refused it; libbpf 1.1 prints it as `<invalid CO-RE relocation>`.",
     'Guard the access with bpf_core_field_exists() / bpf_core_type_exists() and provide a fallback, or use a ___flavor struct matching the older layout.',
     {
+      causes: ['core-field'],
       example:
         'struct task_struct___old { long state; } __attribute__((preserve_access_index));\nif (bpf_core_field_exists(t->__state))\n\ts = BPF_CORE_READ(t, __state);\nelse\n\ts = BPF_CORE_READ((struct task_struct___old *)t, state);',
       docsUrl: DOCS.core,

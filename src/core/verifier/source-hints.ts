@@ -71,6 +71,35 @@ export function returnAfter(
   return undefined;
 }
 
+/** The `__uint(type, ...)` (or `.type = ...`) line of the map declaration that ends at `line`. */
+export function mapTypeLine(sources: ReadonlyMap<string, string>, file: string, line: number): SourceLine | undefined {
+  for (const [key, lines] of linesOf(sources, file)) {
+    for (let i = line - 1; i >= 0 && i > line - 40; i--) {
+      if (/__uint\s*\(\s*type\s*,|\.type\s*=/.test(lines[i])) return { file: key, line: i + 1 };
+      if (
+        i < line - 1 &&
+        /^\s*(?:struct\s*)?\{?\s*$/.test(lines[i]) === false &&
+        /;\s*$/.test(lines[i]) &&
+        !/__(?:uint|type|array)\s*\(/.test(lines[i])
+      )
+        break;
+    }
+  }
+  return undefined;
+}
+
+/** The header line of the function that contains `line` (`int f(struct x *a)`, at column 0). */
+export function functionHeader(sources: ReadonlyMap<string, string>, file: string, line: number): SourceLine | undefined {
+  for (const [key, lines] of linesOf(sources, file)) {
+    for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
+      if (/^\}/.test(lines[i])) return undefined;
+      if (/^[A-Za-z_][\w\s*()]*\b\w+\s*\(/.test(lines[i]) && !/;\s*$/.test(lines[i]) && !isComment(lines[i]))
+        return { file: key, line: i + 1 };
+    }
+  }
+  return undefined;
+}
+
 /** The `char LICENSE[] SEC("license") = ...` line. */
 export function licenseLine(sources: ReadonlyMap<string, string>, prefer?: string): SourceLine | undefined {
   for (const [key, lines] of linesOf(sources, undefined, prefer)) {

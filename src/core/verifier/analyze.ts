@@ -3,7 +3,7 @@
 // provenance walk, the current register state, and the lines since the last instruction (the
 // error candidates) — so memory stays bounded however long the log is.
 import { catalog } from './catalog';
-import { explainMessage, matchEntry, stripMessagePrefixes } from './explain';
+import { explainMessage, matchEntry, matchFamily, stripMessagePrefixes } from './explain';
 import { AnnotationTable, basename, resolveAnnotation, type Annotation, type SourceLocation } from './locate';
 import { classifyLine, LineSplitter, parseRegisterState, splitRunOnLines, type LogLine } from './parse';
 import { arithmeticSource, History, memoryOperandRegister, traceRegister, type OriginStep } from './provenance';
@@ -24,7 +24,8 @@ import { Unframer } from './unframe';
 
 const MAX_CANDIDATES = 64;
 const CLOSING_BRACE = /^\s*\}\s*;?\s*$/;
-const NOTE = /^(?:reg type unsupported for arg#\d+ function|Unrecognized arg#\d+ type|func '\S+' arg\d+ has btf_id|arg#\d+ reference type)/;
+const NOTE =
+  /^(?:reg type unsupported for arg#\d+ function|Unrecognized arg#\d+ type|func '\S+' arg\d+ |arg#\d+ reference type|btf_vmlinux is malformed)/;
 
 interface ProgramState {
   log: ProgramLog;
@@ -535,7 +536,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     f.related = f.related.filter((r, i, all) => all.findIndex((q) => q.line === r.line && q.file === r.file) === i);
   };
 
-  const isError = (text: string) => matchEntry(text) !== undefined;
+  const isError = (text: string) => matchFamily(text) !== undefined;
   const onLine = (raw: string) => {
     lines++;
     bytes += raw.length + 1;
@@ -681,13 +682,13 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         // Text outside any program log is bpftool's or the loader's chatter — unless it is a
         // verifier message printed before any instruction (a raw log that starts with the error).
         let p = current && !current.ended ? current : undefined;
-        const hit = p ? undefined : matchEntry(l.text);
+        const hit = p ? undefined : matchFamily(l.text);
         // Loaders other than libbpf (cilium/ebpf, aya, bcc) print libbpf's kind of errors without its prefix.
-        if (hit && hit.entry.origin === 'libbpf') {
+        if (hit && hit.origin === 'libbpf') {
           if (libbpfLines.length < 1000) libbpfLines.push({ text: l.text, raw: l.raw.trim(), bare: true });
           return;
         }
-        if (hit?.entry.origin === 'verifier' && !/^(?:Error|Warning): /.test(l.text)) p = open(lastName);
+        if (hit?.origin === 'verifier' && !/^(?:Error|Warning): /.test(l.text)) p = open(lastName);
         if (p && p.candidates.length < MAX_CANDIDATES) p.candidates.push(l.raw.trim());
         return;
       }
@@ -948,6 +949,19 @@ function libbpfFindings(
     if (!hit) continue;
     if (hit.entry.id === 'libbpf-load-failed' && (haveVerifierFindings || out.length)) continue;
     const ex = explainMessage(l.text);
+    // libbpf describes a relocation over several lines (`relo #11: <byte_off> [149] struct task_struct ...`).
+    const relo = /\brelo #(\d+):/.exec(l.text)?.[1];
+    if (relo && !ex.details.struct) {
+      for (const o of lines) {
+        const t = o.text.includes(`relo #${relo}:`) ? /\[\d+\] (?:struct|union) (\w+)(?:\.([\w.]+))?/.exec(o.text) : null;
+        if (t && o.program === l.program) {
+          ex.details.struct = t[1];
+          if (t[2]) ex.details.field = t[2];
+          ex.explanation += ` In this log: struct ${t[1]}${t[2] ? `, field \`${t[2]}\`` : ''}.`;
+          break;
+        }
+      }
+    }
     out.push({ ...explained(ex, l.raw, 'libbpf'), program: l.program });
     // libbpf names the map / extern / program in quotes: find it in the sources.
     const f = out[out.length - 1];

@@ -87,6 +87,9 @@ function decodeCommon(message: string): Record<string, string> {
     ['smax', /\bsmax=(-?\d+)/],
     ['extern', /\bextern (?:\([\w ]+\) )?'(\S+?)'/],
     ['member', /\bmember (\w+)|\bptr member (\w+)|^(\w+)\s+Invalid member/],
+    ['function', /\b([A-Za-z_]\w*)\(\)/],
+    ['kfunc', /\bkernel function (\w+)/],
+    ['pointer', /\bmath between (\w+) pointer|\b(\w+) pointer (?:arithmetic|comparison)/],
   ];
   for (const [key, re] of named) {
     const m = re.exec(message);
@@ -131,7 +134,11 @@ const EVIDENCE: [string, (v: string) => string][] = [
   ['member', (v) => `member \`${v}\``],
   ['field', (v) => `field \`${v}\``],
   ['extern', (v) => `extern \`${v}\``],
-  ['relo', (v) => `CO-RE relocation #${v}`],
+  ['relo', (v) => `CO-RE relocation relo #${v}`],
+  ['program', (v) => `program \`${v}\``],
+  ['function', (v) => `function \`${v}()\``],
+  ['kfunc', (v) => `kernel function \`${v}\``],
+  ['pointer', (v) => `a ${v} pointer`],
   ['fd', (v) => `fd ${v}`],
   ['kind', (v) => `BTF kind ${v}`],
   ['off', (v) => `offset ${v}`],
@@ -174,6 +181,23 @@ const GENERIC: Omit<Explanation, 'details'> = {
   severity: 'error',
 };
 
+/**
+ * Like matchEntry, and also a piece of a message or another kernel's wording that the kernel's
+ * own format strings still place in a family (`invalid mem access 'inv'` without its register).
+ */
+export function matchFamily(message: string): CatalogEntry | undefined {
+  const hit = matchEntry(message) ?? registerless(message);
+  if (hit) return hit.entry;
+  const id = familyEntryId(stripMessagePrefixes(message), (sample) => matchEntry(sample)?.entry.id, { literalOnly: true });
+  return id ? catalog.find((e) => e.id === id) : undefined;
+}
+
+/** The entry of `R<n> <text>` for a piece that starts where the register was cut off. */
+function registerless(message: string): { entry: CatalogEntry; match: RegExpExecArray } | undefined {
+  const text = stripMessagePrefixes(message);
+  return /^[a-z]/.test(text) ? matchEntry(`R1 ${text}`) : undefined;
+}
+
 /** Find the catalog entry for a message line (prefixes allowed). */
 export function matchEntry(message: string): { entry: CatalogEntry; match: RegExpExecArray } | undefined {
   const text = stripMessagePrefixes(message);
@@ -190,6 +214,9 @@ export function explainMessage(line: string, context: ExplainContext = {}): Expl
   const details = decodeCommon(text);
   if (context.helper) details.helper ??= context.helper;
   let hit = matchEntry(text);
+  // A message quoted without the register it starts with (`invalid mem access 'inv'`).
+  const piece = hit ? undefined : registerless(text);
+  if (piece) hit = { entry: piece.entry, match: Object.assign([text], { index: 0, input: text, groups: undefined }) as RegExpExecArray };
   // No pattern: the kernel's format strings still know the family (other wordings, pieces of messages).
   if (!hit) {
     const id = familyEntryId(text, (sample) => matchEntry(sample)?.entry.id);

@@ -75,12 +75,17 @@ function buildDocuments(idOf: (message: string) => string | null | undefined): {
  * a piece of a message, contains it); failing that, of the format whose words include every
  * word of the message. `idOf` names the entry of a full sample message.
  */
-export function familyEntryId(message: string, idOf: (message: string) => string | null | undefined): string | undefined {
+export function familyEntryId(
+  message: string,
+  idOf: (message: string) => string | null | undefined,
+  options: { literalOnly?: boolean } = {},
+): string | undefined {
   index ??= build(idOf);
   const text = message.trim();
   for (const { literal, id } of index) if (text.includes(literal)) return id;
   const bare = text.replace(/^(?:R\d+\s+|:\s*)/, '');
   if (bare.length >= MIN_LITERAL) for (const { literal, id } of index) if (literal.includes(bare)) return id;
+  if (options.literalOnly) return undefined;
   const words = [...new Set(wordsOf(text))];
   if (words.length < 2) return undefined;
   documents ??= buildDocuments(idOf);

@@ -124,6 +124,16 @@ export class Unframer {
       const deeper = tail === line.trim() ? undefined : this.inner(tail, isError, depth + 1);
       if (deeper) return deeper;
     }
+    // Prose around an error (`errors:invalid access to ...`, `the error: "math between ..."`):
+    // the message starts after a separator.
+    if (depth === 0 && !isError(line.trim())) {
+      let tries = 0;
+      for (const m of line.matchAll(/[:"'`(]\s*(?=[A-Za-z])/g)) {
+        if (++tries > 32) break;
+        const rest = line.slice(m.index + m[0].length).replace(/["'`)]*[.,;]?\s*$/, '');
+        if (rest.length >= 10 && isError(rest)) return [{ text: rest }];
+      }
+    }
     return undefined;
   }
 }

@@ -66,7 +66,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'program-return-range',
-    /^At program exit the register (?<register>R\d+) (?:has|is not a known value)|^(?!At (?:async )?callback)\S.* the register (?<register2>R\d+) is not a known value/,
+    /^At program exit the register (?<register>R\d+) (?:has|is not a known value)|^(?!At (?:async )?callback)\S.* the register (?<register2>R\d+) is not a known value|\bshould have been in [\[(]|^R\d+ has (?:unknown scalar value|smin=-?\d+ smax=-?\d+|value \(0x)/,
     'Program returns a value outside the allowed range',
     'Some program types give the return value a meaning (cgroup programs: 0 reject / 1 allow; LSM: 0 or -errno; tracing iterators: 0 or 1) and the verifier checks every return path against that range. One path can return another value, or a value it cannot pin down.',
     'Return only the allowed constants from the program, e.g. `return 1;` to allow and `return 0;` to deny in cgroup programs.',
@@ -225,7 +225,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'packet-out-of-bounds',
-    /^invalid access to packet, off=-?\d+ size=\d+, (?<register>R\d+)\(id=\d+,off=-?\d+,r=(?<proven>\d+)\)|^(?<register2>R\d+) offset is outside of the packet/,
+    /^invalid access to packet, off=-?\d+ size=\d+, (?<register>R\d+)\(id=\d+,off=-?\d+,r=(?<proven>\d+)\)|^(?<register2>R\d+) offset is outside of the packet|^invalid access to packet\b/,
     'Packet access without a data_end check',
     'Packet data may only be read after proving that the bytes exist: a comparison of the pointer plus the access length with data_end. On this path the verifier has proven only {proven} bytes past the pointer (r=), fewer than this access needs.',
     'Compare the end of the header you read with data_end before touching it, and bail out when it is beyond.',
@@ -273,7 +273,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'pointer-arith-prohibited',
-    /^(?<register>R\d+) (?:32-bit pointer arithmetic prohibited|pointer arithmetic on (?<type>\S+) prohibited(?:, null-check it first)?|tried to subtract pointer from scalar|subtraction from stack pointer prohibited|bitwise operator \S+ on pointer prohibited|pointer arithmetic with \S+ operator prohibited|pointer \S+ pointer prohibited|pointer arithmetic prohibited|partial copy of pointer|pointer comparison prohibited|sign-extension part of pointer)/,
+    /^(?<register>R\d+) (?:32-bit pointer arithmetic prohibited|pointer arithmetic on (?<type>\S+) prohibited(?:, null-check it first)?|tried to subtract pointer from scalar|subtraction from stack pointer prohibited|bitwise operator \S+ on pointer prohibited|pointer arithmetic with \S+ operator prohibited|pointer \S+ pointer prohibited|pointer arithmetic prohibited|partial copy of pointer|pointer comparison prohibited|sign-extension part of pointer)|^R\d+ has pointer with unsupported alu operation|^R\d+ tried to \w+ from different maps, paths or scalars/,
     'Operation not allowed on a pointer ({register})',
     'Only adding and subtracting bounded numbers is allowed on most pointers. Bitwise operations, multiplication, 32-bit arithmetic, comparing unrelated pointers, or arithmetic on a pointer that may still be NULL would hide where the pointer points.',
     'Do arithmetic on indexes (numbers) and add them to the pointer at the end; check maybe-NULL pointers before any arithmetic; do not cast pointers to 32-bit integers.',
@@ -284,7 +284,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'pointer-modified',
-    /^negative offset \S+ ptr (?<register>R\d+) off=-?\d+ disallowed|^dereference of modified \S+ ptr (?<register2>R\d+) off=-?\d+ disallowed|^variable \S+ access var_off=\S+ disallowed|^(?<register3>R\d+) must have zero offset when passed to release func|^cannot pass in dynptr at an offset/,
+    /^negative offset \S+ ptr (?<register>R\d+) off=-?\d+ disallowed|^dereference of modified \S+ ptr (?<register2>R\d+) off=-?\d+ disallowed|^variable \S+ access var_off=\S+ disallowed|^(?<register3>R\d+) must have zero offset when passed to release func|^cannot pass in dynptr at an offset|\bmodified \S+ ptr R\d+/,
     'Pointer used after being moved',
     'Context, socket and other kernel-object pointers must be used exactly as the kernel gave them: the verifier refuses loads through a pointer that was moved by a variable or negative amount, and release functions need the original pointer.',
     'Access fields through the original pointer with a constant field offset (ptr->field), and pass the unmodified pointer to release/submit functions.',
@@ -500,7 +500,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'kptr-misuse',
-    /^(?:kptr in map can only be accessed using BPF_(?:MEM instruction mode|LDX\/BPF_STX\/BPF_ST)|store to referenced kptr disallowed|BPF_ST imm must be 0 when storing to kptr|kptr cannot be accessed indirectly by helper|kptr access cannot have variable offset|kptr access misaligned|kptr access size must be BPF_DW|(?<register>R\d+) doesn't have constant offset\. kptr has to be at the constant offset|(?<register2>R\d+) has no valid kptr|map '\S+' (?:has to have BTF in order to use bpf_kptr_xchg|has more than \d+ kptr|has repeating kptr BTF tags|has no valid kptr)|off=\d+ (?:doesn't point to kptr|kptr isn't referenced kptr)|arg#0 (?:expected pointer to map value|must have constant offset|no referenced kptr at map value offset=\d+|BTF type must be a double pointer))/,
+    /^(?:kptr in map can only be accessed using BPF_(?:MEM instruction mode|LDX\/BPF_STX\/BPF_ST)|store to referenced kptr disallowed|BPF_ST imm must be 0 when storing to kptr|kptr cannot be accessed indirectly by helper|kptr access cannot have variable offset|kptr access misaligned|kptr access size must be BPF_DW|(?<register>R\d+) doesn't have constant offset\. kptr has to be at the constant offset|(?<register2>R\d+) has no valid kptr|map '\S+' (?:has to have BTF in order to use bpf_kptr_xchg|has more than \d+ kptr|has repeating kptr BTF tags|has no valid kptr)|off=\d+ (?:doesn't point to kptr|kptr isn't referenced kptr)|arg#0 (?:expected pointer to map value|must have constant offset|no referenced kptr at map value offset=\d+|BTF type must be a double pointer))|^invalid kptr access\b/,
     'Kernel pointer (kptr) field used incorrectly',
     'Map values can hold kernel object pointers marked __kptr / __kptr_ref (__kptr_untrusted in newer kernels). Referenced kptrs may only be exchanged with bpf_kptr_xchg, at a constant offset, as a whole 8-byte field.',
     'Move referenced pointers in and out with bpf_kptr_xchg(&val->ptr, new) and release what comes back.',
@@ -638,7 +638,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'global-func-signature',
-    /^Global function \S+\(\) (?:with \d+ > \d+ args\. Buggy compiler\.|doesn't return scalar\. Only those are supported\.)|^Arg#\d+ type \S+ in \S+\(\) is not supported yet|^Global functions need valid BTF|^The function \S+ (?:has \d+ arguments\. Too many\.|return type \S+ is unsupported\.|with variable args is unsupported\.|arg\d+ type \S+ is unsupported\.|has malformed void argument\.)|^Function \S+ has \d+ > \d+ args|^Invalid type of function \S+\(\)|^missing btf func_info|^callback function (?:not static|cannot be the main program)|^LD_ABS is (?:not allowed in subprogs without BTF|only allowed in functions that return 'int'\.)|^cannot return stack pointer to the caller|^At subprogram exit the register R\d+ is not a scalar value|^arg#\d+ (?:type isn't a pointer|type doesn't have a name|should be void pointer|should be `struct \S+ \*`|reference type\('.*'\) points to kernel module type|type tag is not supported in static functions|has unsupported set of tags|has invalid combination of tags|arena cannot be combined with any other tags|has pointer tag, but is not a pointer type)|^kern ctx type id \d+ is not a struct|^R0 not a scalar value/,
+    /^Global function \S+\(\) (?:with \d+ > \d+ args\. Buggy compiler\.|doesn't return scalar\. Only those are supported\.)|^Arg#\d+ type \S+ in \S+\(\) is not supported yet|^Global functions need valid BTF|^The function \S+ (?:has \d+ arguments\. Too many\.|return type \S+ is unsupported\.|with variable args is unsupported\.|arg\d+ type \S+ is unsupported\.|has malformed void argument\.)|^Function \S+ has \d+ > \d+ args|^Invalid type of function \S+\(\)|^missing btf func_info|^callback function (?:not static|cannot be the main program)|^LD_ABS is (?:not allowed in subprogs without BTF|only allowed in functions that return 'int'\.)|^cannot return stack pointer to the caller|^At subprogram exit the register R\d+ is not a scalar value|^arg#\d+ (?:type isn't a pointer|type doesn't have a name|should be void pointer|should be `struct \S+ \*`|reference type\('.*'\) points to kernel module type|type tag is not supported in static functions|has unsupported set of tags|has invalid combination of tags|arena cannot be combined with any other tags|has pointer tag, but is not a pointer type)|^kern ctx type id \d+ is not a struct|^R0 not a scalar value|\(\) doesn't return scalar/,
     'Function signature the verifier does not support',
     'Non-static (global) BPF functions are verified on their own using their BTF prototype: they must return an integer, take at most 5 arguments of supported types (scalars, pointers to context or plain structs), and may not return pointers to their own stack. Callbacks must be static functions.',
     'Make the function return int/long, keep ≤ 5 scalar or pointer arguments, mark helpers static (or __always_inline) when they need richer types, and never return the address of a local.',

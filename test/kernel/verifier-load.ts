@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import type { LoadFailureDetails } from '../../src/protocol/types';
 import { HelperClient, HelperClientError } from '../../src/core/connection/client';
 import { startLocalHelper } from '../../src/core/connection/local';
-import { analyzeLog } from '../../src/core/verifier';
+import { analyzeLog, readLineInfo } from '../../src/core/verifier';
 import { halfOf, mentionsAll, pct, type Half } from '../eval/verifier-eval';
 
 const run = promisify(execFile);
@@ -102,7 +102,8 @@ export async function scorePrograms(
     const built = await loader.compile(path.join(dir, file));
     let text = built.stderr;
     if (built.object) text = (await loader.load(built.object, 1)).text;
-    const f = analyzeLog(text, { sources }).findings[0];
+    const lineInfo = built.object ? readLineInfo(readFileSync(built.object)) : undefined;
+    const f = analyzeLog(text, { sources, lineInfo }).findings[0];
     const why: string[] = [];
     const here = f && f.file && path.basename(f.file) === file;
     if (here && f.line === primary) s.primary++;

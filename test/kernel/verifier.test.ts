@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { analyzeLog, type Analysis, type Finding } from '../../src/core/verifier';
+import { analyzeLog, readLineInfo, type Analysis, type Finding } from '../../src/core/verifier';
 import { requireKernel } from './requirements';
 import { FixtureLoader, formatPrograms, scorePrograms } from './verifier-load';
 
@@ -80,7 +80,9 @@ describe('verifier findings on real broken programs', function () {
           assert.equal(res.loaded, false, `${ex.file} loaded: the fixture is not broken on this kernel`);
           text = res.text;
         }
-        const a = analyzeLog(text, { sources });
+        // As the language server does: the loaded object's line info places what the log did not annotate.
+        const lineInfo = built.object ? readLineInfo(readFileSync(built.object)) : undefined;
+        const a = analyzeLog(text, { sources, lineInfo });
         const f: Finding | undefined = a.findings[0];
         const why = describeAnalysis(a, text);
         assert.ok(f, `no finding\n${why}`);

@@ -141,8 +141,17 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (addFinding(f) && summaryTexts.has(message)) fromSummary.add(f);
   };
 
-  const locate = (p: ProgramState, insn: number | undefined): SourceLocation | undefined =>
-    insn === undefined ? undefined : resolveAnnotation(p.annotations.find(insn).annotation, options.sources);
+  const locate = (p: ProgramState, insn: number | undefined): SourceLocation | undefined => {
+    if (insn === undefined) return undefined;
+    const found = p.annotations.find(insn);
+    // The log printed no annotation for this instruction: the object's line info knows its line.
+    const exact = !found.known && p.log.name ? options.lineInfo?.locate(p.log.name, insn) : undefined;
+    if (exact) {
+      const at = resolveAnnotation({ text: '', file: basename(exact.file), line: exact.line }, options.sources);
+      if (at) return { ...at, text: at.text || sourceLine(options.sources, at.file, at.line) || '' };
+    }
+    return resolveAnnotation(found.annotation, options.sources);
+  };
 
   /**
    * Where the verifier stopped. Errors raised at an `exit` (a leaked reference, a lock or RCU
@@ -727,6 +736,17 @@ function dropRestatements(findings: Finding[], summaries: WeakSet<Finding>, cras
       findings.splice(i, 1);
     else if (crashes.has(f) && findings.some((g, j) => j < i && crashes.has(g) && g.line === f.line)) findings.splice(i, 1);
   }
+}
+
+/** The text of line `line` of a source, trimmed. */
+function sourceLine(
+  sources: ReadonlyMap<string, string> | undefined,
+  file: string | undefined,
+  line: number | undefined,
+): string | undefined {
+  if (!sources || !file || !line) return undefined;
+  const text = sources.get(file) ?? [...sources].find(([k]) => basename(k) === basename(file))?.[1];
+  return text?.split('\n')[line - 1]?.trim();
 }
 
 /** The calls that open a lock, RCU or preemption section. */

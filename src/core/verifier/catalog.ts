@@ -66,7 +66,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'program-return-range',
-    /^At program exit the register (?<register>R\d+) (?:has|is not a known value)|^(?!At (?:async )?callback)\S.* the register (?<register2>R\d+) is not a known value|\bshould have been in [\[(]|^R\d+ has (?:unknown scalar value|smin=-?\d+ smax=-?\d+|value \(0x)/,
+    /^At program exit the register (?<register>R\d+) (?:has|is not a known value)|^(?!At (?:async )?callback)\S.* the register (?<register2>R\d+) is not a known value|\bshould have been in [[(]|^R\d+ has (?:unknown scalar value|smin=-?\d+ smax=-?\d+|value \(0x)/,
     'Program returns a value outside the allowed range',
     'Some program types give the return value a meaning (cgroup programs: 0 reject / 1 allow; LSM: 0 or -errno; tracing iterators: 0 or 1) and the verifier checks every return path against that range. One path can return another value, or a value it cannot pin down.',
     'Return only the allowed constants from the program, e.g. `return 1;` to allow and `return 0;` to deny in cgroup programs.',

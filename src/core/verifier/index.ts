@@ -17,6 +17,7 @@ export { catalog, DOCS } from './catalog';
 export { classifyLine, parseRegisterState, LineSplitter, type LogLine } from './parse';
 export { resolveAnnotation, AnnotationTable, type Annotation, type SourceLocation } from './locate';
 export { traceRegister, type OriginStep } from './provenance';
+export { readLineInfo, type LineInfoEntry, type ObjectLineInfo } from './btf-ext';
 
 import { createLogParser } from './analyze';
 import type { Analysis, AnalyzeOptions } from './types';

@@ -120,6 +120,11 @@ export interface AnalyzeOptions {
   sources?: ReadonlyMap<string, string>;
   /** Maximum instruction records kept for the provenance walk-back (bounded memory). Default 20000. */
   historyLimit?: number;
+  /**
+   * The line info of the object that was loaded (readLineInfo of its bytes): places instructions
+   * whose annotation the log did not print, exactly.
+   */
+  lineInfo?: import('./btf-ext').ObjectLineInfo;
   /** Findings kept; later ones are only counted (`Analysis.omitted`). Default 1000. */
   maxFindings?: number;
   /** Program logs kept in `Analysis.programs`; later ones are only counted. Default 1000. */

@@ -1,4 +1,4 @@
-// `ebpf-workbench explain <log file | -> [--source DIR] [--json]`: the verifier core on the
+// `ebpf-workbench explain <log file | -> [--source DIR] [--object FILE.o] [--json]`: the verifier core on the
 // command line. Reads the log as a stream (bounded memory for huge level-2 logs).
 // Exit status: 0 no findings, 1 findings reported, 2 usage or read error.
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';

@@ -18,7 +18,8 @@ const USAGE = `usage: ebpf-workbench [--target <user@host[:port] | alias>] [--ss
                                                   load and keep loaded until Ctrl-C (or pin and exit)
   run <prog id|name> [--data-in FILE] [--ctx-in FILE] [--repeat N] [--json]
                                                   test-run a loaded program (BPF_PROG_TEST_RUN)
-  explain <log|-> [--source DIR] [--json]         explain a verifier log
+  explain <log|-> [--source DIR] [--object FILE.o] [--json]
+                                                  explain a verifier log (--object: the loaded object's line info)
 
 Needs root: run as root, or allow "sudo -n" for the helper (the error says how).
 With --target, the helper runs on that Linux host over the system ssh client (your ~/.ssh/config,

@@ -133,6 +133,12 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     const errors = cands.filter((c) => !notes.has(c) && matchEntry(c));
     const message = errors[0] ?? cands.find((c) => matchEntry(c)) ?? cands[0];
     p.log.failed = true;
+    // Past the cap a rejected program is only counted: explaining it would cost as much as the
+    // kept ones and be thrown away.
+    if (findings.length >= maxFindings) {
+      if (!(repeating && findings.some((g) => g.message === message))) omitted.findings++;
+      return;
+    }
     const f = buildFinding(
       p,
       message,

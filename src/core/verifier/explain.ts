@@ -186,6 +186,18 @@ const GENERIC: Omit<Explanation, 'details'> = {
  * own format strings still place in a family (`invalid mem access 'inv'` without its register).
  */
 export function matchFamily(message: string): CatalogEntry | undefined {
+  // Level-2 logs print the same lines again and again (every path through a loop): remember the
+  // last few thousand answers. Bounded, so a log of unique lines stays linear in time and memory.
+  if (familyMemo.has(message)) return familyMemo.get(message);
+  const entry = matchFamilyUncached(message);
+  if (familyMemo.size >= 4096) familyMemo.clear();
+  familyMemo.set(message, entry);
+  return entry;
+}
+
+const familyMemo = new Map<string, CatalogEntry | undefined>();
+
+function matchFamilyUncached(message: string): CatalogEntry | undefined {
   const hit = matchEntry(message) ?? registerless(message);
   if (hit) return hit.entry;
   const id = familyEntryId(stripMessagePrefixes(message), (sample) => matchEntry(sample)?.entry.id, { literalOnly: true });

@@ -22,7 +22,7 @@ function median(xs: number[]): number {
 }
 
 /** Real level-2 logs from this kernel: a verifying loop program and the broken fixtures. */
-async function collectLogs(): Promise<{ workload: string; small: string; failing: string[] }> {
+export async function collectLogs(): Promise<{ workload: string; small: string; failing: string[] }> {
   const loader = new FixtureLoader();
   try {
     await loader.vmlinuxHeader();
@@ -46,7 +46,7 @@ async function collectLogs(): Promise<{ workload: string; small: string; failing
 }
 
 /** Whole program logs, one after another, until `bytes` are reached. */
-function compose(logs: { workload: string; small: string; failing: string[] }, bytes: number): string {
+export function compose(logs: { workload: string; small: string; failing: string[] }, bytes: number): string {
   const parts = [logs.workload, ...logs.failing];
   let size = parts.reduce((n, p) => n + p.length, 0);
   while (size < bytes) {
@@ -94,6 +94,28 @@ export default async function run(): Promise<void> {
     `| ebpf-workbench explain - --json (bundled like dist/cli.js, stdin) | ${(r.fed / MB).toFixed(0)} MB | ${r.secs.toFixed(2)} s | ${(r.fed / MB / r.secs).toFixed(0)} MB/s | ${(r.peakKb / 1024).toFixed(0)} MB | ${r.findings} |`,
   );
   console.log(`target: < 200 MB peak RSS for 100 MB -> ${r.peakKb / 1024 < 200 ? 'met' : 'MISSED'}`);
+
+  // Issue #11's two pathological inputs, generated: one 40 MB line, and 300,000 rejected
+  // programs in one log. Both must stay linear and bounded (lines cut at 64 KiB, 1000 findings
+  // and program logs kept, the rest counted).
+  const STATS = 'processed 1 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0';
+  const longLine = `${'x'.repeat(40 * MB)}\n0: (95) exit\nR0 !read_ok\n${STATS}\n`;
+  const prog = (i: number) =>
+    `libbpf: prog 'p${i}': -- BEGIN PROG LOAD LOG --\n0: R1=ctx() R10=fp0\n0: (95) exit\nR0 !read_ok\n${STATS}\nlibbpf: prog 'p${i}': -- END PROG LOAD LOG --\n`;
+  const many = Array.from({ length: 300_000 }, (_, i) => prog(i)).join('');
+  console.log('');
+  console.log(`| pathological input (#11) | fed | time | peak RSS (VmHWM) | findings kept |`);
+  console.log(`|---|---|---|---|---|`);
+  for (const [name, t] of [
+    ['one 40 MB line', longLine],
+    ['300,000 rejected programs', many],
+  ] as const) {
+    const x = await streamThroughCli(t, t.length);
+    console.log(
+      `| ${name} | ${(x.fed / MB).toFixed(0)} MB | ${x.secs.toFixed(2)} s | ${(x.peakKb / 1024).toFixed(0)} MB | ${x.findings} |`,
+    );
+    console.log(`target: < 200 MB peak RSS -> ${x.peakKb / 1024 < 200 ? 'met' : 'MISSED'}`);
+  }
 }
 
 /** The CLI bundled as esbuild.mjs bundles dist/cli.js: plain Node, no TypeScript loader in memory. */

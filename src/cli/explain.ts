@@ -1,12 +1,12 @@
-// `ebpf-workbench explain <log file | -> [--source DIR] [--json]`: the verifier core on the
+// `ebpf-workbench explain <log file | -> [--source DIR] [--object FILE.o] [--json]`: the verifier core on the
 // command line. Reads the log as a stream (bounded memory for huge level-2 logs).
 // Exit status: 0 no findings, 1 findings reported, 2 usage or read error.
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { analyzeStream, type Analysis, type Finding } from '../core/verifier';
+import { analyzeStream, readLineInfo, type Analysis, type Finding } from '../core/verifier';
 import { heatMain } from './heat';
 
-const USAGE = 'usage: ebpf-workbench explain <log file | -> [--source DIR] [--heat] [--json]';
+const USAGE = 'usage: ebpf-workbench explain <log file | -> [--source DIR] [--object FILE.o] [--heat] [--json]';
 const SOURCE_EXT = /\.(?:c|h)$/;
 const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'out', '.tools']);
 const MAX_SOURCES = 2000;
@@ -14,6 +14,8 @@ const MAX_SOURCES = 2000;
 interface Options {
   input: string;
   sourceDir?: string;
+  /** The object that was loaded: its line info places instructions the log did not annotate. */
+  object?: string;
   json: boolean;
   heat: boolean;
 }
@@ -21,6 +23,7 @@ interface Options {
 function parseArgs(args: string[]): Options | string {
   let input: string | undefined;
   let sourceDir: string | undefined;
+  let object: string | undefined;
   let json = false;
   let heat = false;
   for (let i = 0; i < args.length; i++) {
@@ -31,13 +34,17 @@ function parseArgs(args: string[]): Options | string {
       sourceDir = args[++i];
       if (!sourceDir) return '--source needs a directory';
     } else if (a.startsWith('--source=')) sourceDir = a.slice('--source='.length);
+    else if (a === '--object') {
+      object = args[++i];
+      if (!object) return '--object needs a BPF object file';
+    } else if (a.startsWith('--object=')) object = a.slice('--object='.length);
     else if (a === '-h' || a === '--help') return USAGE;
     else if (a.startsWith('--')) return `unknown option ${a}`;
     else if (input === undefined) input = a;
     else return `unexpected argument ${a}`;
   }
   if (input === undefined) return 'missing log file (use - for stdin)';
-  return { input, sourceDir, json, heat };
+  return { input, sourceDir, object, json, heat };
 }
 
 /** C sources under `dir`, keyed by path relative to it, so findings name files relative to --source. */
@@ -110,9 +117,12 @@ export async function explainMain(args: string[]): Promise<number> {
       if (!statSync(opts.sourceDir).isDirectory()) throw new Error(`${opts.sourceDir} is not a directory`);
       sources = readSources(opts.sourceDir);
     }
+    const lineInfo = opts.object ? readLineInfo(readFileSync(opts.object)) : undefined;
+    if (opts.object && !lineInfo)
+      process.stderr.write(`explain: ${opts.object} has no BTF line info (build with -g); using the log's annotations\n`);
     const stream = opts.input === '-' ? process.stdin : createReadStream(opts.input);
     if (opts.heat) return await heatMain(stream, opts.json);
-    const analysis = await analyzeStream(stream, { sources });
+    const analysis = await analyzeStream(stream, { sources, lineInfo });
     process.stdout.write(opts.json ? `${toJson(analysis)}\n` : toText(analysis));
     return analysis.findings.length > 0 ? 1 : 0;
   } catch (e) {

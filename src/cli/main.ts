@@ -23,8 +23,9 @@ const USAGE = `usage: ebpf-workbench [--target <user@host[:port] | alias>] [--ss
        [--pin DIR] [--log-level N] [--json]       load (and attach) and keep until Ctrl-C (or pin and exit)
   run <prog id|name> [--data-in FILE] [--ctx-in FILE] [--repeat N] [--json]
                                                   test-run a loaded program (BPF_PROG_TEST_RUN)
-  explain <log|-> [--source DIR] [--heat] [--json]
-                                                  explain a verifier log; --heat: instruction visits per source line
+  explain <log|-> [--source DIR] [--object FILE.o] [--heat] [--json]
+                                                  explain a verifier log (--object: the loaded object's line info;
+                                                  --heat: instruction visits per source line)
   stats <file.bpf.o|prog> [file2.bpf.o] [--baseline stats.json] [--save] [--json]
                                                   verifier budget per program (insns, states, stack, time); compare two
   disasm <file.bpf.o|prog> [--jited] [--json]     instructions interleaved with their source lines

@@ -18,7 +18,8 @@ import {
   type Hover,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyzeLog } from '../core/verifier';
+import { analyzeLog, readLineInfo, type ObjectLineInfo } from '../core/verifier';
+import { parseDepfile } from '../core/toolchain/depfile';
 import { helperCount, helperHover, identifierAt, kfuncDeclarations, kfuncHover } from './helperDocs';
 import {
   AnalyzeVerifierLogRequest,
@@ -86,10 +87,15 @@ export function startServer(connection: Connection): void {
   const urisOf = (r: Report | undefined) => (r ? [...r.placed.keys()] : []);
 
   const analyze = async (params: VerifierLogParams): Promise<AnalyzeVerifierLogResult> => {
-    const sources = await readSources(params.sources, documents);
-    const analysis = analyzeLog(stripLinePrefixes(params.log), { sources: new Map(sources.map((s) => [s.path, s.text])) });
-    // Headers named by the log (`@ common.h:12`) next to a source are sources too.
-    for (const f of analysis.findings) {
+    // What the object was built from: its line info and, from the build's depfile, its own headers.
+    const object = await readObject(params.objectPath, params.sources);
+    const sources = await readSources([...params.sources, ...(object.headers ?? [])], documents);
+    const analysis = analyzeLog(stripLinePrefixes(params.log), {
+      sources: new Map(sources.map((s) => [s.path, s.text])),
+      lineInfo: object.lineInfo,
+    });
+    // Without a depfile, headers named by the log (`@ common.h:12`) next to a source are sources too.
+    for (const f of object.headers ? [] : analysis.findings) {
       for (const file of [f.file, ...f.related.map((r) => r.file)]) {
         if (!file || resolveSource(file, sources)) continue;
         const extra = await readNeighbour(file, sources, documents);
@@ -215,6 +221,22 @@ async function readSources(paths: readonly string[], documents: TextDocuments<Te
     if (text !== undefined) out.push({ path: p, uri, text });
   }
   return out;
+}
+
+/**
+ * The loaded object's line info (from its bytes) and the project headers its depfile (`<object>.d`,
+ * written by the build) lists: files next to the object's sources, not system or generated headers.
+ */
+async function readObject(objectPath: string, sources: readonly string[]): Promise<{ lineInfo?: ObjectLineInfo; headers?: string[] }> {
+  const bytes = await readFile(objectPath).catch(() => undefined);
+  const lineInfo = bytes ? readLineInfo(bytes) : undefined;
+  const depfile = await readFile(`${objectPath}.d`, 'utf8').catch(() => undefined);
+  if (depfile === undefined) return { lineInfo };
+  const dirs = sources.map((s) => path.dirname(path.resolve(s)));
+  const headers = parseDepfile(depfile)
+    .map((d) => path.resolve(path.dirname(objectPath), d))
+    .filter((d) => /\.h$/.test(d) && path.basename(d) !== 'vmlinux.h' && dirs.some((dir) => d.startsWith(dir + path.sep)));
+  return { lineInfo, headers };
 }
 
 async function readNeighbour(

@@ -2,13 +2,15 @@
 // project's root helper, returning the text a user would see: libbpf's messages and the
 // verifier log produced in this run. One function, so the loading path can be switched.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { LoadFailureDetails } from '../../src/protocol/types';
 import { HelperClient, HelperClientError } from '../../src/core/connection/client';
 import { startLocalHelper } from '../../src/core/connection/local';
+import { analyzeLog, readLineInfo } from '../../src/core/verifier';
+import { halfOf, mentionsAll, pct, type Half } from '../eval/verifier-eval';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
@@ -63,4 +65,71 @@ export class FixtureLoader {
     await this.client.dispose();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+export interface ProgramScore {
+  total: number;
+  primary: number;
+  withCause: number;
+  cause: number;
+  specific: number;
+  caseSpecific: number;
+  misses: string[];
+}
+
+/** Loads every `*.bpf.c` of `dir` at log level 1 and scores the first finding against the fixture's own expectations. */
+export async function scorePrograms(
+  loader: FixtureLoader,
+  dir: string,
+  sources: ReadonlyMap<string, string>,
+): Promise<Record<Half, ProgramScore>> {
+  const out: Record<Half, ProgramScore> = {
+    tune: { total: 0, primary: 0, withCause: 0, cause: 0, specific: 0, caseSpecific: 0, misses: [] },
+    heldout: { total: 0, primary: 0, withCause: 0, cause: 0, specific: 0, caseSpecific: 0, misses: [] },
+  };
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.bpf.c'))
+    .sort()) {
+    const source = readFileSync(path.join(dir, file), 'utf8');
+    const lines = source.split('\n');
+    const lineOf = (tag: string) => lines.findIndex((l) => new RegExp(String.raw`/\* EXPECT:[^*]*\b${tag}\b`).test(l)) + 1 || undefined;
+    const ids = /CATALOG: ([\w -]+)/.exec(source)?.[1].trim().split(/\s+/) ?? [];
+    const mention = /MENTION: (.+)/.exec(source)?.[1].trim().split(/\s+/) ?? [];
+    const primary = lineOf('primary');
+    const cause = lineOf('cause');
+    const s = out[halfOf(file)];
+    s.total++;
+    const built = await loader.compile(path.join(dir, file));
+    let text = built.stderr;
+    if (built.object) text = (await loader.load(built.object, 1)).text;
+    const lineInfo = built.object ? readLineInfo(readFileSync(built.object)) : undefined;
+    const f = analyzeLog(text, { sources, lineInfo }).findings[0];
+    const why: string[] = [];
+    const here = f && f.file && path.basename(f.file) === file;
+    if (here && f.line === primary) s.primary++;
+    else why.push(`primary ${f?.file}:${f?.line}, expected ${primary}`);
+    if (cause !== undefined) {
+      s.withCause++;
+      if (
+        f &&
+        (f.related.some((r) => r.line === cause && r.file && path.basename(r.file) === file) || (cause === primary && f.line === cause))
+      )
+        s.cause++;
+      else why.push(`cause ${cause} not in ${JSON.stringify(f?.related.map((r) => r.line))}`);
+    }
+    if (f && ids.includes(f.catalogId ?? '')) s.specific++;
+    else why.push(`entry ${f?.catalogId}`);
+    if (f && mentionsAll(f, mention)) s.caseSpecific++;
+    else why.push(`explanation lacks ${mention.join(' ')}`);
+    if (why.length) s.misses.push(`${file}: ${why.join('; ')}`);
+  }
+  return out;
+}
+
+export function formatPrograms(h: Record<Half, ProgramScore>): string {
+  const rows = (['tune', 'heldout'] as Half[]).map((k) => {
+    const s = h[k];
+    return `  ${k.padEnd(8)} n=${String(s.total).padEnd(3)} primary at cause line ${pct(s.primary, s.total).padEnd(7)} root cause related ${pct(s.cause, s.withCause).padEnd(7)} specific ${pct(s.specific, s.total).padEnd(7)} case-specific ${pct(s.caseSpecific, s.total)}`;
+  });
+  return ['broken programs written by others:', ...rows].join('\n');
 }

@@ -2,26 +2,30 @@
 // the annotation table of the current program, a bounded window of recent instructions for the
 // provenance walk, the current register state, and the lines since the last instruction (the
 // error candidates) — so memory stays bounded however long the log is.
-import { explainMessage, matchEntry, stripMessagePrefixes } from './explain';
+import { catalog } from './catalog';
+import { explainMessage, matchEntry, matchFamily, stripMessagePrefixes } from './explain';
 import { AnnotationTable, basename, resolveAnnotation, type Annotation, type SourceLocation } from './locate';
 import { classifyLine, LineSplitter, parseRegisterState, splitRunOnLines, type LogLine } from './parse';
 import { arithmeticSource, History, memoryOperandRegister, traceRegister, type OriginStep } from './provenance';
-import { functionEnd, largeLocals, licenseLine, programDefinition, sectionAbove, symbolDeclaration, symbolLines } from './source-hints';
-import type { Analysis, AnalyzeOptions, Explanation, Finding, ProgramLog, RelatedLocation } from './types';
+import {
+  functionEnd,
+  functionHeader,
+  largeLocals,
+  licenseLine,
+  mapTypeLine,
+  programDefinition,
+  returnAfter,
+  sectionAbove,
+  symbolDeclaration,
+  symbolLines,
+} from './source-hints';
+import type { Analysis, AnalyzeOptions, CatalogEntry, Explanation, Finding, ProgramLog, RelatedLocation, RootCause } from './types';
+import { Unframer } from './unframe';
 
 const MAX_CANDIDATES = 64;
-// Entries about the whole program, checked after (or before) the walk over instructions.
-const WHOLE_PROGRAM_ENTRIES = new Set(['stack-too-large', 'subprog-layout', 'btf-invalid', 'attach-target', 'call-stack-too-deep']);
-// Entries whose cause is the program type, i.e. the SEC() line.
-const PROGRAM_TYPE_ENTRIES = new Set([
-  'helper-not-allowed',
-  'kfunc-not-allowed',
-  'sleepable-context',
-  'spin-lock-misuse',
-  'timer-misuse',
-  'ld-abs-misuse',
-  'ctx-access',
-]);
+const CLOSING_BRACE = /^\s*\}\s*;?\s*$/;
+const NOTE =
+  /^(?:reg type unsupported for arg#\d+ function|Unrecognized arg#\d+ type|func '\S+' arg\d+ |arg#\d+ reference type|btf_vmlinux is malformed)/;
 
 interface ProgramState {
   log: ProgramLog;
@@ -43,6 +47,7 @@ interface ProgramState {
   ended: boolean; // stats line seen: the next instruction starts a new program
   wrapped: boolean; // inside libbpf's BEGIN/END markers
   sawEnd: boolean;
+  validating?: number; // `Validating f() func#N...` seen, its first instruction not yet
 }
 
 export interface LogParser {
@@ -53,9 +58,28 @@ export interface LogParser {
 /** A streaming parser: feed chunks of any size, get the analysis at the end. */
 export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   const historyLimit = options.historyLimit ?? 20000;
+  const maxFindings = options.maxFindings ?? 1000;
+  const maxPrograms = options.maxPrograms ?? 1000;
   const findings: Finding[] = [];
   const programs: ProgramLog[] = [];
-  const libbpfLines: { program?: string; text: string; raw: string }[] = [];
+  const omitted = { findings: 0, programs: 0 };
+  const unframer = new Unframer();
+  // Findings read from a loader's one-line summary; dropped when the full log states the same error.
+  const fromSummary = new WeakSet<Finding>();
+  const crashFindings = new WeakSet<Finding>();
+  const summaryTexts = new Set<string>();
+  // aya's `Caused by:` chain repeats the log it just printed.
+  let repeating = false;
+  const addFinding = (f: Finding): boolean => {
+    if (repeating && findings.some((g) => g.message === f.message)) return false;
+    if (findings.length >= maxFindings) {
+      omitted.findings++;
+      return false;
+    }
+    findings.push(f);
+    return true;
+  };
+  const libbpfLines: { program?: string; text: string; raw: string; bare?: boolean }[] = [];
   let current: ProgramState | undefined;
   let lines = 0;
   let bytes = 0;
@@ -64,7 +88,8 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   const open = (name?: string, wrapped = false): ProgramState => {
     if (current) close();
     const log: ProgramLog = { name, instructionLines: 0, subprograms: [], truncated: false, failed: false };
-    programs.push(log);
+    if (programs.length < maxPrograms) programs.push(log);
+    else omitted.programs++;
     current = {
       log,
       annotations: new AnnotationTable(),
@@ -93,32 +118,115 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   /** Decide the error of a finished program log and turn it into a finding. */
   const conclude = (p: ProgramState) => {
     p.ended = true;
-    const cands = p.candidates.filter((c) => !/^arg#\d+ reference type\('UNKNOWN ?'\) size cannot be determined/.test(c));
-    if (cands.length === 0) return;
-    const message = cands.find((c) => matchEntry(c)) ?? cands[0];
-    p.log.failed = true;
-    findings.push(
-      buildFinding(
-        p,
-        message,
-        cands.filter((c) => c !== message),
-      ),
+    // Tables other tools print around logs (veristat's summary) are not messages.
+    const cands = p.candidates.filter(
+      (c) => !/^arg#\d+ reference type\('UNKNOWN ?'\) size cannot be determined/.test(c) && !/^-{3,}|\S {2,}\S+ {2,}\S/.test(c),
     );
+    if (cands.length === 0) return;
+    // Notes the verifier prints while checking a global function's or the program's argument
+    // types (`R1 type=ctx expected=fp`, `reg type unsupported for arg#0 function f#1`) are not
+    // the error when an error follows them.
+    const notes = new Set<string>();
+    cands.forEach((c, i) => {
+      if (NOTE.test(c) || (/^R\d+ type=\S+ expected=\S+$/.test(c) && NOTE.test(cands[i + 1] ?? ''))) notes.add(c);
+    });
+    const errors = cands.filter((c) => !notes.has(c) && matchEntry(c));
+    const message = errors[0] ?? cands.find((c) => matchEntry(c)) ?? cands[0];
+    p.log.failed = true;
+    // Past the cap a rejected program is only counted: explaining it would cost as much as the
+    // kept ones and be thrown away.
+    if (findings.length >= maxFindings) {
+      if (!(repeating && findings.some((g) => g.message === message))) omitted.findings++;
+      return;
+    }
+    const f = buildFinding(
+      p,
+      message,
+      cands.filter((c) => c !== message),
+    );
+    if (addFinding(f) && summaryTexts.has(message)) fromSummary.add(f);
   };
 
-  const locate = (p: ProgramState, insn: number | undefined): SourceLocation | undefined =>
-    insn === undefined ? undefined : resolveAnnotation(p.annotations.find(insn).annotation, options.sources);
+  const locate = (p: ProgramState, insn: number | undefined): SourceLocation | undefined => {
+    if (insn === undefined) return undefined;
+    const found = p.annotations.find(insn);
+    // The log printed no annotation for this instruction: the object's line info knows its line.
+    const exact = !found.known && p.log.name ? options.lineInfo?.locate(p.log.name, insn) : undefined;
+    if (exact) {
+      const at = resolveAnnotation({ text: '', file: basename(exact.file), line: exact.line }, options.sources);
+      if (at) return { ...at, text: at.text || sourceLine(options.sources, at.file, at.line) || '' };
+    }
+    return resolveAnnotation(found.annotation, options.sources);
+  };
 
-  /** Where the verifier stopped. An `exit` whose annotation the log lost belongs to the end of its function. */
+  /**
+   * Where the verifier stopped. Errors raised at an `exit` (a leaked reference, a lock or RCU
+   * section still open, a return value out of range) belong on the `return` of the path the
+   * verifier walked, never on a closing brace: the statement annotated after the last branch of
+   * that path, or else the `return` that branch leads to in the source.
+   */
   const locateStop = (p: ProgramState, failing: { index: number; disasm: string }): SourceLocation | undefined => {
     const loc = locate(p, failing.index);
-    if (p.annotations.find(failing.index).known || failing.disasm !== 'exit' || !options.sources || !loc?.file || !loc.line) return loc;
+    if (failing.disasm !== 'exit') return loc;
+    const own = p.annotations.find(failing.index);
+    // An exit annotated with its own `return` says where it is; a closing brace or the line of a
+    // BPF_PROG()-style wrapper does not.
+    if (own.known && loc?.text && /\breturn\b/.test(loc.text)) return loc;
+    const path = exitPath(p);
+    // The value the program returns, when the verifier knows it.
+    const r0text = currentRegisters(p).get('R0');
+    const r0 = r0text && /^-?(?:0x[0-9a-f]+|\d+)$/.test(r0text) ? Number(r0text) : undefined;
+    // The function's own line (where BPF_PROG()-style wrappers put their return) is not a statement.
+    const entryText = p.annotations.exactly(0)?.text;
+    for (let i = path.after.length - 1; i >= 0; i--) {
+      const a = p.annotations.exactly(path.after[i]);
+      if (a && a.text && a.text !== entryText && !CLOSING_BRACE.test(a.text) && (a.line === undefined || a.line > 0)) {
+        const at = resolveAnnotation(a, options.sources);
+        if (at) return at;
+      }
+    }
+    if (options.sources && path.branch !== undefined) {
+      // A branch the compiler put on the closing brace belongs to the condition written before it.
+      let from = locate(p, path.branch.index);
+      if (from?.text !== undefined && CLOSING_BRACE.test(from.text)) {
+        for (let k = path.branch.index - 1; k >= 0 && k > path.branch.index - 64; k--) {
+          const a = p.annotations.exactly(k);
+          if (a?.text && !CLOSING_BRACE.test(a.text)) {
+            from = resolveAnnotation(a, options.sources);
+            break;
+          }
+        }
+      }
+      const ret = from?.file && from.line ? returnAfter(options.sources, from.file, from.line, path.branch.taken, r0) : undefined;
+      if (ret) return ret;
+    }
+    if (!options.sources || !loc?.file || !loc.line) return loc;
     // Programs written with BPF_PROG()/BPF_KPROBE() return through the macro's wrapper, whose
     // line is the one annotated at the program's first instruction.
     const entry = p.annotations.exactly(0);
     if (entry?.text && /\bBPF_[A-Z_0-9]+\s*\(/.test(entry.text)) return resolveAnnotation(entry, options.sources) ?? loc;
+    const ret = returnAfter(options.sources, loc.file, loc.line, false, r0);
+    if (ret) return ret;
     const end = functionEnd(options.sources, loc.file, loc.line);
     return end ? { file: end.file, line: end.line, text: '}' } : loc;
+  };
+
+  /** The instructions the verifier walked after the last conditional branch before the exit. */
+  const exitPath = (p: ProgramState): { branch?: { index: number; taken: boolean }; after: number[] } => {
+    const records = p.history.records;
+    const after: number[] = [];
+    for (let i = records.length - 1; i >= 0; i--) {
+      const r = records[i];
+      if (r.kind === 'branch') return { branch: { index: r.from, taken: true }, after: after.reverse() };
+      if (/^if /.test(r.disasm) && i < records.length - 1) {
+        const next = records[i + 1];
+        const taken = next.kind === 'branch' || (next.kind === 'insn' && next.index !== r.index + 1);
+        return { branch: { index: r.index, taken }, after: after.reverse() };
+      }
+      after.push(r.index);
+      if (after.length > 64) break;
+    }
+    return { after: after.reverse() };
   };
 
   const relatedAt = (p: ProgramState, insn: number, message: string): RelatedLocation => {
@@ -134,7 +242,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     const named = /(?<!alloc_)insn (\d+)\b/.exec(message);
     let failing: ProgramState['lastInsn'] = p.lastInsn;
     if (named) failing = { index: Number(named[1]), disasm: findDisasm(p, Number(named[1])) ?? '' };
-    if (ex0.catalogId && WHOLE_PROGRAM_ENTRIES.has(ex0.catalogId)) failing = undefined;
+    if (entryOf(ex0.catalogId)?.wholeProgram) failing = undefined;
     const helper = p.lastInsn && /^call (\w+)#\d+/.exec(p.lastInsn.disasm)?.[1];
     const ex = explainMessage(message, { helper });
     const loc = failing ? locateStop(p, failing) : undefined;
@@ -149,6 +257,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       program: p.log.name,
     };
     if (others.length) finding.details = { ...finding.details, alsoReported: others.join(' | ') };
+    nameCallArgument(finding, failing?.disasm);
     addRootCause(p, finding, failing);
     return finding;
   };
@@ -156,6 +265,9 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   /** Related locations and quick fixes: where the offending value came from. */
   const addRootCause = (p: ProgramState, f: Finding, failing: ProgramState['lastInsn']) => {
     const d = f.details ?? {};
+    // The family's own statement of where its root cause is (catalog entry `causes`).
+    const entry = entryOf(f.catalogId);
+    const has = (c: RootCause) => !!entry?.causes?.includes(c) && (entry.causeWhen?.[c]?.test(f.message) ?? true);
     const records = p.history.records;
     const pos = p.history.lastInsnPos();
     const sources = options.sources;
@@ -184,15 +296,29 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
 
     // References that were never released: the allocation instruction is printed.
     const alloc = /alloc_insn=(\d+)/.exec(f.message);
-    if (alloc) {
+    if (alloc && has('acquisition')) {
       const at = Number(alloc[1]);
       f.related.push(relatedAt(p, at, 'reference acquired here is never released on this path'));
       const r = f.related[f.related.length - 1];
       f.quickFix = { kind: 'release-reference', file: r.file, line: r.line, symbol: assignedVariable(locate(p, at)?.text) };
+      const acquire = findDisasm(p, at)?.match(/^call (\w+)/)?.[1];
+      const release = acquire ? releaseOf(acquire) : undefined;
+      if (acquire && release) {
+        f.explanation += ` The reference comes from ${acquire}(); release it with ${release} on every path that leaves the program.`;
+        f.fix = `Call ${release} before this return (or on every path after ${acquire}() succeeds).`;
+      }
+    }
+
+    // Releasing what was never acquired: say where the pointer came from instead.
+    if (!alloc && has('acquisition') && failing && /^call /.test(failing.disasm)) {
+      const from = traceRegister(records, pos, 1).pop();
+      const what = from ? `it comes from \`${from.disasm}\`` : 'it was not returned by an acquiring function';
+      if (from) f.related.push(relatedAt(p, from.insnIndex, 'the pointer released here was not acquired by the program'));
+      f.explanation += ` Only a pointer the program acquired itself (from bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_task_acquire, bpf_task_from_pid, bpf_cgroup_from_id, bpf_ringbuf_reserve, ...) may be released; ${what}.`;
     }
 
     // Callback return values: name the callback and the call that registered it.
-    if (f.catalogId === 'callback-return-range' || f.catalogId === 'async-callback-return') {
+    if (has('callback')) {
       const site = findCallbackCallSite(records, pos);
       // The callback starts where the subprogram list says, or (level 1) where the call jumped to.
       const sub = (failing ? enclosingSubprog(p.log, failing.index) : undefined) ?? site?.callee;
@@ -203,21 +329,16 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       const functionName = argumentExpression(callName, 1)?.match(/^\(?\s*(?:\([^)]*\)\s*)?&?(\w+)\s*\)?$/)?.[1];
       f.quickFix = { kind: 'callback-return-range', file: f.file, line: f.line, range: parseRange(d.range) ?? [0, 1], functionName };
     }
-    if (f.catalogId === 'program-return-range' && d.range) {
+    if (has('return-range') && d.range) {
       f.quickFix = { kind: 'program-return-range', file: f.file, line: f.line, range: parseRange(d.range) };
     }
 
     // Locks and RCU / preemption sections: the call that opened the section still open.
-    const opener =
-      f.catalogId === 'spin-lock-misuse'
-        ? /^call (?:bpf_spin_lock|bpf_res_spin_lock)\b/
-        : f.catalogId === 'rcu-preempt-region'
-          ? /^call (?:bpf_rcu_read_lock|bpf_preempt_disable)\b/
-          : undefined;
-    if (opener && failing && /holding a lock|-ed region|is missing|missing$|two bpf_spin_locks|different lock|nested/.test(f.message)) {
-      for (let i = pos; i >= 0; i--) {
+    if (has('open-section') && failing) {
+      // The failing instruction may itself be the second lock: the open section starts before it.
+      for (let i = pos - (records[pos]?.kind === 'insn' && OPENER.test((records[pos] as { disasm: string }).disasm) ? 1 : 0); i >= 0; i--) {
         const r = records[i];
-        if (r.kind === 'insn' && opener.test(r.disasm)) {
+        if (r.kind === 'insn' && OPENER.test(r.disasm)) {
           f.related.push(relatedAt(p, r.index, 'the section opened here is still open'));
           break;
         }
@@ -298,7 +419,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     }
 
     // A map of the wrong kind: its definition, named in the register state (map_ptr(map=NAME)).
-    if ((f.catalogId === 'map-not-allowed' || f.catalogId === 'spin-lock-misuse' || f.catalogId === 'timer-misuse') && sources) {
+    if (has('map-definition') && sources) {
       const names = new Set<string>();
       for (const [k, v] of currentRegisters(p)) {
         const m = /^R[1-5]$/.test(k) && /^map_ptr\((?:[^)]*,)?map=([\w.]+)/.exec(v);
@@ -306,19 +427,22 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       }
       for (const name of names) {
         const decl = symbolDeclaration(sources, name, f.file);
+        // The declared type is the line to change; the name ends the declaration.
+        const type = decl ? mapTypeLine(sources, decl.file, decl.line) : undefined;
+        if (type) f.related.push({ ...type, message: `map \`${name}\` is declared with this type` });
         if (decl) f.related.push({ ...decl, message: `map \`${name}\` is defined here` });
       }
     }
 
     // Stack objects passed by address (dynptrs, iterators): their declaration.
-    if (f.catalogId === 'dynptr-misuse' && sources && reg !== undefined) {
+    if (has('stack-object') && sources && reg !== undefined) {
       const name = argumentExpression(f.sourceText, helperArgIndex(reg))?.match(/^&\s*(\w+)$/)?.[1];
       const decl = name ? symbolDeclaration(sources, name, f.file) : undefined;
       if (decl) f.related.push({ ...decl, message: `\`${name}\` is declared here` });
     }
 
     // A loop without progress: the loop's condition is the last branch the verifier took.
-    if (f.catalogId === 'infinite-loop' || f.catalogId === 'program-too-complex') {
+    if (has('loop-condition')) {
       for (let i = pos; i >= 0; i--) {
         const r = records[i];
         if (r.kind === 'insn' && /^if /.test(r.disasm)) {
@@ -329,7 +453,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     }
 
     // Packet access: the data_end comparison that proved too few bytes.
-    if (f.catalogId === 'packet-out-of-bounds') {
+    if (has('packet-check')) {
       for (let i = pos; i >= 0; i--) {
         const r = records[i];
         if (r.kind === 'insn' && /^if [rw]\d+ [<>]=? [rw]\d+ goto/.test(r.disasm)) {
@@ -341,38 +465,118 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
 
     // CO-RE: the lines that name the field or type the kernel does not have.
     const core = /CO-RE relocation <\w+> \[\d+\] (?:struct |union |enum |typedef )?(\w+)(?:\.([\w.:]+))?/.exec(f.message);
-    if (core && sources) {
+    if (core && sources && has('core-field')) {
       const field = core[2]?.split(/[.:]/).filter(Boolean).pop();
-      for (const at of symbolLines(sources, field ?? core[1], 4, f.file))
+      const uses = symbolLines(sources, field ?? core[1], 4, f.file);
+      for (const at of uses)
         f.related.push({ ...at, message: `\`${field ?? core[1]}\` (${core[1]}) does not exist in the running kernel's BTF` });
+      // The compiler may have hoisted the relocated load to the function's first line: the
+      // statement that reads the field, further down, is the place.
+      const entryText = p.annotations.exactly(0)?.text;
+      const use =
+        entryText && f.sourceText === entryText
+          ? uses.find((u) => u.file === f.file && f.line !== undefined && u.line > f.line)
+          : undefined;
+      if (use) {
+        f.related.push({ file: f.file, line: f.line, message: 'the line info of the failing instruction points to the function' });
+        f.line = use.line;
+      }
     }
 
     // Program-type problems: the SEC() that chose the program type (or the license) is the cause.
-    const typeProblem =
-      PROGRAM_TYPE_ENTRIES.has(f.catalogId ?? '') && (!/spin-lock|timer/.test(f.catalogId ?? '') || /progs cannot use/.test(f.message));
-    if (sources && f.file && f.line && typeProblem) {
+    if (sources && f.file && f.line && has('program-type')) {
       const sec = sectionAbove(sources, f.file, f.line);
       if (sec) f.related.push({ ...sec, message: 'the program type is chosen here; it does not allow this' });
     }
     // Stack size: the large local buffers are what to move into a map.
-    if (f.catalogId === 'stack-too-large' && sources) {
+    if (has('large-locals') && sources) {
       for (const at of largeLocals(sources, f.file)) f.related.push({ ...at, message: 'large local variable on the BPF stack' });
     }
-    if (f.catalogId === 'gpl-only') {
+    if (has('license')) {
       const lic = sources && licenseLine(sources, f.file);
       if (lic) f.related.push({ ...lic, message: 'the license declared here is not GPL-compatible' });
       f.quickFix = { kind: 'license-gpl', file: lic?.file, line: lic?.line };
+    }
+
+    // A dynptr used after the call that released it (submit, discard): that call.
+    if (has('released-dynptr') && /initialized dynptr|dynptr has to be/i.test(f.message)) {
+      for (let i = pos - 1; i >= 0; i--) {
+        const r = records[i];
+        if (r.kind === 'insn' && /^call bpf_\w*(?:submit|discard)_dynptr\b/.test(r.disasm)) {
+          f.related.push(relatedAt(p, r.index, `the dynptr was released here (\`${r.disasm}\`); it cannot be used after it`));
+          break;
+        }
+      }
+    }
+
+    // A pointer into the packet used after a helper that may change the packet: that helper.
+    if (has('invalidated-packet') && failing && reg !== undefined) {
+      for (let i = pos - 1; i >= 0 && i > pos - 4096; i--) {
+        const r = records[i];
+        const helper = r.kind === 'insn' ? PACKET_CHANGING.exec(r.disasm)?.[1] : undefined;
+        if (!helper) continue;
+        const origin = traceRegister(records, pos, reg).pop();
+        if (origin && posOf(origin.insnIndex) > i) break;
+        const at = relatedAt(
+          p,
+          (r as { index: number }).index,
+          `${helper}() may change the packet: every packet pointer taken before it is invalid after it`,
+        );
+        f.related.unshift(at);
+        f.explanation += ` R${reg} was a packet pointer taken before ${helper}(), which may move or resize the packet; the verifier then treats every packet pointer as unknown.`;
+        f.fix = `Reload data and data_end from the context after ${helper}() and repeat the bounds check before using the packet again.`;
+        break;
+      }
+    }
+
+    // A global function's parameter: the verifier checks its body for any argument of the declared type.
+    if (has('argument-signature') && failing && reg !== undefined && sources) {
+      const steps = traceRegister(records, pos, reg);
+      const sub = enclosingSubprog(p.log, failing.index);
+      if (sub !== undefined && (steps.length === 0 || !steps.some((x) => x.role === 'origin' || x.role === 'call'))) {
+        const start = relatedAt(p, sub, '');
+        const header = start.file && start.line ? functionHeader(sources, start.file, start.line) : undefined;
+        f.related.push({
+          ...(header ?? start),
+          message: 'a global function: its pointer parameters may be NULL, whatever the callers pass',
+        });
+        f.explanation +=
+          ' The pointer is a parameter of a global (non-static) function, which the verifier checks on its own, for any caller: it may be NULL.';
+        f.fix =
+          "Check the parameter for NULL at the top of the function, or make the function static so the verifier checks it with the caller's arguments.";
+      }
     }
 
     // Keep only locations that say something beyond the primary line.
     f.related = f.related.filter((r, i, all) => all.findIndex((q) => q.line === r.line && q.file === r.file) === i);
   };
 
+  const isError = (text: string) => matchFamily(text) !== undefined;
   const onLine = (raw: string) => {
     lines++;
     bytes += raw.length + 1;
     const l = classifyLine(raw);
-    // Only an unrecognised line can be an error that ran into the statistics after it.
+    if (l.kind !== 'text') return onParsed(l);
+    if (/^\s*Caused by:\s*$/.test(raw)) repeating = true;
+    // An unrecognised line may be a log line inside another tool's output.
+    const inner = l.text ? unframer.unframe(raw, isError) : undefined;
+    if (inner) {
+      // A summary is a whole report of one rejected program: it gets a program log of its own.
+      const summary = inner.some((u) => u.summary);
+      if (summary && current && !current.ended) conclude(current);
+      if (summary) open(lastName);
+      for (const u of inner) {
+        if (u.summary) summaryTexts.add(u.text.trim());
+        onText(u.text);
+      }
+      if (summary && current && !current.ended) conclude(current);
+      return;
+    }
+    onText(raw, l);
+  };
+  // Only an unrecognised line can be an error that ran into the statistics after it.
+  const onText = (raw: string, parsed?: LogLine) => {
+    const l = parsed ?? classifyLine(raw);
     if (l.kind !== 'text') onParsed(l);
     else for (const part of splitRunOnLines(raw)) onParsed(part === raw ? l : classifyLine(part));
   };
@@ -403,6 +607,10 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           const next = p.lastInsnIndex === undefined ? undefined : p.lastInsnIndex + (p.lastOpcode === '18' ? 2 : 1);
           if (p.fresh && next === l.index) p.annotations.cover(l.index, p.fresh);
           else p.fresh = undefined;
+        }
+        if (p.validating !== undefined) {
+          if (!p.log.subprograms.some((x) => x.index === p.validating)) p.log.subprograms.push({ index: p.validating, insn: l.index });
+          p.validating = undefined;
         }
         p.lastInsnIndex = l.index;
         p.lastOpcode = l.opcode;
@@ -472,16 +680,30 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         if (libbpfLines.length < 1000) libbpfLines.push({ program: l.program, text: l.text, raw: l.raw });
         return;
       case 'clang':
-        if (l.severity !== 'note') findings.push(clangFinding(l, options.sources));
+        if (l.severity !== 'note') {
+          const f = clangFinding(l, options.sources);
+          if (l.backendCrash) crashFindings.add(f);
+          addFinding(f);
+        }
         return;
-      case 'trace':
+      case 'trace': {
+        // Level 1 announces each global function it checks: the next instruction starts it.
+        const v = /^Validating \w+\(\) func#(\d+)\.\.\.$/.exec(l.raw.trim());
+        if (v) ensure().validating = Number(v[1]);
         return;
+      }
       case 'text': {
         if (!l.text) return;
         // Text outside any program log is bpftool's or the loader's chatter — unless it is a
         // verifier message printed before any instruction (a raw log that starts with the error).
         let p = current && !current.ended ? current : undefined;
-        if (!p && matchEntry(l.text)?.entry.origin === 'verifier' && !/^(?:Error|Warning): /.test(l.text)) p = open(lastName);
+        const hit = p ? undefined : matchFamily(l.text);
+        // Loaders other than libbpf (cilium/ebpf, aya, bcc) print libbpf's kind of errors without its prefix.
+        if (hit && hit.origin === 'libbpf') {
+          if (libbpfLines.length < 1000) libbpfLines.push({ text: l.text, raw: l.raw.trim(), bare: true });
+          return;
+        }
+        if (hit?.origin === 'verifier' && !/^(?:Error|Warning): /.test(l.text)) p = open(lastName);
         if (p && p.candidates.length < MAX_CANDIDATES) p.candidates.push(l.raw.trim());
         return;
       }
@@ -496,11 +718,65 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       close();
       const lib = libbpfFindings(libbpfLines, findings.length > 0, options.sources);
       // A libbpf line that says what a verifier finding already says (CO-RE) adds nothing.
-      findings.push(...lib.filter((l) => !findings.some((f) => f.catalogId === l.catalogId)));
+      for (const l of lib) if (!findings.some((f) => f.catalogId === l.catalogId)) addFinding(l);
       mergeDuplicateClang(findings);
-      return { findings, truncated: programs.some((p) => p.truncated), programs, stats: { lines, bytes } };
+      dropRestatements(findings, fromSummary, crashFindings);
+      const analysis: Analysis = { findings, truncated: programs.some((p) => p.truncated), programs, stats: { lines, bytes } };
+      if (omitted.findings || omitted.programs || splitter.longLines)
+        analysis.omitted = { findings: omitted.findings, programs: omitted.programs, longLines: splitter.longLines };
+      return analysis;
     },
   };
+}
+
+/**
+ * A loader's one-line summary, or LLVM's crash report, restates an error that is also reported
+ * in full: keep the full report only.
+ */
+function dropRestatements(findings: Finding[], summaries: WeakSet<Finding>, crashes: WeakSet<Finding>): void {
+  const key = (f: Finding) => stripMessagePrefixes(f.message).replace(/\s+/g, ' ');
+  for (let i = findings.length - 1; i >= 0; i--) {
+    const f = findings[i];
+    if (summaries.has(f) && findings.some((g) => g !== f && !summaries.has(g) && key(g) === key(f))) findings.splice(i, 1);
+    else if (crashes.has(f) && findings.some((g) => g !== f && !crashes.has(g) && g.origin === 'clang' && (g.line === f.line || !f.line)))
+      findings.splice(i, 1);
+    else if (crashes.has(f) && findings.some((g, j) => j < i && crashes.has(g) && g.line === f.line)) findings.splice(i, 1);
+  }
+}
+
+/** The text of line `line` of a source, trimmed. */
+function sourceLine(
+  sources: ReadonlyMap<string, string> | undefined,
+  file: string | undefined,
+  line: number | undefined,
+): string | undefined {
+  if (!sources || !file || !line) return undefined;
+  const text = sources.get(file) ?? [...sources].find(([k]) => basename(k) === basename(file))?.[1];
+  return text?.split('\n')[line - 1]?.trim();
+}
+
+/** The calls that open a lock, RCU or preemption section. */
+const OPENER = /^call (?:bpf_spin_lock|bpf_res_spin_lock|bpf_rcu_read_lock|bpf_preempt_disable|bpf_local_irq_save)\b/;
+
+/** Helpers after which the verifier invalidates every packet pointer (bpf_helper_changes_pkt_data). */
+const PACKET_CHANGING =
+  /^call (bpf_skb_store_bytes|bpf_skb_change_\w+|bpf_skb_pull_data|bpf_skb_vlan_(?:push|pop)|bpf_l[34]_csum_replace|bpf_xdp_adjust_(?:head|tail|meta)|bpf_skb_adjust_room|bpf_lwt_\w+|bpf_msg_(?:pull|push|pop)_data|bpf_clone_redirect|bpf_skb_ecn_set_ce)\b/;
+
+/** The function that releases what an acquiring helper or kfunc returned. */
+function releaseOf(acquire: string): string | undefined {
+  if (/^bpf_ringbuf_reserve$/.test(acquire)) return 'bpf_ringbuf_submit() or bpf_ringbuf_discard()';
+  if (/^bpf_ringbuf_reserve_dynptr$/.test(acquire)) return 'bpf_ringbuf_submit_dynptr() or bpf_ringbuf_discard_dynptr()';
+  if (/^bpf_(?:sk|skc)_lookup_\w+$|^bpf_sk_fullsock$/.test(acquire)) return 'bpf_sk_release()';
+  const kind = /^bpf_(task|cgroup|cpumask|obj|percpu_obj|rbtree|list|crypto_ctx)_/.exec(acquire)?.[1];
+  if (kind === 'obj' || kind === 'percpu_obj') return `bpf_${kind}_drop()`;
+  if (kind) return `bpf_${kind}_release()`;
+  return undefined;
+}
+
+let byId: Map<string, CatalogEntry> | undefined;
+function entryOf(id: string | null | undefined): CatalogEntry | undefined {
+  byId ??= new Map(catalog.map((e) => [e.id, e]));
+  return id ? byId.get(id) : undefined;
 }
 
 /** Analyze a complete log text. */
@@ -577,6 +853,22 @@ export function assignedVariable(statement: string | undefined): string | undefi
   return m ? m[1] : undefined;
 }
 
+/**
+ * A helper argument the verifier names by register (R1..R5 of a call): quote the expression the
+ * user wrote for it, from the call's source line.
+ */
+function nameCallArgument(f: Finding, disasm: string | undefined): void {
+  const reg = f.details?.register;
+  const n = reg ? Number(reg.slice(1)) : NaN;
+  if (!disasm || !/^call /.test(disasm) || !(n >= 1 && n <= 5) || !f.sourceText) return;
+  const expr = argumentExpression(f.sourceText, n - 1);
+  if (!expr) return;
+  const callee = /^call (\w+)/.exec(disasm)?.[1];
+  f.details = { ...f.details, argument: expr };
+  f.explanation += ` ${reg} is argument ${n} of ${callee ?? 'the call'}: \`${expr}\` in your code.`;
+  f.fix = f.fix.replace(/\.$/, '') + ` — here, \`${expr}\`.`;
+}
+
 /** R1..R5 are arguments 1..5 of a call. */
 const helperArgIndex = (reg: number) => reg - 1;
 
@@ -629,7 +921,7 @@ function clangFinding(l: Extract<LogLine, { kind: 'clang' }>, sources?: Readonly
 }
 
 const LIBBPF_FAILURE =
-  /fail|invalid|can't|cannot|not found|unrecognized|unsupported|missing|mismatch|doesn't|isn't|is not|unknown|expected|corrupted/i;
+  /fail|invalid|can't|cannot|not found|unrecognized|unsupported|missing|mismatch|doesn't|isn't|is not|unknown|expected|corrupted|no matching|not resolved|legacy|too long|E2BIG/i;
 
 /** clang repeats some BPF backend errors (function, then statement): keep one, the rest as related. */
 function mergeDuplicateClang(findings: Finding[]): void {
@@ -638,7 +930,12 @@ function mergeDuplicateClang(findings: Finding[]): void {
     if (f.origin !== 'clang') continue;
     for (let j = findings.length - 1; j > i; j--) {
       const g = findings[j];
-      if (g.origin === 'clang' && stripMessagePrefixes(g.message) === stripMessagePrefixes(f.message)) {
+      // The same message, or the same problem in other words (clang reports too many arguments at
+      // the call and at the definition).
+      const same =
+        stripMessagePrefixes(g.message) === stripMessagePrefixes(f.message) ||
+        (f.catalogId !== null && g.catalogId === f.catalogId && g.title === f.title);
+      if (g.origin === 'clang' && same) {
         if (g.line !== f.line || g.file !== f.file) f.related.push({ file: g.file, line: g.line, message: 'reported again here' });
         findings.splice(j, 1);
       }
@@ -665,18 +962,32 @@ function explained(ex: Explanation, message: string, origin: Finding['origin']):
 
 /** libbpf's own errors (CO-RE, maps, externs): findings when they match a libbpf entry. */
 function libbpfFindings(
-  lines: { program?: string; text: string; raw: string }[],
+  lines: { program?: string; text: string; raw: string; bare?: boolean }[],
   haveVerifierFindings: boolean,
   sources?: ReadonlyMap<string, string>,
 ): Finding[] {
   const out: Finding[] = [];
   for (const l of lines) {
     // libbpf's debug output (-d) describes every map and relocation; only failures are findings.
-    if (!LIBBPF_FAILURE.test(l.text)) continue;
+    if (!l.bare && !LIBBPF_FAILURE.test(l.text)) continue;
+    // Any entry: libbpf also restates kernel errors (`BPF program load failed: -E2BIG`).
     const hit = matchEntry(l.text);
-    if (!hit || hit.entry.origin !== 'libbpf') continue;
+    if (!hit) continue;
     if (hit.entry.id === 'libbpf-load-failed' && (haveVerifierFindings || out.length)) continue;
     const ex = explainMessage(l.text);
+    // libbpf describes a relocation over several lines (`relo #11: <byte_off> [149] struct task_struct ...`).
+    const relo = /\brelo #(\d+):/.exec(l.text)?.[1];
+    if (relo && !ex.details.struct) {
+      for (const o of lines) {
+        const t = o.text.includes(`relo #${relo}:`) ? /\[\d+\] (?:struct|union) (\w+)(?:\.([\w.]+))?/.exec(o.text) : null;
+        if (t && o.program === l.program) {
+          ex.details.struct = t[1];
+          if (t[2]) ex.details.field = t[2];
+          ex.explanation += ` In this log: struct ${t[1]}${t[2] ? `, field \`${t[2]}\`` : ''}.`;
+          break;
+        }
+      }
+    }
     out.push({ ...explained(ex, l.raw, 'libbpf'), program: l.program });
     // libbpf names the map / extern / program in quotes: find it in the sources.
     const f = out[out.length - 1];

@@ -26,7 +26,9 @@ export const DOCS = {
 
 export const helperDoc = (name: string) => `${DOCS.helpers}${name}/`;
 
-type Opts = Partial<Pick<CatalogEntry, 'example' | 'docsUrl' | 'sinceKernel' | 'origin' | 'severity' | 'refine'>>;
+type Opts = Partial<
+  Pick<CatalogEntry, 'example' | 'docsUrl' | 'sinceKernel' | 'origin' | 'severity' | 'refine' | 'causes' | 'causeWhen' | 'wholeProgram'>
+>;
 
 function entry(id: string, pattern: RegExp, title: string, why: string, fix: string, opts: Opts = {}): CatalogEntry {
   return { id, pattern, title, why, fix, origin: 'verifier', docsUrl: DOCS.verifier, ...opts };
@@ -43,6 +45,7 @@ export const catalog: CatalogEntry[] = [
     "Callbacks of bpf_for_each_map_elem, bpf_loop, bpf_find_vma and friends must return exactly 0 (continue) or 1 (stop); the helper uses the value as a loop control. The verifier could not prove your callback returns only those values — typically it returns a computed number, a helper's result, or a variable.",
     'Make every return statement of the callback return the constant 0 to continue iterating or 1 to stop.',
     {
+      causes: ['callback'],
       example:
         'static long cb(struct bpf_map *map, __u32 *key, __u64 *val, void *ctx)\n{\n\tif (*val > 100)\n\t\treturn 1; /* stop */\n\treturn 0;     /* continue */\n}',
       docsUrl: helperDoc('bpf_for_each_map_elem'),
@@ -56,17 +59,19 @@ export const catalog: CatalogEntry[] = [
     'Callbacks run asynchronously (bpf_timer callbacks, workqueue callbacks) must return 0; the verifier could not prove that.',
     'End the callback with `return 0;`.',
     {
+      causes: ['callback'],
       example: 'static int timer_cb(void *map, int *key, struct elem *val)\n{\n\t/* ... */\n\treturn 0;\n}',
       docsUrl: helperDoc('bpf_timer_set_callback'),
     },
   ),
   entry(
     'program-return-range',
-    /^At program exit the register (?<register>R\d+) (?:has|is not a known value)|^(?!At (?:async )?callback)\S.* the register (?<register2>R\d+) is not a known value/,
+    /^At program exit the register (?<register>R\d+) (?:has|is not a known value)|^(?!At (?:async )?callback)\S.* the register (?<register2>R\d+) is not a known value|\bshould have been in [[(]|^R\d+ has (?:unknown scalar value|smin=-?\d+ smax=-?\d+|value \(0x)/,
     'Program returns a value outside the allowed range',
     'Some program types give the return value a meaning (cgroup programs: 0 reject / 1 allow; LSM: 0 or -errno; tracing iterators: 0 or 1) and the verifier checks every return path against that range. One path can return another value, or a value it cannot pin down.',
     'Return only the allowed constants from the program, e.g. `return 1;` to allow and `return 0;` to deny in cgroup programs.',
     {
+      causes: ['return-range'],
       example:
         'SEC("cgroup/skb")\nint filter(struct __sk_buff *skb)\n{\n\tif (skb->len > 1500)\n\t\treturn 0; /* drop */\n\treturn 1;     /* allow */\n}',
     },
@@ -114,19 +119,27 @@ export const catalog: CatalogEntry[] = [
   // ---- NULL checks and invalid dereferences ----------------------------------------------
   entry(
     'null-deref',
-    /^(?<register>R\d+) invalid mem access '(?<type>\w*_or_null\w*)'/,
+    /^(?<register>R\d+) invalid mem access '(?<type>\w*_or_null\w*)'|^HINT: The '\w+_or_null' error can happen/,
     'Pointer may be NULL: {register} is {type}',
     'The pointer comes from something that can fail — bpf_map_lookup_elem, bpf_ringbuf_reserve, a socket lookup, a kfunc returning a nullable pointer — and this path uses it without first checking it against NULL. The verifier follows every path, including the one where the lookup found nothing.',
     'Check the pointer for NULL right after you get it and leave (or skip the access) when it is NULL.',
-    { example: '__u64 *val = bpf_map_lookup_elem(&my_map, &key);\nif (!val)\n\treturn 0;\n*val += 1;', docsUrl: DOCS.verifierConcept },
+    {
+      causes: ['argument-signature'],
+      example: '__u64 *val = bpf_map_lookup_elem(&my_map, &key);\nif (!val)\n\treturn 0;\n*val += 1;',
+      docsUrl: DOCS.verifierConcept,
+    },
   ),
   entry(
     'scalar-deref',
-    /^(?<register>R\d+) invalid mem access '(?<type>scalar|inv)'/,
+    /^(?<register>R\d+) invalid mem access '(?<type>scalar|inv|imm)'|^HINT: The invalid mem access '(?:inv|scalar)' error can happen/,
     'Dereferencing a number, not a pointer ({register})',
     'The verifier only allows memory accesses through registers it knows to be pointers. {register} holds a plain number (scalar) here — typically a pointer read out of kernel or map memory without bpf_probe_read_kernel / BPF_CORE_READ, a pointer that went through integer arithmetic, or a value that was never a pointer.',
     'Read kernel memory with BPF_CORE_READ() or bpf_probe_read_kernel(), keep pointers typed (no casts through integers), and use the pointer the helper returned rather than a copy stored in a map.',
-    { example: 'pid_t ppid = BPF_CORE_READ(task, real_parent, tgid); /* instead of task->real_parent->tgid */', docsUrl: DOCS.core },
+    {
+      causes: ['invalidated-packet'],
+      example: 'pid_t ppid = BPF_CORE_READ(task, real_parent, tgid); /* instead of task->real_parent->tgid */',
+      docsUrl: DOCS.core,
+    },
   ),
   entry(
     'invalid-mem-access',
@@ -134,7 +147,10 @@ export const catalog: CatalogEntry[] = [
     'Memory access through {register} ({type}) is not allowed',
     'The register used as the address of this load or store does not hold a kind of pointer that may be dereferenced directly here ({type}).',
     'Access that object through the helper meant for it (bpf_probe_read_kernel, bpf_skb_load_bytes, BPF_CORE_READ), or get a directly accessible pointer first.',
-    { example: 'struct iphdr iph;\nif (bpf_skb_load_bytes(skb, ETH_HLEN, &iph, sizeof(iph)) < 0)\n\treturn 0;' },
+    {
+      causes: ['invalidated-packet'],
+      example: 'struct iphdr iph;\nif (bpf_skb_load_bytes(skb, ETH_HLEN, &iph, sizeof(iph)) < 0)\n\treturn 0;',
+    },
   ),
   entry(
     'invalid-register',
@@ -209,11 +225,12 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'packet-out-of-bounds',
-    /^invalid access to packet, off=-?\d+ size=\d+, (?<register>R\d+)\(id=\d+,off=-?\d+,r=(?<proven>\d+)\)|^(?<register2>R\d+) offset is outside of the packet/,
+    /^invalid access to packet, off=-?\d+ size=\d+, (?<register>R\d+)\(id=\d+,off=-?\d+,r=(?<proven>\d+)\)|^(?<register2>R\d+) offset is outside of the packet|^invalid access to packet\b/,
     'Packet access without a data_end check',
     'Packet data may only be read after proving that the bytes exist: a comparison of the pointer plus the access length with data_end. On this path the verifier has proven only {proven} bytes past the pointer (r=), fewer than this access needs.',
     'Compare the end of the header you read with data_end before touching it, and bail out when it is beyond.',
     {
+      causes: ['packet-check'],
       example:
         'void *data = (void *)(long)ctx->data;\nvoid *data_end = (void *)(long)ctx->data_end;\nstruct ethhdr *eth = data;\nif ((void *)(eth + 1) > data_end)\n\treturn XDP_PASS;\n__u16 proto = eth->h_proto;',
     },
@@ -225,6 +242,7 @@ export const catalog: CatalogEntry[] = [
     'Each program type exposes a context structure (struct __sk_buff, struct xdp_md, tracepoint record, pt_regs, ...) and allows only certain fields, sizes and directions. This access reads or writes a field that is not accessible for this program type, writes a read-only field, or uses the wrong width.',
     'Use the context type of your SEC() program type and read whole fields; for tracepoints, read arguments through the generated struct trace_event_raw_* type; for kernel structures use BPF_CORE_READ.',
     {
+      causes: ['program-type'],
       example:
         'SEC("tp/syscalls/sys_enter_openat")\nint handle(struct trace_event_raw_sys_enter *ctx)\n{\n\tlong dfd = ctx->args[0];\n\treturn 0;\n}',
     },
@@ -255,7 +273,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'pointer-arith-prohibited',
-    /^(?<register>R\d+) (?:32-bit pointer arithmetic prohibited|pointer arithmetic on (?<type>\S+) prohibited(?:, null-check it first)?|tried to subtract pointer from scalar|subtraction from stack pointer prohibited|bitwise operator \S+ on pointer prohibited|pointer arithmetic with \S+ operator prohibited|pointer \S+ pointer prohibited|pointer arithmetic prohibited|partial copy of pointer|pointer comparison prohibited|sign-extension part of pointer)/,
+    /^(?<register>R\d+) (?:32-bit pointer arithmetic prohibited|pointer arithmetic on (?<type>\S+) prohibited(?:, null-check it first)?|tried to subtract pointer from scalar|subtraction from stack pointer prohibited|bitwise operator \S+ on pointer prohibited|pointer arithmetic with \S+ operator prohibited|pointer \S+ pointer prohibited|pointer arithmetic prohibited|partial copy of pointer|pointer comparison prohibited|sign-extension part of pointer)|^R\d+ has pointer with unsupported alu operation|^R\d+ tried to \w+ from different maps, paths or scalars/,
     'Operation not allowed on a pointer ({register})',
     'Only adding and subtracting bounded numbers is allowed on most pointers. Bitwise operations, multiplication, 32-bit arithmetic, comparing unrelated pointers, or arithmetic on a pointer that may still be NULL would hide where the pointer points.',
     'Do arithmetic on indexes (numbers) and add them to the pointer at the end; check maybe-NULL pointers before any arithmetic; do not cast pointers to 32-bit integers.',
@@ -266,7 +284,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'pointer-modified',
-    /^negative offset \S+ ptr (?<register>R\d+) off=-?\d+ disallowed|^dereference of modified \S+ ptr (?<register2>R\d+) off=-?\d+ disallowed|^variable \S+ access var_off=\S+ disallowed|^(?<register3>R\d+) must have zero offset when passed to release func|^cannot pass in dynptr at an offset/,
+    /^negative offset \S+ ptr (?<register>R\d+) off=-?\d+ disallowed|^dereference of modified \S+ ptr (?<register2>R\d+) off=-?\d+ disallowed|^variable \S+ access var_off=\S+ disallowed|^(?<register3>R\d+) must have zero offset when passed to release func|^cannot pass in dynptr at an offset|\bmodified \S+ ptr R\d+/,
     'Pointer used after being moved',
     'Context, socket and other kernel-object pointers must be used exactly as the kernel gave them: the verifier refuses loads through a pointer that was moved by a variable or negative amount, and release functions need the original pointer.',
     'Access fields through the original pointer with a constant field offset (ptr->field), and pass the unmodified pointer to release/submit functions.',
@@ -316,6 +334,8 @@ export const catalog: CatalogEntry[] = [
     'bpf_rcu_read_lock()/unlock() and bpf_preempt_disable()/enable() must pair up on every path; inside such a section the program may not sleep, tail call, throw, or call global functions, and some kfuncs are only valid inside an RCU section.',
     'Pair every lock with an unlock on all paths, keep sleeping calls outside the section, and use static (inlined) helpers inside it.',
     {
+      causes: ['open-section'],
+      causeWhen: { 'open-section': /-ed region|is missing|missing$|nested/ },
       example: 'bpf_rcu_read_lock();\nstruct task_struct *p = task->real_parent;\nif (p)\n\tpid = p->pid;\nbpf_rcu_read_unlock();',
       docsUrl: DOCS.kfuncs,
       sinceKernel: '6.2',
@@ -384,11 +404,13 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'stack-too-large',
-    /^combined stack size of \d+ calls is \d+\. Too large|^stack size of subprog \d+ is \d+\. Too large|^stack size \d+\(extra \d+\) is too large|^tail_calls are not allowed when call stack of previous frames is \d+ bytes\. Too large|^Looks like the BPF stack limit(?: of \d+ bytes)? is exceeded/,
+    /^combined stack size of \d+ calls is \d+\. Too large|^stack size of subprog \d+ is \d+\. Too large|^stack size \d+\(extra \d+\) is too large|^tail_calls are not allowed when call stack of previous frames is \d+ bytes\. Too large|^Looks like the BPF stack limit(?: of \d+ bytes)? is exceeded|^HINT: Looks like you exceeded the BPF stack limit/,
     'Stack limit exceeded (512 bytes)',
     'BPF programs have 512 bytes of stack, shared along a chain of BPF-to-BPF calls (and only 256 bytes when combined with tail calls). Large local arrays or structs, or deep call chains of functions with big frames, go past it.',
     'Move large buffers into a per-CPU array map used as scratch space, or inline functions (static __always_inline) so frames are not stacked.',
     {
+      causes: ['large-locals'],
+      wholeProgram: true,
       example:
         'struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1);\n         __type(key, __u32); __type(value, struct big); } scratch SEC(".maps");\n__u32 zero = 0;\nstruct big *b = bpf_map_lookup_elem(&scratch, &zero);\nif (!b) return 0;',
     },
@@ -399,7 +421,7 @@ export const catalog: CatalogEntry[] = [
     'Too many nested BPF function calls',
     'The verifier allows at most 8 nested BPF-to-BPF call frames.',
     'Flatten the call chain: inline helpers (static __always_inline) or restructure recursion-like code into a loop.',
-    { example: 'static __always_inline int parse(struct ctx *c) { ... }' },
+    { wholeProgram: true, example: 'static __always_inline int parse(struct ctx *c) { ... }' },
   ),
 
   // ---- Writes forbidden / leaks -------------------------------------------------------------
@@ -428,6 +450,7 @@ export const catalog: CatalogEntry[] = [
     'Some helpers and kfuncs hand out references that must be given back: bpf_ringbuf_reserve needs bpf_ringbuf_submit/discard, bpf_sk_lookup_* needs bpf_sk_release, acquiring kfuncs need their release kfunc. On at least one path to the exit the reference from alloc_insn={alloc_insn} is still held.',
     'Release or submit the object on every path, including early returns and error branches.',
     {
+      causes: ['acquisition'],
       example:
         'struct event *e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);\nif (!e)\n\treturn 0;\nif (skip) {\n\tbpf_ringbuf_discard(e, 0);   /* every path */\n\treturn 0;\n}\nbpf_ringbuf_submit(e, 0);',
       docsUrl: DOCS.ringbuf,
@@ -439,7 +462,11 @@ export const catalog: CatalogEntry[] = [
     'Releasing something that is not an acquired reference',
     'A release helper or kfunc (bpf_ringbuf_submit, bpf_sk_release, bpf_task_release, ...) received a pointer that is not the live reference it expects: it was already released, never acquired, or is a plain pointer.',
     'Pass exactly the pointer returned by the acquire function, once, and do not use it after releasing it.',
-    { example: 'struct task_struct *t = bpf_task_acquire(task);\nif (!t) return 0;\nbpf_task_release(t);', docsUrl: DOCS.kfuncs },
+    {
+      causes: ['acquisition'],
+      example: 'struct task_struct *t = bpf_task_acquire(task);\nif (!t) return 0;\nbpf_task_release(t);',
+      docsUrl: DOCS.kfuncs,
+    },
   ),
   entry(
     'spin-lock-misuse',
@@ -448,6 +475,11 @@ export const catalog: CatalogEntry[] = [
     'A bpf_spin_lock must live in a map value (one per value, found through BTF), be taken and released on the same path, never be held twice, and while it is held the program may not call functions (other than the unlock) or exit. Only some program types may use it.',
     'Lock, touch the fields, unlock — in the same function with no calls or returns in between.',
     {
+      causes: ['open-section', 'map-definition', 'program-type'],
+      causeWhen: {
+        'program-type': /progs cannot use/,
+        'open-section': /holding a lock|-ed region|is missing|missing$|two bpf_spin_locks|different lock|nested/,
+      },
       example:
         'struct val { struct bpf_spin_lock lock; __u64 cnt; };\n...\nbpf_spin_lock(&v->lock);\nv->cnt++;\nbpf_spin_unlock(&v->lock);',
       docsUrl: DOCS.spinLock,
@@ -460,13 +492,15 @@ export const catalog: CatalogEntry[] = [
     'A struct bpf_timer must be a field of a map value with BTF (one per value), be passed to the timer helpers at its constant offset together with the same map, and may not be read or written directly. Tracing programs cannot use timers.',
     'Embed one struct bpf_timer in the map value, and pass &val->timer together with &that_map to bpf_timer_init.',
     {
+      causes: ['map-definition', 'program-type'],
+      causeWhen: { 'program-type': /progs cannot use/ },
       example: 'struct elem { struct bpf_timer t; };\nbpf_timer_init(&e->t, &timers, CLOCK_MONOTONIC);',
       docsUrl: helperDoc('bpf_timer_init'),
     },
   ),
   entry(
     'kptr-misuse',
-    /^(?:kptr in map can only be accessed using BPF_(?:MEM instruction mode|LDX\/BPF_STX\/BPF_ST)|store to referenced kptr disallowed|BPF_ST imm must be 0 when storing to kptr|kptr cannot be accessed indirectly by helper|kptr access cannot have variable offset|kptr access misaligned|kptr access size must be BPF_DW|(?<register>R\d+) doesn't have constant offset\. kptr has to be at the constant offset|(?<register2>R\d+) has no valid kptr|map '\S+' (?:has to have BTF in order to use bpf_kptr_xchg|has more than \d+ kptr|has repeating kptr BTF tags|has no valid kptr)|off=\d+ (?:doesn't point to kptr|kptr isn't referenced kptr)|arg#0 (?:expected pointer to map value|must have constant offset|no referenced kptr at map value offset=\d+|BTF type must be a double pointer))/,
+    /^(?:kptr in map can only be accessed using BPF_(?:MEM instruction mode|LDX\/BPF_STX\/BPF_ST)|store to referenced kptr disallowed|BPF_ST imm must be 0 when storing to kptr|kptr cannot be accessed indirectly by helper|kptr access cannot have variable offset|kptr access misaligned|kptr access size must be BPF_DW|(?<register>R\d+) doesn't have constant offset\. kptr has to be at the constant offset|(?<register2>R\d+) has no valid kptr|map '\S+' (?:has to have BTF in order to use bpf_kptr_xchg|has more than \d+ kptr|has repeating kptr BTF tags|has no valid kptr)|off=\d+ (?:doesn't point to kptr|kptr isn't referenced kptr)|arg#0 (?:expected pointer to map value|must have constant offset|no referenced kptr at map value offset=\d+|BTF type must be a double pointer))|^invalid kptr access\b/,
     'Kernel pointer (kptr) field used incorrectly',
     'Map values can hold kernel object pointers marked __kptr / __kptr_ref (__kptr_untrusted in newer kernels). Referenced kptrs may only be exchanged with bpf_kptr_xchg, at a constant offset, as a whole 8-byte field.',
     'Move referenced pointers in and out with bpf_kptr_xchg(&val->ptr, new) and release what comes back.',
@@ -479,6 +513,7 @@ export const catalog: CatalogEntry[] = [
     'A dynptr is a stack object the verifier tracks through its life: it must be initialised (bpf_dynptr_from_mem, bpf_ringbuf_reserve_dynptr, ...) before use, must be of the kind the helper needs, may not be overwritten while it holds a reference, and must be released (submitted/discarded) when it owns one.',
     'Declare struct bpf_dynptr on the stack, initialise it with the matching constructor, use it, and submit/discard ringbuf dynptrs on every path.',
     {
+      causes: ['stack-object', 'released-dynptr'],
       example:
         'struct bpf_dynptr ptr;\nif (bpf_ringbuf_reserve_dynptr(&rb, 64, 0, &ptr)) {\n\tbpf_ringbuf_discard_dynptr(&ptr, 0);\n\treturn 0;\n}\nbpf_ringbuf_submit_dynptr(&ptr, 0);',
       docsUrl: DOCS.dynptr,
@@ -489,11 +524,12 @@ export const catalog: CatalogEntry[] = [
   // ---- Helpers and program types ----------------------------------------------------------
   entry(
     'helper-not-allowed',
-    /^(?:unknown func (?<helper>\w+)#(?<helperId>\d+)|func (?<helper2>\w+)#\d+ not supported for program type \d+|func \S+#\d+ supported only for fentry\/fexit\/fmod_ret programs|helper call is not allowed in probe|program of this type cannot use helper (?<helper3>\w+)#\d+)/,
+    /^(?:unknown func (?<helper>\w+)#(?<helperId>\d+)|func (?<helper2>\w+)#\d+ not supported for program type \d+|func \S+#\d+ supported only for fentry\/fexit\/fmod_ret programs|helper call is not allowed in probe|program of this type cannot use helper (?<helper3>\w+)#\d+|helper (?<helper4>\w+) not (?:supported|allowed) in probe)/,
     'Helper {helper} cannot be used in this program type',
     'Each program type (given by SEC()) has its own set of helpers. {helper} is not available to this program type on this kernel (or does not exist on this kernel at all).',
     'Choose a program type that offers the helper (change SEC()), use an equivalent helper of this type, or upgrade the kernel if the helper is newer than it.',
     {
+      causes: ['program-type'],
       example: '/* bpf_skb_store_bytes needs a tc/socket program: */\nSEC("tc")\nint prog(struct __sk_buff *skb) { ... }',
       docsUrl: DOCS.progTypes,
     },
@@ -512,7 +548,7 @@ export const catalog: CatalogEntry[] = [
     'GPL-only function called from a non-GPL program',
     'Many helpers and all kfuncs are only available to programs whose license section declares a GPL-compatible license.',
     'Declare a GPL-compatible license in the object.',
-    { example: 'char LICENSE[] SEC("license") = "Dual BSD/GPL";' },
+    { causes: ['license'], example: 'char LICENSE[] SEC("license") = "Dual BSD/GPL";' },
   ),
   entry(
     'sleepable-context',
@@ -520,7 +556,7 @@ export const catalog: CatalogEntry[] = [
     'Sleeping call in a program that may not sleep',
     'Some helpers and kfuncs can sleep (bpf_copy_from_user, bpf_d_path, ...). They are only allowed in sleepable programs — those whose section ends in `.s` (fentry.s, lsm.s, uprobe.s, iter.s) and whose attach point allows sleeping.',
     'Load the program as sleepable (SEC("lsm.s/...") / SEC("uprobe.s/...")), or use the non-sleeping variant (bpf_probe_read_user).',
-    { example: 'SEC("lsm.s/file_open")\nint BPF_PROG(check, struct file *f) { ... }' },
+    { causes: ['program-type'], example: 'SEC("lsm.s/file_open")\nint BPF_PROG(check, struct file *f) { ... }' },
   ),
   entry(
     'map-not-allowed',
@@ -529,6 +565,7 @@ export const catalog: CatalogEntry[] = [
     'Helpers accept only certain map types (e.g. bpf_tail_call needs a PROG_ARRAY, bpf_perf_event_output a PERF_EVENT_ARRAY, bpf_for_each_map_elem no PROG_ARRAY), and some program types limit which maps they may use.',
     'Use the map type the helper is documented for.',
     {
+      causes: ['map-definition'],
       example:
         'struct { __uint(type, BPF_MAP_TYPE_PROG_ARRAY); __uint(max_entries, 4);\n         __type(key, __u32); __type(value, __u32); } jmp SEC(".maps");\nbpf_tail_call(ctx, &jmp, 0);',
       docsUrl: DOCS.maps,
@@ -554,11 +591,12 @@ export const catalog: CatalogEntry[] = [
   // ---- Loops and complexity ---------------------------------------------------------------
   entry(
     'program-too-complex',
-    /^BPF program is too large\. Processed (?<processed>\d+) insn|^The sequence of \d+ jumps is too complex/,
+    /^BPF program is too large\. Processed (?<processed>\d+) insn|^The sequence of (?<jumps>\d+) jumps is too complex|^Program\s+\S*\s*too large \((?<insns>\d+) insns\), at most \d+ insns|^Prog section '[^']*' rejected: Argument list too long|^(?:prog '\S+': )?BPF program load failed: (?:-E2BIG|Argument list too long)|Argument list too long \(os error 7\)|^insn (?<insn>\d+) cannot be patched due to 16-bit range/,
     'Verification too complex (instruction budget exhausted)',
     'The verifier walks every path and stops after 1,000,000 processed instructions (or 8192 pending branches). Loops with large bounds, many independent branches, or a loop the verifier cannot prove to terminate quickly blow that budget.',
     'Reduce the paths: make loop bounds small constants, use bpf_loop() (5.17+) or open-coded iterators (bpf_for, 6.4+) for long loops, move work into BPF-to-BPF global functions (verified once), and avoid branching on unrelated values in loops.',
     {
+      causes: ['loop-condition'],
       example:
         'static long body(__u32 i, void *ctx) { /* ... */ return 0; }\nbpf_loop(10000, body, &state, 0);  /* verified once, not 10000 times */',
       docsUrl: DOCS.loops,
@@ -570,13 +608,13 @@ export const catalog: CatalogEntry[] = [
     'Loop the verifier cannot prove to terminate',
     'Older kernels (before 5.3) refuse any backward jump; newer ones refuse a loop when two visits of the loop head have the same state, i.e. the loop makes no progress the verifier can see.',
     'Give the loop a constant upper bound that the counter visibly approaches, or use bpf_loop() / bpf_for().',
-    { example: 'for (int i = 0; i < 64 && i < n; i++) { ... }', docsUrl: DOCS.loops },
+    { causes: ['loop-condition'], example: 'for (int i = 0; i < 64 && i < n; i++) { ... }', docsUrl: DOCS.loops },
   ),
   entry(
     'unreachable-insn',
     /^unreachable insn \d+|^jump out of range from insn -?\d+ to -?\d+|^jump into the middle of ldimm64 insn \d+|^last insn is not an exit or jmp/,
     'Instruction layout the verifier rejects',
-    'All instructions must be reachable and every jump must land on an instruction inside the same function. Dead code after inline assembly or a function without a final return can cause this.',
+    'All instructions must be reachable, every jump must land on an instruction inside the same function, and the last instruction of each function must be an exit or a jump. Dead code after inline assembly, a function without a final return, or a linker that dropped a function body can cause this.',
     'Make sure every function ends with a return, and remove dead code in inline assembly.',
     { example: 'int f(void) {\n\t...\n\treturn 0;   /* every function ends with a return */\n}' },
   ),
@@ -592,7 +630,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'func-arg-mismatch',
-    /^Caller passes invalid args into func#\d+|^arg#\d+ (?:expected pointer to ctx, but got \S+|pointer type \S+ \S+ (?:must point to \S*scalar, or struct with scalar|not to stack|must be valid and initialized)|arg#\d+ memory, len pair leads to invalid memory access|reference type\('.*'\) size cannot be determined)|^Arg#\d+ type \S+ in \S+\(\) is not supported yet\.|^(?<register>R\d+) is not a scalar$|^Unrecognized arg#\d+ type \S+|^2 or more rdonly\/rdwr_buf_size parameters for kfunc|^R\d+ rdonly\/rdwr_buf_size exceeds u32 max/,
+    /^Caller passes invalid args into func#\d+|^arg#\d+ (?:expected pointer to ctx, but got \S+|pointer type \S+ \S+ (?:must point to \S*scalar, or struct with scalar|not to stack|must be valid and initialized)|arg#\d+ memory, len pair leads to invalid memory access|reference type\('.*'\) size cannot be determined)|^(?<register>R\d+) is not a scalar$|^Unrecognized arg#\d+ type \S+|^2 or more rdonly\/rdwr_buf_size parameters for kfunc|^R\d+ rdonly\/rdwr_buf_size exceeds u32 max/,
     "Argument does not match the function's declared parameter",
     'Calls to global BPF functions and kfuncs are checked against their BTF prototypes: a pointer-to-struct parameter needs a valid, initialised pointer of that type (or to stack memory for plain data), scalars must be numbers, (buffer, size) pairs must describe valid memory.',
     'Pass arguments of exactly the declared type; initialise stack buffers; check nullable pointers before passing them.',
@@ -600,7 +638,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'global-func-signature',
-    /^Global function \S+\(\) (?:with \d+ > \d+ args\. Buggy compiler\.|doesn't return scalar\. Only those are supported\.)|^Global functions need valid BTF|^The function \S+ (?:has \d+ arguments\. Too many\.|return type \S+ is unsupported\.|with variable args is unsupported\.|arg\d+ type \S+ is unsupported\.|has malformed void argument\.)|^Function \S+ has \d+ > \d+ args|^Invalid type of function \S+\(\)|^missing btf func_info|^callback function (?:not static|cannot be the main program)|^LD_ABS is (?:not allowed in subprogs without BTF|only allowed in functions that return 'int'\.)|^cannot return stack pointer to the caller|^At subprogram exit the register R\d+ is not a scalar value|^arg#\d+ (?:type isn't a pointer|type doesn't have a name|should be void pointer|should be `struct \S+ \*`|reference type\('.*'\) points to kernel module type|type tag is not supported in static functions|has unsupported set of tags|has invalid combination of tags|arena cannot be combined with any other tags|has pointer tag, but is not a pointer type)|^kern ctx type id \d+ is not a struct|^R0 not a scalar value/,
+    /^Global function \S+\(\) (?:with \d+ > \d+ args\. Buggy compiler\.|doesn't return scalar\. Only those are supported\.)|^Arg#\d+ type \S+ in \S+\(\) is not supported yet|^Global functions need valid BTF|^The function \S+ (?:has \d+ arguments\. Too many\.|return type \S+ is unsupported\.|with variable args is unsupported\.|arg\d+ type \S+ is unsupported\.|has malformed void argument\.)|^Function \S+ has \d+ > \d+ args|^Invalid type of function \S+\(\)|^missing btf func_info|^callback function (?:not static|cannot be the main program)|^LD_ABS is (?:not allowed in subprogs without BTF|only allowed in functions that return 'int'\.)|^cannot return stack pointer to the caller|^At subprogram exit the register R\d+ is not a scalar value|^arg#\d+ (?:type isn't a pointer|type doesn't have a name|should be void pointer|should be `struct \S+ \*`|reference type\('.*'\) points to kernel module type|type tag is not supported in static functions|has unsupported set of tags|has invalid combination of tags|arena cannot be combined with any other tags|has pointer tag, but is not a pointer type)|^kern ctx type id \d+ is not a struct|^R0 not a scalar value|\(\) doesn't return scalar/,
     'Function signature the verifier does not support',
     'Non-static (global) BPF functions are verified on their own using their BTF prototype: they must return an integer, take at most 5 arguments of supported types (scalars, pointers to context or plain structs), and may not return pointers to their own stack. Callbacks must be static functions.',
     'Make the function return int/long, keep ≤ 5 scalar or pointer arguments, mark helpers static (or __always_inline) when they need richer types, and never return the address of a local.',
@@ -616,7 +654,7 @@ export const catalog: CatalogEntry[] = [
     'Debug info (func_info / line_info) does not match the program',
     'The BTF function and line information that libbpf passes with the program does not line up with the instructions — usually an object post-processed by a tool that did not update .BTF.ext, or a mismatch between loader and compiler versions.',
     'Rebuild with a current clang (-g -O2 -target bpf) and load with a current libbpf; do not edit instructions of a built object without fixing its BTF.ext.',
-    { example: 'clang -g -O2 -target bpf -c prog.bpf.c -o prog.bpf.o', docsUrl: DOCS.btf },
+    { wholeProgram: true, example: 'clang -g -O2 -target bpf -c prog.bpf.c -o prog.bpf.o', docsUrl: DOCS.btf },
   ),
 
   // ---- kfuncs -------------------------------------------------------------------------------
@@ -627,6 +665,7 @@ export const catalog: CatalogEntry[] = [
     'kfuncs are kernel functions exported to BPF per program type. This one is not registered for this program type (or needs privileges / the JIT / module BTF the loader did not supply).',
     "Use the kfunc from a program type that allows it (see the kfunc's documentation), declare it with __ksym, and make sure the kernel exports it.",
     {
+      causes: ['program-type'],
       example:
         'extern struct task_struct *bpf_task_acquire(struct task_struct *p) __ksym;\nSEC("tp_btf/task_newtask")\nint BPF_PROG(h, struct task_struct *task, u64 flags) { ... }',
       docsUrl: DOCS.kfuncs,
@@ -666,7 +705,11 @@ export const catalog: CatalogEntry[] = [
     'Attach target or its prototype does not fit the program',
     'fentry/fexit/fmod_ret/tp_btf/lsm/freplace programs are verified against the BTF prototype of the function they attach to. The target does not exist, cannot be attached to, or your program reads its arguments in a way that does not match the prototype.',
     'Check the SEC() target name against the kernel (bpftool btf dump file /sys/kernel/btf/vmlinux | grep), and declare the arguments with BPF_PROG() in the same order and types as the kernel function.',
-    { example: 'SEC("fentry/do_unlinkat")\nint BPF_PROG(on_unlink, int dfd, struct filename *name) { ... }', docsUrl: DOCS.progTypes },
+    {
+      wholeProgram: true,
+      example: 'SEC("fentry/do_unlinkat")\nint BPF_PROG(on_unlink, int dfd, struct filename *name) { ... }',
+      docsUrl: DOCS.progTypes,
+    },
   ),
   entry(
     'ld-abs-misuse',
@@ -674,7 +717,7 @@ export const catalog: CatalogEntry[] = [
     'Legacy packet load (LD_ABS/LD_IND) not allowed',
     'The classic-BPF style packet loads (load_byte/load_half/load_word builtins) only work in socket filters and a few skb programs, with R6 holding the skb.',
     'Use direct packet access with a data_end check or bpf_skb_load_bytes().',
-    { example: '__u8 proto;\nbpf_skb_load_bytes(skb, 23, &proto, 1);' },
+    { causes: ['program-type'], example: '__u8 proto;\nbpf_skb_load_bytes(skb, 23, &proto, 1);' },
   ),
   entry(
     'lsm-cgroup-return',
@@ -687,6 +730,18 @@ export const catalog: CatalogEntry[] = [
 
   // ---- Malformed bytecode, verifier internals ---------------------------------------------
   entry(
+    'map-fd-invalid',
+    /^fd -?\d+ is not pointing to valid bpf_map|^fd -?\d+ is not pointing to valid bpf_map or btf/,
+    'The program refers to a map file descriptor that is not a map',
+    'A map reference in the instructions (a 64-bit load of a map fd) names a file descriptor that is not an open BPF map: the loader did not create the map, or hand-written instructions carry a stale fd.',
+    'Load the object with a loader that creates the maps and patches their fds (libbpf, bpftool, cilium/ebpf, aya); with hand-written instructions, create the map first and put its fd into the instruction.',
+    {
+      example:
+        'struct {\n\t__uint(type, BPF_MAP_TYPE_ARRAY);\n\t__uint(max_entries, 1);\n\t__type(key, __u32);\n\t__type(value, __u64);\n} counts SEC(".maps");',
+      docsUrl: DOCS.maps,
+    },
+  ),
+  entry(
     'malformed-insn',
     /uses reserved fields$|^invalid BPF_(?:ALU|JMP\/JMP32|LD) (?:opcode|mode)|^unknown (?:opcode [0-9a-f]+|insn class \d+)|^invalid (?:shift -?\d+|atomic operand size|BPF_LD_IMM insn|bpf_ld_imm64 insn|insn idx \d+ insn_cnt \d+)|^unrecognized bpf_ld_imm64 insn|^BPF_ATOMIC uses invalid atomic opcode|^invalid may_goto off -?\d+ imm -?\d+|^div by zero$|^same insn cannot be used with different pointers|^fd_idx without fd_array is invalid|^fd -?\d+ is not pointing to valid bpf_map|^direct value offset of \d+ is not allowed|^ldimm64 (?:insn specifies invalid btf_id|failed to find the address for kernel symbol|unable to resolve the size of type)|^pseudo btf_id \d+ in ldimm64 isn't KIND_VAR|^invalid module BTF object FD specified|^kernel is missing BTF, make sure CONFIG_DEBUG_INFO_BTF=y|^unable to resolve the size of type '.*': -?\d+|^JIT doesn't support bpf-to-bpf calls|^callbacks are not allowed in non-JITed programs/,
     'Instruction the kernel does not accept',
@@ -696,19 +751,44 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'verifier-internal',
-    /^verifier (?:bug|BUG|internal error)|^REG INVARIANTS VIOLATION|^BUG: |^bug: |^(?:Verifier bug|bpf verifier is misconfigured|bpf verifier narrow ctx (?:access|load) misconfigured|insn state internal bug|visit_insn internal bug|pop stack internal bug|invalid kernel function call not eliminated in verifier pass|adding tail call poke descriptor failed|tracking tail call prog failed|(?<register>R\d+) has non-overwritten BPF_PTR_POISON type|func \S+ has non-overwritten BPF_PTR_POISON return type)|^Verifier bug in function|^verifier bug\. (?:Frame|Two map pointers|zext_dst)/,
+    /^verifier (?:bug|BUG|internal error)|^verifier \w+ bug\b|^REG INVARIANTS VIOLATION|^BUG: |^bug: |^(?:Verifier bug|bpf verifier is misconfigured|bpf verifier narrow ctx (?:access|load) misconfigured|insn state internal bug|visit_insn internal bug|pop stack internal bug|invalid kernel function call not eliminated in verifier pass|adding tail call poke descriptor failed|tracking tail call prog failed|(?<register>R\d+) has non-overwritten BPF_PTR_POISON type|func \S+ has non-overwritten BPF_PTR_POISON return type)|^Verifier bug in function|^verifier bug\. (?:Frame|Two map pointers|zext_dst)/,
     'Verifier internal error',
     'The verifier hit a state it considers impossible. This is a kernel bug, not a bug in your program — although an unusual construct in your program triggered it.',
     'Try a newer kernel; meanwhile rewrite the construct near the reported line (split the expression, add a barrier_var()) and report it to bpf@vger.kernel.org with the log.',
     { example: 'barrier_var(idx);   /* keeps the compiler from reshaping this */' },
   ),
   entry(
+    'libbpf-legacy-maps',
+    /legacy map definitions in 'maps' section are not supported/,
+    'Old-style map definition (struct bpf_map_def in SEC("maps"))',
+    'libbpf 1.0 dropped the legacy map syntax: a `struct bpf_map_def` placed in the "maps" section is no longer read. Maps are declared with BTF, as an anonymous struct in the ".maps" section.',
+    'Rewrite each map as a BTF-defined map in SEC(".maps") with __uint(type, ...), __uint(max_entries, ...), __type(key, ...), __type(value, ...).',
+    {
+      origin: 'libbpf',
+      example:
+        'struct {\n\t__uint(type, BPF_MAP_TYPE_ARRAY);\n\t__uint(max_entries, 1);\n\t__type(key, __u32);\n\t__type(value, __u64);\n} pkt_count SEC(".maps");',
+      docsUrl: DOCS.maps,
+    },
+  ),
+  entry(
+    'log-too-small',
+    /verification log buffer not big enough|bpf_load_program\(\) err=28\b|log buffer (?:is )?too small|^Error: Failed to load program, verification log/,
+    'The verifier log did not fit the buffer the loader gave it',
+    'The kernel returned ENOSPC: the verifier log is larger than the buffer the loader passed, so the log that would name the error was cut (or dropped).',
+    'Give the loader a bigger log buffer (bpftrace: BPFTRACE_LOG_SIZE; libbpf: kernel_log_size in bpf_object_open_opts; cilium/ebpf: LogSizeStart) or load with a lower log level, then read the error at the end of the log.',
+    {
+      origin: 'libbpf',
+      example: 'LIBBPF_OPTS(bpf_object_open_opts, opts, .kernel_log_size = 16 << 20);\nobj = my_prog_bpf__open_opts(&opts);',
+      docsUrl: DOCS.libbpf,
+    },
+  ),
+  entry(
     'btf-invalid',
-    /^\[\d+\] (?:[A-Z_0-9]+ |meta_left:|Invalid (?:btf_info|kind|name_offset))|^\t?Invalid name_offset:\d+|^(?:Exceeded max num of types|Max chain length or cycle detected|Unaligned type_off|String section is not at the end|Invalid string section|Invalid section offset|hdr_len not found|btf_header not found|Unsupported btf_header|Invalid magic|No type found|Unsupported section found|Section overlap found|Total section length too long|Unsupported version|Unsupported flags|No data|Type tags don't precede modifiers)$/,
+    /^\[\d+\] (?:[A-Z_0-9]+ .*(?:Invalid|invalid|Unsupported|unsupported|not |[Ee]xpected|Loop|mismatch|too |Unaligned|exceeds)|meta_left:|Invalid (?:btf_info|kind|name_offset))|^\S+\s+Invalid (?:member|name|type_id|size|offset|kind)\b|^\t?Invalid name_offset:\d+|^(?:Exceeded max num of types|Max chain length or cycle detected|Unaligned type_off|String section is not at the end|Invalid string section|Invalid section offset|hdr_len not found|btf_header not found|Unsupported btf_header|Invalid magic|No type found|Unsupported section found|Section overlap found|Total section length too long|Unsupported version|Unsupported flags|No data|Type tags don't precede modifiers)$/,
     "The object's BTF is malformed for this kernel",
     'The kernel validates the BTF type information in the object before verifying programs, and this type (or the BTF header) uses something the kernel does not accept — usually BTF kinds or flags newer than the kernel (type tags, enum64, decl tags) that libbpf could not sanitize.',
     'Load through a recent libbpf (it rewrites new BTF kinds for old kernels), or build with an older clang / without the newer attributes.',
-    { example: 'bpftool btf dump file prog.bpf.o   # inspect the type the kernel names', docsUrl: DOCS.btf },
+    { wholeProgram: true, example: 'bpftool btf dump file prog.bpf.o   # inspect the type the kernel names', docsUrl: DOCS.btf },
   ),
 ];
 
@@ -720,11 +800,12 @@ function lib(id: string, pattern: RegExp, title: string, why: string, fix: strin
 catalog.push(
   lib(
     'libbpf-core-relo',
-    /<invalid CO-RE relocation>|failed to resolve CO-RE relocation|^relo #\d+: (?=.*(?:fail|invalid|can't|unrecognized|substituting|doesn't support))|^relo \d+ at insn #\d+ can't be|CO-RE relocation|^failed to perform CO-RE relocations|^failed to parse target BTF|^(?:\d+: )?.*\bunknown#195896080\b/,
+    /<invalid CO-RE relocation>|failed to resolve CO-RE relocation|^relo #\d+: no matching targets found|apply CO-RE relocations: |^relo #\d+: (?=.*(?:fail|invalid|can't|unrecognized|substituting|doesn't support))|^relo \d+ at insn #\d+ can't be|CO-RE relocation|^failed to perform CO-RE relocations|^failed to parse target BTF|^(?:\d+: )?.*\bunknown#195896080\b/,
     'CO-RE relocation failed: field or type not in this kernel',
     "libbpf rewrites each field access of a CO-RE-relocatable type to the offset it has in the running kernel's BTF. The field or type named in the message does not exist in this kernel (renamed, removed, or behind a config option), so libbpf poisoned the instruction and the verifier refused it; libbpf 1.1 prints it as `<invalid CO-RE relocation>`.",
     'Guard the access with bpf_core_field_exists() / bpf_core_type_exists() and provide a fallback, or use a ___flavor struct matching the older layout.',
     {
+      causes: ['core-field'],
       example:
         'struct task_struct___old { long state; } __attribute__((preserve_access_index));\nif (bpf_core_field_exists(t->__state))\n\ts = BPF_CORE_READ(t, __state);\nelse\n\ts = BPF_CORE_READ((struct task_struct___old *)t, state);',
       docsUrl: DOCS.core,
@@ -732,7 +813,7 @@ catalog.push(
   ),
   lib(
     'libbpf-extern',
-    /^(?:failed to find BTF for extern '\S+'|extern (?:\((?:kcfg|ksym|var ksym|func ksym)\) )?'\S+': |extern function \S+ is unsupported under \S+ section|failed to resolve size of extern|failed to determine alignment of extern|unrecognized extern section|failed to find extern definition|extern relo failed to find extern|prog '\S+': extern relo failed)/,
+    /^(?:failed to find BTF for extern '\S+'|extern (?:\((?:kcfg|ksym|var ksym|func ksym)\) )?'\S+': |extern '\S+' \(strong\): not resolved|extern function \S+ is unsupported under \S+ section|failed to resolve size of extern|failed to determine alignment of extern|unrecognized extern section|failed to find extern definition|extern relo failed to find extern|prog '\S+': extern relo failed)/,
     'extern symbol cannot be resolved',
     "An `extern` in the BPF object — a kernel symbol (__ksym), a kfunc, or a Kconfig value (__kconfig) — is not present in this kernel's BTF/config, or lacks the BTF type information libbpf needs to resolve it.",
     'Check the symbol exists on the target kernel, mark optional ones __weak and test them (bpf_ksym_exists()), and compile with -g so externs have BTF.',
@@ -783,10 +864,30 @@ catalog.push(
   ),
   entry(
     'clang-unsupported',
-    /^(?:Unsupported|unsupported) (?:signed division|atomic operations|dynamic stack allocation)|only small returns supported|too many args to|functions with VarArgs or StructRet are not supported|aggregate returns are not supported|pass by value not supported|stack arguments are not supported|Invalid usage of the XADD return value|incompatible with bpf|defined with too many args|Unsupport(?:ed)? \S+ for BPF|^cannot compile inline asm/,
+    /^(?:Unsupport(?:ed)?|unsupported) (?:signed division|atomic operations|dynamic stack allocation)|only small returns supported|too many args to|functions with VarArgs or StructRet are not supported|aggregate returns are not supported|pass by value not supported|stack arguments are not supported|Invalid usage of the XADD return value|incompatible with bpf|defined with too many args|Unsupport(?:ed)? \S+ for BPF|^cannot compile inline asm/,
     'C construct the BPF backend cannot compile',
     'The BPF target has limits a normal CPU does not: at most 5 arguments per call passed in registers, no structs passed or returned by value, no variadic BPF functions, no dynamic stack allocation, limited atomics and signed division on older -mcpu.',
     'Pass structs by pointer, keep ≤ 5 arguments, avoid VLAs/alloca, and use -mcpu=v3 or newer for atomics and signed division.',
-    { example: 'static __noinline int f(struct args *a);   /* pointer, not by value */', origin: 'clang', docsUrl: DOCS.llvm },
+    {
+      example: 'static __noinline int f(struct args *a);   /* pointer, not by value */',
+      origin: 'clang',
+      docsUrl: DOCS.llvm,
+      refine: (_d, { message = '' }) =>
+        /signed division/i.test(message)
+          ? {
+              title: 'Signed division is not available on this BPF CPU version',
+              why: 'The BPF instruction set before -mcpu=v4 has only unsigned division and modulo, so clang cannot compile `/` or `%` on signed operands.',
+              fix: 'Make the operands unsigned (cast to __u64 / __u32) when they cannot be negative, or build with -mcpu=v4 (kernel 6.6+).',
+              example: 'avg = (__u64)sum / (__u64)n;',
+            }
+          : /too many args/i.test(message)
+            ? {
+                title: 'A BPF function takes at most five arguments',
+                why: 'BPF passes arguments in registers R1..R5 only, so a function (or a call) with more than five arguments cannot be compiled.',
+                fix: 'Group the arguments into a struct and pass a pointer to it, or make the function static inline.',
+                example: 'struct mix_args { __u64 a, b, c, d, e, f; };\nstatic __noinline __u64 mix(struct mix_args *m);',
+              }
+            : undefined,
+    },
   ),
 );

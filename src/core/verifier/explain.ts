@@ -1,10 +1,13 @@
 // One message line -> its catalog entry, with the details the message carries decoded into words.
 import { catalog, DOCS } from './catalog';
+import { familyEntryId } from './families';
 import type { CatalogEntry, Explanation } from './types';
 
 export interface ExplainContext {
   /** The helper or kfunc called at the failing instruction (`bpf_for_each_map_elem`), when known. */
   helper?: string;
+  /** The message itself (prefixes stripped), for entries whose advice depends on its wording. */
+  message?: string;
 }
 
 // Register types as the verifier names them (reg_type_str), in C programmer's terms.
@@ -66,12 +69,43 @@ function decodeCommon(message: string): Record<string, string> {
     const m = new RegExp(String.raw`\b${key}=(-?\w+)`).exec(message);
     if (m) d[key] = m[1];
   }
+  // Names and numbers loaders and the verifier put in their words: the evidence of this case.
+  const named: [string, RegExp][] = [
+    ['map', /\bmap '([\w.]+)'|\bmap=([\w.]+)/],
+    ['program', /\bprog(?:ram)? '?([\w.]+)'?:/],
+    ['relo', /\brelo #(\d+)/],
+    ['fd', /\bfd (-?\d+)\b/],
+    ['struct', /\b(?:struct|union) ([A-Za-z_]\w*)/],
+    ['field', /\[\d+\] (?:struct|union) \w+\.([\w.:]+)/],
+    ['kind', /\bInvalid kind:(\d+)/],
+    ['processed', /\b[Pp]rocessed (\d+) insn/],
+    ['insns', /\((\d+) insns\)/],
+    ['jumps', /\b(\d+) jumps\b/],
+    ['insn', /\binsn (\d+)\b/],
+    ['value', /\bhas value \((0x[0-9a-f]+);/],
+    ['smin', /\bsmin=(-?\d+)/],
+    ['smax', /\bsmax=(-?\d+)/],
+    ['extern', /\bextern (?:\([\w ]+\) )?'(\S+?)'/],
+    ['member', /\bmember (\w+)|\bptr member (\w+)|^(\w+)\s+Invalid member/],
+    ['function', /\b([A-Za-z_]\w*)\(\)/],
+    ['kfunc', /\bkernel function (\w+)/],
+    ['pointer', /\bmath between (\w+) pointer|\b(\w+) pointer (?:arithmetic|comparison)/],
+  ];
+  for (const [key, re] of named) {
+    const m = re.exec(message);
+    const v = m?.slice(1).find((x) => x !== undefined);
+    if (v !== undefined && d[key] === undefined) d[key] = v;
+  }
+  if (d.size === undefined) {
+    const sz = /\bsize (\d+)\b/.exec(message);
+    if (sz) d.size = sz[1];
+  }
   const type = /\btype=(\S+)/.exec(message);
   if (type) d.type = type[1];
   const expected = /\bexpected=(.+?)(?:$| \()/.exec(message);
   if (expected) d.expected = expected[1].replace(/,\s*$/, '');
-  const quoted = /'([a-z_]+(?:_or_null)?)'/.exec(message);
-  if (quoted && !d.type) d.type = quoted[1];
+  const quoted = /invalid mem access '([a-z_]+(?:_or_null)?)'|'(\w*_or_null\w*)'/.exec(message);
+  if (quoted && !d.type) d.type = quoted[1] ?? quoted[2];
   return d;
 }
 
@@ -91,6 +125,47 @@ function typeSentence(d: Record<string, string>): string {
   return parts.join(' ');
 }
 
+/** Words for the evidence a message carries, for the keys the explanation does not already quote. */
+const EVIDENCE: [string, (v: string) => string][] = [
+  ['register', (v) => `register ${v}`],
+  ['helper', (v) => `helper ${v}`],
+  ['map', (v) => `map \`${v}\``],
+  ['struct', (v) => `struct ${v}`],
+  ['member', (v) => `member \`${v}\``],
+  ['field', (v) => `field \`${v}\``],
+  ['extern', (v) => `extern \`${v}\``],
+  ['relo', (v) => `CO-RE relocation relo #${v}`],
+  ['program', (v) => `program \`${v}\``],
+  ['function', (v) => `function \`${v}()\``],
+  ['kfunc', (v) => `kernel function \`${v}\``],
+  ['pointer', (v) => `a ${v} pointer`],
+  ['fd', (v) => `fd ${v}`],
+  ['kind', (v) => `BTF kind ${v}`],
+  ['off', (v) => `offset ${v}`],
+  ['size', (v) => `size ${v}`],
+  ['value_size', (v) => `value size ${v}`],
+  ['value', (v) => `value ${v} (${Number(v)})`],
+  ['smin', (v) => `smallest possible value ${v}`],
+  ['smax', (v) => `largest possible value ${v}`],
+  ['processed', (v) => `${v} instructions processed`],
+  ['insns', (v) => `${v} instructions`],
+  ['jumps', (v) => `${v} jumps`],
+  ['insn', (v) => `instruction ${v}`],
+  ['alloc_insn', (v) => `acquired at instruction ${v}`],
+  ['argument', (v) => `argument \`${v}\``],
+];
+
+/** "In this log: register R4, offset 0, size 4." — only what the text so far does not say. */
+export function evidenceSentence(d: Record<string, string>, already: string): string {
+  const parts: string[] = [];
+  for (const [key, words] of EVIDENCE) {
+    const v = d[key];
+    if (v === undefined || v === '' || already.includes(v)) continue;
+    parts.push(words(v));
+  }
+  return parts.length ? `In this log: ${parts.join(', ')}.` : '';
+}
+
 function fill(template: string, d: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (_, k: string) => d[k] ?? k);
 }
@@ -105,6 +180,35 @@ const GENERIC: Omit<Explanation, 'details'> = {
   origin: 'verifier',
   severity: 'error',
 };
+
+/**
+ * Like matchEntry, and also a piece of a message or another kernel's wording that the kernel's
+ * own format strings still place in a family (`invalid mem access 'inv'` without its register).
+ */
+export function matchFamily(message: string): CatalogEntry | undefined {
+  // Level-2 logs print the same lines again and again (every path through a loop): remember the
+  // last few thousand answers. Bounded, so a log of unique lines stays linear in time and memory.
+  if (familyMemo.has(message)) return familyMemo.get(message);
+  const entry = matchFamilyUncached(message);
+  if (familyMemo.size >= 4096) familyMemo.clear();
+  familyMemo.set(message, entry);
+  return entry;
+}
+
+const familyMemo = new Map<string, CatalogEntry | undefined>();
+
+function matchFamilyUncached(message: string): CatalogEntry | undefined {
+  const hit = matchEntry(message) ?? registerless(message);
+  if (hit) return hit.entry;
+  const id = familyEntryId(stripMessagePrefixes(message), (sample) => matchEntry(sample)?.entry.id, { literalOnly: true });
+  return id ? catalog.find((e) => e.id === id) : undefined;
+}
+
+/** The entry of `R<n> <text>` for a piece that starts where the register was cut off. */
+function registerless(message: string): { entry: CatalogEntry; match: RegExpExecArray } | undefined {
+  const text = stripMessagePrefixes(message);
+  return /^[a-z]/.test(text) ? matchEntry(`R1 ${text}`) : undefined;
+}
 
 /** Find the catalog entry for a message line (prefixes allowed). */
 export function matchEntry(message: string): { entry: CatalogEntry; match: RegExpExecArray } | undefined {
@@ -121,7 +225,16 @@ export function explainMessage(line: string, context: ExplainContext = {}): Expl
   const text = stripMessagePrefixes(line);
   const details = decodeCommon(text);
   if (context.helper) details.helper ??= context.helper;
-  const hit = matchEntry(text);
+  let hit = matchEntry(text);
+  // A message quoted without the register it starts with (`invalid mem access 'inv'`).
+  const piece = hit ? undefined : registerless(text);
+  if (piece) hit = { entry: piece.entry, match: Object.assign([text], { index: 0, input: text, groups: undefined }) as RegExpExecArray };
+  // No pattern: the kernel's format strings still know the family (other wordings, pieces of messages).
+  if (!hit) {
+    const id = familyEntryId(text, (sample) => matchEntry(sample)?.entry.id);
+    const entry = id ? catalog.find((e) => e.id === id) : undefined;
+    if (entry) hit = { entry, match: Object.assign([text], { index: 0, input: text, groups: undefined }) as RegExpExecArray };
+  }
   if (!hit) {
     const decoded = typeSentence(details);
     return { ...GENERIC, explanation: decoded ? `${GENERIC.explanation} ${decoded}` : GENERIC.explanation, details };
@@ -129,13 +242,15 @@ export function explainMessage(line: string, context: ExplainContext = {}): Expl
   const { entry, match } = hit;
   // Alternatives of one pattern name their groups register, register2, ...: all mean `register`.
   for (const [k, v] of Object.entries(match.groups ?? {})) if (v !== undefined) details[k.replace(/\d+$/, '')] = v;
-  const refined = entry.refine?.(details, context);
+  const refined = entry.refine?.(details, { ...context, message: text });
   const why = fill(refined?.why ?? entry.why, details);
   const decoded = typeSentence(details);
+  const explanation = decoded ? `${why} ${decoded}` : why;
+  const evidence = evidenceSentence(details, explanation);
   return {
     catalogId: entry.id,
     title: fill(refined?.title ?? entry.title, details),
-    explanation: decoded ? `${why} ${decoded}` : why,
+    explanation: evidence ? `${explanation} ${evidence}` : explanation,
     fix: fill(refined?.fix ?? entry.fix, details),
     fixExample: refined?.example ?? entry.example,
     docsUrl: refined?.docsUrl ?? entry.docsUrl,

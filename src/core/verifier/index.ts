@@ -12,11 +12,12 @@ export type {
   Severity,
 } from './types';
 export { analyzeLog, createLogParser, argumentExpression, type LogParser } from './analyze';
-export { explainMessage, describeType, matchEntry, stripMessagePrefixes, type ExplainContext } from './explain';
+export { explainMessage, describeType, matchEntry, matchFamily, stripMessagePrefixes, type ExplainContext } from './explain';
 export { catalog, DOCS } from './catalog';
 export { classifyLine, parseRegisterState, LineSplitter, type LogLine } from './parse';
 export { resolveAnnotation, AnnotationTable, type Annotation, type SourceLocation } from './locate';
 export { traceRegister, type OriginStep } from './provenance';
+export { readLineInfo, type LineInfoEntry, type ObjectLineInfo } from './btf-ext';
 
 import { createLogParser } from './analyze';
 import type { Analysis, AnalyzeOptions } from './types';

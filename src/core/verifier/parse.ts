@@ -34,11 +34,13 @@ export type LogLine =
       severity: 'error' | 'warning' | 'note' | 'fatal error';
       text: string;
       raw: string;
+      /** A line of LLVM's crash report, which restates an error reported before it. */
+      backendCrash?: boolean;
     }
   | { kind: 'text'; text: string; raw: string }; // anything else: error candidates live here
 
 const RE_LIBBPF = /^libbpf: (?:prog '([^']*)': )?(.*)$/;
-const RE_INSN = /^(\d+): \(([0-9a-f]{2})\) (.*)$/;
+const RE_INSN = /^(\d+): \(([0-9a-f]{2})\)(?: (.*)|$)/;
 const RE_STATE_AT = /^(\d+): ((?:frame\d+: )?(?:R\d+|fp-?\d+)\S*=.*)$/;
 const RE_STATE = /^((?:frame\d+: )?(?:R\d+|fp-?\d+)(?:_[rwD]+)?=.*)$/;
 const RE_BRANCH = /^from (\d+) to (\d+)( \(speculative execution\))?:\s*(.*)$/;
@@ -62,22 +64,26 @@ export function classifyLine(raw: string): LogLine {
   if (lib) {
     const program = lib[1] || undefined;
     const rest = lib[2];
-    if (/-- BEGIN PROG LOAD LOG --/.test(rest)) return { kind: 'begin', program };
-    if (/-- END PROG LOAD LOG --/.test(rest)) return { kind: 'end', program };
+    // libbpf >= 0.6 and the older `-- BEGIN DUMP LOG ---` / `-- END LOG --` framing.
+    if (/-- BEGIN (?:PROG LOAD|DUMP) LOG -+/.test(rest)) return { kind: 'begin', program };
+    if (/-- END (?:PROG LOAD )?LOG --/.test(rest)) return { kind: 'end', program };
     return { kind: 'libbpf', program, text: rest, raw };
   }
   // Level 2's liveness table is indented; other tools (Go loaders, CI logs) indent whole logs.
   if (RE_LIVENESS.test(raw)) return { kind: 'trace', raw };
   const line = raw.trim();
-  if (line === '-- BEGIN PROG LOAD LOG --') return { kind: 'begin' };
-  if (line === '-- END PROG LOAD LOG --') return { kind: 'end' };
+  if (/^-- BEGIN (?:PROG LOAD|DUMP) LOG -+$/.test(line)) return { kind: 'begin' };
+  if (/^-- END (?:PROG LOAD )?LOG --$/.test(line)) return { kind: 'end' };
+  // veristat: `PROCESSING dir/obj.o/prog, DURATION US: 12, VERDICT: failure, VERIFIER LOG:`
+  const veristat = /^PROCESSING \S*?([^/\s]+), DURATION US: \d+, VERDICT: \w+, VERIFIER LOG:$/.exec(line);
+  if (veristat) return { kind: 'begin', program: veristat[1] };
 
   // Most lines of a big log are instructions and states, which start with a digit.
   const c = line.charCodeAt(0);
   const digit = c >= 48 && c <= 57;
   let m = digit ? RE_INSN.exec(line) : null;
   if (m) {
-    const body = m[3];
+    const body = m[3] ?? '';
     // The register state after the instruction follows ` ; ` (padded to a column).
     let cut = body.indexOf(' ; ');
     let skip = 3;
@@ -134,6 +140,25 @@ export function classifyLine(raw: string): LogLine {
   }
   if ((m = RE_TIME.exec(line))) return { kind: 'time', usec: Number(m[1]), raw };
   if ((m = RE_STACK.exec(line))) return { kind: 'stack', depth: m[1], raw };
+  // LLVM's BPF backend: `Error at line 37: Unsupport signed division for DAG: ..., packet.h:37:3Please convert ...`
+  // and the crash that follows it (`fatal error: error in backend: ...`, `LLVM ERROR: ...`).
+  if ((m = /^(?:Error at line \d+|fatal error: error in backend|LLVM ERROR): (.*)$/.exec(line))) {
+    const at = /, ((?:\.{0,2}\/)?[\w./-]+\.[ch]):(\d+):(\d+)/.exec(m[1]);
+    const text = m[1]
+      .replace(/ for DAG: .*?(?=Please|$)/, ' ')
+      .replace(/^Cannot select: .*/, 'Cannot select an instruction for this operation')
+      .trim();
+    return {
+      kind: 'clang',
+      file: at?.[1],
+      line: at ? Number(at[2]) : undefined,
+      column: at ? Number(at[3]) : undefined,
+      severity: line.startsWith('Error at line') ? 'error' : 'fatal error',
+      text,
+      raw,
+      backendCrash: !line.startsWith('Error at line'),
+    };
+  }
   const compilerish = /(?:error|warning|note): /.test(line);
   if (compilerish && (m = RE_CLANG_LOC.exec(line)) && /\.(?:c|h|bpf\.c|cc|cpp)$|<unknown>|<stdin>/.test(m[1])) {
     return {
@@ -170,28 +195,56 @@ export function splitRunOnLines(raw: string): string[] {
   return out;
 }
 
-/** Splits a stream of chunks into lines, holding only the unfinished tail. */
+/** Longest line kept; the rest of a longer line is dropped (a verifier line is at most a few KiB). */
+export const MAX_LINE_LENGTH = 64 * 1024;
+
+/**
+ * Splits a stream of chunks into lines, holding only the unfinished tail (at most `maxLine`
+ * characters), so a single endless line costs bounded memory and linear time.
+ */
 export class LineSplitter {
   private tail = '';
-  constructor(private readonly onLine: (line: string) => void) {}
+  private skipping = false;
+  /** Lines that were longer than the limit and were cut. */
+  longLines = 0;
+  constructor(
+    private readonly onLine: (line: string) => void,
+    private readonly maxLine = MAX_LINE_LENGTH,
+  ) {}
 
   push(chunk: string): void {
-    const text = this.tail + chunk;
     let start = 0;
     for (;;) {
-      const nl = text.indexOf('\n', start);
+      const nl = chunk.indexOf('\n', start);
       if (nl < 0) break;
-      let end = nl;
-      if (end > start && text.charCodeAt(end - 1) === 13) end--; // CRLF
-      this.onLine(text.slice(start, end));
+      if (this.skipping) this.skipping = false;
+      else this.emit(this.tail + chunk.slice(start, nl));
+      this.tail = '';
       start = nl + 1;
     }
-    this.tail = text.slice(start);
+    if (this.skipping || start >= chunk.length) return;
+    const rest = chunk.slice(start);
+    if (this.tail.length + rest.length > this.maxLine) {
+      // Keep the start of an overlong line, drop the remainder up to its newline.
+      this.emit((this.tail + rest).slice(0, this.maxLine));
+      this.longLines++;
+      this.tail = '';
+      this.skipping = true;
+    } else this.tail += rest;
   }
 
   end(): void {
-    if (this.tail.length) this.onLine(this.tail.replace(/\r$/, ''));
+    if (this.tail.length && !this.skipping) this.emit(this.tail);
     this.tail = '';
+    this.skipping = false;
+  }
+
+  private emit(line: string): void {
+    if (line.length > this.maxLine) {
+      line = line.slice(0, this.maxLine);
+      this.longLines++;
+    }
+    this.onLine(line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
   }
 }
 

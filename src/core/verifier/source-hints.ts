@@ -40,6 +40,66 @@ export function functionEnd(sources: ReadonlyMap<string, string>, file: string, 
   return undefined;
 }
 
+/**
+ * The `return` a branch at `line` leads to. When the verifier knows the returned value (R0 is a
+ * constant at the exit), only `return <that value>;` qualifies. Then the first one from the
+ * branch's own line on when the branch was taken (`if (err) return 0;` is usually a jump to the
+ * return), otherwise the last one of the function. Stops at the end of the function.
+ */
+export function returnAfter(
+  sources: ReadonlyMap<string, string>,
+  file: string,
+  line: number,
+  taken: boolean,
+  value?: number,
+): (SourceLine & { text: string }) | undefined {
+  for (const [key, lines] of linesOf(sources, file)) {
+    const found: (SourceLine & { text: string; literal?: number })[] = [];
+    for (let i = Math.max(0, line - 1); i < lines.length; i++) {
+      if (/^\}/.test(lines[i])) break;
+      const m = /\breturn\b\s*(\(?\s*-?(?:0x[0-9a-fA-F]+|\d+)\s*\)?\s*;)?/.exec(lines[i]);
+      if (m && !isComment(lines[i])) {
+        const literal = m[1] ? Number(m[1].replace(/[()\s;]/g, '')) : undefined;
+        found.push({ file: key, line: i + 1, text: lines[i].trim(), literal });
+      }
+    }
+    const same = value === undefined ? [] : found.filter((r) => r.literal === value);
+    const pool = same.length ? same : found;
+    const pick = pool.length === 1 || taken ? pool[0] : pool[pool.length - 1];
+    if (pick) return { file: pick.file, line: pick.line, text: pick.text };
+  }
+  return undefined;
+}
+
+/** The `__uint(type, ...)` (or `.type = ...`) line of the map declaration that ends at `line`. */
+export function mapTypeLine(sources: ReadonlyMap<string, string>, file: string, line: number): SourceLine | undefined {
+  for (const [key, lines] of linesOf(sources, file)) {
+    for (let i = line - 1; i >= 0 && i > line - 40; i--) {
+      if (/__uint\s*\(\s*type\s*,|\.type\s*=/.test(lines[i])) return { file: key, line: i + 1 };
+      if (
+        i < line - 1 &&
+        /^\s*(?:struct\s*)?\{?\s*$/.test(lines[i]) === false &&
+        /;\s*$/.test(lines[i]) &&
+        !/__(?:uint|type|array)\s*\(/.test(lines[i])
+      )
+        break;
+    }
+  }
+  return undefined;
+}
+
+/** The header line of the function that contains `line` (`int f(struct x *a)`, at column 0). */
+export function functionHeader(sources: ReadonlyMap<string, string>, file: string, line: number): SourceLine | undefined {
+  for (const [key, lines] of linesOf(sources, file)) {
+    for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
+      if (/^\}/.test(lines[i])) return undefined;
+      if (/^[A-Za-z_][\w\s*()]*\b\w+\s*\(/.test(lines[i]) && !/;\s*$/.test(lines[i]) && !isComment(lines[i]))
+        return { file: key, line: i + 1 };
+    }
+  }
+  return undefined;
+}
+
 /** The `char LICENSE[] SEC("license") = ...` line. */
 export function licenseLine(sources: ReadonlyMap<string, string>, prefer?: string): SourceLine | undefined {
   for (const [key, lines] of linesOf(sources, undefined, prefer)) {

@@ -108,6 +108,11 @@ export interface Analysis {
   truncated: boolean;
   programs: ProgramLog[];
   stats: { lines: number; bytes: number };
+  /**
+   * What the bounds left out: findings and program logs past the caps (`maxFindings`,
+   * `maxPrograms`), and lines cut at `MAX_LINE_LENGTH`. Absent when nothing was left out.
+   */
+  omitted?: { findings: number; programs: number; longLines: number };
 }
 
 export interface AnalyzeOptions {
@@ -115,7 +120,47 @@ export interface AnalyzeOptions {
   sources?: ReadonlyMap<string, string>;
   /** Maximum instruction records kept for the provenance walk-back (bounded memory). Default 20000. */
   historyLimit?: number;
+  /**
+   * The line info of the object that was loaded (readLineInfo of its bytes): places instructions
+   * whose annotation the log did not print, exactly.
+   */
+  lineInfo?: import('./btf-ext').ObjectLineInfo;
+  /** Findings kept; later ones are only counted (`Analysis.omitted`). Default 1000. */
+  maxFindings?: number;
+  /** Program logs kept in `Analysis.programs`; later ones are only counted. Default 1000. */
+  maxPrograms?: number;
 }
+
+/**
+ * Where a family's root cause is, so where its related locations are looked for (analyze.ts has
+ * one finder per kind; a family lists its kinds in its catalog entry):
+ * - `acquisition`: the call that took the reference (`alloc_insn=`), and its release function;
+ * - `callback`: the callback and the call that registered it; `return-range`: the return values;
+ * - `open-section`: the call that opened the lock / RCU / preemption section still open;
+ * - `map-definition`: the declaration (and type) of the map in the arguments;
+ * - `stack-object` / `released-dynptr`: the stack object passed by address, the call that released it;
+ * - `loop-condition`, `packet-check`: the loop's condition, the data_end check that proved too little;
+ * - `core-field`: the field CO-RE could not relocate; `program-type`: the SEC() that chose the type;
+ * - `large-locals`, `license`, `argument-signature` (a global function's parameter),
+ *   `invalidated-packet` (a helper that changed the packet and invalidated its pointers).
+ * The origin of the register the message names is looked for in every case.
+ */
+export type RootCause =
+  | 'acquisition'
+  | 'callback'
+  | 'return-range'
+  | 'open-section'
+  | 'map-definition'
+  | 'stack-object'
+  | 'released-dynptr'
+  | 'loop-condition'
+  | 'packet-check'
+  | 'core-field'
+  | 'program-type'
+  | 'large-locals'
+  | 'license'
+  | 'argument-signature'
+  | 'invalidated-packet';
 
 /** One entry of the catalog: a message family of the kernel verifier, libbpf or clang. */
 export interface CatalogEntry {
@@ -134,10 +179,16 @@ export interface CatalogEntry {
   pattern: RegExp;
   origin: 'verifier' | 'libbpf' | 'clang';
   severity?: Severity;
+  /** Where the root cause of this family is (see RootCause). */
+  causes?: RootCause[];
+  /** A cause that applies only when the message matches (e.g. the program type only for `progs cannot use`). */
+  causeWhen?: Partial<Record<RootCause, RegExp>>;
+  /** Checked over the whole program after the walk: the last instruction printed is not its place. */
+  wholeProgram?: boolean;
   /** Specialises the words from decoded details and context (e.g. which helper was called). */
   refine?: (
     details: Record<string, string>,
-    context: { helper?: string },
+    context: { helper?: string; message?: string },
   ) => Partial<Pick<CatalogEntry, 'title' | 'why' | 'fix' | 'example' | 'docsUrl'>> | undefined;
 }
 

@@ -1,0 +1,167 @@
+// Takes a verifier log out of the output of the programs that printed it: line prefixes that
+// consecutive lines share (journald, docker compose, kubectl, CI timestamps, go test, ctest),
+// logs embedded in quoted fields of structured loggers (logrus/slog `msg="..."`), one-line
+// summaries of loaders (cilium/ebpf `load program: <errno>: <last line> (N line(s) omitted)`,
+// aya `Verifier output: ...`, bpftrace `ERROR: ...`). Only lines the classifier did not
+// recognise are ever rewritten, so a plain verifier log passes through untouched.
+import { classifyLine } from './parse';
+
+/** Prefixes that tools put before every line they print. Order: most specific first. */
+const KNOWN_PREFIXES: RegExp[] = [
+  // journald / syslog: `Jan 21 04:29:45 host prog[123]: ` (kernel lines add `[   59.69] `)
+  /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [^\s:]+(?:\[\d+\])?: (?:\[ *\d+\.\d+\] )?/,
+  // docker compose `svc-1  | `, kubectl `[pod/x/c] `
+  /^[\w.-]+(?:-\d+)?\s+\| /,
+  /^\[pod\/[^\]]+\] /,
+  // timestamps: ISO 8601, `2022/04/10 06:07:31 `, spdlog `[2025-09-17 08:19:46.825] [info] [file:1] `
+  /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s+(?:[A-Z]{3,5}\s+)?/,
+  /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d(?:\.\d+)? /,
+  /^(?:\[[^\]]*\] ){1,4}/,
+  // logrus text `ERRO[0045] `, glog `E0101 12:00:00.000000 123 file.go:1] `
+  /^(?:TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[\d+\]\s+/,
+  /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\] /,
+  // go test `    verifier_test.go:245: `, GitHub Actions `##[error]`, quoted replies `> `
+  /^\s*\w+_test\.go:\d+: /,
+  /^##\[\w+\]/,
+  /^> /,
+];
+
+/** aya: `Error: the BPF_PROG_LOAD syscall failed. Verifier output: <first line>`; the rest of the log follows. */
+const AYA_FIRST_LINE = /\bVerifier output: (.*)$/;
+
+/** Loaders that put the first log line (or the last one) after their own words. */
+const SUMMARIES: RegExp[] = [
+  // iproute2/tc: `Prog section 'from-container' rejected: Permission denied (13)!`
+  /^(Prog section '[^']*' rejected: .*)$/,
+  AYA_FIRST_LINE,
+  // cilium/ebpf VerifierError: `load program: permission denied: <last line> (N line(s) omitted)`
+  /\bload (?:program|BTF): [a-z][a-z ]*?: (.+?)(?: \(\d+ line\(s\) omitted\))?$/,
+  // bpftrace: `stdin:1:18-48: ERROR: helper bpf_d_path not supported in probe`, `ERROR: Error: ...`
+  /^(?:\S+:\d+(?::\d+)?(?:-\d+)?: )?ERROR: (?:Error: )?(.*)$/,
+  // libscap and friends: `... bpf_load_program() err=28 ...`, bcc: `bpf: Argument list too long. Program ...`
+  /^bpf: [A-Z][a-z ]+\. (.*)$/,
+  // prose around a quoted error: `... failed with bpf verifier error \`misaligned packet access ...\``
+  /`([^`]{8,})`/,
+];
+
+/** A loader's summary ends with the line that failed: `2908: (69) r5 = *(u16 *)(r1 +36): R1 invalid ...`. */
+const INSN_THEN_ERROR = /^(\d+: \([0-9a-f]{2}\) .+?): ((?:R\d+|[a-z]).*)$/;
+
+/** Quoted fields of structured loggers that carry log text. */
+const QUOTED_FIELD = /\b(?:msg|message|error|err|log)="((?:[^"\\]|\\.)*)"/g;
+
+function unescapeQuoted(s: string): string {
+  return s.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c === 'r' ? '' : c));
+}
+
+const recognised = (line: string) => classifyLine(line).kind !== 'text';
+
+export interface UnframedLine {
+  text: string;
+  /** Came from a one-line summary: a fuller copy of the same error may follow. */
+  summary?: boolean;
+}
+
+export class Unframer {
+  private previous = '';
+  private prefix?: string;
+
+  /**
+   * Lines to analyse instead of `raw` (an unrecognised line), or undefined to keep it.
+   * `isError` tells whether a text is a known error message.
+   */
+  unframe(raw: string, isError: (text: string) => boolean): UnframedLine[] | undefined {
+    const prev = this.previous;
+    this.previous = raw;
+    const useful = (s: string) => recognised(s) || isError(s.trim());
+
+    // Structured loggers: the log is the value of a quoted field, possibly several lines in one.
+    if (raw.includes('="')) {
+      const parts: UnframedLine[] = [];
+      for (const m of raw.matchAll(QUOTED_FIELD)) {
+        for (const line of unescapeQuoted(m[1]).split('\n')) parts.push(...(this.inner(line, isError) ?? [{ text: line }]));
+      }
+      if (parts.length) return parts;
+    }
+
+    // A prefix this line shares with the lines before it.
+    if (this.prefix && raw.startsWith(this.prefix)) {
+      const rest = raw.slice(this.prefix.length);
+      return this.inner(rest, isError) ?? [{ text: rest }];
+    }
+    for (const re of KNOWN_PREFIXES) {
+      const m = re.exec(raw);
+      if (m && m[0].length < raw.length) {
+        const rest = raw.slice(m[0].length);
+        if (useful(rest) || this.inner(rest, isError)) {
+          this.prefix = sharedPrefix(raw, prev) === m[0] ? m[0] : undefined;
+          return this.inner(rest, isError) ?? [{ text: rest }];
+        }
+      }
+    }
+    const shared = sharedPrefix(raw, prev);
+    if (shared) {
+      const rest = raw.slice(shared.length);
+      if (useful(rest)) {
+        this.prefix = shared;
+        return [{ text: rest }];
+      }
+    }
+    return this.inner(raw, isError);
+  }
+
+  /** One-line summaries inside a line (after any prefix was removed). */
+  private inner(line: string, isError: (text: string) => boolean, depth = 0): UnframedLine[] | undefined {
+    if (depth > 3) return undefined;
+    for (const re of SUMMARIES) {
+      const m = re.exec(line.trim());
+      if (!m || !m[1]) continue;
+      const tail = m[1].replace(/^`|`$/g, '').trim();
+      const split = INSN_THEN_ERROR.exec(tail);
+      if (split) return [{ text: split[1] }, { text: split[2], summary: true }];
+      if (recognised(tail) || isError(tail)) return [{ text: tail, summary: re !== AYA_FIRST_LINE }];
+      // A summary whose last line is unknown to us still names an error: keep it whole.
+      const deeper = tail === line.trim() ? undefined : this.inner(tail, isError, depth + 1);
+      if (deeper) return deeper;
+    }
+    // Prose around an error (`errors:invalid access to ...`, `the error: "math between ..."`):
+    // the message starts after a separator.
+    if (depth === 0 && !isError(line.trim())) {
+      let tries = 0;
+      for (const m of line.matchAll(/[:"'`(]\s*(?=[A-Za-z])/g)) {
+        if (++tries > 32) break;
+        const rest = line.slice(m.index + m[0].length).replace(/["'`)]*[.,;]?\s*$/, '');
+        if (rest.length >= 10 && isError(rest)) return [{ text: rest }];
+      }
+    }
+    return undefined;
+  }
+}
+
+/**
+ * The longest prefix two lines share, cut after a separator (`: `, `| `, `] `, tab) and only when
+ * it is not the start of a verifier line itself (`12: ` of two instructions, ` R` of two states).
+ */
+export function sharedPrefix(a: string, b: string): string | undefined {
+  if (!a || !b) return undefined;
+  let n = 0;
+  const max = Math.min(a.length, b.length);
+  while (n < max && a.charCodeAt(n) === b.charCodeAt(n)) n++;
+  let cut = -1;
+  for (let i = n - 1; i > 0; i--) {
+    const c = a[i];
+    if ((c === ' ' || c === '\t') && /[:|\]>]/.test(a[i - 1])) {
+      cut = i + 1;
+      break;
+    }
+    if (c === '\t') {
+      cut = i + 1;
+      break;
+    }
+  }
+  if (cut < 2) return undefined;
+  const p = a.slice(0, cut);
+  // Shared whitespace is indentation, which the classifier already ignores.
+  if (/^\s+$/.test(p)) return undefined;
+  return p;
+}

@@ -1,6 +1,6 @@
 // Shared by test/kernel/helper*.test.ts: compiles the fixtures with the real clang, starts the
 // helper from source (through tsx) as a real child process, and checks the kernel with bpftool.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -155,4 +155,23 @@ export function crashers(): { name: string; bytes: Buffer }[] {
     for (const b of c.bits) bytes[b >> 3] ^= 1 << (b & 7);
     return { name: `mutant ${c.mutant}`, bytes };
   });
+}
+
+/** The helper from source in a new mount namespace where `unmount` are unmounted first: a machine
+ *  booted without them, without touching this one's mounts. */
+export function unmountedTransport(unmount: string[], description: string): HelperTransport {
+  // The test's own shell line (not the product's): unmount in the namespace, then become the helper.
+  const script = unmount.map((m) => `umount -l ${m} 2>/dev/null; `).join('') + 'exec "$@"';
+  const argv = ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', process.execPath, '--import', 'tsx'];
+  argv.push(path.join(repoRoot, 'src', 'helper', 'main.ts'));
+  return {
+    description,
+    async start() {
+      const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: repoRoot });
+      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+        child.on('exit', (code, signal) => resolve({ code, signal })),
+      );
+      return { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, exited, kill: (s) => child.kill(s) };
+    },
+  };
 }

@@ -4,6 +4,7 @@
 // structured error (to the request's id when we can find it) and go on serving.
 import { AbstractMessageReader, DataCallback, Disposable, Message } from 'vscode-jsonrpc';
 import type { Readable } from 'node:stream';
+import { RpcErrorCodes } from '../protocol/errors';
 
 export const INVALID_MESSAGE = '$/invalidMessage';
 
@@ -24,6 +25,50 @@ function peekId(prefix: string): number | string | undefined {
   const m = /"id"\s*:\s*(\d+|"(?:[^"\\]|\\.){0,64}")/.exec(prefix);
   if (!m) return undefined;
   return m[1].startsWith('"') ? (JSON.parse(m[1]) as string) : Number(m[1]);
+}
+
+/** What the reader does with one parsed message before vscode-jsonrpc sees it. */
+export type Verdict =
+  | { kind: 'pass' }
+  /** A notification that cannot be acted on: it has no answer, so it is only logged. */
+  | { kind: 'drop'; reason: string }
+  /** Answered with -32600 Invalid Request, to `id` when the message had a usable one, else id null. */
+  | { kind: 'invalid'; reason: string; id?: number | string };
+
+const usableId = (id: unknown): id is number | string => typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+const structured = (params: unknown) => params === undefined || (typeof params === 'object' && params !== null);
+
+/**
+ * JSON-RPC 2.0's rules for one message, checked here because vscode-jsonrpc trusts its input: it
+ * reads `params.id` of every `$/cancelRequest` unguarded (params null or 5 threw out of the stream
+ * callback and killed the helper) and silently drops a request whose method or id has the wrong type.
+ */
+export function classify(message: unknown): Verdict {
+  if (Array.isArray(message)) return { kind: 'invalid', reason: 'batches (JSON arrays) are not supported: send one message per frame' };
+  if (typeof message !== 'object' || message === null) return { kind: 'invalid', reason: 'message is not a JSON-RPC 2.0 object' };
+  const m = message as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: unknown };
+  const id = usableId(m.id) ? m.id : undefined;
+  if (m.jsonrpc !== '2.0') return { kind: 'invalid', reason: 'message is not a JSON-RPC 2.0 object (jsonrpc must be "2.0")', id };
+  if (m.method === undefined) {
+    if ((m.result !== undefined || m.error !== undefined) && (id !== undefined || m.id === null)) return { kind: 'pass' }; // a response
+    return { kind: 'invalid', reason: 'message has no method (and is not a response)', id };
+  }
+  if (typeof m.method !== 'string') return { kind: 'invalid', reason: `method must be a string, got ${describe(m.method)}`, id };
+  if (m.id !== undefined) {
+    if (id === undefined) return { kind: 'invalid', reason: `id must be a number or a string, got ${describe(m.id)}` };
+    if (!structured(m.params)) return { kind: 'invalid', reason: `params must be an object or an array, got ${describe(m.params)}`, id };
+    return { kind: 'pass' };
+  }
+  // A notification: nothing can be answered, so what cannot be acted on is dropped.
+  if (!structured(m.params))
+    return { kind: 'drop', reason: `${m.method}: params must be an object or an array, got ${describe(m.params)}` };
+  if (m.method === '$/cancelRequest' && !usableId((m.params as { id?: unknown } | undefined)?.id))
+    return { kind: 'drop', reason: '$/cancelRequest without a number or string params.id' };
+  return { kind: 'pass' };
+}
+
+function describe(x: unknown): string {
+  return x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x;
 }
 
 export class LimitedMessageReader extends AbstractMessageReader {
@@ -56,13 +101,13 @@ export class LimitedMessageReader extends AbstractMessageReader {
     });
   }
 
-  private invalid(reason: string, id?: number | string): void {
-    const params: InvalidMessageParams = { reason };
+  private invalid(reason: string, id?: number | string, rpcCode: number = RpcErrorCodes.InvalidRequest): void {
+    const params: InvalidMessageParams = { reason, rpcCode };
     if (id !== undefined) params.id = id;
     // With an id it becomes a request, so the error response reaches the caller's pending request.
     const msg =
       id !== undefined ? { jsonrpc: '2.0', id, method: INVALID_MESSAGE, params } : { jsonrpc: '2.0', method: INVALID_MESSAGE, params };
-    this.callback?.(msg as Message);
+    this.deliver(msg as Message);
   }
 
   private onData(chunk: Buffer): void {
@@ -87,7 +132,11 @@ export class LimitedMessageReader extends AbstractMessageReader {
       if (headerEnd < 0) {
         if (this.buffer.length > MAX_HEADER_BYTES) {
           this.buffer = Buffer.alloc(0);
-          this.invalid(`no message header within ${MAX_HEADER_BYTES} bytes (expected "Content-Length: N\\r\\n\\r\\n")`);
+          this.invalid(
+            `no message header within ${MAX_HEADER_BYTES} bytes (expected "Content-Length: N\\r\\n\\r\\n")`,
+            undefined,
+            RpcErrorCodes.ParseError,
+          );
         }
         return;
       }
@@ -96,7 +145,7 @@ export class LimitedMessageReader extends AbstractMessageReader {
       const lengthMatch = /^content-length:\s*(\d+)\s*$/im.exec(header);
       if (!lengthMatch) {
         this.buffer = rest;
-        this.invalid('message header has no valid Content-Length');
+        this.invalid('message header has no valid Content-Length', undefined, RpcErrorCodes.ParseError);
         continue;
       }
       const length = Number(lengthMatch[1]);
@@ -112,20 +161,32 @@ export class LimitedMessageReader extends AbstractMessageReader {
       try {
         message = JSON.parse(body.toString('utf8'));
       } catch (e) {
-        this.invalid(`message is not valid JSON: ${(e as Error).message}`, peekId(body.subarray(0, ID_PREFIX_BYTES).toString('latin1')));
+        this.invalid(
+          `message is not valid JSON: ${(e as Error).message}`,
+          peekId(body.subarray(0, ID_PREFIX_BYTES).toString('latin1')),
+          RpcErrorCodes.ParseError,
+        );
         continue;
       }
-      if (
-        typeof message !== 'object' ||
-        message === null ||
-        Array.isArray(message) ||
-        (message as { jsonrpc?: unknown }).jsonrpc !== '2.0'
-      ) {
-        const id = typeof message === 'object' && message !== null ? (message as { id?: unknown }).id : undefined;
-        this.invalid('message is not a JSON-RPC 2.0 object', typeof id === 'number' || typeof id === 'string' ? id : undefined);
+      const verdict = classify(message);
+      if (verdict.kind === 'invalid') {
+        this.invalid(verdict.reason, verdict.id, RpcErrorCodes.InvalidRequest);
         continue;
       }
-      this.callback?.(message as Message);
+      if (verdict.kind === 'drop') {
+        process.stderr.write(`helper: ignored a notification: ${verdict.reason}\n`);
+        continue;
+      }
+      this.deliver(message as Message);
+    }
+  }
+
+  /** Hands one message to the connection; what still throws below it is reported, never fatal. */
+  private deliver(message: Message): void {
+    try {
+      this.callback?.(message);
+    } catch (e) {
+      process.stderr.write(`helper: a message could not be handled: ${(e as Error)?.message ?? e}\n`);
     }
   }
 }

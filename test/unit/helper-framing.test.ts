@@ -2,9 +2,9 @@
 // stream keeps going; oversized bodies are skipped as they stream, never buffered whole.
 import * as assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { INVALID_MESSAGE, LimitedMessageReader } from '../../src/helper/framing';
+import { classify, INVALID_MESSAGE, LimitedMessageReader } from '../../src/helper/framing';
 
-type Msg = { id?: unknown; method?: string; params?: { reason?: string; id?: unknown } };
+type Msg = { id?: unknown; method?: string; params?: { reason?: string; id?: unknown; rpcCode?: number } };
 
 function setup(limit = 1000) {
   const input = new PassThrough();
@@ -75,5 +75,63 @@ describe('helper framing', () => {
     input.write(frame('{"jsonrpc":"2.0","id":4,"method":"hello"}'));
     await tick();
     assert.equal(got[3].id, 4);
+  });
+
+  it('applies JSON-RPC 2.0: bad method or id types are invalid requests, unusable notifications are dropped', () => {
+    const rpc = (m: object) => ({ jsonrpc: '2.0', ...m });
+    assert.deepEqual(classify(rpc({ id: 1, method: 'hello' })), { kind: 'pass' });
+    assert.deepEqual(classify(rpc({ id: 'a', method: 'hello', params: [] })), { kind: 'pass' });
+    assert.deepEqual(classify(rpc({ id: 1, result: null })), { kind: 'pass' }, 'a response');
+    assert.deepEqual(classify(rpc({ method: '$/cancelRequest', params: { id: 3 } })), { kind: 'pass' });
+    for (const params of [undefined, null, [], {}, 5, 'x', { id: null }, { id: {} }])
+      assert.equal(classify(rpc({ method: '$/cancelRequest', params })).kind, 'drop', JSON.stringify(params));
+    assert.equal(classify(rpc({ method: 'events.batchAck', params: 5 })).kind, 'drop');
+    for (const method of [5, null, {}, [], true]) {
+      const v = classify(rpc({ id: 4, method }));
+      assert.equal(v.kind, 'invalid');
+      assert.equal(v.kind === 'invalid' && v.id, 4, 'answered to its (usable) id');
+    }
+    for (const id of [{}, [], [1], true, null]) {
+      const v = classify(rpc({ id, method: 'hello' }));
+      assert.equal(v.kind, 'invalid');
+      assert.equal(v.kind === 'invalid' ? v.id : 'x', undefined, 'answered with id null');
+    }
+    assert.equal(classify(rpc({ id: 5, method: 'hello', params: 5 })).kind, 'invalid');
+    assert.equal(classify({ id: 6, method: 'hello' }).kind, 'invalid');
+    assert.equal(classify([]).kind, 'invalid');
+    assert.equal(classify(rpc({ id: 7 })).kind, 'invalid');
+  });
+
+  it('delivers invalid requests with their JSON-RPC code: -32700 for bad JSON, -32600 for bad shape', async () => {
+    const { input, got, frame } = setup();
+    input.write(
+      frame('{"jsonrpc":"2.0","id":5,') +
+        frame('{"jsonrpc":"2.0","id":6,"method":7}') +
+        frame('{"jsonrpc":"2.0","method":"$/cancelRequest"}'),
+    );
+    input.write(frame('{"jsonrpc":"2.0","id":8,"method":"hello"}'));
+    await tick();
+    assert.deepEqual(
+      got.map((m) => [m.id, m.params?.rpcCode]),
+      [
+        [5, -32700],
+        [6, -32600],
+        [8, undefined],
+      ],
+    );
+  });
+
+  it('a connection callback that throws does not escape the reader', async () => {
+    const input = new PassThrough();
+    const reader = new LimitedMessageReader(input, 1000);
+    const seen: unknown[] = [];
+    reader.listen((m) => {
+      seen.push(m);
+      throw new TypeError("Cannot read properties of null (reading 'id')");
+    });
+    const body = '{"jsonrpc":"2.0","id":1,"method":"hello"}';
+    input.write(`Content-Length: ${body.length}\r\n\r\n${body}`.repeat(2));
+    await tick();
+    assert.equal(seen.length, 2);
   });
 });

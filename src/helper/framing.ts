@@ -71,9 +71,92 @@ function describe(x: unknown): string {
   return x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x;
 }
 
+/**
+ * Received bytes kept as the chunks they came in, so a message is copied once, when it is complete
+ * (appending each chunk to one buffer made a 64 MiB message cost O(n²) copying).
+ */
+export class ChunkQueue {
+  private list: (Buffer | undefined)[] = [];
+  private head = 0;
+  length = 0;
+
+  push(b: Buffer): void {
+    if (b.length === 0) return;
+    this.list.push(b);
+    this.length += b.length;
+  }
+
+  /** The first `n` bytes (fewer if fewer are queued) as one buffer; joins only the chunks that hold them. */
+  peek(n: number): Buffer {
+    n = Math.min(n, this.length);
+    const first = this.list[this.head];
+    if (!first) return Buffer.alloc(0);
+    if (first.length >= n) return first.subarray(0, n);
+    const parts: Buffer[] = [];
+    let got = 0;
+    let i = this.head;
+    while (got < n) {
+      const c = this.list[i]!;
+      parts.push(c);
+      got += c.length;
+      this.list[i++] = undefined;
+    }
+    const joined = Buffer.concat(parts, got);
+    this.head = i - 1;
+    this.list[this.head] = joined;
+    return joined.subarray(0, n);
+  }
+
+  /** Removes and returns exactly `n` bytes (n <= length) as one buffer. */
+  take(n: number): Buffer {
+    const first = this.list[this.head];
+    if (first && first.length >= n) {
+      this.drop(n);
+      return first.subarray(0, n);
+    }
+    const out = Buffer.allocUnsafe(n);
+    let off = 0;
+    while (off < n) {
+      const c = this.list[this.head]!;
+      const k = Math.min(c.length, n - off);
+      c.copy(out, off, 0, k);
+      off += k;
+      this.drop(k);
+    }
+    return out;
+  }
+
+  /** Removes `n` bytes (at most what is queued). */
+  drop(n: number): void {
+    n = Math.min(n, this.length);
+    this.length -= n;
+    while (n > 0) {
+      const c = this.list[this.head]!;
+      if (c.length > n) {
+        this.list[this.head] = c.subarray(n);
+        return;
+      }
+      n -= c.length;
+      this.list[this.head++] = undefined;
+    }
+    if (this.head > 1024 && this.head * 2 > this.list.length) {
+      this.list = this.list.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  clear(): void {
+    this.list = [];
+    this.head = 0;
+    this.length = 0;
+  }
+}
+
 export class LimitedMessageReader extends AbstractMessageReader {
-  private buffer: Buffer = Buffer.alloc(0);
+  private readonly queue = new ChunkQueue();
   private callback?: DataCallback;
+  /** The body length of a message whose header was read, until its body is complete. */
+  private expecting?: number;
   /** While skipping an oversized body: bytes still to drop, and its first bytes for the id. */
   private skipping?: { remaining: number; size: number; prefix: Buffer };
 
@@ -111,15 +194,16 @@ export class LimitedMessageReader extends AbstractMessageReader {
   }
 
   private onData(chunk: Buffer): void {
-    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+    const q = this.queue;
+    q.push(chunk);
     for (;;) {
       if (this.skipping) {
         const s = this.skipping;
-        const take = Math.min(s.remaining, this.buffer.length);
+        const take = Math.min(s.remaining, q.length);
         if (s.prefix.length < ID_PREFIX_BYTES)
-          s.prefix = Buffer.concat([s.prefix, this.buffer.subarray(0, Math.min(take, ID_PREFIX_BYTES - s.prefix.length))]);
+          s.prefix = Buffer.concat([s.prefix, q.peek(Math.min(take, ID_PREFIX_BYTES - s.prefix.length))]);
         s.remaining -= take;
-        this.buffer = this.buffer.subarray(take);
+        q.drop(take);
         if (s.remaining > 0) return;
         this.skipping = undefined;
         this.invalid(
@@ -128,35 +212,38 @@ export class LimitedMessageReader extends AbstractMessageReader {
         );
         continue;
       }
-      const headerEnd = this.buffer.indexOf(HEADER_END);
-      if (headerEnd < 0) {
-        if (this.buffer.length > MAX_HEADER_BYTES) {
-          this.buffer = Buffer.alloc(0);
-          this.invalid(
-            `no message header within ${MAX_HEADER_BYTES} bytes (expected "Content-Length: N\\r\\n\\r\\n")`,
-            undefined,
-            RpcErrorCodes.ParseError,
-          );
+      if (this.expecting === undefined) {
+        const head = q.peek(MAX_HEADER_BYTES + HEADER_END.length);
+        const headerEnd = head.indexOf(HEADER_END);
+        if (headerEnd < 0) {
+          if (q.length > MAX_HEADER_BYTES) {
+            q.clear();
+            this.invalid(
+              `no message header within ${MAX_HEADER_BYTES} bytes (expected "Content-Length: N\\r\\n\\r\\n")`,
+              undefined,
+              RpcErrorCodes.ParseError,
+            );
+          }
+          return;
         }
-        return;
+        const header = head.toString('ascii', 0, headerEnd);
+        q.drop(headerEnd + HEADER_END.length);
+        const lengthMatch = /^content-length:\s*(\d+)\s*$/im.exec(header);
+        if (!lengthMatch) {
+          this.invalid('message header has no valid Content-Length', undefined, RpcErrorCodes.ParseError);
+          continue;
+        }
+        const length = Number(lengthMatch[1]);
+        if (length > this.maxMessageBytes) {
+          this.skipping = { remaining: length, size: length, prefix: Buffer.alloc(0) };
+          continue;
+        }
+        this.expecting = length;
       }
-      const header = this.buffer.toString('ascii', 0, headerEnd);
-      const rest = this.buffer.subarray(headerEnd + HEADER_END.length);
-      const lengthMatch = /^content-length:\s*(\d+)\s*$/im.exec(header);
-      if (!lengthMatch) {
-        this.buffer = rest;
-        this.invalid('message header has no valid Content-Length', undefined, RpcErrorCodes.ParseError);
-        continue;
-      }
-      const length = Number(lengthMatch[1]);
-      if (length > this.maxMessageBytes) {
-        this.buffer = rest;
-        this.skipping = { remaining: length, size: length, prefix: Buffer.alloc(0) };
-        continue;
-      }
-      if (rest.length < length) return;
-      const body = rest.subarray(0, length);
-      this.buffer = rest.subarray(length);
+      const length = this.expecting;
+      if (q.length < length) return;
+      this.expecting = undefined;
+      const body = q.take(length);
       let message: unknown;
       try {
         message = JSON.parse(body.toString('utf8'));

@@ -2,7 +2,8 @@
 // stream keeps going; oversized bodies are skipped as they stream, never buffered whole.
 import * as assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { classify, INVALID_MESSAGE, LimitedMessageReader } from '../../src/helper/framing';
+import fc from 'fast-check';
+import { ChunkQueue, classify, INVALID_MESSAGE, LimitedMessageReader } from '../../src/helper/framing';
 
 type Msg = { id?: unknown; method?: string; params?: { reason?: string; id?: unknown; rpcCode?: number } };
 
@@ -133,5 +134,64 @@ describe('helper framing', () => {
     input.write(`Content-Length: ${body.length}\r\n\r\n${body}`.repeat(2));
     await tick();
     assert.equal(seen.length, 2);
+  });
+
+  it('reads the same messages however the stream is cut into chunks (fast-check, seeded)', async () => {
+    const body = fc.record({
+      id: fc.nat(),
+      method: fc.constantFrom('hello', 'map.list'),
+      params: fc.record({ text: fc.string({ unit: 'grapheme', maxLength: 300 }) }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(body, { minLength: 1, maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 50 }),
+        async (msgs, cuts) => {
+          const { input, got, frame } = setup(100_000);
+          const stream = Buffer.from(msgs.map((m) => frame(JSON.stringify({ jsonrpc: '2.0', ...m }))).join(''));
+          let off = 0;
+          for (let i = 0; off < stream.length; i++) {
+            const n = cuts[i % cuts.length];
+            input.write(stream.subarray(off, off + n));
+            off += n;
+          }
+          await tick();
+          assert.deepEqual(
+            got.map((m) => ({ id: m.id, method: m.method, params: m.params })),
+            JSON.parse(JSON.stringify(msgs)),
+          );
+        },
+      ),
+      { seed: 11, numRuns: 300 },
+    );
+  });
+
+  it('a 4 MiB body in 1-byte to 64 KiB chunks arrives whole and byte-exact', async () => {
+    const { input, got, frame } = setup(8 << 20);
+    const payload = Buffer.alloc(4 << 20);
+    for (let i = 0; i < payload.length; i++) payload[i] = 0x41 + ((i * 7) % 26);
+    const text = payload.toString('latin1');
+    const framed = Buffer.from(frame(`{"jsonrpc":"2.0","id":1,"method":"object.load","params":{"bytes":"${text}"}}`));
+    const sizes = [1, 3, 4093, 65536, 17, 65535];
+    for (let off = 0, i = 0; off < framed.length; i++) {
+      const n = sizes[i % sizes.length];
+      input.write(framed.subarray(off, off + n));
+      off += n;
+    }
+    await tick();
+    assert.equal(got.length, 1);
+    assert.equal((got[0].params as unknown as { bytes: string }).bytes, text);
+  });
+
+  it('the chunk queue peeks, takes and drops across chunk boundaries', () => {
+    const q = new ChunkQueue();
+    for (const part of ['ab', 'cde', '', 'f', 'ghij']) q.push(Buffer.from(part));
+    assert.equal(q.length, 10);
+    assert.equal(q.peek(4).toString(), 'abcd');
+    assert.equal(q.take(3).toString(), 'abc');
+    q.drop(2);
+    assert.equal(q.peek(100).toString(), 'fghij');
+    assert.equal(q.take(5).toString(), 'fghij');
+    assert.equal(q.length, 0);
   });
 });

@@ -12,6 +12,7 @@ import type { ErrorData } from '../protocol/errors';
 import { HelperError } from './errors';
 import { OBJECT_HOST_FLAG, runObjectHost } from './objectHostMain';
 import { serve } from './rpc';
+import { ensureTrustedOrExit } from './trust';
 import * as v from './validate';
 
 // stdout is the protocol channel: anything printed by accident goes to stderr instead.
@@ -470,5 +471,6 @@ async function main(): Promise<void> {
   });
 }
 
+ensureTrustedOrExit(); // before libbpf or koffi is loaded
 if (process.argv[2] === OBJECT_HOST_FLAG) runObjectHost();
 else void main();

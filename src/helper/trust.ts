@@ -32,7 +32,8 @@ function weakness(st: fs.Stats): string | undefined {
   const writable = st.mode & 0o022;
   if (!writable) return undefined;
   if (st.isDirectory() && st.mode & 0o1000) return undefined; // root's sticky folder (/tmp): others cannot replace root's entries
-  return `writable by ${st.mode & 0o020 ? 'its group' : 'others'} (mode ${(st.mode & 0o7777).toString(8)})`;
+  const by = [st.mode & 0o020 ? 'its group' : '', st.mode & 0o002 ? 'others' : ''].filter(Boolean).join(' and ');
+  return `writable by ${by} (mode ${(st.mode & 0o7777).toString(8)})`;
 }
 
 /** `p` and every folder above it, as given (lstat, symlinks not followed). */
@@ -91,11 +92,12 @@ function treeFiles(dir: string, out: string[], depth = 0): void {
   }
 }
 
+/** The folder `require(name)` from `from` would load: node_modules/<name> of the nearest folder above. */
 function packageDir(name: string, from: string): string | undefined {
-  try {
-    return path.dirname(require.resolve(`${name}/package.json`, { paths: [from] }));
-  } catch {
-    return undefined;
+  for (let d = path.resolve(from); ; d = path.dirname(d)) {
+    const p = path.join(d, 'node_modules', name);
+    if (fs.existsSync(path.join(p, 'package.json'))) return p;
+    if (path.dirname(d) === d) return undefined;
   }
 }
 

@@ -125,6 +125,15 @@ export function localTransport(opts: LocalOptions = {}): HelperTransport {
           fix: fix ?? `run ${installCommand()}`,
         });
       }
+      if (cmd.argv[0] === 'sudo' && /password is required|a terminal is required|no tty present/i.test(stderr) && opts.helperPath) {
+        // A helper chosen by path (tests, a packaged install): a rule for exactly it, if it is root's.
+        const rule = `${os.userInfo().username} ALL=(root) NOPASSWD: ${cmd.argv.slice(3).join(' ')}`;
+        return new HelperClientError({
+          code: 'PERMISSION',
+          message: 'the helper needs root, and sudo asks for a password (it is started with sudo -n, which never prompts)',
+          fix: `if that helper and every folder above it are root's and not writable by others (else the helper refuses), run "sudo visudo -f /etc/sudoers.d/ebpf-workbench" and add the line: ${rule} — or use ${installCommand()}`,
+        });
+      }
       if (cmd.argv[0] === 'sudo' && /password is required|a terminal is required|no tty present/i.test(stderr)) {
         return new HelperClientError({
           code: 'PERMISSION',

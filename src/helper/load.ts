@@ -7,6 +7,7 @@ import type { LoadedMap, LoadedProgram, LoadFailureDetails, ObjectLoadResult } f
 import { mapTypeName, progTypeName } from '../protocol/names';
 import { HelperError } from './errors';
 import * as L from './libbpf';
+import { pinAll } from './pinAll';
 
 const INITIAL_LOG_BYTES = 1 << 20;
 /** Past this a log is reported truncated rather than grown again (the kernel caps at 1 GiB). */
@@ -156,6 +157,7 @@ function describe(
   phase: Phase,
 ): LoadResult {
   const programs: LoadedProgram[] = [];
+  const fds: { name: string; fd: number }[] = [];
   for (const p of progs) {
     const fd = L.program.fd(p);
     if (fd < 0) continue; // autoload off
@@ -171,6 +173,7 @@ function describe(
     };
     if (logLevel > 0) entry.log = cString(logs.get(p)!);
     programs.push(entry);
+    fds.push({ name: entry.name, fd });
   }
   const maps: LoadedMap[] = [];
   for (const m of L.objectMaps(obj)) {
@@ -178,14 +181,12 @@ function describe(
     if (fd < 0) continue;
     // libbpf keeps the full name; the kernel's info cuts it to 15 characters.
     maps.push(mapShape(L.mapInfo(fd), L.map.name(m)));
+    fds.unshift({ name: L.map.name(m), fd }); // maps first, as libbpf pins them
   }
   const pinned: string[] = [];
   if (pinDir) {
     phase(`pinning under ${pinDir}`);
-    fs.mkdirSync(pinDir, { recursive: true });
-    L.objectPinMaps(obj, pinDir);
-    L.objectPinPrograms(obj, pinDir);
-    pinned.push(...maps.map((m) => `${pinDir}/${m.name}`), ...programs.map((p) => `${pinDir}/${p.name}`));
+    pinned.push(...pinAll(pinDir, fds));
   }
   return { programs, maps, pinned, libbpfLog };
 }

@@ -210,7 +210,7 @@ async function main(): Promise<void> {
     });
     if (p.id !== undefined) return mapById(v.id(p.id), run);
     const path = v.bpffsPath(p.path, 'path');
-    return m.inventory.withPinnedFd(path, (fd) => run(fd, m.L.mapInfo(fd)));
+    return m.inventory.withPinnedMapFd(path, run);
   });
 
   handle<T.MapCountAllParams, T.MapCountAllResult | T.MapCountAllCompactResult>(Methods.mapCountAll, (raw) => {

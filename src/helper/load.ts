@@ -49,6 +49,8 @@ export function loadObject(
   logLevel: number,
   pinDir: string | undefined,
   phase: Phase,
+  /** A check (tryLoad): maps the object asks to pin by name are not pinned. */
+  noAutoPin = false,
 ): { obj: L.BpfObject; result: LoadResult } {
   const what = source.what;
 
@@ -69,6 +71,7 @@ export function loadObject(
       });
     }
     const obj = opened.value;
+    if (noAutoPin) for (const m of L.objectMaps(obj)) L.map.noPin(m);
     const progs = L.objectPrograms(obj);
     const logs = new Map<L.BpfProgram, Buffer>();
     for (const p of progs) {
@@ -216,7 +219,7 @@ export interface TryLoadOutcome {
 
 export function tryLoad(source: ObjectSource, logLevel: number, phase: Phase): TryLoadOutcome {
   try {
-    const { obj, result } = loadObject(source, logLevel, undefined, phase);
+    const { obj, result } = loadObject(source, logLevel, undefined, phase, true);
     L.objectClose(obj);
     return { ok: true, programs: result.programs.length, maps: result.maps.length };
   } catch (e) {

@@ -239,9 +239,14 @@ describe('helper: fuzzed with hostile input (seeded)', function () {
       }
       console.log(`      outcomes: ${JSON.stringify(counts)}; crashed libbpf: ${JSON.stringify(crashed)}`);
       const h = await wire.conn.sendRequest<{ pid: number }>('hello', { protocolVersion: PROTOCOL_VERSION });
-      const kids = execFileSync('ps', ['--ppid', String(h.pid), '-o', 'pid='], { encoding: 'utf8' })
-        .split('\n')
-        .filter(Boolean);
+      let kids: string[] = [];
+      try {
+        kids = execFileSync('ps', ['--ppid', String(h.pid), '-o', 'pid='], { encoding: 'utf8' })
+          .split('\n')
+          .filter(Boolean);
+      } catch {
+        /* ps exits 1 when the helper has no children at all */
+      }
       assert.ok(kids.length <= 3, `hosts left: ${kids.join(' ')}`);
       const newPins = fs.readdirSync('/sys/fs/bpf').filter((n) => !pinsBefore.has(n) && !n.startsWith('ebpf'));
       assert.deepEqual(newPins, [], 'a checked object pinned nothing');

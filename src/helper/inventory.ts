@@ -50,6 +50,44 @@ export function withProgFd<T>(id: number, fn: (fd: number, info: L.ProgInfo) => 
   }
 }
 
+/** What a BPF fd refers to, from the kernel's fdinfo (a link's fdinfo names its program too). */
+export function bpfFdKind(fd: number): { kind: 'map' | 'prog' | 'link' | 'other'; id?: number; type?: number } {
+  let text = '';
+  try {
+    text = fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
+  } catch {
+    return { kind: 'other' };
+  }
+  const field = (name: string) => {
+    const m = new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(text);
+    return m ? Number(m[1]) : undefined;
+  };
+  if (field('link_id') !== undefined) return { kind: 'link', id: field('link_id'), type: field('link_type') };
+  if (field('map_id') !== undefined) return { kind: 'map', id: field('map_id'), type: field('map_type') };
+  if (field('prog_id') !== undefined) return { kind: 'prog', id: field('prog_id'), type: field('prog_type') };
+  return { kind: 'other' };
+}
+
+/** Opens a pin that must be a map; a pinned program or link is refused with what it is instead. */
+export function withPinnedMapFd<T>(path: string, fn: (fd: number, info: L.MapInfo) => T): T {
+  return withPinnedFd(path, (fd) => {
+    const what = bpfFdKind(fd);
+    if (what.kind !== 'map') {
+      const named =
+        what.kind === 'prog'
+          ? `a pinned program (id ${what.id}, ${progTypeName(what.type ?? -1)})`
+          : what.kind === 'link'
+            ? `a pinned link (id ${what.id})`
+            : 'not a BPF map';
+      throw new HelperError('NOT_A_MAP', `${path} is ${named}, not a map: only maps have elements to count`, {
+        fix: "pass the pin of a map, or the map's id (map.count { id }); the maps a program uses are listed with it in prog.list",
+        details: { kind: what.kind, id: what.id },
+      });
+    }
+    return fn(fd, L.mapInfo(fd));
+  });
+}
+
 /** Opens a pinned object below /sys/fs/bpf (path already validated) and runs fn with its fd. */
 export function withPinnedFd<T>(path: string, fn: (fd: number) => T): T {
   const fd = L.objGet(path);

@@ -267,6 +267,7 @@ const f = {
   bpf_map__name: lib.func('const char *bpf_map__name(bpf_map *map)'),
   bpf_map__fd: lib.func('int bpf_map__fd(bpf_map *map)'),
   bpf_map__reuse_fd: lib.func('int bpf_map__reuse_fd(bpf_map *map, int fd)'),
+  bpf_map__set_pin_path: lib.func('int bpf_map__set_pin_path(bpf_map *map, const char *path)'),
 
   bpf_link__fd: lib.func('int bpf_link__fd(bpf_link *link)'),
   bpf_link__pin: lib.func('int bpf_link__pin(bpf_link *link, const char *path)'),
@@ -451,6 +452,8 @@ export const map = {
   name: (m: BpfMap): string => f.bpf_map__name(m),
   fd: (m: BpfMap): number => f.bpf_map__fd(m),
   reuseFd: (m: BpfMap, fd: number): void => void check(f.bpf_map__reuse_fd(m, fd), 'reuse map fd'),
+  /** No automatic pinning (LIBBPF_PIN_BY_NAME) for this map. */
+  noPin: (m: BpfMap): void => void check(f.bpf_map__set_pin_path(m, null), 'clear pin path'),
 };
 
 export const link = {

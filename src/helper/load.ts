@@ -7,6 +7,7 @@ import type { LoadedMap, LoadedProgram, LoadFailureDetails, ObjectLoadResult } f
 import { mapTypeName, progTypeName } from '../protocol/names';
 import { HelperError } from './errors';
 import * as L from './libbpf';
+import { pinAll } from './pinAll';
 
 const INITIAL_LOG_BYTES = 1 << 20;
 /** Past this a log is reported truncated rather than grown again (the kernel caps at 1 GiB). */
@@ -48,6 +49,8 @@ export function loadObject(
   logLevel: number,
   pinDir: string | undefined,
   phase: Phase,
+  /** A check (tryLoad): maps the object asks to pin by name are not pinned. */
+  noAutoPin = false,
 ): { obj: L.BpfObject; result: LoadResult } {
   const what = source.what;
 
@@ -68,6 +71,7 @@ export function loadObject(
       });
     }
     const obj = opened.value;
+    if (noAutoPin) for (const m of L.objectMaps(obj)) L.map.noPin(m);
     const progs = L.objectPrograms(obj);
     const logs = new Map<L.BpfProgram, Buffer>();
     for (const p of progs) {
@@ -156,6 +160,7 @@ function describe(
   phase: Phase,
 ): LoadResult {
   const programs: LoadedProgram[] = [];
+  const fds: { name: string; fd: number }[] = [];
   for (const p of progs) {
     const fd = L.program.fd(p);
     if (fd < 0) continue; // autoload off
@@ -171,6 +176,7 @@ function describe(
     };
     if (logLevel > 0) entry.log = cString(logs.get(p)!);
     programs.push(entry);
+    fds.push({ name: entry.name, fd });
   }
   const maps: LoadedMap[] = [];
   for (const m of L.objectMaps(obj)) {
@@ -178,14 +184,12 @@ function describe(
     if (fd < 0) continue;
     // libbpf keeps the full name; the kernel's info cuts it to 15 characters.
     maps.push(mapShape(L.mapInfo(fd), L.map.name(m)));
+    fds.unshift({ name: L.map.name(m), fd }); // maps first, as libbpf pins them
   }
   const pinned: string[] = [];
   if (pinDir) {
     phase(`pinning under ${pinDir}`);
-    fs.mkdirSync(pinDir, { recursive: true });
-    L.objectPinMaps(obj, pinDir);
-    L.objectPinPrograms(obj, pinDir);
-    pinned.push(...maps.map((m) => `${pinDir}/${m.name}`), ...programs.map((p) => `${pinDir}/${p.name}`));
+    pinned.push(...pinAll(pinDir, fds));
   }
   return { programs, maps, pinned, libbpfLog };
 }
@@ -215,7 +219,7 @@ export interface TryLoadOutcome {
 
 export function tryLoad(source: ObjectSource, logLevel: number, phase: Phase): TryLoadOutcome {
   try {
-    const { obj, result } = loadObject(source, logLevel, undefined, phase);
+    const { obj, result } = loadObject(source, logLevel, undefined, phase, true);
     L.objectClose(obj);
     return { ok: true, programs: result.programs.length, maps: result.maps.length };
   } catch (e) {

@@ -22,6 +22,8 @@ const HELPER_VERSION = '0.1.0';
 const MAX_OBJECT_BYTES = 32 * 1024 * 1024;
 const MAX_TEST_DATA_BYTES = 1024 * 1024;
 const DEFAULT_TEST_RUN_MS = 10_000;
+/** Objects per object.check request. */
+const MAX_CHECK_OBJECTS = 1000;
 /** A key or value as typed (JSON of a large struct, hex of a large value). */
 const MAX_VALUE_TEXT = 1024 * 1024;
 
@@ -179,6 +181,18 @@ async function main(): Promise<void> {
     return result;
   });
 
+  handle<T.ObjectCheckParams, T.ObjectCheckResult>(Methods.objectCheck, async (raw, token) => {
+    const p = v.params(raw, ['objects', 'logLevel']);
+    if (!Array.isArray(p.objects) || p.objects.length < 1 || p.objects.length > MAX_CHECK_OBJECTS)
+      throw new HelperError('INVALID_PARAMS', `objects must be an array of 1 to ${MAX_CHECK_OBJECTS} base64 objects`);
+    const logLevel = v.optionalInt(p.logLevel, 'logLevel', 0, 2, 0);
+    const objects = p.objects.map((o, i) => v.base64(o, `objects[${i}]`, MAX_OBJECT_BYTES));
+    let total = 0;
+    for (const o of objects) total += o.length;
+    if (total > MAX_OBJECT_BYTES) throw new HelperError('INVALID_PARAMS', `objects are larger than ${MAX_OBJECT_BYTES} bytes together`);
+    return { results: await need().objects.checkObjects(objects, logLevel, token) };
+  });
+
   handle<T.ObjectUnloadParams, null>(Methods.objectUnload, async (raw) => {
     const p = v.params(raw, ['handle']);
     await need().objects.unloadObject(v.int(p.handle, 'handle', 1, Number.MAX_SAFE_INTEGER));
@@ -211,7 +225,7 @@ async function main(): Promise<void> {
     });
     if (p.id !== undefined) return mapById(v.id(p.id), run);
     const path = v.bpffsPath(p.path, 'path');
-    return m.inventory.withPinnedFd(path, (fd) => run(fd, m.L.mapInfo(fd)));
+    return m.inventory.withPinnedMapFd(path, run);
   });
 
   handle<T.MapCountAllParams, T.MapCountAllResult | T.MapCountAllCompactResult>(Methods.mapCountAll, (raw) => {

@@ -8,8 +8,8 @@ import type { CancellationToken } from 'vscode-jsonrpc/node';
 import type { AttachedLink, AttachResult, AttachTarget, ObjectLoadResult } from '../protocol/types';
 import { bpfObjectPath } from './ownObjects';
 import { HelperError } from './errors';
-import type { LoadResult } from './load';
-import { describeExit, freshHost, ObjectHost, prepareSpare } from './objectHost';
+import type { LoadResult, TryLoadOutcome } from './load';
+import { crashError, describeExit, freshHost, ObjectHost, prepareSpare } from './objectHost';
 
 /** Where the bytes come from: a file on this machine (read here) or bytes sent by the client. */
 export type ObjectInput = { path: string } | { bytes: Buffer };
@@ -139,6 +139,48 @@ export async function loadObject(
     );
   });
   return { handle, ...result };
+}
+
+/**
+ * Checks objects without keeping them: each is opened, loaded and closed in an object host (many
+ * per host; what they load is freed at once and never pinned). A host that crashes on one object
+ * reports that object as BAD_OBJECT (the phase marker says which); the rest go to a fresh host.
+ */
+export async function checkObjects(objects: Buffer[], logLevel: number, token: CancellationToken): Promise<TryLoadOutcome[]> {
+  const out: TryLoadOutcome[] = new Array(objects.length);
+  // Indices still to check; a crash loses the host's answers, so the others of its batch go again.
+  let todo = objects.map((_, i) => i);
+  while (todo.length) {
+    const batch = todo;
+    const host = ObjectHost.start();
+    let crashedAt: { index: number; error: HelperError } | undefined;
+    try {
+      const r = await host.request<TryLoadOutcome[]>(
+        'host.tryLoad',
+        { objects: batch.map((i) => ({ bytes: objects[i].toString('base64') })), logLevel },
+        {
+          doing: 'checking objects',
+          token,
+          onCrash: (exit, doing, output) => {
+            const at = /\(#(\d+) of the batch\)$/.exec(doing);
+            const error = crashError(exit, doing.replace(/ \(#\d+ of the batch\)$/, ''), output);
+            crashedAt = { index: at ? Number(at[1]) : 0, error };
+            return error;
+          },
+        },
+      );
+      r.forEach((o, k) => (out[batch[k]] = o));
+      todo = [];
+    } catch (e) {
+      if (!crashedAt) throw e; // cancelled, or an answer that is not a crash
+      const d = crashedAt.error.toData();
+      out[batch[crashedAt.index]] = { ok: false, code: d.code, message: d.message };
+      todo = batch.filter((_, k) => k !== crashedAt!.index);
+    } finally {
+      void host.close();
+    }
+  }
+  return out;
 }
 
 export async function unloadObject(handle: number): Promise<void> {

@@ -6,6 +6,7 @@ import * as L from './libbpf';
 import { withMapFd, withProgFd } from './inventory';
 import { forgetPins } from './links';
 import { bpffsMounted } from './mounts';
+import { removeCreatedDirs } from './pinAll';
 import { BPFFS_ROOT, onBpffs } from './validate';
 
 /** The kernel's own preloaded iterators; removing them would break `cat /sys/fs/bpf/*.debug`. */
@@ -16,9 +17,18 @@ export function pin(kind: 'map' | 'prog', id: number, path: string): void {
   if (fs.existsSync(path))
     throw new HelperError('INVALID_PARAMS', `${path} already exists`, { fix: 'unpin it first or choose another name' });
   const parent = path.slice(0, path.lastIndexOf('/'));
-  fs.mkdirSync(parent, { recursive: true });
-  if (kind === 'map') withMapFd(id, (fd) => L.objPin(fd, path));
-  else withProgFd(id, (fd) => L.objPin(fd, path));
+  // The directories are made once the id is known to exist, and removed again if the pin fails.
+  const pinFd = (fd: number) => {
+    const created = fs.mkdirSync(parent, { recursive: true });
+    try {
+      L.objPin(fd, path);
+    } catch (e) {
+      removeCreatedDirs(parent, created);
+      throw e;
+    }
+  };
+  if (kind === 'map') withMapFd(id, pinFd);
+  else withProgFd(id, pinFd);
   forgetPins();
 }
 

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'VERIFIER_REJECTED' // the kernel refused a program; details carry the log
   | 'LOAD_FAILED' // load failed before or outside verification (maps, BTF, relocations)
   | 'NO_SUCH_MAP'
+  | 'NOT_A_MAP' // a pin (or fd) that is a program or link where a map was asked for
   | 'NO_SUCH_PROGRAM'
   | 'NO_SUCH_OBJECT'
   | 'MAP_GONE' // the map disappeared while we were walking it

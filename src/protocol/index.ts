@@ -17,6 +17,8 @@ export const Methods = {
   hello: new RequestType<T.HelloParams, T.HelloResult, void>('hello'),
   objectLoad: new RequestType<T.ObjectLoadParams, T.ObjectLoadResult, void>('object.load'),
   objectUnload: new RequestType<T.ObjectUnloadParams, null, void>('object.unload'),
+  /** Opens, loads and closes each object, keeping nothing (never pinned): does it load here, and why not. */
+  objectCheck: new RequestType<T.ObjectCheckParams, T.ObjectCheckResult, void>('object.check'),
   progList: new RequestType0<T.ProgListResult, void>('prog.list'),
   mapList: new RequestType0<T.MapListResult, void>('map.list'),
   mapCount: new RequestType<T.MapCountParams, T.MapCountResult, void>('map.count'),

@@ -285,6 +285,27 @@ export interface RingbufResult {
   available: number;
 }
 
+// ---------- object check ----------
+
+export interface ObjectCheckParams {
+  /** ELF objects, base64 (1..1000, at most 32 MiB together). */
+  objects: string[];
+  logLevel?: number;
+}
+
+export interface ObjectCheckOutcome {
+  ok: boolean;
+  /** Why it did not load (ErrorData code): BAD_OBJECT when libbpf crashed on it, VERIFIER_REJECTED, ... */
+  code?: string;
+  message?: string;
+  programs?: number;
+  maps?: number;
+}
+
+export interface ObjectCheckResult {
+  results: ObjectCheckOutcome[];
+}
+
 // ---------- test run ----------
 
 export interface TestRunParams {

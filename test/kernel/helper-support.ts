@@ -147,7 +147,7 @@ const crasherDir = path.resolve(__dirname, '../fixtures/helper/crashers');
 export function crashers(): { name: string; bytes: Buffer }[] {
   const spec = JSON.parse(fs.readFileSync(path.join(crasherDir, 'crashers.json'), 'utf8')) as {
     source: string;
-    crashers: { mutant: number; bits: number[] }[];
+    crashers: { mutant: number | string; bits: number[] }[];
   };
   const original = fs.readFileSync(path.join(crasherDir, spec.source));
   return spec.crashers.map((c) => {

@@ -3,11 +3,13 @@
 // provenance walk, the current register state, and the lines since the last instruction (the
 // error candidates) — so memory stays bounded however long the log is.
 import { catalog } from './catalog';
+import { contextField, programKind, sectionName } from './context';
 import { explainMessage, matchEntry, matchFamily, stripMessagePrefixes } from './explain';
 import { AnnotationTable, basename, resolveAnnotation, type Annotation, type SourceLocation } from './locate';
 import { classifyLine, LineSplitter, parseRegisterState, splitRunOnLines, type LogLine } from './parse';
 import { arithmeticSource, History, memoryOperandRegister, traceRegister, type OriginStep } from './provenance';
 import {
+  fieldReadLine,
   functionEnd,
   functionHeader,
   largeLocals,
@@ -182,6 +184,12 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       const a = p.annotations.exactly(path.after[i]);
       if (a && a.text && a.text !== entryText && !CLOSING_BRACE.test(a.text) && (a.line === undefined || a.line > 0)) {
         const at = resolveAnnotation(a, options.sources);
+        // The last statement of the path is not the return (the compiler shares one exit between
+        // returns): the path leaves through the first `return` written after that statement.
+        if (at && !/\breturn\b/.test(at.text) && options.sources && at.file && at.line) {
+          const ret = returnAfter(options.sources, at.file, at.line, true, r0);
+          if (ret) return ret;
+        }
         if (at) return at;
       }
     }
@@ -229,6 +237,16 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     return { after: after.reverse() };
   };
 
+  /** The SEC() name of the program: above its definition, or above the failing line. */
+  const sectionOf = (p: ProgramState, loc: SourceLocation | undefined): string | undefined => {
+    const sources = options.sources;
+    if (!sources) return undefined;
+    const def = p.log.name ? programDefinition(sources, p.log.name, loc?.file) : undefined;
+    const at = def ?? (loc?.file && loc.line ? { file: loc.file, line: loc.line } : undefined);
+    const sec = at ? sectionAbove(sources, at.file, at.line) : undefined;
+    return sec ? sectionName(sourceLine(sources, sec.file, sec.line)) : undefined;
+  };
+
   const relatedAt = (p: ProgramState, insn: number, message: string): RelatedLocation => {
     const loc = locate(p, insn);
     return { file: loc?.file, line: loc?.line, message, insnIndex: insn };
@@ -244,8 +262,15 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (named) failing = { index: Number(named[1]), disasm: findDisasm(p, Number(named[1])) ?? '' };
     if (entryOf(ex0.catalogId)?.wholeProgram) failing = undefined;
     const helper = p.lastInsn && /^call (\w+)#\d+/.exec(p.lastInsn.disasm)?.[1];
-    const ex = explainMessage(message, { helper });
     const loc = failing ? locateStop(p, failing) : undefined;
+    const access = !failing
+      ? undefined
+      : /^\*\(\w+ \*\)\(r\d+ [-+]\d+\) = /.test(failing.disasm)
+        ? 'write'
+        : /= \*\(\w+ \*\)\(r\d+/.test(failing.disasm)
+          ? 'read'
+          : undefined;
+    const ex = explainMessage(message, { helper, section: sectionOf(p, loc), access });
     const finding: Finding = {
       ...explained(ex, message, 'verifier'),
       file: loc?.file,
@@ -272,9 +297,32 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     const pos = p.history.lastInsnPos();
     const sources = options.sources;
     const origin = (steps: OriginStep[]) => steps[steps.length - 1];
+    /** The register still holds the context pointer the program was called with (R1 at entry, or a copy of it). */
+    const isContext = (at: number, reg: number) => {
+      const steps = traceRegister(records, at, reg);
+      if (steps.some((x) => x.role !== 'copy')) return false;
+      return steps.length ? /= r1$/.test(steps[steps.length - 1].disasm) : reg === 1;
+    };
+    const kind = programKind(sectionOf(p, f.file && f.line ? { file: f.file, line: f.line, text: '' } : undefined));
     const describe = (steps: OriginStep[], what: string) => {
       const o = origin(steps);
-      if (o) f.related.push(relatedAt(p, o.insnIndex, `${what} (\`${o.disasm}\`)`));
+      if (!o) return;
+      const at = relatedAt(p, o.insnIndex, `${what} (\`${o.disasm}\`)`);
+      // A load from the context (`r1 = *(u64 *)(r1 +8)`): name the field, and when the compiler
+      // moved the load onto the failing line (or line 0), the statement that reads that field.
+      const ld = /^r\d+ = \*\(u\d+ \*\)\(r\d+ \+(\d+)\)$/.exec(o.disasm);
+      const field =
+        ld && kind?.struct && isContext(posOf(o.insnIndex), Number(/\(r(\d+)/.exec(o.disasm)![1]))
+          ? contextField(kind.struct, Number(ld[1]))
+          : undefined;
+      if (field && field.off === Number(ld![1])) {
+        at.message = `${what}: it is ctx->${field.name} (\`${o.disasm}\`)`;
+        if (sources && f.file && f.line && (at.line === undefined || at.line === f.line)) {
+          const read = fieldReadLine(sources, f.file, f.line, field.name);
+          if (read) Object.assign(at, read);
+        }
+      }
+      f.related.push(at);
     };
     const posOf = (insn: number) => {
       for (let i = pos; i >= 0; i--) {
@@ -767,6 +815,8 @@ function releaseOf(acquire: string): string | undefined {
   if (/^bpf_ringbuf_reserve$/.test(acquire)) return 'bpf_ringbuf_submit() or bpf_ringbuf_discard()';
   if (/^bpf_ringbuf_reserve_dynptr$/.test(acquire)) return 'bpf_ringbuf_submit_dynptr() or bpf_ringbuf_discard_dynptr()';
   if (/^bpf_(?:sk|skc)_lookup_\w+$|^bpf_sk_fullsock$/.test(acquire)) return 'bpf_sk_release()';
+  const iter = /^bpf_iter_(\w+)_new$/.exec(acquire)?.[1];
+  if (iter) return `bpf_iter_${iter}_destroy()`;
   const kind = /^bpf_(task|cgroup|cpumask|obj|percpu_obj|rbtree|list|crypto_ctx)_/.exec(acquire)?.[1];
   if (kind === 'obj' || kind === 'percpu_obj') return `bpf_${kind}_drop()`;
   if (kind) return `bpf_${kind}_release()`;

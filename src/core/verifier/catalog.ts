@@ -2,6 +2,7 @@
 // BPF backend). Families come from the kernel's format strings (see families.json and
 // scripts/extract-verifier-families.mjs); the unit test checks every family has an entry.
 // Order matters: the first matching entry wins, so specific patterns come before general ones.
+import { contextAccessRule, contextField, contextSize, programKind } from './context';
 import type { CatalogEntry } from './types';
 
 export const DOCS = {
@@ -171,7 +172,25 @@ export const catalog: CatalogEntry[] = [
     'Access outside the map value (value_size={value_size}, off={off}, size={size})',
     'A map value is value_size bytes long. This access starts at offset {off} and reads/writes {size} bytes, which is not provably inside the value on this path — either the constant offset is too large or a variable index is not bounded tightly enough.',
     'Check the index against the array length before using it, with the same variable the access uses, and keep the check where the compiler cannot drop it.',
-    { example: 'if (idx >= MAX_ENTRIES)   /* bound before use */\n\treturn 0;\nval->slots[idx] = 1;' },
+    {
+      example: 'if (idx >= MAX_ENTRIES)   /* bound before use */\n\treturn 0;\nval->slots[idx] = 1;',
+      refine: (d) => {
+        const [vs, off, size] = [Number(d.value_size), Number(d.off), Number(d.size)];
+        if (!(vs >= 0 && size > 0)) return undefined;
+        if (off === vs)
+          return {
+            title: `Off-by-one: access at offset ${off}, one past the end of the ${vs}-byte map value`,
+            why: `The map value is ${vs} bytes (offsets 0..${vs - 1}); this access starts exactly at offset ${off} = value_size, one element past the end. That is an off-by-one: the index was checked with \`<=\` (or \`>\` to bail out) where it needs \`<\` (or \`>=\`), or a length is used as an index.`,
+            fix: 'Bound the index with `idx < N` (bail out with `if (idx >= N)`), or use `len - 1` when a length is the index.',
+          };
+        if (off >= 0 && off < vs && off + size > vs)
+          return {
+            why: `The map value is ${vs} bytes. This access of ${size} bytes starts at offset ${off} and would end at ${off + size}, ${off + size - vs} bytes past the end: the size (${size}) is larger than the ${vs - off} bytes left from that offset.`,
+            fix: `Pass a size of at most ${vs - off} here — the size of the field itself, e.g. \`sizeof(v->field)\` rather than a hard-coded number.`,
+          };
+        return undefined;
+      },
+    },
   ),
   entry(
     'mem-region-out-of-bounds',
@@ -231,6 +250,17 @@ export const catalog: CatalogEntry[] = [
     'Compare the end of the header you read with data_end before touching it, and bail out when it is beyond.',
     {
       causes: ['packet-check'],
+      refine: (d, ctx) => {
+        const bounds = programKind(ctx.section)?.bounds;
+        if (!bounds || bounds[0] === 'data') return undefined;
+        const [start, end] = bounds;
+        return {
+          title: `Access to ctx->${start} without a ${end} check`,
+          why: `In ${programKind(ctx.section)!.name} programs ctx->${start} is a pointer to kernel data that may be shorter than what you read (even empty): the verifier treats it like packet data and requires the access to be proven below ctx->${end}. On this path it has proven ${d.proven ?? 'no'} bytes.`,
+          fix: `Load ctx->${end} too and check \`(void *)(ptr + 1) > ${end}\` before reading or writing through ctx->${start}; return without touching it when the check fails.`,
+          example: `void *${start} = ctx->${start};\nvoid *${end} = ctx->${end};\nif (${start} + sizeof(int) > ${end})\n\treturn 1;\nint v = *(int *)${start};`,
+        };
+      },
       example:
         'void *data = (void *)(long)ctx->data;\nvoid *data_end = (void *)(long)ctx->data_end;\nstruct ethhdr *eth = data;\nif ((void *)(eth + 1) > data_end)\n\treturn XDP_PASS;\n__u16 proto = eth->h_proto;',
     },
@@ -243,6 +273,31 @@ export const catalog: CatalogEntry[] = [
     'Use the context type of your SEC() program type and read whole fields; for tracepoints, read arguments through the generated struct trace_event_raw_* type; for kernel structures use BPF_CORE_READ.',
     {
       causes: ['program-type'],
+      refine: (d, ctx) => {
+        const kind = programKind(ctx.section);
+        if (!kind) return undefined;
+        const off = Number(d.off);
+        const size = Number(d.size);
+        const field = contextField(kind.struct, off);
+        const rule = field ? contextAccessRule(kind, field, ctx.access, size) : undefined;
+        if (rule && field)
+          return {
+            title: `${kind.name} program: ${ctx.access ?? 'access'} of \`${field.name}\` in struct ${kind.struct} not allowed`,
+            ...rule,
+          };
+        const end = contextSize(kind.struct);
+        if (kind.struct && end !== undefined && off >= end)
+          return {
+            why: `Offset ${off} is past the end of struct ${kind.struct} (${end} bytes), the context of ${kind.name} programs: the program uses a context type other than the one of its SEC().`,
+            fix: `Declare the program's argument as struct ${kind.struct} * (the context of SEC("${ctx.section}")), or change SEC() to the program type whose context you meant.`,
+          };
+        if (ctx.access === 'write' && !kind.struct)
+          return {
+            why: `This writes the context of a ${kind.name} program at offset ${off}: its context is the kernel's record of the event, readable only.`,
+            fix: 'Copy the value into a local variable (or a map) and change the copy.',
+          };
+        return undefined;
+      },
       example:
         'SEC("tp/syscalls/sys_enter_openat")\nint handle(struct trace_event_raw_sys_enter *ctx)\n{\n\tlong dfd = ctx->args[0];\n\treturn 0;\n}',
     },
@@ -269,7 +324,18 @@ export const catalog: CatalogEntry[] = [
     'Pointer arithmetic the verifier cannot bound',
     'Adding this value to the pointer could move it outside its object (or by an amount larger than the verifier tracks), so the addition itself is refused.',
     'Bound the value before adding it (an unsigned check against the object size) and keep offsets small and constant where possible.',
-    { example: 'if (off >= sizeof(val->buf))\n\treturn 0;\nchar *p = val->buf + off;' },
+    {
+      example: 'if (off >= sizeof(val->buf))\n\treturn 0;\nchar *p = val->buf + off;',
+      refine: (_d, { message = '' }) =>
+        /unbounded min value/.test(message)
+          ? {
+              title: 'Index may be negative: only its upper bound is checked',
+              why: 'The value added to the pointer has no lower bound: its smallest possible value is negative, typically a signed index (int, char, a signed field of a packet or event) compared only with an upper limit, so a negative index would point before the object.',
+              fix: 'Make the index unsigned (__u32) before the check, or check both ends: `if (idx < 0 || idx >= N) return ...;`.',
+              example: '__u32 i = slot;        /* unsigned: cannot be negative */\nif (i >= 16)\n\treturn 0;\nv->hits[i]++;',
+            }
+          : undefined,
+    },
   ),
   entry(
     'pointer-arith-prohibited',
@@ -475,6 +541,20 @@ export const catalog: CatalogEntry[] = [
     'A bpf_spin_lock must live in a map value (one per value, found through BTF), be taken and released on the same path, never be held twice, and while it is held the program may not call functions (other than the unlock) or exit. Only some program types may use it.',
     'Lock, touch the fields, unlock — in the same function with no calls or returns in between.',
     {
+      refine: (d, { message = '' }) =>
+        /BPF_EXIT|cannot be used inside bpf_spin_lock-ed region/.test(message) && /EXIT|exit/.test(message)
+          ? {
+              title: 'Return while holding a bpf_spin_lock',
+              why: 'This path leaves the program (a return) between bpf_spin_lock() and bpf_spin_unlock(): the lock would stay held forever. The verifier requires every path from the lock to reach the unlock before any exit.',
+              fix: 'Call bpf_spin_unlock() before this return (or set a result variable, break out of the locked block, unlock, and return after it).',
+            }
+          : /function calls are not allowed while holding a lock/.test(message)
+            ? {
+                title: `Call to ${d.helper ?? 'a function'} while holding a bpf_spin_lock`,
+                why: `While a bpf_spin_lock is held the program may call no helper or function other than bpf_spin_unlock()${d.helper ? `; this path calls ${d.helper}() inside the locked region` : ''}.`,
+                fix: `Copy what you need into local variables inside the lock, call bpf_spin_unlock(), and make the ${d.helper ?? 'call'}() after it.`,
+              }
+            : undefined,
       causes: ['open-section', 'map-definition', 'program-type'],
       causeWhen: {
         'program-type': /progs cannot use/,
@@ -577,7 +657,20 @@ export const catalog: CatalogEntry[] = [
     'Argument must be a constant (or a read-only string)',
     'Some helper arguments must be known when the program is verified: format strings of bpf_snprintf / bpf_trace_printk must be NUL-terminated strings in a read-only map (.rodata), flags must be constants.',
     'Pass a string literal or a const global for format strings, and constant values for flags.',
-    { example: 'static const char fmt[] = "pid %d\\n";\nbpf_snprintf(out, sizeof(out), fmt, args, sizeof(args));' },
+    {
+      example: 'static const char fmt[] = "pid %d\\n";\nbpf_snprintf(out, sizeof(out), fmt, args, sizeof(args));',
+      refine: (d, ctx) =>
+        ctx.helper === 'bpf_ringbuf_reserve'
+          ? {
+              title: 'bpf_ringbuf_reserve needs a constant size',
+              why: `The size of a ring buffer reservation (${d.register ?? 'R2'}) must be a constant known at load time, because the verifier checks every access to the record against it; here it is a value computed at run time.`,
+              fix: 'Reserve a fixed maximum size (sizeof(struct event) with a fixed-size buffer inside) and record the real length in a field, or copy a variable-sized record with bpf_ringbuf_output(&rb, buf, len, 0), which takes a bounded run-time size.',
+              example:
+                'struct line { __u32 len; char buf[64]; } *rec = bpf_ringbuf_reserve(&rb, sizeof(*rec), 0);\nif (!rec)\n\treturn 0;\nrec->len = n;',
+              docsUrl: DOCS.ringbuf,
+            }
+          : undefined,
+    },
   ),
   entry(
     'tail-call-misuse',

@@ -159,3 +159,14 @@ export function largeLocals(sources: ReadonlyMap<string, string>, file?: string,
 }
 
 export { basename };
+
+/** The nearest line above `line`, in the same function, that reads `->field` (or `.field`). */
+export function fieldReadLine(sources: ReadonlyMap<string, string>, file: string, line: number, field: string): SourceLine | undefined {
+  const re = new RegExp(String.raw`(?:->|\.)${escape(field)}\b`);
+  for (const [key, lines] of linesOf(sources, file)) {
+    for (let i = Math.min(line, lines.length) - 2; i >= 0 && !/^\S.*\)\s*$|^\{/.test(lines[i]); i--) {
+      if (re.test(lines[i]) && !isComment(lines[i])) return { file: key, line: i + 1 };
+    }
+  }
+  return undefined;
+}

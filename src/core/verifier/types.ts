@@ -188,7 +188,14 @@ export interface CatalogEntry {
   /** Specialises the words from decoded details and context (e.g. which helper was called). */
   refine?: (
     details: Record<string, string>,
-    context: { helper?: string; message?: string },
+    context: {
+      helper?: string;
+      message?: string;
+      /** The SEC() name of the program, when the sources say it. */
+      section?: string;
+      /** Whether the failing instruction loads or stores. */
+      access?: 'read' | 'write';
+    },
   ) => Partial<Pick<CatalogEntry, 'title' | 'why' | 'fix' | 'example' | 'docsUrl'>> | undefined;
 }
 

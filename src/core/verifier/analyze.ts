@@ -9,6 +9,7 @@ import { AnnotationTable, basename, resolveAnnotation, type Annotation, type Sou
 import { classifyLine, LineSplitter, parseRegisterState, splitRunOnLines, type LogLine } from './parse';
 import { arithmeticSource, History, memoryOperandRegister, traceRegister, type OriginStep } from './provenance';
 import {
+  callChain,
   fieldReadLine,
   functionEnd,
   functionHeader,
@@ -535,6 +536,35 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (sources && f.file && f.line && has('program-type')) {
       const sec = sectionAbove(sources, f.file, f.line);
       if (sec) f.related.push({ ...sec, message: 'the program type is chosen here; it does not allow this' });
+    }
+    // A chain of BPF-to-BPF calls whose frames add up: the call that stacks the last frame.
+    const chain = /^combined stack size of (\d+) calls/.exec(stripMessagePrefixes(f.message));
+    if (has('call-chain') && chain) {
+      let depth = 0;
+      let deepest: number | undefined;
+      for (const r of records) {
+        if (r.kind !== 'insn') continue;
+        if (/^call pc[+-]\d+$/.test(r.disasm)) {
+          depth++;
+          if (depth === Number(chain[1]) - 1 && deepest === undefined) deepest = r.index;
+        } else if (r.disasm === 'exit' && depth > 0) depth--;
+      }
+      let at = deepest !== undefined ? locate(p, deepest) : undefined;
+      // A level-1 log of a walk that succeeded prints no instructions: the calls are in the source.
+      const program = p.log.name ?? libbpfLines.find((l) => l.program)?.program;
+      const def = !at && sources && program ? programDefinition(sources, program, f.file) : undefined;
+      const calls = def ? callChain(sources!, def.file, program!) : [];
+      const last = calls.length >= Number(chain[1]) - 1 ? calls[Number(chain[1]) - 2] : undefined;
+      if (last) at = { file: last.file, line: last.line, text: sourceLine(sources, last.file, last.line) ?? '' };
+      if (at?.file && at.line) {
+        if (f.file && f.line)
+          f.related.push({ file: f.file, line: f.line, message: 'the program whose call chain is too deep for the stack' });
+        f.file = at.file;
+        f.line = at.line;
+        f.sourceText = at.text;
+        f.insnIndex = deepest;
+        f.explanation += ` The chain has ${chain[1]} frames; this call adds the last of them.`;
+      }
     }
     // Stack size: the large local buffers are what to move into a map.
     if (has('large-locals') && sources) {

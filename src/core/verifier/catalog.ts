@@ -37,6 +37,85 @@ function entry(id: string, pattern: RegExp, title: string, why: string, fix: str
 
 const CALLBACK_HELPERS = /^(?:bpf_for_each_map_elem|bpf_loop|bpf_timer_set_callback|bpf_find_vma|bpf_user_ringbuf_drain)$/;
 
+/** enum bpf_map_type, by value (uapi, stable). */
+const MAP_TYPES =
+  'UNSPEC HASH ARRAY PROG_ARRAY PERF_EVENT_ARRAY PERCPU_HASH PERCPU_ARRAY STACK_TRACE CGROUP_ARRAY LRU_HASH LRU_PERCPU_HASH LPM_TRIE ARRAY_OF_MAPS HASH_OF_MAPS DEVMAP SOCKMAP CPUMAP XSKMAP SOCKHASH CGROUP_STORAGE REUSEPORT_SOCKARRAY PERCPU_CGROUP_STORAGE QUEUE STACK SK_STORAGE DEVMAP_HASH STRUCT_OPS RINGBUF INODE_STORAGE TASK_STORAGE BLOOM_FILTER USER_RINGBUF CGRP_STORAGE ARENA'
+    .split(' ')
+    .map((t) => `BPF_MAP_TYPE_${t}`);
+
+/** The map types a helper accepts (the kernel's check_map_func_compatibility), first the usual one. */
+const HELPER_MAPS: Record<string, string[]> = {
+  bpf_tail_call: ['PROG_ARRAY'],
+  bpf_perf_event_output: ['PERF_EVENT_ARRAY'],
+  bpf_perf_event_read: ['PERF_EVENT_ARRAY'],
+  bpf_perf_event_read_value: ['PERF_EVENT_ARRAY'],
+  bpf_skb_output: ['PERF_EVENT_ARRAY'],
+  bpf_xdp_output: ['PERF_EVENT_ARRAY'],
+  bpf_get_stackid: ['STACK_TRACE'],
+  bpf_current_task_under_cgroup: ['CGROUP_ARRAY'],
+  bpf_skb_under_cgroup: ['CGROUP_ARRAY'],
+  bpf_redirect_map: ['DEVMAP', 'DEVMAP_HASH', 'CPUMAP', 'XSKMAP'],
+  bpf_sk_redirect_map: ['SOCKMAP'],
+  bpf_msg_redirect_map: ['SOCKMAP'],
+  bpf_sock_map_update: ['SOCKMAP'],
+  bpf_sk_redirect_hash: ['SOCKHASH'],
+  bpf_msg_redirect_hash: ['SOCKHASH'],
+  bpf_sock_hash_update: ['SOCKHASH'],
+  bpf_sk_select_reuseport: ['REUSEPORT_SOCKARRAY', 'SOCKMAP', 'SOCKHASH'],
+  bpf_map_push_elem: ['QUEUE', 'STACK'],
+  bpf_map_pop_elem: ['QUEUE', 'STACK'],
+  bpf_map_peek_elem: ['QUEUE', 'STACK', 'BLOOM_FILTER'],
+  bpf_ringbuf_output: ['RINGBUF'],
+  bpf_ringbuf_reserve: ['RINGBUF'],
+  bpf_ringbuf_query: ['RINGBUF'],
+  bpf_ringbuf_reserve_dynptr: ['RINGBUF'],
+  bpf_user_ringbuf_drain: ['USER_RINGBUF'],
+  bpf_sk_storage_get: ['SK_STORAGE'],
+  bpf_sk_storage_delete: ['SK_STORAGE'],
+  bpf_inode_storage_get: ['INODE_STORAGE'],
+  bpf_task_storage_get: ['TASK_STORAGE'],
+  bpf_cgrp_storage_get: ['CGRP_STORAGE'],
+  bpf_get_local_storage: ['CGROUP_STORAGE', 'PERCPU_CGROUP_STORAGE'],
+};
+
+/** The helper of this program type that does what a helper of another type does. */
+const EQUIVALENT_HELPER: Record<string, Record<string, { helper: string; why: string; usage: string }>> = {
+  XDP: {
+    bpf_skb_load_bytes: {
+      helper: 'bpf_xdp_load_bytes()',
+      why: 'XDP programs see a struct xdp_md, not an skb; they read packet bytes directly (ctx->data with a data_end check) or with bpf_xdp_load_bytes().',
+      usage: 'bpf_xdp_load_bytes(ctx, offset, &buf, sizeof(buf)), or direct access through ctx->data after a data_end check',
+    },
+    bpf_skb_store_bytes: {
+      helper: 'bpf_xdp_store_bytes()',
+      why: 'XDP programs write packet bytes directly through ctx->data or with bpf_xdp_store_bytes().',
+      usage: 'bpf_xdp_store_bytes(ctx, offset, &buf, sizeof(buf))',
+    },
+    bpf_skb_adjust_room: {
+      helper: 'bpf_xdp_adjust_head()',
+      why: 'XDP grows or shrinks the packet with bpf_xdp_adjust_head() / bpf_xdp_adjust_tail().',
+      usage: 'bpf_xdp_adjust_head(ctx, delta)',
+    },
+    bpf_redirect_peer: {
+      helper: 'bpf_redirect()',
+      why: 'XDP redirects with bpf_redirect() or bpf_redirect_map().',
+      usage: 'bpf_redirect(ifindex, 0)',
+    },
+  },
+  'socket filter': {
+    bpf_skb_store_bytes: {
+      helper: 'a tc program',
+      why: 'Socket filters only decide how much of a packet a socket gets; they may not modify packets, so no helper that writes the packet is available.',
+      usage: 'move the rewrite to SEC("tc") with bpf_skb_store_bytes(), and keep the socket filter for filtering',
+    },
+    bpf_redirect: {
+      helper: 'a tc or XDP program',
+      why: 'Socket filters cannot redirect packets; they only return how many bytes the socket receives.',
+      usage: 'redirect from SEC("tc") or SEC("xdp")',
+    },
+  },
+};
+
 export const catalog: CatalogEntry[] = [
   // ---- The two seed errors, exactly -------------------------------------------------------
   entry(
@@ -475,7 +554,7 @@ export const catalog: CatalogEntry[] = [
     'BPF programs have 512 bytes of stack, shared along a chain of BPF-to-BPF calls (and only 256 bytes when combined with tail calls). Large local arrays or structs, or deep call chains of functions with big frames, go past it.',
     'Move large buffers into a per-CPU array map used as scratch space, or inline functions (static __always_inline) so frames are not stacked.',
     {
-      causes: ['large-locals'],
+      causes: ['large-locals', 'call-chain'],
       wholeProgram: true,
       example:
         'struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1);\n         __type(key, __u32); __type(value, struct big); } scratch SEC(".maps");\n__u32 zero = 0;\nstruct big *b = bpf_map_lookup_elem(&scratch, &zero);\nif (!b) return 0;',
@@ -609,6 +688,22 @@ export const catalog: CatalogEntry[] = [
     'Each program type (given by SEC()) has its own set of helpers. {helper} is not available to this program type on this kernel (or does not exist on this kernel at all).',
     'Choose a program type that offers the helper (change SEC()), use an equivalent helper of this type, or upgrade the kernel if the helper is newer than it.',
     {
+      refine: (d, ctx) => {
+        const kind = programKind(ctx.section);
+        const helper = d.helper;
+        if (!kind || !helper) return undefined;
+        const instead = EQUIVALENT_HELPER[kind.name]?.[helper];
+        if (instead)
+          return {
+            title: `${helper} is not available to ${kind.name} programs: use ${instead.helper}`,
+            why: `SEC("${ctx.section}") makes this a ${kind.name} program, and ${helper} belongs to another program type's set of helpers. ${instead.why}`,
+            fix: `Call ${instead.helper} instead (${instead.usage}).`,
+          };
+        return {
+          title: `${helper} is not available to ${kind.name} programs`,
+          why: `SEC("${ctx.section}") makes this a ${kind.name} program, and this kernel does not offer ${helper} to that program type (each type has its own set of helpers).`,
+        };
+      },
       causes: ['program-type'],
       example: '/* bpf_skb_store_bytes needs a tc/socket program: */\nSEC("tc")\nint prog(struct __sk_buff *skb) { ... }',
       docsUrl: DOCS.progTypes,
@@ -645,6 +740,19 @@ export const catalog: CatalogEntry[] = [
     'Helpers accept only certain map types (e.g. bpf_tail_call needs a PROG_ARRAY, bpf_perf_event_output a PERF_EVENT_ARRAY, bpf_for_each_map_elem no PROG_ARRAY), and some program types limit which maps they may use.',
     'Use the map type the helper is documented for.',
     {
+      refine: (d, ctx) => {
+        const m = /^cannot pass map_type (\d+) into func (\w+)#/.exec(ctx.message ?? '');
+        const helper = m?.[2] ?? (/tail call/.test(ctx.message ?? '') ? 'bpf_tail_call' : undefined);
+        const wants = helper ? HELPER_MAPS[helper] : undefined;
+        if (!helper || !wants) return undefined;
+        const given = m ? MAP_TYPES[Number(m[1])] : undefined;
+        const list = wants.map((t) => `BPF_MAP_TYPE_${t}`).join(', ');
+        return {
+          title: `${helper} needs a ${wants.map((t) => `BPF_MAP_TYPE_${t}`).join(' or ')} map${given ? `, not ${given}` : ''}`,
+          why: `${helper} works only on maps of type ${list}${given ? `; the map passed here is a ${given} (map_type ${m![1]})` : ''}. The map type decides what the helper does with the map (a program array jumps, a device map redirects, a perf event array outputs), so no other type can stand in.`,
+          fix: `Declare the map passed to ${helper} with __uint(type, BPF_MAP_TYPE_${wants[0]}) (and the key/value that type needs), or use the helper meant for the map you have.`,
+        };
+      },
       causes: ['map-definition'],
       example:
         'struct { __uint(type, BPF_MAP_TYPE_PROG_ARRAY); __uint(max_entries, 4);\n         __type(key, __u32); __type(value, __u32); } jmp SEC(".maps");\nbpf_tail_call(ctx, &jmp, 0);',

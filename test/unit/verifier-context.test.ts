@@ -55,6 +55,15 @@ describe('verifier: program context and case-specific explanations', () => {
     assert.match(neg.fix, /unsigned/);
   });
 
+  it('says 8 bytes is the size of a pointer, and a CO-RE access path that is wrong for its own type', () => {
+    const e = explainMessage('invalid access to memory, mem_size=8 off=8 size=4');
+    assert.match(e.title, /size of a pointer/);
+    assert.match(e.fix, /sizeof\(\*e\)/);
+    const core = explainMessage("libbpf: prog 'k': relo #1: parsing [2] struct trace_event_raw_sys_enter + 0:2:7 failed: -22");
+    assert.equal(core.catalogId, 'libbpf-core-relo');
+    assert.match(core.explanation, /past the declared end of an array/);
+  });
+
   it('names the map type a helper needs and the one it got', () => {
     const e = explainMessage('cannot pass map_type 1 into func bpf_redirect_map#51');
     assert.match(e.title, /BPF_MAP_TYPE_DEVMAP/);
@@ -71,7 +80,7 @@ describe('verifier: program context and case-specific explanations', () => {
     );
   });
 
-  it('finds the deepest chain of calls for a combined stack size and puts the finding on its last call', () => {
+  it('finds the deepest chain of calls for a combined stack size and relates each call', () => {
     const src = [
       'static __noinline int inner(int x)', // 1
       '{',
@@ -101,7 +110,12 @@ describe('verifier: program context and case-specific explanations', () => {
       },
     ).findings[0];
     assert.equal(f.catalogId, 'stack-too-large');
-    assert.equal(f.line, 9);
-    assert.ok(f.related.some((r) => r.line === 3) && f.related.some((r) => r.line === 8), JSON.stringify(f.related));
+    // The finding stays on the program whose chain it is; each call and large local is related.
+    assert.equal(f.line, 12);
+    for (const line of [14, 9, 3, 8])
+      assert.ok(
+        f.related.some((r) => r.line === line),
+        `${line} in ${JSON.stringify(f.related)}`,
+      );
   });
 });

@@ -492,12 +492,44 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
 
     // A loop without progress: the loop's condition is the last branch the verifier took.
     if (has('loop-condition')) {
-      for (let i = pos; i >= 0; i--) {
+      // The loop is the last jump backwards: a conditional one is the (rotated) loop's condition;
+      // an unconditional one goes back to the head, whose first branch is the condition.
+      let cond: number | undefined;
+      for (let i = pos; i >= 0 && cond === undefined; i--) {
         const r = records[i];
-        if (r.kind === 'insn' && /^if /.test(r.disasm)) {
-          f.related.push(relatedAt(p, r.index, 'the loop condition: the verifier cannot see it change towards the exit'));
-          break;
+        const back = r.kind === 'insn' ? /goto pc-(\d+)$/.exec(r.disasm) : null;
+        if (!back || r.kind !== 'insn') continue;
+        if (/^if /.test(r.disasm)) cond = r.index;
+        else {
+          const head = r.index + 1 - Number(back[1]);
+          let best: number | undefined;
+          for (const q of records)
+            if (
+              q.kind === 'insn' &&
+              /^if /.test(q.disasm) &&
+              q.index >= head &&
+              q.index < r.index &&
+              (best === undefined || q.index < best)
+            )
+              best = q.index;
+          cond = best;
         }
+      }
+      for (let i = pos; i >= 0 && cond === undefined; i--) {
+        const r = records[i];
+        if (r.kind === 'insn' && /^if /.test(r.disasm)) cond = r.index;
+      }
+      if (cond !== undefined) {
+        const at = relatedAt(p, cond, 'the loop condition: the verifier cannot see it change towards the exit');
+        // The budget ran out somewhere inside the loop: the loop is the place, not that instruction.
+        if (entry?.id === 'program-too-complex' && at.file && at.line && at.line !== f.line) {
+          if (f.file && f.line)
+            f.related.push({ file: f.file, line: f.line, message: 'the verifier ran out of its instruction budget here, inside the loop' });
+          f.file = at.file;
+          f.line = at.line;
+          f.sourceText = locate(p, cond)?.text;
+        }
+        f.related.push(at);
       }
     }
 
@@ -537,34 +569,29 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       const sec = sectionAbove(sources, f.file, f.line);
       if (sec) f.related.push({ ...sec, message: 'the program type is chosen here; it does not allow this' });
     }
-    // A chain of BPF-to-BPF calls whose frames add up: the call that stacks the last frame.
+    // A chain of BPF-to-BPF calls whose frames add up: the calls that stack each frame (the
+    // finding stays on the program, whose chain it is).
     const chain = /^combined stack size of (\d+) calls/.exec(stripMessagePrefixes(f.message));
     if (has('call-chain') && chain) {
+      const frames = Number(chain[1]);
+      const calls: SourceLocation[] = [];
       let depth = 0;
-      let deepest: number | undefined;
       for (const r of records) {
         if (r.kind !== 'insn') continue;
         if (/^call pc[+-]\d+$/.test(r.disasm)) {
           depth++;
-          if (depth === Number(chain[1]) - 1 && deepest === undefined) deepest = r.index;
+          const at = depth === calls.length + 1 && depth < frames ? locate(p, r.index) : undefined;
+          if (at) calls.push(at);
         } else if (r.disasm === 'exit' && depth > 0) depth--;
       }
-      let at = deepest !== undefined ? locate(p, deepest) : undefined;
       // A level-1 log of a walk that succeeded prints no instructions: the calls are in the source.
       const program = p.log.name ?? libbpfLines.find((l) => l.program)?.program;
-      const def = !at && sources && program ? programDefinition(sources, program, f.file) : undefined;
-      const calls = def ? callChain(sources!, def.file, program!) : [];
-      const last = calls.length >= Number(chain[1]) - 1 ? calls[Number(chain[1]) - 2] : undefined;
-      if (last) at = { file: last.file, line: last.line, text: sourceLine(sources, last.file, last.line) ?? '' };
-      if (at?.file && at.line) {
-        if (f.file && f.line)
-          f.related.push({ file: f.file, line: f.line, message: 'the program whose call chain is too deep for the stack' });
-        f.file = at.file;
-        f.line = at.line;
-        f.sourceText = at.text;
-        f.insnIndex = deepest;
-        f.explanation += ` The chain has ${chain[1]} frames; this call adds the last of them.`;
-      }
+      const def = !calls.length && sources && program ? programDefinition(sources, program, f.file) : undefined;
+      if (def) for (const c of callChain(sources!, def.file, program!).slice(0, frames - 1)) calls.push({ ...c, text: '' });
+      calls.forEach((c, i) => {
+        if (c.file && c.line) f.related.push({ file: c.file, line: c.line, message: `this call stacks frame ${i + 2} of ${frames}` });
+      });
+      if (calls.length) f.explanation += ` The chain has ${frames} frames; the calls that stack them are shown as related locations.`;
     }
     // Stack size: the large local buffers are what to move into a map.
     if (has('large-locals') && sources) {
@@ -794,7 +821,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     end: () => {
       splitter.end();
       close();
-      const lib = libbpfFindings(libbpfLines, findings.length > 0, options.sources);
+      const lib = libbpfFindings(libbpfLines, findings.length > 0, options.sources, options.lineInfo);
       // A libbpf line that says what a verifier finding already says (CO-RE) adds nothing.
       for (const l of lib) if (!findings.some((f) => f.catalogId === l.catalogId)) addFinding(l);
       mergeDuplicateClang(findings);
@@ -1045,6 +1072,7 @@ function libbpfFindings(
   lines: { program?: string; text: string; raw: string; bare?: boolean }[],
   haveVerifierFindings: boolean,
   sources?: ReadonlyMap<string, string>,
+  lineInfo?: AnalyzeOptions['lineInfo'],
 ): Finding[] {
   const out: Finding[] = [];
   for (const l of lines) {
@@ -1069,8 +1097,16 @@ function libbpfFindings(
       }
     }
     out.push({ ...explained(ex, l.raw, 'libbpf'), program: l.program });
-    // libbpf names the map / extern / program in quotes: find it in the sources.
     const f = out[out.length - 1];
+    // A CO-RE relocation is an instruction: the object's .BTF.ext says which line it came from.
+    const at = relo && l.program ? lineInfo?.relocation?.(l.program, Number(relo)) : undefined;
+    const where = at && sources ? resolveAnnotation({ text: '', file: basename(at.file), line: at.line }, sources) : undefined;
+    if (where?.file && where.line) {
+      f.file = where.file;
+      f.line = where.line;
+      f.sourceText = where.text || sourceLine(sources, where.file, where.line);
+    }
+    // libbpf names the map / extern / program in quotes: find it in the sources.
     const names = [...l.text.matchAll(/'([A-Za-z_]\w*)'/g)].map((m) => m[1]);
     if (l.program) names.push(l.program);
     // The object's own source file first: libbpf names the programs it loads.

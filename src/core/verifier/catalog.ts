@@ -273,11 +273,27 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'mem-region-out-of-bounds',
-    /^invalid access to memory, mem_size=\d+ off=-?\d+ size=\d+|^R\d+ invalid (?:\S+ )?buffer access: off=-?\d+, size=\d+|^R\d+ invalid variable buffer offset: off=-?\d+, var_off=\S+|^invalid access to flow keys off=-?\d+ size=\d+|^R\d+ invalid \S+ access off=-?\d+ size=\d+/,
+    /^invalid access to memory, mem_size=\d+ off=-?\d+ size=\d+|^R\d+ invalid (?:\S+ )?buffer access: off=-?\d+, size=\d+|^R\d+ invalid variable buffer offset: off=-?\d+, var_off=\S+|^invalid access to flow keys off=-?\d+ size=\d+|^R\d+ invalid (?!mem access)\S+ access(?: off=-?\d+ size=\d+|$)/,
     'Access outside the memory the pointer covers',
     'The pointer refers to a region of known size (ring buffer record, helper-returned memory, flow keys, a BTF object); the access at this offset and size is not provably inside it.',
     'Keep the offset constant or bounded by an explicit check against the region size; reserve/read a region large enough for the access.',
     {
+      refine: (_d, { message = '' }) => {
+        const m = /mem_size=(\d+) off=(-?\d+) size=(\d+)/.exec(message);
+        if (!m) return undefined;
+        const [mem, off, size] = [Number(m[1]), Number(m[2]), Number(m[3])];
+        if (mem === 8 && off + size > mem)
+          return {
+            title: 'The region is 8 bytes — the size of a pointer, not of the struct',
+            why: `The memory behind this pointer is only ${mem} bytes (mem_size=${mem}) and the access at offset ${off} (size ${size}) goes past it. 8 bytes is sizeof(a pointer): the size passed when the region was reserved or read was most likely \`sizeof(e)\` where \`sizeof(*e)\` (the struct) was meant.`,
+            fix: 'Pass the size of the struct, `sizeof(*e)`, not of the pointer, where the region is reserved (bpf_ringbuf_reserve, bpf_dynptr_data, ...).',
+          };
+        if (off >= 0 && off + size > mem)
+          return {
+            why: `The memory behind this pointer is ${mem} bytes (mem_size=${mem}); this access of ${size} bytes at offset ${off} ends at ${off + size}, past its end. The region was reserved or returned with a smaller size than the code uses.`,
+          };
+        return undefined;
+      },
       example: 'struct event *e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);\nif (!e)\n\treturn 0;\ne->pid = pid;   /* within sizeof(*e) */',
     },
   ),
@@ -902,7 +918,7 @@ export const catalog: CatalogEntry[] = [
   // ---- Program type / attach / return values ----------------------------------------------
   entry(
     'attach-target',
-    /^(?:Tracing programs must provide btf_id|Target program bound device mismatch|\S+ programs cannot attach to exception callback|Extension program changes packet data, while original does not|Cannot nest tracing program attach more than once|Attach to function \S+ with a >8 byte return value is not supported|Attaching fexit\/fmod_ret to __noreturn functions is rejected\.|struct_ops module \S+ is not found|func '\S+' size \d+ must be 8|FENTRY\/FEXIT program can only be attached to another program annotated with BTF|attach_btf_id \d+ (?:is invalid|doesn't have a name|is not a typedef|points to wrong type name \S+|is not a function|is not a supported struct)|attach to (?:invalid member|unsupported member)|Subprog \S+ doesn't exist|Cannot replace (?:static|kernel) functions|Extension programs should be JITed|Can attach to only JITed progs|Cannot recursively attach|Cannot extend fentry\/fexit|Only FENTRY\/FEXIT progs are attachable to another BPF prog|The address of function \S+ cannot be found|can't modify return codes of BPF programs|\S+\(\) is not modifiable|ret type \S+ not allowed for fmod_ret|func '\S+' (?:offset -?\d+ is not multiple of 8|doesn't have \d+-th argument|arg\d+ '\S*' has type \S+\. Only pointer access is allowed|arg\d+ type \S+ is not a struct)|invalid btf_id for context argument offset \d+|Program extension requires BTF|\S+\(\) is not a global function|\S+\(\) has \d+ args while \S+\(\) has \d+ args|Return type \S+ of \S+\(\) doesn't match type \S+ of \S+\(\)|arg\d+ in \S+\(\) (?:is \S+ while \S+\(\) has \S+|has size \d+ while \S+\(\) has \d+|has unrecognized type|is not a pointer to context)|arg\d+ \S+\(struct \S+ \*\) doesn't match \S+\(struct \S+ \*\))/,
+    /^(?:attach_btf_id \d+ )?points to disabled hook\b|^(?:Tracing programs must provide btf_id|Target program bound device mismatch|\S+ programs cannot attach to exception callback|Extension program changes packet data, while original does not|Cannot nest tracing program attach more than once|Attach to function \S+ with a >8 byte return value is not supported|Attaching fexit\/fmod_ret to __noreturn functions is rejected\.|struct_ops module \S+ is not found|func '\S+' size \d+ must be 8|FENTRY\/FEXIT program can only be attached to another program annotated with BTF|attach_btf_id \d+ (?:is invalid|doesn't have a name|is not a typedef|points to wrong type name \S+|is not a function|is not a supported struct)|attach to (?:invalid member|unsupported member)|Subprog \S+ doesn't exist|Cannot replace (?:static|kernel) functions|Extension programs should be JITed|Can attach to only JITed progs|Cannot recursively attach|Cannot extend fentry\/fexit|Only FENTRY\/FEXIT progs are attachable to another BPF prog|The address of function \S+ cannot be found|can't modify return codes of BPF programs|\S+\(\) is not modifiable|ret type \S+ not allowed for fmod_ret|func '\S+' (?:offset -?\d+ is not multiple of 8|doesn't have \d+-th argument|arg\d+ '\S*' has type \S+\. Only pointer access is allowed|arg\d+ type \S+ is not a struct)|invalid btf_id for context argument offset \d+|Program extension requires BTF|\S+\(\) is not a global function|\S+\(\) has \d+ args while \S+\(\) has \d+ args|Return type \S+ of \S+\(\) doesn't match type \S+ of \S+\(\)|arg\d+ in \S+\(\) (?:is \S+ while \S+\(\) has \S+|has size \d+ while \S+\(\) has \d+|has unrecognized type|is not a pointer to context)|arg\d+ \S+\(struct \S+ \*\) doesn't match \S+\(struct \S+ \*\))/,
     'Attach target or its prototype does not fit the program',
     'fentry/fexit/fmod_ret/tp_btf/lsm/freplace programs are verified against the BTF prototype of the function they attach to. The target does not exist, cannot be attached to, or your program reads its arguments in a way that does not match the prototype.',
     'Check the SEC() target name against the kernel (bpftool btf dump file /sys/kernel/btf/vmlinux | grep), and declare the arguments with BPF_PROG() in the same order and types as the kernel function.',
@@ -1006,6 +1022,16 @@ catalog.push(
     "libbpf rewrites each field access of a CO-RE-relocatable type to the offset it has in the running kernel's BTF. The field or type named in the message does not exist in this kernel (renamed, removed, or behind a config option), so libbpf poisoned the instruction and the verifier refused it; libbpf 1.1 prints it as `<invalid CO-RE relocation>`.",
     'Guard the access with bpf_core_field_exists() / bpf_core_type_exists() and provide a fallback, or use a ___flavor struct matching the older layout.',
     {
+      refine: (_d, { message = '' }) => {
+        const m = /parsing \[\d+\] (?:struct |union )?(\w+) \+ ([\d:]+) failed/.exec(message);
+        return m
+          ? {
+              title: `CO-RE access into ${m[1]} is not valid for its own type`,
+              why: `libbpf could not even follow the access path ${m[2]} (member and array indexes) through ${m[1]} as this object's BTF declares it, before looking at the kernel: the code reads past the declared end of an array member (an index larger than its length), or through a cast to an unrelated type. The kernel is not the problem here.`,
+              fix: `Check the index against the member's declared length (e.g. ctx->args[] has 6 entries: indexes 0..5) and read only fields that ${m[1]} declares.`,
+            }
+          : undefined;
+      },
       causes: ['core-field'],
       example:
         'struct task_struct___old { long state; } __attribute__((preserve_access_index));\nif (bpf_core_field_exists(t->__state))\n\ts = BPF_CORE_READ(t, __state);\nelse\n\ts = BPF_CORE_READ((struct task_struct___old *)t, state);',

@@ -185,6 +185,7 @@ export const catalog: CatalogEntry[] = [
     'Pass what the helper expects: a pointer to a local variable for buffers and keys, the map itself (&map) for map arguments, the program context (ctx) for context arguments; check pointers for NULL before passing them.',
     {
       example: '__u32 key = 0;\n__u64 *val = bpf_map_lookup_elem(&my_map, &key); /* &map, &local */\nif (!val)\n\treturn 0;',
+      causes: ['argument-signature'],
       docsUrl: DOCS.helpers,
       refine: (d) =>
         d.type === 'scalar' || d.type === 'inv'
@@ -422,14 +423,20 @@ export const catalog: CatalogEntry[] = [
     {
       example: 'if (off >= sizeof(val->buf))\n\treturn 0;\nchar *p = val->buf + off;',
       refine: (_d, { message = '' }) =>
-        /unbounded min value/.test(message)
+        /^math between ctx pointer and register/.test(message)
           ? {
-              title: 'Index may be negative: only its upper bound is checked',
-              why: 'The value added to the pointer has no lower bound: its smallest possible value is negative, typically a signed index (int, char, a signed field of a packet or event) compared only with an upper limit, so a negative index would point before the object.',
-              fix: 'Make the index unsigned (__u32) before the check, or check both ends: `if (idx < 0 || idx >= N) return ...;`.',
-              example: '__u32 i = slot;        /* unsigned: cannot be negative */\nif (i >= 16)\n\treturn 0;\nv->hits[i]++;',
+              title: 'Variable index into the program context',
+              why: 'The context (struct __sk_buff, xdp_md, ...) may only be accessed at constant offsets: each field access is rewritten by the kernel when the program loads, so an index computed at run time (ctx->cb[i], an array of context fields) cannot be. This adds a run-time value to the context pointer.',
+              fix: 'Use constant indexes (a switch over i with ctx->cb[0] ... ctx->cb[4]), or keep the array in a map or on the stack instead of in the context.',
             }
-          : undefined,
+          : /unbounded min value/.test(message)
+            ? {
+                title: 'Index may be negative: only its upper bound is checked',
+                why: 'The value added to the pointer has no lower bound: its smallest possible value is negative, typically a signed index (int, char, a signed field of a packet or event) compared only with an upper limit, so a negative index would point before the object.',
+                fix: 'Make the index unsigned (__u32) before the check, or check both ends: `if (idx < 0 || idx >= N) return ...;`.',
+                example: '__u32 i = slot;        /* unsigned: cannot be negative */\nif (i >= 16)\n\treturn 0;\nv->hits[i]++;',
+              }
+            : undefined,
     },
   ),
   entry(
@@ -600,7 +607,17 @@ export const catalog: CatalogEntry[] = [
     'Writing to read-only memory',
     'The destination is read-only for this program: a map created with BPF_F_RDONLY_PROG (or a const global in .rodata), packet data in a program type that cannot modify packets, a map key, or context/kernel memory.',
     'Write into a writable copy (a stack variable or a writable map), drop const from globals you modify, or use the helper that modifies packets (bpf_skb_store_bytes).',
-    { example: 'volatile __u64 counter;  /* writable .bss, not const */' },
+    {
+      example: 'volatile __u64 counter;  /* writable .bss, not const */',
+      refine: (_d, ctx) =>
+        /^only read is supported/.test(ctx.message ?? '')
+          ? {
+              title: 'Kernel structures are read-only for this program',
+              why: `A pointer to a kernel structure typed by BTF (a task_struct, a socket, ... as tracing programs${ctx.section ? ` like SEC("${ctx.section}")` : ''} receive them) may be read directly, field by field, but never written: the kernel owns that memory. This store writes through such a pointer.`,
+              fix: 'Keep the value you want to change in a map or a global of your own; change kernel state only through helpers or kfuncs made for it (a BPF LSM or struct_ops program where the kernel offers that).',
+            }
+          : undefined,
+    },
   ),
 
   // ---- References, locks ------------------------------------------------------------------

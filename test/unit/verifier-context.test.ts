@@ -64,6 +64,23 @@ describe('verifier: program context and case-specific explanations', () => {
     assert.match(core.explanation, /past the declared end of an array/);
   });
 
+  it('says why a register used as an address is a number, from where it got its value', () => {
+    const log = (origin: string) =>
+      [
+        '0: R1=ctx() R10=fp0',
+        '; struct task_struct *t = (void *)bpf_get_current_task(); @ a.bpf.c:8',
+        `0: (85) ${origin}`,
+        '; last = t->tgid; @ a.bpf.c:9',
+        '1: (61) r1 = *(u32 *)(r0 +2476)',
+        "R0 invalid mem access 'scalar'",
+        'processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0',
+      ].join('\n');
+    const task = analyzeLog(log('call bpf_get_current_task#35       ; R0=scalar()')).findings[0];
+    assert.match(task.fix, /bpf_get_current_task_btf/);
+    const zero = analyzeLog(log('r0 = 0                        ; R0=0')).findings[0];
+    assert.match(zero.explanation, /known to be 0/);
+  });
+
   it('names the map type a helper needs and the one it got', () => {
     const e = explainMessage('cannot pass map_type 1 into func bpf_redirect_map#51');
     assert.match(e.title, /BPF_MAP_TYPE_DEVMAP/);

@@ -305,6 +305,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       return steps.length ? /= r1$/.test(steps[steps.length - 1].disasm) : reg === 1;
     };
     const kind = programKind(sectionOf(p, f.file && f.line ? { file: f.file, line: f.line, text: '' } : undefined));
+    let fromField: string | undefined; // the context field the described register was loaded from
     const describe = (steps: OriginStep[], what: string) => {
       const o = origin(steps);
       if (!o) return;
@@ -317,6 +318,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           ? contextField(kind.struct, Number(ld[1]))
           : undefined;
       if (field && field.off === Number(ld![1])) {
+        fromField = field.name;
         at.message = `${what}: it is ctx->${field.name} (\`${o.disasm}\`)`;
         if (sources && f.file && f.line && (at.line === undefined || at.line === f.line)) {
           const read = fieldReadLine(sources, f.file, f.line, field.name);
@@ -463,6 +465,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           explainOffset(src, posOf(step.insnIndex));
         } else {
           describe(steps, `R${reg} got this value here`);
+          if (f.catalogId === 'scalar-deref') explainScalar(f, reg, origin(steps), currentRegisters(p).get(`R${reg}`), kind?.name);
         }
       }
     }
@@ -533,6 +536,11 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       }
     }
 
+    // The metadata area ends where the packet starts: its check is against ctx->data.
+    if (has('packet-check') && fromField === 'data_meta') {
+      f.explanation += ' The pointer is ctx->data_meta: the metadata area in front of the packet, which ends at ctx->data (not data_end).';
+      f.fix = 'Load ctx->data too and check `(void *)(meta + 1) > data` before touching the metadata.';
+    }
     // Packet access: the data_end comparison that proved too few bytes.
     if (has('packet-check')) {
       for (let i = pos; i >= 0; i--) {
@@ -858,6 +866,29 @@ function sourceLine(
   if (!sources || !file || !line) return undefined;
   const text = sources.get(file) ?? [...sources].find(([k]) => basename(k) === basename(file))?.[1];
   return text?.split('\n')[line - 1]?.trim();
+}
+
+/**
+ * Why a register used as an address is a plain number, from where it got its value: a NULL
+ * that a failed lookup left (known 0), a helper that returns an address as a number, or a
+ * pointer loaded from memory (kernel memory must be read with BPF_CORE_READ).
+ */
+function explainScalar(f: Finding, reg: number, o: OriginStep | undefined, value: string | undefined, kind: string | undefined): void {
+  const r = `R${reg}`;
+  const call = o ? /^call (\w+)/.exec(o.disasm)?.[1] : undefined;
+  if (value === '0') {
+    f.explanation += ` ${r} is known to be 0 on this path: the pointer is NULL here (a lookup or a helper that failed, or a variable set to NULL), and the path dereferences it anyway.`;
+    f.fix = `Check ${r}'s pointer for NULL (and return) before this access, on the path where it can be NULL.`;
+  } else if (call === 'bpf_get_current_task') {
+    f.explanation += ` ${r} comes from bpf_get_current_task(), which returns the task's address as a number (u64), not a pointer the program may dereference.`;
+    f.fix =
+      'Use bpf_get_current_task_btf() for a typed task pointer you can read fields from directly (tracing programs, 5.11+), or read the fields with BPF_CORE_READ(task, field).';
+  } else if (call) {
+    f.explanation += ` ${r} is the return value of ${call}(), a number to the verifier, not a pointer it lets you dereference.`;
+  } else if (o && /= \*\(u64 \*\)\(r\d+ [-+]\d+\)$/.test(o.disasm)) {
+    f.explanation += ` ${r} was loaded from memory (\`${o.disasm}\`): a pointer stored in kernel memory${/probe|ksyscall/.test(kind ?? '') ? ' or passed to a kprobe (PT_REGS_PARM*)' : ''} is a plain number to the verifier, so it cannot be dereferenced directly.`;
+    f.fix = 'Read through it with BPF_CORE_READ(ptr, field) or bpf_probe_read_kernel(&dst, sizeof(dst), &ptr->field).';
+  }
 }
 
 /** The calls that open a lock, RCU or preemption section. */

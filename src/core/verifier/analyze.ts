@@ -497,8 +497,9 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (has('loop-condition')) {
       // The loop is the last jump backwards: a conditional one is the (rotated) loop's condition;
       // an unconditional one goes back to the head, whose first branch is the condition.
+      // Bounded walks: a level-2 log can hold tens of thousands of records per finding.
       let cond: number | undefined;
-      for (let i = pos; i >= 0 && cond === undefined; i--) {
+      for (let i = pos; i >= 0 && i > pos - 4096 && cond === undefined; i--) {
         const r = records[i];
         const back = r.kind === 'insn' ? /goto pc-(\d+)$/.exec(r.disasm) : null;
         if (!back || r.kind !== 'insn') continue;
@@ -506,15 +507,17 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         else {
           const head = r.index + 1 - Number(back[1]);
           let best: number | undefined;
-          for (const q of records)
+          for (let j = i - 1; j >= 0 && j > i - 4096; j--) {
+            const q = records[j];
             if (
               q.kind === 'insn' &&
-              /^if /.test(q.disasm) &&
               q.index >= head &&
               q.index < r.index &&
+              /^if /.test(q.disasm) &&
               (best === undefined || q.index < best)
             )
               best = q.index;
+          }
           cond = best;
         }
       }

@@ -106,7 +106,7 @@ describe('verifier findings on real broken programs', function () {
 // Broken programs written the way other people write them (bcc habits, libbpf-bootstrap with
 // vmlinux.h and CO-RE, cilium-style tc/xdp with __section, kfuncs, dynptrs, locks). They are
 // scored, not asserted one by one: the held-out half (by hash of the file name, fixed before the
-// decoder was tuned) must meet the thresholds of issue #9.
+// decoder was tuned) is held to issue #9's targets where they are met (see the assertions).
 const OTHERS = path.join(__dirname, '..', 'fixtures', 'verifier-others');
 
 describe('verifier findings on broken programs written by others', function () {
@@ -129,14 +129,17 @@ describe('verifier findings on broken programs written by others', function () {
     console.log(formatPrograms(scores));
     for (const [set, byHalf] of Object.entries(sets)) console.log(formatPrograms(byHalf, `  set ${set}:`));
     const h = scores.heldout;
-    assert.ok(h.total >= 18, `only ${h.total} held-out programs`);
+    assert.ok(h.total >= 40, `only ${h.total} held-out programs`);
     // The held-out misses stay hidden unless asked for, so nobody tunes on them by accident.
     const msg = process.env.VERIFIER_EVAL_SHOW_HELDOUT ? `\n${h.misses.join('\n')}` : '';
     if (scores.tune.misses.length) console.log(`tune misses:\n  ${scores.tune.misses.join('\n  ')}`);
-    // Issue #9's targets are 97% / 90% / 80%; these floors are what the decoder reaches now
-    // (80% / 83% / 75% held-out; 65% / 58% / 55% before #9), so a change that loses ground fails here.
-    assert.ok(h.primary / h.total >= 0.8, `primary ${h.primary}/${h.total}${msg}`);
-    assert.ok(h.cause / h.withCause >= 0.83, `root cause ${h.cause}/${h.withCause}${msg}`);
-    assert.ok(h.caseSpecific / h.total >= 0.75, `case-specific ${h.caseSpecific}/${h.total}${msg}`);
+    // Issue #9's targets, on the held-out half of both sets: root cause among the related
+    // locations >= 90% and a case-specific explanation >= 80% are met and asserted as such.
+    assert.ok(h.cause / h.withCause >= 0.9, `root cause ${h.cause}/${h.withCause} (issue #9: >= 90%)${msg}`);
+    assert.ok(h.caseSpecific / h.total >= 0.8, `case-specific ${h.caseSpecific}/${h.total} (issue #9: >= 80%)${msg}`);
+    // NOT MET: issue #9 asks for the primary diagnostic at the causing line in >= 97%. Measured
+    // 83.7% (36/43: set 1 17/20, set 2 19/23) when this was written, 13 points (6 programs) short.
+    // This asserts the measured value, so a change that loses ground fails; it is not the target.
+    assert.ok(h.primary / h.total >= 0.83, `primary ${h.primary}/${h.total} (issue #9 target 97%, measured 83.7%)${msg}`);
   });
 });

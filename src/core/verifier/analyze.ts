@@ -3,11 +3,14 @@
 // provenance walk, the current register state, and the lines since the last instruction (the
 // error candidates) — so memory stays bounded however long the log is.
 import { catalog } from './catalog';
+import { contextField, programKind, sectionName } from './context';
 import { explainMessage, matchEntry, matchFamily, stripMessagePrefixes } from './explain';
 import { AnnotationTable, basename, resolveAnnotation, type Annotation, type SourceLocation } from './locate';
 import { classifyLine, LineSplitter, parseRegisterState, splitRunOnLines, type LogLine } from './parse';
 import { arithmeticSource, History, memoryOperandRegister, traceRegister, type OriginStep } from './provenance';
 import {
+  callChain,
+  fieldReadLine,
   functionEnd,
   functionHeader,
   largeLocals,
@@ -182,6 +185,12 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       const a = p.annotations.exactly(path.after[i]);
       if (a && a.text && a.text !== entryText && !CLOSING_BRACE.test(a.text) && (a.line === undefined || a.line > 0)) {
         const at = resolveAnnotation(a, options.sources);
+        // The last statement of the path is not the return (the compiler shares one exit between
+        // returns): the path leaves through the first `return` written after that statement.
+        if (at && !/\breturn\b/.test(at.text) && options.sources && at.file && at.line) {
+          const ret = returnAfter(options.sources, at.file, at.line, true, r0);
+          if (ret) return ret;
+        }
         if (at) return at;
       }
     }
@@ -229,6 +238,16 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     return { after: after.reverse() };
   };
 
+  /** The SEC() name of the program: above its definition, or above the failing line. */
+  const sectionOf = (p: ProgramState, loc: SourceLocation | undefined): string | undefined => {
+    const sources = options.sources;
+    if (!sources) return undefined;
+    const def = p.log.name ? programDefinition(sources, p.log.name, loc?.file) : undefined;
+    const at = def ?? (loc?.file && loc.line ? { file: loc.file, line: loc.line } : undefined);
+    const sec = at ? sectionAbove(sources, at.file, at.line) : undefined;
+    return sec ? sectionName(sourceLine(sources, sec.file, sec.line)) : undefined;
+  };
+
   const relatedAt = (p: ProgramState, insn: number, message: string): RelatedLocation => {
     const loc = locate(p, insn);
     return { file: loc?.file, line: loc?.line, message, insnIndex: insn };
@@ -244,8 +263,15 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (named) failing = { index: Number(named[1]), disasm: findDisasm(p, Number(named[1])) ?? '' };
     if (entryOf(ex0.catalogId)?.wholeProgram) failing = undefined;
     const helper = p.lastInsn && /^call (\w+)#\d+/.exec(p.lastInsn.disasm)?.[1];
-    const ex = explainMessage(message, { helper });
     const loc = failing ? locateStop(p, failing) : undefined;
+    const access = !failing
+      ? undefined
+      : /^\*\(\w+ \*\)\(r\d+ [-+]\d+\) = /.test(failing.disasm)
+        ? 'write'
+        : /= \*\(\w+ \*\)\(r\d+/.test(failing.disasm)
+          ? 'read'
+          : undefined;
+    const ex = explainMessage(message, { helper, section: sectionOf(p, loc), access });
     const finding: Finding = {
       ...explained(ex, message, 'verifier'),
       file: loc?.file,
@@ -272,9 +298,34 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     const pos = p.history.lastInsnPos();
     const sources = options.sources;
     const origin = (steps: OriginStep[]) => steps[steps.length - 1];
+    /** The register still holds the context pointer the program was called with (R1 at entry, or a copy of it). */
+    const isContext = (at: number, reg: number) => {
+      const steps = traceRegister(records, at, reg);
+      if (steps.some((x) => x.role !== 'copy')) return false;
+      return steps.length ? /= r1$/.test(steps[steps.length - 1].disasm) : reg === 1;
+    };
+    const kind = programKind(sectionOf(p, f.file && f.line ? { file: f.file, line: f.line, text: '' } : undefined));
+    let fromField: string | undefined; // the context field the described register was loaded from
     const describe = (steps: OriginStep[], what: string) => {
       const o = origin(steps);
-      if (o) f.related.push(relatedAt(p, o.insnIndex, `${what} (\`${o.disasm}\`)`));
+      if (!o) return;
+      const at = relatedAt(p, o.insnIndex, `${what} (\`${o.disasm}\`)`);
+      // A load from the context (`r1 = *(u64 *)(r1 +8)`): name the field, and when the compiler
+      // moved the load onto the failing line (or line 0), the statement that reads that field.
+      const ld = /^r\d+ = \*\(u\d+ \*\)\(r\d+ \+(\d+)\)$/.exec(o.disasm);
+      const field =
+        ld && kind?.struct && isContext(posOf(o.insnIndex), Number(/\(r(\d+)/.exec(o.disasm)![1]))
+          ? contextField(kind.struct, Number(ld[1]))
+          : undefined;
+      if (field && field.off === Number(ld![1])) {
+        fromField = field.name;
+        at.message = `${what}: it is ctx->${field.name} (\`${o.disasm}\`)`;
+        if (sources && f.file && f.line && (at.line === undefined || at.line === f.line)) {
+          const read = fieldReadLine(sources, f.file, f.line, field.name);
+          if (read) Object.assign(at, read);
+        }
+      }
+      f.related.push(at);
     };
     const posOf = (insn: number) => {
       for (let i = pos; i >= 0; i--) {
@@ -414,6 +465,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           explainOffset(src, posOf(step.insnIndex));
         } else {
           describe(steps, `R${reg} got this value here`);
+          if (f.catalogId === 'scalar-deref') explainScalar(f, reg, origin(steps), currentRegisters(p).get(`R${reg}`), kind?.name);
         }
       }
     }
@@ -443,15 +495,55 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
 
     // A loop without progress: the loop's condition is the last branch the verifier took.
     if (has('loop-condition')) {
-      for (let i = pos; i >= 0; i--) {
+      // The loop is the last jump backwards: a conditional one is the (rotated) loop's condition;
+      // an unconditional one goes back to the head, whose first branch is the condition.
+      // Bounded walks: a level-2 log can hold tens of thousands of records per finding.
+      let cond: number | undefined;
+      for (let i = pos; i >= 0 && i > pos - 4096 && cond === undefined; i--) {
         const r = records[i];
-        if (r.kind === 'insn' && /^if /.test(r.disasm)) {
-          f.related.push(relatedAt(p, r.index, 'the loop condition: the verifier cannot see it change towards the exit'));
-          break;
+        const back = r.kind === 'insn' ? /goto pc-(\d+)$/.exec(r.disasm) : null;
+        if (!back || r.kind !== 'insn') continue;
+        if (/^if /.test(r.disasm)) cond = r.index;
+        else {
+          const head = r.index + 1 - Number(back[1]);
+          let best: number | undefined;
+          for (let j = i - 1; j >= 0 && j > i - 4096; j--) {
+            const q = records[j];
+            if (
+              q.kind === 'insn' &&
+              q.index >= head &&
+              q.index < r.index &&
+              /^if /.test(q.disasm) &&
+              (best === undefined || q.index < best)
+            )
+              best = q.index;
+          }
+          cond = best;
         }
+      }
+      for (let i = pos; i >= 0 && cond === undefined; i--) {
+        const r = records[i];
+        if (r.kind === 'insn' && /^if /.test(r.disasm)) cond = r.index;
+      }
+      if (cond !== undefined) {
+        const at = relatedAt(p, cond, 'the loop condition: the verifier cannot see it change towards the exit');
+        // The budget ran out somewhere inside the loop: the loop is the place, not that instruction.
+        if (entry?.id === 'program-too-complex' && at.file && at.line && at.line !== f.line) {
+          if (f.file && f.line)
+            f.related.push({ file: f.file, line: f.line, message: 'the verifier ran out of its instruction budget here, inside the loop' });
+          f.file = at.file;
+          f.line = at.line;
+          f.sourceText = locate(p, cond)?.text;
+        }
+        f.related.push(at);
       }
     }
 
+    // The metadata area ends where the packet starts: its check is against ctx->data.
+    if (has('packet-check') && fromField === 'data_meta') {
+      f.explanation += ' The pointer is ctx->data_meta: the metadata area in front of the packet, which ends at ctx->data (not data_end).';
+      f.fix = 'Load ctx->data too and check `(void *)(meta + 1) > data` before touching the metadata.';
+    }
     // Packet access: the data_end comparison that proved too few bytes.
     if (has('packet-check')) {
       for (let i = pos; i >= 0; i--) {
@@ -487,6 +579,30 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (sources && f.file && f.line && has('program-type')) {
       const sec = sectionAbove(sources, f.file, f.line);
       if (sec) f.related.push({ ...sec, message: 'the program type is chosen here; it does not allow this' });
+    }
+    // A chain of BPF-to-BPF calls whose frames add up: the calls that stack each frame (the
+    // finding stays on the program, whose chain it is).
+    const chain = /^combined stack size of (\d+) calls/.exec(stripMessagePrefixes(f.message));
+    if (has('call-chain') && chain) {
+      const frames = Number(chain[1]);
+      const calls: SourceLocation[] = [];
+      let depth = 0;
+      for (const r of records) {
+        if (r.kind !== 'insn') continue;
+        if (/^call pc[+-]\d+$/.test(r.disasm)) {
+          depth++;
+          const at = depth === calls.length + 1 && depth < frames ? locate(p, r.index) : undefined;
+          if (at) calls.push(at);
+        } else if (r.disasm === 'exit' && depth > 0) depth--;
+      }
+      // A level-1 log of a walk that succeeded prints no instructions: the calls are in the source.
+      const program = p.log.name ?? libbpfLines.find((l) => l.program)?.program;
+      const def = !calls.length && sources && program ? programDefinition(sources, program, f.file) : undefined;
+      if (def) for (const c of callChain(sources!, def.file, program!).slice(0, frames - 1)) calls.push({ ...c, text: '' });
+      calls.forEach((c, i) => {
+        if (c.file && c.line) f.related.push({ file: c.file, line: c.line, message: `this call stacks frame ${i + 2} of ${frames}` });
+      });
+      if (calls.length) f.explanation += ` The chain has ${frames} frames; the calls that stack them are shown as related locations.`;
     }
     // Stack size: the large local buffers are what to move into a map.
     if (has('large-locals') && sources) {
@@ -716,7 +832,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     end: () => {
       splitter.end();
       close();
-      const lib = libbpfFindings(libbpfLines, findings.length > 0, options.sources);
+      const lib = libbpfFindings(libbpfLines, findings.length > 0, options.sources, options.lineInfo);
       // A libbpf line that says what a verifier finding already says (CO-RE) adds nothing.
       for (const l of lib) if (!findings.some((f) => f.catalogId === l.catalogId)) addFinding(l);
       mergeDuplicateClang(findings);
@@ -755,6 +871,29 @@ function sourceLine(
   return text?.split('\n')[line - 1]?.trim();
 }
 
+/**
+ * Why a register used as an address is a plain number, from where it got its value: a NULL
+ * that a failed lookup left (known 0), a helper that returns an address as a number, or a
+ * pointer loaded from memory (kernel memory must be read with BPF_CORE_READ).
+ */
+function explainScalar(f: Finding, reg: number, o: OriginStep | undefined, value: string | undefined, kind: string | undefined): void {
+  const r = `R${reg}`;
+  const call = o ? /^call (\w+)/.exec(o.disasm)?.[1] : undefined;
+  if (value === '0') {
+    f.explanation += ` ${r} is known to be 0 on this path: the pointer is NULL here (a lookup or a helper that failed, or a variable set to NULL), and the path dereferences it anyway.`;
+    f.fix = `Check ${r}'s pointer for NULL (and return) before this access, on the path where it can be NULL.`;
+  } else if (call === 'bpf_get_current_task') {
+    f.explanation += ` ${r} comes from bpf_get_current_task(), which returns the task's address as a number (u64), not a pointer the program may dereference.`;
+    f.fix =
+      'Use bpf_get_current_task_btf() for a typed task pointer you can read fields from directly (tracing programs, 5.11+), or read the fields with BPF_CORE_READ(task, field).';
+  } else if (call) {
+    f.explanation += ` ${r} is the return value of ${call}(), a number to the verifier, not a pointer it lets you dereference.`;
+  } else if (o && /= \*\(u64 \*\)\(r\d+ [-+]\d+\)$/.test(o.disasm)) {
+    f.explanation += ` ${r} was loaded from memory (\`${o.disasm}\`): a pointer stored in kernel memory${/probe|ksyscall/.test(kind ?? '') ? ' or passed to a kprobe (PT_REGS_PARM*)' : ''} is a plain number to the verifier, so it cannot be dereferenced directly.`;
+    f.fix = 'Read through it with BPF_CORE_READ(ptr, field) or bpf_probe_read_kernel(&dst, sizeof(dst), &ptr->field).';
+  }
+}
+
 /** The calls that open a lock, RCU or preemption section. */
 const OPENER = /^call (?:bpf_spin_lock|bpf_res_spin_lock|bpf_rcu_read_lock|bpf_preempt_disable|bpf_local_irq_save)\b/;
 
@@ -767,6 +906,8 @@ function releaseOf(acquire: string): string | undefined {
   if (/^bpf_ringbuf_reserve$/.test(acquire)) return 'bpf_ringbuf_submit() or bpf_ringbuf_discard()';
   if (/^bpf_ringbuf_reserve_dynptr$/.test(acquire)) return 'bpf_ringbuf_submit_dynptr() or bpf_ringbuf_discard_dynptr()';
   if (/^bpf_(?:sk|skc)_lookup_\w+$|^bpf_sk_fullsock$/.test(acquire)) return 'bpf_sk_release()';
+  const iter = /^bpf_iter_(\w+)_new$/.exec(acquire)?.[1];
+  if (iter) return `bpf_iter_${iter}_destroy()`;
   const kind = /^bpf_(task|cgroup|cpumask|obj|percpu_obj|rbtree|list|crypto_ctx)_/.exec(acquire)?.[1];
   if (kind === 'obj' || kind === 'percpu_obj') return `bpf_${kind}_drop()`;
   if (kind) return `bpf_${kind}_release()`;
@@ -965,6 +1106,7 @@ function libbpfFindings(
   lines: { program?: string; text: string; raw: string; bare?: boolean }[],
   haveVerifierFindings: boolean,
   sources?: ReadonlyMap<string, string>,
+  lineInfo?: AnalyzeOptions['lineInfo'],
 ): Finding[] {
   const out: Finding[] = [];
   for (const l of lines) {
@@ -989,8 +1131,16 @@ function libbpfFindings(
       }
     }
     out.push({ ...explained(ex, l.raw, 'libbpf'), program: l.program });
-    // libbpf names the map / extern / program in quotes: find it in the sources.
     const f = out[out.length - 1];
+    // A CO-RE relocation is an instruction: the object's .BTF.ext says which line it came from.
+    const at = relo && l.program ? lineInfo?.relocation?.(l.program, Number(relo)) : undefined;
+    const where = at && sources ? resolveAnnotation({ text: '', file: basename(at.file), line: at.line }, sources) : undefined;
+    if (where?.file && where.line) {
+      f.file = where.file;
+      f.line = where.line;
+      f.sourceText = where.text || sourceLine(sources, where.file, where.line);
+    }
+    // libbpf names the map / extern / program in quotes: find it in the sources.
     const names = [...l.text.matchAll(/'([A-Za-z_]\w*)'/g)].map((m) => m[1]);
     if (l.program) names.push(l.program);
     // The object's own source file first: libbpf names the programs it loads.

@@ -18,6 +18,11 @@ export interface ObjectLineInfo {
   locate(program: string, insn: number): LineInfoEntry | undefined;
   /** Programs the object defines (function symbols in executable sections). */
   programs(): string[];
+  /**
+   * The source line of CO-RE relocation `relo #n` as libbpf numbers them for program `name`
+   * (the n-th record of the program's section in .BTF.ext core_relo).
+   */
+  relocation?(program: string, n: number): LineInfoEntry | undefined;
 }
 
 interface Section {
@@ -109,6 +114,41 @@ function parse(bytes: Uint8Array): ObjectLineInfo | undefined {
     bySection.set(sec, list);
   }
 
+  // core_relo (headers of 32 bytes and more): rec_size, { sec_name_off, num_info, records[] }*,
+  // each record starting with the instruction's byte offset in its section.
+  const relos = new Map<string, number[]>();
+  if (extHdrLen >= 32) {
+    const reloOff = view.getUint32(ext.offset + 24, true);
+    const reloLen = view.getUint32(ext.offset + 28, true);
+    const rbase = ext.offset + extHdrLen + reloOff;
+    const rend = Math.min(rbase + reloLen, ext.offset + ext.size);
+    const rsize = reloLen >= 4 ? view.getUint32(rbase, true) : 0;
+    for (let at = rbase + 4; rsize >= 16 && at + 8 <= rend;) {
+      const sec = btfStr(view.getUint32(at, true));
+      const n = view.getUint32(at + 4, true);
+      at += 8;
+      const list: number[] = [];
+      for (let i = 0; i < n && at + rsize <= rend; i++, at += rsize) list.push(view.getUint32(at, true) / 8);
+      relos.set(sec, list);
+    }
+  }
+  const lineAt = (section: string, target: number): LineInfoEntry | undefined => {
+    const list = bySection.get(section);
+    if (!list) return undefined;
+    // The record at or before the instruction covers it (line info is emitted where the line changes).
+    let lo = 0;
+    let hi = list.length - 1;
+    let found: LineInfoEntry | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].insn <= target) {
+        found = list[mid].entry;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found && found.line > 0 ? found : undefined;
+  };
+
   // Programs: function symbols in executable sections, with their first instruction and size.
   const programs = new Map<string, { section: string; first: number; count: number }>();
   const symtab = sections.find((s) => s.type === SHT_SYMTAB);
@@ -134,21 +174,12 @@ function parse(bytes: Uint8Array): ObjectLineInfo | undefined {
       const p = programs.get(program);
       // Instructions past the program's own are subprograms libbpf appended: their order is libbpf's.
       if (!p || insn < 0 || insn >= p.count) return undefined;
-      const list = bySection.get(p.section);
-      if (!list) return undefined;
-      const target = p.first + insn;
-      // The record at or before the instruction covers it (line info is emitted where the line changes).
-      let lo = 0;
-      let hi = list.length - 1;
-      let found: LineInfoEntry | undefined;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        if (list[mid].insn <= target) {
-          found = list[mid].entry;
-          lo = mid + 1;
-        } else hi = mid - 1;
-      }
-      return found && found.line > 0 ? found : undefined;
+      return lineAt(p.section, p.first + insn);
+    },
+    relocation(program, n) {
+      const p = programs.get(program);
+      const insn = p ? relos.get(p.section)?.[n] : undefined;
+      return p && insn !== undefined ? lineAt(p.section, insn) : undefined;
     },
   };
 }

@@ -2,6 +2,7 @@
 // BPF backend). Families come from the kernel's format strings (see families.json and
 // scripts/extract-verifier-families.mjs); the unit test checks every family has an entry.
 // Order matters: the first matching entry wins, so specific patterns come before general ones.
+import { contextAccessRule, contextField, contextSize, programKind } from './context';
 import type { CatalogEntry } from './types';
 
 export const DOCS = {
@@ -35,6 +36,85 @@ function entry(id: string, pattern: RegExp, title: string, why: string, fix: str
 }
 
 const CALLBACK_HELPERS = /^(?:bpf_for_each_map_elem|bpf_loop|bpf_timer_set_callback|bpf_find_vma|bpf_user_ringbuf_drain)$/;
+
+/** enum bpf_map_type, by value (uapi, stable). */
+const MAP_TYPES =
+  'UNSPEC HASH ARRAY PROG_ARRAY PERF_EVENT_ARRAY PERCPU_HASH PERCPU_ARRAY STACK_TRACE CGROUP_ARRAY LRU_HASH LRU_PERCPU_HASH LPM_TRIE ARRAY_OF_MAPS HASH_OF_MAPS DEVMAP SOCKMAP CPUMAP XSKMAP SOCKHASH CGROUP_STORAGE REUSEPORT_SOCKARRAY PERCPU_CGROUP_STORAGE QUEUE STACK SK_STORAGE DEVMAP_HASH STRUCT_OPS RINGBUF INODE_STORAGE TASK_STORAGE BLOOM_FILTER USER_RINGBUF CGRP_STORAGE ARENA'
+    .split(' ')
+    .map((t) => `BPF_MAP_TYPE_${t}`);
+
+/** The map types a helper accepts (the kernel's check_map_func_compatibility), first the usual one. */
+const HELPER_MAPS: Record<string, string[]> = {
+  bpf_tail_call: ['PROG_ARRAY'],
+  bpf_perf_event_output: ['PERF_EVENT_ARRAY'],
+  bpf_perf_event_read: ['PERF_EVENT_ARRAY'],
+  bpf_perf_event_read_value: ['PERF_EVENT_ARRAY'],
+  bpf_skb_output: ['PERF_EVENT_ARRAY'],
+  bpf_xdp_output: ['PERF_EVENT_ARRAY'],
+  bpf_get_stackid: ['STACK_TRACE'],
+  bpf_current_task_under_cgroup: ['CGROUP_ARRAY'],
+  bpf_skb_under_cgroup: ['CGROUP_ARRAY'],
+  bpf_redirect_map: ['DEVMAP', 'DEVMAP_HASH', 'CPUMAP', 'XSKMAP'],
+  bpf_sk_redirect_map: ['SOCKMAP'],
+  bpf_msg_redirect_map: ['SOCKMAP'],
+  bpf_sock_map_update: ['SOCKMAP'],
+  bpf_sk_redirect_hash: ['SOCKHASH'],
+  bpf_msg_redirect_hash: ['SOCKHASH'],
+  bpf_sock_hash_update: ['SOCKHASH'],
+  bpf_sk_select_reuseport: ['REUSEPORT_SOCKARRAY', 'SOCKMAP', 'SOCKHASH'],
+  bpf_map_push_elem: ['QUEUE', 'STACK'],
+  bpf_map_pop_elem: ['QUEUE', 'STACK'],
+  bpf_map_peek_elem: ['QUEUE', 'STACK', 'BLOOM_FILTER'],
+  bpf_ringbuf_output: ['RINGBUF'],
+  bpf_ringbuf_reserve: ['RINGBUF'],
+  bpf_ringbuf_query: ['RINGBUF'],
+  bpf_ringbuf_reserve_dynptr: ['RINGBUF'],
+  bpf_user_ringbuf_drain: ['USER_RINGBUF'],
+  bpf_sk_storage_get: ['SK_STORAGE'],
+  bpf_sk_storage_delete: ['SK_STORAGE'],
+  bpf_inode_storage_get: ['INODE_STORAGE'],
+  bpf_task_storage_get: ['TASK_STORAGE'],
+  bpf_cgrp_storage_get: ['CGRP_STORAGE'],
+  bpf_get_local_storage: ['CGROUP_STORAGE', 'PERCPU_CGROUP_STORAGE'],
+};
+
+/** The helper of this program type that does what a helper of another type does. */
+const EQUIVALENT_HELPER: Record<string, Record<string, { helper: string; why: string; usage: string }>> = {
+  XDP: {
+    bpf_skb_load_bytes: {
+      helper: 'bpf_xdp_load_bytes()',
+      why: 'XDP programs see a struct xdp_md, not an skb; they read packet bytes directly (ctx->data with a data_end check) or with bpf_xdp_load_bytes().',
+      usage: 'bpf_xdp_load_bytes(ctx, offset, &buf, sizeof(buf)), or direct access through ctx->data after a data_end check',
+    },
+    bpf_skb_store_bytes: {
+      helper: 'bpf_xdp_store_bytes()',
+      why: 'XDP programs write packet bytes directly through ctx->data or with bpf_xdp_store_bytes().',
+      usage: 'bpf_xdp_store_bytes(ctx, offset, &buf, sizeof(buf))',
+    },
+    bpf_skb_adjust_room: {
+      helper: 'bpf_xdp_adjust_head()',
+      why: 'XDP grows or shrinks the packet with bpf_xdp_adjust_head() / bpf_xdp_adjust_tail().',
+      usage: 'bpf_xdp_adjust_head(ctx, delta)',
+    },
+    bpf_redirect_peer: {
+      helper: 'bpf_redirect()',
+      why: 'XDP redirects with bpf_redirect() or bpf_redirect_map().',
+      usage: 'bpf_redirect(ifindex, 0)',
+    },
+  },
+  'socket filter': {
+    bpf_skb_store_bytes: {
+      helper: 'a tc program',
+      why: 'Socket filters only decide how much of a packet a socket gets; they may not modify packets, so no helper that writes the packet is available.',
+      usage: 'move the rewrite to SEC("tc") with bpf_skb_store_bytes(), and keep the socket filter for filtering',
+    },
+    bpf_redirect: {
+      helper: 'a tc or XDP program',
+      why: 'Socket filters cannot redirect packets; they only return how many bytes the socket receives.',
+      usage: 'redirect from SEC("tc") or SEC("xdp")',
+    },
+  },
+};
 
 export const catalog: CatalogEntry[] = [
   // ---- The two seed errors, exactly -------------------------------------------------------
@@ -105,6 +185,7 @@ export const catalog: CatalogEntry[] = [
     'Pass what the helper expects: a pointer to a local variable for buffers and keys, the map itself (&map) for map arguments, the program context (ctx) for context arguments; check pointers for NULL before passing them.',
     {
       example: '__u32 key = 0;\n__u64 *val = bpf_map_lookup_elem(&my_map, &key); /* &map, &local */\nif (!val)\n\treturn 0;',
+      causes: ['argument-signature'],
       docsUrl: DOCS.helpers,
       refine: (d) =>
         d.type === 'scalar' || d.type === 'inv'
@@ -171,15 +252,49 @@ export const catalog: CatalogEntry[] = [
     'Access outside the map value (value_size={value_size}, off={off}, size={size})',
     'A map value is value_size bytes long. This access starts at offset {off} and reads/writes {size} bytes, which is not provably inside the value on this path — either the constant offset is too large or a variable index is not bounded tightly enough.',
     'Check the index against the array length before using it, with the same variable the access uses, and keep the check where the compiler cannot drop it.',
-    { example: 'if (idx >= MAX_ENTRIES)   /* bound before use */\n\treturn 0;\nval->slots[idx] = 1;' },
+    {
+      example: 'if (idx >= MAX_ENTRIES)   /* bound before use */\n\treturn 0;\nval->slots[idx] = 1;',
+      refine: (d) => {
+        const [vs, off, size] = [Number(d.value_size), Number(d.off), Number(d.size)];
+        if (!(vs >= 0 && size > 0)) return undefined;
+        if (off === vs)
+          return {
+            title: `Off-by-one: access at offset ${off}, one past the end of the ${vs}-byte map value`,
+            why: `The map value is ${vs} bytes (offsets 0..${vs - 1}); this access starts exactly at offset ${off} = value_size, one element past the end. That is an off-by-one: the index was checked with \`<=\` (or \`>\` to bail out) where it needs \`<\` (or \`>=\`), or a length is used as an index.`,
+            fix: 'Bound the index with `idx < N` (bail out with `if (idx >= N)`), or use `len - 1` when a length is the index.',
+          };
+        if (off >= 0 && off < vs && off + size > vs)
+          return {
+            why: `The map value is ${vs} bytes. This access of ${size} bytes starts at offset ${off} and would end at ${off + size}, ${off + size - vs} bytes past the end: the size (${size}) is larger than the ${vs - off} bytes left from that offset.`,
+            fix: `Pass a size of at most ${vs - off} here — the size of the field itself, e.g. \`sizeof(v->field)\` rather than a hard-coded number.`,
+          };
+        return undefined;
+      },
+    },
   ),
   entry(
     'mem-region-out-of-bounds',
-    /^invalid access to memory, mem_size=\d+ off=-?\d+ size=\d+|^R\d+ invalid (?:\S+ )?buffer access: off=-?\d+, size=\d+|^R\d+ invalid variable buffer offset: off=-?\d+, var_off=\S+|^invalid access to flow keys off=-?\d+ size=\d+|^R\d+ invalid \S+ access off=-?\d+ size=\d+/,
+    /^invalid access to memory, mem_size=\d+ off=-?\d+ size=\d+|^R\d+ invalid (?:\S+ )?buffer access: off=-?\d+, size=\d+|^R\d+ invalid variable buffer offset: off=-?\d+, var_off=\S+|^invalid access to flow keys off=-?\d+ size=\d+|^R\d+ invalid (?!mem access)\S+ access(?: off=-?\d+ size=\d+|$)/,
     'Access outside the memory the pointer covers',
     'The pointer refers to a region of known size (ring buffer record, helper-returned memory, flow keys, a BTF object); the access at this offset and size is not provably inside it.',
     'Keep the offset constant or bounded by an explicit check against the region size; reserve/read a region large enough for the access.',
     {
+      refine: (_d, { message = '' }) => {
+        const m = /mem_size=(\d+) off=(-?\d+) size=(\d+)/.exec(message);
+        if (!m) return undefined;
+        const [mem, off, size] = [Number(m[1]), Number(m[2]), Number(m[3])];
+        if (mem === 8 && off + size > mem)
+          return {
+            title: 'The region is 8 bytes — the size of a pointer, not of the struct',
+            why: `The memory behind this pointer is only ${mem} bytes (mem_size=${mem}) and the access at offset ${off} (size ${size}) goes past it. 8 bytes is sizeof(a pointer): the size passed when the region was reserved or read was most likely \`sizeof(e)\` where \`sizeof(*e)\` (the struct) was meant.`,
+            fix: 'Pass the size of the struct, `sizeof(*e)`, not of the pointer, where the region is reserved (bpf_ringbuf_reserve, bpf_dynptr_data, ...).',
+          };
+        if (off >= 0 && off + size > mem)
+          return {
+            why: `The memory behind this pointer is ${mem} bytes (mem_size=${mem}); this access of ${size} bytes at offset ${off} ends at ${off + size}, past its end. The region was reserved or returned with a smaller size than the code uses.`,
+          };
+        return undefined;
+      },
       example: 'struct event *e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);\nif (!e)\n\treturn 0;\ne->pid = pid;   /* within sizeof(*e) */',
     },
   ),
@@ -231,6 +346,17 @@ export const catalog: CatalogEntry[] = [
     'Compare the end of the header you read with data_end before touching it, and bail out when it is beyond.',
     {
       causes: ['packet-check'],
+      refine: (d, ctx) => {
+        const bounds = programKind(ctx.section)?.bounds;
+        if (!bounds || bounds[0] === 'data') return undefined;
+        const [start, end] = bounds;
+        return {
+          title: `Access to ctx->${start} without a ${end} check`,
+          why: `In ${programKind(ctx.section)!.name} programs ctx->${start} is a pointer to kernel data that may be shorter than what you read (even empty): the verifier treats it like packet data and requires the access to be proven below ctx->${end}. On this path it has proven ${d.proven ?? 'no'} bytes.`,
+          fix: `Load ctx->${end} too and check \`(void *)(ptr + 1) > ${end}\` before reading or writing through ctx->${start}; return without touching it when the check fails.`,
+          example: `void *${start} = ctx->${start};\nvoid *${end} = ctx->${end};\nif (${start} + sizeof(int) > ${end})\n\treturn 1;\nint v = *(int *)${start};`,
+        };
+      },
       example:
         'void *data = (void *)(long)ctx->data;\nvoid *data_end = (void *)(long)ctx->data_end;\nstruct ethhdr *eth = data;\nif ((void *)(eth + 1) > data_end)\n\treturn XDP_PASS;\n__u16 proto = eth->h_proto;',
     },
@@ -243,6 +369,31 @@ export const catalog: CatalogEntry[] = [
     'Use the context type of your SEC() program type and read whole fields; for tracepoints, read arguments through the generated struct trace_event_raw_* type; for kernel structures use BPF_CORE_READ.',
     {
       causes: ['program-type'],
+      refine: (d, ctx) => {
+        const kind = programKind(ctx.section);
+        if (!kind) return undefined;
+        const off = Number(d.off);
+        const size = Number(d.size);
+        const field = contextField(kind.struct, off);
+        const rule = field ? contextAccessRule(kind, field, ctx.access, size) : undefined;
+        if (rule && field)
+          return {
+            title: `${kind.name} program: ${ctx.access ?? 'access'} of \`${field.name}\` in struct ${kind.struct} not allowed`,
+            ...rule,
+          };
+        const end = contextSize(kind.struct);
+        if (kind.struct && end !== undefined && off >= end)
+          return {
+            why: `Offset ${off} is past the end of struct ${kind.struct} (${end} bytes), the context of ${kind.name} programs: the program uses a context type other than the one of its SEC().`,
+            fix: `Declare the program's argument as struct ${kind.struct} * (the context of SEC("${ctx.section}")), or change SEC() to the program type whose context you meant.`,
+          };
+        if (ctx.access === 'write' && !kind.struct)
+          return {
+            why: `This writes the context of a ${kind.name} program at offset ${off}: its context is the kernel's record of the event, readable only.`,
+            fix: 'Copy the value into a local variable (or a map) and change the copy.',
+          };
+        return undefined;
+      },
       example:
         'SEC("tp/syscalls/sys_enter_openat")\nint handle(struct trace_event_raw_sys_enter *ctx)\n{\n\tlong dfd = ctx->args[0];\n\treturn 0;\n}',
     },
@@ -269,7 +420,24 @@ export const catalog: CatalogEntry[] = [
     'Pointer arithmetic the verifier cannot bound',
     'Adding this value to the pointer could move it outside its object (or by an amount larger than the verifier tracks), so the addition itself is refused.',
     'Bound the value before adding it (an unsigned check against the object size) and keep offsets small and constant where possible.',
-    { example: 'if (off >= sizeof(val->buf))\n\treturn 0;\nchar *p = val->buf + off;' },
+    {
+      example: 'if (off >= sizeof(val->buf))\n\treturn 0;\nchar *p = val->buf + off;',
+      refine: (_d, { message = '' }) =>
+        /^math between ctx pointer and register/.test(message)
+          ? {
+              title: 'Variable index into the program context',
+              why: 'The context (struct __sk_buff, xdp_md, ...) may only be accessed at constant offsets: each field access is rewritten by the kernel when the program loads, so an index computed at run time (ctx->cb[i], an array of context fields) cannot be. This adds a run-time value to the context pointer.',
+              fix: 'Use constant indexes (a switch over i with ctx->cb[0] ... ctx->cb[4]), or keep the array in a map or on the stack instead of in the context.',
+            }
+          : /unbounded min value/.test(message)
+            ? {
+                title: 'Index may be negative: only its upper bound is checked',
+                why: 'The value added to the pointer has no lower bound: its smallest possible value is negative, typically a signed index (int, char, a signed field of a packet or event) compared only with an upper limit, so a negative index would point before the object.',
+                fix: 'Make the index unsigned (__u32) before the check, or check both ends: `if (idx < 0 || idx >= N) return ...;`.',
+                example: '__u32 i = slot;        /* unsigned: cannot be negative */\nif (i >= 16)\n\treturn 0;\nv->hits[i]++;',
+              }
+            : undefined,
+    },
   ),
   entry(
     'pointer-arith-prohibited',
@@ -409,7 +577,7 @@ export const catalog: CatalogEntry[] = [
     'BPF programs have 512 bytes of stack, shared along a chain of BPF-to-BPF calls (and only 256 bytes when combined with tail calls). Large local arrays or structs, or deep call chains of functions with big frames, go past it.',
     'Move large buffers into a per-CPU array map used as scratch space, or inline functions (static __always_inline) so frames are not stacked.',
     {
-      causes: ['large-locals'],
+      causes: ['large-locals', 'call-chain'],
       wholeProgram: true,
       example:
         'struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1);\n         __type(key, __u32); __type(value, struct big); } scratch SEC(".maps");\n__u32 zero = 0;\nstruct big *b = bpf_map_lookup_elem(&scratch, &zero);\nif (!b) return 0;',
@@ -439,7 +607,17 @@ export const catalog: CatalogEntry[] = [
     'Writing to read-only memory',
     'The destination is read-only for this program: a map created with BPF_F_RDONLY_PROG (or a const global in .rodata), packet data in a program type that cannot modify packets, a map key, or context/kernel memory.',
     'Write into a writable copy (a stack variable or a writable map), drop const from globals you modify, or use the helper that modifies packets (bpf_skb_store_bytes).',
-    { example: 'volatile __u64 counter;  /* writable .bss, not const */' },
+    {
+      example: 'volatile __u64 counter;  /* writable .bss, not const */',
+      refine: (_d, ctx) =>
+        /^only read is supported/.test(ctx.message ?? '')
+          ? {
+              title: 'Kernel structures are read-only for this program',
+              why: `A pointer to a kernel structure typed by BTF (a task_struct, a socket, ... as tracing programs${ctx.section ? ` like SEC("${ctx.section}")` : ''} receive them) may be read directly, field by field, but never written: the kernel owns that memory. This store writes through such a pointer.`,
+              fix: 'Keep the value you want to change in a map or a global of your own; change kernel state only through helpers or kfuncs made for it (a BPF LSM or struct_ops program where the kernel offers that).',
+            }
+          : undefined,
+    },
   ),
 
   // ---- References, locks ------------------------------------------------------------------
@@ -475,6 +653,20 @@ export const catalog: CatalogEntry[] = [
     'A bpf_spin_lock must live in a map value (one per value, found through BTF), be taken and released on the same path, never be held twice, and while it is held the program may not call functions (other than the unlock) or exit. Only some program types may use it.',
     'Lock, touch the fields, unlock — in the same function with no calls or returns in between.',
     {
+      refine: (d, { message = '' }) =>
+        /BPF_EXIT|cannot be used inside bpf_spin_lock-ed region/.test(message) && /EXIT|exit/.test(message)
+          ? {
+              title: 'Return while holding a bpf_spin_lock',
+              why: 'This path leaves the program (a return) between bpf_spin_lock() and bpf_spin_unlock(): the lock would stay held forever. The verifier requires every path from the lock to reach the unlock before any exit.',
+              fix: 'Call bpf_spin_unlock() before this return (or set a result variable, break out of the locked block, unlock, and return after it).',
+            }
+          : /function calls are not allowed while holding a lock/.test(message)
+            ? {
+                title: `Call to ${d.helper ?? 'a function'} while holding a bpf_spin_lock`,
+                why: `While a bpf_spin_lock is held the program may call no helper or function other than bpf_spin_unlock()${d.helper ? `; this path calls ${d.helper}() inside the locked region` : ''}.`,
+                fix: `Copy what you need into local variables inside the lock, call bpf_spin_unlock(), and make the ${d.helper ?? 'call'}() after it.`,
+              }
+            : undefined,
       causes: ['open-section', 'map-definition', 'program-type'],
       causeWhen: {
         'program-type': /progs cannot use/,
@@ -529,6 +721,22 @@ export const catalog: CatalogEntry[] = [
     'Each program type (given by SEC()) has its own set of helpers. {helper} is not available to this program type on this kernel (or does not exist on this kernel at all).',
     'Choose a program type that offers the helper (change SEC()), use an equivalent helper of this type, or upgrade the kernel if the helper is newer than it.',
     {
+      refine: (d, ctx) => {
+        const kind = programKind(ctx.section);
+        const helper = d.helper;
+        if (!kind || !helper) return undefined;
+        const instead = EQUIVALENT_HELPER[kind.name]?.[helper];
+        if (instead)
+          return {
+            title: `${helper} is not available to ${kind.name} programs: use ${instead.helper}`,
+            why: `SEC("${ctx.section}") makes this a ${kind.name} program, and ${helper} belongs to another program type's set of helpers. ${instead.why}`,
+            fix: `Call ${instead.helper} instead (${instead.usage}).`,
+          };
+        return {
+          title: `${helper} is not available to ${kind.name} programs`,
+          why: `SEC("${ctx.section}") makes this a ${kind.name} program, and this kernel does not offer ${helper} to that program type (each type has its own set of helpers).`,
+        };
+      },
       causes: ['program-type'],
       example: '/* bpf_skb_store_bytes needs a tc/socket program: */\nSEC("tc")\nint prog(struct __sk_buff *skb) { ... }',
       docsUrl: DOCS.progTypes,
@@ -565,6 +773,19 @@ export const catalog: CatalogEntry[] = [
     'Helpers accept only certain map types (e.g. bpf_tail_call needs a PROG_ARRAY, bpf_perf_event_output a PERF_EVENT_ARRAY, bpf_for_each_map_elem no PROG_ARRAY), and some program types limit which maps they may use.',
     'Use the map type the helper is documented for.',
     {
+      refine: (d, ctx) => {
+        const m = /^cannot pass map_type (\d+) into func (\w+)#/.exec(ctx.message ?? '');
+        const helper = m?.[2] ?? (/tail call/.test(ctx.message ?? '') ? 'bpf_tail_call' : undefined);
+        const wants = helper ? HELPER_MAPS[helper] : undefined;
+        if (!helper || !wants) return undefined;
+        const given = m ? MAP_TYPES[Number(m[1])] : undefined;
+        const list = wants.map((t) => `BPF_MAP_TYPE_${t}`).join(', ');
+        return {
+          title: `${helper} needs a ${wants.map((t) => `BPF_MAP_TYPE_${t}`).join(' or ')} map${given ? `, not ${given}` : ''}`,
+          why: `${helper} works only on maps of type ${list}${given ? `; the map passed here is a ${given} (map_type ${m![1]})` : ''}. The map type decides what the helper does with the map (a program array jumps, a device map redirects, a perf event array outputs), so no other type can stand in.`,
+          fix: `Declare the map passed to ${helper} with __uint(type, BPF_MAP_TYPE_${wants[0]}) (and the key/value that type needs), or use the helper meant for the map you have.`,
+        };
+      },
       causes: ['map-definition'],
       example:
         'struct { __uint(type, BPF_MAP_TYPE_PROG_ARRAY); __uint(max_entries, 4);\n         __type(key, __u32); __type(value, __u32); } jmp SEC(".maps");\nbpf_tail_call(ctx, &jmp, 0);',
@@ -577,7 +798,20 @@ export const catalog: CatalogEntry[] = [
     'Argument must be a constant (or a read-only string)',
     'Some helper arguments must be known when the program is verified: format strings of bpf_snprintf / bpf_trace_printk must be NUL-terminated strings in a read-only map (.rodata), flags must be constants.',
     'Pass a string literal or a const global for format strings, and constant values for flags.',
-    { example: 'static const char fmt[] = "pid %d\\n";\nbpf_snprintf(out, sizeof(out), fmt, args, sizeof(args));' },
+    {
+      example: 'static const char fmt[] = "pid %d\\n";\nbpf_snprintf(out, sizeof(out), fmt, args, sizeof(args));',
+      refine: (d, ctx) =>
+        ctx.helper === 'bpf_ringbuf_reserve'
+          ? {
+              title: 'bpf_ringbuf_reserve needs a constant size',
+              why: `The size of a ring buffer reservation (${d.register ?? 'R2'}) must be a constant known at load time, because the verifier checks every access to the record against it; here it is a value computed at run time.`,
+              fix: 'Reserve a fixed maximum size (sizeof(struct event) with a fixed-size buffer inside) and record the real length in a field, or copy a variable-sized record with bpf_ringbuf_output(&rb, buf, len, 0), which takes a bounded run-time size.',
+              example:
+                'struct line { __u32 len; char buf[64]; } *rec = bpf_ringbuf_reserve(&rb, sizeof(*rec), 0);\nif (!rec)\n\treturn 0;\nrec->len = n;',
+              docsUrl: DOCS.ringbuf,
+            }
+          : undefined,
+    },
   ),
   entry(
     'tail-call-misuse',
@@ -701,7 +935,7 @@ export const catalog: CatalogEntry[] = [
   // ---- Program type / attach / return values ----------------------------------------------
   entry(
     'attach-target',
-    /^(?:Tracing programs must provide btf_id|Target program bound device mismatch|\S+ programs cannot attach to exception callback|Extension program changes packet data, while original does not|Cannot nest tracing program attach more than once|Attach to function \S+ with a >8 byte return value is not supported|Attaching fexit\/fmod_ret to __noreturn functions is rejected\.|struct_ops module \S+ is not found|func '\S+' size \d+ must be 8|FENTRY\/FEXIT program can only be attached to another program annotated with BTF|attach_btf_id \d+ (?:is invalid|doesn't have a name|is not a typedef|points to wrong type name \S+|is not a function|is not a supported struct)|attach to (?:invalid member|unsupported member)|Subprog \S+ doesn't exist|Cannot replace (?:static|kernel) functions|Extension programs should be JITed|Can attach to only JITed progs|Cannot recursively attach|Cannot extend fentry\/fexit|Only FENTRY\/FEXIT progs are attachable to another BPF prog|The address of function \S+ cannot be found|can't modify return codes of BPF programs|\S+\(\) is not modifiable|ret type \S+ not allowed for fmod_ret|func '\S+' (?:offset -?\d+ is not multiple of 8|doesn't have \d+-th argument|arg\d+ '\S*' has type \S+\. Only pointer access is allowed|arg\d+ type \S+ is not a struct)|invalid btf_id for context argument offset \d+|Program extension requires BTF|\S+\(\) is not a global function|\S+\(\) has \d+ args while \S+\(\) has \d+ args|Return type \S+ of \S+\(\) doesn't match type \S+ of \S+\(\)|arg\d+ in \S+\(\) (?:is \S+ while \S+\(\) has \S+|has size \d+ while \S+\(\) has \d+|has unrecognized type|is not a pointer to context)|arg\d+ \S+\(struct \S+ \*\) doesn't match \S+\(struct \S+ \*\))/,
+    /^(?:attach_btf_id \d+ )?points to disabled hook\b|^(?:Tracing programs must provide btf_id|Target program bound device mismatch|\S+ programs cannot attach to exception callback|Extension program changes packet data, while original does not|Cannot nest tracing program attach more than once|Attach to function \S+ with a >8 byte return value is not supported|Attaching fexit\/fmod_ret to __noreturn functions is rejected\.|struct_ops module \S+ is not found|func '\S+' size \d+ must be 8|FENTRY\/FEXIT program can only be attached to another program annotated with BTF|attach_btf_id \d+ (?:is invalid|doesn't have a name|is not a typedef|points to wrong type name \S+|is not a function|is not a supported struct)|attach to (?:invalid member|unsupported member)|Subprog \S+ doesn't exist|Cannot replace (?:static|kernel) functions|Extension programs should be JITed|Can attach to only JITed progs|Cannot recursively attach|Cannot extend fentry\/fexit|Only FENTRY\/FEXIT progs are attachable to another BPF prog|The address of function \S+ cannot be found|can't modify return codes of BPF programs|\S+\(\) is not modifiable|ret type \S+ not allowed for fmod_ret|func '\S+' (?:offset -?\d+ is not multiple of 8|doesn't have \d+-th argument|arg\d+ '\S*' has type \S+\. Only pointer access is allowed|arg\d+ type \S+ is not a struct)|invalid btf_id for context argument offset \d+|Program extension requires BTF|\S+\(\) is not a global function|\S+\(\) has \d+ args while \S+\(\) has \d+ args|Return type \S+ of \S+\(\) doesn't match type \S+ of \S+\(\)|arg\d+ in \S+\(\) (?:is \S+ while \S+\(\) has \S+|has size \d+ while \S+\(\) has \d+|has unrecognized type|is not a pointer to context)|arg\d+ \S+\(struct \S+ \*\) doesn't match \S+\(struct \S+ \*\))/,
     'Attach target or its prototype does not fit the program',
     'fentry/fexit/fmod_ret/tp_btf/lsm/freplace programs are verified against the BTF prototype of the function they attach to. The target does not exist, cannot be attached to, or your program reads its arguments in a way that does not match the prototype.',
     'Check the SEC() target name against the kernel (bpftool btf dump file /sys/kernel/btf/vmlinux | grep), and declare the arguments with BPF_PROG() in the same order and types as the kernel function.',
@@ -805,6 +1039,16 @@ catalog.push(
     "libbpf rewrites each field access of a CO-RE-relocatable type to the offset it has in the running kernel's BTF. The field or type named in the message does not exist in this kernel (renamed, removed, or behind a config option), so libbpf poisoned the instruction and the verifier refused it; libbpf 1.1 prints it as `<invalid CO-RE relocation>`.",
     'Guard the access with bpf_core_field_exists() / bpf_core_type_exists() and provide a fallback, or use a ___flavor struct matching the older layout.',
     {
+      refine: (_d, { message = '' }) => {
+        const m = /parsing \[\d+\] (?:struct |union )?(\w+) \+ ([\d:]+) failed/.exec(message);
+        return m
+          ? {
+              title: `CO-RE access into ${m[1]} is not valid for its own type`,
+              why: `libbpf could not even follow the access path ${m[2]} (member and array indexes) through ${m[1]} as this object's BTF declares it, before looking at the kernel: the code reads past the declared end of an array member (an index larger than its length), or through a cast to an unrelated type. The kernel is not the problem here.`,
+              fix: `Check the index against the member's declared length (e.g. ctx->args[] has 6 entries: indexes 0..5) and read only fields that ${m[1]} declares.`,
+            }
+          : undefined;
+      },
       causes: ['core-field'],
       example:
         'struct task_struct___old { long state; } __attribute__((preserve_access_index));\nif (bpf_core_field_exists(t->__state))\n\ts = BPF_CORE_READ(t, __state);\nelse\n\ts = BPF_CORE_READ((struct task_struct___old *)t, state);',

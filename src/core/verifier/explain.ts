@@ -8,6 +8,10 @@ export interface ExplainContext {
   helper?: string;
   /** The message itself (prefixes stripped), for entries whose advice depends on its wording. */
   message?: string;
+  /** The SEC() name of the failing program (from the sources), e.g. `socket` or `cgroup/setsockopt`. */
+  section?: string;
+  /** Whether the failing instruction reads or writes memory. */
+  access?: 'read' | 'write';
 }
 
 // Register types as the verifier names them (reg_type_str), in C programmer's terms.

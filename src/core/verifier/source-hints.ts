@@ -159,3 +159,50 @@ export function largeLocals(sources: ReadonlyMap<string, string>, file?: string,
 }
 
 export { basename };
+
+/** The nearest line above `line`, in the same function, that reads `->field` (or `.field`). */
+export function fieldReadLine(sources: ReadonlyMap<string, string>, file: string, line: number, field: string): SourceLine | undefined {
+  const re = new RegExp(String.raw`(?:->|\.)${escape(field)}\b`);
+  for (const [key, lines] of linesOf(sources, file)) {
+    for (let i = Math.min(line, lines.length) - 2; i >= 0 && !/^\S.*\)\s*$|^\{/.test(lines[i]); i--) {
+      if (re.test(lines[i]) && !isComment(lines[i])) return { file: key, line: i + 1 };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The deepest chain of calls between the functions of a file, starting at function `from`, as
+ * the lines of the calls: `[line in from that calls g, line in g that calls h, ...]`. Only the
+ * functions defined in that file count (helpers and kfuncs have no frame of their own).
+ */
+export function callChain(sources: ReadonlyMap<string, string>, file: string, from: string, maxDepth = 8): SourceLine[] {
+  const hit = findSource(sources, file);
+  if (!hit) return [];
+  const lines = hit[1].split('\n');
+  const bodies = new Map<string, [number, number]>();
+  for (let i = 0; i < lines.length; i++) {
+    const m =
+      /^(?:static\s+|__\w+\s+|inline\s+|const\s+|unsigned\s+|struct\s+)*\w+[\s*]+(\w+)\s*\(/.exec(lines[i]) ??
+      /^\w+\s*\(\s*(\w+)\s*[,)]/.exec(lines[i]);
+    if (!m || /;\s*$/.test(lines[i])) continue;
+    let end = i + 1;
+    while (end < lines.length && !/^\}/.test(lines[end])) end++;
+    bodies.set(m[1], [i, end]);
+  }
+  const best = (fn: string, seen: Set<string>): SourceLine[] => {
+    const body = bodies.get(fn);
+    if (!body || seen.size >= maxDepth) return [];
+    let out: SourceLine[] = [];
+    for (let i = body[0] + 1; i < body[1]; i++) {
+      if (isComment(lines[i])) continue;
+      for (const g of bodies.keys()) {
+        if (g === fn || seen.has(g) || !new RegExp(String.raw`\b${escape(g)}\s*\(`).test(lines[i])) continue;
+        const rest = best(g, new Set([...seen, g]));
+        if (rest.length + 1 > out.length) out = [{ file: hit[0], line: i + 1 }, ...rest];
+      }
+    }
+    return out;
+  };
+  return best(from, new Set([from]));
+}

@@ -142,7 +142,8 @@ export interface AnalyzeOptions {
  * - `loop-condition`, `packet-check`: the loop's condition, the data_end check that proved too little;
  * - `core-field`: the field CO-RE could not relocate; `program-type`: the SEC() that chose the type;
  * - `large-locals`, `license`, `argument-signature` (a global function's parameter),
- *   `invalidated-packet` (a helper that changed the packet and invalidated its pointers).
+ *   `invalidated-packet` (a helper that changed the packet and invalidated its pointers),
+ *   `call-chain` (the BPF-to-BPF call that stacks the frame past the limit).
  * The origin of the register the message names is looked for in every case.
  */
 export type RootCause =
@@ -160,7 +161,8 @@ export type RootCause =
   | 'large-locals'
   | 'license'
   | 'argument-signature'
-  | 'invalidated-packet';
+  | 'invalidated-packet'
+  | 'call-chain';
 
 /** One entry of the catalog: a message family of the kernel verifier, libbpf or clang. */
 export interface CatalogEntry {
@@ -188,7 +190,14 @@ export interface CatalogEntry {
   /** Specialises the words from decoded details and context (e.g. which helper was called). */
   refine?: (
     details: Record<string, string>,
-    context: { helper?: string; message?: string },
+    context: {
+      helper?: string;
+      message?: string;
+      /** The SEC() name of the program, when the sources say it. */
+      section?: string;
+      /** Whether the failing instruction loads or stores. */
+      access?: 'read' | 'write';
+    },
   ) => Partial<Pick<CatalogEntry, 'title' | 'why' | 'fix' | 'example' | 'docsUrl'>> | undefined;
 }
 

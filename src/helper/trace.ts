@@ -8,6 +8,7 @@
 // mounted on /sys/kernel/tracing when the machine booted without it; debugfs's tracing directory is
 // the fallback. Streams have no fd to wait on: they are read every STREAM_POLL_MS.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as os from 'node:os';
 import type { TraceBatch, TraceLine, TraceSubscribeResult } from '../protocol/types';
 import { LineSplitter, parseTraceLine } from '../core/trace/traceLine';
@@ -79,13 +80,19 @@ export function otherReaders(pipe: string): string[] {
       }
     });
     if (!holds) continue;
-    let comm = '?';
+    // The executable's name first: a runtime can rename its main thread (Node 24's comm is
+    // "MainThread"), and the user knows the program they started.
+    let name = '?';
     try {
-      comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      name = path.basename(fs.readlinkSync(`/proc/${pid}/exe`));
     } catch {
-      /* exited meanwhile */
+      try {
+        name = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        /* exited meanwhile */
+      }
     }
-    out.push(`${comm} (pid ${pid})`);
+    out.push(`${name} (pid ${pid})`);
     if (out.length >= 5) break;
   }
   return out;

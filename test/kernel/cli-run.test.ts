@@ -10,6 +10,9 @@ import { buildHelperBpf, bundleCli, compileFixture, repoRoot, tempDir, waitGone 
 
 /** A long-running CLI process and what it printed so far. */
 export class CliProcess {
+  /** Those still running: killed after the tests, so a failed test leaves no reader of the tracing pipe. */
+  static readonly running = new Set<CliProcess>();
+
   readonly child: ChildProcessWithoutNullStreams;
   stdout = '';
   stderr = '';
@@ -20,6 +23,15 @@ export class CliProcess {
     this.child.stdout.on('data', (d: Buffer) => (this.stdout += d.toString()));
     this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((r) => this.child.on('exit', (code) => r(code)));
+    CliProcess.running.add(this);
+    void this.exited.then(() => CliProcess.running.delete(this));
+  }
+
+  static async killAll(): Promise<void> {
+    for (const p of CliProcess.running) {
+      p.child.kill('SIGKILL');
+      await p.exited;
+    }
   }
 
   async waitFor(re: RegExp, where: 'stdout' | 'stderr' = 'stdout', ms = 20_000): Promise<RegExpMatchArray> {
@@ -66,6 +78,7 @@ describe('ebpf-workbench trace, events and map (real kernel)', function () {
   });
 
   after(async () => {
+    await CliProcess.killAll();
     fs.rmSync(pinDir, { recursive: true, force: true });
     if (progId) assert.ok(await waitGone('prog', progId), 'the pinned program is gone with its pins');
     for (const id of mapIds) assert.ok(await waitGone('map', id));

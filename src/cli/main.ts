@@ -12,6 +12,7 @@ import { eventsCommand } from './events';
 import { mapEditCommand } from './mapEdit';
 import { statsCommand } from './stats';
 import { disasmCommand } from './disasm';
+import { installHelperCommand } from './installHelper';
 import type { HelperClient } from '../core/connection/client';
 
 const USAGE = `usage: ebpf-workbench [--target <user@host[:port] | alias>] [--ssh-config FILE] <command> [options]
@@ -33,8 +34,10 @@ const USAGE = `usage: ebpf-workbench [--target <user@host[:port] | alias>] [--ss
   events <map> [--type NAME] [--count N] [--json] ring buffer / perf event array records, decoded with BTF
   map update|delete|clear|push|pop|peek <map> [--key K] [--value V] [--mode any|noexist|exist] [--json]
                                                   edit a map (JSON following its BTF type, numbers, IPs, "strings", hex:..)
+  install-helper [--user NAME]... [--group NAME]... [--print]
+                                                  (with sudo) root-owned helper install + sudoers rule for non-root users
 
-Needs root: run as root, or allow "sudo -n" for the helper (the error says how).
+Needs root: run as root, or once "sudo ebpf-workbench install-helper --user <you>" (see install-helper --help).
 With --target, the helper runs on that Linux host over the system ssh client (your ~/.ssh/config,
 agent and known_hosts apply); objects are sent to it, so "load" takes a local file.
 `;
@@ -81,6 +84,17 @@ async function main(argv: string[]): Promise<number> {
   }
   // explain is pure log analysis: it needs no helper, no root and no kernel.
   if (command === 'explain') return explainMain(rest);
+  if (command === 'install-helper') {
+    try {
+      return await installHelperCommand(rest, globals.target, globals.sshConfig);
+    } catch (e) {
+      if (e instanceof UsageError) {
+        process.stderr.write(`${e.message}\n`);
+        return 2;
+      }
+      return reportError(e, rest.includes('--json'));
+    }
+  }
   const run = HELPER_COMMANDS[command];
   if (!run) {
     process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);

@@ -83,8 +83,9 @@ export class HeatMapDecorations implements vscode.Disposable {
   private async list(editor: vscode.TextEditor, heat: HeatMap): Promise<void> {
     const picked = await vscode.window.showQuickPick(
       heat.lines.map((l) => ({
-        label: `${(l.share * 100).toFixed(1)}%  ${l.text.trim() || '(no source text)'}`,
-        description: l.file ? `${path.basename(l.file)}:${l.line}` : undefined,
+        // Line 0 is clang's mark for instructions it generated with no source line of their own.
+        label: `${(l.share * 100).toFixed(1)}%  ${l.text.trim() || (l.line ? '(no source text)' : '(compiler-generated, no source line)')}`,
+        description: l.file && l.line ? `${path.basename(l.file)}:${l.line}` : undefined,
         detail: `${l.visits.toLocaleString('en-US')} instruction visit${l.visits === 1 ? '' : 's'}`,
         line: l.line,
       })),

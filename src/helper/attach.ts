@@ -17,6 +17,7 @@ import { HelperError } from './errors';
 import * as L from './libbpf';
 import { cgroup2Roots, CGROUP2_MAGIC } from './cgroups';
 import { describeLinkFd } from './links';
+import { ensureTracefs } from './mounts';
 import { kernelConfig, lockdownFix } from './lockdown';
 
 /** A link this process holds: closing it detaches the program unless the link is pinned. */
@@ -319,6 +320,8 @@ export function attachProgram(ctx: AttachContext, prog: L.BpfProgram, target: At
       const tp = (target.tracepoint ?? plan.tracepoint)!;
       const [category, event] = tp.split(/[:/]/);
       if (!event) throw new HelperError('INVALID_PARAMS', `tracepoint "${tp}" must be category:name, e.g. sched:sched_process_exec`);
+      // libbpf finds the tracepoint's id in tracefs, which a fresh machine has not mounted.
+      ensureTracefs((m) => notes.push(m));
       const link = fromLibbpf(
         () => (target.tracepoint ? L.attach.tracepoint(prog, category, event) : L.attach.auto(prog)),
         `tracepoint ${category}:${event}`,
@@ -507,7 +510,13 @@ function attachXdp(
       if (he.errno === 16 /* EBUSY */ || he.errno === 17 /* EEXIST */) throw busy(he);
       if (he.errno !== 95 /* EOPNOTSUPP */ && he.errno !== 22 && he.errno !== 524)
         throw attachError(he, L.program.name(prog), attachPlan('xdp'), iface, '');
-      fd = tryMode('generic');
+      try {
+        fd = tryMode('generic');
+      } catch (e2) {
+        const he2 = e2 as HelperError;
+        if (he2.errno === 16 /* EBUSY */ || he2.errno === 17 /* EEXIST */) throw busy(he2);
+        throw attachError(he2, L.program.name(prog), attachPlan('xdp'), iface, '');
+      }
       used = 'generic';
       notes.push(
         `${iface} has no native XDP support (driver mode): attached in generic mode, which runs after the kernel has built an skb — correct but slower; use a driver with XDP support for full speed`,

@@ -12,6 +12,7 @@ import type { ErrorData } from '../protocol/errors';
 import { HelperError } from './errors';
 import { OBJECT_HOST_FLAG, runObjectHost } from './objectHostMain';
 import { serve } from './rpc';
+import { ensureTrustedOrExit } from './trust';
 import * as v from './validate';
 
 // stdout is the protocol channel: anything printed by accident goes to stderr instead.
@@ -20,6 +21,7 @@ console.log = console.info = console.warn = console.debug = (...a: unknown[]) =>
 const HELPER_VERSION = '0.1.0';
 const MAX_OBJECT_BYTES = 32 * 1024 * 1024;
 const MAX_TEST_DATA_BYTES = 1024 * 1024;
+const DEFAULT_TEST_RUN_MS = 10_000;
 /** A key or value as typed (JSON of a large struct, hex of a large value). */
 const MAX_VALUE_TEXT = 1024 * 1024;
 
@@ -35,7 +37,6 @@ async function main(): Promise<void> {
         count: typeof import('./count');
         entries: typeof import('./entries');
         ringbuf: typeof import('./ringbuf');
-        testrun: typeof import('./testrun');
         pins: typeof import('./pins');
         btf: typeof import('./btf');
         mounts: typeof import('./mounts');
@@ -58,7 +59,6 @@ async function main(): Promise<void> {
       count: require('./count'),
       entries: require('./entries'),
       ringbuf: require('./ringbuf'),
-      testrun: require('./testrun'),
       pins: require('./pins'),
       btf: require('./btf'),
       mounts: require('./mounts'),
@@ -244,14 +244,16 @@ async function main(): Promise<void> {
     return mapById(v.id(p.id), (fd, info) => m.ringbuf.ringbufPositions(fd, info));
   });
 
-  handle<T.TestRunParams, T.TestRunResult>(Methods.progTestRun, (raw) => {
-    const p = v.params(raw, ['id', 'dataIn', 'ctxIn', 'repeat']);
+  handle<T.TestRunParams, T.TestRunResult>(Methods.progTestRun, async (raw, token) => {
+    const p = v.params(raw, ['id', 'dataIn', 'ctxIn', 'repeat', 'timeoutMs']);
     const id = v.id(p.id);
-    const dataIn = p.dataIn === undefined ? undefined : v.base64(p.dataIn, 'dataIn', MAX_TEST_DATA_BYTES);
-    const ctxIn = p.ctxIn === undefined ? undefined : v.base64(p.ctxIn, 'ctxIn', 64 * 1024);
+    if (p.dataIn !== undefined) v.base64(p.dataIn, 'dataIn', MAX_TEST_DATA_BYTES);
+    if (p.ctxIn !== undefined) v.base64(p.ctxIn, 'ctxIn', 64 * 1024);
     const repeat = v.optionalInt(p.repeat, 'repeat', 1, 1_000_000, 1);
-    const m = need();
-    return m.inventory.withProgFd(id, (fd, info) => m.testrun.testRun(fd, info, dataIn, ctxIn, repeat));
+    const timeoutMs = v.optionalInt(p.timeoutMs, 'timeoutMs', 100, 600_000, DEFAULT_TEST_RUN_MS);
+    // BPF_PROG_TEST_RUN blocks its thread for as long as the program runs `repeat` times (a looping
+    // program: hours); in a host of its own it can be stopped, and this process goes on serving.
+    return await need().objectHost.testRunInHost({ id, dataIn: p.dataIn, ctxIn: p.ctxIn, repeat }, token, timeoutMs);
   });
 
   handle<T.ProgInsnsParams, T.ProgInsnsResult>(Methods.progInsns, (raw) => {
@@ -470,5 +472,6 @@ async function main(): Promise<void> {
   });
 }
 
+ensureTrustedOrExit(); // before libbpf or koffi is loaded
 if (process.argv[2] === OBJECT_HOST_FLAG) runObjectHost();
 else void main();

@@ -55,3 +55,9 @@ export function ensureBpffs(say: Say): void {
 export function ensureSecurityfs(say: Say): void {
   ensureMounted('/sys/kernel/security', 'securityfs', 0x73636673, say);
 }
+
+/** tracefs, where libbpf reads a tracepoint's id (older setups reach it through debugfs instead). */
+export function ensureTracefs(say: Say): void {
+  if (fs.existsSync('/sys/kernel/debug/tracing/events')) return;
+  ensureMounted('/sys/kernel/tracing', 'tracefs', TRACEFS_MAGIC, say);
+}

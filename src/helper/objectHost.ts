@@ -14,6 +14,7 @@ import {
   StreamMessageReader,
   StreamMessageWriter,
 } from 'vscode-jsonrpc/node';
+import type { TestRunResult } from '../protocol/types';
 import { HelperError } from './errors';
 import { OBJECT_HOST_FLAG, PHASE_MARKER } from './objectHostMain';
 
@@ -123,6 +124,11 @@ export class ObjectHost {
     return this.exitInfo === undefined;
   }
 
+  /** Alive and not being ended (a killed host stays alive until the kernel has reaped it). */
+  get usable(): boolean {
+    return this.alive && !this.expected;
+  }
+
   /** Did the host die without being asked to (a crash)? Resolves once it is gone. */
   async crashed(): Promise<HostExit | undefined> {
     const exit = await this.exited;
@@ -217,8 +223,33 @@ export function prepareSpare(warmup?: Buffer): void {
   });
 }
 
+/** A host that ran test runs and can run the next; at most one is kept. */
+let testRunIdle: ObjectHost | undefined;
+
+/**
+ * BPF_PROG_TEST_RUN in a host of its own (never the one holding the object): the root helper keeps
+ * serving while it runs, and a cancel or the time bound kills the host, which the kernel notices
+ * between repetitions (a pending signal ends the run). A host whose run finished is reused.
+ */
+export async function testRunInHost(
+  params: { id: number; dataIn?: unknown; ctxIn?: unknown; repeat: number },
+  token: CancellationToken,
+  timeoutMs: number,
+): Promise<TestRunResult> {
+  const host = testRunIdle?.usable ? testRunIdle : ObjectHost.start();
+  if (host === testRunIdle) testRunIdle = undefined;
+  try {
+    return await host.request<TestRunResult>('host.testRun', params, { doing: `test-running program ${params.id}`, token, timeoutMs });
+  } finally {
+    if (host.usable && !testRunIdle) testRunIdle = host;
+    else if (host.usable) void host.close();
+  }
+}
+
 /** Every host still running (helper exit kills them; PR_SET_PDEATHSIG would too). */
 export function killSpare(): void {
   spare?.kill();
   spare = undefined;
+  testRunIdle?.kill();
+  testRunIdle = undefined;
 }

@@ -44,16 +44,17 @@ export function serve(): Server {
 
   // Bad framing or JSON: answer the request it claimed to be, else send an id-less error.
   conn.onRequest(INVALID_MESSAGE, (params: InvalidMessageParams) => {
-    throw toResponseError(
-      new HelperError('INVALID_MESSAGE', String(params?.reason), {
-        fix: 'send JSON-RPC 2.0 messages framed with Content-Length, below the size limit',
-      }),
-    );
+    const he = new HelperError('INVALID_MESSAGE', String(params?.reason), {
+      fix: 'send JSON-RPC 2.0 messages framed with Content-Length, below the size limit',
+    });
+    throw new ResponseError(params?.rpcCode ?? RpcErrorCodes.InvalidRequest, he.message, he.toData());
   });
   conn.onNotification(INVALID_MESSAGE, (params: InvalidMessageParams) => {
     const reason = String(params?.reason);
     const code = params?.rpcCode ?? RpcErrorCodes.ParseError;
-    const data = new HelperError('INVALID_MESSAGE', reason).toData();
+    const data = new HelperError('INVALID_MESSAGE', reason, {
+      fix: 'send JSON-RPC 2.0 messages framed with Content-Length, below the size limit',
+    }).toData();
     void writer.write({ jsonrpc: '2.0', id: null, error: { code, message: reason, data } } as never);
   });
   // Whatever still goes wrong below the handlers is reported, never fatal.

@@ -295,6 +295,8 @@ export interface TestRunParams {
   ctxIn?: string;
   /** 1..1e6, default 1. */
   repeat?: number;
+  /** The run is stopped (TIMEOUT) after this long: 100..600000 ms, default 10000. */
+  timeoutMs?: number;
 }
 
 export interface TestRunResult {

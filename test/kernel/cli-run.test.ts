@@ -5,23 +5,8 @@ import * as assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as esbuild from 'esbuild';
 import { requireKernel } from './requirements';
-import { buildHelperBpf, compileFixture, repoRoot, tempDir, waitGone } from './helper-support';
-
-export async function bundleCli(outDir: string): Promise<void> {
-  const common = {
-    bundle: true,
-    platform: 'node' as const,
-    format: 'cjs' as const,
-    target: 'node20',
-    external: ['koffi'],
-    logLevel: 'error' as const,
-  };
-  await esbuild.build({ ...common, entryPoints: [path.join(repoRoot, 'src/helper/main.ts')], outfile: path.join(outDir, 'helper.js') });
-  await esbuild.build({ ...common, entryPoints: [path.join(repoRoot, 'src/cli/main.ts')], outfile: path.join(outDir, 'cli.js') });
-  fs.cpSync(path.join(repoRoot, 'dist', 'bpf'), path.join(outDir, 'bpf'), { recursive: true });
-}
+import { buildHelperBpf, bundleCli, compileFixture, repoRoot, tempDir, waitGone } from './helper-support';
 
 /** A long-running CLI process and what it printed so far. */
 export class CliProcess {

@@ -168,6 +168,11 @@ describe('helper: attach and detach, watched working (real kernel)', function ()
     const auto = await attach('count_xdp', { iface: 'lo' });
     assert.equal(auto.links[0].target, 'lo (generic mode)');
     assert.match(auto.notes.join(' '), /no native XDP support \(driver mode\): attached in generic mode/);
+    // A second one in auto mode: the generic fallback is taken too, and that is said, not a bare EBUSY.
+    await assert.rejects(
+      client.attach({ id: id('count_xdp'), iface: 'lo' }),
+      (e: HelperClientError) => e.code === 'BUSY' && /lo already has an XDP program/.test(e.message),
+    );
     await client.detach(auto.links[0].linkId);
 
     // Detached: the counts stop.

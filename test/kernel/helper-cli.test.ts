@@ -4,9 +4,8 @@ import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as esbuild from 'esbuild';
 import { requireKernel } from './requirements';
-import { buildHelperBpf, compileFixture, repoRoot, tempDir, u64Args, waitGone } from './helper-support';
+import { buildHelperBpf, bundleCli, compileFixture, repoRoot, tempDir, u64Args, waitGone } from './helper-support';
 
 describe('ebpf-workbench CLI (real kernel)', function () {
   // Inside the repo so the bundles resolve koffi from node_modules, like dist/ does.
@@ -33,17 +32,7 @@ describe('ebpf-workbench CLI (real kernel)', function () {
     dir = tempDir();
     mapsObj = compileFixture(dir, 'maps');
     brokenObj = compileFixture(dir, 'broken');
-    const common = {
-      bundle: true,
-      platform: 'node' as const,
-      format: 'cjs' as const,
-      target: 'node20',
-      external: ['koffi'],
-      logLevel: 'error' as const,
-    };
-    await esbuild.build({ ...common, entryPoints: [path.join(repoRoot, 'src/helper/main.ts')], outfile: path.join(outDir, 'helper.js') });
-    await esbuild.build({ ...common, entryPoints: [path.join(repoRoot, 'src/cli/main.ts')], outfile: path.join(outDir, 'cli.js') });
-    fs.cpSync(path.join(repoRoot, 'dist', 'bpf'), path.join(outDir, 'bpf'), { recursive: true });
+    await bundleCli(outDir);
   });
 
   after(() => {

@@ -3,12 +3,10 @@
 // first request that needs it, says so in its log, and the pin works. The namespace's mount (and
 // the pins in it) vanish with the helper; the host's /sys/fs/bpf is never touched.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { HelperClient, type HelperTransport } from '../../src/core/connection/client';
 import type { LogParams } from '../../src/protocol';
-import { compileFixture, repoRoot, tempDir, waitGone } from './helper-support';
+import { compileFixture, tempDir, waitGone, unmountedTransport } from './helper-support';
 import { requireKernel } from './requirements';
 
 /** Is bpffs mounted on /sys/fs/bpf in the mount namespace of process `pid`? */
@@ -19,36 +17,7 @@ function bpffsMountedIn(pid: number): boolean {
     .some((l) => l.split(' ')[4] === '/sys/fs/bpf' && / - bpf /.test(l));
 }
 
-/** The helper from source, in a new mount namespace with /sys/fs/bpf unmounted. */
-function unmountedBpffsTransport(): HelperTransport {
-  const helper = path.join(repoRoot, 'src', 'helper', 'main.ts');
-  // The test's own shell line (not the product's): unmount in the namespace, then become the helper.
-  const argv = [
-    'unshare',
-    '--mount',
-    '--propagation',
-    'private',
-    '--',
-    'sh',
-    '-c',
-    'umount -l /sys/fs/bpf 2>/dev/null; exec "$@"',
-    'sh',
-    process.execPath,
-    '--import',
-    'tsx',
-    helper,
-  ];
-  return {
-    description: 'local (private mount namespace without bpffs)',
-    async start() {
-      const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: repoRoot });
-      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-        child.on('exit', (code, signal) => resolve({ code, signal })),
-      );
-      return { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, exited, kill: (s) => child.kill(s) };
-    },
-  };
-}
+const unmountedBpffsTransport = (): HelperTransport => unmountedTransport(['/sys/fs/bpf'], 'local (private mount namespace without bpffs)');
 
 describe('helper on a machine without bpffs (private mount namespace)', function () {
   this.timeout(60_000);

@@ -1,33 +1,42 @@
 // Shared by test/kernel/helper*.test.ts: compiles the fixtures with the real clang, starts the
 // helper from source (through tsx) as a real child process, and checks the kernel with bpftool.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as esbuild from 'esbuild';
 import { HelperClient, HelperProcess, HelperTransport } from '../../src/core/connection/client';
 import { localTransport } from '../../src/core/connection/local';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 const fixtureDir = path.join(repoRoot, 'test', 'fixtures', 'helper');
 
-/** Compiles fixture `name`.bpf.c (with extra clang args) into `outDir`; returns the .o path. */
-export function compileFixture(outDir: string, name: string, extra: string[] = [], outName = name): string {
+/** Compiles `source` (a .bpf.c) with the real clang into `outDir`/`outName`.bpf.o; returns its path. */
+export function compileBpf(source: string, outDir: string, extra: string[] = [], outName = path.basename(source, '.bpf.c')): string {
   const multiarch = execFileSync('clang', ['-print-multiarch'], { encoding: 'utf8' }).trim();
   const out = path.join(outDir, `${outName}.bpf.o`);
-  execFileSync('clang', [
-    '-g',
-    '-O2',
-    '-target',
-    'bpf',
-    '-Wall',
-    `-I/usr/include/${multiarch}`,
-    ...extra,
-    '-c',
-    path.join(fixtureDir, `${name}.bpf.c`),
-    '-o',
-    out,
-  ]);
+  execFileSync('clang', ['-g', '-O2', '-target', 'bpf', '-Wall', `-I/usr/include/${multiarch}`, ...extra, '-c', source, '-o', out]);
   return out;
+}
+
+/** Compiles fixture `name`.bpf.c of test/fixtures/helper (with extra clang args) into `outDir`. */
+export function compileFixture(outDir: string, name: string, extra: string[] = [], outName = name): string {
+  return compileBpf(path.join(fixtureDir, `${name}.bpf.c`), outDir, extra, outName);
+}
+
+/** The helper and the CLI bundled as dist/ has them (helper.js, cli.js, bpf/), into `outDir`. */
+export async function bundleCli(outDir: string): Promise<void> {
+  const common = {
+    bundle: true,
+    platform: 'node' as const,
+    format: 'cjs' as const,
+    target: 'node20',
+    external: ['koffi'],
+    logLevel: 'error' as const,
+  };
+  await esbuild.build({ ...common, entryPoints: [path.join(repoRoot, 'src/helper/main.ts')], outfile: path.join(outDir, 'helper.js') });
+  await esbuild.build({ ...common, entryPoints: [path.join(repoRoot, 'src/cli/main.ts')], outfile: path.join(outDir, 'cli.js') });
+  fs.cpSync(path.join(repoRoot, 'dist', 'bpf'), path.join(outDir, 'bpf'), { recursive: true });
 }
 
 /** The helper's own BPF objects (dist/bpf), as `npm run build` makes them. */
@@ -146,4 +155,23 @@ export function crashers(): { name: string; bytes: Buffer }[] {
     for (const b of c.bits) bytes[b >> 3] ^= 1 << (b & 7);
     return { name: `mutant ${c.mutant}`, bytes };
   });
+}
+
+/** The helper from source in a new mount namespace where `unmount` are unmounted first: a machine
+ *  booted without them, without touching this one's mounts. */
+export function unmountedTransport(unmount: string[], description: string): HelperTransport {
+  // The test's own shell line (not the product's): unmount in the namespace, then become the helper.
+  const script = unmount.map((m) => `umount -l ${m} 2>/dev/null; `).join('') + 'exec "$@"';
+  const argv = ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', process.execPath, '--import', 'tsx'];
+  argv.push(path.join(repoRoot, 'src', 'helper', 'main.ts'));
+  return {
+    description,
+    async start() {
+      const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: repoRoot });
+      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+        child.on('exit', (code, signal) => resolve({ code, signal })),
+      );
+      return { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, exited, kill: (s) => child.kill(s) };
+    },
+  };
 }

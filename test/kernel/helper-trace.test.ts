@@ -3,11 +3,9 @@
 // subscribers; the subscription says the pipe is global; BPF streams are read per program; and on a
 // machine without tracefs mounted (a private mount namespace) the helper mounts it and says so.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { requireKernel } from './requirements';
-import { compileFixture, repoRoot, startHelper, tempDir, waitGone } from './helper-support';
+import { compileFixture, startHelper, tempDir, waitGone, unmountedTransport } from './helper-support';
 import { HelperClient, HelperClientError, type HelperTransport } from '../../src/core/connection/client';
 import type { LogParams, ObjectLoadResult, TraceLine } from '../../src/protocol';
 
@@ -31,34 +29,8 @@ async function until(cond: () => boolean, what: string, ms = 5000): Promise<void
   }
 }
 
-/** The helper from source in a new mount namespace where tracefs (and debugfs) are not mounted. */
-function noTracefsTransport(): HelperTransport {
-  const argv = [
-    'unshare',
-    '--mount',
-    '--propagation',
-    'private',
-    '--',
-    'sh',
-    '-c',
-    'umount -l /sys/kernel/tracing 2>/dev/null; umount -l /sys/kernel/debug 2>/dev/null; exec "$@"',
-    'sh',
-    process.execPath,
-    '--import',
-    'tsx',
-    path.join(repoRoot, 'src', 'helper', 'main.ts'),
-  ];
-  return {
-    description: 'local (private mount namespace without tracefs)',
-    async start() {
-      const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: repoRoot });
-      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-        child.on('exit', (code, signal) => resolve({ code, signal })),
-      );
-      return { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, exited, kill: (s) => child.kill(s) };
-    },
-  };
-}
+const noTracefsTransport = (): HelperTransport =>
+  unmountedTransport(['/sys/kernel/tracing', '/sys/kernel/debug'], 'local (private mount namespace without tracefs)');
 
 describe('helper: trace console source (real kernel)', function () {
   this.timeout(60_000);

@@ -6,35 +6,18 @@ import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as esbuild from 'esbuild';
 import { HelperClientError, type HelperClient } from '../../src/core/connection/client';
 import { heatMap } from '../../src/core/insight/heat';
 import { bufferSource, indexLog } from '../../src/core/insight/logIndex';
 import { Stepper } from '../../src/core/insight/stepper';
 import { parseRegisterState } from '../../src/core/verifier/parse';
 import type { LoadFailureDetails } from '../../src/protocol/types';
-import { buildHelperBpf, mountBpffsLikeBpftool, repoRoot, startHelper, tempDir } from './helper-support';
+import { buildHelperBpf, bundleCli, compileBpf, mountBpffsLikeBpftool, repoRoot, startHelper, tempDir } from './helper-support';
 import { requireKernel } from './requirements';
 
 const FIXTURES = path.join(repoRoot, 'test', 'fixtures', 'insight');
 
-function compile(dir: string, name: string): string {
-  const multiarch = execFileSync('clang', ['-print-multiarch'], { encoding: 'utf8' }).trim();
-  const out = path.join(dir, `${name}.bpf.o`);
-  execFileSync('clang', [
-    '-g',
-    '-O2',
-    '-target',
-    'bpf',
-    '-Wall',
-    `-I/usr/include/${multiarch}`,
-    '-c',
-    path.join(FIXTURES, `${name}.bpf.c`),
-    '-o',
-    out,
-  ]);
-  return out;
-}
+const compile = (dir: string, name: string): string => compileBpf(path.join(FIXTURES, `${name}.bpf.c`), dir);
 
 /** bpftool's xlated dump with line numbers, parsed: per instruction its text and the line record covering it. */
 function bpftoolXlated(id: number): { index: number; text: string; file?: string; line?: number; starts: boolean }[] {
@@ -98,17 +81,7 @@ describe('insight: budgets, instructions, heat map, stepper (real kernel)', func
       subprogs: compile(dir, 'subprogs'),
       tooComplex: compile(dir, 'too-complex'),
     };
-    const common = {
-      bundle: true,
-      platform: 'node' as const,
-      format: 'cjs' as const,
-      target: 'node20',
-      external: ['koffi'],
-      logLevel: 'error' as const,
-    };
-    await esbuild.build({ ...common, entryPoints: [path.join(repoRoot, 'src/helper/main.ts')], outfile: path.join(outDir, 'helper.js') });
-    await esbuild.build({ ...common, entryPoints: [path.join(repoRoot, 'src/cli/main.ts')], outfile: path.join(outDir, 'cli.js') });
-    fs.cpSync(path.join(repoRoot, 'dist', 'bpf'), path.join(outDir, 'bpf'), { recursive: true });
+    await bundleCli(outDir);
     client = startHelper().client;
   });
 

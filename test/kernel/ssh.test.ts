@@ -10,7 +10,7 @@ import { requireKernel } from './requirements';
 import { startSshd, sshdUnavailable, TestSshd } from '../support/sshd';
 import { HelperClient, HelperClientError } from '../../src/core/connection/client';
 import { connectTarget } from '../../src/cli/connect';
-import { sshHelperClient, SshTargetError, SshTransportOptions } from '../../src/core/connection/ssh';
+import { installOnRemote, sshHelperClient, SshTargetError, SshTransportOptions } from '../../src/core/connection/ssh';
 import { HelperSupervisor } from '../../src/core/connection/supervisor';
 import { specFromSetting, TargetSyntaxError } from '../../src/core/connection/sshTarget';
 import type { HelloResult, MapCountResult } from '../../src/protocol';
@@ -253,6 +253,7 @@ describe('SSH targets (real sshd on 127.0.0.1)', function () {
     const user = `ebpfwb${process.pid}`;
     const sudoers = `/etc/sudoers.d/ebpfwb-ssh-test-${process.pid}`;
     let home: string;
+    let prefix: string;
 
     before(function () {
       if (!fs.existsSync('/usr/bin/sudo') || !fs.existsSync('/usr/sbin/useradd')) this.skip();
@@ -262,6 +263,7 @@ describe('SSH targets (real sshd on 127.0.0.1)', function () {
       execFileSync('useradd', ['-M', '-N', '-p', '*', '-s', '/bin/sh', '-d', home, user]);
       fs.mkdirSync(home);
       execFileSync('chown', [user, home]);
+      prefix = path.join(work, 'lib', 'ebpf-workbench');
     });
 
     after(function () {
@@ -269,29 +271,52 @@ describe('SSH targets (real sshd on 127.0.0.1)', function () {
       spawnSync('userdel', [user]);
     });
 
-    it('without a sudoers rule: says sudo was refused and which line to add', async function () {
-      const e = await expectSshError(client(`${user}@127.0.0.1:${sshd.port}`).hello(), 'no-sudo');
-      assert.match(
-        e.data.fix!,
-        new RegExp(`${user} ALL=\\(root\\) NOPASSWD: /\\S*node ${home}/\\.cache/ebpf-workbench/helper-\\*/helper\\.js`),
+    it('without the root-owned install: says so and gives the install-helper command', async function () {
+      const e = await expectSshError(
+        client(`${user}@127.0.0.1:${sshd.port}`, { ...opts(), installPrefix: prefix }).hello(),
+        'not-installed',
       );
+      assert.match(e.message, new RegExp(`logged in as ${user}.*no helper is installed in ${prefix}`));
+      assert.match(e.data.fix!, new RegExp(`ebpf-workbench --target ${user}@127\\.0\\.0\\.1:${sshd.port} install-helper --user ${user}`));
       assert.equal(e.retryable, false);
+      assert.ok(
+        !fs.existsSync(path.join(home, '.cache', 'ebpf-workbench')),
+        "nothing is shipped to a non-root user's cache to run as root",
+      );
     });
 
-    it('with that line: the helper runs as root and counts', async function () {
-      const e = await expectSshError(client(`${user}@127.0.0.1:${sshd.port}`).hello(), 'no-sudo');
-      const rule = /add the line: (.*?) \(whoever/.exec(e.data.fix!)![1];
-      fs.writeFileSync(`${sudoers}.tmp`, rule + '\n', { mode: 0o440 });
-      execFileSync('visudo', ['-cf', `${sudoers}.tmp`]);
-      fs.renameSync(`${sudoers}.tmp`, sudoers);
-      const c = client(`${user}@127.0.0.1:${sshd.port}`);
+    it('install-helper --target (root login) installs root-owned for the user; the user runs exactly it through sudo', async function () {
+      const result = await installOnRemote(
+        specFromSetting('ebpf-test'),
+        { ...opts(), installPrefix: prefix, sudoersPath: sudoers },
+        { users: [user] },
+      );
+      assert.equal(result.dir, `${prefix}/helper-${result.hash}`);
+      for (const f of ['helper.js', 'MANIFEST', 'install.json']) assert.equal(fs.statSync(path.join(result.dir, f)).uid, 0, f);
+      const rule = fs.readFileSync(sudoers, 'utf8');
+      assert.match(rule, new RegExp(`^Cmnd_Alias \\w+ = ${result.node} ${result.dir}/helper\\.js$`, 'm'));
+      assert.match(rule, new RegExp(`^${user} ALL=\\(root\\) NOPASSWD: `, 'm'));
+      assert.ok(!rule.replace(/^#.*$/gm, '').includes('*'), 'no wildcards');
+      const c = client(`${user}@127.0.0.1:${sshd.port}`, { ...opts(), installPrefix: prefix });
       assert.equal((await c.hello()).uid, 0);
       assert.ok(Array.isArray((await c.countAllMaps()).counts));
-      assert.ok(
-        fs.readdirSync(path.join(home, '.cache', 'ebpf-workbench')).some((d) => d.startsWith('helper-')),
-        "shipped into the user's home",
-      );
       await c.dispose();
+      assert.ok(!fs.existsSync(path.join(home, '.cache', 'ebpf-workbench')), "the user's cache is not used");
+
+      // Checked before each start: a changed file in the install is named, not run.
+      const bpf = path.join(result.dir, 'bpf', 'map_count.bpf.o');
+      const original = fs.readFileSync(bpf);
+      fs.appendFileSync(bpf, 'x');
+      try {
+        const e = await expectSshError(
+          client(`${user}@127.0.0.1:${sshd.port}`, { ...opts(), installPrefix: prefix }).hello(),
+          'not-installed',
+        );
+        assert.match(e.message, /does not match version/);
+        assert.match(e.data.fix!, /install-helper/);
+      } finally {
+        fs.writeFileSync(bpf, original);
+      }
     });
   });
 

@@ -77,16 +77,19 @@ export interface ProgramScore {
   misses: string[];
 }
 
+const emptyScore = (): ProgramScore => ({ total: 0, primary: 0, withCause: 0, cause: 0, specific: 0, caseSpecific: 0, misses: [] });
+const emptyHalves = (): Record<Half, ProgramScore> => ({ tune: emptyScore(), heldout: emptyScore() });
+
+/** Scores of all programs, and of each set (`SET: n` in the fixture's header; set 1 has none). */
+export interface ProgramScores {
+  all: Record<Half, ProgramScore>;
+  sets: Record<string, Record<Half, ProgramScore>>;
+}
+
 /** Loads every `*.bpf.c` of `dir` at log level 1 and scores the first finding against the fixture's own expectations. */
-export async function scorePrograms(
-  loader: FixtureLoader,
-  dir: string,
-  sources: ReadonlyMap<string, string>,
-): Promise<Record<Half, ProgramScore>> {
-  const out: Record<Half, ProgramScore> = {
-    tune: { total: 0, primary: 0, withCause: 0, cause: 0, specific: 0, caseSpecific: 0, misses: [] },
-    heldout: { total: 0, primary: 0, withCause: 0, cause: 0, specific: 0, caseSpecific: 0, misses: [] },
-  };
+export async function scorePrograms(loader: FixtureLoader, dir: string, sources: ReadonlyMap<string, string>): Promise<ProgramScores> {
+  const all = emptyHalves();
+  const sets: Record<string, Record<Half, ProgramScore>> = {};
   for (const file of readdirSync(dir)
     .filter((f) => f.endsWith('.bpf.c'))
     .sort()) {
@@ -97,8 +100,10 @@ export async function scorePrograms(
     const mention = /MENTION: (.+)/.exec(source)?.[1].trim().split(/\s+/) ?? [];
     const primary = lineOf('primary');
     const cause = lineOf('cause');
-    const s = out[halfOf(file)];
-    s.total++;
+    const set = /\* SET: (\d+)/.exec(source)?.[1] ?? '1';
+    const half = halfOf(file);
+    const row = { total: 1, primary: 0, withCause: 0, cause: 0, specific: 0, caseSpecific: 0, misses: [] as string[] };
+    const s = row;
     const built = await loader.compile(path.join(dir, file));
     let text = built.stderr;
     if (built.object) text = (await loader.load(built.object, 1)).text;
@@ -122,14 +127,18 @@ export async function scorePrograms(
     if (f && mentionsAll(f, mention)) s.caseSpecific++;
     else why.push(`explanation lacks ${mention.join(' ')}`);
     if (why.length) s.misses.push(`${file}: ${why.join('; ')}`);
+    for (const into of [all[half], (sets[set] ??= emptyHalves())[half]]) {
+      for (const k of ['total', 'primary', 'withCause', 'cause', 'specific', 'caseSpecific'] as const) into[k] += row[k];
+      into.misses.push(...row.misses);
+    }
   }
-  return out;
+  return { all, sets };
 }
 
-export function formatPrograms(h: Record<Half, ProgramScore>): string {
+export function formatPrograms(h: Record<Half, ProgramScore>, heading = 'broken programs written by others:'): string {
   const rows = (['tune', 'heldout'] as Half[]).map((k) => {
     const s = h[k];
     return `  ${k.padEnd(8)} n=${String(s.total).padEnd(3)} primary at cause line ${pct(s.primary, s.total).padEnd(7)} root cause related ${pct(s.cause, s.withCause).padEnd(7)} specific ${pct(s.specific, s.total).padEnd(7)} case-specific ${pct(s.caseSpecific, s.total)}`;
   });
-  return ['broken programs written by others:', ...rows].join('\n');
+  return [heading, ...rows].join('\n');
 }

@@ -125,8 +125,9 @@ describe('verifier findings on broken programs written by others', function () {
         .filter((f) => /\.[ch]$/.test(f))
         .map((f) => [f, readFileSync(path.join(OTHERS, f), 'utf8')] as [string, string]),
     );
-    const scores = await scorePrograms(loader, OTHERS, sources);
+    const { all: scores, sets } = await scorePrograms(loader, OTHERS, sources);
     console.log(formatPrograms(scores));
+    for (const [set, byHalf] of Object.entries(sets)) console.log(formatPrograms(byHalf, `  set ${set}:`));
     const h = scores.heldout;
     assert.ok(h.total >= 18, `only ${h.total} held-out programs`);
     // The held-out misses stay hidden unless asked for, so nobody tunes on them by accident.

@@ -14,7 +14,7 @@ import {
   sshArgs,
   TargetSyntaxError,
 } from '../../src/core/connection/sshTarget';
-import { classifyExit, classifySshStderr, SshTargetError, sudoersRule } from '../../src/core/connection/ssh';
+import { classifyExit, classifySshStderr, installAdvice, SshTargetError } from '../../src/core/connection/ssh';
 import { HelperClientError } from '../../src/core/connection/client';
 import { backoffDelayMs, decideStartFailure } from '../../src/core/connection/supervisor';
 import { nodeArchOf, tarBundle } from '../../src/core/connection/ship';
@@ -173,9 +173,20 @@ describe('ssh failures', function () {
     assert.equal(classifyExit(97, 'ebpfwb: node not found\n', where)?.reason, 'no-node');
     assert.equal(classifyExit(3, 'something else', where), undefined);
     assert.equal(classifyExit(1, 'sudo: a password is required', where)?.retryable, false);
-    const rule = sudoersRule({ user: 'alice', node: '/usr/bin/node', home: '/home/alice' });
-    assert.equal(rule, 'alice ALL=(root) NOPASSWD: /usr/bin/node /home/alice/.cache/ebpf-workbench/helper-*/helper.js');
-    assert.ok(classifyExit(1, 'sudo: a password is required', where, rule)?.data.fix?.includes(rule));
+    // No rule naming the user's cache any more: the fix is the root-owned install.
+    const advice = installAdvice(where, 'alice');
+    assert.match(advice, /ebpf-workbench --target .* install-helper --user alice/);
+    assert.ok(classifyExit(1, 'sudo: a password is required', where, 'alice')?.data.fix?.includes(advice));
+    const missing = classifyExit(
+      95,
+      'ebpfwb: helper 0123 is not installed in /usr/local/lib/ebpf-workbench (installed there: helper-4567 )\n',
+      where,
+      'alice',
+    );
+    assert.equal(missing?.reason, 'not-installed');
+    assert.match(missing!.message, /helper 0123 is not installed .*helper-4567/);
+    assert.equal(missing?.retryable, false);
+    assert.equal(classifyExit(94, 'ebpfwb: the helper installed in /x does not match version 0123\n', where)?.reason, 'not-installed');
     assert.equal(classifySshStderr('Connection refused', where)?.retryable, true);
   });
 

@@ -52,7 +52,7 @@ describe('insight: budgets, instructions, stepper, heat map', function () {
     assert.match(lens, /[▰▱]{5} [\d.]+% processed [\d,]+ \/ 1,000,000 insns · states [\d,]+ \(peak [\d,]+\) · stack 8 B · [\d,]+ µs/);
     const before = Number(/processed ([\d,]+)/.exec(lens)![1].replace(/,/g, ''));
     assert.equal(before, first.programs[0].verifiedInsns, 'the lens shows the kernel count of this load');
-    await screenshot('insight-codelens');
+    await screenshot('insight-codelens', `processed ${before.toLocaleString('en-US')} / 1,000,000 insns`);
 
     // Fewer iterations: fewer instructions for the verifier; the lens says by how much.
     await editor.edit((e) => e.insert(new vscode.Position(0, 0), '#define ITERATIONS 16\n'));
@@ -66,8 +66,7 @@ describe('insight: budgets, instructions, stepper, heat map', function () {
       (await lenses(loops)).find((t) => t.includes(`(-${(before - after).toLocaleString('en-US')})`)),
     );
     assert.match(delta, new RegExp(`processed ${after.toLocaleString('en-US')} / 1,000,000 insns \\(-[\\d,]+\\)`));
-    await sleep(500);
-    await screenshot('insight-codelens-delta');
+    await screenshot('insight-codelens-delta', `(-${(before - after).toLocaleString('en-US')})`);
 
     const text = await vscode.commands.executeCommand<string>(Command.compareVerificationStats, second.objectPath);
     assert.match(text, /Insns \(A\)\s+Insns \(B\)\s+Insns \(DIFF\)/);

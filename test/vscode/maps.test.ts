@@ -97,8 +97,7 @@ describe('map explorer', function () {
     assert.match(node.tooltip ?? '', /\*\*exact\*\* — one read of the map-count iterator/);
     assert.match(node.tooltip ?? '', /Key \/ value \| 4 B \/ 8 B/);
     assert.match(node.tooltip ?? '', /Programs \| count\\_packets \(#\d+\)/);
-    await sleep(1000); // the workbench repaints a moment after the data changed
-    await screenshot('maps-tree-count-5');
+    await screenshot('maps-tree-count-5', '5 / 16,384');
 
     await run([6, 7, 8, 5]); // 3 new sources
     await waitFor(
@@ -114,8 +113,7 @@ describe('map explorer', function () {
     assert.ok(host.length >= 1 && host.every((n) => n.description?.startsWith('8 / 16,384')), JSON.stringify(host));
     // Show it there too: "All on host" → count_packets → packets_by_source, selected.
     assert.equal(await reveal(host[0].key), true);
-    await sleep(1000); // the workbench repaints a moment after the data changed
-    await screenshot('maps-tree-live-count-8');
+    await screenshot('maps-tree-live-count-8', '8 / 16,384');
   });
 
   it('counts the map with Count Map Elements: exact number and method', async () => {
@@ -238,8 +236,7 @@ describe('map explorer', function () {
     );
     const workspace = findAll(await tree(), (n) => n.kind === 'group' && n.label === 'This workspace')[0];
     assert.equal(workspace.description, 'nothing loaded');
-    await sleep(1000); // the workbench repaints a moment after the data changed
-    await screenshot('maps-tree-unloaded');
+    await screenshot('maps-tree-unloaded', 'nothing loaded');
   });
   it("shows a ring buffer's pending bytes, and a pinned map outlives its object until unpinned", async () => {
     const obj = await vscode.commands.executeCommand<LoadedObject | undefined>(Command.loadObject, workspaceFile('packet_sizes.bpf.c'));
@@ -341,8 +338,7 @@ describe('map explorer', function () {
       down.children?.map((c) => c.label),
       ['Helper is not running'],
     );
-    await sleep(200);
-    await screenshot('maps-tree-helper-died');
+    await screenshot('maps-tree-helper-died', 'Helper is not running');
     const up = await waitFor(
       'a new helper',
       async () => {

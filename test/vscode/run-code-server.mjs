@@ -93,14 +93,25 @@ function tail(file, lines = 40) {
 
 async function main() {
   // Screenshot endpoint for the tests: POST /screenshot?name=foo → test-results/foo.png.
+  // &visible=text waits until the page shows that text (what the extension host reports can be
+  // ahead of what the workbench has painted, e.g. a CodeLens) and fails if it never does.
   let page;
   shotServer = http.createServer(async (req, res) => {
-    const name = new URL(req.url, 'http://x').searchParams.get('name') || '';
+    const params = new URL(req.url, 'http://x').searchParams;
+    const name = params.get('name') || '';
+    const visible = params.get('visible');
     if (req.method !== 'POST' || !/^[\w.-]+$/.test(name) || !page) {
-      res.writeHead(400).end('POST /screenshot?name=<letters, digits, . _ -> once the page is open');
+      res.writeHead(400).end('POST /screenshot?name=<letters, digits, . _ ->[&visible=<text>] once the page is open');
       return;
     }
     try {
+      if (visible) {
+        await page
+          .waitForFunction((t) => document.body.innerText.replace(/\u00a0/g, ' ').includes(t), visible, { timeout: 15_000 })
+          .catch(() => {
+            throw new Error(`the page never showed "${visible}"`);
+          });
+      }
       const file = path.join(results, `${name}.png`);
       await page.screenshot({ path: file });
       res.writeHead(200).end(file);

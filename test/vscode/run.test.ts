@@ -114,7 +114,7 @@ describe('running programs: attach, trace, events, edit', function () {
         ?.lines.find((l) => new RegExp(` true-${child.pid}  exec true pid ${child.pid} by \\d+ ← exec_trace\\.bpf\\.c:${printk}$`).test(l)),
     );
     assert.match(line, /^\d+\.\d{6} \[\d{3}\] true-\d+ /);
-    await sleep(1000);
+    await sleep(1000); // a terminal paints on a canvas: its text is not in the page to wait for
     await screenshot('run-trace-console');
   });
 

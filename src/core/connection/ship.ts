@@ -2,6 +2,7 @@
 // (dist/bpf/*.bpf.o), koffi's JavaScript and koffi's native module for the remote's CPU and libc
 // only. Packed as a plain ustar stream (remote side: `tar -x`), named by the hash of its content
 // so a remote keeps a cache folder per version and uploads happen only when something changed.
+// The same files make the root-owned install (install.ts) that non-root users run through sudo.
 // No vscode, no network: pure file collection, hashing and packing.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -15,7 +16,7 @@ export interface BundleFile {
 
 export interface HelperBundle {
   files: BundleFile[];
-  /** 16 hex digits of sha256 over names and contents. */
+  /** 16 hex digits of sha256 over MANIFEST (which lists every other file's sha256). */
   hash: string;
   /** koffi's package for the remote, e.g. "linux-x64". */
   koffiPackage: string;
@@ -125,11 +126,41 @@ export function collectBundle(root: string, unameMachine: string, libc: 'glibc' 
   readAll(native, ['package.json', 'index.js', `${libDir}/koffi.node`], files, (r) => `node_modules/@koromix/koffi-${koffiPackage}/${r}`);
 
   files.sort((a, b) => (a.name < b.name ? -1 : 1));
-  const h = createHash('sha256');
-  for (const f of files) {
-    h.update(f.name).update('\0').update(String(f.data.length)).update('\0').update(f.data);
-  }
-  return { files, hash: h.digest('hex').slice(0, 16), koffiPackage };
+  const manifest = Buffer.from(manifestText(files));
+  files.push({ name: MANIFEST, data: manifest });
+  return { files, hash: hashOfManifest(manifest), koffiPackage };
+}
+
+/**
+ * MANIFEST lists every other file with its sha256 in `sha256sum` format, so a copy can be checked
+ * with `sha256sum -c MANIFEST` where only coreutils exist (an SSH target); the bundle's hash is the
+ * hash of MANIFEST.
+ */
+export const MANIFEST = 'MANIFEST';
+
+export function manifestText(files: readonly BundleFile[]): string {
+  return files
+    .filter((f) => f.name !== MANIFEST)
+    .map((f) => `${createHash('sha256').update(f.data).digest('hex')}  ${f.name}\n`)
+    .join('');
+}
+
+/** 16 hex digits of sha256 over MANIFEST's bytes. */
+export function hashOfManifest(manifest: Buffer | string): string {
+  return createHash('sha256').update(manifest).digest('hex').slice(0, 16);
+}
+
+/** The files a MANIFEST names (relative, '/'-separated; anything else is refused). */
+export function parseManifest(text: string): { sha256: string; name: string }[] {
+  return text
+    .split('\n')
+    .filter((l) => l)
+    .map((l) => {
+      const m = /^([0-9a-f]{64}) {2}([A-Za-z0-9@._/-]+)$/.exec(l);
+      if (!m || m[2].split('/').some((c) => c === '' || c === '.' || c === '..'))
+        throw new BundleError(`bad MANIFEST line: ${l}`, 'reinstall the helper');
+      return { sha256: m[1], name: m[2] };
+    });
 }
 
 // ---------- ustar ----------

@@ -4,14 +4,20 @@
 //   1. probe  - uname, uid, node, libc, libbpf, and which helper versions the remote has cached;
 //   2. upload - only when the cache lacks this bundle's hash: a tar stream into
 //               ~/.cache/ebpf-workbench/helper-<hash>/, extracted beside it and renamed into place;
-//   3. start  - `node helper.js` (root) or `sudo -n node helper.js`; its stdio is the JSON-RPC pipe.
+//   3. start  - `node helper.js` (root), else `sudo -n <node> <prefix>/helper-<hash>/helper.js`: the
+//               root-owned install `ebpf-workbench --target X install-helper` made (installOnRemote),
+//               checked against its MANIFEST and this version's hash before each start. The user's
+//               cache is never run as root by a non-root login. Its stdio is the JSON-RPC pipe.
 // A dropped connection ends the ssh process (TCP reset, or ServerAlive* for silent drops), the
 // HelperClient then fails pending requests with HELPER_EXITED, and the next request reconnects.
 // No vscode here: src/extension/sshTargets.ts, the CLI (cli/connect.ts) and tests all use it the same way.
 import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { HelperClient, HelperClientError, HelperProcess, HelperTransport } from './client';
-import { BundleError, collectBundle, findExtensionRoot, tarBundle } from './ship';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_PREFIX, DEFAULT_SUDOERS, NODE_PLACEHOLDER, sudoersText, SudoersSubjects } from './install';
+import { BundleError, collectBundle, findExtensionRoot, HelperBundle, tarBundle } from './ship';
 import { formatDestination, remoteShCommand, SshOptions, sshArgs, SshTargetSpec } from './sshTarget';
 
 export type SshFailure =
@@ -28,6 +34,7 @@ export type SshFailure =
   | 'old-node'
   | 'no-libbpf'
   | 'no-sudo'
+  | 'not-installed'
   | 'no-koffi-build'
   | 'ship-failed'
   | 'ssh-failed';
@@ -43,6 +50,7 @@ const NEEDS_USER: ReadonlySet<SshFailure> = new Set([
   'old-node',
   'no-libbpf',
   'no-sudo',
+  'not-installed',
   'no-koffi-build',
 ]);
 
@@ -75,6 +83,10 @@ export interface SshTransportOptions extends SshOptions {
   /** Bound for probe and start (ssh's ConnectTimeout bounds only the TCP connect). */
   stepTimeoutMs?: number;
   uploadTimeoutMs?: number;
+  /** Where the root-owned helper installs are on the remote (default /usr/local/lib/ebpf-workbench). */
+  installPrefix?: string;
+  /** The sudoers drop-in installOnRemote writes (default /etc/sudoers.d/ebpf-workbench). */
+  sudoersPath?: string;
   /** Progress lines for an output channel ("uploading helper 1.4 MB ..."). */
   log?: (line: string) => void;
 }
@@ -94,11 +106,15 @@ export interface RemoteInfo {
   btf: boolean;
   libbpf: 'yes' | 'no' | 'unknown';
   cached: string[];
+  /** Versions installed root-owned under the install prefix. */
+  installed: string[];
 }
 
 const READY = 'ebpfwb-ready';
 const NOT_SHIPPED_EXIT = 98;
 const NO_NODE_EXIT = 97;
+const NOT_INSTALLED_EXIT = 95;
+const MISMATCH_EXIT = 94;
 const MIN_NODE_MAJOR = 18;
 const STDERR_KEEP = 8192;
 
@@ -119,6 +135,7 @@ const PROBE = [
   'if [ -r /sys/kernel/btf/vmlinux ]; then echo ebpfwb:btf=yes; else echo ebpfwb:btf=no; fi',
   'l=unknown; for c in ldconfig /sbin/ldconfig /usr/sbin/ldconfig; do if command -v $c >/dev/null 2>&1; then if $c -p 2>/dev/null | grep -q "libbpf\\.so\\.1 "; then l=yes; else l=no; fi; break; fi; done; echo "ebpfwb:libbpf=$l"',
   'echo "ebpfwb:cached=$(cd "$HOME/.cache/ebpf-workbench" 2>/dev/null && ls -d helper-* 2>/dev/null | tr "\\n" " ")"',
+  'echo "ebpfwb:installed=$(cd "$2" 2>/dev/null && ls -d helper-* 2>/dev/null | tr "\\n" " ")"',
 ].join('; ');
 
 // Extract beside the final folder and rename: a half-finished upload never looks shipped.
@@ -138,14 +155,51 @@ const UPLOAD = [
 
 // The marker line tells us the helper is about to start (and lets us skip anything a shell rc
 // file printed). sudo -n never prompts: it fails with "a password is required" instead.
+// $1 hash, $2 node, $3 install prefix. Root runs its own cache; anyone else runs only the
+// root-owned install of exactly this version, after `sha256sum -c` of its MANIFEST.
 const START = [
-  'd="$HOME/.cache/ebpf-workbench/helper-$1"',
-  `[ -f "$d/helper.js" ] || { echo "ebpfwb: helper $1 is not on this host" >&2; exit ${NOT_SHIPPED_EXIT}; }`,
-  `n=$(command -v "$2") || { echo "ebpfwb: $2 not found" >&2; exit ${NO_NODE_EXIT}; }`,
+  `if [ "$(id -u)" = 0 ]; then d="$HOME/.cache/ebpf-workbench/helper-$1"; [ -f "$d/helper.js" ] || { echo "ebpfwb: helper $1 is not on this host" >&2; exit ${NOT_SHIPPED_EXIT}; }; n=$(command -v "$2") || { echo "ebpfwb: $2 not found" >&2; exit ${NO_NODE_EXIT}; }; cd "$d" || exit 96; printf "${READY}\\n"; exec "$n" "$d/helper.js"; fi`,
+  'd="$3/helper-$1"',
+  `[ -f "$d/install.json" ] || { echo "ebpfwb: helper $1 is not installed in $3 (installed there: $(cd "$3" 2>/dev/null && ls -d helper-* 2>/dev/null | tr "\\n" " "))" >&2; exit ${NOT_INSTALLED_EXIT}; }`,
   'cd "$d" || exit 96',
+  `{ sha256sum -c MANIFEST >/dev/null 2>&1 && [ "$(sha256sum MANIFEST | cut -c1-16)" = "$1" ]; } || { echo "ebpfwb: the helper installed in $d does not match version $1 (its files differ from MANIFEST)" >&2; exit ${MISMATCH_EXIT}; }`,
+  'n=$(sed -n "s/^  \\"node\\": \\"\\(.*\\)\\",$/\\1/p" install.json)',
   `printf "${READY}\\n"`,
-  'if [ "$(id -u)" = 0 ]; then exec "$n" "$d/helper.js"; fi',
   'exec sudo -n -- "$n" "$d/helper.js"',
+].join('; ');
+
+// Run as root (through sudo when the login is not root) by installOnRemote. $1 hash, $2 the user's
+// cache folder of that version (uploaded by the ship step), $3 node, $4 prefix, $5 sudoers path,
+// $6 the drop-in in base64 (or empty). Copies what MANIFEST lists into a root-owned folder and
+// checks the copy (the user can no longer change it), copies node too when it or a folder above
+// it is not root's alone, and moves the drop-in in place only after visudo -cf accepted it.
+const WEAK =
+  'weak() { x="$1"; while :; do st=$(stat -c "%u %a" "$x") || { echo "$x is missing"; return 0; }; u=${st%% *}; m=${st##* }; ' +
+  'if [ "$u" -ne 0 ]; then echo "$x is owned by uid $u"; return 0; fi; ' +
+  'if [ -d "$x" ] && [ $((0$m & 01000)) -ne 0 ]; then :; elif [ $((0$m & 022)) -ne 0 ]; then [ -L "$x" ] || { echo "$x is writable by group or others (mode $m)"; return 0; }; fi; ' +
+  '[ "$x" = / ] && return 1; x=$(dirname "$x"); done; }';
+const INSTALL = [
+  'set -e',
+  'umask 022',
+  'h="$1"; s="$2"; p="$4"; f="$5"; d="$p/helper-$h"; t="$p/.helper-$h.tmp.$$"',
+  'n=$(command -v "$3") || { echo "ebpfwb: $3 not found" >&2; exit 97; }',
+  'n=$(readlink -f "$n")',
+  WEAK,
+  'mkdir -p "$p"',
+  'if w=$(weak "$p"); then echo "ebpfwb: $w: the install folder must be owned by root and writable by root only" >&2; exit 90; fi',
+  'trap "rm -rf $t $f.tmp.$$" EXIT',
+  'rm -rf "$t"; mkdir "$t"',
+  'cp "$s/MANIFEST" "$t/MANIFEST"',
+  '[ "$(sha256sum "$t/MANIFEST" | cut -c1-16)" = "$h" ] || { echo "ebpfwb: the uploaded MANIFEST is not version $h" >&2; exit 91; }',
+  'while read -r sum name; do case "$name" in /*|..*|*/..*) echo "ebpfwb: bad MANIFEST entry" >&2; exit 92;; esac; mkdir -p "$t/$(dirname "$name")"; cp "$s/$name" "$t/$name"; done < "$t/MANIFEST"',
+  '(cd "$t" && sha256sum -c MANIFEST >/dev/null) || { echo "ebpfwb: the copy does not match MANIFEST" >&2; exit 91; }',
+  'chown -R 0:0 "$t"; chmod -R u=rwX,go=rX "$t"',
+  'nn="$n"; if w=$(weak "$n"); then cp "$n" "$t/node"; chmod 755 "$t/node"; nn="$d/node"; echo "ebpfwb:nodeCopied=$w"; fi',
+  'rm -rf "$d"; mv "$t" "$d"',
+  'printf "{\\n  \\"dir\\": \\"%s\\",\\n  \\"hash\\": \\"%s\\",\\n  \\"node\\": \\"%s\\",\\n  \\"helper\\": \\"%s\\"\\n}\\n" "$d" "$h" "$nn" "$d/helper.js" > "$d/install.json"',
+  'if [ -n "$6" ]; then echo "$6" | base64 -d | sed "s|@NODE@|$nn|g" > "$f.tmp.$$"; chmod 440 "$f.tmp.$$"; visudo -cf "$f.tmp.$$" >&2 || exit 93; mv "$f.tmp.$$" "$f"; echo "ebpfwb:sudoers=$f"; fi',
+  'echo "ebpfwb:installed=$d"',
+  'echo "ebpfwb:node=$nn"',
 ].join('; ');
 
 /** Turns ssh's own complaints (exit 255) into errors with a fix; undefined when none matched. */
@@ -226,21 +280,22 @@ export function classifySshStderr(stderr: string, where: string): SshTargetError
   return undefined;
 }
 
-/** The sudoers line that lets `user` start any shipped helper version with this node. */
-export function sudoersRule(info: Pick<RemoteInfo, 'user' | 'node' | 'home'>): string {
-  return `${info.user} ALL=(root) NOPASSWD: ${info.node} ${info.home}/.cache/ebpf-workbench/helper-*/helper.js`;
+/** What a non-root login needs: the root-owned install, made once from this machine. */
+export function installAdvice(where: string, user?: string): string {
+  return `install the helper there once, from this machine: ebpf-workbench --target ${where} install-helper${user ? ` --user ${user}` : ''} (sudo on that host asks for the password; it copies the helper to a root-owned folder and allows exactly it), or log in as root`;
 }
 
 /** Classifies how the start step or the running helper ended. */
-export function classifyExit(code: number | null, stderr: string, where: string, sudoRule?: string): SshTargetError | undefined {
+export function classifyExit(code: number | null, stderr: string, where: string, user?: string): SshTargetError | undefined {
+  if (code === NOT_INSTALLED_EXIT || code === MISMATCH_EXIT) {
+    const line = /ebpfwb: (.*)/.exec(stderr)?.[1] ?? 'the helper of this version is not installed';
+    return new SshTargetError('not-installed', `on ${where}, ${line}`, installAdvice(where, user));
+  }
   if (/a password is required|a terminal is required|no tty present|not in the sudoers|not allowed to execute/i.test(stderr)) {
-    const fix = sudoRule
-      ? `log in as root, or on that host run "sudo visudo -f /etc/sudoers.d/ebpf-workbench" and add the line: ${sudoRule} (whoever can write that folder can then run code as root; that is what the helper needs)`
-      : 'log in as root, or give the user passwordless sudo for node (a sudoers rule with NOPASSWD)';
     return new SshTargetError(
       'no-sudo',
       `the helper needs root on ${where}, and sudo -n was refused`,
-      fix,
+      `the sudoers rule for the installed helper is missing or names another user: ${installAdvice(where, user)}`,
       stderr.trim().split('\n').pop(),
     );
   }
@@ -335,13 +390,17 @@ export class SshTransport implements HelperTransport {
     return new SshTargetError('ssh-failed', `cannot run ssh: ${e.message}`, 'check the ssh installation');
   }
 
-  private get sudoRule(): string | undefined {
-    return this.remote && this.remote.uid !== 0 ? sudoersRule(this.remote) : undefined;
+  private get sudoUser(): string | undefined {
+    return this.remote && this.remote.uid !== 0 ? this.remote.user : undefined;
+  }
+
+  private get prefix(): string {
+    return this.opts.installPrefix ?? DEFAULT_PREFIX;
   }
 
   private sshFailure(r: RunResult, step: string): SshTargetError {
     return (
-      classifyExit(r.code, r.stderr, this.where, this.sudoRule) ??
+      classifyExit(r.code, r.stderr, this.where, this.sudoUser) ??
       new SshTargetError(
         'ssh-failed',
         `${step} on ${this.where} failed (exit ${r.code})`,
@@ -353,7 +412,7 @@ export class SshTransport implements HelperTransport {
 
   /** Step 1: what is the remote, and what does it lack? */
   async probe(): Promise<RemoteInfo> {
-    const r = await this.run(remoteShCommand(PROBE, [this.spec.nodePath]), this.opts.stepTimeoutMs ?? 30_000);
+    const r = await this.run(remoteShCommand(PROBE, [this.spec.nodePath, this.prefix]), this.opts.stepTimeoutMs ?? 30_000);
     if (r.code !== 0) throw this.sshFailure(r, 'probing the host');
     const kv = new Map<string, string>();
     for (const line of r.stdout.split('\n')) {
@@ -374,6 +433,10 @@ export class SshTransport implements HelperTransport {
       btf: kv.get('btf') === 'yes',
       libbpf: (kv.get('libbpf') as RemoteInfo['libbpf']) ?? 'unknown',
       cached: (kv.get('cached') ?? '')
+        .split(/\s+/)
+        .filter((s) => s.startsWith('helper-'))
+        .map((s) => s.slice('helper-'.length)),
+      installed: (kv.get('installed') ?? '')
         .split(/\s+/)
         .filter((s) => s.startsWith('helper-'))
         .map((s) => s.slice('helper-'.length)),
@@ -405,15 +468,18 @@ export class SshTransport implements HelperTransport {
     return info;
   }
 
-  /** Step 2: makes sure the remote has this bundle; returns its hash. */
-  async ship(info: RemoteInfo): Promise<string> {
-    let bundle;
+  bundleFor(info: RemoteInfo): HelperBundle {
     try {
-      bundle = collectBundle(this.root, info.arch, info.libc);
+      return collectBundle(this.root, info.arch, info.libc);
     } catch (e) {
       if (e instanceof BundleError) throw new SshTargetError('no-koffi-build', e.message, e.fix);
       throw e;
     }
+  }
+
+  /** Step 2: makes sure the remote has this bundle in the login's cache; returns its hash. */
+  async ship(info: RemoteInfo): Promise<string> {
+    const bundle = this.bundleFor(info);
     if (info.cached.includes(bundle.hash)) return bundle.hash;
     const tar = tarBundle(bundle.files);
     this.opts.log?.(
@@ -437,7 +503,7 @@ export class SshTransport implements HelperTransport {
 
   /** Step 3: starts the helper; resolves once the remote side is about to exec it. */
   private launch(hash: string): Promise<HelperProcess | 'not-shipped'> {
-    const argv = sshArgs(this.spec.destination, this.opts, remoteShCommand(START, [hash, this.spec.nodePath]));
+    const argv = sshArgs(this.spec.destination, this.opts, remoteShCommand(START, [hash, this.spec.nodePath, this.prefix]));
     const child = spawn(this.opts.sshPath ?? 'ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
     const stdout = new PassThrough();
     const stderr = new PassThrough();
@@ -512,14 +578,12 @@ export class SshTransport implements HelperTransport {
   async start(): Promise<HelperProcess> {
     if (this.remote) {
       const known = this.remote;
-      const hash = await this.ship(known);
-      const proc = await this.launch(hash);
+      const proc = await this.launch(await this.prepare(known));
       if (proc !== 'not-shipped') return proc;
       this.remote = undefined; // the cache went away: probe and upload again
     }
     const info = await this.probe();
-    const hash = await this.ship(info);
-    const proc = await this.launch(hash);
+    const proc = await this.launch(await this.prepare(info));
     if (proc === 'not-shipped')
       throw new SshTargetError(
         'ship-failed',
@@ -529,9 +593,133 @@ export class SshTransport implements HelperTransport {
     return proc;
   }
 
-  explainStartFailure(stderr: string, code: number | null): HelperClientError | undefined {
-    return classifyExit(code, stderr, this.where, this.sudoRule);
+  /** Root ships to its cache; anyone else starts the root-owned install (checked by START). */
+  private async prepare(info: RemoteInfo): Promise<string> {
+    if (info.uid === 0) return this.ship(info);
+    const hash = this.bundleFor(info).hash;
+    if (!info.installed.includes(hash)) {
+      const other = info.installed.length
+        ? `it has ${info.installed.join(', ')} installed, this extension ships ${hash}`
+        : `no helper is installed in ${this.prefix}`;
+      throw new SshTargetError(
+        'not-installed',
+        `the helper needs root on ${this.where} (logged in as ${info.user}), and ${other}`,
+        installAdvice(this.where, info.user),
+      );
+    }
+    return hash;
   }
+
+  /**
+   * install-helper --target: uploads this version to the login's cache, then (through sudo when the
+   * login is not root, which may ask for a password on this terminal) copies it to the root-owned
+   * prefix, checks the copy, and installs the sudoers drop-in for `who` (default: the login user).
+   */
+  async install(who: Partial<SudoersSubjects>, version: string): Promise<RemoteInstallResult> {
+    const info = await this.probe();
+    const hash = await this.ship(info);
+    const users = [...(who.users ?? [])];
+    const groups = [...(who.groups ?? [])];
+    if (users.length + groups.length === 0 && info.uid !== 0) users.push(info.user);
+    const dir = `${this.prefix}/helper-${hash}`;
+    const sudoers = this.opts.sudoersPath ?? DEFAULT_SUDOERS;
+    for (const p of [this.prefix, sudoers]) {
+      if (!/^\/[A-Za-z0-9._/-]+$/.test(p) || (path.basename(p).includes('.') && p === sudoers))
+        throw new SshTargetError(
+          'ship-failed',
+          `${p} cannot be used as an install path`,
+          'use an absolute path of letters, digits, . _ - (and no dot in the sudoers file name)',
+        );
+    }
+    const text =
+      users.length + groups.length > 0
+        ? sudoersText({ dir, hash, node: NODE_PLACEHOLDER, helper: `${dir}/helper.js` }, { users, groups }, version)
+        : '';
+    const script = remoteShCommand(INSTALL, [
+      hash,
+      `${info.home}/.cache/ebpf-workbench/helper-${hash}`,
+      this.spec.nodePath,
+      this.prefix,
+      sudoers,
+      Buffer.from(text).toString('base64'),
+    ]);
+    const argv = sshArgs(this.spec.destination, this.opts, info.uid === 0 ? script : `sudo -- ${script}`);
+    // sudo on the host may ask for a password: give it this terminal when there is one.
+    const tty = !!process.stdin.isTTY;
+    if (tty) argv[argv.indexOf('-T')] = '-t';
+    const r = await new Promise<RunResult>((resolve, reject) => {
+      const child = spawn(this.opts.sshPath ?? 'ssh', argv, { stdio: [tty ? 'inherit' : 'ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      child.stderr.on('data', (d: Buffer) => {
+        err = (err + d.toString('utf8')).slice(-STDERR_KEEP);
+        if (tty) process.stderr.write(d);
+      });
+      child.on('error', (e: NodeJS.ErrnoException) => reject(this.spawnError(e)));
+      child.on('close', (code) => resolve({ code, stdout: out, stderr: err }));
+    });
+    const kv = new Map<string, string>();
+    for (const line of r.stdout.split(/\r?\n/)) {
+      const m = /^ebpfwb:(\w+)=(.*)$/.exec(line.trim());
+      if (m) kv.set(m[1], m[2]);
+    }
+    if (r.code !== 0 || !kv.has('installed')) {
+      if (/a terminal is required|a password is required/.test(r.stderr))
+        throw new SshTargetError(
+          'no-sudo',
+          `sudo on ${this.where} needs a password and there is no terminal to type it`,
+          `run the same command in a terminal, or log in as root: ebpf-workbench --target root@host install-helper --user ${info.user}`,
+        );
+      throw (
+        classifyExit(r.code, r.stderr, this.where) ??
+        new SshTargetError(
+          'ship-failed',
+          `installing the helper on ${this.where} failed (exit ${r.code})`,
+          'see the message above',
+          (r.stderr.trim().split('\n').pop() ?? '') + (r.stdout.includes('ebpfwb:') ? '' : (r.stdout.trim().split('\n').pop() ?? '')),
+        )
+      );
+    }
+    return {
+      hash,
+      dir: kv.get('installed')!,
+      node: kv.get('node') ?? '',
+      nodeCopied: kv.get('nodeCopied'),
+      sudoers: kv.get('sudoers'),
+      allowed: [...users, ...groups.map((g) => `%${g}`)],
+    };
+  }
+
+  explainStartFailure(stderr: string, code: number | null): HelperClientError | undefined {
+    return classifyExit(code, stderr, this.where, this.sudoUser);
+  }
+}
+
+export interface RemoteInstallResult {
+  hash: string;
+  dir: string;
+  node: string;
+  /** Why node was copied into the folder, when it was. */
+  nodeCopied?: string;
+  sudoers?: string;
+  allowed: string[];
+}
+
+/** `ebpf-workbench --target X install-helper`: see SshTransport.install. */
+export function installOnRemote(
+  spec: SshTargetSpec,
+  opts: SshTransportOptions,
+  who: Partial<SudoersSubjects>,
+): Promise<RemoteInstallResult> {
+  const t = new SshTransport(spec, opts);
+  let version = 'unknown';
+  try {
+    version = (JSON.parse(fs.readFileSync(path.join(findExtensionRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    /* unknown */
+  }
+  return t.install(who, version);
 }
 
 /** A HelperClient for one SSH target (connects on the first request). */

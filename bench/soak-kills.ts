@@ -51,7 +51,17 @@ async function main(): Promise<void> {
       return p;
     },
   });
-  const report: KillReport = { kills, failed: 0, clear: 0, answered: 0, unclear: [], roundsWithoutFailure: 0, restartMs: [], stalePids: 0, pids: [] };
+  const report: KillReport = {
+    kills,
+    failed: 0,
+    clear: 0,
+    answered: 0,
+    unclear: [],
+    roundsWithoutFailure: 0,
+    restartMs: [],
+    stalePids: 0,
+    pids: [],
+  };
   let hello = await client.hello();
   report.pids.push(hello.pid);
   for (let i = 0; i < kills; i++) {
@@ -64,7 +74,8 @@ async function main(): Promise<void> {
         (e: unknown) => {
           report.failed++;
           failedThisRound++;
-          const clear = e instanceof HelperClientError && e.code === 'HELPER_EXITED' && /exited while a request was pending/.test(e.message);
+          const clear =
+            e instanceof HelperClientError && e.code === 'HELPER_EXITED' && /exited while a request was pending/.test(e.message);
           if (clear) report.clear++;
           else if (report.unclear.length < 10) report.unclear.push(e instanceof HelperClientError ? `${e.code}: ${e.message}` : String(e));
         },

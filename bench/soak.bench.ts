@@ -47,11 +47,19 @@ const ms = (x: number) => `${x.toFixed(x < 10 ? 1 : 0)} ms`;
 const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
 
 /** Runs the kill phase in its own process; resolves with its report and how long it outlived it. */
-function killPhase(helperPath: string, kills: number, seed: number): Promise<{ report?: KillReport; lingerMs: number; stderr: string; code: number | null }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'soak-kills.ts'), helperPath, String(kills), String(seed)], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function killPhase(
+  helperPath: string,
+  kills: number,
+  seed: number,
+): Promise<{ report?: KillReport; lingerMs: number; stderr: string; code: number | null }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, 'soak-kills.ts'), helperPath, String(kills), String(seed)],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let stderr = '';
   let doneAt = 0;
@@ -93,7 +101,9 @@ export default async function soakBench(): Promise<void> {
   const many = manyMapsObject(dir, MAPS, 'many');
   const churn = manyMapsObject(dir, CHURN_MAPS, 'churn');
   const own = manyMapsObject(dir, OWN_MAPS, 'own');
-  console.log(`${seconds} s at 1 Hz over ${MAPS} maps, churn of ${CHURN_MAPS} maps at a time, ${kills} kills; node ${process.version}, Linux ${os.release()}`);
+  console.log(
+    `${seconds} s at 1 Hz over ${MAPS} maps, churn of ${CHURN_MAPS} maps at a time, ${kills} kills; node ${process.version}, Linux ${os.release()}`,
+  );
 
   const counter = new HelperClient(localTransport({ helperPath }));
   const churner = new HelperClient(localTransport({ helperPath }));
@@ -157,7 +167,10 @@ export default async function soakBench(): Promise<void> {
         ['ticks (countAll compact)', String(latencies.length)],
         ['maps on the host per tick', `${hostMaps.min}..${hostMaps.max}`],
         ['tick latency median / p99 / max', `${ms(median(latencies))} / ${ms(percentile(latencies, 99))} / ${ms(Math.max(...latencies))}`],
-        ['maps churned by the other helper', `${churned.maps.toLocaleString('en-US')} (${churned.loads.toLocaleString('en-US')} loads, ${churned.errors} errors)`],
+        [
+          'maps churned by the other helper',
+          `${churned.maps.toLocaleString('en-US')} (${churned.loads.toLocaleString('en-US')} loads, ${churned.errors} errors)`,
+        ],
         ['helper fds start / end', `${start!.fds} / ${end.fds}`],
         ['helper RSS start / end / peak', `${mib(start!.rssKiB)} / ${mib(end.rssKiB)} / ${mib(peakRss)}`],
         ['problems', problems.length ? problems.join('; ') : 'none'],
@@ -185,7 +198,8 @@ export default async function soakBench(): Promise<void> {
           ['unclear errors', r.unclear.length ? r.unclear.join(' | ') : 'none'],
         ],
       );
-      const ok = r.failed === r.clear && r.unclear.length === 0 && over === 0 && r.stalePids === 0 && left.length === 0 && k.lingerMs < 2000;
+      const ok =
+        r.failed === r.clear && r.unclear.length === 0 && over === 0 && r.stalePids === 0 && left.length === 0 && k.lingerMs < 2000;
       console.log(`\nverdict: ${ok && problems.length === 0 && end.fds === start!.fds ? 'pass' : 'FAIL'}`);
     }
   } finally {

@@ -26,12 +26,40 @@ const RESTART_BOUND_MS = 2000;
 interface Usage {
   fds: number;
   rssKiB: number;
+  /** The helper with its object hosts (one process per loaded object). */
+  tree: { processes: number; fds: number; rssKiB: number };
+}
+
+function own(pid: number): { fds: number; rssKiB: number } {
+  try {
+    const fds = fs.readdirSync(`/proc/${pid}/fd`).length;
+    const rss = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return { fds, rssKiB: rss ? Number(rss[1]) : 0 };
+  } catch {
+    return { fds: 0, rssKiB: 0 }; // an object host that just exited
+  }
+}
+
+function descendants(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    /* gone */
+  }
+  return children.flatMap((c) => [c, ...descendants(c)]);
 }
 
 function usage(pid: number): Usage {
-  const fds = fs.readdirSync(`/proc/${pid}/fd`).length;
-  const rss = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { fds, rssKiB: rss ? Number(rss[1]) : NaN };
+  const self = own(pid);
+  const tree = { processes: 1, ...self };
+  for (const c of descendants(pid)) {
+    const u = own(c);
+    tree.processes++;
+    tree.fds += u.fds;
+    tree.rssKiB += u.rssKiB;
+  }
+  return { ...self, tree };
 }
 
 function alive(pid: number): boolean {
@@ -173,6 +201,10 @@ export default async function soakBench(): Promise<void> {
         ],
         ['helper fds start / end', `${start!.fds} / ${end.fds}`],
         ['helper RSS start / end / peak', `${mib(start!.rssKiB)} / ${mib(end.rssKiB)} / ${mib(peakRss)}`],
+        [
+          'with its object hosts: processes, fds, RSS start / end',
+          `${start!.tree.processes}, ${start!.tree.fds}, ${mib(start!.tree.rssKiB)} / ${end.tree.processes}, ${end.tree.fds}, ${mib(end.tree.rssKiB)}`,
+        ],
         ['problems', problems.length ? problems.join('; ') : 'none'],
       ],
     );

@@ -19,6 +19,9 @@ export interface KillReport {
   roundsWithoutFailure: number;
   /** Kill to the next request's answer from a new helper, ms, per kill. */
   restartMs: number[];
+  /** Its parts: kill to the last pending request failing, then to the new helper's hello. */
+  failMs: number[];
+  startMs: number[];
   /** hello() after the failure gave the dead helper's pid. */
   stalePids: number;
   /** Every helper pid this client started (the parent checks that none is left). */
@@ -59,9 +62,13 @@ async function main(): Promise<void> {
     unclear: [],
     roundsWithoutFailure: 0,
     restartMs: [],
+    failMs: [],
+    startMs: [],
     stalePids: 0,
     pids: [],
   };
+  let startedAt = 0;
+  client.onDidStart(() => (startedAt = performance.now()));
   let hello = await client.hello();
   report.pids.push(hello.pid);
   for (let i = 0; i < kills; i++) {
@@ -105,10 +112,13 @@ async function main(): Promise<void> {
       await proc.exited;
     }
     if (failedThisRound === 0) report.roundsWithoutFailure++;
+    const failedAt = performance.now();
     // The next request: a new helper must answer it.
     try {
       await client.listMaps();
       report.restartMs.push(performance.now() - killedAt);
+      report.failMs.push(failedAt - killedAt);
+      report.startMs.push(startedAt - failedAt);
     } catch (e) {
       report.unclear.push(`the request after kill ${i + 1} failed: ${String(e)}`);
     }

@@ -162,6 +162,7 @@ export default async function soakBench(): Promise<void> {
     let hostMaps = { min: Infinity, max: 0 };
     let start: Usage | undefined;
     let peakRss = 0;
+    const perMinute: Usage[] = [];
     const t0 = performance.now();
     for (let tick = 0; performance.now() - t0 < seconds * 1000; tick++) {
       const due = t0 + tick * 1000;
@@ -181,6 +182,7 @@ export default async function soakBench(): Promise<void> {
       }
       const u = usage(pid);
       start ??= u;
+      if (tick % 60 === 0) perMinute.push(u);
       peakRss = Math.max(peakRss, u.rssKiB);
     }
     const end = usage(pid);
@@ -205,6 +207,8 @@ export default async function soakBench(): Promise<void> {
           'with its object hosts: processes, fds, RSS start / end',
           `${start!.tree.processes}, ${start!.tree.fds}, ${mib(start!.tree.rssKiB)} / ${end.tree.processes}, ${end.tree.fds}, ${mib(end.tree.rssKiB)}`,
         ],
+        ['helper RSS each minute', perMinute.map((u) => (u.rssKiB / 1024).toFixed(1)).join(', ') + ' MiB'],
+        ['with object hosts each minute', perMinute.map((u) => (u.tree.rssKiB / 1024).toFixed(1)).join(', ') + ' MiB'],
         ['problems', problems.length ? problems.join('; ') : 'none'],
       ],
     );
@@ -223,6 +227,8 @@ export default async function soakBench(): Promise<void> {
           ['requests answered before their kill', String(r.answered)],
           ['kills with no request pending (too late)', String(r.roundsWithoutFailure)],
           ['kill to next answer, new helper: median / max', `${ms(median(r.restartMs))} / ${ms(Math.max(...r.restartMs))}`],
+          ['  of which kill to all pending failed: median / max', `${ms(median(r.failMs))} / ${ms(Math.max(...r.failMs))}`],
+          ['  and then the new helper started: median / max', `${ms(median(r.startMs))} / ${ms(Math.max(...r.startMs))}`],
           [`restarts over ${RESTART_BOUND_MS} ms`, String(over)],
           ['hello() answered by a dead helper', String(r.stalePids)],
           ['client process ended after its last line', Number.isNaN(k.lingerMs) ? 'never reported' : ms(k.lingerMs)],

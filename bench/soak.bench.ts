@@ -62,10 +62,10 @@ function usage(pid: number): Usage {
   return { ...self, tree };
 }
 
-function alive(pid: number): boolean {
+/** Is `pid` still this helper? (pid_max may be 32768 and the soak starts thousands of processes: pids come back.) */
+function stillRunning(pid: number, helperPath: string): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(helperPath);
   } catch {
     return false;
   }
@@ -218,7 +218,7 @@ export default async function soakBench(): Promise<void> {
     if (!r) {
       console.log(`the kill client gave no report (exit ${k.code}): ${k.stderr}`);
     } else {
-      const left = r.pids.filter(alive);
+      const left = r.pids.filter((pid) => stillRunning(pid, helperPath));
       const over = r.restartMs.filter((x) => x > RESTART_BOUND_MS).length;
       printTable(
         ['', 'value'],

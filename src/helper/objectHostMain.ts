@@ -23,7 +23,22 @@ export const PHASE_MARKER = '\u001eebpfwb-phase ';
 const MAX_OBJECT_BYTES = 32 * 1024 * 1024;
 const MAX_TEST_DATA_BYTES = 1024 * 1024;
 
-const phase: Phase = (doing) => fs.writeSync(2, `\n${PHASE_MARKER}${doing}\n`);
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/** Writes all of `text` to stderr now. The pipe is non-blocking and libbpf's debug lines fill it
+ *  faster than the helper reads (an object of 100 maps): wait out EAGAIN instead of failing the load. */
+function writeStderr(text: string): void {
+  let buf = Buffer.from(text);
+  while (buf.length > 0) {
+    try {
+      buf = buf.subarray(fs.writeSync(2, buf));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return; // stderr gone: the parent is gone too
+      Atomics.wait(PAUSE, 0, 0, 1);
+    }
+  }
+}
+const phase: Phase = (doing) => writeStderr(`\n${PHASE_MARKER}${doing}\n`);
 
 export function runObjectHost(): void {
   let startupError: HelperError | undefined;
@@ -47,7 +62,7 @@ export function runObjectHost(): void {
     // If the root helper dies (even by SIGKILL), so does this host: nothing it holds outlives the helper.
     m.L.dieWithParent();
     if (process.ppid === 1) process.exit(0); // the parent was already gone before prctl took effect
-    m.L.mirrorLibbpfOutput((text) => fs.writeSync(2, text));
+    m.L.mirrorLibbpfOutput(writeStderr);
   } catch (e) {
     startupError =
       e instanceof HelperError

@@ -46,7 +46,9 @@ class InProcessHelper implements HelperTransport {
   readonly description = 'in-process';
   starts = 0;
   failNext: ErrorData[] = [];
-  private running?: { exit: (info: { code: number | null; signal: string | null }) => void };
+  /** Starts that exit (code 1) before answering hello, as a helper missing libbpf does. */
+  dieBeforeHello = 0;
+  private running?: { exit: (info: { code: number | null; signal: string | null }) => void; stdin: PassThrough };
 
   async start(): Promise<HelperProcess> {
     this.starts++;
@@ -54,6 +56,16 @@ class InProcessHelper implements HelperTransport {
     if (failure) throw new HelperClientError(failure);
     const toHelper = new PassThrough();
     const fromHelper = new PassThrough();
+    if (this.dieBeforeHello > 0) {
+      this.dieBeforeHello--;
+      const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
+        setImmediate(() => {
+          fromHelper.end();
+          r({ code: 1, signal: null });
+        }),
+      );
+      return { stdin: toHelper, stdout: fromHelper, exited, kill: () => undefined };
+    }
     const conn = createMessageConnection(new StreamMessageReader(toHelper), new StreamMessageWriter(fromHelper));
     const pid = 1000 + this.starts;
     conn.onRequest('hello', (): HelloResult => ({ ...HELLO, pid }));
@@ -66,13 +78,21 @@ class InProcessHelper implements HelperTransport {
       exit(info);
     };
     toHelper.on('finish', () => stop({ code: 0, signal: null })); // stdin closed: the helper exits
-    this.running = { exit: stop };
+    this.running = { exit: stop, stdin: toHelper };
     return { stdin: toHelper, stdout: fromHelper, exited, kill: (signal = 'SIGTERM') => stop({ code: null, signal }) };
   }
 
   /** The helper dies (SIGKILL), as when the OOM killer or a user kills it. */
   crash(): void {
     this.running?.exit({ code: null, signal: 'SIGKILL' });
+  }
+
+  /** The pipe to the helper breaks now, and the exit is seen `ms` later (real time), as with a
+   *  killed process: writes fail ("write after a stream was destroyed") before the exit event. */
+  breakPipe(ms: number): void {
+    const running = this.running;
+    running?.stdin.destroy();
+    setTimeout(() => running?.exit({ code: null, signal: 'SIGKILL' }), ms);
   }
 }
 
@@ -251,6 +271,18 @@ describe('helper supervisor', () => {
     await up;
   });
 
+  it('counts a helper that dies before answering hello once, not also as a lost helper', async () => {
+    helper.dieBeforeHello = 2;
+    await supervisor.connect();
+    const first = supervisor.state;
+    assert.ok(first.kind === 'disconnected' && /exited before answering: exit code 1/.test(first.message), JSON.stringify(first));
+    assert.deepEqual(clock.pending(), [1000]);
+    const settled = next('disconnected');
+    clock.advance(1000);
+    await settled;
+    assert.deepEqual(clock.pending(), [2000]);
+  });
+
   it('stops retrying once disposed', async () => {
     helper.failNext = [{ code: 'HELPER_UNAVAILABLE', message: 'down', retryable: true }];
     await supervisor.connect();
@@ -259,5 +291,35 @@ describe('helper supervisor', () => {
     assert.deepEqual(clock.pending(), []);
     await supervisor.connect();
     assert.equal(helper.starts, 1);
+  });
+});
+
+describe('helper client: a helper that goes away', () => {
+  let helper: InProcessHelper;
+  let client: HelperClient;
+
+  beforeEach(() => {
+    helper = new InProcessHelper();
+    client = new HelperClient(helper);
+  });
+
+  afterEach(() => client.dispose());
+
+  it('hello() right after the helper died starts a new helper, never answers with the dead one', async () => {
+    assert.equal((await client.hello()).pid, 1001);
+    helper.crash();
+    assert.equal((await client.hello()).pid, 1002);
+  });
+
+  it('a request written after the pipe broke, before the exit is seen, fails with HELPER_EXITED', async () => {
+    await client.hello();
+    helper.breakPipe(50);
+    await assert.rejects(client.listMaps(), (e: unknown) => {
+      assert.ok(e instanceof HelperClientError, String(e));
+      assert.equal(e.code, 'HELPER_EXITED');
+      assert.match(e.message, /exited while a request was pending/);
+      return true;
+    });
+    assert.equal((await client.hello()).pid, 1002);
   });
 });

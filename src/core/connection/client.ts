@@ -9,6 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import {
   createMessageConnection,
   Emitter,
+  ErrorCodes,
   Event,
   MessageConnection,
   ResponseError,
@@ -80,10 +81,32 @@ interface Session {
   hello: T.HelloResult;
   stderrTail: () => string;
   dead: boolean;
+  /** Resolves once the helper has exited and its pending requests have failed (never rejects). */
+  closed: Promise<void>;
+}
+
+/** How long a broken pipe waits for the exit that explains it. */
+const EXIT_GRACE_MS = 2000;
+
+/** Errors of the pipe rather than answers of the helper: they mean the helper is gone or going. */
+function isTransportFailure(e: unknown): boolean {
+  if (!(e instanceof ResponseError)) return true; // "Connection is closed.", stream errors
+  return (
+    e.code === ErrorCodes.MessageWriteError || e.code === ErrorCodes.PendingResponseRejected || e.code === ErrorCodes.ConnectionInactive
+  );
+}
+
+/** Waits for `p` at most `ms`, leaving no timer behind to keep the process alive. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 export class HelperClient {
   private session?: Promise<Session>;
+  /** The helper that answered hello and has not been cleaned up after its exit. */
+  private active?: Session;
   private disposed = false;
   private readonly restartEmitter = new Emitter<T.HelloResult>();
   private readonly exitEmitter = new Emitter<string>();
@@ -106,13 +129,19 @@ export class HelperClient {
     return (await this.current()).hello;
   }
 
-  private current(): Promise<Session> {
-    if (this.disposed) return Promise.reject(new HelperClientError({ code: 'HELPER_EXITED', message: 'the helper client was disposed' }));
-    this.session ??= this.startSession().catch((e) => {
-      this.session = undefined;
-      throw e;
-    });
-    return this.session;
+  private async current(): Promise<Session> {
+    for (;;) {
+      if (this.disposed) throw new HelperClientError({ code: 'HELPER_EXITED', message: 'the helper client was disposed' });
+      const pending = (this.session ??= this.startSession().catch((e) => {
+        this.session = undefined;
+        throw e;
+      }));
+      const s = await pending;
+      if (!s.dead) return s;
+      // It exited and its clean-up (a few ms) has not run yet: never hand out a dead helper.
+      await s.closed;
+      if (this.session === pending) this.session = undefined;
+    }
   }
 
   private async startSession(): Promise<Session> {
@@ -130,8 +159,19 @@ export class HelperClient {
     proc.stderr?.on('data', (d: Buffer) => {
       tail = (tail + d.toString('utf8')).slice(-STDERR_TAIL_BYTES);
     });
-    const conn = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
-    const session: Session = { proc, conn, hello: undefined as unknown as T.HelloResult, stderrTail: () => tail.trim(), dead: false };
+    const reader = new StreamMessageReader(proc.stdout);
+    // No partial-message timer: it re-arms itself every 10 s for as long as a message stays half
+    // read (a helper killed mid-response), survives dispose(), and kept the CLI alive after its work.
+    reader.partialMessageTimeout = 0;
+    const conn = createMessageConnection(reader, new StreamMessageWriter(proc.stdin));
+    const session: Session = {
+      proc,
+      conn,
+      hello: undefined as unknown as T.HelloResult,
+      stderrTail: () => tail.trim(),
+      dead: false,
+      closed: undefined as unknown as Promise<void>,
+    };
 
     let exitInfo: { code: number | null; signal: string | null } | undefined;
     const exited = proc.exited.then((info) => {
@@ -145,12 +185,15 @@ export class HelperClient {
       // Give the stderr pipe a moment to flush its last lines before pending requests fail.
       return new Promise<void>((r) => setTimeout(r, 20)).then(() => {
         conn.dispose(); // rejects pending requests; we translate them in request()
-        if (this.session && !this.disposed) {
+        // Only a helper that was up is "lost"; one that died starting fails its hello instead.
+        if (this.active === session) {
+          this.active = undefined;
           this.session = undefined;
-          this.exitEmitter.fire(this.describeExit(info, tail));
+          if (!this.disposed) this.exitEmitter.fire(this.describeExit(info, tail));
         }
       });
     });
+    session.closed = exited;
     proc.stdin.on('error', () => {
       /* EPIPE when the helper died: reported through `exited` */
     });
@@ -163,7 +206,7 @@ export class HelperClient {
     } catch (e) {
       // A write error (EPIPE) can arrive before the exit event: give the exit a moment to land.
       if (!(e instanceof ResponseError && isErrorData(e.data))) {
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+        await within(exited, EXIT_GRACE_MS);
       }
       proc.kill();
       if (session.dead || exitInfo) {
@@ -179,6 +222,7 @@ export class HelperClient {
       }
       throw this.translate(e, session);
     }
+    this.active = session;
     this.restartEmitter.fire(session.hello);
     return session;
   }
@@ -188,6 +232,24 @@ export class HelperClient {
     return tail ? `${how}; last output:\n${tail.split('\n').slice(-10).join('\n')}` : how;
   }
 
+  /** Why a request failed. A broken pipe (EPIPE, a closed or destroyed stream) usually comes a
+   *  moment before the exit event: wait for the exit, so that every request pending on a dead
+   *  helper fails with HELPER_EXITED, and the next one starts a new helper. */
+  private async failure(e: unknown, session: Session): Promise<Error> {
+    if (this.disposed && isTransportFailure(e))
+      return new HelperClientError({ code: 'HELPER_EXITED', message: 'the helper client was disposed' });
+    if (!session.dead && isTransportFailure(e)) {
+      await within(session.closed, EXIT_GRACE_MS);
+      if (!session.dead) {
+        // The pipe broke but the process lives on: nothing can reach it any more.
+        session.proc.kill('SIGKILL');
+        await within(session.closed, EXIT_GRACE_MS);
+      }
+    }
+    if (session.dead) await session.closed;
+    return this.translate(e, session);
+  }
+
   private translate(e: unknown, session: Session): Error {
     if (e instanceof HelperClientError) return e;
     if (e instanceof ResponseError && isErrorData(e.data)) return new HelperClientError(e.data);
@@ -195,6 +257,13 @@ export class HelperClient {
       return new HelperClientError({
         code: 'HELPER_EXITED',
         message: `the helper (${this.transport.description}) exited while a request was pending${session.stderrTail() ? `: ${session.stderrTail().split('\n').slice(-5).join(' | ')}` : ''}`,
+        fix: 'the next request starts a new helper; programs and maps it had loaded are gone unless pinned',
+      });
+    }
+    if (isTransportFailure(e)) {
+      return new HelperClientError({
+        code: 'HELPER_EXITED',
+        message: `lost the connection to the helper (${this.transport.description}): ${(e as Error)?.message ?? String(e)}`,
         fix: 'the next request starts a new helper; programs and maps it had loaded are gone unless pinned',
       });
     }
@@ -232,7 +301,7 @@ export class HelperClient {
     try {
       result = await session.conn.sendRequest<R>(type.method, params);
     } catch (e) {
-      throw this.translate(e, session);
+      throw await this.failure(e, session);
     }
     const id = result.subscription;
     this.subscribers.set(id, { session, onBatch: handlers.onBatch as Subscriber['onBatch'], onEnd: handlers.onEnd });
@@ -262,7 +331,7 @@ export class HelperClient {
     try {
       return params === undefined ? await session.conn.sendRequest<R>(type.method) : await session.conn.sendRequest<R>(type.method, params);
     } catch (e) {
-      throw this.translate(e, session);
+      throw await this.failure(e, session);
     }
   }
 
@@ -377,6 +446,7 @@ export class HelperClient {
     this.disposed = true;
     const s = await this.session?.catch(() => undefined);
     this.session = undefined;
+    this.active = undefined;
     if (!s) return;
     s.conn.dispose();
     s.proc.stdin.end();

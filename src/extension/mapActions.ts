@@ -122,7 +122,11 @@ export function activate(ctx: Ctx): void {
       return undefined;
     }
     const client = await target.ready();
-    const r = await client.testRun(params);
+    // Long runs (repeat up to 1e6) can be stopped: the helper kills the run's process at once.
+    const r = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `eBPF: test run of ${name}`, cancellable: true },
+      (_progress, token) => client.testRun(params, token),
+    );
     log.info(
       `Test run of ${name} (#${params.id}) on ${target.label}: retval ${r.retval}, ${formatDuration(r.durationNs)} per run` +
         `${params.repeat && params.repeat > 1 ? ` over ${params.repeat} runs` : ''}, ${Buffer.from(r.dataOut, 'base64').length} bytes out`,

@@ -164,6 +164,33 @@ describe('ebpf-workbench trace, events and map (real kernel)', function () {
     assert.match(usage.stderr, /needs --value/);
   });
 
+  it('run: Ctrl-C stops a long test run in the helper at once, and --timeout bounds it', async () => {
+    const loopPins = `${pinDir}-loop`;
+    try {
+      const loaded = JSON.parse(ok('load', compileFixture(dir, 'testrun-loop'), '--pin', loopPins, '--json')) as {
+        programs: { id: number }[];
+      };
+      const id = String(loaded.programs[0].id);
+      const long = new CliProcess(cliJs, ['run', id, '--repeat', '1000000']);
+      await new Promise((r) => setTimeout(r, 1000)); // under way in its own process in the helper
+      assert.equal(long.child.exitCode, null, 'still running');
+      const stoppedAt = Date.now();
+      long.child.kill('SIGINT');
+      const code = await long.exited;
+      assert.ok(Date.now() - stoppedAt < 3000, `stopped after ${Date.now() - stoppedAt} ms`);
+      assert.notEqual(code, 0);
+      assert.match(long.stderr, /cancel/i);
+
+      const bounded = cli('run', id, '--repeat', '1000000', '--timeout', '500');
+      assert.notEqual(bounded.code, 0);
+      assert.match(bounded.stderr, /TIMEOUT|time bound|timeout/i);
+      // The program is still there and runs.
+      assert.match(ok('run', id), /retval [12] /);
+    } finally {
+      fs.rmSync(loopPins, { recursive: true, force: true });
+    }
+  });
+
   it('load --attach --json prints one line when everything is attached, stays attached until SIGTERM, then detaches', async () => {
     const obj = compileFixture(dir, 'cli-attach');
     const p = new CliProcess(cliJs, ['load', obj, '--attach', '--iface', 'lo', '--json']);

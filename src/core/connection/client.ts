@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import {
+  type CancellationToken,
   createMessageConnection,
   Emitter,
   ErrorCodes,
@@ -326,10 +327,11 @@ export class HelperClient {
     };
   }
 
-  private async request<P, R>(type: { method: string }, params?: P): Promise<R> {
+  private async request<P, R>(type: { method: string }, params?: P, token?: CancellationToken): Promise<R> {
     const session = await this.current();
     try {
-      return params === undefined ? await session.conn.sendRequest<R>(type.method) : await session.conn.sendRequest<R>(type.method, params);
+      if (params === undefined) return await session.conn.sendRequest<R>(type.method, token);
+      return await session.conn.sendRequest<R>(type.method, params, token);
     } catch (e) {
       throw await this.failure(e, session);
     }
@@ -372,8 +374,9 @@ export class HelperClient {
   ringbuf(id: number) {
     return this.request<T.RingbufParams, T.RingbufResult>(Methods.mapRingbuf, { id });
   }
-  testRun(p: T.TestRunParams) {
-    return this.request<T.TestRunParams, T.TestRunResult>(Methods.progTestRun, p);
+  /** A cancelled token stops the run in the helper at once (it runs in a process of its own). */
+  testRun(p: T.TestRunParams, token?: CancellationToken) {
+    return this.request<T.TestRunParams, T.TestRunResult>(Methods.progTestRun, p, token);
   }
   pin(p: T.PinParams) {
     return this.request<T.PinParams, null>(Methods.pin, p);

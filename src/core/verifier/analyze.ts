@@ -17,6 +17,7 @@ import {
   largeLocals,
   licenseLine,
   mapTypeLine,
+  mapValueTypeLine,
   programDefinition,
   returnAfter,
   sectionAbove,
@@ -340,12 +341,12 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     };
     if (others.length) finding.details = { ...finding.details, alsoReported: others.join(' | ') };
     nameCallArgument(finding, failing?.disasm);
-    addRootCause(p, finding, failing);
+    addRootCause(p, finding, failing, others);
     return finding;
   };
 
   /** Related locations and quick fixes: where the offending value came from. */
-  const addRootCause = (p: ProgramState, f: Finding, failing: ProgramState['lastInsn']) => {
+  const addRootCause = (p: ProgramState, f: Finding, failing: ProgramState['lastInsn'], others: string[] = []) => {
     const d = f.details ?? {};
     // The family's own statement of where its root cause is (catalog entry `causes`).
     const entry = entryOf(f.catalogId);
@@ -438,6 +439,32 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     }
     if (has('return-range') && d.range) {
       f.quickFix = { kind: 'program-return-range', file: f.file, line: f.line, range: parseRange(d.range) };
+      // The allowed range is the program type's, and the SEC() chose the type.
+      const def = sources && p.log.name ? programDefinition(sources, p.log.name, f.file) : undefined;
+      const sec = sources && (def ?? (f.file && f.line ? { file: f.file, line: f.line } : undefined));
+      const at = sec && sources ? sectionAbove(sources, sec.file, sec.line) : undefined;
+      if (at) f.related.push({ ...at, message: `the section sets the program type, which must return a value in ${d.range}` });
+    }
+
+    // A global function's arguments are checked against its declared parameter types at the call.
+    const callee = /Caller passes invalid args into func#\d+ \('(\w+)'\)/.exec(others.join('\n'));
+    if (callee && sources) {
+      const def = programDefinition(sources, callee[1], f.file);
+      if (def)
+        f.related.push({
+          ...def,
+          message: `\`${callee[1]}()\` is a global function: the verifier checks each argument against this parameter's type`,
+        });
+    }
+
+    // An access past the end of a map value at a constant offset: the value type the map declares.
+    if (f.catalogId === 'map-value-out-of-bounds' && sources && Number(d.off) + Number(d.size) > Number(d.value_size)) {
+      const reg0 = failing ? memoryOperandRegister(failing.disasm) : undefined;
+      const state = reg0 !== undefined ? currentRegisters(p).get(`R${reg0}`) : undefined;
+      const name = state && !/var_off|umax|smax/.test(state) ? /^map_value\((?:[^)]*,)?map=(\w+)/.exec(state)?.[1] : undefined;
+      const decl = name ? symbolDeclaration(sources, name, f.file) : undefined;
+      const type = decl ? mapValueTypeLine(sources, decl.file, decl.line) : undefined;
+      if (type) f.related.push({ ...type, message: `map \`${name}\` declares its value as ${d.value_size} bytes` });
     }
 
     // Locks and RCU / preemption sections: the call that opened the section still open.

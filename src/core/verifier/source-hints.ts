@@ -90,6 +90,17 @@ export function mapTypeLine(sources: ReadonlyMap<string, string>, file: string, 
   return undefined;
 }
 
+/** The `__type(value, ...)` (or `__uint(value_size, ...)`) line of the map declaration that ends at `line`. */
+export function mapValueTypeLine(sources: ReadonlyMap<string, string>, file: string, line: number): SourceLine | undefined {
+  for (const [key, lines] of linesOf(sources, file)) {
+    for (let i = line - 1; i >= 0 && i > line - 40; i--) {
+      if (/__type\s*\(\s*value\s*,|__uint\s*\(\s*value_size\s*,|\.value_size\s*=/.test(lines[i])) return { file: key, line: i + 1 };
+      if (/^\s*struct\s*\{\s*$|^\S/.test(lines[i]) && i < line - 1) break;
+    }
+  }
+  return undefined;
+}
+
 /** The header line of the function that contains `line` (`int f(struct x *a)`, at column 0). */
 export function functionHeader(sources: ReadonlyMap<string, string>, file: string, line: number): SourceLine | undefined {
   for (const [key, lines] of linesOf(sources, file)) {

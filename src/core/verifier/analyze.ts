@@ -5,7 +5,8 @@
 import { catalog } from './catalog';
 import { contextField, programKind, sectionName } from './context';
 import { explainMessage, matchEntry, matchFamily, stripMessagePrefixes } from './explain';
-import { AnnotationTable, basename, resolveAnnotation, type Annotation, type SourceLocation } from './locate';
+import { AnnotationTable, basename, findSource, resolveAnnotation, type Annotation, type SourceLocation } from './locate';
+import { definesOf, firstUse, returnedConstant, returnsComputed, wrapperArgument, wrapperHeader } from './placement';
 import { classifyLine, LineSplitter, parseRegisterState, splitRunOnLines, type LogLine } from './parse';
 import { arithmeticSource, History, memoryOperandRegister, traceRegister, type OriginStep } from './provenance';
 import {
@@ -16,6 +17,7 @@ import {
   largeLocals,
   licenseLine,
   mapTypeLine,
+  mapValueTypeLine,
   programDefinition,
   returnAfter,
   sectionAbove,
@@ -170,15 +172,22 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
    */
   const locateStop = (p: ProgramState, failing: { index: number; disasm: string }): SourceLocation | undefined => {
     const loc = locate(p, failing.index);
-    if (failing.disasm !== 'exit') return loc;
-    const own = p.annotations.find(failing.index);
+    if (failing.disasm !== 'exit') return (loc && wrapperUse(p, failing.disasm, loc)) ?? loc;
+    const at = locateExit(p, failing.index, loc);
+    const r0text = currentRegisters(p).get('R0');
+    const r0 = r0text && /^-?(?:0x[0-9a-f]+|\d+)$/.test(r0text) ? Number(r0text) : undefined;
+    return (at?.text && /\breturn\b/.test(at.text) && hoistedReturn(p, at, r0)) || at;
+  };
+
+  const locateExit = (p: ProgramState, index: number, loc: SourceLocation | undefined): SourceLocation | undefined => {
+    const own = p.annotations.find(index);
     // An exit annotated with its own `return` says where it is; a closing brace or the line of a
     // BPF_PROG()-style wrapper does not.
-    if (own.known && loc?.text && /\breturn\b/.test(loc.text)) return loc;
-    const path = exitPath(p);
     // The value the program returns, when the verifier knows it.
     const r0text = currentRegisters(p).get('R0');
     const r0 = r0text && /^-?(?:0x[0-9a-f]+|\d+)$/.test(r0text) ? Number(r0text) : undefined;
+    if (own.known && loc?.text && /\breturn\b/.test(loc.text)) return loc;
+    const path = exitPath(p);
     // The function's own line (where BPF_PROG()-style wrappers put their return) is not a statement.
     const entryText = p.annotations.exactly(0)?.text;
     for (let i = path.after.length - 1; i >= 0; i--) {
@@ -218,6 +227,54 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (ret) return ret;
     const end = functionEnd(options.sources, loc.file, loc.line);
     return end ? { file: end.file, line: end.line, text: '}' } : loc;
+  };
+
+  /**
+   * An instruction on the line of a BPF_PROG()/BPF_KPROBE()-style wrapper is the wrapper reading
+   * an argument out of the context (or a use of that value the compiler kept there). The program
+   * reads that argument where its parameter is first used, so that line is the place.
+   */
+  const wrapperUse = (p: ProgramState, disasm: string, loc: SourceLocation): SourceLocation | undefined => {
+    const sources = options.sources;
+    if (!sources || !loc.file || !loc.line || !/\bBPF_[A-Z_0-9]+\s*\(/.test(loc.text)) return undefined;
+    const src = findSource(sources, loc.file);
+    const lines = src ? src[1].split('\n') : [];
+    const header = wrapperHeader(lines, loc.line);
+    if (!header) return undefined;
+    let arg = wrapperArgument(header.macro, disasm);
+    const base = arg === undefined ? memoryOperandRegister(disasm) : undefined;
+    if (base !== undefined) {
+      const steps = traceRegister(p.history.records, p.history.lastInsnPos(), base);
+      const o = steps[steps.length - 1];
+      if (o?.role === 'origin') arg = wrapperArgument(header.macro, o.disasm);
+    }
+    const name = arg !== undefined ? header.params[arg] : undefined;
+    const use = name ? firstUse(lines, header.bodyStart, name) : undefined;
+    return use ? { file: loc.file, line: use, text: lines[use - 1].trim() } : undefined;
+  };
+
+  /**
+   * The compiler shares one exit between returns and sets R0 early, often on the line of the
+   * condition before it (`r0 = -1` hoisted above `if`), or inside an inlined helper whose
+   * `return -EPERM;` has no instruction of its own. When the exit's `return` does not return the
+   * value the verifier saw, the `return` of that value after where R0 was set is the one taken.
+   */
+  const hoistedReturn = (p: ProgramState, loc: SourceLocation, r0: number | undefined): SourceLocation | undefined => {
+    const sources = options.sources;
+    if (r0 === undefined || !sources || !loc.file || !loc.line) return undefined;
+    const own = findSource(sources, loc.file);
+    const defines = definesOf(own ? own[1].split('\n') : []);
+    const value = returnedConstant(loc.text, defines);
+    if (value === r0 || (value === undefined && !returnsComputed(loc.text))) return undefined;
+    const steps = traceRegister(p.history.records, p.history.lastInsnPos(), 0);
+    const set = steps[steps.length - 1];
+    if (!set || set.role !== 'origin' || !/^[rw]0 = -?(?:0x[0-9a-f]+|\d+)$/.test(set.disasm)) return undefined;
+    const from = locate(p, set.insnIndex);
+    if (!from?.file || !from.line || (from.file === loc.file && from.line === loc.line)) return undefined;
+    const ret = returnAfter(sources, from.file, from.line, true, r0);
+    if (!ret || ret.line === loc.line) return undefined;
+    const file = findSource(sources, ret.file);
+    return returnedConstant(ret.text, definesOf(file ? file[1].split('\n') : [])) === r0 ? ret : undefined;
   };
 
   /** The instructions the verifier walked after the last conditional branch before the exit. */
@@ -284,12 +341,12 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     };
     if (others.length) finding.details = { ...finding.details, alsoReported: others.join(' | ') };
     nameCallArgument(finding, failing?.disasm);
-    addRootCause(p, finding, failing);
+    addRootCause(p, finding, failing, others);
     return finding;
   };
 
   /** Related locations and quick fixes: where the offending value came from. */
-  const addRootCause = (p: ProgramState, f: Finding, failing: ProgramState['lastInsn']) => {
+  const addRootCause = (p: ProgramState, f: Finding, failing: ProgramState['lastInsn'], others: string[] = []) => {
     const d = f.details ?? {};
     // The family's own statement of where its root cause is (catalog entry `causes`).
     const entry = entryOf(f.catalogId);
@@ -382,6 +439,32 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     }
     if (has('return-range') && d.range) {
       f.quickFix = { kind: 'program-return-range', file: f.file, line: f.line, range: parseRange(d.range) };
+      // The allowed range is the program type's, and the SEC() chose the type.
+      const def = sources && p.log.name ? programDefinition(sources, p.log.name, f.file) : undefined;
+      const sec = sources && (def ?? (f.file && f.line ? { file: f.file, line: f.line } : undefined));
+      const at = sec && sources ? sectionAbove(sources, sec.file, sec.line) : undefined;
+      if (at) f.related.push({ ...at, message: `the section sets the program type, which must return a value in ${d.range}` });
+    }
+
+    // A global function's arguments are checked against its declared parameter types at the call.
+    const callee = /Caller passes invalid args into func#\d+ \('(\w+)'\)/.exec(others.join('\n'));
+    if (callee && sources) {
+      const def = programDefinition(sources, callee[1], f.file);
+      if (def)
+        f.related.push({
+          ...def,
+          message: `\`${callee[1]}()\` is a global function: the verifier checks each argument against this parameter's type`,
+        });
+    }
+
+    // An access past the end of a map value at a constant offset: the value type the map declares.
+    if (f.catalogId === 'map-value-out-of-bounds' && sources && Number(d.off) + Number(d.size) > Number(d.value_size)) {
+      const reg0 = failing ? memoryOperandRegister(failing.disasm) : undefined;
+      const state = reg0 !== undefined ? currentRegisters(p).get(`R${reg0}`) : undefined;
+      const name = state && !/var_off|umax|smax/.test(state) ? /^map_value\((?:[^)]*,)?map=(\w+)/.exec(state)?.[1] : undefined;
+      const decl = name ? symbolDeclaration(sources, name, f.file) : undefined;
+      const type = decl ? mapValueTypeLine(sources, decl.file, decl.line) : undefined;
+      if (type) f.related.push({ ...type, message: `map \`${name}\` declares its value as ${d.value_size} bytes` });
     }
 
     // Locks and RCU / preemption sections: the call that opened the section still open.

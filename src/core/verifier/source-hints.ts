@@ -2,6 +2,7 @@
 // type, the license declaration, a program's definition, the lines naming a symbol. Pure text
 // search over the sources the caller passed in.
 import { basename, findSource } from './locate';
+import { definesOf, returnedConstant } from './placement';
 
 export interface SourceLine {
   file: string;
@@ -55,11 +56,12 @@ export function returnAfter(
 ): (SourceLine & { text: string }) | undefined {
   for (const [key, lines] of linesOf(sources, file)) {
     const found: (SourceLine & { text: string; literal?: number })[] = [];
+    // Named constants count as values too: `return -EPERM;`, `return XDP_DROP;`.
+    const defines = value === undefined ? undefined : definesOf(lines);
     for (let i = Math.max(0, line - 1); i < lines.length; i++) {
       if (/^\}/.test(lines[i])) break;
-      const m = /\breturn\b\s*(\(?\s*-?(?:0x[0-9a-fA-F]+|\d+)\s*\)?\s*;)?/.exec(lines[i]);
-      if (m && !isComment(lines[i])) {
-        const literal = m[1] ? Number(m[1].replace(/[()\s;]/g, '')) : undefined;
+      if (/\breturn\b/.test(lines[i]) && !isComment(lines[i])) {
+        const literal = defines ? returnedConstant(lines[i], defines) : undefined;
         found.push({ file: key, line: i + 1, text: lines[i].trim(), literal });
       }
     }
@@ -83,6 +85,17 @@ export function mapTypeLine(sources: ReadonlyMap<string, string>, file: string, 
         !/__(?:uint|type|array)\s*\(/.test(lines[i])
       )
         break;
+    }
+  }
+  return undefined;
+}
+
+/** The `__type(value, ...)` (or `__uint(value_size, ...)`) line of the map declaration that ends at `line`. */
+export function mapValueTypeLine(sources: ReadonlyMap<string, string>, file: string, line: number): SourceLine | undefined {
+  for (const [key, lines] of linesOf(sources, file)) {
+    for (let i = line - 1; i >= 0 && i > line - 40; i--) {
+      if (/__type\s*\(\s*value\s*,|__uint\s*\(\s*value_size\s*,|\.value_size\s*=/.test(lines[i])) return { file: key, line: i + 1 };
+      if (/^\s*struct\s*\{\s*$|^\S/.test(lines[i]) && i < line - 1) break;
     }
   }
   return undefined;

@@ -3,7 +3,6 @@
 // map.countAll over 1000 maps. Everything runs in one process, one after the other, and the
 // table shows medians and ratios. Needs root, clang and bpftool (as the kernel tests do).
 import { execFileSync } from 'node:child_process';
-import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,6 +10,7 @@ import * as L from '../src/helper/libbpf';
 import { HelperClient } from '../src/core/connection/client';
 import { localTransport } from '../src/core/connection/local';
 import type { CountMethod } from '../src/protocol';
+import { bundleHelper } from './bpf';
 import { printTable } from './table';
 
 const root = path.resolve(__dirname, '..');
@@ -115,21 +115,8 @@ export default async function countBench(): Promise<void> {
     console.log('skipped: the count bench needs root (it loads BPF programs)');
     return;
   }
-  execFileSync(process.execPath, [path.join(root, 'scripts', 'build-bpf.mjs')], { stdio: 'inherit' });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpfwb-bench-'));
-  // The helper bundled from the current source, as dist/helper.js is (tsx would add its own overhead).
-  const helperDir = path.join(root, 'out', 'bench-helper');
-  await esbuild.build({
-    entryPoints: [path.join(root, 'src/helper/main.ts')],
-    outfile: path.join(helperDir, 'helper.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['koffi'],
-    logLevel: 'error',
-  });
-  fs.cpSync(path.join(root, 'dist', 'bpf'), path.join(helperDir, 'bpf'), { recursive: true });
+  const helperDir = path.dirname(await bundleHelper('bench-helper'));
   const client = new HelperClient(localTransport({ helperPath: path.join(helperDir, 'helper.js') }));
   const raw = rawIterator();
   try {

@@ -8,7 +8,6 @@
 //   gets fewer records, never more than one batch behind, and the rest are counted as dropped.
 // Needs root, clang and libbpf-dev.
 import { execFileSync, spawn } from 'node:child_process';
-import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,9 +16,9 @@ import { localTransport } from '../src/core/connection/local';
 import type { EventsBatch } from '../src/protocol';
 import * as L from '../src/helper/libbpf';
 import { RingReader } from '../src/helper/ringReader';
+import { bundleHelper } from './bpf';
 import { printTable } from './table';
 
-const root = path.resolve(__dirname, '..');
 const SECONDS = 3;
 
 function run(tool: string, args: string[]): Promise<number> {
@@ -39,17 +38,7 @@ export default async function eventsBench(): Promise<void> {
     return;
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpfwb-bench-events-'));
-  const helperDir = path.join(root, 'out', 'bench-events-helper');
-  await esbuild.build({
-    entryPoints: [path.join(root, 'src/helper/main.ts')],
-    outfile: path.join(helperDir, 'helper.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['koffi'],
-    logLevel: 'error',
-  });
+  const helperDir = path.dirname(await bundleHelper('bench-events-helper'));
   const tool = path.join(dir, 'ringbuf-tool');
   execFileSync('clang', ['-O2', path.join(__dirname, 'events', 'ringbuf-tool.c'), '-lbpf', '-o', tool]);
   const obj = path.join(dir, 'producer.bpf.o');

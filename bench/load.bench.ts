@@ -3,7 +3,6 @@
 // the warm spare (the usual case), started on demand (loads back to back), or the first of a
 // session (cold). Each object is unloaded after each load. Needs root and clang.
 import { execFileSync } from 'node:child_process';
-import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,6 +10,7 @@ import { HelperClient } from '../src/core/connection/client';
 import { localTransport } from '../src/core/connection/local';
 import * as L from '../src/helper/libbpf';
 import { loadObject } from '../src/helper/load';
+import { bundleHelper } from './bpf';
 import { printTable } from './table';
 
 const root = path.resolve(__dirname, '..');
@@ -52,21 +52,8 @@ export default async function run(): Promise<void> {
     console.log('skipped: the load bench needs root (it loads BPF programs)');
     return;
   }
-  execFileSync(process.execPath, [path.join(root, 'scripts', 'build-bpf.mjs')], { stdio: 'inherit' });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpfwb-bench-'));
-  // The helper bundled from the current source, as dist/helper.js is (tsx would add its own start-up time).
-  const helperDir = path.join(root, 'out', 'bench-helper');
-  await esbuild.build({
-    entryPoints: [path.join(root, 'src/helper/main.ts')],
-    outfile: path.join(helperDir, 'helper.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['koffi'],
-    logLevel: 'error',
-  });
-  fs.cpSync(path.join(root, 'dist', 'bpf'), path.join(helperDir, 'bpf'), { recursive: true });
+  const helperDir = path.dirname(await bundleHelper('bench-helper'));
   const objects = [
     {
       label: 'packet_counter (1 prog, 1 map)',

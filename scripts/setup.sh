@@ -20,9 +20,11 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # cross-checks tests, chromium drives the real VS Code in tests, openssh-server is the SSH target
 # for remote tests, build-essential & co. build code-server's native addons, sudo starts the
 # helper for non-root users (its kernel test runs as nobody through sudo -n), and a font keeps the
-# workbench screenshots legible.
+# workbench screenshots legible. iproute2 attaches tc/XDP by hand and makes the tests' veth pairs
+# and namespaces; procps has ps and sysctl (a minimal Debian root has neither).
 pkgs=(clang llvm libbpf-dev libbpf1 bpftool chromium openssh-server openssh-client
-      build-essential python3 pkg-config libkrb5-dev git ca-certificates sudo fonts-dejavu-core)
+      build-essential python3 pkg-config libkrb5-dev git ca-certificates sudo fonts-dejavu-core
+      iproute2 procps)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -39,6 +39,9 @@ describe('insight: budgets, instructions, stepper, heat map', function () {
   after(async () => {
     for (const o of loaded) await vscode.commands.executeCommand(Command.unloadObject, o.handle).then(undefined, () => undefined);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // Give the editor its width back: later tests' screenshots are not about the stepper.
+    await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
+    for (let i = 0; i < 6; i++) await vscode.commands.executeCommand('workbench.action.increaseViewWidth');
   });
 
   it('shows the complexity budget above the program after a load, and the delta after a change', async () => {

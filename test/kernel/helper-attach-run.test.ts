@@ -13,6 +13,7 @@ import { compileFixture, repoRoot, startHelper, tempDir, waitGone } from './help
 import type { HelperClient } from '../../src/core/connection/client';
 import { HelperClientError } from '../../src/core/connection/client';
 import type { AttachResult, LogParams, ObjectLoadResult, TraceLine } from '../../src/protocol';
+import { isKernelPidOf } from '../support/pids';
 
 const C = { tp: 0, rawTp: 1, tpBtf: 2, uprobe: 3, xdp: 4, tc: 5, cgroup: 6, perf: 8 } as const;
 const tag = String(process.pid % 100000);
@@ -124,8 +125,11 @@ describe('helper: attach and detach, watched working (real kernel)', function ()
     const sub = await client.subscribeTrace({}, { onBatch: (b) => void lines.push(...b.lines) });
     try {
       const child = spawnSync('/bin/true');
-      await until(() => lines.some((l) => l.text === 'ebpfwb-attach exec true' && l.pid === child.pid), 'the exec line of our /bin/true');
-      assert.equal(lines.find((l) => l.pid === child.pid)!.comm, 'true');
+      await until(
+        () => lines.some((l) => l.text === 'ebpfwb-attach exec true' && isKernelPidOf(l.pid, child.pid)),
+        'the exec line of our /bin/true',
+      );
+      assert.equal(lines.find((l) => l.text === 'ebpfwb-attach exec true' && isKernelPidOf(l.pid, child.pid))!.comm, 'true');
     } finally {
       await sub.dispose();
     }

@@ -12,6 +12,7 @@ import type { HelperClient } from '../../src/core/connection/client';
 import { sshHelperClient } from '../../src/core/connection/ssh';
 import { specFromSetting } from '../../src/core/connection/sshTarget';
 import type { EventsBatch, TraceLine } from '../../src/protocol';
+import { isKernelPidOf } from '../support/pids';
 
 async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -61,7 +62,7 @@ describe('SSH targets: attach, trace and events (real sshd on 127.0.0.1)', funct
     const lines: TraceLine[] = [];
     const trace = await client.subscribeTrace({}, { onBatch: (b) => void lines.push(...b.lines) });
     const child = spawnSync('/bin/true');
-    await until(() => lines.some((l) => l.pid === child.pid && l.text === 'ebpfwb-attach exec true'), 'the exec line over ssh');
+    await until(() => lines.some((l) => isKernelPidOf(l.pid, child.pid) && l.text === 'ebpfwb-attach exec true'), 'the exec line over ssh');
     await trace.dispose();
 
     const ev = await client.loadObject({ bytes: fs.readFileSync(compileFixture(dir, 'events')).toString('base64') });

@@ -37,6 +37,7 @@ export const Command = {
   stepperPrevious: 'ebpfWorkbench.stepper.previous',
   stepperJumpToError: 'ebpfWorkbench.stepper.jumpToError',
   stepperDefinition: 'ebpfWorkbench.stepper.definition',
+  stepperClose: 'ebpfWorkbench.stepper.close',
   showHeatMap: 'ebpfWorkbench.showHeatMap',
   clearHeatMap: 'ebpfWorkbench.clearHeatMap',
   compareVerificationStats: 'ebpfWorkbench.compareVerificationStats',

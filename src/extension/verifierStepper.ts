@@ -82,6 +82,16 @@ export class VerifierStepper implements vscode.TreeDataProvider<Item>, vscode.Di
     return this.goTo(err);
   };
 
+  /** Lets the log go, removes the source highlight and hides the view until the next log. */
+  close = async (): Promise<void> => {
+    this.log?.dispose();
+    this.log = this.stepper = this.view = this.highlighted = undefined;
+    for (const e of vscode.window.visibleTextEditors) e.setDecorations(this.line, []);
+    if (this.treeView) this.treeView.message = undefined;
+    this.changed.fire(undefined);
+    await vscode.commands.executeCommand(BuiltinCommand.setContext, ContextKey.stepperActive, false);
+  };
+
   /** From a register (or stack slot) to the step that wrote it. */
   async definition(item?: Item | string): Promise<StepView | undefined> {
     const name = typeof item === 'string' ? item : item?.kind === 'register' ? item.name : undefined;
@@ -229,5 +239,6 @@ export function activate(ctx: Ctx): VerifierStepper {
   ctx.registerCommand(Command.stepperPrevious, stepper.previous);
   ctx.registerCommand(Command.stepperJumpToError, stepper.jumpToError);
   ctx.registerCommand(Command.stepperDefinition, (item?: Item | string) => stepper.definition(item));
+  ctx.registerCommand(Command.stepperClose, stepper.close);
   return stepper;
 }

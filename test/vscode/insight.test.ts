@@ -206,4 +206,12 @@ describe('insight: budgets, instructions, stepper, heat map', function () {
     await screenshot('insight-heatmap');
     await vscode.commands.executeCommand(Command.clearHeatMap);
   });
+
+  it('Close Verifier Steps lets the log go and hides the view', async () => {
+    assert.ok((await api()).insight.stepperHighlight(), 'the stepper is open from the test before');
+    await vscode.commands.executeCommand(Command.stepperClose);
+    assert.equal((await api()).insight.stepperHighlight(), undefined);
+    assert.equal(await vscode.commands.executeCommand(Command.stepperNext), undefined, 'nothing to step through');
+    await screenshot('insight-stepper-closed', 'Programs & Maps');
+  });
 });

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import families from '../../src/core/verifier/families.json';
 import { catalog, explainMessage, matchEntry } from '../../src/core/verifier';
-import { sampleOf, type Family } from './verifier-samples';
+import { sampleOf, type Family } from '../../src/core/verifier/families';
 
 const all = (families as { families: Family[] }).families;
 const kernelErrors = all.filter((f) => f.kind === 'error' && !f.fragment && !f.origin);

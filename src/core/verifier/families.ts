@@ -4,8 +4,10 @@
 // longest literal part of a format string, and gets the entry that format's messages get.
 import data from './families.json';
 
-interface Family {
+export interface Family {
   format: string;
+  /** Where the format string was found (file:line in the kernel or libbpf sources). */
+  source: string;
   kind: 'error' | 'info';
   fragment?: boolean;
   function?: string;

@@ -5,12 +5,11 @@
 // (the one in use, or a copy of it in the folder), and a sudoers drop-in naming exactly that node
 // and that helper.js. The local transport (local.ts) looks the install up by this version's hash.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { findUntrusted } from '../../helper/trust';
-import { BundleError, collectBundle, findExtensionRoot, hashOfManifest, HelperBundle, MANIFEST, parseManifest } from './ship';
+import { BundleError, collectBundle, findExtensionRoot, hashOfManifest, HelperBundle, MANIFEST, parseManifest, sha256Hex } from './ship';
 
 export const DEFAULT_PREFIX = '/usr/local/lib/ebpf-workbench';
 export const DEFAULT_SUDOERS = '/etc/sudoers.d/ebpf-workbench';
@@ -78,8 +77,8 @@ export function verifyFolder(dir: string, expectedHash?: string): string[] {
     return [`${MANIFEST} is missing`];
   }
   const problems: string[] = [];
-  if (expectedHash && hashOfManifest(manifest) !== expectedHash)
-    problems.push(`${MANIFEST} is of version ${hashOfManifest(manifest)}, not ${expectedHash}`);
+  const version = hashOfManifest(manifest);
+  if (expectedHash && version !== expectedHash) problems.push(`${MANIFEST} is of version ${version}, not ${expectedHash}`);
   for (const f of parseManifest(manifest.toString('utf8'))) {
     let data: Buffer;
     try {
@@ -88,7 +87,7 @@ export function verifyFolder(dir: string, expectedHash?: string): string[] {
       problems.push(`${f.name} is missing`);
       continue;
     }
-    if (createHash('sha256').update(data).digest('hex') !== f.sha256) problems.push(`${f.name} differs from ${MANIFEST}`);
+    if (sha256Hex(data) !== f.sha256) problems.push(`${f.name} differs from ${MANIFEST}`);
   }
   return problems;
 }

@@ -138,16 +138,20 @@ export function collectBundle(root: string, unameMachine: string, libc: 'glibc' 
  */
 export const MANIFEST = 'MANIFEST';
 
+export function sha256Hex(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
 export function manifestText(files: readonly BundleFile[]): string {
   return files
     .filter((f) => f.name !== MANIFEST)
-    .map((f) => `${createHash('sha256').update(f.data).digest('hex')}  ${f.name}\n`)
+    .map((f) => `${sha256Hex(f.data)}  ${f.name}\n`)
     .join('');
 }
 
 /** 16 hex digits of sha256 over MANIFEST's bytes. */
 export function hashOfManifest(manifest: Buffer | string): string {
-  return createHash('sha256').update(manifest).digest('hex').slice(0, 16);
+  return sha256Hex(manifest).slice(0, 16);
 }
 
 /** The files a MANIFEST names (relative, '/'-separated; anything else is refused). */

@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { requireKernel } from './requirements';
-import { compileFixture, repoRoot, startHelper, tempDir, waitGone } from './helper-support';
+import { compileFixture, repoRoot, startHelper, tempDir, waitGone, until } from './helper-support';
 import type { HelperClient } from '../../src/core/connection/client';
 import { HelperClientError } from '../../src/core/connection/client';
 import type { AttachResult, LogParams, ObjectLoadResult, TraceLine } from '../../src/protocol';
@@ -27,14 +27,6 @@ const PIN = `/sys/fs/bpf/ebpf-test-attach-run-${tag}`;
 const sh = (...argv: string[]) => execFileSync(argv[0], argv.slice(1), { stdio: 'pipe' });
 /** `n` UDP packets to port 9999 of `ip`, sent by bash's /dev/udp (each redirect is one datagram). */
 const udpScript = (ip: string, n: number) => `for i in $(seq ${n}); do echo ping > /dev/udp/${ip}/9999; done`;
-
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function cgroup2Root(): string {
   const line = fs

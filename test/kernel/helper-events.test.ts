@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { requireKernel } from './requirements';
-import { compileFixture, startHelper, tempDir, waitGone } from './helper-support';
+import { compileFixture, startHelper, tempDir, waitGone, until } from './helper-support';
 import type { HelperClient } from '../../src/core/connection/client';
 import { HelperClientError } from '../../src/core/connection/client';
 import type { EventsBatch, EventRecord, ObjectLoadResult } from '../../src/protocol';
@@ -22,14 +22,6 @@ function fdsOf(pid: number, match: RegExp): number {
       return false;
     }
   }).length;
-}
-
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('helper: events from ring buffers and perf event arrays (real kernel)', function () {

@@ -1,5 +1,6 @@
 // Shared by test/kernel/helper*.test.ts: compiles the fixtures with the real clang, starts the
 // helper from source (through tsx) as a real child process, and checks the kernel with bpftool.
+import * as assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -42,6 +43,15 @@ export async function bundleCli(outDir: string): Promise<void> {
 /** The helper's own BPF objects (dist/bpf), as `npm run build` makes them. */
 export function buildHelperBpf(): void {
   execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build-bpf.mjs')], { stdio: 'inherit' });
+}
+
+/** Polls `cond` every 20 ms until it holds; fails the test naming `what` after `ms`. */
+export async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 export function tempDir(): string {

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { requireKernel } from './requirements';
-import { compileFixture, startHelper, tempDir, waitGone, unmountedTransport } from './helper-support';
+import { compileFixture, startHelper, tempDir, waitGone, unmountedTransport, until } from './helper-support';
 import { HelperClient, HelperClientError, type HelperTransport } from '../../src/core/connection/client';
 import type { LogParams, ObjectLoadResult, TraceLine } from '../../src/protocol';
 import { pidsAsKernelSees } from '../support/pids';
@@ -35,14 +35,6 @@ async function settled(lines: unknown[]): Promise<number> {
     await new Promise((r) => setTimeout(r, 300));
   }
   return n;
-}
-
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const noTracefsTransport = (): HelperTransport =>

@@ -6,7 +6,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { requireKernel } from './requirements';
-import { compileFixture, repoRoot, tempDir, waitGone } from './helper-support';
+import { compileFixture, repoRoot, tempDir, waitGone, until as untilIn } from './helper-support';
 import { startSshd, sshdUnavailable, type TestSshd } from '../support/sshd';
 import type { HelperClient } from '../../src/core/connection/client';
 import { sshHelperClient } from '../../src/core/connection/ssh';
@@ -14,13 +14,7 @@ import { specFromSetting } from '../../src/core/connection/sshTarget';
 import type { EventsBatch, TraceLine } from '../../src/protocol';
 import { isKernelPidOf } from '../support/pids';
 
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (cond: () => boolean, what: string, ms = 10_000) => untilIn(cond, what, ms);
 
 describe('SSH targets: attach, trace and events (real sshd on 127.0.0.1)', function () {
   this.timeout(180_000);

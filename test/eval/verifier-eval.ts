@@ -73,9 +73,13 @@ export function scoreWildLogs(): Record<Half, Score> {
     else if (f) why.push(`entry ${f.catalogId}`);
     if (e.truth.sourceLine) {
       s.sourceLine.total++;
-      const [file, line] = e.truth.sourceLine.split(':');
-      if (f && f.file && path.basename(f.file) === file && f.line === Number(line)) s.sourceLine.right++;
-      else why.push(`source ${f?.file}:${f?.line}`);
+      // `file.c:123` when the log annotates with `@ file:line`, else the annotation's source text.
+      const at = /^([\w.+-]+):(\d+)$/.exec(e.truth.sourceLine);
+      const right = at
+        ? f?.file && path.basename(f.file) === at[1] && f.line === Number(at[2])
+        : norm(f?.sourceText ?? '') === norm(e.truth.sourceLine);
+      if (f && right) s.sourceLine.right++;
+      else why.push(at ? `source ${f?.file}:${f?.line}` : `source text "${f?.sourceText?.slice(0, 60)}"`);
     }
     if (f && mentionsAll(f, e.truth.mention)) s.caseSpecific++;
     else if (f) why.push(`explanation lacks ${e.truth.mention.join(', ')}`);

@@ -1,9 +1,30 @@
 // The decoder on material nobody on the team wrote (issue #9), scored on the held-out halves only
 // (the tune halves may be looked at while improving it; see test/eval/verifier-eval.ts).
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { catalog } from '../../src/core/verifier';
 import { formatSelftests, formatWild, scoreSelftestMessages, scoreWildLogs } from '../eval/verifier-eval';
 
 describe('verifier decoder on held-out material from others', () => {
+  it('labels of the public logs name catalog entries that exist, and every error line is in its log', () => {
+    const dir = path.join(__dirname, '..', 'fixtures', 'verifier-wild');
+    const index = JSON.parse(readFileSync(path.join(dir, 'index.json'), 'utf8')) as {
+      logs: { id: string; file: string; truth: { catalogIds: string[]; errorLine: string[] } }[];
+    };
+    const ids = new Set(catalog.map((e) => e.id));
+    for (const e of index.logs) {
+      for (const id of e.truth.catalogIds) assert.ok(ids.has(id), `${e.id}: no catalog entry ${id}`);
+      const text = readFileSync(path.join(dir, e.file), 'utf8')
+        .replace(/\\n|\\t/g, ' ')
+        .replace(/\s+/g, ' ');
+      assert.ok(
+        e.truth.errorLine.some((l) => text.includes(l.replace(/\s+/g, ' ').trim())),
+        `${e.id}: error line not in the log`,
+      );
+    }
+  });
+
   it('logs from public issue threads: >= 94% with a finding at the real error line (target met), a specific entry (target 90% not met)', () => {
     const s = scoreWildLogs();
     console.log(formatWild(s));
@@ -11,10 +32,10 @@ describe('verifier decoder on held-out material from others', () => {
     assert.ok(h.total >= 40, `only ${h.total} held-out logs`);
     // Issue #9's target, met: >= 94% give a finding at the real error line.
     assert.ok(h.errorLine / h.total >= 0.94, `error line ${h.errorLine}/${h.total} (issue #9: >= 94%)`);
-    // NOT MET: issue #9 asks for >= 90% with a specific entry. Measured 88.1% (59/67) on the
-    // held-out half when this was written, 1.9 points (2 logs) short; this asserts the measured
-    // value so a change that loses ground fails. It is not the target.
-    assert.ok(h.specific / h.total >= 0.88, `specific entry ${h.specific}/${h.total} (issue #9 target 90%, measured 88.1%)`);
+    // NOT MET: issue #9 asks for >= 90% with a specific entry. Measured 88.1% (59/67) in round 3;
+    // round 4 added 30 logs (12 held out, 8 of them specific on first sight): 84.8% (67/79), 4.2
+    // points (4 logs) short. This asserts the measured value so a change that loses ground fails.
+    assert.ok(h.specific / h.total >= 0.84, `specific entry ${h.specific}/${h.total} (issue #9 target 90%, measured 84.8%)`);
   });
 
   it('kernel selftest messages: >= 90% of the distinct messages map to a specific entry', () => {

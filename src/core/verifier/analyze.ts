@@ -341,6 +341,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     };
     if (others.length) finding.details = { ...finding.details, alsoReported: others.join(' | ') };
     nameCallArgument(finding, failing?.disasm);
+    nameCalledFunction(finding, failing?.disasm);
     addRootCause(p, finding, failing, others);
     return finding;
   };
@@ -554,16 +555,19 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     }
 
     // A map of the wrong kind: its definition, named in the register state (map_ptr(map=NAME)).
-    if (has('map-definition') && sources) {
+    if (has('map-definition')) {
       const names = new Set<string>();
       for (const [k, v] of currentRegisters(p)) {
         const m = /^R[1-5]$/.test(k) && /^map_ptr\((?:[^)]*,)?map=([\w.]+)/.exec(v);
         if (m && !m[1].includes('.')) names.add(m[1]);
       }
-      for (const name of names) {
-        const decl = symbolDeclaration(sources, name, f.file);
+      // The register state names the map even when there are no sources to find it in.
+      const unnamed = [...names].filter((n) => !f.explanation.includes(`\`${n}\``));
+      if (unnamed.length) f.explanation += ` The map passed here is ${unnamed.map((n) => `\`${n}\``).join(' / ')}.`;
+      for (const name of sources ? names : []) {
+        const decl = symbolDeclaration(sources!, name, f.file);
         // The declared type is the line to change; the name ends the declaration.
-        const type = decl ? mapTypeLine(sources, decl.file, decl.line) : undefined;
+        const type = decl ? mapTypeLine(sources!, decl.file, decl.line) : undefined;
         if (type) f.related.push({ ...type, message: `map \`${name}\` is declared with this type` });
         if (decl) f.related.push({ ...decl, message: `map \`${name}\` is defined here` });
       }
@@ -1095,6 +1099,17 @@ function nameCallArgument(f: Finding, disasm: string | undefined): void {
 
 /** R1..R5 are arguments 1..5 of a call. */
 const helperArgIndex = (reg: number) => reg - 1;
+
+/** A BPF-to-BPF call refused where it stands (`call pc+44` inside a lock or an RCU / preemption section): name the callee from the source. */
+function nameCalledFunction(f: Finding, disasm: string | undefined): void {
+  if (!disasm || !/^call pc[+-]\d+$/.test(disasm) || !f.sourceText || !/function calls are not allowed/.test(f.message)) return;
+  const callee = [...f.sourceText.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)]
+    .map((m) => m[1])
+    .find((n) => !/^(?:if|while|for|switch|return|sizeof|likely|unlikely|__builtin_\w+|bpf_\w+)$/.test(n));
+  if (!callee || f.explanation.includes(`\`${callee}()\``)) return;
+  f.explanation += ` The call refused here is \`${callee}()\`, a BPF-to-BPF call: \`${f.sourceText.trim()}\`.`;
+  f.fix += ` Here: make \`${callee}()\` static __always_inline (or static, so it is verified with the caller), or call it outside the section.`;
+}
 
 /** The text of argument `n` (0-based) of the first call in a source line, e.g. `&gctx`. */
 export function argumentExpression(source: string | undefined, n: number): string | undefined {

@@ -724,6 +724,13 @@ export const catalog: CatalogEntry[] = [
       refine: (d, ctx) => {
         const kind = programKind(ctx.section);
         const helper = d.helper;
+        // A number the kernel has no helper for (`bpf_unused15#125`, `unknown#212`): built for another kernel.
+        if (helper && d.helperId && /^unknown$|unused|uu+sed/.test(helper))
+          return {
+            title: `Helper #${d.helperId} does not exist on this kernel`,
+            why: `The program calls helper number ${d.helperId}, which this kernel does not have (${helper} is the placeholder of an unused number). The object was built against another kernel's helper list (a probe or driver compiled for a different kernel version), or with helper definitions newer than this kernel.`,
+            fix: `Rebuild the object against this kernel's headers (or the loader's matching release), or avoid helper #${d.helperId} on this kernel.`,
+          };
         if (!kind || !helper) return undefined;
         const instead = EQUIVALENT_HELPER[kind.name]?.[helper];
         if (instead)
@@ -1006,7 +1013,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'log-too-small',
-    /verification log buffer not big enough|bpf_load_program\(\) err=28\b|log buffer (?:is )?too small|^Error: Failed to load program, verification log/,
+    /verification log buffer not big enough|bpf_load_program\(\) err=28\b|\bload program: no space left on device\b|log buffer (?:is )?too small|^Error: Failed to load program, verification log/,
     'The verifier log did not fit the buffer the loader gave it',
     'The kernel returned ENOSPC: the verifier log is larger than the buffer the loader passed, so the log that would name the error was cut (or dropped).',
     'Give the loader a bigger log buffer (bpftrace: BPFTRACE_LOG_SIZE; libbpf: kernel_log_size in bpf_object_open_opts; cilium/ebpf: LogSizeStart) or load with a lower log level, then read the error at the end of the log.',

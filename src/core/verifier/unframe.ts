@@ -113,6 +113,9 @@ export class Unframer {
   /** One-line summaries inside a line (after any prefix was removed). */
   private inner(line: string, isError: (text: string) => boolean, depth = 0): UnframedLine[] | undefined {
     if (depth > 3) return undefined;
+    // cilium/ebpf with ENOSPC: the log was cut, so its last line is not the error; the summary is.
+    const cut = /\bload program: no space left on device\b/.exec(line);
+    if (cut) return [{ text: cut[0], summary: true }];
     for (const re of SUMMARIES) {
       const m = re.exec(line.trim());
       if (!m || !m[1]) continue;

@@ -11,6 +11,8 @@ import { classifyLine, LineSplitter, parseRegisterState, splitRunOnLines, type L
 import { arithmeticSource, History, memoryOperandRegister, traceRegister, type OriginStep } from './provenance';
 import {
   callChain,
+  callSitesTo,
+  comparisonAbove,
   fieldReadLine,
   functionEnd,
   functionHeader,
@@ -484,6 +486,25 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     let reg = d.register ? Number(d.register.slice(1)) : undefined;
     const argNo = /\barg ?#?(\d)\b/.exec(f.message);
     if (reg === undefined && argNo && failing && /^call /.test(failing.disasm)) reg = Number(argNo[1]) + 1;
+
+    // A pointer read inside an RCU section and used after it ended: the unlock between the two.
+    if (has('closed-section') && reg !== undefined) {
+      const from = origin(traceRegister(records, pos, reg));
+      const start = from ? posOf(from.insnIndex) : -1;
+      for (let i = pos - 1; i > start && start >= 0; i--) {
+        const r = records[i];
+        if (r.kind !== 'insn' || !/^call bpf_rcu_read_unlock\b/.test(r.disasm)) continue;
+        f.related.push(
+          relatedAt(p, r.index, `the RCU section ends here: the pointer passed in R${reg} was read inside it and is used after it`),
+        );
+        f.explanation = f.explanation.replace(
+          /R\d+ was loaded from an ordinary field of a kernel structure, so nothing keeps the object alive\./,
+          `R${reg} was read inside bpf_rcu_read_lock(), but bpf_rcu_read_unlock() ran before this call: once the section ends the pointer is no longer protected (the verifier marks it untrusted).`,
+        );
+        f.fix = 'Make the call (and check the pointer for NULL) before bpf_rcu_read_unlock(), i.e. move the unlock after it.';
+        break;
+      }
+    }
     const arith = failing ? arithmeticSource(failing.disasm) : undefined;
     if (reg === undefined && arith === undefined && failing) reg = memoryOperandRegister(failing.disasm);
 
@@ -549,7 +570,16 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           explainOffset(src, posOf(step.insnIndex));
         } else {
           describe(steps, `R${reg} got this value here`);
-          if (f.catalogId === 'scalar-deref') explainScalar(f, reg, origin(steps), currentRegisters(p).get(`R${reg}`), kind?.name);
+          const o = origin(steps);
+          const gone = has('released-pointer') && o ? releasedBetween(records, posOf(o.insnIndex), pos) : [];
+          if (gone.length && o) {
+            const from = /^call (\w+?)(?:_impl)?#/.exec(o.disasm)?.[1] ?? 'its origin';
+            for (const g of gone) f.related.push(relatedAt(p, g.index, g.why));
+            const names = gone.map((g) => `${g.call}()`).join(' and then ');
+            f.explanation += ` R${reg} was a valid pointer from ${from}(), but ${names} ran before this access: after it the object belongs to the kernel (or the lock that guarded it is released), so the verifier turns every copy of the pointer into a plain number.`;
+            f.title = `Pointer used after ${gone[0].call}() (R${reg})`;
+            f.fix = `Finish using the pointer before ${gone[0].call}() (read what you need into a local first), or look the object up again after it.`;
+          } else if (f.catalogId === 'scalar-deref') explainScalar(f, reg, o, currentRegisters(p).get(`R${reg}`), kind?.name);
         }
       }
     }
@@ -636,7 +666,32 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       for (let i = pos; i >= 0; i--) {
         const r = records[i];
         if (r.kind === 'insn' && /^if [rw]\d+ [<>]=? [rw]\d+ goto/.test(r.disasm)) {
-          f.related.push(relatedAt(p, r.index, `this data_end check proves only ${d.range ?? 'fewer'} bytes, less than the access needs`));
+          const proven = /\br=(\d+)/.exec(f.message)?.[1];
+          const needed = d.off !== undefined && d.size !== undefined ? Number(d.off) + Number(d.size) : undefined;
+          const at = relatedAt(
+            p,
+            r.index,
+            proven && needed
+              ? `this data_end check proves ${proven} bytes from the packet pointer it compares, the access needs ${needed}`
+              : 'this data_end check proves fewer bytes than the access needs',
+          );
+          // The compiler often gives the comparison the line of a nearby statement: the source's
+          // own `... > data_end` above the access, in the same function, is the check.
+          const text = at.file && at.line ? sourceLine(sources, at.file, at.line) : undefined;
+          if (sources && f.file && f.line && !/[<>]/.test(text ?? '')) {
+            const check = comparisonAbove(sources, f.file, f.line, /\bdata_end\b|\bend\b/);
+            if (check) Object.assign(at, check);
+          }
+          f.related.push(at);
+          const checkText = sourceLine(sources, at.file, at.line);
+          if (checkText && /[<>]/.test(checkText)) {
+            f.explanation += ` The check on this path is \`${checkText.replace(/\s*\/\*.*$/, '')}\`${proven ? `: it proves ${proven} bytes` : ''}${needed ? `, and this access reaches byte ${needed}` : ''}.`;
+            // `p + 1` counts in units of *p: one byte when p is a void *, char * or __u8 *.
+            const plusOne = /(\w+)\s*\+\s*1\s*\)?\s*>/.exec(checkText)?.[1];
+            const bytePointer = plusOne && new RegExp(String.raw`\b(?:void|char|__u8|u8|uint8_t)\s*\*\s*${plusOne}\s*[;,=)]`);
+            if (bytePointer && [...sources!.values()].some((t) => bytePointer.test(t)))
+              f.explanation += ` \`${plusOne}\` is a byte pointer, so \`+ 1\` adds one byte, not the size of the header: compare a pointer of the header type (\`(void *)(hdr + 1) > data_end\`).`;
+          }
           break;
         }
       }
@@ -748,6 +803,13 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         f.fix =
           "Check the parameter for NULL at the top of the function, or make the function static so the verifier checks it with the caller's arguments.";
       }
+    }
+
+    // The failing line is in a function the program inlines: the call that brought it there
+    // (its arguments are often the cause: a context field passed by address, an unchecked pointer).
+    if (sources && f.file && f.line && p.log.name) {
+      for (const c of callSitesTo(sources, f.file, f.line, p.log.name))
+        f.related.push({ file: c.file, line: c.line, message: `\`${c.callee}()\`, where this line is, is called here` });
     }
 
     // Keep only locations that say something beyond the primary line.
@@ -979,6 +1041,42 @@ function explainScalar(f: Finding, reg: number, o: OriginStep | undefined, value
     f.explanation += ` ${r} was loaded from memory (\`${o.disasm}\`): a pointer stored in kernel memory${/probe|ksyscall/.test(kind ?? '') ? ' or passed to a kprobe (PT_REGS_PARM*)' : ''} is a plain number to the verifier, so it cannot be dereferenced directly.`;
     f.fix = 'Read through it with BPF_CORE_READ(ptr, field) or bpf_probe_read_kernel(&dst, sizeof(dst), &ptr->field).';
   }
+}
+
+/**
+ * Calls between a pointer's origin and its use after which the verifier no longer treats the
+ * pointer as one: a submit / discard / release / drop hands the object back, adding a node to a
+ * tree or list leaves a reference that dies with the lock, an unlock ends it.
+ */
+const RELEASING =
+  /^call (bpf_ringbuf_(?:submit|discard)(?:_dynptr)?|bpf_\w+_release|bpf_(?:percpu_)?obj_drop(?:_impl)?|bpf_rbtree_add(?:_impl)?|bpf_list_push_(?:front|back)(?:_impl)?|bpf_spin_unlock|bpf_res_spin_unlock|bpf_kptr_xchg)#/;
+
+function releasedBetween(
+  records: readonly import('./provenance').HistoryRecord[],
+  from: number,
+  to: number,
+): { index: number; call: string; why: string }[] {
+  const out: { index: number; call: string; why: string }[] = [];
+  for (let i = from + 1; i < to; i++) {
+    const r = records[i];
+    const m = r.kind === 'insn' ? RELEASING.exec(r.disasm) : null;
+    if (!m || r.kind !== 'insn') continue;
+    const call = m[1].replace(/_impl$/, '');
+    const why = /unlock/.test(call)
+      ? `${call}() releases the lock here: references into the collection it guarded end with it`
+      : /rbtree_add|list_push/.test(call)
+        ? `${call}() hands the node to the collection here: the program keeps only a reference that lasts until the lock is released`
+        : `${call}() gives the object back here: pointers to it are invalid after this call`;
+    out.push({ index: r.index, call, why });
+  }
+  // A node added and then its lock released: both matter; otherwise the last release is the one.
+  const add = out.findIndex((g) => /rbtree_add|list_push/.test(g.call));
+  return add >= 0
+    ? out
+        .slice(add)
+        .filter((g, i) => i === 0 || /unlock/.test(g.call))
+        .slice(0, 2)
+    : out.slice(-1);
 }
 
 /** The calls that open a lock, RCU or preemption section. */

@@ -217,7 +217,7 @@ export const catalog: CatalogEntry[] = [
     'The verifier only allows memory accesses through registers it knows to be pointers. {register} holds a plain number (scalar) here — typically a pointer read out of kernel or map memory without bpf_probe_read_kernel / BPF_CORE_READ, a pointer that went through integer arithmetic, or a value that was never a pointer.',
     'Read kernel memory with BPF_CORE_READ() or bpf_probe_read_kernel(), keep pointers typed (no casts through integers), and use the pointer the helper returned rather than a copy stored in a map.',
     {
-      causes: ['invalidated-packet'],
+      causes: ['invalidated-packet', 'released-pointer'],
       example: 'pid_t ppid = BPF_CORE_READ(task, real_parent, tgid); /* instead of task->real_parent->tgid */',
       docsUrl: DOCS.core,
     },
@@ -229,7 +229,7 @@ export const catalog: CatalogEntry[] = [
     'The register used as the address of this load or store does not hold a kind of pointer that may be dereferenced directly here ({type}).',
     'Access that object through the helper meant for it (bpf_probe_read_kernel, bpf_skb_load_bytes, BPF_CORE_READ), or get a directly accessible pointer first.',
     {
-      causes: ['invalidated-packet'],
+      causes: ['invalidated-packet', 'released-pointer'],
       example: 'struct iphdr iph;\nif (bpf_skb_load_bytes(skb, ETH_HLEN, &iph, sizeof(iph)) < 0)\n\treturn 0;',
     },
   ),
@@ -922,6 +922,7 @@ export const catalog: CatalogEntry[] = [
     {
       example:
         'bpf_rcu_read_lock();\nstruct task_struct *parent = task->real_parent;   /* RCU-protected field */\nstruct task_struct *p = parent ? bpf_task_acquire(parent) : NULL;\nbpf_rcu_read_unlock();\nif (p)\n\tbpf_task_release(p);',
+      causes: ['closed-section'],
       docsUrl: DOCS.kfuncs,
       sinceKernel: '6.2',
     },

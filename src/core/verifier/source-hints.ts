@@ -113,6 +113,17 @@ export function functionHeader(sources: ReadonlyMap<string, string>, file: strin
   return undefined;
 }
 
+/** The nearest comparison (`<`, `>`, `<=`, `>=`) mentioning `operand` above `line`, in the same function. */
+export function comparisonAbove(sources: ReadonlyMap<string, string>, file: string, line: number, operand: RegExp): SourceLine | undefined {
+  for (const [key, lines] of linesOf(sources, file)) {
+    for (let i = Math.min(line, lines.length) - 2; i >= 0 && !/^\S.*\)\s*$|^\{|^\}/.test(lines[i]); i--) {
+      const code = lines[i].replace(/\/\*.*?\*\/|\/\/.*$/g, '').replace(/->/g, '.');
+      if (/[^<>=!]\s*(?:[<>]=?)\s*[^<>=]/.test(code) && operand.test(code) && !isComment(lines[i])) return { file: key, line: i + 1 };
+    }
+  }
+  return undefined;
+}
+
 /** The `char LICENSE[] SEC("license") = ...` line. */
 export function licenseLine(sources: ReadonlyMap<string, string>, prefer?: string): SourceLine | undefined {
   for (const [key, lines] of linesOf(sources, undefined, prefer)) {
@@ -193,6 +204,26 @@ export function callChain(sources: ReadonlyMap<string, string>, file: string, fr
   const hit = findSource(sources, file);
   if (!hit) return [];
   const lines = hit[1].split('\n');
+  const bodies = functionBodies(lines);
+  const best = (fn: string, seen: Set<string>): SourceLine[] => {
+    const body = bodies.get(fn);
+    if (!body || seen.size >= maxDepth) return [];
+    let out: SourceLine[] = [];
+    for (let i = body[0] + 1; i < body[1]; i++) {
+      if (isComment(lines[i])) continue;
+      for (const g of bodies.keys()) {
+        if (g === fn || seen.has(g) || !calls(lines[i], g)) continue;
+        const rest = best(g, new Set([...seen, g]));
+        if (rest.length + 1 > out.length) out = [{ file: hit[0], line: i + 1 }, ...rest];
+      }
+    }
+    return out;
+  };
+  return best(from, new Set([from]));
+}
+
+/** The functions defined in a file: name -> [header line index, closing brace line index]. */
+function functionBodies(lines: readonly string[]): Map<string, [number, number]> {
   const bodies = new Map<string, [number, number]>();
   for (let i = 0; i < lines.length; i++) {
     const m =
@@ -203,19 +234,44 @@ export function callChain(sources: ReadonlyMap<string, string>, file: string, fr
     while (end < lines.length && !/^\}/.test(lines[end])) end++;
     bodies.set(m[1], [i, end]);
   }
-  const best = (fn: string, seen: Set<string>): SourceLine[] => {
-    const body = bodies.get(fn);
-    if (!body || seen.size >= maxDepth) return [];
-    let out: SourceLine[] = [];
-    for (let i = body[0] + 1; i < body[1]; i++) {
+  return bodies;
+}
+
+const calls = (line: string, fn: string) => new RegExp(String.raw`\b${escape(fn)}\s*\(`).test(line.replace(/\/\*.*?\*\/|\/\/.*$/g, ''));
+
+/**
+ * When `line` is inside a function that program function `from` inlines (or calls), the calls
+ * that lead there: `[line in from that calls g, line in g that calls h, ...]`, the shortest chain.
+ * Empty when `line` is in `from` itself or no chain is found in that file.
+ */
+export function callSitesTo(
+  sources: ReadonlyMap<string, string>,
+  file: string,
+  line: number,
+  from: string,
+): (SourceLine & { callee: string })[] {
+  const hit = findSource(sources, file);
+  if (!hit) return [];
+  const lines = hit[1].split('\n');
+  const bodies = functionBodies(lines);
+  const target = [...bodies].find(([, [a, b]]) => line - 1 > a && line - 1 < b)?.[0];
+  if (!target || target === from || !bodies.has(from)) return [];
+  // Breadth first: the shortest chain of calls from the program to the function holding `line`.
+  const queue: [string, (SourceLine & { callee: string })[]][] = [[from, []]];
+  const seen = new Set([from]);
+  while (queue.length) {
+    const [fn, path] = queue.shift()!;
+    const [a, b] = bodies.get(fn)!;
+    for (let i = a + 1; i < b; i++) {
       if (isComment(lines[i])) continue;
       for (const g of bodies.keys()) {
-        if (g === fn || seen.has(g) || !new RegExp(String.raw`\b${escape(g)}\s*\(`).test(lines[i])) continue;
-        const rest = best(g, new Set([...seen, g]));
-        if (rest.length + 1 > out.length) out = [{ file: hit[0], line: i + 1 }, ...rest];
+        if (seen.has(g) || !calls(lines[i], g)) continue;
+        const next = [...path, { file: hit[0], line: i + 1, callee: g }];
+        if (g === target) return next;
+        seen.add(g);
+        queue.push([g, next]);
       }
     }
-    return out;
-  };
-  return best(from, new Set([from]));
+  }
+  return [];
 }

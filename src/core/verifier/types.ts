@@ -137,6 +137,8 @@ export interface AnalyzeOptions {
  * - `acquisition`: the call that took the reference (`alloc_insn=`), and its release function;
  * - `callback`: the callback and the call that registered it; `return-range`: the return values;
  * - `open-section`: the call that opened the lock / RCU / preemption section still open;
+ * - `released-pointer`: the submit / release / drop / collection add (and unlock) after which a pointer is dead;
+ * - `closed-section`: the bpf_rcu_read_unlock() that ended the section a pointer was read in, before it was used;
  * - `map-definition`: the declaration (and type) of the map in the arguments;
  * - `stack-object` / `released-dynptr`: the stack object passed by address, the call that released it;
  * - `loop-condition`, `packet-check`: the loop's condition, the data_end check that proved too little;
@@ -151,6 +153,8 @@ export type RootCause =
   | 'callback'
   | 'return-range'
   | 'open-section'
+  | 'closed-section'
+  | 'released-pointer'
   | 'map-definition'
   | 'stack-object'
   | 'released-dynptr'

@@ -13,6 +13,8 @@ import {
   callChain,
   callSitesTo,
   comparisonAbove,
+  enclosingLoop,
+  structFieldsOfType,
   fieldReadLine,
   functionEnd,
   functionHeader,
@@ -470,6 +472,33 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       if (type) f.related.push({ ...type, message: `map \`${name}\` declares its value as ${d.value_size} bytes` });
     }
 
+    // A map without BTF where a special field needs it: a value type holding two of the same
+    // special field (two bpf_spin_locks) makes the kernel refuse the object's BTF, and libbpf
+    // goes on without it. The second field is what to change.
+    const noBtf = /^map '(\w+)' has to have BTF in order to use (\w+)/.exec(f.message);
+    if (noBtf && sources) {
+      const decl = symbolDeclaration(sources, noBtf[1], f.file);
+      const valueLine = decl ? mapValueTypeLine(sources, decl.file, decl.line) : undefined;
+      const valueType = valueLine
+        ? /__type\s*\(\s*value\s*,\s*struct\s+(\w+)/.exec(sourceLine(sources, valueLine.file, valueLine.line) ?? '')?.[1]
+        : undefined;
+      const special = valueType
+        ? structFieldsOfType(sources, valueType, /^bpf_(?:spin_lock|res_spin_lock|timer|wq|refcount)$/, f.file)
+        : [];
+      const twice = special.find((x, i) => special.findIndex((y) => y.type === x.type) < i);
+      if (twice) {
+        const first = special.find((y) => y.type === twice.type)!;
+        if (f.file && f.line) f.related.push({ file: f.file, line: f.line, message: `the verifier stops at the first use of ${noBtf[2]}` });
+        f.related.push({ ...first, message: `the first struct ${twice.type} of struct ${valueType}` });
+        f.file = twice.file;
+        f.line = twice.line;
+        f.sourceText = sourceLine(sources, twice.file, twice.line);
+        f.title = `struct ${valueType} has two struct ${twice.type} fields`;
+        f.explanation = `A map value may hold at most one struct ${twice.type}; struct ${valueType} has two (\`${first.field}\` and \`${twice.field}\`). The kernel therefore rejected the object's BTF (libbpf prints \`Error loading .BTF into kernel\` and carries on without it), map \`${noBtf[1]}\` was created without BTF, and ${noBtf[2]} needs the BTF to find its field.`;
+        f.fix = `Keep one struct ${twice.type} per map value: remove \`${twice.field}\` (let \`${first.field}\` guard all the fields) or move it to a second map.`;
+      }
+    }
+
     // Locks and RCU / preemption sections: the call that opened the section still open.
     if (has('open-section') && failing) {
       // The failing instruction may itself be the second lock: the open section starts before it.
@@ -683,13 +712,46 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
             if (check) Object.assign(at, check);
           }
           f.related.push(at);
+          // r=0 after a check: the verifier ignores a data_end comparison of a pointer whose variable
+          // offset may exceed MAX_PACKET_OFF (65535), as an unbounded offset or a loop's growing one.
+          // The register's own state, or a copy's: pointers with the same id share their offset.
+          const regs = currentRegisters(p);
+          const id = /\(id=(\d+)/.exec(f.message)?.[1];
+          const own = d.register ? regs.get(d.register) : undefined;
+          const state =
+            own && /\bumax=/.test(own)
+              ? own
+              : id
+                ? [...regs.values()].find((v) => v.startsWith('pkt(') && v.includes(`id=${id},`) && /umax=/.test(v))
+                : undefined;
+          const umax = state ? /\bumax=(?:[a-z]+\d*=)*(0x[0-9a-f]+|\d+)/.exec(state)?.[1] : undefined;
+          const ptrOff = Number((state && /\boff=(-?\d+)/.exec(state)?.[1]) ?? 0);
+          if (proven === '0' && umax !== undefined && Number(umax) + ptrOff > 0xffff) {
+            const loop = sources && f.file && f.line && hasBackwardJump(records, pos) ? enclosingLoop(sources, f.file, f.line) : undefined;
+            f.explanation += ` The check does not count: the pointer's variable offset may be as large as ${umax} here, and the verifier ignores a data_end comparison of a packet pointer whose offset may exceed 65535 bytes (MAX_PACKET_OFF), so nothing is proven (r=0).`;
+            if (loop) {
+              f.related.push({
+                ...loop,
+                message: 'the pointer advances on every pass of this loop, which has no fixed bound: its offset keeps growing',
+              });
+              f.explanation += ` The offset grows with each pass of the loop \`${sourceLine(sources, loop.file, loop.line)?.replace(/\s*\{?\s*(?:\/\*.*)?$/, '')}\`, which has no bound the verifier can count.`;
+              f.fix =
+                'Give the loop a fixed maximum number of passes (`for (int i = 0; i < MAX_OPTS && opt < opt_end; i++)`), so the offset stays bounded, and keep the data_end check inside it.';
+            } else {
+              const added = f.related.find((r) => /is added to the pointer here/.test(r.message));
+              const text = added ? sourceLine(sources, added.file, added.line) : undefined;
+              if (text) f.explanation += ` The offset is added at \`${text.replace(/\s*\/\*.*$/, '')}\` without an upper bound.`;
+              f.fix =
+                'Bound the offset before adding it to the packet pointer (`if (off > 1500) return ...;` or a mask such as `off &= 0x3ff`), then check the header end against data_end.';
+            }
+          }
           const checkText = sourceLine(sources, at.file, at.line);
           if (checkText && /[<>]/.test(checkText)) {
             f.explanation += ` The check on this path is \`${checkText.replace(/\s*\/\*.*$/, '')}\`${proven ? `: it proves ${proven} bytes` : ''}${needed ? `, and this access reaches byte ${needed}` : ''}.`;
             // `p + 1` counts in units of *p: one byte when p is a void *, char * or __u8 *.
             const plusOne = /(\w+)\s*\+\s*1\s*\)?\s*>/.exec(checkText)?.[1];
             const bytePointer = plusOne && new RegExp(String.raw`\b(?:void|char|__u8|u8|uint8_t)\s*\*\s*${plusOne}\s*[;,=)]`);
-            if (bytePointer && [...sources!.values()].some((t) => bytePointer.test(t)))
+            if (proven !== '0' && bytePointer && [...sources!.values()].some((t) => bytePointer.test(t)))
               f.explanation += ` \`${plusOne}\` is a byte pointer, so \`+ 1\` adds one byte, not the size of the header: compare a pointer of the header type (\`(void *)(hdr + 1) > data_end\`).`;
           }
           break;
@@ -703,16 +765,35 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       const field = core[2]?.split(/[.:]/).filter(Boolean).pop();
       const uses = symbolLines(sources, field ?? core[1], 4, f.file);
       for (const at of uses)
-        f.related.push({ ...at, message: `\`${field ?? core[1]}\` (${core[1]}) does not exist in the running kernel's BTF` });
+        f.related.push({
+          ...at,
+          message: /\bbpf_core_(?:field|type|enum_value)_exists\b/.test(sourceLine(sources, at.file, at.line) ?? '')
+            ? `\`${field ?? core[1]}\` is tested here: the read that fails must run only on the path where it exists`
+            : `\`${field ?? core[1]}\` (${core[1]}) does not exist in the running kernel's BTF`,
+        });
       // The compiler may have hoisted the relocated load to the function's first line: the
       // statement that reads the field, further down, is the place.
       const entryText = p.annotations.exactly(0)?.text;
-      const use =
+      let use =
         entryText && f.sourceText === entryText
           ? uses.find((u) => u.file === f.file && f.line !== undefined && u.line > f.line)
           : undefined;
+      // The compiler may also have shared the poisoned instruction with a neighbouring statement
+      // (two BPF_CORE_READ()s of one helper): a read of the field is the place, never the
+      // bpf_core_field_exists() guard, unless the relocation is the guard's own kind.
+      const name = field ?? core[1];
+      const guardKind = /<(?:field_exists|type_exists|type_matches|enumval_exists)>/.test(f.message);
+      if (!use && f.file && f.line && !new RegExp(String.raw`\b${name}\b`).test(f.sourceText ?? '')) {
+        const reads = uses.filter(
+          (u) =>
+            u.file === f.file &&
+            (guardKind ||
+              !/\bbpf_core_(?:field|type|enum_value)_exists\b|\bbpf_core_type_matches\b/.test(sourceLine(sources, u.file, u.line) ?? '')),
+        );
+        use = reads.sort((a, b) => Math.abs(a.line - f.line!) - Math.abs(b.line - f.line!))[0];
+      }
       if (use) {
-        f.related.push({ file: f.file, line: f.line, message: 'the line info of the failing instruction points to the function' });
+        f.related.push({ file: f.file, line: f.line, message: 'the line info of the failing instruction points here' });
         f.line = use.line;
       }
     }
@@ -1077,6 +1158,15 @@ function releasedBetween(
         .filter((g, i) => i === 0 || /unlock/.test(g.call))
         .slice(0, 2)
     : out.slice(-1);
+}
+
+/** The walk went round a loop: a jump backwards among the last instructions. */
+function hasBackwardJump(records: readonly import('./provenance').HistoryRecord[], pos: number): boolean {
+  for (let i = pos; i >= 0 && i > pos - 4096; i--) {
+    const r = records[i];
+    if (r.kind === 'insn' && /goto pc-\d+$/.test(r.disasm)) return true;
+  }
+  return false;
 }
 
 /** The calls that open a lock, RCU or preemption section. */

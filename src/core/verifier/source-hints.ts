@@ -101,6 +101,26 @@ export function mapValueTypeLine(sources: ReadonlyMap<string, string>, file: str
   return undefined;
 }
 
+/** The fields of `struct name`'s definition whose type is `struct <type>`, in order. */
+export function structFieldsOfType(
+  sources: ReadonlyMap<string, string>,
+  name: string,
+  type: RegExp,
+  prefer?: string,
+): (SourceLine & { field: string; type: string })[] {
+  for (const [key, lines] of linesOf(sources, undefined, prefer)) {
+    const start = lines.findIndex((l) => new RegExp(String.raw`^\s*struct\s+${escape(name)}\s*\{`).test(l));
+    if (start < 0) continue;
+    const out: (SourceLine & { field: string; type: string })[] = [];
+    for (let i = start + 1; i < lines.length && !/^\s*\}/.test(lines[i]); i++) {
+      const m = /^\s*struct\s+(\w+)\s+(\w+)\s*(?:\[[^\]]*\])?\s*;/.exec(lines[i]);
+      if (m && type.test(m[1])) out.push({ file: key, line: i + 1, field: m[2], type: m[1] });
+    }
+    return out;
+  }
+  return [];
+}
+
 /** The header line of the function that contains `line` (`int f(struct x *a)`, at column 0). */
 export function functionHeader(sources: ReadonlyMap<string, string>, file: string, line: number): SourceLine | undefined {
   for (const [key, lines] of linesOf(sources, file)) {
@@ -119,6 +139,27 @@ export function comparisonAbove(sources: ReadonlyMap<string, string>, file: stri
     for (let i = Math.min(line, lines.length) - 2; i >= 0 && !/^\S.*\)\s*$|^\{|^\}/.test(lines[i]); i--) {
       const code = lines[i].replace(/\/\*.*?\*\/|\/\/.*$/g, '').replace(/->/g, '.');
       if (/[^<>=!]\s*(?:[<>]=?)\s*[^<>=]/.test(code) && operand.test(code) && !isComment(lines[i])) return { file: key, line: i + 1 };
+    }
+  }
+  return undefined;
+}
+
+/** The header of the innermost `for` / `while` / `do` loop whose body holds `line`, in the same function. */
+export function enclosingLoop(sources: ReadonlyMap<string, string>, file: string, line: number): SourceLine | undefined {
+  for (const [key, lines] of linesOf(sources, file)) {
+    let depth = 0;
+    for (let i = Math.min(line, lines.length) - 2; i >= 0 && !/^[^\s{}#/]/.test(lines[i]); i--) {
+      const code = lines[i].replace(/\/\*.*?\*\/|\/\/.*$|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '');
+      for (let c = code.length - 1; c >= 0; c--) {
+        if (code[c] === '}') depth++;
+        else if (code[c] === '{' && --depth < 0) {
+          // This brace opens a block around `line`: a loop's, or the statement on the line above.
+          const head = /\b(?:for|while)\s*\(|\bdo\b/.test(code) ? i : i > 0 && /^\s*\{\s*$/.test(code) ? i - 1 : -1;
+          if (head >= 0 && /\b(?:for|while)\s*\(|\bdo\b|\bbpf_for(?:_each)?\s*\(|\bbpf_repeat\s*\(/.test(lines[head]))
+            return { file: key, line: head + 1 };
+          depth = 0;
+        }
+      }
     }
   }
   return undefined;

@@ -460,6 +460,13 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           ...def,
           message: `\`${callee[1]}()\` is a global function: the verifier checks each argument against this parameter's type`,
         });
+      // A kernel-struct parameter of a global function is plain memory of the struct's size to
+      // the verifier, which a trusted BTF pointer from the caller does not satisfy.
+      const param = def ? /\(\s*(?:const\s+)?struct\s+(\w+)\s*\*\s*(\w+)/.exec(sourceLine(sources, def.file, def.line) ?? '') : null;
+      if (param && /^access beyond struct|has pointer type|expected/.test(f.message)) {
+        f.explanation += ` \`${callee[1]}()\` is verified on its own, for any caller: its parameter \`struct ${param[1]} *${param[2]}\` is taken as a pointer to ${d.size ? `${d.size} bytes of` : ''} plain memory, not as a trusted kernel object, so the task/BTF pointer the caller passes does not fit it.`;
+        f.fix = `Tag the parameter \`struct ${param[1]} *${param[2]} __arg_trusted\` (kernel 6.8+, bpf_helpers.h) so the verifier expects a trusted pointer, or make \`${callee[1]}()\` static so it is verified with its caller's argument.`;
+      }
     }
 
     // An access past the end of a map value at a constant offset: the value type the map declares.
@@ -470,6 +477,14 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       const decl = name ? symbolDeclaration(sources, name, f.file) : undefined;
       const type = decl ? mapValueTypeLine(sources, decl.file, decl.line) : undefined;
       if (type) f.related.push({ ...type, message: `map \`${name}\` declares its value as ${d.value_size} bytes` });
+      // A field past the end at a constant offset, no index on the line: the code uses the value
+      // as a larger type than the map declares (not an off-by-one).
+      const declared = type ? sourceLine(sources, type.file, type.line)?.match(/__type\s*\(\s*value\s*,\s*([^)]+?)\s*\)/)?.[1] : undefined;
+      if (declared && f.sourceText && !f.sourceText.includes('[') && Number(d.off) >= Number(d.value_size)) {
+        f.title = `Map \`${name}\` holds ${declared} (${d.value_size} bytes), smaller than what this line accesses`;
+        f.explanation = `The log says value_size=${d.value_size}: map \`${name}\` is declared with \`__type(value, ${declared})\`, but this line accesses offset ${d.off} (size ${d.size}), past the end of that type. The pointer from the lookup is being used as a larger structure than the map's value type, and the verifier checks accesses against the declared size.`;
+        f.fix = `Declare the map's value as the structure the code fills (\`__type(value, <the larger struct>)\`), or keep the accesses within ${declared}.`;
+      }
     }
 
     // A map without BTF where a special field needs it: a value type holding two of the same
@@ -556,6 +571,21 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       const check = boundsCheck(regs, o ? posOf(o.insnIndex) : -1, at);
       if (check !== undefined) f.related.push(relatedAt(p, check, `this check does not bound R${src} tightly enough for the access`));
       f.quickFix = { kind: 'add-bounds-check', file: f.file, line: f.line, register: `R${src}` };
+      // Name the offset as the program does: the variable its origin line assigns.
+      const stmt = o ? locate(p, o.insnIndex)?.text : undefined;
+      const variable = assignedVariable(stmt);
+      if (
+        variable &&
+        stmt &&
+        f.sourceText &&
+        new RegExp(String.raw`\b${variable}\b`).test(f.sourceText) &&
+        !f.explanation.includes(`\`${variable}\``)
+      ) {
+        const signed = /^\s*(?:int|long|short|char|s8|s16|s32|s64|__s\d+|int\d+_t)\s+\w+\s*=/.test(stmt);
+        f.explanation += ` The offset is \`${variable}\`, set at \`${stmt.replace(/\s*(?:\/\*.*|\/\/.*)$/, '')}\`${signed ? ', a signed variable' : ''}.`;
+        if (/min value|negative/.test(f.message) && signed)
+          f.fix = `Declare \`${variable}\` unsigned (__u32) or check \`if (${variable} < 0 || ${variable} >= N)\` before using it as an index.`;
+      }
     };
 
     if (reg === undefined && arith !== undefined && failing && boundsWords.test(f.message)) {
@@ -883,6 +913,52 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           ' The pointer is a parameter of a global (non-static) function, which the verifier checks on its own, for any caller: it may be NULL.';
         f.fix =
           "Check the parameter for NULL at the top of the function, or make the function static so the verifier checks it with the caller's arguments.";
+      }
+    }
+
+    // A helper's size argument without a bound: the buffer before it in the call, and its size.
+    const sizeReg = d.register ? Number(d.register.slice(1)) : undefined;
+    if (sources && f.file && sizeReg && sizeReg > 1 && entry?.id === 'helper-size-unbounded' && failing && /^call /.test(failing.disasm)) {
+      const buffer = argumentExpression(f.sourceText, sizeReg - 2)
+        ?.replace(/^&/, '')
+        .replace(/^\(.*?\)\s*/, '');
+      const size = argumentExpression(f.sourceText, sizeReg - 1);
+      const name = buffer && /^\w+$/.test(buffer) ? buffer : undefined;
+      const decl = name ? symbolDeclaration(sources, name, f.file) : undefined;
+      const declText = decl ? sourceLine(sources, decl.file, decl.line) : undefined;
+      const dim = declText ? new RegExp(String.raw`\b${name}\s*\[\s*(\w+)\s*\]`).exec(declText)?.[1] : undefined;
+      const byteArray = declText && new RegExp(String.raw`\b(?:char|__u8|u8|uint8_t|unsigned char)\s+${name}\s*\[`).test(declText);
+      const bytes =
+        dim && byteArray
+          ? /^\d+$/.test(dim)
+            ? Number(dim)
+            : definesOf((findSource(sources, decl!.file)?.[1] ?? '').split('\n')).get(dim)
+          : undefined;
+      if (name && size && decl) {
+        f.related.push({ ...decl, message: `\`${name}\` is declared here${bytes !== undefined ? `: ${bytes} bytes` : ''}` });
+        f.explanation += ` The size is \`${size}\` and the buffer \`${name}\`${bytes !== undefined ? ` holds ${bytes} bytes` : ''}: nothing on this path keeps \`${size}\` within it.`;
+        f.fix = `Clamp the size to the buffer before the call: \`if (${size} > sizeof(${name})) ${size} = sizeof(${name});\`${bytes !== undefined ? ` (${bytes})` : ''}, or mask it (\`${size} & (sizeof(${name}) - 1)\` for a power of two).`;
+      }
+    }
+
+    // A value from bpf_get_current_task() used as a pointer: it is a number (u64) to the verifier.
+    if (f.related.some((r) => /`call bpf_get_current_task#/.test(r.message)) && !f.explanation.includes('bpf_get_current_task_btf')) {
+      f.explanation +=
+        ' The value comes from bpf_get_current_task(), which returns the task address as a plain number (u64), never a pointer the verifier accepts.';
+      f.fix = 'Use bpf_get_current_task_btf() (a trusted `struct task_struct *`, tracing programs, 5.11+) where a task pointer is needed.';
+    }
+    // The value came out of an inlined helper's `return`: name that helper, it is what to fix.
+    if (sources && f.file && f.line) {
+      const home = functionHeader(sources, f.file, f.line)?.line;
+      for (const r of f.related) {
+        if (!r.file || !r.line || !/got (?:this|its) value here|comes from here/.test(r.message)) continue;
+        const text = sourceLine(sources, r.file, r.line);
+        const header = text && /^return\b/.test(text) ? functionHeader(sources, r.file, r.line) : undefined;
+        const name = header ? /(\w+)\s*\([^()]*(?:\)|,|$)/.exec(sourceLine(sources, header.file, header.line) ?? '')?.[1] : undefined;
+        if (!text || !header || !name || header.line === home || f.explanation.includes(`\`${name}()\``)) continue;
+        const stmt = text.replace(/\s*(?:\/\*.*|\/\/.*)$/, '');
+        f.explanation += ` The value is what \`${name}()\` returns (\`${stmt}\`)${f.catalogId === 'null-deref' ? ': the helper passes the result on without a NULL check, so every caller must check it (or the helper must)' : ''}.`;
+        break;
       }
     }
 
@@ -1302,7 +1378,9 @@ function nameCalledFunction(f: Finding, disasm: string | undefined): void {
 /** The text of argument `n` (0-based) of the first call in a source line, e.g. `&gctx`. */
 export function argumentExpression(source: string | undefined, n: number): string | undefined {
   if (!source || n < 0) return undefined;
-  const open = source.indexOf('(');
+  // The call's own parenthesis, not that of an `if (` / `while (` around it.
+  const call = /\b(?!(?:if|while|for|switch|return|sizeof|likely|unlikely)\b)[A-Za-z_]\w*\s*\(/.exec(source);
+  const open = call ? call.index + call[0].length - 1 : source.indexOf('(');
   if (open < 0) return undefined;
   const args: string[] = [];
   let depth = 0;

@@ -814,9 +814,12 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       const name = field ?? core[1];
       const guardKind = /<(?:field_exists|type_exists|type_matches|enumval_exists)>/.test(f.message);
       if (!use && f.file && f.line && !new RegExp(String.raw`\b${name}\b`).test(f.sourceText ?? '')) {
+        const home = functionHeader(sources, f.file, f.line)?.line;
         const reads = uses.filter(
           (u) =>
             u.file === f.file &&
+            home !== undefined &&
+            functionHeader(sources, u.file, u.line)?.line === home &&
             (guardKind ||
               !/\bbpf_core_(?:field|type|enum_value)_exists\b|\bbpf_core_type_matches\b/.test(sourceLine(sources, u.file, u.line) ?? '')),
         );

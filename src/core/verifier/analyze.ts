@@ -804,27 +804,10 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       // The compiler may have hoisted the relocated load to the function's first line: the
       // statement that reads the field, further down, is the place.
       const entryText = p.annotations.exactly(0)?.text;
-      let use =
+      const use =
         entryText && f.sourceText === entryText
           ? uses.find((u) => u.file === f.file && f.line !== undefined && u.line > f.line)
           : undefined;
-      // The compiler may also have shared the poisoned instruction with a neighbouring statement
-      // (two BPF_CORE_READ()s of one helper): a read of the field is the place, never the
-      // bpf_core_field_exists() guard, unless the relocation is the guard's own kind.
-      const name = field ?? core[1];
-      const guardKind = /<(?:field_exists|type_exists|type_matches|enumval_exists)>/.test(f.message);
-      if (!use && f.file && f.line && !new RegExp(String.raw`\b${name}\b`).test(f.sourceText ?? '')) {
-        const home = functionHeader(sources, f.file, f.line)?.line;
-        const reads = uses.filter(
-          (u) =>
-            u.file === f.file &&
-            home !== undefined &&
-            functionHeader(sources, u.file, u.line)?.line === home &&
-            (guardKind ||
-              !/\bbpf_core_(?:field|type|enum_value)_exists\b|\bbpf_core_type_matches\b/.test(sourceLine(sources, u.file, u.line) ?? '')),
-        );
-        use = reads.sort((a, b) => Math.abs(a.line - f.line!) - Math.abs(b.line - f.line!))[0];
-      }
       if (use) {
         f.related.push({ file: f.file, line: f.line, message: 'the line info of the failing instruction points here' });
         f.line = use.line;

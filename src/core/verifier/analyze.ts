@@ -14,6 +14,7 @@ import {
   callSitesTo,
   comparisonAbove,
   enclosingLoop,
+  localDeclaration,
   structFieldsOfType,
   fieldReadLine,
   functionEnd,
@@ -660,6 +661,22 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         if (type) f.related.push({ ...type, message: `map \`${name}\` is declared with this type` });
         if (decl) f.related.push({ ...decl, message: `map \`${name}\` is defined here` });
       }
+    }
+
+    // A stack buffer a helper reads or writes out of bounds, or before it is initialised: the
+    // local it is (its size and initialisation are decided where it is declared).
+    if (sources && f.file && f.line && reg !== undefined && failing && /^call /.test(failing.disasm) && has('stack-buffer')) {
+      const expr = argumentExpression(f.sourceText, helperArgIndex(reg));
+      const name = expr?.replace(/^\(\s*[\w\s*]+\)\s*/, '').match(/^&?\s*(\w+)(?:\s*(?:\.|->|\[)|$)/)?.[1];
+      const decl = name ? localDeclaration(sources, f.file, f.line, name) : undefined;
+      if (decl)
+        f.related.push({
+          ...decl,
+          message:
+            /read/.test(f.message) && entry?.id === 'stack-invalid-read'
+              ? `\`${name}\` is declared here without being fully initialised (\`= {}\` or __builtin_memset)`
+              : `\`${name}\` is declared here: its size is what the helper may touch`,
+        });
     }
 
     // Stack objects passed by address (dynptrs, iterators): their declaration.

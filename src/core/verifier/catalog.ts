@@ -552,7 +552,7 @@ export const catalog: CatalogEntry[] = [
     'Reading stack memory that was never written',
     'This reads a local variable (or part of one) that was not initialised on this path. Unprivileged programs may not read uninitialised stack; helpers that read a buffer need it fully initialised. Padding holes in structs are a common cause.',
     'Initialise the variable (= {} or __builtin_memset) before reading it or passing its address to a helper.',
-    { example: 'struct key k = {};   /* zero, including padding */\nk.pid = pid;\nbpf_map_lookup_elem(&m, &k);' },
+    { causes: ['stack-buffer'], example: 'struct key k = {};   /* zero, including padding */\nk.pid = pid;\nbpf_map_lookup_elem(&m, &k);' },
   ),
   entry(
     'stack-out-of-bounds',
@@ -560,7 +560,7 @@ export const catalog: CatalogEntry[] = [
     "Stack access outside the program's stack frame or at a variable offset",
     'Each BPF function has at most 512 bytes of stack, addressed at constant negative offsets from R10. This access is outside the frame, has an unknown (variable) offset, or has zero size.',
     'Index local arrays only with a bounded index and keep them small; pass helpers a pointer with a constant offset; move large buffers into a per-CPU array map.',
-    { example: 'char buf[64];\nif (i >= sizeof(buf))\n\treturn 0;\nbuf[i] = 0;' },
+    { causes: ['stack-buffer'], example: 'char buf[64];\nif (i >= sizeof(buf))\n\treturn 0;\nbuf[i] = 0;' },
   ),
   entry(
     'stack-pointer-leak',

@@ -165,6 +165,19 @@ export function enclosingLoop(sources: ReadonlyMap<string, string>, file: string
   return undefined;
 }
 
+/** The declaration of local variable `name` above `line`, in the function that contains it. */
+export function localDeclaration(sources: ReadonlyMap<string, string>, file: string, line: number, name: string): SourceLine | undefined {
+  const decl = new RegExp(
+    String.raw`^\s+(?:(?:const|volatile|struct|union|enum|unsigned|signed|static)\s+)*\w+[\s*]+${escape(name)}\s*(?:\[[^\]]*\]\s*)*(?:=|;|,)`,
+  );
+  for (const [key, lines] of linesOf(sources, file)) {
+    for (let i = Math.min(line, lines.length) - 1; i >= 0 && !/^[^\s{}#/]/.test(lines[i]); i--) {
+      if (decl.test(lines[i].replace(/\/\*.*?\*\//g, '')) && !isComment(lines[i])) return { file: key, line: i + 1 };
+    }
+  }
+  return undefined;
+}
+
 /** The `char LICENSE[] SEC("license") = ...` line. */
 export function licenseLine(sources: ReadonlyMap<string, string>, prefer?: string): SourceLine | undefined {
   for (const [key, lines] of linesOf(sources, undefined, prefer)) {

@@ -137,6 +137,7 @@ export interface AnalyzeOptions {
  * - `acquisition`: the call that took the reference (`alloc_insn=`), and its release function;
  * - `callback`: the callback and the call that registered it; `return-range`: the return values;
  * - `open-section`: the call that opened the lock / RCU / preemption section still open;
+ * - `stack-buffer`: the local variable a helper was given, where its size and initialisation are decided;
  * - `released-pointer`: the submit / release / drop / collection add (and unlock) after which a pointer is dead;
  * - `closed-section`: the bpf_rcu_read_unlock() that ended the section a pointer was read in, before it was used;
  * - `map-definition`: the declaration (and type) of the map in the arguments;
@@ -155,6 +156,7 @@ export type RootCause =
   | 'open-section'
   | 'closed-section'
   | 'released-pointer'
+  | 'stack-buffer'
   | 'map-definition'
   | 'stack-object'
   | 'released-dynptr'

@@ -944,6 +944,29 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       }
     }
 
+    // An array indexed by a variable on the failing line: its declared length is the bound.
+    const indexed = f.sourceText?.replace(/\s*(?:\/\*.*|\/\/.*)$/, '').match(/(\w+)\s*\[\s*([A-Za-z_]\w*)\s*\]/);
+    if (
+      sources &&
+      f.file &&
+      indexed &&
+      /bound|range|outside|negative|variable|invalid access|out of bounds|min value|max value/.test(f.message)
+    ) {
+      const [, array, index] = indexed;
+      const decl = new RegExp(String.raw`\b${array}\s*\[\s*(\w+)\s*\]\s*[;,=]`);
+      const file = findSource(sources, f.file);
+      const files = file ? [file, ...[...sources].filter(([k]) => k !== file[0])] : [...sources];
+      for (const [, text] of files) {
+        const m = decl.exec(text);
+        if (!m) continue;
+        const n = /^\d+$/.test(m[1]) ? Number(m[1]) : definesOf(text.split('\n')).get(m[1]);
+        if (n === undefined || f.explanation.includes(`\`${array}\` has`)) break;
+        f.explanation += ` \`${array}\` has ${n} entries${m[1] !== String(n) ? ` (${m[1]})` : ''}: \`${index}\` must be proven to be 0..${n - 1} before \`${array}[${index}]\`.`;
+        f.fix = `Check \`if (${index} >= ${/^\d+$/.test(m[1]) ? n : m[1]}) return ...;\` (with an unsigned \`${index}\`) right before \`${array}[${index}]\`, on the same variable the access uses.`;
+        break;
+      }
+    }
+
     // A value from bpf_get_current_task() used as a pointer: it is a number (u64) to the verifier.
     if (f.related.some((r) => /`call bpf_get_current_task#/.test(r.message)) && !f.explanation.includes('bpf_get_current_task_btf')) {
       f.explanation +=

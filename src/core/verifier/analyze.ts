@@ -15,6 +15,7 @@ import {
   comparisonAbove,
   enclosingLoop,
   localDeclaration,
+  mapDefinitionProblem,
   structFieldsOfType,
   fieldReadLine,
   functionEnd,
@@ -67,6 +68,7 @@ export interface LogParser {
 
 /** A streaming parser: feed chunks of any size, get the analysis at the end. */
 export function createLogParser(options: AnalyzeOptions = {}): LogParser {
+  options = { ...options, sources: objectSources(options.sources, options.lineInfo) };
   const historyLimit = options.historyLimit ?? 20000;
   const maxFindings = options.maxFindings ?? 1000;
   const maxPrograms = options.maxPrograms ?? 1000;
@@ -450,6 +452,18 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       const sec = sources && (def ?? (f.file && f.line ? { file: f.file, line: f.line } : undefined));
       const at = sec && sources ? sectionAbove(sources, sec.file, sec.line) : undefined;
       if (at) f.related.push({ ...at, message: `the section sets the program type, which must return a value in ${d.range}` });
+    }
+
+    // A global function whose return type the verifier refuses: its definition is the place.
+    const returns = /^Global function (\w+)\(\) doesn't return scalar/.exec(f.message);
+    const returnsDef = returns && sources ? programDefinition(sources, returns[1], f.file) : undefined;
+    if (returns && returnsDef) {
+      if (f.file && f.line) f.related.push({ file: f.file, line: f.line, message: `\`${returns[1]}()\` is called here` });
+      f.file = returnsDef.file;
+      f.line = returnsDef.line;
+      f.sourceText = sourceLine(sources, returnsDef.file, returnsDef.line);
+      f.explanation += ` \`${returns[1]}()\` is not static, so it is a global function, verified on its own, and a global function may only return a scalar: \`${f.sourceText?.replace(/\s*(?:\/\*.*|\/\/.*)$/, '')}\` returns a pointer.`;
+      f.fix = `Make it \`static ${f.sourceText?.replace(/\s*(?:\/\*.*|\/\/.*)$/, '').replace(/^static\s+/, '')}\` (verified with its caller, so it may return the pointer), or return a scalar and pass the pointer out through an argument.`;
     }
 
     // A global function's arguments are checked against its declared parameter types at the call.
@@ -991,8 +1005,30 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     // The failing line is in a function the program inlines: the call that brought it there
     // (its arguments are often the cause: a context field passed by address, an unchecked pointer).
     if (sources && f.file && f.line && p.log.name) {
-      for (const c of callSitesTo(sources, f.file, f.line, p.log.name))
+      const chain = callSitesTo(sources, f.file, f.line, p.log.name);
+      for (const c of chain)
         f.related.push({ file: c.file, line: c.line, message: `\`${c.callee}()\`, where this line is, is called here` });
+      // The helper's argument is a parameter of the inlined function and the verifier says it is a
+      // stack pointer where another kind is needed: the caller passed `&local` in that place, so the
+      // call site is the line to change (arguments swapped or the wrong one passed).
+      const site = chain[chain.length - 1];
+      const param = f.details?.argument;
+      const header = site ? functionHeader(sources, f.file, f.line) : undefined;
+      const params = header ? wrapperParams(sourceLine(sources, header.file, header.line)) : [];
+      const at = param ? params.indexOf(param) : -1;
+      const passed = at >= 0 && site ? argumentExpression(sourceLine(sources, site.file, site.line), at) : undefined;
+      if (site && passed && d.type === 'fp' && d.expected && d.expected !== 'fp' && /^&\s*\w+/.test(passed)) {
+        f.related.unshift({
+          file: f.file,
+          line: f.line,
+          message: `the helper receives \`${param}\` here, a stack address (${passed}) where it needs ${d.expected}`,
+        });
+        f.file = site.file;
+        f.line = site.line;
+        f.sourceText = sourceLine(sources, site.file, site.line);
+        f.explanation += ` \`${site.callee}()\` is called with \`${passed}\` as its parameter \`${param}\`: the arguments of this call are in the wrong order, or the wrong value is passed.`;
+        f.fix = `Pass \`${site.callee}()\` its arguments in the order of its parameters (${params.join(', ')}).`;
+      }
     }
 
     // Keep only locations that say something beyond the primary line.
@@ -1387,8 +1423,27 @@ function nameCallArgument(f: Finding, disasm: string | undefined): void {
   f.fix = f.fix.replace(/\.$/, '') + ` — here, \`${expr}\`.`;
 }
 
+/** The parameter names of a function header line: `static int emit(void *ctx, void *data, u32 size)` -> [ctx, data, size]. */
+function wrapperParams(header: string | undefined): string[] {
+  const inside = header ? /\(([^()]*)\)/.exec(header)?.[1] : undefined;
+  if (!inside) return [];
+  return inside.split(',').map((p) => /(\w+)\s*(?:\[[^\]]*\])?\s*$/.exec(p.trim())?.[1] ?? '');
+}
+
 /** R1..R5 are arguments 1..5 of a call. */
 const helperArgIndex = (reg: number) => reg - 1;
+
+/**
+ * Only the sources the loaded object was built from, when its line info names them: a
+ * same-looking line (a map or program of the same name) in another file of the workspace is never
+ * the place. All sources when the object names none of them.
+ */
+function objectSources(sources: AnalyzeOptions['sources'], lineInfo: AnalyzeOptions['lineInfo']): AnalyzeOptions['sources'] {
+  const files = lineInfo?.files?.().map((f) => basename(f));
+  if (!sources || !files?.length) return sources;
+  const mine = new Map([...sources].filter(([k]) => files.includes(basename(k))));
+  return mine.size ? mine : sources;
+}
 
 /** A BPF-to-BPF call refused where it stands (`call pc+44` inside a lock or an RCU / preemption section): name the callee from the source. */
 function nameCalledFunction(f: Finding, disasm: string | undefined): void {
@@ -1543,6 +1598,16 @@ function libbpfFindings(
         f.file = at.file;
         f.line = at.line;
       } else f.related.push({ ...at, message: `\`${name}\` is defined here` });
+      // A map the kernel would not create: the attribute of its definition that it refuses.
+      const problem = /\bmap '\w+': failed to create/.test(l.text) ? mapDefinitionProblem(sources!, at.file, at.line) : undefined;
+      if (problem) {
+        if (f.line !== problem.line) f.related.push({ file: f.file, line: f.line, message: `map \`${name}\` is defined here` });
+        f.file = problem.file;
+        f.line = problem.line;
+        f.sourceText = sourceLine(sources, problem.file, problem.line);
+        f.explanation += ` ${problem.why}`;
+        f.fix = problem.fix;
+      }
     }
   }
   // One finding per distinct message is enough.

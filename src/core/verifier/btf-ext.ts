@@ -23,6 +23,8 @@ export interface ObjectLineInfo {
    * (the n-th record of the program's section in .BTF.ext core_relo).
    */
   relocation?(program: string, n: number): LineInfoEntry | undefined;
+  /** The source files the object's line info names (what it was built from, headers included). */
+  files?(): string[];
 }
 
 interface Section {
@@ -168,8 +170,12 @@ function parse(bytes: Uint8Array): ObjectLineInfo | undefined {
     }
   }
 
+  const files = new Set<string>();
+  for (const list of bySection.values()) for (const r of list) if (r.entry.file) files.add(r.entry.file);
+
   return {
     programs: () => [...programs.keys()],
+    files: () => [...files],
     locate(program, insn) {
       const p = programs.get(program);
       // Instructions past the program's own are subprograms libbpf appended: their order is libbpf's.

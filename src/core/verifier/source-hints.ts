@@ -178,6 +178,62 @@ export function localDeclaration(sources: ReadonlyMap<string, string>, file: str
   return undefined;
 }
 
+const ARRAY_LIKE =
+  /^BPF_MAP_TYPE_(?:ARRAY|PERCPU_ARRAY|PROG_ARRAY|PERF_EVENT_ARRAY|CGROUP_ARRAY|ARRAY_OF_MAPS|DEVMAP|CPUMAP|XSKMAP|SOCKMAP|REUSEPORT_SOCKARRAY)$/;
+const EIGHT_BYTES = /^(?:u64|__u64|s64|__s64|long|unsigned long|long long|unsigned long long|size_t|uint64_t|int64_t|void \*|char \*)$/;
+
+/**
+ * What the kernel refuses in a BTF-style map definition ending at `line` (`} name SEC(".maps")`):
+ * array maps take 4-byte keys, a ring buffer has no key or value and a power-of-two size of
+ * whole pages, a perf event array holds 4-byte values. The line to change, and why.
+ */
+export function mapDefinitionProblem(
+  sources: ReadonlyMap<string, string>,
+  file: string,
+  line: number,
+): (SourceLine & { why: string; fix: string }) | undefined {
+  for (const [key, lines] of linesOf(sources, file)) {
+    let start = line - 1;
+    while (start > 0 && start > line - 30 && !/^\s*struct\s*\{/.test(lines[start])) start--;
+    const body = lines.slice(start, line).map((t, i) => ({ t, n: start + i + 1 }));
+    const type = body.map((b) => /__uint\s*\(\s*type\s*,\s*(BPF_MAP_TYPE_\w+)/.exec(b.t)?.[1]).find(Boolean);
+    if (!type) return undefined;
+    const keyLine = body.find((b) => /__type\s*\(\s*key\s*,|__uint\s*\(\s*key_size\s*,/.test(b.t));
+    const valueLine = body.find((b) => /__type\s*\(\s*value\s*,|__uint\s*\(\s*value_size\s*,/.test(b.t));
+    const entriesLine = body.find((b) => /__uint\s*\(\s*max_entries\s*,/.test(b.t));
+    const keyType = keyLine ? /__type\s*\(\s*key\s*,\s*([^)]+?)\s*\)/.exec(keyLine.t)?.[1] : undefined;
+    const keySize = keyLine ? /key_size\s*,\s*(\d+)/.exec(keyLine.t)?.[1] : undefined;
+    if (
+      ARRAY_LIKE.test(type) &&
+      keyLine &&
+      ((keyType && (EIGHT_BYTES.test(keyType) || /^struct\b/.test(keyType))) || (keySize && keySize !== '4'))
+    )
+      return {
+        file: key,
+        line: keyLine.n,
+        why: `${type} maps are indexed by a 4-byte key (__u32), and this one declares its key as \`${keyType ?? `${keySize} bytes`}\`: the kernel refuses to create the map (EINVAL).`,
+        fix: 'Declare the key as __u32 (`__type(key, __u32)`) and convert the index when you look it up.',
+      };
+    if (type === 'BPF_MAP_TYPE_RINGBUF' && (keyLine || valueLine))
+      return {
+        file: key,
+        line: (keyLine ?? valueLine)!.n,
+        why: 'A ring buffer has neither key nor value (records are reserved by size): with a key or value type the kernel refuses to create the map (EINVAL).',
+        fix: 'Declare only the type and max_entries (a power of two, a multiple of the page size) for a BPF_MAP_TYPE_RINGBUF.',
+      };
+    const entries = entriesLine ? /max_entries\s*,\s*(\d+)\s*\)/.exec(entriesLine.t)?.[1] : undefined;
+    if (type === 'BPF_MAP_TYPE_RINGBUF' && entries && (Number(entries) & (Number(entries) - 1) || Number(entries) % 4096))
+      return {
+        file: key,
+        line: entriesLine!.n,
+        why: `A ring buffer's size must be a power of two and a multiple of the page size; max_entries ${entries} is not, so the kernel refuses to create it (EINVAL).`,
+        fix: 'Use a size such as 256 * 1024 (`__uint(max_entries, 1 << 18)`).',
+      };
+    return undefined;
+  }
+  return undefined;
+}
+
 /** The `char LICENSE[] SEC("license") = ...` line. */
 export function licenseLine(sources: ReadonlyMap<string, string>, prefer?: string): SourceLine | undefined {
   for (const [key, lines] of linesOf(sources, undefined, prefer)) {
@@ -286,7 +342,9 @@ function functionBodies(lines: readonly string[]): Map<string, [number, number]>
     if (!m || /;\s*$/.test(lines[i])) continue;
     let end = i + 1;
     while (end < lines.length && !/^\}/.test(lines[end])) end++;
-    bodies.set(m[1], [i, end]);
+    // `int BPF_KPROBE(name, ...)`, `int BPF_PROG(name, ...)`: the program is the macro's first argument.
+    const wrapped = /^BPF_[A-Z_0-9]+$/.test(m[1]) ? new RegExp(String.raw`\b${m[1]}\s*\(\s*(\w+)`).exec(lines[i])?.[1] : undefined;
+    bodies.set(wrapped ?? m[1], [i, end]);
   }
   return bodies;
 }

@@ -516,6 +516,19 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         ? structFieldsOfType(sources, valueType, /^bpf_(?:spin_lock|res_spin_lock|timer|wq|refcount)$/, f.file)
         : [];
       const twice = special.find((x, i) => special.findIndex((y) => y.type === x.type) < i);
+      // Per-CPU maps (and some others) cannot hold these fields at all: the map's type is the cause.
+      const typeLine = decl ? mapTypeLine(sources, decl.file, decl.line) : undefined;
+      const mapType = typeLine ? /BPF_MAP_TYPE_\w+/.exec(sourceLine(sources, typeLine.file, typeLine.line) ?? '')?.[0] : undefined;
+      if (!twice && special.length && typeLine && mapType && /PERCPU|STACK_TRACE|RINGBUF|PERF_EVENT|QUEUE|STACK$|BLOOM/.test(mapType)) {
+        if (f.file && f.line) f.related.push({ file: f.file, line: f.line, message: `the verifier stops at the first use of ${noBtf[2]}` });
+        f.related.push({ ...special[0], message: `struct ${valueType} holds a struct ${special[0].type}` });
+        f.file = typeLine.file;
+        f.line = typeLine.line;
+        f.sourceText = sourceLine(sources, typeLine.file, typeLine.line);
+        f.title = `A ${mapType} map cannot hold a struct ${special[0].type}`;
+        f.explanation = `Map \`${noBtf[1]}\` is a ${mapType}, and its value struct ${valueType} has a struct ${special[0].type} (\`${special[0].field}\`): that field is only allowed in maps whose values are shared (hash, LRU hash, array), not per-CPU copies. The kernel refused the map with its BTF, libbpf created it without BTF, and ${noBtf[2]} needs the BTF to find its field.`;
+        f.fix = `Use a shared map type (BPF_MAP_TYPE_HASH or BPF_MAP_TYPE_LRU_HASH) for values with a struct ${special[0].type}, or move the ${special[0].type} to a map of its own.`;
+      }
       if (twice) {
         const first = special.find((y) => y.type === twice.type)!;
         if (f.file && f.line) f.related.push({ file: f.file, line: f.line, message: `the verifier stops at the first use of ${noBtf[2]}` });
@@ -545,6 +558,31 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     let reg = d.register ? Number(d.register.slice(1)) : undefined;
     const argNo = /\barg ?#?(\d)\b/.exec(f.message);
     if (reg === undefined && argNo && failing && /^call /.test(failing.disasm)) reg = Number(argNo[1]) + 1;
+
+    // A pointer kept in a local that a helper then overwrote (`bpf_probe_read_kernel(&rec, ...)`
+    // where `rec` was meant): the value filled back from the stack is a plain number.
+    if (reg !== undefined && (d.type === 'scalar' || /'scalar'/.test(f.message))) {
+      const steps = traceRegister(records, pos, reg);
+      const o = origin(steps);
+      const variable =
+        o && /^call /.test(o.disasm) && steps.some((x) => x.role === 'fill') ? assignedVariable(locate(p, o.insnIndex)?.text) : undefined;
+      const byAddress = variable ? new RegExp(String.raw`[(,]\s*&\s*${variable}\s*[,)]`) : undefined;
+      for (let i = o ? posOf(o.insnIndex) + 1 : pos; byAddress && i < pos; i++) {
+        const r = records[i];
+        if (r.kind !== 'insn' || !/^call /.test(r.disasm)) continue;
+        const at = locate(p, r.index);
+        if (!at?.text || !byAddress.test(at.text) || !at.file || !at.line) continue;
+        const helper = /^call (\w+)/.exec(r.disasm)![1];
+        if (f.file && f.line)
+          f.related.unshift({ file: f.file, line: f.line, message: `\`${variable}\` is used here, after the call overwrote it` });
+        f.file = at.file;
+        f.line = at.line;
+        f.sourceText = at.text;
+        f.explanation += ` \`&${variable}\` is passed to ${helper}(): the helper writes into the variable that holds the pointer, not into the memory it points to, so \`${variable}\` is a plain number after the call.`;
+        f.fix = `Pass \`${variable}\` (the pointer) instead of \`&${variable}\` to ${helper}().`;
+        break;
+      }
+    }
 
     // A pointer read inside an RCU section and used after it ended: the unlock between the two.
     if (has('closed-section') && reg !== undefined) {

@@ -58,10 +58,14 @@ export function returnAfter(
     const found: (SourceLine & { text: string; literal?: number })[] = [];
     // Named constants count as values too: `return -EPERM;`, `return XDP_DROP;`.
     const defines = value === undefined ? undefined : definesOf(lines);
+    const macros = returningMacros(lines);
     for (let i = Math.max(0, line - 1); i < lines.length; i++) {
       if (/^\}/.test(lines[i])) break;
-      if (/\breturn\b/.test(lines[i]) && !isComment(lines[i])) {
-        const literal = defines ? returnedConstant(lines[i], defines) : undefined;
+      if (isComment(lines[i])) continue;
+      // A macro that returns (`BAIL_IF(cond)` -> `if (cond) return 0;`) is a return where it is used.
+      const macro = [...macros].find(([name]) => new RegExp(String.raw`\b${escape(name)}\s*\(`).test(lines[i]))?.[1];
+      if (/\breturn\b/.test(lines[i]) || macro) {
+        const literal = defines ? returnedConstant(macro && !/\breturn\b/.test(lines[i]) ? macro : lines[i], defines) : undefined;
         found.push({ file: key, line: i + 1, text: lines[i].trim(), literal });
       }
     }
@@ -71,6 +75,19 @@ export function returnAfter(
     if (pick) return { file: pick.file, line: pick.line, text: pick.text };
   }
   return undefined;
+}
+
+/** Function-like macros whose body returns: name -> body (continuation lines joined). */
+function returningMacros(lines: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^\s*#\s*define\s+(\w+)\(([^)]*)\)(.*)$/.exec(lines[i]);
+    if (!m) continue;
+    let body = m[3];
+    for (let j = i; /\\\s*$/.test(lines[j]) && j + 1 < lines.length; j++) body = body.replace(/\\\s*$/, ' ') + lines[j + 1];
+    if (/\breturn\b/.test(body)) out.set(m[1], body.trim());
+  }
+  return out;
 }
 
 /** The `__uint(type, ...)` (or `.type = ...`) line of the map declaration that ends at `line`. */

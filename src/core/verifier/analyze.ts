@@ -15,6 +15,7 @@ import {
   comparisonAbove,
   enclosingLoop,
   localDeclaration,
+  assignmentAbove,
   mapDefinitionProblem,
   structFieldsOfType,
   fieldReadLine,
@@ -371,9 +372,32 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     };
     const kind = programKind(sectionOf(p, f.file && f.line ? { file: f.file, line: f.line, text: '' } : undefined));
     let fromField: string | undefined; // the context field the described register was loaded from
+    /** The arithmetic on the value between its origin and here (`n - 1`, `pid & N`): where it was computed. */
+    const computed = (steps: OriginStep[]) => {
+      const o = origin(steps);
+      const seen = new Set<number>();
+      for (const st of steps) {
+        if (st.role !== 'arith' || st === o) continue;
+        const at = relatedAt(p, st.insnIndex, `the value is computed here (\`${st.disasm}\`)`);
+        if (!at.line || at.line === f.line || seen.has(at.line) || seen.size >= 2) continue;
+        seen.add(at.line);
+        const mask = /&= (0x[0-9a-f]+|\d+)$/.exec(st.disasm);
+        const n = mask ? Number(mask[1]) : NaN;
+        // `x & N` with N a power of two keeps 0 and N, not 0..N-1.
+        if (n > 1 && (n & (n - 1)) === 0) {
+          const text = sourceLine(sources, at.file, at.line) ?? '';
+          const name = /&\s*\(?\s*([A-Za-z_]\w*)\s*\)?/.exec(text.replace(/&&/g, ''))?.[1];
+          at.message = `masked with ${n} here (\`${st.disasm}\`): that keeps 0 and ${n}, not 0..${n - 1}`;
+          f.explanation += ` The index is masked with ${name ?? n} (= ${n}), a power of two: \`& ${name ?? n}\` leaves ${n} possible, one past the end; a mask must be size - 1, \`& (${name ?? n} - 1)\`.`;
+          f.fix = `Mask with \`${name ?? n} - 1\`: \`x & (${name ?? n} - 1)\` keeps 0..${n - 1}.`;
+        }
+        f.related.push(at);
+      }
+    };
     const describe = (steps: OriginStep[], what: string) => {
       const o = origin(steps);
       if (!o) return;
+      computed(steps);
       const at = relatedAt(p, o.insnIndex, `${what} (\`${o.disasm}\`)`);
       // A load from the context (`r1 = *(u64 *)(r1 +8)`): name the field, and when the compiler
       // moved the load onto the failing line (or line 0), the statement that reads that field.
@@ -1016,6 +1040,34 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         f.explanation += ` \`${array}\` has ${n} entries${m[1] !== String(n) ? ` (${m[1]})` : ''}: \`${index}\` must be proven to be 0..${n - 1} before \`${array}[${index}]\`.`;
         f.fix = `Check \`if (${index} >= ${/^\d+$/.test(m[1]) ? n : m[1]}) return ...;\` (with an unsigned \`${index}\`) right before \`${array}[${index}]\`, on the same variable the access uses.`;
         break;
+      }
+      // Where the index gets its value (or its signed declaration as a parameter): often the cause.
+      const set = f.line ? assignmentAbove(sources, f.file, f.line, index) : undefined;
+      if (set && !f.related.some((r) => r.line === set.line && r.file === set.file)) {
+        const signed = new RegExp(String.raw`\b(?:int|long|short|char|s8|s16|s32|s64|__s8|__s16|__s32|__s64|int\d+_t)\s+${index}\b`).test(
+          set.text,
+        );
+        f.related.push({
+          file: set.file,
+          line: set.line,
+          message: set.parameter
+            ? `\`${index}\` is a parameter here${signed ? ', declared signed: negative values pass an upper-bound check' : ''}`
+            : `\`${index}\` gets its value here`,
+        });
+        if (signed && !f.explanation.includes('signed variable'))
+          f.explanation += ` \`${index}\` is declared signed (\`${set.text.replace(/\s*(?:\/\*.*|\/\/.*)$/, '')}\`), so it can be negative.`;
+        // `x & N` with N a power of two keeps 0 and N, not 0..N-1.
+        const mask = /&\s*\(?\s*([A-Za-z_]\w*|\d+)\s*\)?\s*;/.exec(set.text.replace(/&&/g, ''));
+        const value = mask
+          ? /^\d+$/.test(mask[1])
+            ? Number(mask[1])
+            : definesOf((findSource(sources, set.file)?.[1] ?? '').split('\n')).get(mask[1])
+          : undefined;
+        if (mask && value && value > 1 && (value & (value - 1)) === 0 && !f.explanation.includes('a mask must be')) {
+          f.explanation += ` \`${index}\` is masked with ${mask[1]} (${value}), a power of two: \`& ${mask[1]}\` keeps 0 and ${value}, so ${value} is possible, one past the end; a mask must be size - 1, \`& (${mask[1]} - 1)\`.`;
+          f.fix = `Mask with \`${mask[1]} - 1\`: \`${index} = ... & (${mask[1]} - 1);\` keeps 0..${value - 1}.`;
+          f.title = `\`& ${mask[1]}\` lets \`${index}\` reach ${value}, one past the end of \`${array}\``;
+        }
       }
     }
 

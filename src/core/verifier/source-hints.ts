@@ -251,6 +251,32 @@ export function mapDefinitionProblem(
   return undefined;
 }
 
+/**
+ * Where variable `name` last gets its value above `line` in the same function: an assignment or
+ * an initialised declaration, else the function's parameter list when it is a parameter.
+ */
+export function assignmentAbove(
+  sources: ReadonlyMap<string, string>,
+  file: string,
+  line: number,
+  name: string,
+): (SourceLine & { text: string; parameter?: boolean }) | undefined {
+  const assign = new RegExp(String.raw`(?:^|[^\w.>])${escape(name)}\s*(?:\[[^\]]*\]\s*)?(?:[-+*/%&|^]|<<|>>)?=(?!=)`);
+  for (const [key, lines] of linesOf(sources, file)) {
+    for (let i = Math.min(line, lines.length) - 2; i >= 0; i--) {
+      const code = lines[i].replace(/\/\*.*?\*\/|\/\/.*$/g, '');
+      if (/^[^\s{}#/]/.test(lines[i])) {
+        // The function's header: a parameter of that name.
+        return new RegExp(String.raw`[(,]\s*[\w\s*]*\b${escape(name)}\s*[,)]`).test(code)
+          ? { file: key, line: i + 1, text: lines[i].trim(), parameter: true }
+          : undefined;
+      }
+      if (assign.test(code) && !isComment(lines[i])) return { file: key, line: i + 1, text: lines[i].trim() };
+    }
+  }
+  return undefined;
+}
+
 /** The `char LICENSE[] SEC("license") = ...` line. */
 export function licenseLine(sources: ReadonlyMap<string, string>, prefer?: string): SourceLine | undefined {
   for (const [key, lines] of linesOf(sources, undefined, prefer)) {

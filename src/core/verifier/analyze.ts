@@ -392,6 +392,8 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           f.fix = `Mask with \`${name ?? n} - 1\`: \`x & (${name ?? n} - 1)\` keeps 0..${n - 1}.`;
         }
         f.related.push(at);
+        const stmt = sourceLine(sources, at.file, at.line)?.replace(/\s*(?:\/\*.*|\/\/.*)$/, '');
+        if (stmt && seen.size === 1 && !f.explanation.includes(stmt)) f.explanation += ` The value is computed at \`${stmt}\`.`;
       }
     };
     const describe = (steps: OriginStep[], what: string) => {
@@ -1071,6 +1073,21 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       }
     }
 
+    // A key-less map (queue, stack, bloom filter: ks=0) used with a keyed map helper.
+    const keyed = failing ? /^call (bpf_map_(?:update|lookup|delete)_elem)#/.exec(failing.disasm)?.[1] : undefined;
+    const mapState = keyed ? currentRegisters(p).get('R1') : undefined;
+    const keyless = mapState ? /^map_ptr\((?:[^)]*,)?map=(\w+)[^)]*\bks=0\b/.exec(mapState)?.[1] : undefined;
+    if (keyed && keyless && d.register === 'R2') {
+      const instead =
+        keyed === 'bpf_map_update_elem'
+          ? 'bpf_map_push_elem(&map, &value, flags)'
+          : keyed === 'bpf_map_lookup_elem'
+            ? 'bpf_map_peek_elem(&map, &value) or bpf_map_pop_elem(&map, &value)'
+            : 'bpf_map_pop_elem(&map, &value)';
+      f.explanation += ` Map \`${keyless}\` has no key (key size 0: a queue, stack or bloom filter map), so ${keyed}() cannot take one; those maps have helpers of their own.`;
+      f.fix = `Call ${instead} on \`${keyless}\` instead of ${keyed}().`;
+    }
+
     // A value from bpf_get_current_task() used as a pointer: it is a number (u64) to the verifier.
     if (f.related.some((r) => /`call bpf_get_current_task#/.test(r.message)) && !f.explanation.includes('bpf_get_current_task_btf')) {
       f.explanation +=
@@ -1080,9 +1097,29 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     // The value came out of an inlined helper's `return`: name that helper, it is what to fix.
     if (sources && f.file && f.line) {
       const home = functionHeader(sources, f.file, f.line)?.line;
-      for (const r of f.related) {
-        if (!r.file || !r.line || !/got (?:this|its) value here|comes from here/.test(r.message)) continue;
+      for (const r of [...f.related]) {
+        if (!r.file || !r.line || !/got (?:this|its) value here|gets its value here|comes from here/.test(r.message)) continue;
         const text = sourceLine(sources, r.file, r.line);
+        // A constant (an error code such as -1) set inside another function: the returns of that
+        // function that return it are where it comes from.
+        const constant = /`r\d+ = (0x[0-9a-f]+|-?\d+)`/.exec(r.message)?.[1];
+        const owner = constant ? functionHeader(sources, r.file, r.line) : undefined;
+        if (constant && owner && owner.line !== home) {
+          const v = Number(constant) | 0;
+          const ownerName = /(\w+)\s*\([^()]*(?:\)|,|$)/.exec(sourceLine(sources, owner.file, owner.line) ?? '')?.[1];
+          const lines = (findSource(sources, owner.file)?.[1] ?? '').split('\n');
+          const defines = definesOf(lines);
+          const rets: number[] = [];
+          for (let i = owner.line; i < lines.length && !/^\}/.test(lines[i]) && rets.length < 3; i++)
+            if (returnedConstant(lines[i], defines) === v) rets.push(i + 1);
+          for (const line of rets)
+            f.related.push({ file: owner.file, line, message: `\`${ownerName ?? 'the function'}()\` returns ${v} here` });
+          if (rets.length && ownerName && !f.explanation.includes(`\`${ownerName}()\``))
+            f.explanation += ` The value is ${v}, what \`${ownerName}()\` returns ${v < 0 ? 'for an error' : 'here'}${v < 0 ? ': the caller uses it without checking for a negative result' : ''}.`;
+          if (rets.length && v < 0 && ownerName)
+            f.fix = `Check the result of \`${ownerName}()\` (\`if (ret < 0) return ...;\`) before using it.`;
+          if (rets.length) break;
+        }
         const header = text && /^return\b/.test(text) ? functionHeader(sources, r.file, r.line) : undefined;
         const name = header ? /(\w+)\s*\([^()]*(?:\)|,|$)/.exec(sourceLine(sources, header.file, header.line) ?? '')?.[1] : undefined;
         if (!text || !header || !name || header.line === home || f.explanation.includes(`\`${name}()\``)) continue;

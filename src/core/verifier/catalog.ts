@@ -43,6 +43,25 @@ const MAP_TYPES =
     .split(' ')
     .map((t) => `BPF_MAP_TYPE_${t}`);
 
+/** `helper MAP_TYPE` -> the helper that does the same job for a map of that type. */
+const SAME_JOB: Record<string, string> = {
+  'bpf_sk_redirect_map BPF_MAP_TYPE_SOCKHASH': 'bpf_sk_redirect_hash()',
+  'bpf_msg_redirect_map BPF_MAP_TYPE_SOCKHASH': 'bpf_msg_redirect_hash()',
+  'bpf_sock_map_update BPF_MAP_TYPE_SOCKHASH': 'bpf_sock_hash_update()',
+  'bpf_sk_redirect_hash BPF_MAP_TYPE_SOCKMAP': 'bpf_sk_redirect_map()',
+  'bpf_msg_redirect_hash BPF_MAP_TYPE_SOCKMAP': 'bpf_msg_redirect_map()',
+  'bpf_sock_hash_update BPF_MAP_TYPE_SOCKMAP': 'bpf_sock_map_update()',
+  'bpf_perf_event_output BPF_MAP_TYPE_RINGBUF': 'bpf_ringbuf_output()',
+  'bpf_ringbuf_output BPF_MAP_TYPE_PERF_EVENT_ARRAY': 'bpf_perf_event_output()',
+  'bpf_ringbuf_reserve BPF_MAP_TYPE_PERF_EVENT_ARRAY': 'bpf_perf_event_output()',
+  'bpf_map_update_elem BPF_MAP_TYPE_QUEUE': 'bpf_map_push_elem()',
+  'bpf_map_update_elem BPF_MAP_TYPE_STACK': 'bpf_map_push_elem()',
+  'bpf_map_lookup_elem BPF_MAP_TYPE_QUEUE': 'bpf_map_peek_elem()',
+  'bpf_map_lookup_elem BPF_MAP_TYPE_STACK': 'bpf_map_peek_elem()',
+  'bpf_map_lookup_elem BPF_MAP_TYPE_PROG_ARRAY': 'bpf_tail_call()',
+  'bpf_map_lookup_elem BPF_MAP_TYPE_RINGBUF': 'bpf_ringbuf_reserve()',
+};
+
 /** The map types a helper accepts (the kernel's check_map_func_compatibility), first the usual one. */
 const HELPER_MAPS: Record<string, string[]> = {
   bpf_tail_call: ['PROG_ARRAY'],
@@ -790,7 +809,11 @@ export const catalog: CatalogEntry[] = [
         return {
           title: `${helper} needs a ${wants.map((t) => `BPF_MAP_TYPE_${t}`).join(' or ')} map${given ? `, not ${given}` : ''}`,
           why: `${helper} works only on maps of type ${list}${given ? `; the map passed here is a ${given} (map_type ${m![1]})` : ''}. The map type decides what the helper does with the map (a program array jumps, a device map redirects, a perf event array outputs), so no other type can stand in.`,
-          fix: `Declare the map passed to ${helper} with __uint(type, BPF_MAP_TYPE_${wants[0]}) (and the key/value that type needs), or use the helper meant for the map you have.`,
+          fix: `Declare the map passed to ${helper} with __uint(type, BPF_MAP_TYPE_${wants[0]}) (and the key/value that type needs), or ${
+            given && SAME_JOB[`${helper} ${given}`]
+              ? `call ${SAME_JOB[`${helper} ${given}`]}, which does the same for a ${given}`
+              : 'use the helper meant for the map you have'
+          }.`,
         };
       },
       causes: ['map-definition'],

@@ -347,7 +347,12 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       registers: formatRegisters(currentRegisters(p)),
       program: p.log.name,
     };
-    if (others.length) finding.details = { ...finding.details, alsoReported: others.join(' | ') };
+    if (others.length) {
+      finding.details = { ...finding.details, alsoReported: others.join(' | ') };
+      // The lines the verifier printed with the message belong to it: quote them.
+      const more = others.filter((o) => o.length < 200 && !finding.explanation.includes(o)).slice(0, 2);
+      if (more.length) finding.explanation += ` The verifier adds: ${more.map((o) => `\`${o.trim()}\``).join(', ')}.`;
+    }
     nameCallArgument(finding, failing?.disasm);
     nameCalledFunction(finding, failing?.disasm);
     addRootCause(p, finding, failing, others);
@@ -1704,6 +1709,7 @@ function libbpfFindings(
     }
     out.push({ ...explained(ex, l.raw, 'libbpf'), program: l.program });
     const f = out[out.length - 1];
+    if (l.program && !f.explanation.includes(l.program)) f.explanation += ` The program is \`${l.program}\`.`;
     // A CO-RE relocation is an instruction: the object's .BTF.ext says which line it came from.
     const at = relo && l.program ? lineInfo?.relocation?.(l.program, Number(relo)) : undefined;
     const where = at && sources ? resolveAnnotation({ text: '', file: basename(at.file), line: at.line }, sources) : undefined;

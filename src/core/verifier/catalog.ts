@@ -43,6 +43,12 @@ const MAP_TYPES =
     .split(' ')
     .map((t) => `BPF_MAP_TYPE_${t}`);
 
+/** enum bpf_prog_type, by value (uapi, stable). */
+const PROG_TYPES =
+  'UNSPEC SOCKET_FILTER KPROBE SCHED_CLS SCHED_ACT TRACEPOINT XDP PERF_EVENT CGROUP_SKB CGROUP_SOCK LWT_IN LWT_OUT LWT_XMIT SOCK_OPS SK_SKB CGROUP_DEVICE SK_MSG RAW_TRACEPOINT CGROUP_SOCK_ADDR LWT_SEG6LOCAL LIRC_MODE2 SK_REUSEPORT FLOW_DISSECTOR CGROUP_SYSCTL RAW_TRACEPOINT_WRITABLE CGROUP_SOCKOPT TRACING STRUCT_OPS EXT LSM SK_LOOKUP SYSCALL NETFILTER'
+    .split(' ')
+    .map((t) => `BPF_PROG_TYPE_${t}`);
+
 /** `helper MAP_TYPE` -> the helper that does the same job for a map of that type. */
 const SAME_JOB: Record<string, string> = {
   'bpf_sk_redirect_map BPF_MAP_TYPE_SOCKHASH': 'bpf_sk_redirect_hash()',
@@ -351,7 +357,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'unbounded-mem-access',
-    /^(?<register>R\d+) unbounded memory access, make sure to bounds check any such access/,
+    /^(?<register>R\d+) unbounded memory access, make sure to bounds check any (?:such|array) access/,
     'Unbounded offset in {register}',
     'A variable offset is added to a pointer but the verifier knows no upper bound for it, so it cannot prove the access stays inside the object.',
     'Check the offset against a constant limit before the access, or mask it (off &= MAX - 1 for a power-of-two size).',
@@ -845,11 +851,24 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'tail-call-misuse',
-    /^tail_calls are not allowed in non-JITed programs with bpf-to-bpf calls|^tail_call abusing map_ptr|^tail_call is (?:not allowed in subprogs without BTF|only allowed in functions that return 'int')|^verifier bug\. subprog has tail_call and async cb/,
+    /^tail_calls are not allowed in non-JITed programs with bpf-to-bpf calls|^tail_call abusing map_ptr|^tail_call is (?:not allowed in subprogs without BTF|only allowed in functions that return 'int')|^verifier bug\. subprog has tail_call and async cb|^Tail call map owned by prog type \d+, but prog type is \d+/,
     'Tail call not allowed here',
     'Tail calls mix with BPF-to-BPF calls only when the program is JIT-compiled and only from functions that return int and have BTF; one call site must always use the same prog array.',
     'Enable the JIT (net.core.bpf_jit_enable=1), build with -g so functions have BTF, and use one PROG_ARRAY per call site.',
-    { example: 'bpf_tail_call(ctx, &jmp_table, idx);\nreturn 0; /* fall-through when the slot is empty */', docsUrl: DOCS.tailCalls },
+    {
+      refine: (_d, { message = '' }) => {
+        const m = /^Tail call map owned by prog type (\d+), but prog type is (\d+)/.exec(message);
+        if (!m) return undefined;
+        const [owner, mine] = [PROG_TYPES[Number(m[1])] ?? `type ${m[1]}`, PROG_TYPES[Number(m[2])] ?? `type ${m[2]}`];
+        return {
+          title: `The prog array belongs to ${owner} programs, not ${mine}`,
+          why: `A BPF_MAP_TYPE_PROG_ARRAY takes the program type of the first program that uses it, and every program tail-calling through it or stored in it must have that type. This map is owned by prog type ${m[1]} (${owner}), and the program being loaded is prog type ${m[2]} (${mine}): typically one pinned jump table shared by a tc and an XDP program.`,
+          fix: `Give the ${mine} programs a prog array of their own (a separate map or pin path), or make both programs the same type.`,
+        };
+      },
+      example: 'bpf_tail_call(ctx, &jmp_table, idx);\nreturn 0; /* fall-through when the slot is empty */',
+      docsUrl: DOCS.tailCalls,
+    },
   ),
 
   // ---- Loops and complexity ---------------------------------------------------------------
@@ -1016,11 +1035,21 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'verifier-internal',
-    /^verifier (?:bug|BUG|internal error)|^verifier \w+ bug\b|^REG INVARIANTS VIOLATION|^BUG: |^bug: |^(?:Verifier bug|bpf verifier is misconfigured|bpf verifier narrow ctx (?:access|load) misconfigured|insn state internal bug|visit_insn internal bug|pop stack internal bug|invalid kernel function call not eliminated in verifier pass|adding tail call poke descriptor failed|tracking tail call prog failed|(?<register>R\d+) has non-overwritten BPF_PTR_POISON type|func \S+ has non-overwritten BPF_PTR_POISON return type)|^Verifier bug in function|^verifier bug\. (?:Frame|Two map pointers|zext_dst)/,
+    /^verifier (?:bug|BUG|internal error)|\bload program: bad address\b|^verifier \w+ bug\b|^REG INVARIANTS VIOLATION|^BUG: |^bug: |^(?:Verifier bug|bpf verifier is misconfigured|bpf verifier narrow ctx (?:access|load) misconfigured|insn state internal bug|visit_insn internal bug|pop stack internal bug|invalid kernel function call not eliminated in verifier pass|adding tail call poke descriptor failed|tracking tail call prog failed|(?<register>R\d+) has non-overwritten BPF_PTR_POISON type|func \S+ has non-overwritten BPF_PTR_POISON return type)|^Verifier bug in function|^verifier bug\. (?:Frame|Two map pointers|zext_dst)/,
     'Verifier internal error',
     'The verifier hit a state it considers impossible. This is a kernel bug, not a bug in your program — although an unusual construct in your program triggered it.',
     'Try a newer kernel; meanwhile rewrite the construct near the reported line (split the expression, add a barrier_var()) and report it to bpf@vger.kernel.org with the log.',
-    { example: 'barrier_var(idx);   /* keeps the compiler from reshaping this */' },
+    {
+      refine: (_d, { message = '' }) =>
+        /\bbad address\b/.test(message)
+          ? {
+              title: 'The kernel answered EFAULT (bad address)',
+              why: 'The load failed with EFAULT, "bad address". With a verifier log that ends in precision-tracking lines (`regs=... stack=... before N: ...`), that is the verifier giving up on a state it considers impossible (a backtracking bug, fixed in later kernels); without a log it means the loader passed the kernel memory it could not read (a log buffer, a BTF or line-info blob).',
+              fix: 'Load with the full log (log level 2) to see where it stops; try a newer kernel, or rewrite the construct at that instruction (split the expression, add a barrier_var()). A loader passing bad buffers needs a loader upgrade.',
+            }
+          : undefined,
+      example: 'barrier_var(idx);   /* keeps the compiler from reshaping this */',
+    },
   ),
   entry(
     'libbpf-legacy-maps',
@@ -1037,7 +1066,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'log-too-small',
-    /verification log buffer not big enough|bpf_load_program\(\) err=28\b|\bload program: no space left on device\b|log buffer (?:is )?too small|^Error: Failed to load program, verification log/,
+    /verification log buffer not big enough|bpf_load_program\(\) err=28\b|\bload program: no space left on device\b|^No space left on device$|log buffer (?:is )?too small|^Error: Failed to load program, verification log/,
     'The verifier log did not fit the buffer the loader gave it',
     'The kernel returned ENOSPC: the verifier log is larger than the buffer the loader passed, so the log that would name the error was cut (or dropped).',
     'Give the loader a bigger log buffer (bpftrace: BPFTRACE_LOG_SIZE; libbpf: kernel_log_size in bpf_object_open_opts; cilium/ebpf: LogSizeStart) or load with a lower log level, then read the error at the end of the log.',
@@ -1088,7 +1117,7 @@ catalog.push(
   ),
   lib(
     'libbpf-extern',
-    /^(?:failed to find BTF for extern '\S+'|extern (?:\((?:kcfg|ksym|var ksym|func ksym)\) )?'\S+': |extern '\S+' \(strong\): not resolved|extern function \S+ is unsupported under \S+ section|failed to resolve size of extern|failed to determine alignment of extern|unrecognized extern section|failed to find extern definition|extern relo failed to find extern|prog '\S+': extern relo failed)/,
+    /^(?:failed to find BTF for extern '\S+'|extern (?:\((?:kcfg|ksym|var ksym|func ksym)\) )?'\S+': |extern '\S+' \(strong\): not resolved|extern function \S+ is unsupported under \S+ section|failed to resolve size of extern|failed to determine alignment of extern|unrecognized extern section|failed to find extern definition|extern relo failed to find extern|prog '\S+': extern relo failed|kfunc '\S+' is referenced but wasn't resolved)/,
     'extern symbol cannot be resolved',
     "An `extern` in the BPF object — a kernel symbol (__ksym), a kfunc, or a Kconfig value (__kconfig) — is not present in this kernel's BTF/config, or lacks the BTF type information libbpf needs to resolve it.",
     'Check the symbol exists on the target kernel, mark optional ones __weak and test them (bpf_ksym_exists()), and compile with -g so externs have BTF.',

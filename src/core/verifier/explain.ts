@@ -86,6 +86,8 @@ function decodeCommon(message: string): Record<string, string> {
     ['insns', /\((\d+) insns\)/],
     ['jumps', /\b(\d+) jumps\b/],
     ['insn', /\binsn (\d+)\b/],
+    ['iterator', /\b(?:uninitialized|initialized) (iter_\w+)/],
+    ['opcode', /\bunknown opcode ([0-9a-f]{2})\b/],
     // `stack off -40+0`, `stack R3 off -280+18`, `stack access off 0+0+-60`: the slot below R10.
     ['stackOff', /\bstack (?:R\d+ )?off (-\d+)|\bstack access off (?:-?\d+\+)*(-\d+)/],
     ['value', /\bhas value \((0x[0-9a-f]+);/],
@@ -94,7 +96,7 @@ function decodeCommon(message: string): Record<string, string> {
     ['extern', /\bextern (?:\([\w ]+\) )?'(\S+?)'/],
     ['member', /\bmember (\w+)|\bptr member (\w+)|^(\w+)\s+Invalid member/],
     ['function', /\b([A-Za-z_]\w*)\(\)|\bfunc '(\w+)'/],
-    ['kfunc', /\bkernel function (\w+)/],
+    ['kfunc', /\bkernel function (\w+)|\bkfunc '(\w+)'/],
     ['pointer', /\bmath between (\w+) pointer|\b(\w+) pointer (?:arithmetic|comparison)/],
   ];
   for (const [key, re] of named) {
@@ -144,6 +146,8 @@ const EVIDENCE: [string, (v: string) => string][] = [
   ['program', (v) => `program \`${v}\``],
   ['function', (v) => `function \`${v}()\``],
   ['kfunc', (v) => `kernel function \`${v}\``],
+  ['iterator', (v) => `iterator type \`${v}\``],
+  ['opcode', (v) => `opcode ${v} (0x${v})`],
   ['pointer', (v) => `a ${v} pointer`],
   ['fd', (v) => `fd ${v}`],
   ['kind', (v) => `BTF kind ${v}`],

@@ -107,7 +107,8 @@ export function classifyLine(raw: string): LogLine {
     return { kind: 'insn', index: Number(m[1]), opcode: m[2], disasm, state, raw };
   }
   // libbpf poisons instructions whose CO-RE relocation failed and prints them like this.
-  if ((m = /^(\d+): (<invalid CO-RE relocation>)$/.exec(line))) {
+  // Likewise calls of kfuncs it could not resolve (`<invalid kfunc call>`, libbpf 1.2+).
+  if ((m = /^(\d+): (<invalid CO-RE relocation>|<invalid kfunc call>)$/.exec(line))) {
     return { kind: 'insn', index: Number(m[1]), opcode: '??', disasm: m[2], raw };
   }
   if ((m = RE_BRANCH.exec(line))) {

@@ -388,16 +388,16 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         seen.add(at.line);
         const mask = /&= (0x[0-9a-f]+|\d+)$/.exec(st.disasm);
         const n = mask ? Number(mask[1]) : NaN;
-        // `x & N` with N a power of two keeps 0 and N, not 0..N-1.
-        if (n > 1 && (n & (n - 1)) === 0) {
-          const text = sourceLine(sources, at.file, at.line) ?? '';
-          const name = /&\s*\(?\s*([A-Za-z_]\w*)\s*\)?/.exec(text.replace(/&&/g, ''))?.[1];
+        const text = sourceLine(sources, at.file, at.line) ?? '';
+        const name = /&\s*\(?\s*([A-Za-z_]\w*)\s*\)?/.exec(text.replace(/&&/g, ''))?.[1] ?? String(n);
+        const masked = powerOfTwoMask(name, n);
+        if (masked) {
           at.message = `masked with ${n} here (\`${st.disasm}\`): that keeps 0 and ${n}, not 0..${n - 1}`;
-          f.explanation += ` The index is masked with ${name ?? n} (= ${n}), a power of two: \`& ${name ?? n}\` leaves ${n} possible, one past the end; a mask must be size - 1, \`& (${name ?? n} - 1)\`.`;
-          f.fix = `Mask with \`${name ?? n} - 1\`: \`x & (${name ?? n} - 1)\` keeps 0..${n - 1}.`;
+          f.explanation += ` The index is masked: ${masked}`;
+          f.fix = `Mask with \`${name} - 1\`: \`x & (${name} - 1)\` keeps 0..${n - 1}.`;
         }
         f.related.push(at);
-        const stmt = sourceLine(sources, at.file, at.line)?.replace(/\s*(?:\/\*.*|\/\/.*)$/, '');
+        const stmt = withoutComment(text);
         if (stmt && seen.size === 1 && !f.explanation.includes(stmt)) f.explanation += ` The value is computed at \`${stmt}\`.`;
       }
     };
@@ -493,8 +493,8 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       f.file = returnsDef.file;
       f.line = returnsDef.line;
       f.sourceText = sourceLine(sources, returnsDef.file, returnsDef.line);
-      f.explanation += ` \`${returns[1]}()\` is not static, so it is a global function, verified on its own, and a global function may only return a scalar: \`${f.sourceText?.replace(/\s*(?:\/\*.*|\/\/.*)$/, '')}\` returns a pointer.`;
-      f.fix = `Make it \`static ${f.sourceText?.replace(/\s*(?:\/\*.*|\/\/.*)$/, '').replace(/^static\s+/, '')}\` (verified with its caller, so it may return the pointer), or return a scalar and pass the pointer out through an argument.`;
+      f.explanation += ` \`${returns[1]}()\` is not static, so it is a global function, verified on its own, and a global function may only return a scalar: \`${withoutComment(f.sourceText)}\` returns a pointer.`;
+      f.fix = `Make it \`static ${withoutComment(f.sourceText).replace(/^static\s+/, '')}\` (verified with its caller, so it may return the pointer), or return a scalar and pass the pointer out through an argument.`;
     }
 
     // A global function's arguments are checked against its declared parameter types at the call.
@@ -665,8 +665,8 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         new RegExp(String.raw`\b${variable}\b`).test(f.sourceText) &&
         !f.explanation.includes(`\`${variable}\``)
       ) {
-        const signed = /^\s*(?:int|long|short|char|s8|s16|s32|s64|__s\d+|int\d+_t)\s+\w+\s*=/.test(stmt);
-        f.explanation += ` The offset is \`${variable}\`, set at \`${stmt.replace(/\s*(?:\/\*.*|\/\/.*)$/, '')}\`${signed ? ', a signed variable' : ''}.`;
+        const signed = new RegExp(String.raw`^\s*${SIGNED_TYPE}\s+\w+\s*=`).test(stmt);
+        f.explanation += ` The offset is \`${variable}\`, set at \`${withoutComment(stmt)}\`${signed ? ', a signed variable' : ''}.`;
         if (/min value|negative/.test(f.message) && signed)
           f.fix = `Declare \`${variable}\` unsigned (__u32) or check \`if (${variable} < 0 || ${variable} >= N)\` before using it as an index.`;
       }
@@ -1028,7 +1028,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     }
 
     // An array indexed by a variable on the failing line: its declared length is the bound.
-    const indexed = f.sourceText?.replace(/\s*(?:\/\*.*|\/\/.*)$/, '').match(/(\w+)\s*\[\s*([A-Za-z_]\w*)\s*\]/);
+    const indexed = withoutComment(f.sourceText).match(/(\w+)\s*\[\s*([A-Za-z_]\w*)\s*\]/);
     if (
       sources &&
       f.file &&
@@ -1051,9 +1051,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       // Where the index gets its value (or its signed declaration as a parameter): often the cause.
       const set = f.line ? assignmentAbove(sources, f.file, f.line, index) : undefined;
       if (set && !f.related.some((r) => r.line === set.line && r.file === set.file)) {
-        const signed = new RegExp(String.raw`\b(?:int|long|short|char|s8|s16|s32|s64|__s8|__s16|__s32|__s64|int\d+_t)\s+${index}\b`).test(
-          set.text,
-        );
+        const signed = new RegExp(String.raw`\b${SIGNED_TYPE}\s+${index}\b`).test(set.text);
         f.related.push({
           file: set.file,
           line: set.line,
@@ -1062,7 +1060,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
             : `\`${index}\` gets its value here`,
         });
         if (signed && !f.explanation.includes('signed variable'))
-          f.explanation += ` \`${index}\` is declared signed (\`${set.text.replace(/\s*(?:\/\*.*|\/\/.*)$/, '')}\`), so it can be negative.`;
+          f.explanation += ` \`${index}\` is declared signed (\`${withoutComment(set.text)}\`), so it can be negative.`;
         // `x & N` with N a power of two keeps 0 and N, not 0..N-1.
         const mask = /&\s*\(?\s*([A-Za-z_]\w*|\d+)\s*\)?\s*;/.exec(set.text.replace(/&&/g, ''));
         const value = mask
@@ -1070,8 +1068,9 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
             ? Number(mask[1])
             : definesOf((findSource(sources, set.file)?.[1] ?? '').split('\n')).get(mask[1])
           : undefined;
-        if (mask && value && value > 1 && (value & (value - 1)) === 0 && !f.explanation.includes('a mask must be')) {
-          f.explanation += ` \`${index}\` is masked with ${mask[1]} (${value}), a power of two: \`& ${mask[1]}\` keeps 0 and ${value}, so ${value} is possible, one past the end; a mask must be size - 1, \`& (${mask[1]} - 1)\`.`;
+        const masked = mask && value ? powerOfTwoMask(mask[1], value) : undefined;
+        if (mask && value && masked && !f.explanation.includes('a mask must be')) {
+          f.explanation += ` \`${index}\` is masked: ${masked}`;
           f.fix = `Mask with \`${mask[1]} - 1\`: \`${index} = ... & (${mask[1]} - 1);\` keeps 0..${value - 1}.`;
           f.title = `\`& ${mask[1]}\` lets \`${index}\` reach ${value}, one past the end of \`${array}\``;
         }
@@ -1111,7 +1110,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         const owner = constant ? functionHeader(sources, r.file, r.line) : undefined;
         if (constant && owner && owner.line !== home) {
           const v = Number(constant) | 0;
-          const ownerName = /(\w+)\s*\([^()]*(?:\)|,|$)/.exec(sourceLine(sources, owner.file, owner.line) ?? '')?.[1];
+          const ownerName = declaredName(sourceLine(sources, owner.file, owner.line));
           const lines = (findSource(sources, owner.file)?.[1] ?? '').split('\n');
           const defines = definesOf(lines);
           const rets: number[] = [];
@@ -1126,9 +1125,9 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           if (rets.length) break;
         }
         const header = text && /^return\b/.test(text) ? functionHeader(sources, r.file, r.line) : undefined;
-        const name = header ? /(\w+)\s*\([^()]*(?:\)|,|$)/.exec(sourceLine(sources, header.file, header.line) ?? '')?.[1] : undefined;
+        const name = header ? declaredName(sourceLine(sources, header.file, header.line)) : undefined;
         if (!text || !header || !name || header.line === home || f.explanation.includes(`\`${name}()\``)) continue;
-        const stmt = text.replace(/\s*(?:\/\*.*|\/\/.*)$/, '');
+        const stmt = withoutComment(text);
         f.explanation += ` The value is what \`${name}()\` returns (\`${stmt}\`)${f.catalogId === 'null-deref' ? ': the helper passes the result on without a NULL check, so every caller must check it (or the helper must)' : ''}.`;
         break;
       }
@@ -1554,6 +1553,21 @@ function nameCallArgument(f: Finding, disasm: string | undefined): void {
   f.explanation += ` ${reg} is argument ${n} of ${callee ?? 'the call'}: \`${expr}\` in your code.`;
   f.fix = f.fix.replace(/\.$/, '') + ` — here, \`${expr}\`.`;
 }
+
+/** A source line without its trailing comment (fixtures and users annotate lines). */
+const withoutComment = (text: string | undefined): string => (text ?? '').replace(/\s*(?:\/\*.*|\/\/.*)$/, '');
+
+/** C's signed integer types, as declarations spell them. */
+const SIGNED_TYPE = String.raw`(?:int|long|short|char|s8|s16|s32|s64|__s(?:8|16|32|64)|int\d+_t)`;
+
+/** The name a function header line declares: `static int emit(void *ctx, ...)` -> emit. */
+const declaredName = (header: string | undefined) => /(\w+)\s*\([^()]*(?:\)|,|$)/.exec(header ?? '')?.[1];
+
+/** `x & N` as a bound: with N a power of two it keeps 0 and N, not 0..N-1 (one past the end). */
+const powerOfTwoMask = (name: string, n: number) =>
+  n > 1 && (n & (n - 1)) === 0
+    ? `\`& ${name}\` (${n}, a power of two) keeps 0 and ${n}, not 0..${n - 1}, so ${n} is possible, one past the end; a mask must be size - 1, \`& (${name} - 1)\`.`
+    : undefined;
 
 /** The parameter names of a function header line: `static int emit(void *ctx, void *data, u32 size)` -> [ctx, data, size]. */
 function wrapperParams(header: string | undefined): string[] {

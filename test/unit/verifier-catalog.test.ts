@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import families from '../../src/core/verifier/families.json';
 import { catalog, explainMessage, matchEntry } from '../../src/core/verifier';
 import { sampleOf, type Family } from '../../src/core/verifier/families';
+import { rootCauseCoverage } from '../../src/core/verifier/root-cause';
 
 const all = (families as { families: Family[] }).families;
 const kernelErrors = all.filter((f) => f.kind === 'error' && !f.fragment && !f.origin);
@@ -57,6 +58,12 @@ describe('verifier catalog vs. kernel format strings', () => {
       assert.ok(e.example && e.example.length > 10, `${e.id} has no example`);
       assert.match(e.docsUrl ?? '', /^https:\/\/(docs\.kernel\.org|docs\.ebpf\.io|libbpf\.readthedocs\.io)\//, e.id);
     }
+  });
+});
+
+describe('root causes', () => {
+  it('every cause a family can name runs, and every cause is named by some family', () => {
+    assert.deepEqual(rootCauseCoverage(), { unordered: [], unnamed: [] });
   });
 });
 

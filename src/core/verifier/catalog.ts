@@ -188,6 +188,7 @@ export const catalog: CatalogEntry[] = [
     'The helper wants this argument to be a pointer to the BPF stack (fp: a local variable of the program). You passed a {type} pointer instead.',
     "Copy the value into a local variable and pass the local's address.",
     {
+      causes: ['stack-argument'],
       example: '__u32 key = 0;            /* on the stack */\nbpf_map_lookup_elem(&my_map, &key);',
       refine: (d, ctx) =>
         ctx.helper && CALLBACK_HELPERS.test(ctx.helper)
@@ -242,7 +243,7 @@ export const catalog: CatalogEntry[] = [
     'The verifier only allows memory accesses through registers it knows to be pointers. {register} holds a plain number (scalar) here — typically a pointer read out of kernel or map memory without bpf_probe_read_kernel / BPF_CORE_READ, a pointer that went through integer arithmetic, or a value that was never a pointer.',
     'Read kernel memory with BPF_CORE_READ() or bpf_probe_read_kernel(), keep pointers typed (no casts through integers), and use the pointer the helper returned rather than a copy stored in a map.',
     {
-      causes: ['invalidated-packet', 'released-pointer'],
+      causes: ['invalidated-packet', 'released-pointer', 'scalar-pointer'],
       example: 'pid_t ppid = BPF_CORE_READ(task, real_parent, tgid); /* instead of task->real_parent->tgid */',
       docsUrl: DOCS.core,
     },
@@ -278,6 +279,7 @@ export const catalog: CatalogEntry[] = [
     'A map value is value_size bytes long. This access starts at offset {off} and reads/writes {size} bytes, which is not provably inside the value on this path — either the constant offset is too large or a variable index is not bounded tightly enough.',
     'Check the index against the array length before using it, with the same variable the access uses, and keep the check where the compiler cannot drop it.',
     {
+      causes: ['value-type'],
       example: 'if (idx >= MAX_ENTRIES)   /* bound before use */\n\treturn 0;\nval->slots[idx] = 1;',
       refine: (d) => {
         const [vs, off, size] = [Number(d.value_size), Number(d.off), Number(d.size)];
@@ -329,7 +331,7 @@ export const catalog: CatalogEntry[] = [
     'Size passed to the helper in {register} is not bounded',
     'A helper that reads or writes a buffer takes its size as a number the verifier must prove is between 0 and the buffer size. {register} holds a size that may be negative (a signed value, or one only checked from above) or has no upper bound at all.',
     'Make the size unsigned and clamp it to the buffer before the call, with a comparison or a mask the verifier can follow.',
-    { example: '__u32 n = len;\nif (n > sizeof(buf))\n\tn = sizeof(buf);\nbpf_probe_read_kernel(buf, n, src);' },
+    { causes: ['size-argument'], example: '__u32 n = len;\nif (n > sizeof(buf))\n\tn = sizeof(buf);\nbpf_probe_read_kernel(buf, n, src);' },
   ),
   entry(
     'min-value-negative',
@@ -692,7 +694,7 @@ export const catalog: CatalogEntry[] = [
                 fix: `Copy what you need into local variables inside the lock, call bpf_spin_unlock(), and make the ${d.helper ?? 'call'}() after it.`,
               }
             : undefined,
-      causes: ['open-section', 'map-definition', 'program-type'],
+      causes: ['open-section', 'map-definition', 'program-type', 'special-field'],
       causeWhen: {
         'program-type': /progs cannot use/,
         'open-section': /holding a lock|-ed region|is missing|missing$|two bpf_spin_locks|different lock|nested/,
@@ -709,7 +711,7 @@ export const catalog: CatalogEntry[] = [
     'A struct bpf_timer must be a field of a map value with BTF (one per value), be passed to the timer helpers at its constant offset together with the same map, and may not be read or written directly. Tracing programs cannot use timers.',
     'Embed one struct bpf_timer in the map value, and pass &val->timer together with &that_map to bpf_timer_init.',
     {
-      causes: ['map-definition', 'program-type'],
+      causes: ['map-definition', 'program-type', 'special-field'],
       causeWhen: { 'program-type': /progs cannot use/ },
       example: 'struct elem { struct bpf_timer t; };\nbpf_timer_init(&e->t, &timers, CLOCK_MONOTONIC);',
       docsUrl: helperDoc('bpf_timer_init'),
@@ -721,7 +723,11 @@ export const catalog: CatalogEntry[] = [
     'Kernel pointer (kptr) field used incorrectly',
     'Map values can hold kernel object pointers marked __kptr / __kptr_ref (__kptr_untrusted in newer kernels). Referenced kptrs may only be exchanged with bpf_kptr_xchg, at a constant offset, as a whole 8-byte field.',
     'Move referenced pointers in and out with bpf_kptr_xchg(&val->ptr, new) and release what comes back.',
-    { example: 'struct task_struct *old = bpf_kptr_xchg(&v->task, acquired);\nif (old)\n\tbpf_task_release(old);', docsUrl: DOCS.kptr },
+    {
+      causes: ['special-field'],
+      example: 'struct task_struct *old = bpf_kptr_xchg(&v->task, acquired);\nif (old)\n\tbpf_task_release(old);',
+      docsUrl: DOCS.kptr,
+    },
   ),
   entry(
     'dynptr-misuse',
@@ -879,7 +885,7 @@ export const catalog: CatalogEntry[] = [
     'The verifier walks every path and stops after 1,000,000 processed instructions (or 8192 pending branches). Loops with large bounds, many independent branches, or a loop the verifier cannot prove to terminate quickly blow that budget.',
     'Reduce the paths: make loop bounds small constants, use bpf_loop() (5.17+) or open-coded iterators (bpf_for, 6.4+) for long loops, move work into BPF-to-BPF global functions (verified once), and avoid branching on unrelated values in loops.',
     {
-      causes: ['loop-condition'],
+      causes: ['loop-condition', 'instruction-budget'],
       example:
         'static long body(__u32 i, void *ctx) { /* ... */ return 0; }\nbpf_loop(10000, body, &state, 0);  /* verified once, not 10000 times */',
       docsUrl: DOCS.loops,
@@ -926,6 +932,7 @@ export const catalog: CatalogEntry[] = [
     'Non-static (global) BPF functions are verified on their own using their BTF prototype: they must return an integer, take at most 5 arguments of supported types (scalars, pointers to context or plain structs), and may not return pointers to their own stack. Callbacks must be static functions.',
     'Make the function return int/long, keep ≤ 5 scalar or pointer arguments, mark helpers static (or __always_inline) when they need richer types, and never return the address of a local.',
     {
+      causes: ['function-return'],
       example:
         'static __always_inline struct hdr *parse(void *data, void *end);  /* inlined: no BTF limits */\n__noinline int count(__u32 key);                                   /* global: int in, int out */',
       docsUrl: DOCS.functions,

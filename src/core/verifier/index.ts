@@ -11,7 +11,8 @@ export type {
   RelatedLocation,
   Severity,
 } from './types';
-export { analyzeLog, createLogParser, argumentExpression, type LogParser } from './analyze';
+export { analyzeLog, createLogParser, type LogParser } from './analyze';
+export { argumentExpression } from './source-hints';
 export { explainMessage, describeType, matchEntry, matchFamily, stripMessagePrefixes, type ExplainContext } from './explain';
 export { catalog, DOCS } from './catalog';
 export { classifyLine, parseRegisterState, LineSplitter, type LogLine } from './parse';

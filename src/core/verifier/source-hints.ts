@@ -430,3 +430,61 @@ export function callSitesTo(
   }
   return [];
 }
+
+/** The text of line `line` of a source, trimmed. */
+export function sourceLine(
+  sources: ReadonlyMap<string, string> | undefined,
+  file: string | undefined,
+  line: number | undefined,
+): string | undefined {
+  if (!sources || !file || !line) return undefined;
+  const text = sources.get(file) ?? [...sources].find(([k]) => basename(k) === basename(file))?.[1];
+  return text?.split('\n')[line - 1]?.trim();
+}
+
+/** The variable a C statement assigns (`struct val *v = lookup(...)` -> `v`), when it is one. */
+export function assignedVariable(statement: string | undefined): string | undefined {
+  const m = statement && /(\w+)(?:\s*\[[^\]]*\])?\s*=(?!=)/.exec(statement);
+  return m ? m[1] : undefined;
+}
+
+/** A source line without its trailing comment (fixtures and users annotate lines). */
+export const withoutComment = (text: string | undefined): string => (text ?? '').replace(/\s*(?:\/\*.*|\/\/.*)$/, '');
+
+/** C's signed integer types, as declarations spell them. */
+export const SIGNED_TYPE = String.raw`(?:int|long|short|char|s8|s16|s32|s64|__s(?:8|16|32|64)|int\d+_t)`;
+
+/** The name a function header line declares: `static int emit(void *ctx, ...)` -> emit. */
+export const declaredName = (header: string | undefined) => /(\w+)\s*\([^()]*(?:\)|,|$)/.exec(header ?? '')?.[1];
+
+/** The parameter names of a function header line: `static int emit(void *ctx, void *data, u32 size)` -> [ctx, data, size]. */
+export function wrapperParams(header: string | undefined): string[] {
+  const inside = header ? /\(([^()]*)\)/.exec(header)?.[1] : undefined;
+  if (!inside) return [];
+  return inside.split(',').map((p) => /(\w+)\s*(?:\[[^\]]*\])?\s*$/.exec(p.trim())?.[1] ?? '');
+}
+
+/** The text of argument `n` (0-based) of the first call in a source line, e.g. `&gctx`. */
+export function argumentExpression(source: string | undefined, n: number): string | undefined {
+  if (!source || n < 0) return undefined;
+  // The call's own parenthesis, not that of an `if (` / `while (` around it.
+  const call = /\b(?!(?:if|while|for|switch|return|sizeof|likely|unlikely)\b)[A-Za-z_]\w*\s*\(/.exec(source);
+  const open = call ? call.index + call[0].length - 1 : source.indexOf('(');
+  if (open < 0) return undefined;
+  const args: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of source.slice(open + 1)) {
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    if (ch === ')' || ch === ']' || ch === '}') {
+      if (depth === 0) break;
+      depth--;
+    }
+    if (ch === ',' && depth === 0) {
+      args.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  args.push(cur.trim());
+  return args[n] || undefined;
+}

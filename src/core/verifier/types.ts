@@ -146,7 +146,14 @@ export interface AnalyzeOptions {
  * - `core-field`: the field CO-RE could not relocate; `program-type`: the SEC() that chose the type;
  * - `large-locals`, `license`, `argument-signature` (a global function's parameter),
  *   `invalidated-packet` (a helper that changed the packet and invalidated its pointers),
- *   `call-chain` (the BPF-to-BPF call that stacks the frame past the limit).
+ *   `call-chain` (the BPF-to-BPF call that stacks the frame past the limit);
+ * - `function-return`: a global function's definition, for the pointer it returns;
+ * - `value-type`: the value type a map declares, for an access past its end;
+ * - `special-field`: the struct field (a second bpf_spin_lock) or map type that cost the map its BTF;
+ * - `stack-argument`: the global whose address was passed where a stack pointer is needed;
+ * - `scalar-pointer`: why the dereferenced register is a number (NULL, a helper's u64, a loaded pointer);
+ * - `instruction-budget`: the loop the verifier's budget ran out in, as the place;
+ * - `size-argument`: the buffer and size of a helper call whose size has no bound.
  * The origin of the register the message names is looked for in every case.
  */
 export type RootCause =
@@ -168,7 +175,14 @@ export type RootCause =
   | 'license'
   | 'argument-signature'
   | 'invalidated-packet'
-  | 'call-chain';
+  | 'call-chain'
+  | 'function-return'
+  | 'value-type'
+  | 'special-field'
+  | 'stack-argument'
+  | 'scalar-pointer'
+  | 'instruction-budget'
+  | 'size-argument';
 
 /** One entry of the catalog: a message family of the kernel verifier, libbpf or clang. */
 export interface CatalogEntry {

@@ -1,0 +1,1157 @@
+// Where the root cause of a finding is: each catalog family names its causes (`causes` of its
+// entry, typed RootCause ids), and each cause has one function here that looks for it in the
+// verifier's walk and the sources. Steps that read evidence any family may carry (where a
+// register got its value, an array's length, an inlined helper's return) run for every finding.
+// Adding a family's cause touches this file once: its id, its function, its place in ORDER.
+import { contextField, programKind, type ProgramKind } from './context';
+import { stripMessagePrefixes } from './explain';
+import { findSource, type SourceLocation } from './locate';
+import { definesOf, returnedConstant } from './placement';
+import { arithmeticSource, memoryOperandRegister, traceRegister, type HistoryRecord, type OriginStep } from './provenance';
+import {
+  argumentExpression,
+  assignedVariable,
+  assignmentAbove,
+  callChain,
+  callSitesTo,
+  comparisonAbove,
+  declaredName,
+  enclosingLoop,
+  fieldReadLine,
+  functionHeader,
+  largeLocals,
+  licenseLine,
+  localDeclaration,
+  mapTypeLine,
+  mapValueTypeLine,
+  programDefinition,
+  sectionAbove,
+  SIGNED_TYPE,
+  sourceLine,
+  structFieldsOfType,
+  symbolDeclaration,
+  symbolLines,
+  withoutComment,
+  wrapperParams,
+} from './source-hints';
+import { catalog } from './catalog';
+import type { CatalogEntry, Finding, ProgramLog, RelatedLocation, RootCause } from './types';
+
+/** What the analyzer knows when a finding is built: the finding, the walk, the sources. */
+export interface CauseInput {
+  f: Finding;
+  /** The instruction the verifier stopped at (none for whole-program checks). */
+  failing?: { index: number; disasm: string };
+  /** The other lines printed with the message. */
+  others: string[];
+  records: readonly HistoryRecord[];
+  /** The position of the last instruction in `records`. */
+  pos: number;
+  sources?: ReadonlyMap<string, string>;
+  /** The register state before the failing instruction. */
+  registers: Map<string, string>;
+  log: ProgramLog;
+  /** The SEC() name of the program. */
+  section?: string;
+  /** The text annotated at instruction 0 (the program's own line). */
+  entryText?: string;
+  /** The program libbpf named, when the verifier log did not. */
+  libbpfProgram?: string;
+  locate(insn: number | undefined): SourceLocation | undefined;
+  relatedAt(insn: number, message: string): RelatedLocation;
+  findDisasm(insn: number): string | undefined;
+}
+
+interface CauseState extends CauseInput {
+  d: Record<string, string>;
+  entry?: CatalogEntry;
+  has(c: RootCause): boolean;
+  program?: string;
+  kind?: ProgramKind;
+  /** The reference the message says was acquired and never released (`alloc_insn=N`). */
+  alloc: RegExpExecArray | null;
+  /** The register the message names (`R3`, or `arg#N` of a call as R(N+1)). */
+  named?: number;
+  /** The register the message is about: the named one, else the failing access's base. */
+  reg?: number;
+  /** The register added to a pointer by the failing instruction (`r1 += r2`). */
+  arith?: number;
+  /** The context field the described register was loaded from. */
+  fromField?: string;
+  /** How the register's origin was explained: the origin step is left to the family's own cause. */
+  branch?: 'stack' | 'origin' | 'released';
+  /** The loop condition the verifier could not see change, when one was found. */
+  loop?: { at: RelatedLocation; text?: string };
+  steps: OriginStep[];
+  origin(steps: OriginStep[]): OriginStep | undefined;
+  isContext(at: number, reg: number): boolean;
+  computed(steps: OriginStep[]): void;
+  describe(steps: OriginStep[], what: string): void;
+  posOf(insn: number): number;
+}
+
+const entryOf = (id: string | null | undefined): CatalogEntry | undefined => (id ? catalog.find((e) => e.id === id) : undefined);
+
+function stateOf(input: CauseInput): CauseState {
+  const { f, records, pos, sources, relatedAt } = input;
+  const entry = entryOf(f.catalogId);
+  const d = f.details ?? {};
+  const s: CauseState = { ...input, d, entry, steps: [], alloc: /alloc_insn=(\d+)/.exec(f.message) } as unknown as CauseState;
+  s.has = (c) => !!entry?.causes?.includes(c) && (entry.causeWhen?.[c]?.test(f.message) ?? true);
+  s.program = input.log.name;
+  s.kind = programKind(input.section);
+  s.origin = (steps: OriginStep[]) => steps[steps.length - 1];
+  /** The register still holds the context pointer the program was called with (R1 at entry, or a copy of it). */
+  s.isContext = (at: number, reg: number) => {
+    const steps = traceRegister(records, at, reg);
+    if (steps.some((x) => x.role !== 'copy')) return false;
+    return steps.length ? /= r1$/.test(steps[steps.length - 1].disasm) : reg === 1;
+  };
+  /** The arithmetic on the value between its origin and here (`n - 1`, `pid & N`): where it was computed. */
+  s.computed = (steps: OriginStep[]) => {
+    const o = s.origin(steps);
+    const seen = new Set<number>();
+    for (const st of steps) {
+      if (st.role !== 'arith' || st === o) continue;
+      const at = relatedAt(st.insnIndex, `the value is computed here (\`${st.disasm}\`)`);
+      if (!at.line || at.line === f.line || seen.has(at.line) || seen.size >= 2) continue;
+      seen.add(at.line);
+      const mask = /&= (0x[0-9a-f]+|\d+)$/.exec(st.disasm);
+      const n = mask ? Number(mask[1]) : NaN;
+      const text = sourceLine(sources, at.file, at.line) ?? '';
+      const name = /&\s*\(?\s*([A-Za-z_]\w*)\s*\)?/.exec(text.replace(/&&/g, ''))?.[1] ?? String(n);
+      const masked = powerOfTwoMask(name, n);
+      if (masked) {
+        at.message = `masked with ${n} here (\`${st.disasm}\`): that keeps 0 and ${n}, not 0..${n - 1}`;
+        f.explanation += ` The index is masked: ${masked}`;
+        f.fix = `Mask with \`${name} - 1\`: \`x & (${name} - 1)\` keeps 0..${n - 1}.`;
+      }
+      f.related.push(at);
+      const stmt = withoutComment(text);
+      if (stmt && seen.size === 1 && !f.explanation.includes(stmt)) f.explanation += ` The value is computed at \`${stmt}\`.`;
+    }
+  };
+  s.describe = (steps: OriginStep[], what: string) => {
+    const o = s.origin(steps);
+    if (!o) return;
+    s.computed(steps);
+    const at = relatedAt(o.insnIndex, `${what} (\`${o.disasm}\`)`);
+    // A load from the context (`r1 = *(u64 *)(r1 +8)`): name the field, and when the compiler
+    // moved the load onto the failing line (or line 0), the statement that reads that field.
+    const ld = /^r\d+ = \*\(u\d+ \*\)\(r\d+ \+(\d+)\)$/.exec(o.disasm);
+    const field =
+      ld && s.kind?.struct && s.isContext(s.posOf(o.insnIndex), Number(/\(r(\d+)/.exec(o.disasm)![1]))
+        ? contextField(s.kind.struct, Number(ld[1]))
+        : undefined;
+    if (field && field.off === Number(ld![1])) {
+      s.fromField = field.name;
+      at.message = `${what}: it is ctx->${field.name} (\`${o.disasm}\`)`;
+      if (sources && f.file && f.line && (at.line === undefined || at.line === f.line)) {
+        const read = fieldReadLine(sources, f.file, f.line, field.name);
+        if (read) Object.assign(at, read);
+      }
+    }
+    f.related.push(at);
+  };
+  s.posOf = (insn: number) => {
+    for (let i = pos; i >= 0; i--) {
+      const r = records[i];
+      if (r.kind === 'insn' && r.index === insn) return i;
+    }
+    return pos;
+  };
+
+  const failing = input.failing;
+  s.named = f.details?.register ? Number(f.details.register.slice(1)) : undefined;
+  const argNo = /\barg ?#?(\d)\b/.exec(f.message);
+  if (s.named === undefined && argNo && failing && /^call /.test(failing.disasm)) s.named = Number(argNo[1]) + 1;
+  s.arith = failing ? arithmeticSource(failing.disasm) : undefined;
+  s.reg = s.named ?? (s.arith === undefined && failing ? memoryOperandRegister(failing.disasm) : undefined);
+  return s;
+}
+
+/** Each family's root cause, by the id its catalog entry names (run only when the entry has it). */
+const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
+  // References that were never released: the allocation instruction is printed.
+  acquisition: (s) => {
+    const { f, records, pos, failing, relatedAt, locate, findDisasm, alloc } = s;
+    if (alloc) {
+      const at = Number(alloc[1]);
+      f.related.push(relatedAt(at, 'reference acquired here is never released on this path'));
+      const r = f.related[f.related.length - 1];
+      f.quickFix = { kind: 'release-reference', file: r.file, line: r.line, symbol: assignedVariable(locate(at)?.text) };
+      const acquire = findDisasm(at)?.match(/^call (\w+)/)?.[1];
+      const release = acquire ? releaseOf(acquire) : undefined;
+      if (acquire && release) {
+        f.explanation += ` The reference comes from ${acquire}(); release it with ${release} on every path that leaves the program.`;
+        f.fix = `Call ${release} before this return (or on every path after ${acquire}() succeeds).`;
+      }
+    }
+
+    // Releasing what was never acquired: say where the pointer came from instead.
+    if (!alloc && failing && /^call /.test(failing.disasm)) {
+      const from = traceRegister(records, pos, 1).pop();
+      const what = from ? `it comes from \`${from.disasm}\`` : 'it was not returned by an acquiring function';
+      if (from) f.related.push(relatedAt(from.insnIndex, 'the pointer released here was not acquired by the program'));
+      f.explanation += ` Only a pointer the program acquired itself (from bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_task_acquire, bpf_task_from_pid, bpf_cgroup_from_id, bpf_ringbuf_reserve, ...) may be released; ${what}.`;
+    }
+  },
+  // Callback return values: name the callback and the call that registered it.
+  callback: (s) => {
+    const { f, d, records, pos, failing, relatedAt, locate, log } = s;
+    const site = findCallbackCallSite(records, pos);
+    // The callback starts where the subprogram list says, or (level 1) where the call jumped to.
+    const sub = (failing ? enclosingSubprog(log, failing.index) : undefined) ?? site?.callee;
+    if (sub !== undefined) f.related.push(relatedAt(sub, 'the callback whose return value is checked starts here'));
+    if (site) f.related.push(relatedAt(site.index, `registered as a callback by \`${site.disasm}\``));
+    // Every callback-taking helper passes the callback as its second argument.
+    const callName = site ? locate(site.index)?.text : undefined;
+    const functionName = argumentExpression(callName, 1)?.match(/^\(?\s*(?:\([^)]*\)\s*)?&?(\w+)\s*\)?$/)?.[1];
+    f.quickFix = { kind: 'callback-return-range', file: f.file, line: f.line, range: parseRange(d.range) ?? [0, 1], functionName };
+  },
+  'return-range': (s) => {
+    const { f, d, sources, program } = s;
+    if (d.range) {
+      f.quickFix = { kind: 'program-return-range', file: f.file, line: f.line, range: parseRange(d.range) };
+      // The allowed range is the program type's, and the SEC() chose the type.
+      const def = sources && program ? programDefinition(sources, program, f.file) : undefined;
+      const sec = sources && (def ?? (f.file && f.line ? { file: f.file, line: f.line } : undefined));
+      const at = sec && sources ? sectionAbove(sources, sec.file, sec.line) : undefined;
+      if (at) f.related.push({ ...at, message: `the section sets the program type, which must return a value in ${d.range}` });
+    }
+  },
+  // A global function whose return type the verifier refuses: its definition is the place.
+  'function-return': (s) => {
+    const { f, sources } = s;
+    const returns = /^Global function (\w+)\(\) doesn't return scalar/.exec(f.message);
+    const returnsDef = returns && sources ? programDefinition(sources, returns[1], f.file) : undefined;
+    if (returns && returnsDef) {
+      if (f.file && f.line) f.related.push({ file: f.file, line: f.line, message: `\`${returns[1]}()\` is called here` });
+      f.file = returnsDef.file;
+      f.line = returnsDef.line;
+      f.sourceText = sourceLine(sources, returnsDef.file, returnsDef.line);
+      f.explanation += ` \`${returns[1]}()\` is not static, so it is a global function, verified on its own, and a global function may only return a scalar: \`${withoutComment(f.sourceText)}\` returns a pointer.`;
+      f.fix = `Make it \`static ${withoutComment(f.sourceText).replace(/^static\s+/, '')}\` (verified with its caller, so it may return the pointer), or return a scalar and pass the pointer out through an argument.`;
+    }
+  },
+  // An access past the end of a map value at a constant offset: the value type the map declares.
+  'value-type': (s) => {
+    const { f, d, sources, failing, registers } = s;
+    if (sources && Number(d.off) + Number(d.size) > Number(d.value_size)) {
+      const reg0 = failing ? memoryOperandRegister(failing.disasm) : undefined;
+      const state = reg0 !== undefined ? registers.get(`R${reg0}`) : undefined;
+      const name = state && !/var_off|umax|smax/.test(state) ? /^map_value\((?:[^)]*,)?map=(\w+)/.exec(state)?.[1] : undefined;
+      const decl = name ? symbolDeclaration(sources, name, f.file) : undefined;
+      const type = decl ? mapValueTypeLine(sources, decl.file, decl.line) : undefined;
+      if (type) f.related.push({ ...type, message: `map \`${name}\` declares its value as ${d.value_size} bytes` });
+      // A field past the end at a constant offset, no index on the line: the code uses the value
+      // as a larger type than the map declares (not an off-by-one).
+      const declared = type ? sourceLine(sources, type.file, type.line)?.match(/__type\s*\(\s*value\s*,\s*([^)]+?)\s*\)/)?.[1] : undefined;
+      if (declared && f.sourceText && !f.sourceText.includes('[') && Number(d.off) >= Number(d.value_size)) {
+        f.title = `Map \`${name}\` holds ${declared} (${d.value_size} bytes), smaller than what this line accesses`;
+        f.explanation = `The log says value_size=${d.value_size}: map \`${name}\` is declared with \`__type(value, ${declared})\`, but this line accesses offset ${d.off} (size ${d.size}), past the end of that type. The pointer from the lookup is being used as a larger structure than the map's value type, and the verifier checks accesses against the declared size.`;
+        f.fix = `Declare the map's value as the structure the code fills (\`__type(value, <the larger struct>)\`), or keep the accesses within ${declared}.`;
+      }
+    }
+  },
+  // A map without BTF where a special field needs it: a value type holding two of the same
+  // special field (two bpf_spin_locks) makes the kernel refuse the object's BTF, and libbpf
+  // goes on without it. The second field is what to change.
+  'special-field': (s) => {
+    const { f, sources } = s;
+    const noBtf = /^map '(\w+)' has to have BTF in order to use (\w+)/.exec(f.message);
+    if (noBtf && sources) {
+      const decl = symbolDeclaration(sources, noBtf[1], f.file);
+      const valueLine = decl ? mapValueTypeLine(sources, decl.file, decl.line) : undefined;
+      const valueType = valueLine
+        ? /__type\s*\(\s*value\s*,\s*struct\s+(\w+)/.exec(sourceLine(sources, valueLine.file, valueLine.line) ?? '')?.[1]
+        : undefined;
+      const special = valueType
+        ? structFieldsOfType(sources, valueType, /^bpf_(?:spin_lock|res_spin_lock|timer|wq|refcount)$/, f.file)
+        : [];
+      const twice = special.find((x, i) => special.findIndex((y) => y.type === x.type) < i);
+      // Per-CPU maps (and some others) cannot hold these fields at all: the map's type is the cause.
+      const typeLine = decl ? mapTypeLine(sources, decl.file, decl.line) : undefined;
+      const mapType = typeLine ? /BPF_MAP_TYPE_\w+/.exec(sourceLine(sources, typeLine.file, typeLine.line) ?? '')?.[0] : undefined;
+      if (!twice && special.length && typeLine && mapType && /PERCPU|STACK_TRACE|RINGBUF|PERF_EVENT|QUEUE|STACK$|BLOOM/.test(mapType)) {
+        if (f.file && f.line) f.related.push({ file: f.file, line: f.line, message: `the verifier stops at the first use of ${noBtf[2]}` });
+        f.related.push({ ...special[0], message: `struct ${valueType} holds a struct ${special[0].type}` });
+        f.file = typeLine.file;
+        f.line = typeLine.line;
+        f.sourceText = sourceLine(sources, typeLine.file, typeLine.line);
+        f.title = `A ${mapType} map cannot hold a struct ${special[0].type}`;
+        f.explanation = `Map \`${noBtf[1]}\` is a ${mapType}, and its value struct ${valueType} has a struct ${special[0].type} (\`${special[0].field}\`): that field is only allowed in maps whose values are shared (hash, LRU hash, array), not per-CPU copies. The kernel refused the map with its BTF, libbpf created it without BTF, and ${noBtf[2]} needs the BTF to find its field.`;
+        f.fix = `Use a shared map type (BPF_MAP_TYPE_HASH or BPF_MAP_TYPE_LRU_HASH) for values with a struct ${special[0].type}, or move the ${special[0].type} to a map of its own.`;
+      }
+      if (twice) {
+        const first = special.find((y) => y.type === twice.type)!;
+        if (f.file && f.line) f.related.push({ file: f.file, line: f.line, message: `the verifier stops at the first use of ${noBtf[2]}` });
+        f.related.push({ ...first, message: `the first struct ${twice.type} of struct ${valueType}` });
+        f.file = twice.file;
+        f.line = twice.line;
+        f.sourceText = sourceLine(sources, twice.file, twice.line);
+        f.title = `struct ${valueType} has two struct ${twice.type} fields`;
+        f.explanation = `A map value may hold at most one struct ${twice.type}; struct ${valueType} has two (\`${first.field}\` and \`${twice.field}\`). The kernel therefore rejected the object's BTF (libbpf prints \`Error loading .BTF into kernel\` and carries on without it), map \`${noBtf[1]}\` was created without BTF, and ${noBtf[2]} needs the BTF to find its field.`;
+        f.fix = `Keep one struct ${twice.type} per map value: remove \`${twice.field}\` (let \`${first.field}\` guard all the fields) or move it to a second map.`;
+      }
+    }
+  },
+  // Locks and RCU / preemption sections: the call that opened the section still open.
+  'open-section': (s) => {
+    const { f, records, pos, failing, relatedAt } = s;
+    if (failing) {
+      // The failing instruction may itself be the second lock: the open section starts before it.
+      for (let i = pos - (records[pos]?.kind === 'insn' && OPENER.test((records[pos] as { disasm: string }).disasm) ? 1 : 0); i >= 0; i--) {
+        const r = records[i];
+        if (r.kind === 'insn' && OPENER.test(r.disasm)) {
+          f.related.push(relatedAt(r.index, 'the section opened here is still open'));
+          break;
+        }
+      }
+    }
+  },
+  // A pointer read inside an RCU section and used after it ended: the unlock between the two.
+  'closed-section': (s) => {
+    const { f, records, pos, origin, posOf, relatedAt, named } = s;
+    if (named !== undefined) {
+      const from = origin(traceRegister(records, pos, named));
+      const start = from ? posOf(from.insnIndex) : -1;
+      for (let i = pos - 1; i > start && start >= 0; i--) {
+        const r = records[i];
+        if (r.kind !== 'insn' || !/^call bpf_rcu_read_unlock\b/.test(r.disasm)) continue;
+        f.related.push(
+          relatedAt(r.index, `the RCU section ends here: the pointer passed in R${named} was read inside it and is used after it`),
+        );
+        f.explanation = f.explanation.replace(
+          /R\d+ was loaded from an ordinary field of a kernel structure, so nothing keeps the object alive\./,
+          `R${named} was read inside bpf_rcu_read_lock(), but bpf_rcu_read_unlock() ran before this call: once the section ends the pointer is no longer protected (the verifier marks it untrusted).`,
+        );
+        f.fix = 'Make the call (and check the pointer for NULL) before bpf_rcu_read_unlock(), i.e. move the unlock after it.';
+        break;
+      }
+    }
+  },
+  // A global's address where a stack pointer is needed: the global's declaration.
+  'stack-argument': (s) => {
+    const { f, d, sources, reg, steps, describe } = s;
+    if (s.branch !== 'stack' || reg === undefined) return;
+    const type = d.type ?? '';
+    const expr = argumentExpression(f.sourceText, helperArgIndex(reg));
+    const symbol = expr?.replace(/^&/, '').match(/^\w+$/)?.[0];
+    // `&name` that is not on the stack is a global or static: name it rather than its kernel address.
+    const global = symbol && expr?.startsWith('&') ? symbol : undefined;
+    describe(steps, global ? `R${reg} is the address of \`${global}\`, taken here` : `R${reg} got its ${type || 'non-stack'} pointer here`);
+    const decl = global && sources ? symbolDeclaration(sources, global, f.file) : undefined;
+    if (decl)
+      f.related.push({
+        ...decl,
+        message: `\`${global}\` is declared outside any function: to the verifier its address is a ${type || 'map_value'} pointer, not a stack pointer`,
+      });
+    f.quickFix = { kind: 'copy-to-stack', file: f.file, line: f.line, register: `R${reg}`, expression: expr, symbol };
+  },
+  // A pointer used after the call that gave its object back (submit, release, unlock): that call.
+  'released-pointer': (s) => {
+    const { f, records, pos, reg, steps, origin, posOf, relatedAt } = s;
+    const o = origin(steps);
+    const gone = s.branch === 'origin' && o ? releasedBetween(records, posOf(o.insnIndex), pos) : [];
+    if (!gone.length || !o) return;
+    s.branch = 'released';
+    const from = /^call (\w+?)(?:_impl)?#/.exec(o.disasm)?.[1] ?? 'its origin';
+    for (const g of gone) f.related.push(relatedAt(g.index, g.why));
+    const names = gone.map((g) => `${g.call}()`).join(' and then ');
+    f.explanation += ` R${reg} was a valid pointer from ${from}(), but ${names} ran before this access: after it the object belongs to the kernel (or the lock that guarded it is released), so the verifier turns every copy of the pointer into a plain number.`;
+    f.title = `Pointer used after ${gone[0].call}() (R${reg})`;
+    f.fix = `Finish using the pointer before ${gone[0].call}() (read what you need into a local first), or look the object up again after it.`;
+  },
+  // A dereferenced number: NULL after a failed lookup, a helper's u64, a pointer loaded from memory.
+  'scalar-pointer': (s) => {
+    const { f, reg, steps, registers, origin, kind } = s;
+    if (s.branch === 'origin' && reg !== undefined) explainScalar(f, reg, origin(steps), registers.get(`R${reg}`), kind?.name);
+  },
+  // The instruction budget ran out inside a loop: the loop is the place (see loop-condition).
+  'instruction-budget': (s) => {
+    const { f, loop } = s;
+    if (!loop?.at.file || !loop.at.line || loop.at.line === f.line) return;
+    if (f.file && f.line)
+      f.related.unshift({ file: f.file, line: f.line, message: 'the verifier ran out of its instruction budget here, inside the loop' });
+    f.file = loop.at.file;
+    f.line = loop.at.line;
+    f.sourceText = loop.text;
+  },
+  // A map of the wrong kind: its definition, named in the register state (map_ptr(map=NAME)).
+  'map-definition': (s) => {
+    const { f, sources, registers } = s;
+    const names = new Set<string>();
+    for (const [k, v] of registers) {
+      const m = /^R[1-5]$/.test(k) && /^map_ptr\((?:[^)]*,)?map=([\w.]+)/.exec(v);
+      if (m && !m[1].includes('.')) names.add(m[1]);
+    }
+    // The register state names the map even when there are no sources to find it in.
+    const unnamed = [...names].filter((n) => !f.explanation.includes(`\`${n}\``));
+    if (unnamed.length) f.explanation += ` The map passed here is ${unnamed.map((n) => `\`${n}\``).join(' / ')}.`;
+    for (const name of sources ? names : []) {
+      const decl = symbolDeclaration(sources!, name, f.file);
+      // The declared type is the line to change; the name ends the declaration.
+      const type = decl ? mapTypeLine(sources!, decl.file, decl.line) : undefined;
+      if (type) f.related.push({ ...type, message: `map \`${name}\` is declared with this type` });
+      if (decl) f.related.push({ ...decl, message: `map \`${name}\` is defined here` });
+    }
+  },
+  // A stack buffer a helper reads or writes out of bounds, or before it is initialised: the
+  // local it is (its size and initialisation are decided where it is declared).
+  'stack-buffer': (s) => {
+    const { f, entry, sources, failing, reg } = s;
+    if (sources && f.file && f.line && reg !== undefined && failing && /^call /.test(failing.disasm)) {
+      const expr = argumentExpression(f.sourceText, helperArgIndex(reg));
+      const name = expr?.replace(/^\(\s*[\w\s*]+\)\s*/, '').match(/^&?\s*(\w+)(?:\s*(?:\.|->|\[)|$)/)?.[1];
+      const decl = name ? localDeclaration(sources, f.file, f.line, name) : undefined;
+      if (decl)
+        f.related.push({
+          ...decl,
+          message:
+            /read/.test(f.message) && entry?.id === 'stack-invalid-read'
+              ? `\`${name}\` is declared here without being fully initialised (\`= {}\` or __builtin_memset)`
+              : `\`${name}\` is declared here: its size is what the helper may touch`,
+        });
+    }
+  },
+  // Stack objects passed by address (dynptrs, iterators): their declaration.
+  'stack-object': (s) => {
+    const { f, sources, reg } = s;
+    if (sources && reg !== undefined) {
+      const name = argumentExpression(f.sourceText, helperArgIndex(reg))?.match(/^&\s*(\w+)$/)?.[1];
+      const decl = name ? symbolDeclaration(sources, name, f.file) : undefined;
+      if (decl) f.related.push({ ...decl, message: `\`${name}\` is declared here` });
+    }
+  },
+  // A loop without progress: the loop's condition is the last branch the verifier took.
+  'loop-condition': (s) => {
+    const { f, records, pos, relatedAt, locate } = s;
+    // The loop is the last jump backwards: a conditional one is the (rotated) loop's condition;
+    // an unconditional one goes back to the head, whose first branch is the condition.
+    // Bounded walks: a level-2 log can hold tens of thousands of records per finding.
+    let cond: number | undefined;
+    for (let i = pos; i >= 0 && i > pos - 4096 && cond === undefined; i--) {
+      const r = records[i];
+      const back = r.kind === 'insn' ? /goto pc-(\d+)$/.exec(r.disasm) : null;
+      if (!back || r.kind !== 'insn') continue;
+      if (/^if /.test(r.disasm)) cond = r.index;
+      else {
+        const head = r.index + 1 - Number(back[1]);
+        let best: number | undefined;
+        for (let j = i - 1; j >= 0 && j > i - 4096; j--) {
+          const q = records[j];
+          if (q.kind === 'insn' && q.index >= head && q.index < r.index && /^if /.test(q.disasm) && (best === undefined || q.index < best))
+            best = q.index;
+        }
+        cond = best;
+      }
+    }
+    for (let i = pos; i >= 0 && cond === undefined; i--) {
+      const r = records[i];
+      if (r.kind === 'insn' && /^if /.test(r.disasm)) cond = r.index;
+    }
+    if (cond !== undefined) {
+      const at = relatedAt(cond, 'the loop condition: the verifier cannot see it change towards the exit');
+      s.loop = { at, text: locate(cond)?.text };
+      f.related.push(at);
+    }
+  },
+  // The metadata area ends where the packet starts: its check is against ctx->data.
+  'packet-check': (s) => {
+    const { f, d, records, pos, sources, registers, relatedAt } = s;
+    if (s.fromField === 'data_meta') {
+      f.explanation += ' The pointer is ctx->data_meta: the metadata area in front of the packet, which ends at ctx->data (not data_end).';
+      f.fix = 'Load ctx->data too and check `(void *)(meta + 1) > data` before touching the metadata.';
+    }
+    // Packet access: the data_end comparison that proved too few bytes.
+    for (let i = pos; i >= 0; i--) {
+      const r = records[i];
+      if (r.kind === 'insn' && /^if [rw]\d+ [<>]=? [rw]\d+ goto/.test(r.disasm)) {
+        const proven = /\br=(\d+)/.exec(f.message)?.[1];
+        const needed = d.off !== undefined && d.size !== undefined ? Number(d.off) + Number(d.size) : undefined;
+        const at = relatedAt(
+          r.index,
+          proven && needed
+            ? `this data_end check proves ${proven} bytes from the packet pointer it compares, the access needs ${needed}`
+            : 'this data_end check proves fewer bytes than the access needs',
+        );
+        // The compiler often gives the comparison the line of a nearby statement: the source's
+        // own `... > data_end` above the access, in the same function, is the check.
+        const text = at.file && at.line ? sourceLine(sources, at.file, at.line) : undefined;
+        if (sources && f.file && f.line && !/[<>]/.test(text ?? '')) {
+          const check = comparisonAbove(sources, f.file, f.line, /\bdata_end\b|\bend\b/);
+          if (check) Object.assign(at, check);
+        }
+        f.related.push(at);
+        // r=0 after a check: the verifier ignores a data_end comparison of a pointer whose variable
+        // offset may exceed MAX_PACKET_OFF (65535), as an unbounded offset or a loop's growing one.
+        // The register's own state, or a copy's: pointers with the same id share their offset.
+        const regs = registers;
+        const id = /\(id=(\d+)/.exec(f.message)?.[1];
+        const own = d.register ? regs.get(d.register) : undefined;
+        const state =
+          own && /\bumax=/.test(own)
+            ? own
+            : id
+              ? [...regs.values()].find((v) => v.startsWith('pkt(') && v.includes(`id=${id},`) && /umax=/.test(v))
+              : undefined;
+        const umax = state ? /\bumax=(?:[a-z]+\d*=)*(0x[0-9a-f]+|\d+)/.exec(state)?.[1] : undefined;
+        const ptrOff = Number((state && /\boff=(-?\d+)/.exec(state)?.[1]) ?? 0);
+        if (proven === '0' && umax !== undefined && Number(umax) + ptrOff > 0xffff) {
+          const loop = sources && f.file && f.line && hasBackwardJump(records, pos) ? enclosingLoop(sources, f.file, f.line) : undefined;
+          f.explanation += ` The check does not count: the pointer's variable offset may be as large as ${umax} here, and the verifier ignores a data_end comparison of a packet pointer whose offset may exceed 65535 bytes (MAX_PACKET_OFF), so nothing is proven (r=0).`;
+          if (loop) {
+            f.related.push({
+              ...loop,
+              message: 'the pointer advances on every pass of this loop, which has no fixed bound: its offset keeps growing',
+            });
+            f.explanation += ` The offset grows with each pass of the loop \`${sourceLine(sources, loop.file, loop.line)?.replace(/\s*\{?\s*(?:\/\*.*)?$/, '')}\`, which has no bound the verifier can count.`;
+            f.fix =
+              'Give the loop a fixed maximum number of passes (`for (int i = 0; i < MAX_OPTS && opt < opt_end; i++)`), so the offset stays bounded, and keep the data_end check inside it.';
+          } else {
+            const added = f.related.find((r) => /is added to the pointer here/.test(r.message));
+            const text = added ? sourceLine(sources, added.file, added.line) : undefined;
+            if (text) f.explanation += ` The offset is added at \`${text.replace(/\s*\/\*.*$/, '')}\` without an upper bound.`;
+            f.fix =
+              'Bound the offset before adding it to the packet pointer (`if (off > 1500) return ...;` or a mask such as `off &= 0x3ff`), then check the header end against data_end.';
+          }
+        }
+        const checkText = sourceLine(sources, at.file, at.line);
+        if (checkText && /[<>]/.test(checkText)) {
+          f.explanation += ` The check on this path is \`${checkText.replace(/\s*\/\*.*$/, '')}\`${proven ? `: it proves ${proven} bytes` : ''}${needed ? `, and this access reaches byte ${needed}` : ''}.`;
+          // `p + 1` counts in units of *p: one byte when p is a void *, char * or __u8 *.
+          const plusOne = /(\w+)\s*\+\s*1\s*\)?\s*>/.exec(checkText)?.[1];
+          const bytePointer = plusOne && new RegExp(String.raw`\b(?:void|char|__u8|u8|uint8_t)\s*\*\s*${plusOne}\s*[;,=)]`);
+          if (proven !== '0' && bytePointer && [...sources!.values()].some((t) => bytePointer.test(t)))
+            f.explanation += ` \`${plusOne}\` is a byte pointer, so \`+ 1\` adds one byte, not the size of the header: compare a pointer of the header type (\`(void *)(hdr + 1) > data_end\`).`;
+        }
+        break;
+      }
+    }
+  },
+  // CO-RE: the lines that name the field or type the kernel does not have.
+  'core-field': (s) => {
+    const { f, sources, entryText } = s;
+    const core = /CO-RE relocation <\w+> \[\d+\] (?:struct |union |enum |typedef )?(\w+)(?:\.([\w.:]+))?/.exec(f.message);
+    if (core && sources) {
+      const field = core[2]?.split(/[.:]/).filter(Boolean).pop();
+      const uses = symbolLines(sources, field ?? core[1], 4, f.file);
+      for (const at of uses)
+        f.related.push({
+          ...at,
+          message: /\bbpf_core_(?:field|type|enum_value)_exists\b/.test(sourceLine(sources, at.file, at.line) ?? '')
+            ? `\`${field ?? core[1]}\` is tested here: the read that fails must run only on the path where it exists`
+            : `\`${field ?? core[1]}\` (${core[1]}) does not exist in the running kernel's BTF`,
+        });
+      // The compiler may have hoisted the relocated load to the function's first line: the
+      // statement that reads the field, further down, is the place.
+      const use =
+        entryText && f.sourceText === entryText
+          ? uses.find((u) => u.file === f.file && f.line !== undefined && u.line > f.line)
+          : undefined;
+      if (use) {
+        f.related.push({ file: f.file, line: f.line, message: 'the line info of the failing instruction points here' });
+        f.line = use.line;
+      }
+    }
+  },
+  // Program-type problems: the SEC() that chose the program type (or the license) is the cause.
+  'program-type': (s) => {
+    const { f, sources } = s;
+    if (sources && f.file && f.line) {
+      const sec = sectionAbove(sources, f.file, f.line);
+      if (sec) f.related.push({ ...sec, message: 'the program type is chosen here; it does not allow this' });
+    }
+  },
+  // A chain of BPF-to-BPF calls whose frames add up: the calls that stack each frame (the
+  // finding stays on the program, whose chain it is).
+  'call-chain': (s) => {
+    const { f, records, sources, locate, program, libbpfProgram } = s;
+    const chain = /^combined stack size of (\d+) calls/.exec(stripMessagePrefixes(f.message));
+    if (chain) {
+      const frames = Number(chain[1]);
+      const calls: SourceLocation[] = [];
+      let depth = 0;
+      for (const r of records) {
+        if (r.kind !== 'insn') continue;
+        if (/^call pc[+-]\d+$/.test(r.disasm)) {
+          depth++;
+          const at = depth === calls.length + 1 && depth < frames ? locate(r.index) : undefined;
+          if (at) calls.push(at);
+        } else if (r.disasm === 'exit' && depth > 0) depth--;
+      }
+      // A level-1 log of a walk that succeeded prints no instructions: the calls are in the source.
+      const name = program ?? libbpfProgram;
+      const def = !calls.length && sources && name ? programDefinition(sources, name, f.file) : undefined;
+      if (def) for (const c of callChain(sources!, def.file, name!).slice(0, frames - 1)) calls.push({ ...c, text: '' });
+      calls.forEach((c, i) => {
+        if (c.file && c.line) f.related.push({ file: c.file, line: c.line, message: `this call stacks frame ${i + 2} of ${frames}` });
+      });
+      if (calls.length) f.explanation += ` The chain has ${frames} frames; the calls that stack them are shown as related locations.`;
+    }
+  },
+  // Stack size: the large local buffers are what to move into a map.
+  'large-locals': (s) => {
+    const { f, sources } = s;
+    if (sources) {
+      for (const at of largeLocals(sources, f.file)) f.related.push({ ...at, message: 'large local variable on the BPF stack' });
+    }
+  },
+  license: (s) => {
+    const { f, sources } = s;
+    const lic = sources && licenseLine(sources, f.file);
+    if (lic) f.related.push({ ...lic, message: 'the license declared here is not GPL-compatible' });
+    f.quickFix = { kind: 'license-gpl', file: lic?.file, line: lic?.line };
+  },
+  // A dynptr used after the call that released it (submit, discard): that call.
+  'released-dynptr': (s) => {
+    const { f, records, pos, relatedAt } = s;
+    if (/initialized dynptr|dynptr has to be/i.test(f.message)) {
+      for (let i = pos - 1; i >= 0; i--) {
+        const r = records[i];
+        if (r.kind === 'insn' && /^call bpf_\w*(?:submit|discard)_dynptr\b/.test(r.disasm)) {
+          f.related.push(relatedAt(r.index, `the dynptr was released here (\`${r.disasm}\`); it cannot be used after it`));
+          break;
+        }
+      }
+    }
+  },
+  // A pointer into the packet used after a helper that may change the packet: that helper.
+  'invalidated-packet': (s) => {
+    const { f, records, pos, failing, posOf, relatedAt, reg } = s;
+    if (failing && reg !== undefined) {
+      for (let i = pos - 1; i >= 0 && i > pos - 4096; i--) {
+        const r = records[i];
+        const helper = r.kind === 'insn' ? PACKET_CHANGING.exec(r.disasm)?.[1] : undefined;
+        if (!helper) continue;
+        const from = traceRegister(records, pos, reg).pop();
+        if (from && posOf(from.insnIndex) > i) break;
+        const at = relatedAt(
+          (r as { index: number }).index,
+          `${helper}() may change the packet: every packet pointer taken before it is invalid after it`,
+        );
+        f.related.unshift(at);
+        f.explanation += ` R${reg} was a packet pointer taken before ${helper}(), which may move or resize the packet; the verifier then treats every packet pointer as unknown.`;
+        f.fix = `Reload data and data_end from the context after ${helper}() and repeat the bounds check before using the packet again.`;
+        break;
+      }
+    }
+  },
+  // A global function's parameter: the verifier checks its body for any argument of the declared type.
+  'argument-signature': (s) => {
+    const { f, records, pos, sources, failing, relatedAt, log, reg } = s;
+    if (failing && reg !== undefined && sources) {
+      const steps = traceRegister(records, pos, reg);
+      const sub = enclosingSubprog(log, failing.index);
+      if (sub !== undefined && (steps.length === 0 || !steps.some((x) => x.role === 'origin' || x.role === 'call'))) {
+        const start = relatedAt(sub, '');
+        const header = start.file && start.line ? functionHeader(sources, start.file, start.line) : undefined;
+        f.related.push({
+          ...(header ?? start),
+          message: 'a global function: its pointer parameters may be NULL, whatever the callers pass',
+        });
+        f.explanation +=
+          ' The pointer is a parameter of a global (non-static) function, which the verifier checks on its own, for any caller: it may be NULL.';
+        f.fix =
+          "Check the parameter for NULL at the top of the function, or make the function static so the verifier checks it with the caller's arguments.";
+      }
+    }
+  },
+  // A helper's size argument without a bound: the buffer before it in the call, and its size.
+  'size-argument': (s) => {
+    const { f, d, sources, failing } = s;
+    const sizeReg = d.register ? Number(d.register.slice(1)) : undefined;
+    if (sources && f.file && sizeReg && sizeReg > 1 && failing && /^call /.test(failing.disasm)) {
+      const buffer = argumentExpression(f.sourceText, sizeReg - 2)
+        ?.replace(/^&/, '')
+        .replace(/^\(.*?\)\s*/, '');
+      const size = argumentExpression(f.sourceText, sizeReg - 1);
+      const name = buffer && /^\w+$/.test(buffer) ? buffer : undefined;
+      const decl = name ? symbolDeclaration(sources, name, f.file) : undefined;
+      const declText = decl ? sourceLine(sources, decl.file, decl.line) : undefined;
+      const dim = declText ? new RegExp(String.raw`\b${name}\s*\[\s*(\w+)\s*\]`).exec(declText)?.[1] : undefined;
+      const byteArray = declText && new RegExp(String.raw`\b(?:char|__u8|u8|uint8_t|unsigned char)\s+${name}\s*\[`).test(declText);
+      const bytes =
+        dim && byteArray
+          ? /^\d+$/.test(dim)
+            ? Number(dim)
+            : definesOf((findSource(sources, decl!.file)?.[1] ?? '').split('\n')).get(dim)
+          : undefined;
+      if (name && size && decl) {
+        f.related.push({ ...decl, message: `\`${name}\` is declared here${bytes !== undefined ? `: ${bytes} bytes` : ''}` });
+        f.explanation += ` The size is \`${size}\` and the buffer \`${name}\`${bytes !== undefined ? ` holds ${bytes} bytes` : ''}: nothing on this path keeps \`${size}\` within it.`;
+        f.fix = `Clamp the size to the buffer before the call: \`if (${size} > sizeof(${name})) ${size} = sizeof(${name});\`${bytes !== undefined ? ` (${bytes})` : ''}, or mask it (\`${size} & (sizeof(${name}) - 1)\` for a power of two).`;
+      }
+    }
+  },
+};
+
+// The verifier stopped before looking at any instruction (program/map compatibility checks):
+// the program itself is the place, its SEC() the reason.
+function programPlace(s: CauseState): void {
+  const { f, sources, failing, program } = s;
+  if (!failing && sources && program) {
+    const def = programDefinition(sources, program, f.file);
+    if (def) {
+      f.file ??= def.file;
+      f.line ??= def.line;
+    }
+  }
+}
+
+// A global function's arguments are checked against its declared parameter types at the call.
+function globalCallee(s: CauseState): void {
+  const { f, d, sources, others } = s;
+  const callee = /Caller passes invalid args into func#\d+ \('(\w+)'\)/.exec(others.join('\n'));
+  if (callee && sources) {
+    const def = programDefinition(sources, callee[1], f.file);
+    if (def)
+      f.related.push({
+        ...def,
+        message: `\`${callee[1]}()\` is a global function: the verifier checks each argument against this parameter's type`,
+      });
+    // A kernel-struct parameter of a global function is plain memory of the struct's size to
+    // the verifier, which a trusted BTF pointer from the caller does not satisfy.
+    const param = def ? /\(\s*(?:const\s+)?struct\s+(\w+)\s*\*\s*(\w+)/.exec(sourceLine(sources, def.file, def.line) ?? '') : null;
+    if (param && /^access beyond struct|has pointer type|expected/.test(f.message)) {
+      f.explanation += ` \`${callee[1]}()\` is verified on its own, for any caller: its parameter \`struct ${param[1]} *${param[2]}\` is taken as a pointer to ${d.size ? `${d.size} bytes of` : ''} plain memory, not as a trusted kernel object, so the task/BTF pointer the caller passes does not fit it.`;
+      f.fix = `Tag the parameter \`struct ${param[1]} *${param[2]} __arg_trusted\` (kernel 6.8+, bpf_helpers.h) so the verifier expects a trusted pointer, or make \`${callee[1]}()\` static so it is verified with its caller's argument.`;
+    }
+  }
+}
+
+// A pointer kept in a local that a helper then overwrote (`bpf_probe_read_kernel(&rec, ...)`
+// where `rec` was meant): the value filled back from the stack is a plain number.
+function overwrittenPointer(s: CauseState): void {
+  const { f, d, records, pos, origin, posOf, locate, named } = s;
+  if (named !== undefined && (d.type === 'scalar' || /'scalar'/.test(f.message))) {
+    const steps = traceRegister(records, pos, named);
+    const o = origin(steps);
+    const variable =
+      o && /^call /.test(o.disasm) && steps.some((x) => x.role === 'fill') ? assignedVariable(locate(o.insnIndex)?.text) : undefined;
+    const byAddress = variable ? new RegExp(String.raw`[(,]\s*&\s*${variable}\s*[,)]`) : undefined;
+    for (let i = o ? posOf(o.insnIndex) + 1 : pos; byAddress && i < pos; i++) {
+      const r = records[i];
+      if (r.kind !== 'insn' || !/^call /.test(r.disasm)) continue;
+      const at = locate(r.index);
+      if (!at?.text || !byAddress.test(at.text) || !at.file || !at.line) continue;
+      const helper = /^call (\w+)/.exec(r.disasm)![1];
+      if (f.file && f.line)
+        f.related.unshift({ file: f.file, line: f.line, message: `\`${variable}\` is used here, after the call overwrote it` });
+      f.file = at.file;
+      f.line = at.line;
+      f.sourceText = at.text;
+      f.explanation += ` \`&${variable}\` is passed to ${helper}(): the helper writes into the variable that holds the pointer, not into the memory it points to, so \`${variable}\` is a plain number after the call.`;
+      f.fix = `Pass \`${variable}\` (the pointer) instead of \`&${variable}\` to ${helper}().`;
+      break;
+    }
+  }
+}
+
+function registerOrigin(s: CauseState): void {
+  const { f, d, has, records, pos, failing, origin, describe, posOf, relatedAt, locate, alloc, reg, arith } = s;
+  const boundsWords = /bound|range|outside|negative|max value|min value|invalid access|out of bounds/;
+  /** The last comparison of the offset (or a copy of it) before the failure: the check that did not bound. */
+  const boundsCheck = (regs: Set<number>, from: number, to: number) => {
+    for (let i = to; i > from; i--) {
+      const r = records[i];
+      if (r.kind !== 'insn') continue;
+      const m = /^if [rw](\d+) [^ ]+ (?:[rw](\d+)|-?\w+) goto/.exec(r.disasm);
+      if (m && (regs.has(Number(m[1])) || (m[2] !== undefined && regs.has(Number(m[2]))))) return r.index;
+    }
+    return undefined;
+  };
+  const explainOffset = (src: number, at: number) => {
+    const offSteps = traceRegister(records, at, src);
+    describe(offSteps, `the offset R${src} gets its value here`);
+    const o = origin(offSteps);
+    const regs = new Set([src, ...offSteps.map((s) => s.register)]);
+    const check = boundsCheck(regs, o ? posOf(o.insnIndex) : -1, at);
+    if (check !== undefined) f.related.push(relatedAt(check, `this check does not bound R${src} tightly enough for the access`));
+    f.quickFix = { kind: 'add-bounds-check', file: f.file, line: f.line, register: `R${src}` };
+    // Name the offset as the program does: the variable its origin line assigns.
+    const stmt = o ? locate(o.insnIndex)?.text : undefined;
+    const variable = assignedVariable(stmt);
+    if (
+      variable &&
+      stmt &&
+      f.sourceText &&
+      new RegExp(String.raw`\b${variable}\b`).test(f.sourceText) &&
+      !f.explanation.includes(`\`${variable}\``)
+    ) {
+      const signed = new RegExp(String.raw`^\s*${SIGNED_TYPE}\s+\w+\s*=`).test(stmt);
+      f.explanation += ` The offset is \`${variable}\`, set at \`${withoutComment(stmt)}\`${signed ? ', a signed variable' : ''}.`;
+      if (/min value|negative/.test(f.message) && signed)
+        f.fix = `Declare \`${variable}\` unsigned (__u32) or check \`if (${variable} < 0 || ${variable} >= N)\` before using it as an index.`;
+    }
+  };
+
+  if (reg === undefined && arith !== undefined && failing && boundsWords.test(f.message)) {
+    // `ptr += idx` itself was refused: the index is the culprit.
+    explainOffset(arith, pos);
+  } else if (reg !== undefined && pos >= 0 && !alloc) {
+    const steps = traceRegister(records, pos, reg);
+    const type = d.type ?? '';
+    if (/_or_null/.test(type) || /_or_null|NULL/.test(f.message)) {
+      describe(steps, `R${reg} may be NULL: it comes from here and is not checked before use`);
+      const o = origin(steps);
+      f.quickFix = {
+        kind: 'add-null-check',
+        file: f.file,
+        line: f.line,
+        register: `R${reg}`,
+        symbol: o ? assignedVariable(locate(o.insnIndex)?.text) : undefined,
+      };
+    } else if (has('stack-argument')) {
+      s.steps = steps;
+      s.branch = 'stack';
+    } else if (steps.length) {
+      // Pointer arithmetic with an unbounded offset: show where the offset came from.
+      const step = steps.find((s) => s.role === 'arith' && arithmeticSource(s.disasm) !== undefined);
+      if (step && boundsWords.test(f.message)) {
+        const src = arithmeticSource(step.disasm)!;
+        f.related.push(relatedAt(step.insnIndex, `offset R${src} is added to the pointer here`));
+        explainOffset(src, posOf(step.insnIndex));
+      } else {
+        describe(steps, `R${reg} got this value here`);
+        s.steps = steps;
+        s.branch = 'origin';
+      }
+    }
+  }
+}
+
+// An array indexed by a variable on the failing line: its declared length is the bound.
+function arrayIndex(s: CauseState): void {
+  const { f, sources } = s;
+  const indexed = withoutComment(f.sourceText).match(/(\w+)\s*\[\s*([A-Za-z_]\w*)\s*\]/);
+  if (
+    sources &&
+    f.file &&
+    indexed &&
+    /bound|range|outside|negative|variable|invalid access|out of bounds|min value|max value/.test(f.message)
+  ) {
+    const [, array, index] = indexed;
+    const decl = new RegExp(String.raw`\b${array}\s*\[\s*(\w+)\s*\]\s*[;,=]`);
+    const file = findSource(sources, f.file);
+    const files = file ? [file, ...[...sources].filter(([k]) => k !== file[0])] : [...sources];
+    for (const [, text] of files) {
+      const m = decl.exec(text);
+      if (!m) continue;
+      const n = /^\d+$/.test(m[1]) ? Number(m[1]) : definesOf(text.split('\n')).get(m[1]);
+      if (n === undefined || f.explanation.includes(`\`${array}\` has`)) break;
+      f.explanation += ` \`${array}\` has ${n} entries${m[1] !== String(n) ? ` (${m[1]})` : ''}: \`${index}\` must be proven to be 0..${n - 1} before \`${array}[${index}]\`.`;
+      f.fix = `Check \`if (${index} >= ${/^\d+$/.test(m[1]) ? n : m[1]}) return ...;\` (with an unsigned \`${index}\`) right before \`${array}[${index}]\`, on the same variable the access uses.`;
+      break;
+    }
+    // Where the index gets its value (or its signed declaration as a parameter): often the cause.
+    const set = f.line ? assignmentAbove(sources, f.file, f.line, index) : undefined;
+    if (set && !f.related.some((r) => r.line === set.line && r.file === set.file)) {
+      const signed = new RegExp(String.raw`\b${SIGNED_TYPE}\s+${index}\b`).test(set.text);
+      f.related.push({
+        file: set.file,
+        line: set.line,
+        message: set.parameter
+          ? `\`${index}\` is a parameter here${signed ? ', declared signed: negative values pass an upper-bound check' : ''}`
+          : `\`${index}\` gets its value here`,
+      });
+      if (signed && !f.explanation.includes('signed variable'))
+        f.explanation += ` \`${index}\` is declared signed (\`${withoutComment(set.text)}\`), so it can be negative.`;
+      // `x & N` with N a power of two keeps 0 and N, not 0..N-1.
+      const mask = /&\s*\(?\s*([A-Za-z_]\w*|\d+)\s*\)?\s*;/.exec(set.text.replace(/&&/g, ''));
+      const value = mask
+        ? /^\d+$/.test(mask[1])
+          ? Number(mask[1])
+          : definesOf((findSource(sources, set.file)?.[1] ?? '').split('\n')).get(mask[1])
+        : undefined;
+      const masked = mask && value ? powerOfTwoMask(mask[1], value) : undefined;
+      if (mask && value && masked && !f.explanation.includes('a mask must be')) {
+        f.explanation += ` \`${index}\` is masked: ${masked}`;
+        f.fix = `Mask with \`${mask[1]} - 1\`: \`${index} = ... & (${mask[1]} - 1);\` keeps 0..${value - 1}.`;
+        f.title = `\`& ${mask[1]}\` lets \`${index}\` reach ${value}, one past the end of \`${array}\``;
+      }
+    }
+  }
+}
+
+// A key-less map (queue, stack, bloom filter: ks=0) used with a keyed map helper.
+function keylessMap(s: CauseState): void {
+  const { f, d, failing, registers } = s;
+  const keyed = failing ? /^call (bpf_map_(?:update|lookup|delete)_elem)#/.exec(failing.disasm)?.[1] : undefined;
+  const mapState = keyed ? registers.get('R1') : undefined;
+  const keyless = mapState ? /^map_ptr\((?:[^)]*,)?map=(\w+)[^)]*\bks=0\b/.exec(mapState)?.[1] : undefined;
+  if (keyed && keyless && d.register === 'R2') {
+    const instead =
+      keyed === 'bpf_map_update_elem'
+        ? 'bpf_map_push_elem(&map, &value, flags)'
+        : keyed === 'bpf_map_lookup_elem'
+          ? 'bpf_map_peek_elem(&map, &value) or bpf_map_pop_elem(&map, &value)'
+          : 'bpf_map_pop_elem(&map, &value)';
+    f.explanation += ` Map \`${keyless}\` has no key (key size 0: a queue, stack or bloom filter map), so ${keyed}() cannot take one; those maps have helpers of their own.`;
+    f.fix = `Call ${instead} on \`${keyless}\` instead of ${keyed}().`;
+  }
+}
+
+// A value from bpf_get_current_task() used as a pointer: it is a number (u64) to the verifier.
+function currentTask(s: CauseState): void {
+  const { f } = s;
+  if (f.related.some((r) => /`call bpf_get_current_task#/.test(r.message)) && !f.explanation.includes('bpf_get_current_task_btf')) {
+    f.explanation +=
+      ' The value comes from bpf_get_current_task(), which returns the task address as a plain number (u64), never a pointer the verifier accepts.';
+    f.fix = 'Use bpf_get_current_task_btf() (a trusted `struct task_struct *`, tracing programs, 5.11+) where a task pointer is needed.';
+  }
+}
+
+// The value came out of an inlined helper's `return`: name that helper, it is what to fix.
+function inlineReturn(s: CauseState): void {
+  const { f, sources } = s;
+  if (sources && f.file && f.line) {
+    const home = functionHeader(sources, f.file, f.line)?.line;
+    for (const r of [...f.related]) {
+      if (!r.file || !r.line || !/got (?:this|its) value here|gets its value here|comes from here/.test(r.message)) continue;
+      const text = sourceLine(sources, r.file, r.line);
+      // A constant (an error code such as -1) set inside another function: the returns of that
+      // function that return it are where it comes from.
+      const constant = /`r\d+ = (0x[0-9a-f]+|-?\d+)`/.exec(r.message)?.[1];
+      const owner = constant ? functionHeader(sources, r.file, r.line) : undefined;
+      if (constant && owner && owner.line !== home) {
+        const v = Number(constant) | 0;
+        const ownerName = declaredName(sourceLine(sources, owner.file, owner.line));
+        const lines = (findSource(sources, owner.file)?.[1] ?? '').split('\n');
+        const defines = definesOf(lines);
+        const rets: number[] = [];
+        for (let i = owner.line; i < lines.length && !/^\}/.test(lines[i]) && rets.length < 3; i++)
+          if (returnedConstant(lines[i], defines) === v) rets.push(i + 1);
+        for (const line of rets)
+          f.related.push({ file: owner.file, line, message: `\`${ownerName ?? 'the function'}()\` returns ${v} here` });
+        if (rets.length && ownerName && !f.explanation.includes(`\`${ownerName}()\``))
+          f.explanation += ` The value is ${v}, what \`${ownerName}()\` returns ${v < 0 ? 'for an error' : 'here'}${v < 0 ? ': the caller uses it without checking for a negative result' : ''}.`;
+        if (rets.length && v < 0 && ownerName)
+          f.fix = `Check the result of \`${ownerName}()\` (\`if (ret < 0) return ...;\`) before using it.`;
+        if (rets.length) break;
+      }
+      const header = text && /^return\b/.test(text) ? functionHeader(sources, r.file, r.line) : undefined;
+      const name = header ? declaredName(sourceLine(sources, header.file, header.line)) : undefined;
+      if (!text || !header || !name || header.line === home || f.explanation.includes(`\`${name}()\``)) continue;
+      const stmt = withoutComment(text);
+      f.explanation += ` The value is what \`${name}()\` returns (\`${stmt}\`)${f.catalogId === 'null-deref' ? ': the helper passes the result on without a NULL check, so every caller must check it (or the helper must)' : ''}.`;
+      break;
+    }
+  }
+}
+
+// The failing line is in a function the program inlines: the call that brought it there
+// (its arguments are often the cause: a context field passed by address, an unchecked pointer).
+function callSite(s: CauseState): void {
+  const { f, d, sources, program } = s;
+  if (sources && f.file && f.line && program) {
+    const chain = callSitesTo(sources, f.file, f.line, program);
+    for (const c of chain) f.related.push({ file: c.file, line: c.line, message: `\`${c.callee}()\`, where this line is, is called here` });
+    // The helper's argument is a parameter of the inlined function and the verifier says it is a
+    // stack pointer where another kind is needed: the caller passed `&local` in that place, so the
+    // call site is the line to change (arguments swapped or the wrong one passed).
+    const site = chain[chain.length - 1];
+    const param = f.details?.argument;
+    const header = site ? functionHeader(sources, f.file, f.line) : undefined;
+    const params = header ? wrapperParams(sourceLine(sources, header.file, header.line)) : [];
+    const at = param ? params.indexOf(param) : -1;
+    const passed = at >= 0 && site ? argumentExpression(sourceLine(sources, site.file, site.line), at) : undefined;
+    if (site && passed && d.type === 'fp' && d.expected && d.expected !== 'fp' && /^&\s*\w+/.test(passed)) {
+      f.related.unshift({
+        file: f.file,
+        line: f.line,
+        message: `the helper receives \`${param}\` here, a stack address (${passed}) where it needs ${d.expected}`,
+      });
+      f.file = site.file;
+      f.line = site.line;
+      f.sourceText = sourceLine(sources, site.file, site.line);
+      f.explanation += ` \`${site.callee}()\` is called with \`${passed}\` as its parameter \`${param}\`: the arguments of this call are in the wrong order, or the wrong value is passed.`;
+      f.fix = `Pass \`${site.callee}()\` its arguments in the order of its parameters (${params.join(', ')}).`;
+    }
+  }
+}
+
+/** The order the steps run in: a later step reads what an earlier one found (and its wording follows). */
+const ORDER: (RootCause | ((s: CauseState) => void))[] = [
+  programPlace,
+  'acquisition',
+  'callback',
+  'return-range',
+  'function-return',
+  globalCallee,
+  'value-type',
+  'special-field',
+  'open-section',
+  overwrittenPointer,
+  'closed-section',
+  registerOrigin,
+  'stack-argument',
+  'released-pointer',
+  'scalar-pointer',
+  'map-definition',
+  'stack-buffer',
+  'stack-object',
+  'loop-condition',
+  'instruction-budget',
+  'packet-check',
+  'core-field',
+  'program-type',
+  'call-chain',
+  'large-locals',
+  'license',
+  'released-dynptr',
+  'invalidated-packet',
+  'argument-signature',
+  'size-argument',
+  arrayIndex,
+  keylessMap,
+  currentTask,
+  inlineReturn,
+  callSite,
+];
+
+/** Causes without a place in ORDER (never run) and causes no catalog entry names (dead code): both should be empty. */
+export function rootCauseCoverage(): { unordered: RootCause[]; unnamed: RootCause[] } {
+  const ids = Object.keys(BY_CAUSE) as RootCause[];
+  const named = new Set(catalog.flatMap((e) => e.causes ?? []));
+  return { unordered: ids.filter((c) => !ORDER.includes(c)), unnamed: ids.filter((c) => !named.has(c)) };
+}
+
+/** Related locations, quick fixes and case-specific words for a finding: where its cause is. */
+export function findRootCause(input: CauseInput): void {
+  const s = stateOf(input);
+  for (const step of ORDER) {
+    if (typeof step === 'function') step(s);
+    else if (s.has(step)) BY_CAUSE[step](s);
+  }
+  // Keep only locations that say something beyond the primary line.
+  const f = input.f;
+  f.related = f.related.filter((r, i, all) => all.findIndex((q) => q.line === r.line && q.file === r.file) === i);
+}
+
+/**
+ * Why a register used as an address is a plain number, from where it got its value: a NULL
+ * that a failed lookup left (known 0), a helper that returns an address as a number, or a
+ * pointer loaded from memory (kernel memory must be read with BPF_CORE_READ).
+ */
+function explainScalar(f: Finding, reg: number, o: OriginStep | undefined, value: string | undefined, kind: string | undefined): void {
+  const r = `R${reg}`;
+  const call = o ? /^call (\w+)/.exec(o.disasm)?.[1] : undefined;
+  if (value === '0') {
+    f.explanation += ` ${r} is known to be 0 on this path: the pointer is NULL here (a lookup or a helper that failed, or a variable set to NULL), and the path dereferences it anyway.`;
+    f.fix = `Check ${r}'s pointer for NULL (and return) before this access, on the path where it can be NULL.`;
+  } else if (call === 'bpf_get_current_task') {
+    f.explanation += ` ${r} comes from bpf_get_current_task(), which returns the task's address as a number (u64), not a pointer the program may dereference.`;
+    f.fix =
+      'Use bpf_get_current_task_btf() for a typed task pointer you can read fields from directly (tracing programs, 5.11+), or read the fields with BPF_CORE_READ(task, field).';
+  } else if (call) {
+    f.explanation += ` ${r} is the return value of ${call}(), a number to the verifier, not a pointer it lets you dereference.`;
+  } else if (o && /= \*\(u64 \*\)\(r\d+ [-+]\d+\)$/.test(o.disasm)) {
+    f.explanation += ` ${r} was loaded from memory (\`${o.disasm}\`): a pointer stored in kernel memory${/probe|ksyscall/.test(kind ?? '') ? ' or passed to a kprobe (PT_REGS_PARM*)' : ''} is a plain number to the verifier, so it cannot be dereferenced directly.`;
+    f.fix = 'Read through it with BPF_CORE_READ(ptr, field) or bpf_probe_read_kernel(&dst, sizeof(dst), &ptr->field).';
+  }
+}
+
+/**
+ * Calls between a pointer's origin and its use after which the verifier no longer treats the
+ * pointer as one: a submit / discard / release / drop hands the object back, adding a node to a
+ * tree or list leaves a reference that dies with the lock, an unlock ends it.
+ */
+const RELEASING =
+  /^call (bpf_ringbuf_(?:submit|discard)(?:_dynptr)?|bpf_\w+_release|bpf_(?:percpu_)?obj_drop(?:_impl)?|bpf_rbtree_add(?:_impl)?|bpf_list_push_(?:front|back)(?:_impl)?|bpf_spin_unlock|bpf_res_spin_unlock|bpf_kptr_xchg)#/;
+
+function releasedBetween(
+  records: readonly import('./provenance').HistoryRecord[],
+  from: number,
+  to: number,
+): { index: number; call: string; why: string }[] {
+  const out: { index: number; call: string; why: string }[] = [];
+  for (let i = from + 1; i < to; i++) {
+    const r = records[i];
+    const m = r.kind === 'insn' ? RELEASING.exec(r.disasm) : null;
+    if (!m || r.kind !== 'insn') continue;
+    const call = m[1].replace(/_impl$/, '');
+    const why = /unlock/.test(call)
+      ? `${call}() releases the lock here: references into the collection it guarded end with it`
+      : /rbtree_add|list_push/.test(call)
+        ? `${call}() hands the node to the collection here: the program keeps only a reference that lasts until the lock is released`
+        : `${call}() gives the object back here: pointers to it are invalid after this call`;
+    out.push({ index: r.index, call, why });
+  }
+  // A node added and then its lock released: both matter; otherwise the last release is the one.
+  const add = out.findIndex((g) => /rbtree_add|list_push/.test(g.call));
+  return add >= 0
+    ? out
+        .slice(add)
+        .filter((g, i) => i === 0 || /unlock/.test(g.call))
+        .slice(0, 2)
+    : out.slice(-1);
+}
+
+/** The walk went round a loop: a jump backwards among the last instructions. */
+function hasBackwardJump(records: readonly import('./provenance').HistoryRecord[], pos: number): boolean {
+  for (let i = pos; i >= 0 && i > pos - 4096; i--) {
+    const r = records[i];
+    if (r.kind === 'insn' && /goto pc-\d+$/.test(r.disasm)) return true;
+  }
+  return false;
+}
+
+/** The calls that open a lock, RCU or preemption section. */
+const OPENER = /^call (?:bpf_spin_lock|bpf_res_spin_lock|bpf_rcu_read_lock|bpf_preempt_disable|bpf_local_irq_save)\b/;
+
+/** Helpers after which the verifier invalidates every packet pointer (bpf_helper_changes_pkt_data). */
+const PACKET_CHANGING =
+  /^call (bpf_skb_store_bytes|bpf_skb_change_\w+|bpf_skb_pull_data|bpf_skb_vlan_(?:push|pop)|bpf_l[34]_csum_replace|bpf_xdp_adjust_(?:head|tail|meta)|bpf_skb_adjust_room|bpf_lwt_\w+|bpf_msg_(?:pull|push|pop)_data|bpf_clone_redirect|bpf_skb_ecn_set_ce)\b/;
+
+/** The function that releases what an acquiring helper or kfunc returned. */
+function releaseOf(acquire: string): string | undefined {
+  if (/^bpf_ringbuf_reserve$/.test(acquire)) return 'bpf_ringbuf_submit() or bpf_ringbuf_discard()';
+  if (/^bpf_ringbuf_reserve_dynptr$/.test(acquire)) return 'bpf_ringbuf_submit_dynptr() or bpf_ringbuf_discard_dynptr()';
+  if (/^bpf_(?:sk|skc)_lookup_\w+$|^bpf_sk_fullsock$/.test(acquire)) return 'bpf_sk_release()';
+  const iter = /^bpf_iter_(\w+)_new$/.exec(acquire)?.[1];
+  if (iter) return `bpf_iter_${iter}_destroy()`;
+  const kind = /^bpf_(task|cgroup|cpumask|obj|percpu_obj|rbtree|list|crypto_ctx)_/.exec(acquire)?.[1];
+  if (kind === 'obj' || kind === 'percpu_obj') return `bpf_${kind}_drop()`;
+  if (kind) return `bpf_${kind}_release()`;
+  return undefined;
+}
+
+function parseRange(s: string | undefined): [number, number] | undefined {
+  const m = s && /(-?\d+), ?(-?\d+)/.exec(s);
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+/** The start instruction of the subprogram containing `insn` (not the main program). */
+function enclosingSubprog(log: ProgramLog, insn: number): number | undefined {
+  let best: number | undefined;
+  for (const s of log.subprograms) if (s.index > 0 && s.insn <= insn && (best === undefined || s.insn > best)) best = s.insn;
+  return best;
+}
+
+/** The most recent helper call that takes a callback (the one that made the verifier enter it). */
+function findCallbackCallSite(records: readonly import('./provenance').HistoryRecord[], from: number) {
+  for (let i = from; i >= 0; i--) {
+    const r = records[i];
+    if (
+      r.kind === 'insn' &&
+      /^call (?:bpf_for_each_map_elem|bpf_loop|bpf_timer_set_callback|bpf_find_vma|bpf_user_ringbuf_drain|bpf_rbtree_add\w*|bpf_wq_set_callback\w*)#?/.test(
+        r.disasm,
+      )
+    ) {
+      const next = records[i + 1];
+      return { index: r.index, disasm: r.disasm, callee: next?.kind === 'insn' ? next.index : undefined };
+    }
+  }
+  return undefined;
+}
+
+/** `x & N` as a bound: with N a power of two it keeps 0 and N, not 0..N-1 (one past the end). */
+const powerOfTwoMask = (name: string, n: number) =>
+  n > 1 && (n & (n - 1)) === 0
+    ? `\`& ${name}\` (${n}, a power of two) keeps 0 and ${n}, not 0..${n - 1}, so ${n} is possible, one past the end; a mask must be size - 1, \`& (${name} - 1)\`.`
+    : undefined;
+
+/** R1..R5 are arguments 1..5 of a call. */
+const helperArgIndex = (reg: number) => reg - 1;

@@ -645,17 +645,28 @@ function nameCalledFunction(f: Finding, disasm: string | undefined): void {
 }
 
 function clangFinding(l: Extract<LogLine, { kind: 'clang' }>, sources?: ReadonlyMap<string, string>): Finding {
-  const ex = explainMessage(l.text);
+  // The BPF backend names the function it was compiling (`<unknown>:0:0: in function f i32 (ptr): ...`,
+  // the location often only in that prefix): the message is what follows, the function is the place.
+  const inFunction = /^(?:(\S+?):(\d+):(?:\d+:)? )?in function ([\w.$]+) [^:]*: (.+)$/.exec(l.text);
+  const ex = explainMessage(inFunction?.[4] ?? l.text);
   const unknownFile = !l.file || l.file === '<unknown>';
   let file = unknownFile ? undefined : l.file;
   if (file && sources) {
     for (const key of sources.keys()) if (basename(key) === basename(file)) file = key;
   }
+  const fn = inFunction?.[3];
+  const def = fn && sources ? programDefinition(sources, fn.replace(/\.\d+$/, ''), file) : undefined;
+  if (fn && ex.catalogId && !ex.explanation.includes(fn))
+    ex.explanation += ` clang reports it while compiling function \`${fn}\`.`;
+  if (!file && def) {
+    file = def.file;
+    l = { ...l, line: def.line };
+  }
   return {
     severity: l.severity === 'warning' ? 'warning' : 'error',
     message: l.raw,
     file,
-    line: unknownFile || !l.line ? undefined : l.line,
+    line: !file || !l.line ? undefined : l.line,
     column: l.column,
     title: ex.catalogId ? ex.title : l.text,
     explanation: ex.catalogId ? ex.explanation : 'clang reported this while compiling for the BPF target.',

@@ -1151,7 +1151,43 @@ catalog.push(
     'Section name or attach target not understood',
     "libbpf derives the program type and attach point from SEC(). This name is not one it knows, lacks the attach target, or names a kernel function that is not in the kernel's BTF.",
     'Use a documented section name, e.g. SEC("tp/syscalls/sys_enter_openat"), SEC("xdp"), SEC("tc"), SEC("kprobe/do_unlinkat"); check the function exists in /sys/kernel/btf/vmlinux.',
-    { example: 'SEC("tracepoint/syscalls/sys_enter_execve")\nint handle_exec(void *ctx) { return 0; }', docsUrl: DOCS.libbpf },
+    {
+      example: 'SEC("tracepoint/syscalls/sys_enter_execve")\nint handle_exec(void *ctx) { return 0; }',
+      docsUrl: DOCS.libbpf,
+      refine: (_d, { message = '' }) => {
+        const sec = /\bsection(?: name)? '([^']+)'/.exec(message)?.[1];
+        if (!sec) return undefined;
+        const [base, ...rest] = sec.split('/');
+        const target = rest.join('/');
+        // Types that take no attach target: libbpf before 1.0 matched `xdp/anything` by prefix.
+        if (
+          target &&
+          /^(?:xdp(?:\.frags)?|tc|classifier|action|socket|sk_skb|sk_msg|sockops|sk_lookup|flow_dissector|perf_event|syscall|netfilter|cgroup_skb)$/.test(
+            base,
+          )
+        )
+          return {
+            title: `SEC("${sec}"): "${base}" takes no "/${target}"`,
+            why: `The program's section is "${sec}": a ${base} program with a suffix libbpf does not know. libbpf before 1.0 matched section names by prefix and loaded it as plain "${base}"; libbpf 1.0 and later match names exactly (only documented forms such as "xdp.frags" or "xdp/devmap"), so this name gives no program type.`,
+            fix: `Name the section SEC("${base}") (the suffix was never used by the kernel); to keep a name for the program, use the function name.`,
+          };
+        if (
+          !target &&
+          /^(?:kprobe|kretprobe|uprobe|uretprobe|fentry|fexit|fmod_ret|tp|tracepoint|raw_tp|raw_tracepoint|tp_btf|lsm|iter|struct_ops)$/.test(
+            base,
+          )
+        )
+          return {
+            title: `SEC("${sec}") has no attach target`,
+            why: `A ${base} section names what it attaches to after a slash (SEC("${base}/<target>")); "${sec}" has none, so libbpf cannot attach it automatically${/^(?:fentry|fexit|fmod_ret|tp_btf|lsm|iter)$/.test(base) ? ' or find the BTF type it must be verified against' : ''}.`,
+            fix: `Write the target into the section, e.g. SEC("${base}/<function or event>"), or attach it by hand with the target given at attach time.`,
+          };
+        return {
+          title: `libbpf does not know section "${sec}"`,
+          why: `libbpf derives the program type from SEC(), and "${sec}" is not one of the names it knows: a typo, a name an older or newer libbpf used, or a type newer than the libbpf the loader links.`,
+        };
+      },
+    },
   ),
   lib(
     'libbpf-load-failed',

@@ -35,7 +35,7 @@ const SUMMARIES: RegExp[] = [
   /^(Prog section '[^']*' rejected: .*)$/,
   AYA_FIRST_LINE,
   // cilium/ebpf VerifierError: `load program: permission denied: <last line> (N line(s) omitted)`
-  /\bload (?:program|BTF): [a-z][a-z ]*?: (.+?)(?: \(\d+ line\(s\) omitted\))?$/,
+  /\bload (?:program|BTF): [a-z][a-z ]*?: (.+?)(?: \((?:truncated, )?\d+ line\(s\) omitted\))?$/,
   // bpftrace: `stdin:1:18-48: ERROR: helper bpf_d_path not supported in probe`, `ERROR: Error: ...`
   /^(?:\S+:\d+(?::\d+)?(?:-\d+)?: )?ERROR: (?:Error: )?(.*)$/,
   // libscap and friends: `... bpf_load_program() err=28 ...`, bcc: `bpf: Argument list too long. Program ...`
@@ -122,6 +122,10 @@ export class Unframer {
       const tail = m[1].replace(/^`|`$/g, '').trim();
       const split = INSN_THEN_ERROR.exec(tail);
       if (split) return [{ text: split[1] }, { text: split[2], summary: true }];
+      // cilium/ebpf's last line is not always the error (a backtracking or state line of a log that
+      // went on): then the errno it names is what the summary says.
+      const errno = /\b(load (?:program|BTF): [a-z][a-z ]*?): /.exec(line);
+      if (errno && recognised(tail) && !isError(tail)) return [{ text: tail }, { text: errno[1], summary: true }];
       if (recognised(tail) || isError(tail)) return [{ text: tail, summary: re !== AYA_FIRST_LINE }];
       // A summary whose last line is unknown to us still names an error: keep it whole.
       const deeper = tail === line.trim() ? undefined : this.inner(tail, isError, depth + 1);

@@ -656,8 +656,7 @@ function clangFinding(l: Extract<LogLine, { kind: 'clang' }>, sources?: Readonly
   }
   const fn = inFunction?.[3];
   const def = fn && sources ? programDefinition(sources, fn.replace(/\.\d+$/, ''), file) : undefined;
-  if (fn && ex.catalogId && !ex.explanation.includes(fn))
-    ex.explanation += ` clang reports it while compiling function \`${fn}\`.`;
+  if (fn && ex.catalogId && !ex.explanation.includes(fn)) ex.explanation += ` clang reports it while compiling function \`${fn}\`.`;
   if (!file && def) {
     file = def.file;
     l = { ...l, line: def.line };

@@ -141,6 +141,16 @@ const EQUIVALENT_HELPER: Record<string, Record<string, { helper: string; why: st
   },
 };
 
+/** Helpers that belong to one program type, with what every other type uses for the same job. */
+const EQUIVALENT_ELSEWHERE: Record<string, { helper: string; why: string; usage: string }> = {
+  bpf_perf_prog_read_value: {
+    helper: 'bpf_perf_event_read_value()',
+    why: 'bpf_perf_prog_read_value() reads the counter of the perf event a SEC("perf_event") program runs for, so only those programs have it; other programs read a counter user space opened, through a BPF_MAP_TYPE_PERF_EVENT_ARRAY, with bpf_perf_event_read_value().',
+    usage:
+      'bpf_perf_event_read_value(&counters, BPF_F_CURRENT_CPU, &val, sizeof(val)), with perf_event_open() fds in a PERF_EVENT_ARRAY map',
+  },
+};
+
 export const catalog: CatalogEntry[] = [
   // ---- The two seed errors, exactly -------------------------------------------------------
   entry(
@@ -531,6 +541,31 @@ export const catalog: CatalogEntry[] = [
     {
       causes: ['open-section'],
       causeWhen: { 'open-section': /-ed region|is missing|missing$|nested/ },
+      refine: (_d, { message = '' }) => {
+        const preempt = /preempt/.test(message);
+        const [lock, unlock] = preempt ? ['bpf_preempt_disable', 'bpf_preempt_enable'] : ['bpf_rcu_read_lock', 'bpf_rcu_read_unlock'];
+        if (/^BPF_EXIT instruction .* cannot be used inside|missing$|is missing/.test(message))
+          return {
+            title: `The program returns with ${lock}() still in effect`,
+            why: `A path leaves the program (a \`return\`) while the section opened by ${lock}() is still open: every path must call ${unlock}() before it returns, and an early \`return\` between the two skips it.`,
+            fix: `Call ${unlock}() before this return (or leave the section with a \`break\`/\`goto\` to the one ${unlock}() and return after it).`,
+          };
+        const inside = /^(.+?) cannot be used inside bpf_(?:rcu_read_lock|preempt_disable)-ed region/.exec(message)?.[1];
+        if (inside)
+          return {
+            title: `${inside} inside a ${preempt ? 'preemption-disabled' : 'RCU read'} section`,
+            why: `${inside} is not allowed between ${lock}() and ${unlock}(): ${preempt ? 'with preemption disabled the program may not sleep, tail call or call global functions' : 'inside an RCU read section the program may not sleep, tail call, throw or call global functions'}.`,
+            fix: `Move it after ${unlock}(), or end the section before it.`,
+          };
+        const needs = /^(?:expected an RCU CS when using (\S+)|kernel func (\S+) requires RCU critical section protection)/.exec(message);
+        if (needs)
+          return {
+            title: `${needs[1] ?? needs[2]} must run inside bpf_rcu_read_lock()`,
+            why: `${needs[1] ?? needs[2]} uses pointers that are only safe inside an RCU read section, and this program${/sleepable|\.s\b/.test(message) ? '' : ' (sleepable programs in particular)'} is not in one at this call.`,
+            fix: `Call bpf_rcu_read_lock() before ${needs[1] ?? needs[2]} and bpf_rcu_read_unlock() after the last use of what it returns.`,
+          };
+        return undefined;
+      },
       example: 'bpf_rcu_read_lock();\nstruct task_struct *p = task->real_parent;\nif (p)\n\tpid = p->pid;\nbpf_rcu_read_unlock();',
       docsUrl: DOCS.kfuncs,
       sinceKernel: '6.2',
@@ -630,20 +665,50 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'write-forbidden',
-    /^write into map forbidden|^read from map forbidden|^(?<register>R\d+) cannot write into (?<type>\S+)|^cannot write into packet|^the prog does not allow writes to packet data|^\S+\(\) may write into memory pointed by R\d+ type=\S+|^only read (?:from \S+ )?is supported|^write to change key (?<register2>R\d+) not allowed|^BPF_(?:ST|ATOMIC) stores into (?<register3>R\d+) \S+ is not allowed/,
+    /^write into map forbidden|^read from map forbidden|^(?<register>R\d+) cannot write into (?<type>\S+)|^cannot write into packet|^the prog does not allow writes to packet data|^\S+\(\) may write into memory pointed by R\d+ type=\S+|^only read (?:from \S+ )?is supported|^write to change key (?<register2>R\d+) not allowed|^BPF_(?:ST|ATOMIC) stores into (?<register3>R\d+) \S+ is not allowed|^no write support to \S+ at off \d+/,
     'Writing to read-only memory',
     'The destination is read-only for this program: a map created with BPF_F_RDONLY_PROG (or a const global in .rodata), packet data in a program type that cannot modify packets, a map key, or context/kernel memory.',
     'Write into a writable copy (a stack variable or a writable map), drop const from globals you modify, or use the helper that modifies packets (bpf_skb_store_bytes).',
     {
       example: 'volatile __u64 counter;  /* writable .bss, not const */',
-      refine: (_d, ctx) =>
-        /^only read is supported/.test(ctx.message ?? '')
-          ? {
-              title: 'Kernel structures are read-only for this program',
-              why: `A pointer to a kernel structure typed by BTF (a task_struct, a socket, ... as tracing programs${ctx.section ? ` like SEC("${ctx.section}")` : ''} receive them) may be read directly, field by field, but never written: the kernel owns that memory. This store writes through such a pointer.`,
-              fix: 'Keep the value you want to change in a map or a global of your own; change kernel state only through helpers or kfuncs made for it (a BPF LSM or struct_ops program where the kernel offers that).',
-            }
-          : undefined,
+      causes: ['written-memory'],
+      refine: (d, ctx) => {
+        const message = ctx.message ?? '';
+        if (/^only read is supported/.test(message))
+          return {
+            title: 'Kernel structures are read-only for this program',
+            why: `A pointer to a kernel structure typed by BTF (a task_struct, a socket, ... as tracing programs${ctx.section ? ` like SEC("${ctx.section}")` : ''} receive them) may be read directly, field by field, but never written: the kernel owns that memory. This store writes through such a pointer.`,
+            fix: 'Keep the value you want to change in a map or a global of your own; change kernel state only through helpers or kfuncs made for it (a BPF LSM or struct_ops program where the kernel offers that).',
+          };
+        if (/^cannot write into packet|^the prog does not allow writes to packet data/.test(message)) {
+          const kind = programKind(ctx.section)?.name;
+          return {
+            title: `${kind ? `A ${kind} program` : 'This program type'} cannot change the packet`,
+            why: `${kind ? `SEC("${ctx.section}") makes this a ${kind} program, which` : 'This program type'} may read packet data but not write it: direct packet writes (and bpf_skb_store_bytes) belong to tc (SCHED_CLS/ACT), XDP, lwt_xmit and sk_skb programs.`,
+            fix: 'Rewrite the packet from a tc or XDP program (direct writes after the data_end check, or bpf_skb_store_bytes with the checksum helpers), and keep this program to reading and deciding.',
+          };
+        }
+        const field = /^no write support to (\S+) at off (\d+)/.exec(message);
+        if (field)
+          return {
+            title: `This field of ${field[1]} is read-only here`,
+            why: `The program may write only the few fields of struct ${field[1]} that the kernel lets this program type change (a struct_ops congestion control, for example, may set snd_cwnd but not most of tcp_sock); offset ${field[2]} is not one of them.`,
+            fix: `Keep the value in the program's own storage (a map or sk_storage) instead of struct ${field[1]}, or change only the fields the kernel allows for this program type.`,
+          };
+        if (/^write into map forbidden/.test(message))
+          return {
+            title: 'The map is read-only to the program',
+            why: `The program may only read this map: it was created with BPF_F_RDONLY_PROG, or it is .rodata (a \`const volatile\` global), which user space fills before load. The store is at offset ${d.off ?? '?'} of a ${d.value_size ?? '?'}-byte value.`,
+            fix: 'Keep what the program changes (counters, state) in a writable map or a non-const global, and leave the read-only map for configuration.',
+          };
+        if (/^write to change key/.test(message))
+          return {
+            title: "A callback's map key is read-only",
+            why: `The key a bpf_for_each_map_elem() callback receives points at the map's own copy of the key, which the program may read but not change (${d.register ?? 'the register'} holds that pointer).`,
+            fix: 'Copy the key into a local variable and change the copy (`struct key k = *key;`), or change the value, which is writable.',
+          };
+        return undefined;
+      },
     },
   ),
 
@@ -763,7 +828,7 @@ export const catalog: CatalogEntry[] = [
             fix: `Rebuild the object against this kernel's headers (or the loader's matching release), or avoid helper #${d.helperId} on this kernel.`,
           };
         if (!kind || !helper) return undefined;
-        const instead = EQUIVALENT_HELPER[kind.name]?.[helper];
+        const instead = EQUIVALENT_HELPER[kind.name]?.[helper] ?? (kind.name !== 'perf_event' ? EQUIVALENT_ELSEWHERE[helper] : undefined);
         if (instead)
           return {
             title: `${helper} is not available to ${kind.name} programs: use ${instead.helper}`,
@@ -932,7 +997,8 @@ export const catalog: CatalogEntry[] = [
     'Non-static (global) BPF functions are verified on their own using their BTF prototype: they must return an integer, take at most 5 arguments of supported types (scalars, pointers to context or plain structs), and may not return pointers to their own stack. Callbacks must be static functions.',
     'Make the function return int/long, keep ≤ 5 scalar or pointer arguments, mark helpers static (or __always_inline) when they need richer types, and never return the address of a local.',
     {
-      causes: ['function-return'],
+      causes: ['function-return', 'callback-definition'],
+      causeWhen: { 'callback-definition': /^callback function not static/ },
       example:
         'static __always_inline struct hdr *parse(void *data, void *end);  /* inlined: no BTF limits */\n__noinline int count(__u32 key);                                   /* global: int in, int out */',
       docsUrl: DOCS.functions,

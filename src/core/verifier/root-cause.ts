@@ -220,6 +220,22 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       if (at) f.related.push({ ...at, message: `the section sets the program type, which must return a value in ${d.range}` });
     }
   },
+  // A callback the verifier refuses as such (not static): the function passed to the helper.
+  'callback-definition': (s) => {
+    const { f, sources } = s;
+    const name = argumentExpression(f.sourceText, 1)?.match(/^\(?\s*(?:\([^)]*\)\s*)?&?(\w+)\s*\)?$/)?.[1];
+    const def = name && sources ? programDefinition(sources, name, f.file) : undefined;
+    if (!def || !name) return;
+    const header = sourceLine(sources, def.file, def.line) ?? '';
+    f.related.push({
+      ...def,
+      message: `\`${name}()\`, the callback, is defined here${/\bstatic\b/.test(header) ? '' : ' without `static`'}`,
+    });
+    if (!/\bstatic\b/.test(header)) {
+      f.explanation += ` The callback is \`${name}()\`, defined as \`${withoutComment(header)}\`: without \`static\` it is a global function, which the verifier checks on its own and cannot take as a callback.`;
+      f.fix = `Declare it \`static ${withoutComment(header).replace(/\s*\{\s*$/, '')}\`.`;
+    }
+  },
   // A global function whose return type the verifier refuses: its definition is the place.
   'function-return': (s) => {
     const { f, sources } = s;
@@ -377,6 +393,27 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
     f.file = loop.at.file;
     f.line = loop.at.line;
     f.sourceText = loop.text;
+  },
+  // A store the verifier refuses: name what the line writes and, for a map, the map and its flags.
+  'written-memory': (s) => {
+    const { f, failing, registers, sources } = s;
+    const target = /^\s*(?:\*\s*)?([\w.>\-[\]()*]+?)\s*(?:[-+*/|&^%]|<<|>>)?=(?!=)/.exec(withoutComment(f.sourceText))?.[1];
+    const base = failing ? /^\*\(\w+ \*\)\(r(\d+) [-+]\d+\)/.exec(failing.disasm)?.[1] : undefined;
+    const state = base !== undefined ? registers.get(`R${base}`) : undefined;
+    const map = state ? /^map_value\((?:[^)]*,)?map=([\w.]+)/.exec(state)?.[1] : undefined;
+    const what = map
+      ? /\.rodata$/.test(map)
+        ? 'a `const volatile` global (.rodata)'
+        : `a value of map \`${map}\``
+      : state?.startsWith('pkt')
+        ? 'packet data'
+        : undefined;
+    if (target && !f.explanation.includes(`\`${target}\``))
+      f.explanation += ` This line writes \`${target}\`${what ? `, which is ${what}` : ''}: \`${withoutComment(f.sourceText)}\`.`;
+    const decl = map && !map.includes('.') && sources ? symbolDeclaration(sources, map, f.file) : undefined;
+    const flags = decl ? flagsLine(sources!, decl.file, decl.line) : undefined;
+    if (flags) f.related.push({ ...flags, message: `map \`${map}\` is created read-only for programs (BPF_F_RDONLY_PROG)` });
+    else if (decl) f.related.push({ ...decl, message: `map \`${map}\` is defined here` });
   },
   // A map of the wrong kind: its definition, named in the register state (map_ptr(map=NAME)).
   'map-definition': (s) => {
@@ -796,13 +833,15 @@ function registerOrigin(s: CauseState): void {
     if (/_or_null/.test(type) || /_or_null|NULL/.test(f.message)) {
       describe(steps, `R${reg} may be NULL: it comes from here and is not checked before use`);
       const o = origin(steps);
-      f.quickFix = {
-        kind: 'add-null-check',
-        file: f.file,
-        line: f.line,
-        register: `R${reg}`,
-        symbol: o ? assignedVariable(locate(o.insnIndex)?.text) : undefined,
-      };
+      const set = o ? locate(o.insnIndex) : undefined;
+      const symbol = assignedVariable(set?.text);
+      const call = o ? /^call (\w+?)(?:_impl)?#/.exec(o.disasm)?.[1] : undefined;
+      // Name the variable as the program does, where it is set, and the check to add.
+      if (symbol && set?.line && set.line !== f.line && !f.explanation.includes(`\`${symbol}\``)) {
+        f.explanation += ` Here it is \`${symbol}\`, set at line ${set.line} (\`${withoutComment(set.text)}\`)${call ? ` from ${call}()` : ''}, and this path reaches the use without checking \`${symbol}\` against NULL.`;
+        f.fix = `Add \`if (!${symbol}) return 0;\` (or skip the access) right after line ${set.line}, before \`${symbol}\` is used.`;
+      }
+      f.quickFix = { kind: 'add-null-check', file: f.file, line: f.line, register: `R${reg}`, symbol };
     } else if (has('stack-argument')) {
       s.steps = steps;
       s.branch = 'stack';
@@ -979,6 +1018,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   'callback',
   'return-range',
   'function-return',
+  'callback-definition',
   globalCallee,
   'value-type',
   'special-field',
@@ -989,6 +1029,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   'stack-argument',
   'released-pointer',
   'scalar-pointer',
+  'written-memory',
   'map-definition',
   'stack-buffer',
   'stack-object',
@@ -1155,3 +1196,15 @@ const powerOfTwoMask = (name: string, n: number) =>
 
 /** R1..R5 are arguments 1..5 of a call. */
 const helperArgIndex = (reg: number) => reg - 1;
+
+/** The `__uint(map_flags, ... BPF_F_RDONLY_PROG ...)` line of the map declared at `line`, if it has one. */
+function flagsLine(sources: ReadonlyMap<string, string>, file: string, line: number): { file: string; line: number } | undefined {
+  const text = findSource(sources, file);
+  if (!text) return undefined;
+  const lines = text[1].split('\n');
+  for (let i = line - 1; i >= 0 && i > line - 16; i--) {
+    if (/BPF_F_RDONLY_PROG/.test(lines[i])) return { file: text[0], line: i + 1 };
+    if (i < line - 1 && /^\s*\}?\s*;|^\S/.test(lines[i]) && !/^struct\s*\{/.test(lines[i])) break;
+  }
+  return undefined;
+}

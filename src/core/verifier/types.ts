@@ -148,11 +148,13 @@ export interface AnalyzeOptions {
  *   `invalidated-packet` (a helper that changed the packet and invalidated its pointers),
  *   `call-chain` (the BPF-to-BPF call that stacks the frame past the limit);
  * - `function-return`: a global function's definition, for the pointer it returns;
+ * - `callback-definition`: the definition of the function a helper was given as its callback;
  * - `value-type`: the value type a map declares, for an access past its end;
  * - `special-field`: the struct field (a second bpf_spin_lock) or map type that cost the map its BTF;
  * - `stack-argument`: the global whose address was passed where a stack pointer is needed;
  * - `scalar-pointer`: why the dereferenced register is a number (NULL, a helper's u64, a loaded pointer);
  * - `instruction-budget`: the loop the verifier's budget ran out in, as the place;
+ * - `written-memory`: what a refused store writes (the variable or field, the map it is in);
  * - `size-argument`: the buffer and size of a helper call whose size has no bound.
  * The origin of the register the message names is looked for in every case.
  */
@@ -177,12 +179,14 @@ export type RootCause =
   | 'invalidated-packet'
   | 'call-chain'
   | 'function-return'
+  | 'callback-definition'
   | 'value-type'
   | 'special-field'
   | 'stack-argument'
   | 'scalar-pointer'
   | 'instruction-budget'
-  | 'size-argument';
+  | 'size-argument'
+  | 'written-memory';
 
 /** One entry of the catalog: a message family of the kernel verifier, libbpf or clang. */
 export interface CatalogEntry {

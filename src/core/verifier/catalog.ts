@@ -215,7 +215,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'arg-type-mismatch',
-    /^(?<register>R\d+) type=(?<type>\S+) expected=(?<expected>.*)$|^(?<register2>R\d+) is of type (?<type2>\S+) but (?<expected2>\S+) is expected|^(?<register3>R\d+) type=(?<type3>\S+) ?$|^helper access to the packet is not allowed|^Unsupported reg type \S+ for bpf_dynptr_from_mem data|^reg type unsupported for arg#\d+ /,
+    /^(?<register>R\d+) type=(?<type>(?!\S*_or_null)\S+) expected=(?<expected>.*)$|^(?<register2>R\d+) is of type (?<type2>\S+) but (?<expected2>\S+) is expected|^(?<register3>R\d+) type=(?<type3>\S+) ?$|^helper access to the packet is not allowed|^Unsupported reg type \S+ for bpf_dynptr_from_mem data|^reg type unsupported for arg#\d+ /,
     'Wrong kind of pointer passed to a helper ({register})',
     'Each helper argument has a declared kind (stack memory, map key, map value, context, socket, ...). The verifier tracks what every register points to and refuses a call when the argument is a different kind — for example a plain number, a pointer to a global where a local is required, or a maybe-NULL pointer.',
     'Pass what the helper expects: a pointer to a local variable for buffers and keys, the map itself (&map) for map arguments, the program context (ctx) for context arguments; check pointers for NULL before passing them.',
@@ -578,6 +578,7 @@ export const catalog: CatalogEntry[] = [
     "Objects from bpf_obj_new and the bpf_list_head / bpf_rb_root collections follow ownership rules: a node must be owned (a reference) to be inserted, the collection's bpf_spin_lock must be held around every operation, the lock and the root must live in the same map value, and the types must match the __contains() annotation.",
     'Take the lock that guards the root, pass owned references to push/add, drop or insert every object you allocate, and declare roots with __contains(type, field).',
     {
+      causes: ['object-type'],
       example:
         'struct node *n = bpf_obj_new(typeof(*n));\nif (!n) return 0;\nbpf_spin_lock(&glock);\nbpf_rbtree_add(&groot, &n->rb, less);\nbpf_spin_unlock(&glock);',
       docsUrl: DOCS.kptr,
@@ -758,7 +759,13 @@ export const catalog: CatalogEntry[] = [
                 why: `While a bpf_spin_lock is held the program may call no helper or function other than bpf_spin_unlock()${d.helper ? `; this path calls ${d.helper}() inside the locked region` : ''}.`,
                 fix: `Copy what you need into local variables inside the lock, call bpf_spin_unlock(), and make the ${d.helper ?? 'call'}() after it.`,
               }
-            : undefined,
+            : /^(socket filter|tracing|sleepable) progs cannot use bpf_spin_lock/.test(message)
+              ? {
+                  title: `${/^\w+( \w+)?/.exec(message)![0]} programs cannot use bpf_spin_lock`,
+                  why: `The kernel refuses bpf_spin_lock in ${/^\w+( \w+)?/.exec(message)![0]} programs, and this program uses a map whose value holds one, so it is rejected before any instruction is checked.`,
+                  fix: 'Count without the lock (__sync_fetch_and_add on each field, or a per-CPU map summed in user space), or move the locked update to a program type that may lock (tc, XDP, cgroup_skb).',
+                }
+              : undefined,
       causes: ['open-section', 'map-definition', 'program-type', 'special-field'],
       causeWhen: {
         'program-type': /progs cannot use/,
@@ -976,11 +983,22 @@ export const catalog: CatalogEntry[] = [
   // ---- BPF-to-BPF functions, global functions, callbacks ----------------------------------
   entry(
     'nullable-arg',
-    /^Possibly NULL pointer passed to (?:trusted |helper )?arg#?(?<arg>\d+)|^arg#(?<arg2>\d+) is expected to be non-NULL/,
+    /^Possibly NULL pointer passed to (?:trusted |helper )?arg#?(?<arg>\d+)|^arg#(?<arg2>\d+) is expected to be non-NULL|^(?<register>R\d+) type=(?<type>\S*_or_null\S*) expected=(?<expected>.*)$/,
     'Pointer that may be NULL passed as argument {arg}',
     'The function (a kfunc or helper) requires a valid pointer for this argument, but on this path the pointer may be NULL — it came from a lookup or an acquire function that can fail and was not checked.',
     'Check the pointer for NULL before the call and skip the call when it is NULL.',
-    { example: 'struct task_struct *t = bpf_task_from_pid(pid);\nif (!t)\n\treturn 0;\nbpf_task_release(t);', docsUrl: DOCS.kfuncs },
+    {
+      example: 'struct task_struct *t = bpf_task_from_pid(pid);\nif (!t)\n\treturn 0;\nbpf_task_release(t);',
+      docsUrl: DOCS.kfuncs,
+      // The state form: `R1 type=ptr_or_null_ expected=ptr_, trusted_ptr_`.
+      refine: (d, ctx) =>
+        d.type
+          ? {
+              title: `${d.register} may be NULL where ${ctx.helper ?? 'the call'} needs a valid pointer`,
+              why: `The pointer in ${d.register} is NULL on the path where the lookup or acquire that produced it failed, and ${ctx.helper ?? 'the function'} accepts only a valid pointer for this argument; the verifier follows that path too.`,
+            }
+          : undefined,
+    },
   ),
   entry(
     'func-arg-mismatch',

@@ -6,7 +6,7 @@
 import { contextField, programKind, type ProgramKind } from './context';
 import { stripMessagePrefixes } from './explain';
 import { findSource, type SourceLocation } from './locate';
-import { definesOf, returnedConstant } from './placement';
+import { definesOf, firstUse, returnedConstant } from './placement';
 import { arithmeticSource, memoryOperandRegister, traceRegister, type HistoryRecord, type OriginStep } from './provenance';
 import {
   argumentExpression,
@@ -28,6 +28,8 @@ import {
   sectionAbove,
   SIGNED_TYPE,
   sourceLine,
+  mapsHolding,
+  structDefinition,
   structFieldsOfType,
   symbolDeclaration,
   symbolLines,
@@ -274,7 +276,23 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
   // special field (two bpf_spin_locks) makes the kernel refuse the object's BTF, and libbpf
   // goes on without it. The second field is what to change.
   'special-field': (s) => {
-    const { f, sources } = s;
+    const { f, sources, failing, program } = s;
+    // A program type that may not use a special field at all, refused before any instruction:
+    // the program's first use of a map holding one, and that member.
+    const refused = !failing && /progs cannot use (bpf_\w+)/.exec(f.message)?.[1];
+    const def = refused && sources && program ? programDefinition(sources, program, f.file) : undefined;
+    for (const held of refused && def ? mapsHolding(sources!, refused, def.file) : []) {
+      const lines = (findSource(sources!, def!.file)?.[1] ?? '').split('\n');
+      const use = firstUse(lines, def!.line + 1, held.map);
+      if (!use) continue;
+      f.related.push({ file: f.file!, line: f.line!, message: 'the program whose type does not allow it' });
+      f.related.push({ ...held.member, message: `struct ${held.valueType}, the value of map \`${held.map}\`, holds a struct ${refused}` });
+      f.file = def!.file;
+      f.line = use;
+      f.sourceText = lines[use - 1]?.trim();
+      f.explanation += ` The program uses map \`${held.map}\`, whose value struct ${held.valueType} holds a struct ${refused} (\`${held.member.field}\`).`;
+      break;
+    }
     const noBtf = /^map '(\w+)' has to have BTF in order to use (\w+)/.exec(f.message);
     if (noBtf && sources) {
       const decl = symbolDeclaration(sources, noBtf[1], f.file);
@@ -414,6 +432,17 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
     const flags = decl ? flagsLine(sources!, decl.file, decl.line) : undefined;
     if (flags) f.related.push({ ...flags, message: `map \`${map}\` is created read-only for programs (BPF_F_RDONLY_PROG)` });
     else if (decl) f.related.push({ ...decl, message: `map \`${map}\` is defined here` });
+  },
+  // An object whose type lacks the field the call needs (bpf_refcount, ...): the struct's definition.
+  'object-type': (s) => {
+    const { f, registers, reg, sources } = s;
+    const field = /doesn't point to a type with (\w+) field/.exec(f.message)?.[1];
+    const type = reg !== undefined ? /^(?:ptr_|trusted_ptr_|rcu_ptr_)(\w+?)(?:\(|$)/.exec(registers.get(`R${reg}`) ?? '')?.[1] : undefined;
+    const def = type && sources ? structDefinition(sources, type, f.file) : undefined;
+    if (!field || !type || !def) return;
+    f.related.push({ ...def, message: `struct ${type} is defined here, without a struct ${field} member` });
+    f.explanation += ` R${reg} points to a struct ${type}, and struct ${type} has no \`struct ${field}\` member.`;
+    f.fix = `Add a \`struct ${field}\` member to struct ${type} (e.g. \`struct ${field} ref;\`), or do not call this on objects of that type.`;
   },
   // A map of the wrong kind: its definition, named in the register state (map_ptr(map=NAME)).
   'map-definition': (s) => {
@@ -837,7 +866,7 @@ function registerOrigin(s: CauseState): void {
       const symbol = assignedVariable(set?.text);
       const call = o ? /^call (\w+?)(?:_impl)?#/.exec(o.disasm)?.[1] : undefined;
       // Name the variable as the program does, where it is set, and the check to add.
-      if (symbol && set?.line && set.line !== f.line && !f.explanation.includes(`\`${symbol}\``)) {
+      if (symbol && set?.line && set.line !== f.line && !f.explanation.includes(`Here it is \`${symbol}\``)) {
         f.explanation += ` Here it is \`${symbol}\`, set at line ${set.line} (\`${withoutComment(set.text)}\`)${call ? ` from ${call}()` : ''}, and this path reaches the use without checking \`${symbol}\` against NULL.`;
         f.fix = `Add \`if (!${symbol}) return 0;\` (or skip the access) right after line ${set.line}, before \`${symbol}\` is used.`;
       }
@@ -1030,6 +1059,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   'released-pointer',
   'scalar-pointer',
   'written-memory',
+  'object-type',
   'map-definition',
   'stack-buffer',
   'stack-object',

@@ -118,6 +118,34 @@ export function mapValueTypeLine(sources: ReadonlyMap<string, string>, file: str
   return undefined;
 }
 
+/** The BTF-style maps (`} name SEC(".maps")`) whose value struct has a `struct <field>` member, with that member. */
+export function mapsHolding(
+  sources: ReadonlyMap<string, string>,
+  field: string,
+  prefer?: string,
+): { map: string; valueType: string; member: SourceLine & { field: string } }[] {
+  const out: { map: string; valueType: string; member: SourceLine & { field: string } }[] = [];
+  for (const [key, lines] of linesOf(sources, undefined, prefer)) {
+    lines.forEach((l, i) => {
+      const map = /^\s*\}\s*(\w+)\s+SEC\(\s*"\.maps"\s*\)/.exec(l)?.[1];
+      const value = map ? mapValueTypeLine(sources, key, i + 1) : undefined;
+      const type = value ? /__type\s*\(\s*value\s*,\s*struct\s+(\w+)/.exec(lines[value.line - 1] ?? '')?.[1] : undefined;
+      const member = type ? structFieldsOfType(sources, type, new RegExp(`^${escape(field)}$`), key)[0] : undefined;
+      if (map && type && member) out.push({ map, valueType: type, member });
+    });
+  }
+  return out;
+}
+
+/** The line that opens `struct name`'s definition (`struct name {`). */
+export function structDefinition(sources: ReadonlyMap<string, string>, name: string, prefer?: string): SourceLine | undefined {
+  for (const [key, lines] of linesOf(sources, undefined, prefer)) {
+    const at = lines.findIndex((l) => new RegExp(String.raw`^\s*struct\s+${escape(name)}\s*\{`).test(l));
+    if (at >= 0) return { file: key, line: at + 1 };
+  }
+  return undefined;
+}
+
 /** The fields of `struct name`'s definition whose type is `struct <type>`, in order. */
 export function structFieldsOfType(
   sources: ReadonlyMap<string, string>,

@@ -808,7 +808,8 @@ export const catalog: CatalogEntry[] = [
     'A dynptr is a stack object the verifier tracks through its life: it must be initialised (bpf_dynptr_from_mem, bpf_ringbuf_reserve_dynptr, ...) before use, must be of the kind the helper needs, may not be overwritten while it holds a reference, and must be released (submitted/discarded) when it owns one.',
     'Declare struct bpf_dynptr on the stack, initialise it with the matching constructor, use it, and submit/discard ringbuf dynptrs on every path.',
     {
-      causes: ['stack-object', 'released-dynptr'],
+      causes: ['stack-object', 'released-dynptr', 'skipped-release'],
+      causeWhen: { 'skipped-release': /^cannot overwrite referenced dynptr/ },
       example:
         'struct bpf_dynptr ptr;\nif (bpf_ringbuf_reserve_dynptr(&rb, 64, 0, &ptr)) {\n\tbpf_ringbuf_discard_dynptr(&ptr, 0);\n\treturn 0;\n}\nbpf_ringbuf_submit_dynptr(&ptr, 0);',
       docsUrl: DOCS.dynptr,

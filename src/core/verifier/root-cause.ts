@@ -444,6 +444,33 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
     f.explanation += ` R${reg} points to a struct ${type}, and struct ${type} has no \`struct ${field}\` member.`;
     f.fix = `Add a \`struct ${field}\` member to struct ${type} (e.g. \`struct ${field} ref;\`), or do not call this on objects of that type.`;
   },
+  // A reserved dynptr reserved again: a `continue` after the reservation skipped its submit/discard.
+  'skipped-release': (s) => {
+    const { f, sources } = s;
+    const text = f.file ? findSource(sources ?? new Map(), f.file) : undefined;
+    if (!text || !f.line) return;
+    const lines = text[1].split('\n');
+    const indent = (l: string) => /^\s*/.exec(l)![0].replace(/\t/g, '    ').length;
+    const release = /\bbpf_ringbuf_(?:submit|discard)_dynptr\b/;
+    const own = indent(lines[f.line - 1]);
+    for (let i = f.line; i < lines.length && i < f.line + 64; i++) {
+      const l = lines[i];
+      if ((/^\s*\}/.test(l) && indent(l) < own) || (release.test(l) && indent(l) === own)) break;
+      if (!/\bcontinue\s*;/.test(l)) continue;
+      let open = i - 1;
+      while (open >= f.line && indent(lines[open]) >= indent(l)) open--;
+      if (lines.slice(open, i).some((x) => release.test(x))) continue;
+      const name = argumentExpression(f.sourceText, 3)?.replace(/^&\s*/, '') ?? 'the dynptr';
+      f.related.push({
+        file: text[0],
+        line: i + 1,
+        message: `this \`continue\` starts the next pass with \`${name}\` neither submitted nor discarded`,
+      });
+      f.explanation += ` \`${name}\` still holds the record reserved on the previous pass: the \`continue\` at line ${i + 1} skips bpf_ringbuf_submit_dynptr(), so the loop reserves into a dynptr that owns a record.`;
+      f.fix = `Call bpf_ringbuf_discard_dynptr(&${name}, 0) before that \`continue\` (a reserved dynptr must be submitted or discarded on every path, even when the reservation failed).`;
+      break;
+    }
+  },
   // A map of the wrong kind: its definition, named in the register state (map_ptr(map=NAME)).
   'map-definition': (s) => {
     const { f, sources, registers } = s;
@@ -1060,6 +1087,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   'scalar-pointer',
   'written-memory',
   'object-type',
+  'skipped-release',
   'map-definition',
   'stack-buffer',
   'stack-object',

@@ -514,7 +514,7 @@ export const catalog: CatalogEntry[] = [
     'Size argument may be zero',
     'A helper that reads or writes a buffer got a size that can be 0 on this path (for example a length computed from data and only bounded from above). Zero-sized accesses are refused.',
     'Check the size is at least 1 before the call (or add 1 after masking), and bound it from above by the buffer size.',
-    { example: 'if (len == 0 || len > sizeof(buf))\n\treturn 0;\nbpf_probe_read_kernel(buf, len, src);' },
+    { causes: ['size-argument'], example: 'if (len == 0 || len > sizeof(buf))\n\treturn 0;\nbpf_probe_read_kernel(buf, len, src);' },
   ),
   entry(
     'special-field-variable-offset',

@@ -755,7 +755,26 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
   'size-argument': (s) => {
     const { f, d, sources, failing } = s;
     const sizeReg = d.register ? Number(d.register.slice(1)) : undefined;
-    if (sources && f.file && sizeReg && sizeReg > 1 && failing && /^call /.test(failing.disasm)) {
+    // The check above the call that the size passed: it bounds the size from above only.
+    const sizeName = sizeReg ? argumentExpression(f.sourceText, sizeReg - 1)?.match(/^\w+$/)?.[0] : undefined;
+    const check =
+      sizeName && sources && f.file && f.line
+        ? comparisonAbove(sources, f.file, f.line, new RegExp(String.raw`\b${sizeName}\b`))
+        : undefined;
+    const zero = /zero-sized/.test(f.message);
+    if (check && sizeName && (zero || /negative|min value/.test(f.message))) {
+      const text = withoutComment(sourceLine(sources, check.file, check.line));
+      f.related.push({
+        ...check,
+        message: `this check bounds \`${sizeName}\` from above only: ${zero ? '0 still passes it' : 'a negative value still passes it'}`,
+      });
+      if (text && !f.explanation.includes(text))
+        f.explanation += ` The only check of \`${sizeName}\` before the call is \`${text}\`, an upper bound: ${zero ? `\`${sizeName}\` may still be 0` : `a signed \`${sizeName}\` below 0 passes it`}.`;
+      f.fix = zero
+        ? `Also leave when \`${sizeName}\` is 0: \`if (${sizeName} == 0 || ${sizeName} > ...) return ...;\` before the call.`
+        : `Make \`${sizeName}\` unsigned, or check \`${sizeName} < 0\` as well as the upper bound before the call.`;
+    }
+    if (!zero && sources && f.file && sizeReg && sizeReg > 1 && failing && /^call /.test(failing.disasm)) {
       const buffer = argumentExpression(f.sourceText, sizeReg - 2)
         ?.replace(/^&/, '')
         .replace(/^\(.*?\)\s*/, '');
@@ -843,7 +862,7 @@ function overwrittenPointer(s: CauseState): void {
 }
 
 function registerOrigin(s: CauseState): void {
-  const { f, d, has, records, pos, failing, origin, describe, posOf, relatedAt, locate, alloc, reg, arith } = s;
+  const { f, d, has, records, pos, failing, origin, describe, posOf, relatedAt, locate, alloc, reg, arith, registers } = s;
   const boundsWords = /bound|range|outside|negative|max value|min value|invalid access|out of bounds/;
   /** The last comparison of the offset (or a copy of it) before the failure: the check that did not bound. */
   const boundsCheck = (regs: Set<number>, from: number, to: number) => {
@@ -904,7 +923,9 @@ function registerOrigin(s: CauseState): void {
     } else if (steps.length) {
       // Pointer arithmetic with an unbounded offset: show where the offset came from.
       const step = steps.find((s) => s.role === 'arith' && arithmeticSource(s.disasm) !== undefined);
-      if (step && boundsWords.test(f.message)) {
+      // A number (a helper's size) is not a pointer: arithmetic on it adds no offset to anything.
+      const scalar = /^(?:scalar|inv|-?\d|0x)/.test(registers.get(`R${reg}`) ?? '');
+      if (step && boundsWords.test(f.message) && !scalar) {
         const src = arithmeticSource(step.disasm)!;
         f.related.push(relatedAt(step.insnIndex, `offset R${src} is added to the pointer here`));
         explainOffset(src, posOf(step.insnIndex));

@@ -935,6 +935,8 @@ export const catalog: CatalogEntry[] = [
     'Tail calls mix with BPF-to-BPF calls only when the program is JIT-compiled and only from functions that return int and have BTF; one call site must always use the same prog array.',
     'Enable the JIT (net.core.bpf_jit_enable=1), build with -g so functions have BTF, and use one PROG_ARRAY per call site.',
     {
+      causes: ['function-return'],
+      causeWhen: { 'function-return': /only allowed in functions that return 'int'/ },
       refine: (_d, { message = '' }) => {
         const m = /^Tail call map owned by prog type (\d+), but prog type is (\d+)/.exec(message);
         if (!m) return undefined;

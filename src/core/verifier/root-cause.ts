@@ -251,6 +251,29 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       f.explanation += ` \`${returns[1]}()\` is not static, so it is a global function, verified on its own, and a global function may only return a scalar: \`${withoutComment(f.sourceText)}\` returns a pointer.`;
       f.fix = `Make it \`static ${withoutComment(f.sourceText).replace(/^static\s+/, '')}\` (verified with its caller, so it may return the pointer), or return a scalar and pass the pointer out through an argument.`;
     }
+    // A tail call (or LD_ABS) in a function that does not return int: that function's definition.
+    const only = /^(tail_call|LD_ABS) is only allowed in functions that return 'int'/.exec(f.message)?.[1];
+    const call = only === 'tail_call' ? /\bbpf_tail_call(?:_static)?\s*\(/ : /\bload_(?:byte|half|word)\s*\(|__builtin_bpf_load/;
+    for (const [file, text] of only && sources ? sources : []) {
+      const lines = text.split('\n');
+      const at = lines.findIndex((l, i) => call.test(l) && !/^\s*(?:\/\/|\*|#)/.test(l));
+      const header = at >= 0 ? functionHeader(sources!, file, at + 1) : undefined;
+      const headerText = header ? (sourceLine(sources, header.file, header.line) ?? '') : '';
+      const name = declaredName(headerText);
+      if (!header || !name || !/\bvoid\b/.test(headerText.slice(0, headerText.indexOf(name)))) continue;
+      if (f.file && f.line) f.related.push({ file: f.file, line: f.line, message: 'the program being loaded' });
+      f.related.push({
+        file: header.file,
+        line: at + 1,
+        message: `the ${only === 'tail_call' ? 'tail call' : 'packet load'} inside \`${name}()\``,
+      });
+      f.file = header.file;
+      f.line = header.line;
+      f.sourceText = headerText;
+      f.explanation += ` \`${name}()\` returns void (\`${withoutComment(headerText)}\`), and it ${only === 'tail_call' ? 'makes the tail call' : 'loads from the packet with LD_ABS'}.`;
+      f.fix = `Declare \`${name}()\` to return int (and return its result), or make it __always_inline so the ${only === 'tail_call' ? 'tail call' : 'load'} is in the caller.`;
+      break;
+    }
   },
   // An access past the end of a map value at a constant offset: the value type the map declares.
   'value-type': (s) => {

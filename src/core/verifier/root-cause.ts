@@ -131,6 +131,13 @@ function stateOf(input: CauseInput): CauseState {
       f.related.push(at);
       const stmt = withoutComment(text);
       if (stmt && seen.size === 1 && !f.explanation.includes(stmt)) f.explanation += ` The value is computed at \`${stmt}\`.`;
+      // The line calls an inlined function that does the arithmetic (`buf_idx(off)` masking its
+      // argument): the line info names the call, the function's `return` is where it is written.
+      const ret = sources && at.file ? inlinedReturn(sources, at.file, text, st.disasm) : undefined;
+      if (ret && !f.related.some((r) => r.file === ret.file && r.line === ret.line)) {
+        f.related.push({ file: ret.file, line: ret.line, message: `\`${ret.name}()\` computes the value here (\`${st.disasm}\`)` });
+        if (!f.explanation.includes(ret.text)) f.explanation += ` \`${ret.name}()\` computes it: \`${ret.text}\`.`;
+      }
     }
   };
   s.describe = (steps: OriginStep[], what: string) => {
@@ -167,6 +174,9 @@ function stateOf(input: CauseInput): CauseState {
   s.named = f.details?.register ? Number(f.details.register.slice(1)) : undefined;
   const argNo = /\barg ?#?(\d)\b/.exec(f.message);
   if (s.named === undefined && argNo && failing && /^call /.test(failing.disasm)) s.named = Number(argNo[1]) + 1;
+  // A message without a register whose continuation names one (`R4 max value is outside ...`).
+  const continued = s.named === undefined ? /^R(\d+) /.exec(input.others.find((o) => /^R\d+ /.test(o)) ?? '') : null;
+  if (continued && failing && /^call /.test(failing.disasm)) s.named = Number(continued[1]);
   s.arith = failing ? arithmeticSource(failing.disasm) : undefined;
   s.reg = s.named ?? (s.arith === undefined && failing ? memoryOperandRegister(failing.disasm) : undefined);
   return s;
@@ -277,7 +287,19 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
   },
   // An access past the end of a map value at a constant offset: the value type the map declares.
   'value-type': (s) => {
-    const { f, d, sources, failing, registers } = s;
+    const { f, d, sources, failing, registers, named } = s;
+    // A pointer with a variable offset (an index added to it): the log's off= is its largest offset.
+    const ptr = named !== undefined ? registers.get(`R${named}`) : undefined;
+    const umax = ptr?.startsWith('map_value') ? /\bumax=(?:[a-z]+\d*=)*(0x[0-9a-f]+|\d+)/.exec(ptr)?.[1] : undefined;
+    if (umax !== undefined && /max value is outside/.test(s.others.join('\n') + f.message)) {
+      const fixed = Number(/\boff=(-?\d+)/.exec(ptr!)?.[1] ?? 0);
+      const room = Number(d.value_size) - fixed - Number(d.size);
+      f.explanation = `R${named} points into the ${d.value_size}-byte map value at offset ${fixed} plus a variable part of up to ${Number(umax)}: the access of ${d.size} bytes may start as late as offset ${d.off} and end at ${Number(d.off) + Number(d.size)}, past the end. The bound on the variable part (a mask or a check) allows ${Number(umax)}, but only 0..${Math.max(room, 0)} leave room for ${d.size} bytes.`;
+      f.fix =
+        room >= 0
+          ? `Bound the index to ${room} (value_size ${d.value_size} - offset ${fixed} - size ${d.size}) before adding it, e.g. \`if (off > ${room}) return 0;\` or a mask no larger than it (${2 ** Math.floor(Math.log2(room + 1)) - 1}).`
+          : `The access of ${d.size} bytes does not fit after offset ${fixed}: pass a smaller size or a larger buffer.`;
+    }
     if (sources && Number(d.off) + Number(d.size) > Number(d.value_size)) {
       const reg0 = failing ? memoryOperandRegister(failing.disasm) : undefined;
       const state = reg0 !== undefined ? registers.get(`R${reg0}`) : undefined;
@@ -1307,6 +1329,29 @@ function flagsLine(sources: ReadonlyMap<string, string>, file: string, line: num
   for (let i = line - 1; i >= 0 && i > line - 16; i--) {
     if (/BPF_F_RDONLY_PROG/.test(lines[i])) return { file: text[0], line: i + 1 };
     if (i < line - 1 && /^\s*\}?\s*;|^\S/.test(lines[i]) && !/^struct\s*\{/.test(lines[i])) break;
+  }
+  return undefined;
+}
+
+/** The `return` of a function called on `text` whose expression does the arithmetic of `disasm` (`&=` -> `&`). */
+function inlinedReturn(
+  sources: ReadonlyMap<string, string>,
+  file: string,
+  text: string,
+  disasm: string,
+): { file: string; line: number; name: string; text: string } | undefined {
+  const op = /^[rw]\d+ (&|\||\^|<<|>>|\*|\/|%|\+|-)=/.exec(disasm)?.[1];
+  if (!op) return undefined;
+  for (const m of withoutComment(text).matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) {
+    const name = m[1];
+    if (/^(?:if|while|for|switch|return|sizeof|bpf_\w+|__builtin_\w+|BPF_\w+)$/.test(name)) continue;
+    const def = programDefinition(sources, name, file);
+    const lines = def ? (findSource(sources, def.file)?.[1] ?? '').split('\n') : [];
+    for (let i = def ? def.line : lines.length; i < lines.length && !/^\}/.test(lines[i]); i++) {
+      const ret = /^\s*return\s+(.+?);/.exec(withoutComment(lines[i]))?.[1];
+      if (ret && ret.replace(/&&|\|\||->/g, ' ').includes(op))
+        return { file: def!.file, line: i + 1, name, text: withoutComment(lines[i].trim()) };
+    }
   }
   return undefined;
 }

@@ -266,7 +266,7 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
     const call = only === 'tail_call' ? /\bbpf_tail_call(?:_static)?\s*\(/ : /\bload_(?:byte|half|word)\s*\(|__builtin_bpf_load/;
     for (const [file, text] of only && sources ? sources : []) {
       const lines = text.split('\n');
-      const at = lines.findIndex((l, i) => call.test(l) && !/^\s*(?:\/\/|\*|#)/.test(l));
+      const at = lines.findIndex((l) => call.test(l) && !/^\s*(?:\/\/|\*|#)/.test(l));
       const header = at >= 0 ? functionHeader(sources!, file, at + 1) : undefined;
       const headerText = header ? (sourceLine(sources, header.file, header.line) ?? '') : '';
       const name = declaredName(headerText);

@@ -368,9 +368,23 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     });
 
   const isError = (text: string) => matchFamily(text) !== undefined;
+  // Evidence other tools print around the error: the log size they were configured with, and
+  // the line a bare errno text (`No space left on device`) finishes.
+  const logSizes: string[] = [];
+  const errnoContext = new Map<string, string>();
+  let previous = '';
+  const noteContext = (raw: string) => {
+    const text = raw.trim();
+    if (logSizes.length < 4 && /\b(?:bpf[-_ ]?)?log[-_ ]?(?:size|buf(?:fer)?[-_ ]?size)\b\W{0,4}\d+/i.test(text))
+      logSizes.push(text.slice(0, 160));
+    if (/^[A-Z][a-z]+(?: [a-z]+){1,6}$/.test(text) && /:$/.test(previous) && errnoContext.size < 16)
+      errnoContext.set(text, previous.slice(0, 200));
+    if (text) previous = text;
+  };
   const onLine = (raw: string) => {
     lines++;
     bytes += raw.length + 1;
+    noteContext(raw);
     const l = classifyLine(raw);
     if (l.kind !== 'text') return onParsed(l);
     if (/^\s*Caused by:\s*$/.test(raw)) repeating = true;
@@ -537,6 +551,13 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       for (const l of lib) if (!findings.some((f) => f.catalogId === l.catalogId)) addFinding(l);
       mergeDuplicateClang(findings);
       dropRestatements(findings, fromSummary, crashFindings);
+      for (const f of findings) {
+        const before = errnoContext.get(stripMessagePrefixes(f.message));
+        if (before && !f.explanation.includes(before))
+          f.explanation += ` The tool reports it as: \`${before} ${stripMessagePrefixes(f.message)}\`.`;
+        if (f.catalogId === 'log-too-small' && logSizes.length)
+          f.explanation += ` The log size this load was given: ${logSizes.map((s) => `\`${s}\``).join(', ')}; the log needed more.`;
+      }
       const analysis: Analysis = { findings, truncated: programs.some((p) => p.truncated), programs, stats: { lines, bytes } };
       if (omitted.findings || omitted.programs || splitter.longLines)
         analysis.omitted = { findings: omitted.findings, programs: omitted.programs, longLines: splitter.longLines };

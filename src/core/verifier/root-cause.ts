@@ -195,8 +195,25 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       const acquire = findDisasm(at)?.match(/^call (\w+)/)?.[1];
       const release = acquire ? releaseOf(acquire) : undefined;
       if (acquire && release) {
-        f.explanation += ` The reference comes from ${acquire}(); release it with ${release} on every path that leaves the program.`;
+        f.explanation +=
+          acquire === 'bpf_map_lookup_elem'
+            ? ' The reference comes from bpf_map_lookup_elem() on a SOCKMAP / SOCKHASH, which returns the socket with a reference held; release it with bpf_sk_release() on every path that leaves the program.'
+            : ` The reference comes from ${acquire}(); release it with ${release} on every path that leaves the program.`;
         f.fix = `Call ${release} before this return (or on every path after ${acquire}() succeeds).`;
+      }
+      // Name the variable that holds the reference, where it was taken, and the return that leaks it.
+      const taken = locate(at);
+      const holder = assignedVariable(taken?.text) ?? argumentExpression(taken?.text, 0)?.match(/^&\s*(\w+)$/)?.[1];
+      if (holder && release && taken?.line && !f.explanation.includes(`\`${holder}\` holds`)) {
+        const exit =
+          f.line && f.sourceText && /\breturn\b/.test(f.sourceText)
+            ? ` \`${withoutComment(f.sourceText)}\` at line ${f.line}`
+            : ' this path';
+        f.explanation += ` \`${holder}\` holds it (line ${taken.line}: \`${withoutComment(taken.text)}\`), and${exit} leaves without releasing it.`;
+        const calls = release
+          .split(' or ')
+          .map((c) => c.replace('()', /ringbuf/.test(c) ? `(${holder}, 0)` : /iter_/.test(c) ? `(&${holder})` : `(${holder})`));
+        f.fix = `Call ${calls.join(' or ')} before${exit === ' this path' ? ' this return' : exit}, and on every other path after line ${taken.line}.`;
       }
     }
 
@@ -1274,7 +1291,8 @@ const PACKET_CHANGING =
 function releaseOf(acquire: string): string | undefined {
   if (/^bpf_ringbuf_reserve$/.test(acquire)) return 'bpf_ringbuf_submit() or bpf_ringbuf_discard()';
   if (/^bpf_ringbuf_reserve_dynptr$/.test(acquire)) return 'bpf_ringbuf_submit_dynptr() or bpf_ringbuf_discard_dynptr()';
-  if (/^bpf_(?:sk|skc)_lookup_\w+$|^bpf_sk_fullsock$/.test(acquire)) return 'bpf_sk_release()';
+  // A lookup is a reference only in a SOCKMAP / SOCKHASH: it returns the socket, held.
+  if (/^bpf_(?:sk|skc)_lookup_\w+$|^bpf_sk_fullsock$|^bpf_map_lookup_elem$/.test(acquire)) return 'bpf_sk_release()';
   const iter = /^bpf_iter_(\w+)_new$/.exec(acquire)?.[1];
   if (iter) return `bpf_iter_${iter}_destroy()`;
   const kind = /^bpf_(task|cgroup|cpumask|obj|percpu_obj|rbtree|list|crypto_ctx)_/.exec(acquire)?.[1];

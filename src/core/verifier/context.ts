@@ -179,7 +179,7 @@ export function contextSize(struct: string | undefined): number | undefined {
 
 /** The section string of a `SEC("...")` line. */
 export function sectionName(line: string | undefined): string | undefined {
-  return line ? /\bSEC\s*\(\s*"([^"]+)"/.exec(line)?.[1] : undefined;
+  return line ? /\b(?:SEC|__section|section)\s*\(\s*"([^"]+)"/.exec(line)?.[1] : undefined;
 }
 
 /**

@@ -27,7 +27,9 @@ function linesOf(sources: ReadonlyMap<string, string>, file?: string, prefer?: s
 export function sectionAbove(sources: ReadonlyMap<string, string>, file: string, line: number): SourceLine | undefined {
   for (const [key, lines] of linesOf(sources, file)) {
     for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
-      if (/\bSEC\s*\(\s*"(?!license"|\.maps"|version")/.test(lines[i]) && !isComment(lines[i])) return { file: key, line: i + 1 };
+      // SEC("..."), and the spellings projects define for themselves (cilium's __section("...")).
+      if (/\b(?:SEC|__section|section)\s*\(\s*"(?!license"|\.maps"|version"|maps")/.test(lines[i]) && !isComment(lines[i]))
+        return { file: key, line: i + 1 };
     }
   }
   return undefined;

@@ -371,6 +371,10 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   // Evidence other tools print around the error: the log size they were configured with, and
   // the line a bare errno text (`No space left on device`) finishes.
   const logSizes: string[] = [];
+  // What the tools call the program and the object that failed (`prog 'x'`, `program x:`, tc's
+  // `Prog section 'x'`, bcc's `name: x`, `failed to load object 'x'`).
+  const programNames = new Set<string>();
+  const objectNames = new Set<string>();
   const errnoContext = new Map<string, string>();
   let previous = '';
   const noteContext = (raw: string) => {
@@ -380,6 +384,14 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (/^[A-Z][a-z]+(?: [a-z]+){1,6}$/.test(text) && /:$/.test(previous) && errnoContext.size < 16)
       errnoContext.set(text, previous.slice(0, 200));
     if (text) previous = text;
+    if (programNames.size < 8)
+      for (const m of text.matchAll(
+        /\bprog(?:ram)? '?([\w.]+)'?: |\bProg section '([^']+)'|\bname: ([A-Za-z_]\w+)|\bcannot load ([A-Za-z_]\w+):/g,
+      ))
+        programNames.add(m[1] ?? m[2] ?? m[3] ?? m[4]);
+    if (objectNames.size < 4)
+      for (const m of text.matchAll(/\bfailed to load (?:object|BPF skeleton) '([^']+)'|\blibbpf: loading (\S+\.o)\b/g))
+        objectNames.add(m[1] ?? m[2]);
   };
   const onLine = (raw: string) => {
     lines++;
@@ -555,6 +567,13 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         const before = errnoContext.get(stripMessagePrefixes(f.message));
         if (before && !f.explanation.includes(before))
           f.explanation += ` The tool reports it as: \`${before} ${stripMessagePrefixes(f.message)}\`.`;
+        // A finding with no place in the sources: name what failed, when the log names one program
+        // (or object) and the words do not yet, since the log is all the reader has.
+        const said = `${f.title} ${f.explanation}`;
+        const program = f.program ?? (programNames.size === 1 ? [...programNames][0] : undefined);
+        if (!f.file && program && !said.includes(program)) f.explanation += ` The program is \`${program}\`.`;
+        const object = objectNames.size === 1 ? [...objectNames][0] : undefined;
+        if (!f.file && object && !said.includes(object)) f.explanation += ` The object is \`${object}\`.`;
         if (f.catalogId === 'log-too-small' && logSizes.length)
           f.explanation += ` The log size this load was given: ${logSizes.map((s) => `\`${s}\``).join(', ')}; the log needed more.`;
       }
@@ -701,7 +720,7 @@ function clangFinding(l: Extract<LogLine, { kind: 'clang' }>, sources?: Readonly
 }
 
 const LIBBPF_FAILURE =
-  /fail|invalid|can't|cannot|not found|unrecognized|unsupported|missing|mismatch|doesn't|isn't|is not|unknown|expected|corrupted|no matching|not resolved|legacy|too long|E2BIG/i;
+  /fail|Error loading|Error in |invalid|can't|cannot|not found|unrecognized|unsupported|missing|mismatch|doesn't|isn't|is not|unknown|expected|corrupted|no matching|not resolved|legacy|too long|E2BIG/i;
 
 /** clang repeats some BPF backend errors (function, then statement): keep one, the rest as related. */
 function mergeDuplicateClang(findings: Finding[]): void {

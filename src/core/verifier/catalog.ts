@@ -1172,7 +1172,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'btf-invalid',
-    /^\[\d+\] (?:[A-Z_0-9]+ .*(?:Invalid|invalid|Unsupported|unsupported|not |[Ee]xpected|Loop|mismatch|too |Unaligned|exceeds)|meta_left:|Invalid (?:btf_info|kind|name_offset))|^\S+\s+Invalid (?:member|name|type_id|size|offset|kind)\b|^\t?Invalid name_offset:\d+|^(?:Exceeded max num of types|Max chain length or cycle detected|Unaligned type_off|String section is not at the end|Invalid string section|Invalid section offset|hdr_len not found|btf_header not found|Unsupported btf_header|Invalid magic|No type found|Unsupported section found|Section overlap found|Total section length too long|Unsupported version|Unsupported flags|No data|Type tags don't precede modifiers)$/,
+    /^\[\d+\] (?:[A-Z_0-9]+ .*(?:Invalid|invalid|Unsupported|unsupported|not |[Ee]xpected|Loop|mismatch|too |Unaligned|exceeds)|meta_left:|Invalid (?:btf_info|kind|name_offset))|^\S+\s+Invalid (?:member|name|type_id|size|offset|kind)\b|^\t?Invalid name_offset:\d+|^(?:Exceeded max num of types|Max chain length or cycle detected|Unaligned type_off|String section is not at the end|Invalid string section|Invalid section offset|hdr_len not found|btf_header not found|Unsupported btf_header|Invalid magic|No type found|Unsupported section found|Section overlap found|Total section length too long|Unsupported version|Unsupported flags|No data|Type tags don't precede modifiers)$|^Error loading ELF section \.BTF(?:\.ext)?: -?\d+/,
     "The object's BTF is malformed for this kernel",
     'The kernel validates the BTF type information in the object before verifying programs, and this type (or the BTF header) uses something the kernel does not accept — usually BTF kinds or flags newer than the kernel (type tags, enum64, decl tags) that libbpf could not sanitize.',
     'Load through a recent libbpf (it rewrites new BTF kinds for old kernels), or build with an older clang / without the newer attributes.',
@@ -1188,12 +1188,20 @@ function lib(id: string, pattern: RegExp, title: string, why: string, fix: strin
 catalog.push(
   lib(
     'libbpf-core-relo',
-    /<invalid CO-RE relocation>|failed to resolve CO-RE relocation|^relo #\d+: no matching targets found|apply CO-RE relocations: |^relo #\d+: (?=.*(?:fail|invalid|can't|unrecognized|substituting|doesn't support))|^relo \d+ at insn #\d+ can't be|CO-RE relocation|^failed to perform CO-RE relocations|^failed to parse target BTF|^(?:\d+: )?.*\bunknown#195896080\b/,
+    /<invalid CO-RE relocation>|failed to resolve CO-RE relocation|^relo #\d+: no matching targets found|apply CO-RE relocations: |^relo #\d+: (?=.*(?:fail|invalid|can't|unrecognized|substituting|doesn't support))|^relo \d+ at insn #\d+ can't be|CO-RE relocation|^failed to perform CO-RE relocations|^failed to parse target BTF|^(?:\d+: )?.*\bunknown#195896080\b|^vmlinux BTF is not found|^failed to find valid kernel BTF|^Kernel doesn't support BTF|^Error loading vmlinux BTF: -?\d+/,
     'CO-RE relocation failed: field or type not in this kernel',
     "libbpf rewrites each field access of a CO-RE-relocatable type to the offset it has in the running kernel's BTF. The field or type named in the message does not exist in this kernel (renamed, removed, or behind a config option), so libbpf poisoned the instruction and the verifier refused it; libbpf 1.1 prints it as `<invalid CO-RE relocation>`.",
     'Guard the access with bpf_core_field_exists() / bpf_core_type_exists() and provide a fallback, or use a ___flavor struct matching the older layout.',
     {
       refine: (_d, { message = '' }) => {
+        if (
+          /^(?:vmlinux BTF is not found|failed to find valid kernel BTF|Kernel doesn't support BTF|Error loading vmlinux BTF)/.test(message)
+        )
+          return {
+            title: 'This kernel has no BTF: CO-RE cannot relocate',
+            why: 'libbpf found no BTF for the running kernel (/sys/kernel/btf/vmlinux is missing: a kernel built without CONFIG_DEBUG_INFO_BTF, common on older distributions and Android). CO-RE relocations, BTF-typed programs (tp_btf, fentry, struct_ops) and kfuncs need it, so the object cannot be loaded as it is.',
+            fix: "Run on a kernel with CONFIG_DEBUG_INFO_BTF=y, or give libbpf the kernel's BTF from a file (btf_custom_path in bpf_object_open_opts; BTFHub has BTF for many distribution kernels, and `bpftool gen min_core_btf` makes a small one for your object).",
+          };
         const m = /parsing \[\d+\] (?:struct |union )?(\w+) \+ ([\d:]+) failed/.exec(message);
         return m
           ? {
@@ -1234,7 +1242,7 @@ catalog.push(
   ),
   lib(
     'libbpf-section-name',
-    /^(?:prog '\S+': )?(?:missing BPF prog type, check ELF section name|unrecognized ELF section name|section '\S+' missing ':function\[\+offset\]' specification|invalid format of section definition|invalid section name)|^failed to guess (?:program|attach) type|^(?:prog '\S+': )?missing \.BTF\.ext (?:function|line) info|^(?:prog '\S+': )?missing subprog addr relo|^(?:prog '\S+': )?failed to find kernel BTF type ID of '\S+'|^\S+ is not found in vmlinux BTF|^vmlinux BTF is not found|^failed to find valid kernel BTF|^Kernel doesn't support BTF/,
+    /^(?:prog '\S+': )?(?:missing BPF prog type, check ELF section name|unrecognized ELF section name|section '\S+' missing ':function\[\+offset\]' specification|invalid format of section definition|invalid section name)|^failed to guess (?:program|attach) type|^(?:prog '\S+': )?missing \.BTF\.ext (?:function|line) info|^(?:prog '\S+': )?missing subprog addr relo|^(?:prog '\S+': )?failed to find kernel BTF type ID of '\S+'|^\S+ is not found in vmlinux BTF/,
     'Section name or attach target not understood',
     "libbpf derives the program type and attach point from SEC(). This name is not one it knows, lacks the attach target, or names a kernel function that is not in the kernel's BTF.",
     'Use a documented section name, e.g. SEC("tp/syscalls/sys_enter_openat"), SEC("xdp"), SEC("tc"), SEC("kprobe/do_unlinkat"); check the function exists in /sys/kernel/btf/vmlinux.',
@@ -1278,11 +1286,29 @@ catalog.push(
   ),
   lib(
     'libbpf-load-failed',
-    /^(?:prog '\S+': )?(?:BPF program load failed|failed to load)(?:: |$)|^failed to load object '/,
+    /^(?:prog '\S+': )?(?:BPF program load failed|failed to load)(?:: |$)|^failed to load object '|^Error in bpf_object__probe_loading\(\)/,
     'Program load failed',
     'The kernel refused to load the program. When the verifier produced a log, the finding for that log names the reason; without a log the cause is usually permissions (lockdown, missing CAP_BPF) or an attach type the kernel lacks.',
     'Read the verifier message above; for EPERM without a log check kernel lockdown and capabilities.',
-    { example: 'sudo bpftool prog loadall prog.bpf.o /sys/fs/bpf/prog' },
+    {
+      example: 'sudo bpftool prog loadall prog.bpf.o /sys/fs/bpf/prog',
+      // libbpf first loads a two-instruction program to see whether loading works at all.
+      refine: (_d, { message = '' }) => {
+        const probe = /^Error in bpf_object__probe_loading\(\):\s*([^(]+?)\s*\((\d+)\)/.exec(message);
+        if (!probe) return undefined;
+        return /not permitted/i.test(probe[1])
+          ? {
+              title: 'Not allowed to load any BPF program (EPERM)',
+              why: 'Before loading the object libbpf loads a trivial two-instruction program, and even that was refused with EPERM: the process lacks the privilege (not root, no CAP_BPF + CAP_PERFMON, a container without them or with a seccomp profile that blocks bpf()), kernel lockdown or kernel.unprivileged_bpf_disabled applies, or, on kernels before 5.11, the locked-memory limit (RLIMIT_MEMLOCK) is too low.',
+              fix: 'Run as root (or with CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN; `--privileged` for a container), and on kernels before 5.11 raise the memlock limit (`ulimit -l unlimited`, or setrlimit(RLIMIT_MEMLOCK) in the loader).',
+            }
+          : {
+              title: `Not even a trivial BPF program loads (${probe[1]})`,
+              why: `Before loading the object libbpf loads a trivial two-instruction program, and the kernel refused it with ${probe[1]} (${probe[2]}): BPF is not available as this loader uses it (a kernel without CONFIG_BPF_SYSCALL, or one too old for the program type libbpf probes with), or a memlock limit on older kernels.`,
+              fix: 'Check the kernel has BPF enabled (CONFIG_BPF_SYSCALL=y) and is new enough for this libbpf, and raise RLIMIT_MEMLOCK on kernels before 5.11.',
+            };
+      },
+    },
   ),
 );
 

@@ -35,7 +35,7 @@ const SUMMARIES: RegExp[] = [
   /^(Prog section '[^']*' rejected: .*)$/,
   AYA_FIRST_LINE,
   // cilium/ebpf VerifierError: `load program: permission denied: <last line> (N line(s) omitted)`
-  /\bload (?:program|BTF): [a-z][a-z ]*?: (.+?)(?: \((?:truncated, )?\d+ line\(s\) omitted\))?$/,
+  /\bload (?:program|BTF): [a-z][a-z ]*?: (.+?)(?: \((?:truncated, )?\d+ line\(s\) omitted\))?(?: \(BTF disabled\))?$/,
   // bpftrace: `stdin:1:18-48: ERROR: helper bpf_d_path not supported in probe`, `ERROR: Error: ...`
   /^(?:\S+:\d+(?::\d+)?(?:-\d+)?: )?ERROR: (?:Error: )?(.*)$/,
   // libscap and friends: `... bpf_load_program() err=28 ...`, bcc: `bpf: Argument list too long. Program ...`
@@ -121,10 +121,11 @@ export class Unframer {
       if (!m || !m[1]) continue;
       const tail = m[1].replace(/^`|`$/g, '').trim();
       const split = INSN_THEN_ERROR.exec(tail);
-      if (split) return [{ text: split[1] }, { text: split[2], summary: true }];
       // cilium/ebpf's last line is not always the error (a backtracking or state line of a log that
-      // went on): then the errno it names is what the summary says.
+      // went on, or one cut short): then the errno it names is what the summary says.
       const errno = /\b(load (?:program|BTF): [a-z][a-z ]*?): /.exec(line);
+      if (split && errno && !isError(split[2])) return [{ text: split[1] }, { text: errno[1], summary: true }];
+      if (split) return [{ text: split[1] }, { text: split[2], summary: true }];
       if (errno && recognised(tail) && !isError(tail)) return [{ text: tail }, { text: errno[1], summary: true }];
       if (recognised(tail) || isError(tail)) return [{ text: tail, summary: re !== AYA_FIRST_LINE }];
       // A summary whose last line is unknown to us still names an error: keep it whole.

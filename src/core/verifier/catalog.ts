@@ -955,7 +955,7 @@ export const catalog: CatalogEntry[] = [
   // ---- Loops and complexity ---------------------------------------------------------------
   entry(
     'program-too-complex',
-    /^BPF program is too large\. Processed (?<processed>\d+) insn|^The sequence of (?<jumps>\d+) jumps is too complex|^Program\s+\S*\s*too large \((?<insns>\d+) insns\), at most \d+ insns|^Prog section '[^']*' rejected: Argument list too long|^(?:prog '\S+': )?BPF program load failed: (?:-E2BIG|Argument list too long)|Argument list too long \(os error 7\)|^insn (?<insn>\d+) cannot be patched due to 16-bit range/,
+    /^BPF program is too large\. Processed (?<processed>\d+) insn|^The sequence of (?<jumps>\d+) jumps is too complex|^Program\s+\S*\s*too large \((?<insns>\d+) insns\), at most \d+ insns|^Prog section '[^']*' rejected: Argument list too long|^(?:prog '\S+': )?BPF program load failed: (?:-E2BIG|Argument list too long)|Argument list too long \(os error 7\)|\bload program: argument list too long\b|^insn (?<insn>\d+) cannot be patched due to 16-bit range/,
     'Verification too complex (instruction budget exhausted)',
     'The verifier walks every path and stops after 1,000,000 processed instructions (or 8192 pending branches). Loops with large bounds, many independent branches, or a loop the verifier cannot prove to terminate quickly blow that budget.',
     'Reduce the paths: make loop bounds small constants, use bpf_loop() (5.17+) or open-coded iterators (bpf_for, 6.4+) for long loops, move work into BPF-to-BPF global functions (verified once), and avoid branching on unrelated values in loops.',
@@ -980,7 +980,19 @@ export const catalog: CatalogEntry[] = [
     'Instruction layout the verifier rejects',
     'All instructions must be reachable, every jump must land on an instruction inside the same function, and the last instruction of each function must be an exit or a jump. Dead code after inline assembly, a function without a final return, or a linker that dropped a function body can cause this.',
     'Make sure every function ends with a return, and remove dead code in inline assembly.',
-    { example: 'int f(void) {\n\t...\n\treturn 0;   /* every function ends with a return */\n}' },
+    {
+      example: 'int f(void) {\n\t...\n\treturn 0;   /* every function ends with a return */\n}',
+      refine: (_d, { message = '' }) => {
+        const jump = /^jump out of range from insn (-?\d+) to (-?\d+)/.exec(message);
+        return jump
+          ? {
+              title: `The jump at instruction ${jump[1]} lands outside its function (${jump[2]})`,
+              why: `Instruction ${jump[1]} jumps to ${jump[2]}, which is not inside the function the jump belongs to (or past the end of the program): the code the jump was compiled for is not where the loader put it. This happens when a loader that does not know BPF-to-BPF calls or several programs per section (an old libbpf or bcc, a custom ELF loader) loads only part of the code, or when an object was linked or patched by hand.`,
+              fix: 'Load the object with a current libbpf (or bpftool), or mark the functions the program calls `static __always_inline` so the program is one function.',
+            }
+          : undefined;
+      },
+    },
   ),
 
   // ---- BPF-to-BPF functions, global functions, callbacks ----------------------------------
@@ -1176,7 +1188,21 @@ export const catalog: CatalogEntry[] = [
     "The object's BTF is malformed for this kernel",
     'The kernel validates the BTF type information in the object before verifying programs, and this type (or the BTF header) uses something the kernel does not accept — usually BTF kinds or flags newer than the kernel (type tags, enum64, decl tags) that libbpf could not sanitize.',
     'Load through a recent libbpf (it rewrites new BTF kinds for old kernels), or build with an older clang / without the newer attributes.',
-    { wholeProgram: true, example: 'bpftool btf dump file prog.bpf.o   # inspect the type the kernel names', docsUrl: DOCS.btf },
+    {
+      wholeProgram: true,
+      example: 'bpftool btf dump file prog.bpf.o   # inspect the type the kernel names',
+      docsUrl: DOCS.btf,
+      refine: (_d, { message = '' }) => {
+        const section = /^Error loading ELF section (\.BTF(?:\.ext)?): (-?\d+)/.exec(message);
+        return section
+          ? {
+              title: `libbpf could not read the object's ${section[1]} section`,
+              why: `libbpf failed to parse the ${section[1]} section of the object file (${section[2]}) before anything reached the kernel: the object was built by a compiler newer than this libbpf understands (new BTF kinds or a newer .BTF.ext layout), or the section is damaged.`,
+              fix: `Update the libbpf the loader is built with, or build the object with a compiler matching it; \`bpftool btf dump file prog.bpf.o\` shows whether ${section[1]} parses at all.`,
+            }
+          : undefined;
+      },
+    },
   ),
 ];
 

@@ -343,13 +343,20 @@ export function symbolLines(sources: ReadonlyMap<string, string>, name: string, 
 
 /** The declaration of a symbol: a line defining a map (`} name SEC(".maps")`) or an extern, else its first mention. */
 export function symbolDeclaration(sources: ReadonlyMap<string, string>, name: string, prefer?: string): SourceLine | undefined {
-  const decl = new RegExp(
-    String.raw`(?:\}\s*${escape(name)}\s+SEC\s*\(|\bextern\b.*\b${escape(name)}\b|^\s*(?:static\s+)?(?:const\s+)?(?:volatile\s+)?[\w\s]+\b${escape(name)}\s*(?:\[[^\]]*\]\s*)?(?:=|;|SEC))`,
-  );
-  for (const [key, lines] of linesOf(sources, undefined, prefer)) {
-    const i = lines.findIndex((l) => decl.test(l.replace(/\/\*.*?\*\//g, '')) && !isComment(l));
-    if (i >= 0) return { file: key, line: i + 1 };
-  }
+  // A map's `} name SEC(".maps")` first, then file-scope declarations, then any (a struct member
+  // or a local of the same name is not the global the verifier names).
+  const forms = [
+    new RegExp(String.raw`\}\s*${escape(name)}\s+SEC\s*\(`),
+    new RegExp(
+      String.raw`\bextern\b.*\b${escape(name)}\b|^(?:static\s+)?(?:const\s+)?(?:volatile\s+)?[\w][\w\s]*\b${escape(name)}\s*(?:\[[^\]]*\]\s*)?(?:=|;|SEC)`,
+    ),
+    new RegExp(String.raw`^\s*(?:static\s+)?(?:const\s+)?(?:volatile\s+)?[\w\s]+\b${escape(name)}\s*(?:\[[^\]]*\]\s*)?(?:=|;|SEC)`),
+  ];
+  for (const decl of forms)
+    for (const [key, lines] of linesOf(sources, undefined, prefer)) {
+      const i = lines.findIndex((l) => decl.test(l.replace(/\/\*.*?\*\//g, '')) && !isComment(l));
+      if (i >= 0) return { file: key, line: i + 1 };
+    }
   return symbolLines(sources, name, 1, prefer)[0];
 }
 

@@ -424,10 +424,12 @@ export const catalog: CatalogEntry[] = [
             why: `Offset ${off} is past the end of struct ${kind.struct} (${end} bytes), the context of ${kind.name} programs: the program uses a context type other than the one of its SEC().`,
             fix: `Declare the program's argument as struct ${kind.struct} * (the context of SEC("${ctx.section}")), or change SEC() to the program type whose context you meant.`,
           };
+        // Raw tracepoints get `u64 args[]`: offset 8 is args[1].
+        const arg = /^raw tracepoint$|^tp_btf$/.test(kind.name) && off % 8 === 0 ? ` (\`args[${off / 8}]\`)` : '';
         if (ctx.access === 'write' && !kind.struct)
           return {
-            why: `This writes the context of a ${kind.name} program at offset ${off}: its context is the kernel's record of the event, readable only.`,
-            fix: 'Copy the value into a local variable (or a map) and change the copy.',
+            why: `This writes the context of a ${kind.name} program at offset ${off}${arg}: its context is the kernel's record of the event, readable only${arg ? '; changing an argument does not change what the kernel does with it' : ''}.`,
+            fix: `Copy the value into a local variable (or a map) and change the copy${arg ? '; to refuse or change a system call, use a program type made for it (an LSM hook, or bpf_override_return from a kprobe on a function that allows error injection)' : ''}.`,
           };
         return undefined;
       },

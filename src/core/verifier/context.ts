@@ -58,8 +58,11 @@ const LAYOUTS: Record<string, [number, number, string][]> = {
     [32, 4, 'optlen'],
     [36, 4, 'retval'],
   ],
+  // x86-64 struct pt_regs inside it, field by field: the kernel reads each as a whole u64.
   bpf_perf_event_data: [
-    [0, 168, 'regs'],
+    ...'r15 r14 r13 r12 bp bx r11 r10 r9 r8 ax cx dx si di orig_ax ip cs flags sp ss'
+      .split(' ')
+      .map((r, i): [number, number, string] => [i * 8, 8, `regs.${r}`]),
     [168, 8, 'sample_period'],
     [176, 8, 'addr'],
   ],
@@ -215,6 +218,11 @@ export function contextAccessRule(
           : `Copy ${f} into a local variable and change the copy, or keep what you want to change in a map; change packets or sockets only through the helpers meant for it.`,
     };
   }
+  if (kind.name === 'perf_event' && field.name.startsWith('regs.') && size !== 8)
+    return {
+      why: `This reads ${size} byte(s) of \`${field.name}\` (offset ${field.off}) of struct ${kind.struct}: the saved registers of a perf_event program may only be read as whole 8-byte words, and the compiler narrowed this load (a mask or a comparison of the low bits lets it read fewer bytes).`,
+      fix: `Read the whole register into a u64 first and test that (\`u64 v = ctx->${field.name}; barrier_var(v); if ((v & 3) == 3) ...\`), so the compiler keeps the 8-byte load.`,
+    };
   if (size < field.size && (packet || /^(?:sk|flow_keys|optval|optval_end|skb_data|skb_data_end)$/.test(field.name)))
     return {
       why: `This reads ${size} byte(s) of ${where}, a pointer field: pointer fields of the context must be read whole.`,

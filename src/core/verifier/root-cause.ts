@@ -247,6 +247,15 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       const sec = sources && (def ?? (f.file && f.line ? { file: f.file, line: f.line } : undefined));
       const at = sec && sources ? sectionAbove(sources, sec.file, sec.line) : undefined;
       if (at) f.related.push({ ...at, message: `the section sets the program type, which must return a value in ${d.range}` });
+      // The value this return gives, as the program writes it, when it is not a constant.
+      const returned = /\breturn\s+(.+?)\s*;/.exec(withoutComment(f.sourceText))?.[1];
+      const bounds = /smin=(-?\w+),? smax=(-?\w+)/.exec(f.message);
+      if (returned && !/^-?(?:\d+|0x[0-9a-f]+|[A-Z_][A-Z0-9_]*)$/i.test(returned) && !f.explanation.includes(`\`${returned}\``)) {
+        const known =
+          bounds?.[1] !== undefined ? ` the verifier knows it only as ${bounds[1]}..${bounds[2]}` : ' the verifier cannot pin it down';
+        f.explanation += ` This path returns \`${returned}\`:${known}, a value computed or read at run time, not one of the allowed constants.`;
+        f.fix = `Turn \`${returned}\` into an allowed value before returning it, e.g. \`return ${returned} ? 1 : 0;\` (or compare it with what means allow).`;
+      }
     }
   },
   // A callback the verifier refuses as such (not static): the function passed to the helper.
@@ -634,7 +643,7 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
         // The compiler often gives the comparison the line of a nearby statement: the source's
         // own `... > data_end` above the access, in the same function, is the check.
         const text = at.file && at.line ? sourceLine(sources, at.file, at.line) : undefined;
-        if (sources && f.file && f.line && !/[<>]/.test(text ?? '')) {
+        if (sources && f.file && f.line && !/[<>]/.test((text ?? '').replace(/->/g, ''))) {
           const check = comparisonAbove(sources, f.file, f.line, /\bdata_end\b|\bend\b/);
           if (check) Object.assign(at, check);
         }
@@ -673,13 +682,20 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
           }
         }
         const checkText = sourceLine(sources, at.file, at.line);
-        if (checkText && /[<>]/.test(checkText)) {
+        if (checkText && /[<>]/.test(checkText.replace(/->/g, ''))) {
           f.explanation += ` The check on this path is \`${checkText.replace(/\s*\/\*.*$/, '')}\`${proven ? `: it proves ${proven} bytes` : ''}${needed ? `, and this access reaches byte ${needed}` : ''}.`;
           // `p + 1` counts in units of *p: one byte when p is a void *, char * or __u8 *.
           const plusOne = /(\w+)\s*\+\s*1\s*\)?\s*>/.exec(checkText)?.[1];
           const bytePointer = plusOne && new RegExp(String.raw`\b(?:void|char|__u8|u8|uint8_t)\s*\*\s*${plusOne}\s*[;,=)]`);
           if (proven !== '0' && bytePointer && [...sources!.values()].some((t) => bytePointer.test(t)))
             f.explanation += ` \`${plusOne}\` is a byte pointer, so \`+ 1\` adds one byte, not the size of the header: compare a pointer of the header type (\`(void *)(hdr + 1) > data_end\`).`;
+          // `sizeof(p)` of a pointer is 8, whatever it points to.
+          const sized = /\bsizeof\s*\(\s*(\w+)\s*\)/.exec(checkText)?.[1];
+          const pointer = sized && new RegExp(String.raw`\b(?:struct\s+)?\w+\s*\*\s*${sized}\s*[;,=)]`);
+          if (pointer && [...sources!.values()].some((x) => pointer.test(x))) {
+            f.explanation += ` \`sizeof(${sized})\` is the size of the pointer \`${sized}\` (8 bytes), not of the header it points to.`;
+            f.fix = `Check \`(void *)${sized} + sizeof(*${sized}) > data_end\` (or \`(void *)(${sized} + 1) > data_end\`): \`sizeof(*${sized})\` is the header's size.`;
+          }
         }
         break;
       }

@@ -851,6 +851,13 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       f.fix = zero
         ? `Also leave when \`${sizeName}\` is 0: \`if (${sizeName} == 0 || ${sizeName} > ...) return ...;\` before the call.`
         : `Make \`${sizeName}\` unsigned, or check \`${sizeName} < 0\` as well as the upper bound before the call.`;
+      // A negative size comes from a signed declaration: that line is what to change.
+      const decl = !zero && f.file && f.line ? localDeclaration(sources!, f.file, f.line, sizeName) : undefined;
+      const declText = decl ? (sourceLine(sources, decl.file, decl.line) ?? '') : '';
+      if (decl && new RegExp(String.raw`\b${SIGNED_TYPE}\s+(?:\w+\s*,\s*)*${sizeName}\b`).test(declText)) {
+        f.related.push({ ...decl, message: `\`${sizeName}\` is declared signed here` });
+        f.explanation += ` \`${sizeName}\` is declared signed: \`${withoutComment(declText)}\`.`;
+      }
     }
     if (!zero && sources && f.file && sizeReg && sizeReg > 1 && failing && /^call /.test(failing.disasm)) {
       const buffer = argumentExpression(f.sourceText, sizeReg - 2)
@@ -1019,13 +1026,21 @@ function registerOrigin(s: CauseState): void {
 // An array indexed by a variable on the failing line: its declared length is the bound.
 function arrayIndex(s: CauseState): void {
   const { f, sources } = s;
-  const indexed = withoutComment(f.sourceText).match(/(\w+)\s*\[\s*([A-Za-z_]\w*)\s*\]/);
-  if (
-    sources &&
-    f.file &&
-    indexed &&
-    /bound|range|outside|negative|variable|invalid access|out of bounds|min value|max value/.test(f.message)
-  ) {
+  const indexAt = /(\w+)\s*\[\s*([A-Za-z_]\w*)\s*\]/;
+  let indexed = withoutComment(f.sourceText).match(indexAt);
+  const boundsError = /bound|range|outside|negative|variable|invalid access|out of bounds|min value|max value/.test(f.message);
+  // No index on the failing line, but a pointer it uses was set to `&array[index]` just above.
+  if (!indexed && boundsError && sources && f.file && f.line) {
+    for (const m of withoutComment(f.sourceText).matchAll(/\b([A-Za-z_]\w*)\s*->/g)) {
+      const set = assignmentAbove(sources, f.file, f.line, m[1]);
+      const via = set && !set.parameter ? withoutComment(set.text).match(indexAt) : null;
+      if (!set || !via) continue;
+      f.related.push({ file: set.file, line: set.line, message: `\`${m[1]}\` points into \`${via[1]}[${via[2]}]\` here` });
+      indexed = via;
+      break;
+    }
+  }
+  if (sources && f.file && indexed && boundsError) {
     const [, array, index] = indexed;
     const decl = new RegExp(String.raw`\b${array}\s*\[\s*(\w+)\s*\]\s*[;,=]`);
     const file = findSource(sources, f.file);
@@ -1050,8 +1065,23 @@ function arrayIndex(s: CauseState): void {
           ? `\`${index}\` is a parameter here${signed ? ', declared signed: negative values pass an upper-bound check' : ''}`
           : `\`${index}\` gets its value here`,
       });
-      if (signed && !f.explanation.includes('signed variable'))
-        f.explanation += ` \`${index}\` is declared signed (\`${withoutComment(set.text)}\`), so it can be negative.`;
+      // The assignment may not carry the type: the declaration does.
+      const declared = !signed && f.line ? localDeclaration(sources, f.file, f.line, index) : undefined;
+      const declText = declared ? (sourceLine(sources, declared.file, declared.line) ?? '') : '';
+      const signedDecl = declared && new RegExp(String.raw`\b${SIGNED_TYPE}\s+(?:\w+\s*,\s*)*${index}\b`).test(declText);
+      if (signedDecl && declared)
+        f.related.push({ ...declared, message: `\`${index}\` is declared signed here: negative values pass an upper-bound check` });
+      if ((signed || signedDecl) && !f.explanation.includes('signed variable'))
+        f.explanation += ` \`${index}\` is declared signed (\`${withoutComment(signed ? set.text : declText)}\`), so it can be negative.`;
+      // An upper bound alone lets a negative index through: that check is where to add the other end.
+      const check =
+        /negative|min value/.test(f.message) && f.line
+          ? comparisonAbove(sources, f.file, f.line, new RegExp(String.raw`\b${index}\b`))
+          : undefined;
+      if (check && !f.related.some((r) => r.line === check.line && r.file === check.file)) {
+        f.related.push({ ...check, message: `this check bounds \`${index}\` from above only: a negative \`${index}\` passes it` });
+        f.fix = `Check both ends before the access: \`if (${index} < 0 || ${index} >= ...) return ...;\`, or make \`${index}\` unsigned.`;
+      }
       // `x & N` with N a power of two keeps 0 and N, not 0..N-1.
       const mask = /&\s*\(?\s*([A-Za-z_]\w*|\d+)\s*\)?\s*;/.exec(set.text.replace(/&&/g, ''));
       const value = mask

@@ -542,6 +542,24 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       break;
     }
   },
+  // A number passed where a buffer is needed, read from a struct member declared as a pointer
+  // (`const char *filename;` in an event): the member holds an address, not the bytes.
+  'pointer-member': (s) => {
+    const { f, d, sources, named, failing } = s;
+    if (d.type !== 'scalar' || named === undefined || !sources || !failing || !/^call /.test(failing.disasm)) return;
+    const expr = argumentExpression(f.sourceText, named - 1)?.replace(/^\(\s*[\w\s*]+\)\s*/, '');
+    const member = expr ? /(?:->|\.)\s*(\w+)$/.exec(expr)?.[1] : undefined;
+    const decl = member ? new RegExp(String.raw`^\s+(?:const\s+)?(?:unsigned\s+)?\w+\s*\*\s*${member}\s*;`) : undefined;
+    for (const [file, text] of decl ? sources : []) {
+      const at = text.split('\n').findIndex((l) => decl!.test(withoutComment(l)));
+      if (at < 0) continue;
+      const line = withoutComment(text.split('\n')[at].trim());
+      f.related.push({ file, line: at + 1, message: `\`${member}\` is declared as a pointer: it holds an address, not room for the data` });
+      f.explanation += ` \`${expr}\` is the value of the member \`${line}\`: a pointer the program never set, so the helper is given a number instead of a buffer to write to.`;
+      f.fix = `Declare the member as an array that holds the data (e.g. \`char ${member}[256];\`) and pass \`${expr}\` (now the array's address) with \`sizeof(${expr})\`.`;
+      break;
+    }
+  },
   // A map of the wrong kind: its definition, named in the register state (map_ptr(map=NAME)).
   'map-definition': (s) => {
     const { f, sources, registers } = s;
@@ -1215,6 +1233,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   'released-pointer',
   'scalar-pointer',
   'written-memory',
+  'pointer-member',
   'object-type',
   'skipped-release',
   'map-definition',

@@ -154,6 +154,7 @@ export interface AnalyzeOptions {
  * - `stack-argument`: the global whose address was passed where a stack pointer is needed;
  * - `scalar-pointer`: why the dereferenced register is a number (NULL, a helper's u64, a loaded pointer);
  * - `instruction-budget`: the loop the verifier's budget ran out in, as the place;
+ * - `pointer-member`: a struct member declared as a pointer that the code passes as a buffer;
  * - `skipped-release`: the `continue` that starts a loop's next pass with a reserved dynptr still held;
  * - `object-type`: the struct an argument points to, when the message says that type lacks a field;
  * - `written-memory`: what a refused store writes (the variable or field, the map it is in);
@@ -190,7 +191,8 @@ export type RootCause =
   | 'size-argument'
   | 'written-memory'
   | 'object-type'
-  | 'skipped-release';
+  | 'skipped-release'
+  | 'pointer-member';
 
 /** One entry of the catalog: a message family of the kernel verifier, libbpf or clang. */
 export interface CatalogEntry {

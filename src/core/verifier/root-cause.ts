@@ -182,6 +182,9 @@ function stateOf(input: CauseInput): CauseState {
   return s;
 }
 
+/** A loop's header line: `for (`, `while (`, `do`, and the iterator macros. */
+const LOOP_HEADER = /\b(?:for|while)\s*\(|\bdo\b|\bbpf_for(?:_each)?\s*\(|\bbpf_repeat\s*\(/;
+
 /** Each family's root cause, by the id its catalog entry names (run only when the entry has it). */
 const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
   // References that were never released: the allocation instruction is printed.
@@ -475,13 +478,34 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
   },
   // The instruction budget ran out inside a loop: the loop is the place (see loop-condition).
   'instruction-budget': (s) => {
-    const { f, loop } = s;
-    if (!loop?.at.file || !loop.at.line || loop.at.line === f.line) return;
-    if (f.file && f.line)
-      f.related.unshift({ file: f.file, line: f.line, message: 'the verifier ran out of its instruction budget here, inside the loop' });
-    f.file = loop.at.file;
-    f.line = loop.at.line;
-    f.sourceText = loop.text;
+    const { f, loop, sources, program } = s;
+    if (!loop?.at.file || !loop.at.line) return;
+    if (loop.at.line !== f.line) {
+      if (f.file && f.line)
+        f.related.unshift({ file: f.file, line: f.line, message: 'the verifier ran out of its instruction budget here, inside the loop' });
+      f.file = loop.at.file;
+      f.line = loop.at.line;
+      f.sourceText = loop.text;
+    }
+    // A loop inside another (directly, or in an inlined function called from the other's body)
+    // is walked once per pass of the outer one: the outer loop multiplies the cost, and is what to change.
+    if (!sources || !f.file || !f.line) return;
+    // The branch found may be a condition inside the loop's body: the loop is the header around it.
+    const own = LOOP_HEADER.test(sourceLine(sources, f.file, f.line) ?? '')
+      ? { file: f.file, line: f.line }
+      : enclosingLoop(sources, f.file, f.line);
+    if (!own) return;
+    const site = program ? callSitesTo(sources, own.file, own.line, program).pop() : undefined;
+    const outer = enclosingLoop(sources, own.file, own.line) ?? (site ? enclosingLoop(sources, site.file, site.line) : undefined);
+    if (!outer || (outer.file === own.file && outer.line === own.line)) return;
+    const inner = withoutComment(sourceLine(sources, own.file, own.line)).replace(/\s*\{\s*$/, '');
+    const outerText = withoutComment(sourceLine(sources, outer.file, outer.line)).replace(/\s*\{\s*$/, '');
+    f.related.unshift({ file: own.file, line: own.line, message: 'this inner loop is walked again on every pass of the outer loop' });
+    f.file = outer.file;
+    f.line = outer.line;
+    f.sourceText = sourceLine(sources, outer.file, outer.line);
+    f.explanation += ` The loop \`${inner}\` runs inside \`${outerText}\`${site ? ` (through \`${site.callee}()\`)` : ''}: the verifier walks the inner loop once for every pass of the outer one, so their bounds multiply.`;
+    f.fix = `Make the outer loop a bpf_loop() callback or an open-coded iterator (bpf_for), so its body is verified once, or lower the bounds of \`${outerText}\`.`;
   },
   // A store the verifier refuses: name what the line writes and, for a map, the map and its flags.
   'written-memory': (s) => {
@@ -608,7 +632,7 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
   },
   // A loop without progress: the loop's condition is the last branch the verifier took.
   'loop-condition': (s) => {
-    const { f, records, pos, relatedAt, locate } = s;
+    const { f, records, pos, relatedAt, locate, sources } = s;
     // The loop is the last jump backwards: a conditional one is the (rotated) loop's condition;
     // an unconditional one goes back to the head, whose first branch is the condition.
     // Bounded walks: a level-2 log can hold tens of thousands of records per finding.
@@ -635,8 +659,14 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
     }
     if (cond !== undefined) {
       const at = relatedAt(cond, 'the loop condition: the verifier cannot see it change towards the exit');
-      s.loop = { at, text: locate(cond)?.text };
+      // The branch is not always the loop's own condition (a test inside the body): say so, and
+      // name the loop around it.
+      const text = locate(cond)?.text ?? '';
+      const around = sources && at.file && at.line && !LOOP_HEADER.test(text) ? enclosingLoop(sources, at.file, at.line) : undefined;
+      if (around) at.message = 'a branch inside the loop, the last one the verifier took';
+      s.loop = { at, text };
       f.related.push(at);
+      if (around) f.related.push({ ...around, message: 'the loop the verifier was walking' });
     }
   },
   // The metadata area ends where the packet starts: its check is against ctx->data.

@@ -376,6 +376,10 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   const programNames = new Set<string>();
   const objectNames = new Set<string>();
   const errnoContext = new Map<string, string>();
+  // A loader's own statement of the load's errno (aya's `the BPF_PROG_LOAD syscall returned ...`,
+  // bcc's `bpf: Failed to load program: ...`): the finding when the log after it names no error
+  // (it was cut, or not printed).
+  const errnoStatements: string[] = [];
   let previous = '';
   const noteContext = (raw: string) => {
     const text = raw.trim();
@@ -384,6 +388,10 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (/^[A-Z][a-z]+(?: [a-z]+){1,6}$/.test(text) && /:$/.test(previous) && errnoContext.size < 16)
       errnoContext.set(text, previous.slice(0, 200));
     if (text) previous = text;
+    const stated = /\b(?:the BPF_PROG_LOAD syscall (?:returned|failed)|bpf: Failed to load program:) [^.]*?(?:\(os error \d+\)|$)/.exec(
+      text,
+    );
+    if (stated && errnoStatements.length < 4) errnoStatements.push(stated[0].trim());
     if (programNames.size < 8)
       for (const m of text.matchAll(
         /\bprog(?:ram)? '?([\w.]+)'?: |\bProg section '([^']+)'|\bname: ([A-Za-z_]\w+)|\bcannot load ([A-Za-z_]\w+):/g,
@@ -561,6 +569,11 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       const lib = libbpfFindings(libbpfLines, findings.length > 0, options.sources, options.lineInfo);
       // A libbpf line that says what a verifier finding already says (CO-RE) adds nothing.
       for (const l of lib) if (!findings.some((f) => f.catalogId === l.catalogId)) addFinding(l);
+      if (!findings.length)
+        for (const text of errnoStatements) {
+          const ex = explainMessage(text);
+          if (ex.catalogId && addFinding(explained(ex, text, ex.origin))) break;
+        }
       mergeDuplicateClang(findings);
       dropRestatements(findings, fromSummary, crashFindings);
       for (const f of findings) {

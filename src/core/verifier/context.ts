@@ -150,6 +150,7 @@ export function programKind(section: string | undefined): ProgramKind | undefine
   if (/^(?:tc|tcx|classifier|action)\b/.test(s)) return k('tc', '__sk_buff', ['data', 'data_end']);
   if (/^cgroup_skb\b|^cgroup\/skb\b/.test(s)) return k('cgroup skb', '__sk_buff', ['data', 'data_end']);
   if (/^sk_skb\b/.test(s)) return k('sk_skb', '__sk_buff', ['data', 'data_end']);
+  if (/^flow_dissector\b/.test(s)) return k('flow dissector', '__sk_buff', ['data', 'data_end']);
   if (/^lwt_/.test(s)) return k('lwt', '__sk_buff', ['data', 'data_end']);
   if (/^xdp\b/.test(s)) return k('XDP', 'xdp_md', ['data', 'data_end']);
   if (/^cgroup\/[gs]etsockopt\b/.test(s)) return k('cgroup sockopt', 'bpf_sockopt', ['optval', 'optval_end']);
@@ -202,6 +203,14 @@ export function contextAccessRule(
     return {
       why: `This reads ${where}, but socket filters have no direct packet access: the kernel does not let them read ${f}.`,
       fix: 'Read the bytes you need with bpf_skb_load_bytes(skb, offset, &buf, sizeof(buf)) (or load_byte()/load_half() style helpers), or move the program to tc if it must use direct packet access.',
+    };
+  if (kind.name === 'flow dissector' && !/^(?:data|data_end|flow_keys)$/.test(field.name))
+    return {
+      why: `This reads ${where}, but a flow dissector may read only \`data\`, \`data_end\` and \`flow_keys\` of its struct __sk_buff: it runs before the skb is set up, so the other fields have no value yet.`,
+      fix:
+        field.name === 'protocol'
+          ? 'Start from `skb->flow_keys->n_proto` (the protocol the dissector is asked about, network byte order) and parse the headers from `data`.'
+          : 'Get what you need from the packet (`data`..`data_end`) or from `skb->flow_keys`.',
     };
   if (field.name === 'tc_classid' && kind.name !== 'tc')
     return {

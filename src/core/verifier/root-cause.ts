@@ -474,7 +474,9 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
   // A dereferenced number: NULL after a failed lookup, a helper's u64, a pointer loaded from memory.
   'scalar-pointer': (s) => {
     const { f, reg, steps, registers, origin, kind } = s;
-    if (s.branch === 'origin' && reg !== undefined) explainScalar(f, reg, origin(steps), registers.get(`R${reg}`), kind?.name);
+    // A context field (ctx->data) is not a pointer read from kernel memory: other causes explain it.
+    if (s.branch === 'origin' && reg !== undefined && !s.fromField)
+      explainScalar(f, reg, origin(steps), registers.get(`R${reg}`), kind?.name);
   },
   // The instruction budget ran out inside a loop: the loop is the place (see loop-condition).
   'instruction-budget': (s) => {
@@ -838,7 +840,7 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
   },
   // A pointer into the packet used after a helper that may change the packet: that helper.
   'invalidated-packet': (s) => {
-    const { f, records, pos, failing, posOf, relatedAt, reg } = s;
+    const { f, records, pos, failing, posOf, relatedAt, locate, reg } = s;
     if (failing && reg !== undefined) {
       for (let i = pos - 1; i >= 0 && i > pos - 4096; i--) {
         const r = records[i];
@@ -851,7 +853,10 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
           `${helper}() may change the packet: every packet pointer taken before it is invalid after it`,
         );
         f.related.unshift(at);
-        f.explanation += ` R${reg} was a packet pointer taken before ${helper}(), which may move or resize the packet; the verifier then treats every packet pointer as unknown.`;
+        // The program's name for the stale pointer, when its origin line assigns one used here.
+        const name = from ? assignedVariable(locate(from.insnIndex)?.text) : undefined;
+        const stale = name && new RegExp(String.raw`\b${name}\b`).test(f.sourceText ?? '') ? `\`${name}\`` : `R${reg}`;
+        f.explanation += ` ${stale} was a packet pointer taken before ${helper}(), which may move or resize the packet; the verifier then treats every packet pointer as unknown.`;
         f.fix = `Reload data and data_end from the context after ${helper}() and repeat the bounds check before using the packet again.`;
         break;
       }

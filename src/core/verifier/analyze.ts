@@ -782,7 +782,8 @@ function libbpfFindings(
   const out: Finding[] = [];
   for (const l of lines) {
     // libbpf's debug output (-d) describes every map and relocation; only failures are findings.
-    if (!l.bare && !LIBBPF_FAILURE.test(l.text)) continue;
+    // Names in quotes (a global called failed_only) are not words of the message.
+    if (!l.bare && !LIBBPF_FAILURE.test(l.text.replace(/'[^']*'/g, "''"))) continue;
     // Any entry: libbpf also restates kernel errors (`BPF program load failed: -E2BIG`).
     const hit = matchEntry(l.text);
     if (!hit) continue;

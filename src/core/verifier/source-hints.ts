@@ -261,6 +261,21 @@ export function mapDefinitionProblem(
         why: `${type} maps are indexed by a 4-byte key (__u32), and this one declares its key as \`${keyType ?? `${keySize} bytes`}\`: the kernel refuses to create the map (EINVAL).`,
         fix: 'Declare the key as __u32 (`__type(key, __u32)`) and convert the index when you look it up.',
       };
+    // Maps of file descriptors (perf events, programs, cgroups, inner maps) hold 4-byte values:
+    // what is sent through them (a perf record's struct) is not the map's value.
+    const valueType = valueLine ? /__type\s*\(\s*value\s*,\s*([^)]+?)\s*\)/.exec(valueLine.t)?.[1] : undefined;
+    const valueSize = valueLine ? /value_size\s*,\s*(\d+)/.exec(valueLine.t)?.[1] : undefined;
+    if (
+      /^BPF_MAP_TYPE_(?:PERF_EVENT_ARRAY|PROG_ARRAY|CGROUP_ARRAY)$/.test(type) &&
+      valueLine &&
+      ((valueType && (EIGHT_BYTES.test(valueType) || /^struct\b|\[/.test(valueType))) || (valueSize && valueSize !== '4'))
+    )
+      return {
+        file: key,
+        line: valueLine.n,
+        why: `A ${type} holds file descriptors (${type === 'BPF_MAP_TYPE_PERF_EVENT_ARRAY' ? 'one perf event per CPU' : type === 'BPF_MAP_TYPE_PROG_ARRAY' ? 'programs to tail-call' : 'cgroups'}), so its values are 4 bytes; this one declares its value as \`${valueType ?? `${valueSize} bytes`}\`, and the kernel refuses to create the map (EINVAL).${type === 'BPF_MAP_TYPE_PERF_EVENT_ARRAY' ? " The records sent with bpf_perf_event_output() have their own type; it is not the map's value." : ''}`,
+        fix: `Declare \`__uint(key_size, sizeof(__u32))\` and \`__uint(value_size, sizeof(__u32))\` (or leave both out, libbpf fills them in for ${type}).`,
+      };
     if (type === 'BPF_MAP_TYPE_RINGBUF' && (keyLine || valueLine))
       return {
         file: key,

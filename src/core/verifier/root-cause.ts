@@ -112,6 +112,8 @@ function stateOf(input: CauseInput): CauseState {
   /** The arithmetic on the value between its origin and here (`n - 1`, `pid & N`): where it was computed. */
   s.computed = (steps: OriginStep[]) => {
     const o = s.origin(steps);
+    // A stack address (`r1 = r10; r1 += -16`) is not a computed value: its offset is the local's.
+    if (o && /= r10$/.test(o.disasm)) return;
     const seen = new Set<number>();
     for (const st of steps) {
       if (st.role !== 'arith' || st === o) continue;
@@ -473,10 +475,27 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
   },
   // A dereferenced number: NULL after a failed lookup, a helper's u64, a pointer loaded from memory.
   'scalar-pointer': (s) => {
-    const { f, reg, steps, registers, origin, kind } = s;
+    const { f, reg, steps, registers, origin, kind, locate, section } = s;
     // A context field (ctx->data) is not a pointer read from kernel memory: other causes explain it.
-    if (s.branch === 'origin' && reg !== undefined && !s.fromField)
-      explainScalar(f, reg, origin(steps), registers.get(`R${reg}`), kind?.name);
+    if (s.branch !== 'origin' || reg === undefined || s.fromField) return;
+    const o = origin(steps);
+    // A system call's pointer argument, read from a syscall tracepoint's context: a user address.
+    const set = o ? locate(o.insnIndex) : undefined;
+    const userArg = /sys_enter|syscalls\//.test(section ?? '') && /\bargs\s*\[\s*\d\s*\]/.test(set?.text ?? '');
+    if (userArg && o) {
+      f.explanation += ` R${reg} is a system call argument read from the tracepoint's context (\`${withoutComment(set!.text)}\`): an address in the calling process's memory, which the program may not dereference; it can only copy from it.`;
+      f.fix = 'Copy the data with bpf_probe_read_user() (bpf_probe_read_user_str() for a string) into a local buffer, and use the copy.';
+    } else explainScalar(f, reg, o, registers.get(`R${reg}`), kind?.name);
+    // The program's name for the number, where it was set.
+    const name = assignedVariable(set?.text);
+    if (
+      name &&
+      set?.line &&
+      set.line !== f.line &&
+      new RegExp(String.raw`\b${name}\b`).test(f.sourceText ?? '') &&
+      !f.explanation.includes(`Here it is \`${name}\``)
+    )
+      f.explanation += ` Here it is \`${name}\`, set at line ${set.line}.`;
   },
   // The instruction budget ran out inside a loop: the loop is the place (see loop-condition).
   'instruction-budget': (s) => {
@@ -608,7 +627,7 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
   // A stack buffer a helper reads or writes out of bounds, or before it is initialised: the
   // local it is (its size and initialisation are decided where it is declared).
   'stack-buffer': (s) => {
-    const { f, entry, sources, failing, reg } = s;
+    const { f, d, entry, sources, failing, reg } = s;
     if (sources && f.file && f.line && reg !== undefined && failing && /^call /.test(failing.disasm)) {
       const expr = argumentExpression(f.sourceText, helperArgIndex(reg));
       const name = expr?.replace(/^\(\s*[\w\s*]+\)\s*/, '').match(/^&?\s*(\w+)(?:\s*(?:\.|->|\[)|$)/)?.[1];
@@ -621,6 +640,17 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
               ? `\`${name}\` is declared here without being fully initialised (\`= {}\` or __builtin_memset)`
               : `\`${name}\` is declared here: its size is what the helper may touch`,
         });
+      // A size larger than the local: quote the size the call passes and the declaration.
+      const sizeArg = d.size
+        ? [0, 1, 2, 3, 4]
+            .map((i) => argumentExpression(f.sourceText, i))
+            .find((a) => a && (/\bsizeof\b/.test(a) || a === d.size) && a !== expr)
+        : undefined;
+      const declText = decl ? withoutComment(sourceLine(sources, decl.file, decl.line)) : '';
+      if (decl && sizeArg && /write/.test(f.message) && !f.explanation.includes(sizeArg)) {
+        f.explanation += ` The call passes \`${sizeArg}\` (${d.size} bytes) for \`${name}\`, declared \`${declText}\`: the helper would write past its end.`;
+        f.fix = `Pass \`sizeof(${name})\` as the size, or declare \`${name}\` with the type whose size you pass.`;
+      }
     }
   },
   // Stack objects passed by address (dynptrs, iterators): their declaration.

@@ -331,6 +331,19 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
           ? `Bound the index to ${room} (value_size ${d.value_size} - offset ${fixed} - size ${d.size}) before adding it, e.g. \`if (off > ${room}) return 0;\` or a mask no larger than it (${2 ** Math.floor(Math.log2(room + 1)) - 1}).`
           : `The access of ${d.size} bytes does not fit after offset ${fixed}: pass a smaller size or a larger buffer.`;
     }
+    // A pointer to one map value indexed as an array (`slots[slot]` on an 8-byte value).
+    const arrayUse = withoutComment(f.sourceText).match(/(\w+)\s*\[\s*([A-Za-z_]\w*)\s*\]/);
+    const lookup = arrayUse && sources && f.file && f.line ? assignmentAbove(sources, f.file, f.line, arrayUse[1]) : undefined;
+    if (arrayUse && lookup && /bpf_map_lookup_elem\s*\(/.test(lookup.text) && Number(d.value_size) <= Number(d.size) * 2) {
+      const map = /bpf_map_lookup_elem\s*\(\s*&\s*(\w+)/.exec(lookup.text)?.[1];
+      f.related.push({
+        file: lookup.file,
+        line: lookup.line,
+        message: `\`${arrayUse[1]}\` points to one ${d.value_size}-byte value of map \`${map ?? '?'}\``,
+      });
+      f.explanation += ` \`${arrayUse[1]}\` is the value the lookup at line ${lookup.line} returns: ${d.value_size} bytes, one element, but the code indexes it as an array (\`${arrayUse[0]}\`).`;
+      f.fix = `Declare the map's value as the whole array (\`__type(value, u64[N])\` or a struct holding it), or make each slot its own map entry (key = \`${arrayUse[2]}\`).`;
+    }
     if (sources && Number(d.off) + Number(d.size) > Number(d.value_size)) {
       const reg0 = failing ? memoryOperandRegister(failing.disasm) : undefined;
       const state = reg0 !== undefined ? registers.get(`R${reg0}`) : undefined;
@@ -776,6 +789,20 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
             f.explanation += ` \`sizeof(${sized})\` is the size of the pointer \`${sized}\` (8 bytes), not of the header it points to.`;
             f.fix = `Check \`(void *)${sized} + sizeof(*${sized}) > data_end\` (or \`(void *)(${sized} + 1) > data_end\`): \`sizeof(*${sized})\` is the header's size.`;
           }
+        }
+        // The pointer the line reads through, set above from another pointer plus an offset, has
+        // no data_end check of its own: its assignment is where the check must follow.
+        const via = /\b([A-Za-z_]\w*)\s*->/.exec(withoutComment(f.sourceText))?.[1];
+        const set = via && sources && f.file && f.line ? assignmentAbove(sources, f.file, f.line, via) : undefined;
+        const checked = via && checkText ? new RegExp(String.raw`\b${via}\b`).test(checkText) : false;
+        if (set && !set.parameter && via && !checked && !f.related.some((r) => r.line === set.line && r.file === set.file)) {
+          f.related.push({
+            file: set.file,
+            line: set.line,
+            message: `\`${via}\` is set here, and no data_end check of \`${via}\` follows before it is read`,
+          });
+          f.explanation += ` The line reads through \`${via}\`, set at line ${set.line} (\`${withoutComment(set.text)}\`), and no check of \`${via}\` against data_end comes between.`;
+          f.fix = `After line ${set.line}, check \`if ((void *)(${via} + 1) > data_end) return ...;\` before reading \`${via}\`.`;
         }
         break;
       }

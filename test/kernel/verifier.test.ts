@@ -129,19 +129,19 @@ describe('verifier findings on broken programs written by others', function () {
     console.log(formatPrograms(scores));
     for (const [set, byHalf] of Object.entries(sets)) console.log(formatPrograms(byHalf, `  set ${set}:`));
     const h = scores.heldout;
-    assert.ok(h.total >= 99, `only ${h.total} held-out programs`);
+    assert.ok(h.total >= 149, `only ${h.total} held-out programs`);
     // The held-out misses stay hidden unless asked for, so nobody tunes on them by accident.
     const msg = process.env.VERIFIER_EVAL_SHOW_HELDOUT ? `\n${h.misses.join('\n')}` : '';
     if (scores.tune.misses.length) console.log(`tune misses:\n  ${scores.tune.misses.join('\n  ')}`);
-    // Issue #9's targets are NOT MET on the held-out half of all five sets (99 programs). Each line
-    // asserts the value measured when round 5 was written, so a change that loses ground fails;
-    // none of them is the target. Sets 4 and 5 (73 programs, rounds 4 and 5) are harder than sets
-    // 1-3: on first sight their held-out halves scored 81-90% primary and 38-53% root cause.
-    // Target 80% case-specific, measured 78.8% (78/99).
-    assert.ok(h.caseSpecific / h.total >= 0.78, `case-specific ${h.caseSpecific}/${h.total} (issue #9 target 80%, measured 78.8%)${msg}`);
-    // Target 90% root cause among the related locations, measured 69.6% (39/56).
-    assert.ok(h.cause / h.withCause >= 0.69, `root cause ${h.cause}/${h.withCause} (issue #9 target 90%, measured 69.6%)${msg}`);
-    // Target 97% primary diagnostic at the causing line, measured 85.9% (85/99).
-    assert.ok(h.primary / h.total >= 0.85, `primary ${h.primary}/${h.total} (issue #9 target 97%, measured 85.9%)${msg}`);
+    // Issue #9's targets are NOT MET on the held-out half of all eight sets (149 programs). Each line
+    // asserts the value measured when round 6 was written, so a change that loses ground fails;
+    // none of them is the target. The decoder of round 5 scored 87.2% / 70.7% / 72.5% on the same
+    // 149; sets 6-8 (rounds 6-7, 50 held out) scored 86-95% primary and 60-83% root cause on first sight.
+    // Target 80% case-specific, measured 75.2% (112/149).
+    assert.ok(h.caseSpecific / h.total >= 0.75, `case-specific ${h.caseSpecific}/${h.total} (issue #9 target 80%, measured 75.2%)${msg}`);
+    // Target 90% root cause among the related locations, measured 79.3% (73/92).
+    assert.ok(h.cause / h.withCause >= 0.79, `root cause ${h.cause}/${h.withCause} (issue #9 target 90%, measured 79.3%)${msg}`);
+    // Target 97% primary diagnostic at the causing line, measured 87.9% (131/149).
+    assert.ok(h.primary / h.total >= 0.87, `primary ${h.primary}/${h.total} (issue #9 target 97%, measured 87.9%)${msg}`);
   });
 });

@@ -29,14 +29,15 @@ describe('verifier decoder on held-out material from others', () => {
     const s = scoreWildLogs();
     console.log(formatWild(s));
     const h = s.heldout;
-    assert.ok(h.total >= 92, `only ${h.total} held-out logs`);
-    // NOT MET since round 5 (30 more logs, 13 held out): issue #9 asks for >= 94% with a finding at
-    // the real error line. Measured 93.5% (86/92; it was 95.5% of 67 in round 3 and 94.9% of 79 in
-    // round 4). This asserts the measured value so a change that loses ground fails.
-    assert.ok(h.errorLine / h.total >= 0.93, `error line ${h.errorLine}/${h.total} (issue #9 target 94%, measured 93.5%)`);
-    // NOT MET: issue #9 asks for >= 90% with a specific entry. Measured 88.1% (59/67) in round 3,
-    // 84.8% (67/79) in round 4 and 84.8% (78/92) in round 5, about 5 points (5 logs) short.
-    assert.ok(h.specific / h.total >= 0.84, `specific entry ${h.specific}/${h.total} (issue #9 target 90%, measured 84.8%)`);
+    assert.ok(h.total >= 133, `only ${h.total} held-out logs`);
+    // NOT MET: issue #9 asks for >= 94% with a finding at the real error line. Measured 88.0%
+    // (117/133) after round 6; rounds 6-8 added 88 logs (41 held out) that are harder than the
+    // first 182 (first sight 78% and 63% on the held-out logs of rounds 6 and 7). The decoder of round 5 scored 87.2% (116/133)
+    // on the same logs. This asserts the measured value so a change that loses ground fails.
+    assert.ok(h.errorLine / h.total >= 0.87, `error line ${h.errorLine}/${h.total} (issue #9 target 94%, measured 88.0%)`);
+    // NOT MET: issue #9 asks for >= 90% with a specific entry. Measured 82.0% (109/133), as the
+    // decoder of round 5 did on the same logs.
+    assert.ok(h.specific / h.total >= 0.81, `specific entry ${h.specific}/${h.total} (issue #9 target 90%, measured 82.0%)`);
   });
 
   it('kernel selftest messages: >= 90% of the distinct messages map to a specific entry', () => {

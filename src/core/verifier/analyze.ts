@@ -714,6 +714,11 @@ function clangFinding(l: Extract<LogLine, { kind: 'clang' }>, sources?: Readonly
     file = def.file;
     l = { ...l, line: def.line };
   }
+  // The stack limit: the locals of the function clang names (or whose definition it points at).
+  if (ex.catalogId === 'stack-too-large' && sources && file && l.line) {
+    const locals = stackLocals(sources, file, l.line);
+    if (locals.length) ex.explanation += ` The function's locals on the stack: ${locals.map((x) => `\`${x}\``).join(', ')}.`;
+  }
   return {
     severity: l.severity === 'warning' ? 'warning' : 'error',
     message: l.raw,
@@ -840,4 +845,23 @@ function libbpfFindings(
   }
   // One finding per distinct message is enough.
   return out.filter((f, i) => out.findIndex((g) => stripMessagePrefixes(g.message) === stripMessagePrefixes(f.message)) === i);
+}
+
+/** The declarations of local structs and arrays in the function at (or around) `line`, largest kinds first. */
+function stackLocals(sources: ReadonlyMap<string, string>, file: string, line: number): string[] {
+  const src = findSource(sources, file);
+  if (!src) return [];
+  const lines = src[1].split('\n');
+  let start = line - 1;
+  while (start > 0 && !/^\S.*\(/.test(lines[start])) start--;
+  const out: string[] = [];
+  for (let i = start + 1; i < lines.length && !/^\}/.test(lines[i]) && out.length < 4; i++) {
+    const text = lines[i].replace(/\/\*.*?\*\/|\/\/.*$/g, '').trim();
+    if (
+      /^(?:(?:volatile|const|unsigned|signed)\s+)*(?:struct\s+\w+\s+\w+(?:\[[^\]]+\])?|\w+\s+\w+\[[^\]]+\])\s*(?:=[^;]*)?;$/.test(text) &&
+      !/\*/.test(text)
+    )
+      out.push(text);
+  }
+  return out;
 }

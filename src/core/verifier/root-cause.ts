@@ -881,6 +881,12 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
     const lic = sources && licenseLine(sources, f.file);
     if (lic) f.related.push({ ...lic, message: 'the license declared here is not GPL-compatible' });
     f.quickFix = { kind: 'license-gpl', file: lic?.file, line: lic?.line };
+    // Say which license the object has: the declared one, or none at all.
+    const text = lic ? withoutComment(sourceLine(sources, lic.file, lic.line)) : '';
+    if (lic && text) f.explanation += ` The object declares \`${text}\`, which the kernel does not count as GPL-compatible.`;
+    else if (sources && !lic)
+      f.explanation +=
+        ' The sources declare no license at all (no `SEC("license")`), so the program is loaded as non-GPL (bcc supplies "GPL" when a program declares none; libbpf does not).';
   },
   // A dynptr used after the call that released it (submit, discard): that call.
   'released-dynptr': (s) => {

@@ -325,7 +325,7 @@ export function assignmentAbove(
 /** The `char LICENSE[] SEC("license") = ...` line. */
 export function licenseLine(sources: ReadonlyMap<string, string>, prefer?: string): SourceLine | undefined {
   for (const [key, lines] of linesOf(sources, undefined, prefer)) {
-    const i = lines.findIndex((l) => /\bSEC\s*\(\s*"license"\s*\)/.test(l));
+    const i = lines.findIndex((l) => /\bSEC\s*\(\s*"license"\s*\)/.test(l) && !isComment(l));
     if (i >= 0) return { file: key, line: i + 1 };
   }
   return undefined;

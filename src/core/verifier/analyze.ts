@@ -382,22 +382,29 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   const errnoStatements: string[] = [];
   let previous = '';
   const noteContext = (raw: string) => {
+    // Instruction, state and annotation lines (most of a level-2 log) carry none of this.
+    if (/^\s*(?:\d+: |; )/.test(raw)) {
+      previous = '';
+      return;
+    }
     const text = raw.trim();
-    if (logSizes.length < 4 && /\b(?:bpf[-_ ]?)?log[-_ ]?(?:size|buf(?:fer)?[-_ ]?size)\b\W{0,4}\d+/i.test(text))
+    if (logSizes.length < 4 && /log/i.test(text) && /\b(?:bpf[-_ ]?)?log[-_ ]?(?:size|buf(?:fer)?[-_ ]?size)\b\W{0,4}\d+/i.test(text))
       logSizes.push(text.slice(0, 160));
-    if (/^[A-Z][a-z]+(?: [a-z]+){1,6}$/.test(text) && /:$/.test(previous) && errnoContext.size < 16)
+    if (errnoContext.size < 16 && text.length < 64 && /:$/.test(previous) && /^[A-Z][a-z]+(?: [a-z]+){1,6}$/.test(text))
       errnoContext.set(text, previous.slice(0, 200));
     if (text) previous = text;
-    const stated = /\b(?:the BPF_PROG_LOAD syscall (?:returned|failed)|bpf: Failed to load program:) [^.]*?(?:\(os error \d+\)|$)/.exec(
-      text,
-    );
-    if (stated && errnoStatements.length < 4) errnoStatements.push(stated[0].trim());
-    if (programNames.size < 8)
+    if (errnoStatements.length < 4 && (text.includes('BPF_PROG_LOAD') || text.includes('bpf: Failed'))) {
+      const stated = /\b(?:the BPF_PROG_LOAD syscall (?:returned|failed)|bpf: Failed to load program:) [^.]*?(?:\(os error \d+\)|$)/.exec(
+        text,
+      );
+      if (stated) errnoStatements.push(stated[0].trim());
+    }
+    if (programNames.size < 8 && /prog|Prog|name: |cannot load/.test(text))
       for (const m of text.matchAll(
         /\bprog(?:ram)? '?([\w.]+)'?: |\bProg section '([^']+)'|\bname: ([A-Za-z_]\w+)|\bcannot load ([A-Za-z_]\w+):/g,
       ))
         programNames.add(m[1] ?? m[2] ?? m[3] ?? m[4]);
-    if (objectNames.size < 4)
+    if (objectNames.size < 4 && /failed to load|libbpf: loading/.test(text))
       for (const m of text.matchAll(/\bfailed to load (?:object|BPF skeleton) '([^']+)'|\blibbpf: loading (\S+\.o)\b/g))
         objectNames.add(m[1] ?? m[2]);
   };

@@ -383,12 +383,16 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   let previous = '';
   const noteContext = (raw: string) => {
     // Instruction, state and annotation lines (most of a level-2 log) carry none of this.
-    if (/^\s*(?:\d+: |; )/.test(raw)) {
+    if (/^\s*(?:\d+: |; |R\d|from \d|mark_precise|last_idx|regs=|parent )/.test(raw)) {
       previous = '';
       return;
     }
     const text = raw.trim();
-    if (logSizes.length < 4 && /log/i.test(text) && /\b(?:bpf[-_ ]?)?log[-_ ]?(?:size|buf(?:fer)?[-_ ]?size)\b\W{0,4}\d+/i.test(text))
+    if (
+      logSizes.length < 4 &&
+      (text.includes('log') || text.includes('LOG') || text.includes('Log')) &&
+      /\b(?:bpf[-_ ]?)?log[-_ ]?(?:size|buf(?:fer)?[-_ ]?size)\b\W{0,4}\d+/i.test(text)
+    )
       logSizes.push(text.slice(0, 160));
     if (errnoContext.size < 16 && text.length < 64 && /:$/.test(previous) && /^[A-Z][a-z]+(?: [a-z]+){1,6}$/.test(text))
       errnoContext.set(text, previous.slice(0, 200));
@@ -399,12 +403,12 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       );
       if (stated) errnoStatements.push(stated[0].trim());
     }
-    if (programNames.size < 8 && /prog|Prog|name: |cannot load/.test(text))
+    if (programNames.size < 8 && (text.includes('rog') || text.includes('name: ') || text.includes('cannot load')))
       for (const m of text.matchAll(
         /\bprog(?:ram)? '?([\w.]+)'?: |\bProg section '([^']+)'|\bname: ([A-Za-z_]\w+)|\bcannot load ([A-Za-z_]\w+):/g,
       ))
         programNames.add(m[1] ?? m[2] ?? m[3] ?? m[4]);
-    if (objectNames.size < 4 && /failed to load|libbpf: loading/.test(text))
+    if (objectNames.size < 4 && (text.includes('failed to load') || text.includes('libbpf: loading')))
       for (const m of text.matchAll(/\bfailed to load (?:object|BPF skeleton) '([^']+)'|\blibbpf: loading (\S+\.o)\b/g))
         objectNames.add(m[1] ?? m[2]);
   };

@@ -2,7 +2,7 @@
 // the annotation table of the current program, a bounded window of recent instructions for the
 // provenance walk, the current register state, and the lines since the last instruction (the
 // error candidates) — so memory stays bounded however long the log is.
-import { catalog } from './catalog';
+import { catalogEntry } from './catalog';
 import { sectionName } from './context';
 import { explainMessage, matchEntry, matchFamily, stripMessagePrefixes } from './explain';
 import { AnnotationTable, basename, findSource, resolveAnnotation, type Annotation, type SourceLocation } from './locate';
@@ -20,7 +20,7 @@ import {
   argumentExpression,
 } from './source-hints';
 import { findRootCause } from './root-cause';
-import type { Analysis, AnalyzeOptions, CatalogEntry, Explanation, Finding, ProgramLog, RelatedLocation } from './types';
+import type { Analysis, AnalyzeOptions, Explanation, Finding, ProgramLog, RelatedLocation } from './types';
 import { Unframer } from './unframe';
 
 const MAX_CANDIDATES = 64;
@@ -315,7 +315,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     const named = /(?<!alloc_)insn (\d+)\b/.exec(message);
     let failing: ProgramState['lastInsn'] = p.lastInsn;
     if (named) failing = { index: Number(named[1]), disasm: findDisasm(p, Number(named[1])) ?? '' };
-    if (entryOf(ex0.catalogId)?.wholeProgram) failing = undefined;
+    if (catalogEntry(ex0.catalogId)?.wholeProgram) failing = undefined;
     const helper = p.lastInsn && /^call (\w+)#\d+/.exec(p.lastInsn.disasm)?.[1];
     const loc = failing ? locateStop(p, failing) : undefined;
     const access = !failing
@@ -622,12 +622,6 @@ function dropRestatements(findings: Finding[], summaries: WeakSet<Finding>, cras
       findings.splice(i, 1);
     else if (crashes.has(f) && findings.some((g, j) => j < i && crashes.has(g) && g.line === f.line)) findings.splice(i, 1);
   }
-}
-
-let byId: Map<string, CatalogEntry> | undefined;
-function entryOf(id: string | null | undefined): CatalogEntry | undefined {
-  byId ??= new Map(catalog.map((e) => [e.id, e]));
-  return id ? byId.get(id) : undefined;
 }
 
 /** Analyze a complete log text. */

@@ -1379,3 +1379,10 @@ catalog.push(
     },
   ),
 );
+
+let byId: Map<string, CatalogEntry> | undefined;
+/** The catalog entry with this id (built once, on first use, after every part of the catalog is in). */
+export function catalogEntry(id: string | null | undefined): CatalogEntry | undefined {
+  byId ??= new Map(catalog.map((e) => [e.id, e]));
+  return id ? byId.get(id) : undefined;
+}

@@ -27,6 +27,7 @@ import {
   programDefinition,
   sectionAbove,
   SIGNED_TYPE,
+  declaresSigned,
   sourceLine,
   mapsHolding,
   structDefinition,
@@ -36,7 +37,7 @@ import {
   withoutComment,
   wrapperParams,
 } from './source-hints';
-import { catalog } from './catalog';
+import { catalog, catalogEntry } from './catalog';
 import type { CatalogEntry, Finding, ProgramLog, RelatedLocation, RootCause } from './types';
 
 /** What the analyzer knows when a finding is built: the finding, the walk, the sources. */
@@ -92,11 +93,9 @@ interface CauseState extends CauseInput {
   posOf(insn: number): number;
 }
 
-const entryOf = (id: string | null | undefined): CatalogEntry | undefined => (id ? catalog.find((e) => e.id === id) : undefined);
-
 function stateOf(input: CauseInput): CauseState {
   const { f, records, pos, sources, relatedAt } = input;
-  const entry = entryOf(f.catalogId);
+  const entry = catalogEntry(f.catalogId);
   const d = f.details ?? {};
   const s: CauseState = { ...input, d, entry, steps: [], alloc: /alloc_insn=(\d+)/.exec(f.message) } as unknown as CauseState;
   s.has = (c) => !!entry?.causes?.includes(c) && (entry.causeWhen?.[c]?.test(f.message) ?? true);
@@ -970,7 +969,7 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       // A negative size comes from a signed declaration: that line is what to change.
       const decl = !zero && f.file && f.line ? localDeclaration(sources!, f.file, f.line, sizeName) : undefined;
       const declText = decl ? (sourceLine(sources, decl.file, decl.line) ?? '') : '';
-      if (decl && new RegExp(String.raw`\b${SIGNED_TYPE}\s+(?:\w+\s*,\s*)*${sizeName}\b`).test(declText)) {
+      if (decl && declaresSigned(declText, sizeName)) {
         f.related.push({ ...decl, message: `\`${sizeName}\` is declared signed here` });
         f.explanation += ` \`${sizeName}\` is declared signed: \`${withoutComment(declText)}\`.`;
       }
@@ -1184,7 +1183,7 @@ function arrayIndex(s: CauseState): void {
       // The assignment may not carry the type: the declaration does.
       const declared = !signed && f.line ? localDeclaration(sources, f.file, f.line, index) : undefined;
       const declText = declared ? (sourceLine(sources, declared.file, declared.line) ?? '') : '';
-      const signedDecl = declared && new RegExp(String.raw`\b${SIGNED_TYPE}\s+(?:\w+\s*,\s*)*${index}\b`).test(declText);
+      const signedDecl = declared && declaresSigned(declText, index);
       if (signedDecl && declared)
         f.related.push({ ...declared, message: `\`${index}\` is declared signed here: negative values pass an upper-bound check` });
       if ((signed || signedDecl) && !f.explanation.includes('signed variable'))

@@ -506,6 +506,10 @@ export const withoutComment = (text: string | undefined): string => (text ?? '')
 /** C's signed integer types, as declarations spell them. */
 export const SIGNED_TYPE = String.raw`(?:int|long|short|char|s8|s16|s32|s64|__s(?:8|16|32|64)|int\d+_t)`;
 
+/** Whether a declaration line declares `name` with a signed type (`int len`, `s16 a, nr;`). */
+export const declaresSigned = (line: string, name: string) =>
+  new RegExp(String.raw`\b${SIGNED_TYPE}\s+(?:\w+\s*,\s*)*${name}\b`).test(line);
+
 /** The name a function header line declares: `static int emit(void *ctx, ...)` -> emit. */
 export const declaredName = (header: string | undefined) => /(\w+)\s*\([^()]*(?:\)|,|$)/.exec(header ?? '')?.[1];
 

@@ -39,7 +39,9 @@ function readStrings(src, i) {
 
 const messages = new Map();
 for (const tag of tags) {
-  const files = git('ls-tree', '--name-only', tag, 'src/').split('\n').filter((f) => f.endsWith('.c'));
+  const files = git('ls-tree', '--name-only', tag, 'src/')
+    .split('\n')
+    .filter((f) => f.endsWith('.c'));
   for (const file of files) {
     const src = git('show', `${tag}:${file}`);
     for (const m of src.matchAll(/\bpr_(warn|info|debug)\(/g)) {
@@ -56,4 +58,6 @@ for (const tag of tags) {
 const out = [...messages.values()]
   .map((e) => ({ format: e.format, level: e.level, tags: [...e.tags], files: [...e.files].sort() }))
   .sort((a, b) => (a.format < b.format ? -1 : a.format > b.format ? 1 : a.level < b.level ? -1 : 1));
-console.log(JSON.stringify({ generatedBy: 'scripts/extract-libbpf-messages.mjs', source: 'github.com/libbpf/libbpf', tags, messages: out }, null, 1));
+console.log(
+  JSON.stringify({ generatedBy: 'scripts/extract-libbpf-messages.mjs', source: 'github.com/libbpf/libbpf', tags, messages: out }, null, 1),
+);

@@ -955,21 +955,34 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
         ? comparisonAbove(sources, f.file, f.line, new RegExp(String.raw`\b${sizeName}\b`))
         : undefined;
     const zero = /zero-sized/.test(f.message);
-    if (check && sizeName && (zero || /negative|min value/.test(f.message))) {
+    // A zero-sized message can also carry a range with no upper bound (`u64=[0,4294967295]`).
+    const upper = Number(/u64=\[\d+,\s*(\d+)\]/.exec(f.message)?.[1] ?? 0);
+    const unbounded = /unbounded memory access/.test(f.message) || upper >= 1 << 29;
+    const decl = check && sizeName && f.file && f.line ? localDeclaration(sources!, f.file, f.line, sizeName) : undefined;
+    const declText = decl ? (sourceLine(sources, decl.file, decl.line) ?? '') : '';
+    const signed = !!decl && !!sizeName && declaresSigned(declText, sizeName);
+    // A signed check of a signed size bounds it as a signed number only: a negative value passes
+    // it and is a huge size as the unsigned number the helper takes (32-bit code shows it so).
+    const signedOnly = signed && unbounded && !/negative|min value/.test(f.message);
+    if (check && sizeName && (zero || signedOnly || /negative|min value/.test(f.message))) {
       const text = withoutComment(sourceLine(sources, check.file, check.line));
-      f.related.push({
-        ...check,
-        message: `this check bounds \`${sizeName}\` from above only: ${zero ? '0 still passes it' : 'a negative value still passes it'}`,
-      });
+      const passes = signedOnly
+        ? `a negative \`${sizeName}\` passes it and is a huge unsigned size`
+        : zero
+          ? '0 still passes it'
+          : 'a negative value still passes it';
+      f.related.push({ ...check, message: `this check bounds \`${sizeName}\` from above only: ${passes}` });
       if (text && !f.explanation.includes(text))
-        f.explanation += ` The only check of \`${sizeName}\` before the call is \`${text}\`, an upper bound: ${zero ? `\`${sizeName}\` may still be 0` : `a signed \`${sizeName}\` below 0 passes it`}.`;
-      f.fix = zero
-        ? `Also leave when \`${sizeName}\` is 0: \`if (${sizeName} == 0 || ${sizeName} > ...) return ...;\` before the call.`
-        : `Make \`${sizeName}\` unsigned, or check \`${sizeName} < 0\` as well as the upper bound before the call.`;
+        f.explanation += signedOnly
+          ? ` The only check of \`${sizeName}\` before the call is \`${text}\`, a signed upper bound: a negative \`${sizeName}\` passes it, and as the unsigned size the helper takes it is up to ${upper || 4294967295}${zero ? ' (and it may be 0)' : ''}.`
+          : ` The only check of \`${sizeName}\` before the call is \`${text}\`, an upper bound: ${zero ? `\`${sizeName}\` may still be 0` : `a signed \`${sizeName}\` below 0 passes it`}.`;
+      f.fix = signedOnly
+        ? `Make \`${sizeName}\` unsigned, or also leave when \`${sizeName} <= 0\`, before the call: \`if (${sizeName} <= 0 || ${sizeName} > ...) return ...;\`.`
+        : zero
+          ? `Also leave when \`${sizeName}\` is 0: \`if (${sizeName} == 0 || ${sizeName} > ...) return ...;\` before the call.`
+          : `Make \`${sizeName}\` unsigned, or check \`${sizeName} < 0\` as well as the upper bound before the call.`;
       // A negative size comes from a signed declaration: that line is what to change.
-      const decl = !zero && f.file && f.line ? localDeclaration(sources!, f.file, f.line, sizeName) : undefined;
-      const declText = decl ? (sourceLine(sources, decl.file, decl.line) ?? '') : '';
-      if (decl && declaresSigned(declText, sizeName)) {
+      if (decl && signed && (!zero || signedOnly)) {
         f.related.push({ ...decl, message: `\`${sizeName}\` is declared signed here` });
         f.explanation += ` \`${sizeName}\` is declared signed: \`${withoutComment(declText)}\`.`;
       }
@@ -1252,7 +1265,7 @@ function inlineReturn(s: CauseState): void {
       const text = sourceLine(sources, r.file, r.line);
       // A constant (an error code such as -1) set inside another function: the returns of that
       // function that return it are where it comes from.
-      const constant = /`r\d+ = (0x[0-9a-f]+|-?\d+)`/.exec(r.message)?.[1];
+      const constant = /`[rw]\d+ = (0x[0-9a-f]+|-?\d+)`/.exec(r.message)?.[1];
       const owner = constant ? functionHeader(sources, r.file, r.line) : undefined;
       if (constant && owner && owner.line !== home) {
         const v = Number(constant) | 0;

@@ -18,6 +18,11 @@ import {
   symbolDeclaration,
   sourceLine,
   argumentExpression,
+  functionLocals,
+  type LocalVariable,
+  withoutComment,
+  functionHeader,
+  declaredName,
 } from './source-hints';
 import { findRootCause } from './root-cause';
 import type { Analysis, AnalyzeOptions, Explanation, Finding, ProgramLog, RelatedLocation } from './types';
@@ -133,6 +138,17 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       if (NOTE.test(c) || (/^R\d+ type=\S+ expected=\S+$/.test(c) && NOTE.test(cands[i + 1] ?? ''))) notes.add(c);
     });
     const errors = cands.filter((c) => !notes.has(c) && matchEntry(c));
+    // A global function's parameter of unknown size, noted right before the call is refused, is
+    // why it is refused (`arg#0 reference type('UNKNOWN ') size cannot be determined` for void *).
+    const unsized = p.candidates.findIndex(
+      (c, i) =>
+        /^arg#\d+ reference type\('.*'\) size cannot be determined/.test(c) &&
+        /^Caller passes invalid args/.test(p.candidates[i + 1] ?? ''),
+    );
+    if (unsized >= 0) {
+      cands.unshift(p.candidates[unsized]);
+      errors.unshift(p.candidates[unsized]);
+    }
     const message = errors[0] ?? cands.find((c) => matchEntry(c)) ?? cands[0];
     p.log.failed = true;
     // Past the cap a rejected program is only counted: explaining it would cost as much as the
@@ -194,7 +210,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         // The last statement of the path is not the return (the compiler shares one exit between
         // returns): the path leaves through the first `return` written after that statement.
         if (at && !/\breturn\b/.test(at.text) && options.sources && at.file && at.line) {
-          const ret = returnAfter(options.sources, at.file, at.line, true, r0);
+          const ret = returnAfter(options.sources, at.file, at.line, true, r0) ?? returnAfterInlined(p, at, r0);
           if (ret) return ret;
         }
         if (at) return at;
@@ -224,6 +240,37 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (ret) return ret;
     const end = functionEnd(options.sources, loc.file, loc.line);
     return end ? { file: end.file, line: end.line, text: '}' } : loc;
+  };
+
+  /**
+   * The path's last statement is in a function the program inlines (a void helper with no
+   * `return` of its own): the path leaves through the `return` after the call of that helper,
+   * in the program's function, that the path came from.
+   */
+  const returnAfterInlined = (p: ProgramState, at: SourceLocation, r0: number | undefined): SourceLocation | undefined => {
+    const sources = options.sources;
+    const entry = p.annotations.exactly(0);
+    const start = entry ? resolveAnnotation(entry, sources) : undefined;
+    const own = start?.file && start.line && sources ? functionHeader(sources, start.file, start.line) : undefined;
+    const callee = at.file && at.line && sources ? functionHeader(sources, at.file, at.line) : undefined;
+    if (!sources || !own || !callee || !at.file || callee.line === own.line || callee.file !== own.file) return undefined;
+    const name = declaredName(sourceLine(sources, callee.file, callee.line));
+    const lines = (findSource(sources, own.file)?.[1] ?? '').split('\n');
+    const end = functionEnd(sources, own.file, own.line + 1)?.line ?? lines.length;
+    if (!name) return undefined;
+    // The last line of the program's own function that the path went through before the helper.
+    const records = p.history.records;
+    for (let i = records.length - 1; i >= 0 && i > records.length - 4096; i--) {
+      const r = records[i];
+      if (r.kind !== 'insn') continue;
+      const l = resolveAnnotation(p.annotations.find(r.index).annotation, sources);
+      if (!l?.line || l.file !== own.file || l.line <= own.line || l.line >= end) continue;
+      const calls = new RegExp(String.raw`\b${name}\s*\(`);
+      for (let k = l.line; k <= end && k <= l.line + 8; k++)
+        if (calls.test(withoutComment(lines[k - 1] ?? ''))) return returnAfter(sources, own.file, k, true, r0);
+      return undefined;
+    }
+    return undefined;
   };
 
   /**
@@ -541,7 +588,8 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         if (libbpfLines.length < 1000) libbpfLines.push({ program: l.program, text: l.text, raw: l.raw });
         return;
       case 'clang':
-        if (l.severity !== 'note') {
+        // clang's `fatal error: too many errors emitted` only says it stopped listing them.
+        if (l.severity !== 'note' && !/^too many errors emitted/.test(l.text)) {
           const f = clangFinding(l, options.sources);
           if (l.backendCrash) crashFindings.add(f);
           addFinding(f);
@@ -586,6 +634,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           if (ex.catalogId && addFinding(explained(ex, text, ex.origin))) break;
         }
       mergeDuplicateClang(findings);
+      stackBeforeBuiltin(findings);
       dropRestatements(findings, fromSummary, crashFindings);
       for (const f of findings) {
         const before = errnoContext.get(stripMessagePrefixes(f.message));
@@ -720,9 +769,48 @@ function clangFinding(l: Extract<LogLine, { kind: 'clang' }>, sources?: Readonly
     l = { ...l, line: def.line };
   }
   // The stack limit: the locals of the function clang names (or whose definition it points at).
+  // memcpy/memset that clang would not expand: the size this call passes.
+  const builtin = ex.catalogId === 'clang-builtin-not-supported' ? /built-in function '(\w+)'/.exec(l.text)?.[1] : undefined;
+  const callText = builtin && sources && file && l.line ? withoutComment(sourceLine(sources, file, l.line)) : '';
+  const call = builtin ? new RegExp(String.raw`\b(?:__builtin_)?${builtin}\s*\(.*`).exec(callText)?.[0] : undefined;
+  const size = call ? argumentExpression(call, 2) : undefined;
+  if (builtin && size) {
+    const constant = /^(?:\d+|sizeof\s*\(?[^()]*\)?)$/.test(size);
+    ex.explanation += constant
+      ? ` This ${builtin}() copies \`${size}\` bytes: a constant, but too large for clang to expand into loads and stores.`
+      : ` This ${builtin}() gets the size \`${size}\`, known only at run time, so clang cannot expand it into a fixed sequence of loads and stores.`;
+    ex.fix = constant
+      ? `Copy in smaller constant pieces (or a bounded loop), or move the data with bpf_probe_read_kernel() into a map value.`
+      : `Give ${builtin}() a constant size (\`sizeof(...)\` of the destination) and keep \`${size}\` as the length field, or copy \`${size}\` bytes with bpf_probe_read_kernel(dst, ${size} & (MAX - 1), src), a helper that takes a run-time size the verifier can bound.`;
+  }
+  // The largest of them is the line to change (clang points at the function, or at any use).
+  let biggest: LocalVariable | undefined;
   if (ex.catalogId === 'stack-too-large' && sources && file && l.line) {
-    const locals = stackLocals(sources, file, l.line);
-    if (locals.length) ex.explanation += ` The function's locals on the stack: ${locals.map((x) => `\`${x}\``).join(', ')}.`;
+    const locals = functionLocals(sources, file, l.line);
+    const sized = (x: LocalVariable) => {
+      const parts = [
+        x.size ? `${x.size.bytes} bytes` : '',
+        x.size?.largest && x.size.largest.bytes >= 64 && x.size.largest.bytes < x.size.bytes
+          ? `\`${x.size.largest.text}\` alone ${x.size.largest.bytes}`
+          : '',
+        x.inlined ? `in ${x.inlined}(), inlined here` : '',
+      ].filter(Boolean);
+      return parts.length ? ` (${parts.join(', ')})` : '';
+    };
+    const shown = locals.slice(0, 4);
+    const total = shown.every((x) => x.size) ? shown.reduce((n, x) => n + x.size!.bytes, 0) : undefined;
+    if (shown.length)
+      ex.explanation += ` The function's locals on the stack: ${shown.map((x) => `\`${x.text}\`${sized(x)}`).join(', ')}${
+        total !== undefined && total > 512 && shown.length > 1 ? `: about ${total} bytes together, more than 512` : ''
+      }.`;
+    for (const x of locals) if ((x.size?.bytes ?? 0) >= 128 && (x.size?.bytes ?? 0) > (biggest?.size?.bytes ?? 0)) biggest = x;
+  }
+  const related: Finding['related'] = [];
+  if (biggest?.size)
+    ex.fix = `Move \`${biggest.name}\` (${biggest.size.bytes} bytes) off the stack: into a one-entry BPF_MAP_TYPE_PERCPU_ARRAY used as scratch space, working through the pointer bpf_map_lookup_elem() returns${biggest.inlined ? ` (it is in ${biggest.inlined}(), inlined into this function)` : ''}.`;
+  if (biggest && file && biggest.line !== l.line) {
+    related.push({ file, line: l.line, message: 'clang reports the stack limit here' });
+    l = { ...l, line: biggest.line, column: undefined };
   }
   return {
     severity: l.severity === 'warning' ? 'warning' : 'error',
@@ -738,7 +826,7 @@ function clangFinding(l: Extract<LogLine, { kind: 'clang' }>, sources?: Readonly
     catalogId: ex.catalogId,
     details: ex.details,
     origin: 'clang',
-    related: [],
+    related,
   };
 }
 
@@ -761,6 +849,31 @@ function mergeDuplicateClang(findings: Finding[]): void {
         if (g.line !== f.line || g.file !== f.file) f.related.push({ file: g.file, line: g.line, message: 'reported again here' });
         findings.splice(j, 1);
       }
+    }
+  }
+}
+
+/**
+ * clang refuses to expand memset/memcpy for a local too large for the stack (`struct big b = {};`)
+ * before it reports the stack limit: the size is the cause, the builtin a consequence of it.
+ */
+function stackBeforeBuiltin(findings: Finding[]): void {
+  const stack = findings.findIndex((f) => f.origin === 'clang' && f.catalogId === 'stack-too-large');
+  if (stack < 0) return;
+  const s = findings[stack];
+  const places = new Set([s, ...s.related].map((x) => `${x.file}:${x.line}`));
+  for (let i = findings.length - 1; i >= 0; i--) {
+    const b = findings[i];
+    if (b.origin !== 'clang' || b.catalogId !== 'clang-builtin-not-supported' || !places.has(`${b.file}:${b.line}`)) continue;
+    const builtin = /built-in function '(\w+)'/.exec(b.message)?.[1] ?? 'memset';
+    if (b.file && b.line !== undefined && b.line !== s.line)
+      s.related.push({ file: b.file, line: b.line, message: `clang cannot expand ${builtin}() for this large local either` });
+    else
+      s.explanation += ` clang also could not expand ${builtin}() for it (the initialisation of a local this large), which goes away with the move.`;
+    findings.splice(i, 1);
+    if (i < stack) {
+      findings.splice(findings.indexOf(s), 1);
+      findings.splice(i, 0, s);
     }
   }
 }
@@ -850,23 +963,4 @@ function libbpfFindings(
   }
   // One finding per distinct message is enough.
   return out.filter((f, i) => out.findIndex((g) => stripMessagePrefixes(g.message) === stripMessagePrefixes(f.message)) === i);
-}
-
-/** The declarations of local structs and arrays in the function at (or around) `line`, largest kinds first. */
-function stackLocals(sources: ReadonlyMap<string, string>, file: string, line: number): string[] {
-  const src = findSource(sources, file);
-  if (!src) return [];
-  const lines = src[1].split('\n');
-  let start = line - 1;
-  while (start > 0 && !/^\S.*\(/.test(lines[start])) start--;
-  const out: string[] = [];
-  for (let i = start + 1; i < lines.length && !/^\}/.test(lines[i]) && out.length < 4; i++) {
-    const text = lines[i].replace(/\/\*.*?\*\/|\/\/.*$/g, '').trim();
-    if (
-      /^(?:(?:volatile|const|unsigned|signed)\s+)*(?:struct\s+\w+\s+\w+(?:\[[^\]]+\])?|\w+\s+\w+\[[^\]]+\])\s*(?:=[^;]*)?;$/.test(text) &&
-      !/\*/.test(text)
-    )
-      out.push(text);
-  }
-  return out;
 }

@@ -451,7 +451,7 @@ export const catalog: CatalogEntry[] = [
     "Access outside a kernel structure's fields",
     "The pointer refers to a kernel structure described by BTF, and the verifier checks each direct read against the structure's layout. This offset and size do not land on a field (past the end, across members, or into a pointer member read at the wrong width).",
     'Read fields by name (ptr->field) with the right type, use BPF_CORE_READ for chains, and do not cast the pointer to another type.',
-    { example: 'struct task_struct *t = (void *)bpf_get_current_task_btf();\nint pid = t->pid;' },
+    { example: 'struct task_struct *t = (void *)bpf_get_current_task_btf();\nint pid = t->pid;', causes: ['pointer-cast'] },
   ),
   entry(
     'pointer-arith-bounds',
@@ -580,7 +580,16 @@ export const catalog: CatalogEntry[] = [
     "Objects from bpf_obj_new and the bpf_list_head / bpf_rb_root collections follow ownership rules: a node must be owned (a reference) to be inserted, the collection's bpf_spin_lock must be held around every operation, the lock and the root must live in the same map value, and the types must match the __contains() annotation.",
     'Take the lock that guards the root, pass owned references to push/add, drop or insert every object you allocate, and declare roots with __contains(type, field).',
     {
-      causes: ['object-type'],
+      causes: ['object-type', 'program-type', 'special-field'],
+      causeWhen: { 'program-type': /progs cannot use/, 'special-field': /progs cannot use/ },
+      refine: (_d, { message = '' }) =>
+        /^tracing progs cannot use bpf_\{list_head,rb_root\}/.test(message)
+          ? {
+              title: 'Tracing programs cannot use bpf_list_head or bpf_rb_root',
+              why: 'The kernel refuses linked lists and rbtrees (bpf_list_head, bpf_rb_root) in tracing programs (kprobe, tracepoint, perf_event, fentry, ...): the program uses a map or global that holds one, so it is rejected before any instruction is checked.',
+              fix: 'Keep the entries in a hash or LRU hash map (and sort them in user space), or move the list or tree to a program type that may use it (tc, XDP, syscall, struct_ops) and feed it from the tracing program through a map.',
+            }
+          : undefined,
       example:
         'struct node *n = bpf_obj_new(typeof(*n));\nif (!n) return 0;\nbpf_spin_lock(&glock);\nbpf_rbtree_add(&groot, &n->rb, less);\nbpf_spin_unlock(&glock);',
       docsUrl: DOCS.kptr,
@@ -812,6 +821,17 @@ export const catalog: CatalogEntry[] = [
     {
       causes: ['stack-object', 'released-dynptr', 'skipped-release'],
       causeWhen: { 'skipped-release': /^cannot overwrite referenced dynptr/ },
+      // Open-coded iterators (bpf_iter_<kind>_new/next/destroy) have rules of their own.
+      refine: (_d, { message = '' }) => {
+        const iter = /\b(iter_\w+)/.exec(message)?.[1];
+        return iter && !/dynptr/i.test(message)
+          ? {
+              title: `Open-coded iterator ${iter} used outside its life`,
+              why: `An open-coded iterator (struct bpf_${iter}) is a stack object the verifier tracks: bpf_${iter}_new() initialises it, bpf_${iter}_next() may only be called on an initialised one, and bpf_${iter}_destroy() ends it, exactly once on every path. This call got one that is not initialised here (never created on this path, already destroyed, or passed at an offset).`,
+              fix: `Create the iterator with bpf_${iter}_new() before the loop and destroy it once after it on every path (or use bpf_for(), which does both).`,
+            }
+          : undefined;
+      },
       example:
         'struct bpf_dynptr ptr;\nif (bpf_ringbuf_reserve_dynptr(&rb, 64, 0, &ptr)) {\n\tbpf_ringbuf_discard_dynptr(&ptr, 0);\n\treturn 0;\n}\nbpf_ringbuf_submit_dynptr(&ptr, 0);',
       docsUrl: DOCS.dynptr,
@@ -1019,7 +1039,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'func-arg-mismatch',
-    /^Caller passes invalid args into func#\d+|^arg#\d+ (?:expected pointer to ctx, but got \S+|pointer type \S+ \S+ (?:must point to \S*scalar, or struct with scalar|not to stack|must be valid and initialized)|arg#\d+ memory, len pair leads to invalid memory access|reference type\('.*'\) size cannot be determined)|^(?<register>R\d+) is not a scalar$|^Unrecognized arg#\d+ type \S+|^2 or more rdonly\/rdwr_buf_size parameters for kfunc|^R\d+ rdonly\/rdwr_buf_size exceeds u32 max/,
+    /^Caller passes invalid args into func#\d+|^arg#\d+ (?:expected pointer to ctx, but got \S+|pointer type \S+ \S+ (?:must point to \S*scalar, or struct with scalar|not to stack|must be valid and initialized)|arg#\d+ memory, len pair leads to invalid memory access)|^(?<register>R\d+) is not a scalar$|^Unrecognized arg#\d+ type \S+|^2 or more rdonly\/rdwr_buf_size parameters for kfunc|^R\d+ rdonly\/rdwr_buf_size exceeds u32 max/,
     "Argument does not match the function's declared parameter",
     'Calls to global BPF functions and kfuncs are checked against their BTF prototypes: a pointer-to-struct parameter needs a valid, initialised pointer of that type (or to stack memory for plain data), scalars must be numbers, (buffer, size) pairs must describe valid memory.',
     'Pass arguments of exactly the declared type; initialise stack buffers; check nullable pointers before passing them.',
@@ -1027,7 +1047,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'global-func-signature',
-    /^Global function \S+\(\) (?:with \d+ > \d+ args\. Buggy compiler\.|doesn't return scalar\. Only those are supported\.)|^Arg#\d+ type \S+ in \S+\(\) is not supported yet|^Global functions need valid BTF|^The function \S+ (?:has \d+ arguments\. Too many\.|return type \S+ is unsupported\.|with variable args is unsupported\.|arg\d+ type \S+ is unsupported\.|has malformed void argument\.)|^Function \S+ has \d+ > \d+ args|^Invalid type of function \S+\(\)|^missing btf func_info|^callback function (?:not static|cannot be the main program)|^LD_ABS is (?:not allowed in subprogs without BTF|only allowed in functions that return 'int'\.)|^cannot return stack pointer to the caller|^At subprogram exit the register R\d+ is not a scalar value|^arg#\d+ (?:type isn't a pointer|type doesn't have a name|should be void pointer|should be `struct \S+ \*`|reference type\('.*'\) points to kernel module type|type tag is not supported in static functions|has unsupported set of tags|has invalid combination of tags|arena cannot be combined with any other tags|has pointer tag, but is not a pointer type)|^kern ctx type id \d+ is not a struct|^R0 not a scalar value|\(\) doesn't return scalar/,
+    /^Global function \S+\(\) (?:with \d+ > \d+ args\. Buggy compiler\.|doesn't return scalar\. Only those are supported\.)|^Arg#\d+ type \S+ in \S+\(\) is not supported yet|^Global functions need valid BTF|^The function \S+ (?:has \d+ arguments\. Too many\.|return type \S+ is unsupported\.|with variable args is unsupported\.|arg\d+ type \S+ is unsupported\.|has malformed void argument\.)|^Function \S+ has \d+ > \d+ args|^Invalid type of function \S+\(\)|^missing btf func_info|^callback function (?:not static|cannot be the main program)|^LD_ABS is (?:not allowed in subprogs without BTF|only allowed in functions that return 'int'\.)|^cannot return stack pointer to the caller|^At subprogram exit the register R\d+ is not a scalar value|^arg#\d+ (?:reference type\('.*'\) size cannot be determined|type isn't a pointer|type doesn't have a name|should be void pointer|should be `struct \S+ \*`|reference type\('.*'\) points to kernel module type|type tag is not supported in static functions|has unsupported set of tags|has invalid combination of tags|arena cannot be combined with any other tags|has pointer tag, but is not a pointer type)|^kern ctx type id \d+ is not a struct|^R0 not a scalar value|\(\) doesn't return scalar/,
     'Function signature the verifier does not support',
     'Non-static (global) BPF functions are verified on their own using their BTF prototype: they must return an integer, take at most 5 arguments of supported types (scalars, pointers to context or plain structs), and may not return pointers to their own stack. Callbacks must be static functions.',
     'Make the function return int/long, keep ≤ 5 scalar or pointer arguments, mark helpers static (or __always_inline) when they need richer types, and never return the address of a local.',

@@ -30,6 +30,7 @@ import {
   declaresSigned,
   sourceLine,
   mapsHolding,
+  globalsHolding,
   structDefinition,
   structFieldsOfType,
   symbolDeclaration,
@@ -187,6 +188,17 @@ function stateOf(input: CauseInput): CauseState {
 const LOOP_HEADER = /\b(?:for|while)\s*\(|\bdo\b|\bbpf_for(?:_each)?\s*\(|\bbpf_repeat\s*\(/;
 
 /** Each family's root cause, by the id its catalog entry names (run only when the entry has it). */
+/** The helpers that turn a socket pointer into a pointer of a larger socket type, checking its kind. */
+const SOCK_CASTS: Record<string, string> = {
+  tcp_sock: 'bpf_skc_to_tcp_sock',
+  tcp6_sock: 'bpf_skc_to_tcp6_sock',
+  udp6_sock: 'bpf_skc_to_udp6_sock',
+  unix_sock: 'bpf_skc_to_unix_sock',
+  mptcp_sock: 'bpf_skc_to_mptcp_sock',
+  tcp_timewait_sock: 'bpf_skc_to_tcp_timewait_sock',
+  tcp_request_sock: 'bpf_skc_to_tcp_request_sock',
+};
+
 const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
   // References that were never released: the allocation instruction is printed.
   acquisition: (s) => {
@@ -241,6 +253,20 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
     const callName = site ? locate(site.index)?.text : undefined;
     const functionName = argumentExpression(callName, 1)?.match(/^\(?\s*(?:\([^)]*\)\s*)?&?(\w+)\s*\)?$/)?.[1];
     f.quickFix = { kind: 'callback-return-range', file: f.file, line: f.line, range: parseRange(d.range) ?? [0, 1], functionName };
+    // The value this return gives, as the callback writes it, when it is not a constant.
+    const { sources } = s;
+    const returned = /\breturn\s+(.+?)\s*;/.exec(withoutComment(f.sourceText))?.[1];
+    if (!returned || /^-?(?:\d+|0x[0-9a-fA-F]+|[A-Z_][A-Z0-9_]*)$/.test(returned) || !sources || !f.file || !f.line) return;
+    const header = functionHeader(sources, f.file, f.line);
+    const name = functionName ?? (header ? declaredName(sourceLine(sources, header.file, header.line)) : undefined);
+    const set = /^\w+$/.test(returned) ? assignmentAbove(sources, f.file, f.line, returned) : undefined;
+    const from = set && !set.parameter ? /=\s*(\w+)\s*\(/.exec(withoutComment(set.text))?.[1] : undefined;
+    const range = d.range ?? '[0, 1]';
+    f.explanation += ` ${name ? `\`${name}()\`` : 'The callback'} returns \`${returned}\` on this path${from ? `, the result of ${from}()` : ''}: a number the verifier cannot pin down, where only ${range} is allowed.`;
+    f.fix =
+      range === '[0, 1]'
+        ? `Return a constant on that path: \`return 1;\` to stop (or 0 to go on) instead of \`return ${returned};\`; keep \`${returned}\` in the context the callback gets if the caller needs it.`
+        : `Return a constant in ${range} on that path instead of \`return ${returned};\`.`;
   },
   'return-range': (s) => {
     const { f, d, sources, program } = s;
@@ -254,7 +280,7 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       // The value this return gives, as the program writes it, when it is not a constant.
       const returned = /\breturn\s+(.+?)\s*;/.exec(withoutComment(f.sourceText))?.[1];
       const bounds = /smin=(-?\w+),? smax=(-?\w+)/.exec(f.message);
-      if (returned && !/^-?(?:\d+|0x[0-9a-f]+|[A-Z_][A-Z0-9_]*)$/i.test(returned) && !f.explanation.includes(`\`${returned}\``)) {
+      if (returned && !/^-?(?:\d+|0x[0-9a-fA-F]+|[A-Z_][A-Z0-9_]*)$/.test(returned) && !f.explanation.includes(`\`${returned}\``)) {
         const known =
           bounds?.[1] !== undefined ? ` the verifier knows it only as ${bounds[1]}..${bounds[2]}` : ' the verifier cannot pin it down';
         f.explanation += ` This path returns \`${returned}\`:${known}, a value computed or read at run time, not one of the allowed constants.`;
@@ -367,9 +393,35 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
     const { f, sources, failing, program } = s;
     // A program type that may not use a special field at all, refused before any instruction:
     // the program's first use of a map holding one, and that member.
-    const refused = !failing && /progs cannot use (bpf_\w+)/.exec(f.message)?.[1];
+    const refusedText = !failing ? /progs cannot use (bpf_\w+|bpf_\{[\w,]+\})/.exec(f.message)?.[1] : undefined;
+    // `bpf_{list_head,rb_root}`: either of them.
+    const refusedFields = refusedText
+      ? refusedText
+          .replace(/^bpf_\{(.*)\}$/, '$1')
+          .split(',')
+          .map((x) => (x.startsWith('bpf_') ? x : `bpf_${x}`))
+      : [];
+    const refused = refusedFields[0];
     const def = refused && sources && program ? programDefinition(sources, program, f.file) : undefined;
-    for (const held of refused && def ? mapsHolding(sources!, refused, def.file) : []) {
+    // A global of that type (graph roots usually are: `private(A) struct bpf_rb_root ...`): the
+    // first use of its section's map, which the verifier refuses as a whole.
+    for (const field of def ? refusedFields : []) {
+      const lines = (findSource(sources!, def!.file)?.[1] ?? '').split('\n');
+      for (const held of globalsHolding(sources!, field, def!.file)) {
+        const uses = held.names.map((n) => firstUse(lines, def!.line + 1, n)).filter((x): x is number => x !== undefined);
+        if (!uses.length) continue;
+        const use = Math.min(...uses);
+        f.related.push({ file: f.file!, line: f.line!, message: 'the program whose type does not allow it' });
+        f.related.push({ ...held.member, message: `\`${held.member.field}\` is a struct ${field}` });
+        f.file = def!.file;
+        f.line = use;
+        f.sourceText = lines[use - 1]?.trim();
+        const others = held.names.filter((n) => n !== held.member.field).map((n) => `\`${n}\``);
+        f.explanation += ` The program uses \`${held.member.field}\`, a struct ${field}${others.length ? `, which is in one map with ${others.join(', ')} (the globals of its section)` : ''}; its first use of that map is \`${withoutComment(f.sourceText)}\`.`;
+        return;
+      }
+    }
+    for (const held of refused && def ? refusedFields.flatMap((x) => mapsHolding(sources!, x, def.file)) : []) {
       const lines = (findSource(sources!, def!.file)?.[1] ?? '').split('\n');
       const use = firstUse(lines, def!.line + 1, held.map);
       if (!use) continue;
@@ -564,6 +616,23 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
   // An object whose type lacks the field the call needs (bpf_refcount, ...): the struct's definition.
   'object-type': (s) => {
     const { f, registers, reg, sources } = s;
+    // A node of another type pushed into a list / tree: the root's __contains() names the type.
+    const mismatch =
+      /^operation on (bpf_\w+) expects arg#1 (bpf_\w+) at offset=\d+ in struct (\w+), but arg is at offset=\d+ in struct (\w+)/.exec(
+        stripMessagePrefixes(f.message),
+      );
+    const root = mismatch ? argumentExpression(f.sourceText, 0)?.replace(/^&\s*/, '') : undefined;
+    const rootName = root ? /(\w+)$/.exec(root)?.[1] : undefined;
+    const rootDecl = rootName && sources ? symbolDeclaration(sources, rootName, f.file) : undefined;
+    const declText = rootDecl ? withoutComment(sourceLine(sources, rootDecl.file, rootDecl.line)) : '';
+    if (mismatch && rootName && rootDecl && /__contains\s*\(/.test(declText)) {
+      const [, head, , expected, actual] = mismatch;
+      f.related.push({ ...rootDecl, message: `\`${rootName}\` is declared to hold struct ${expected} (\`__contains(${expected}, ...)\`)` });
+      const node = argumentExpression(f.sourceText, 1)?.replace(/^&\s*/, '');
+      f.explanation += ` \`${rootName}\` (a ${head}) is declared with \`__contains(${expected}, ...)\`, but this call adds a struct ${actual}${node ? ` (\`${node}\`)` : ''}: a list or tree holds the one node type its declaration names.`;
+      f.fix = `Declare \`${rootName}\` with \`__contains(${actual}, ...)\` if it is meant to hold ${actual} objects, or add a struct ${expected} to it.`;
+      return;
+    }
     const field = /doesn't point to a type with (\w+) field/.exec(f.message)?.[1];
     const type = reg !== undefined ? /^(?:ptr_|trusted_ptr_|rcu_ptr_)(\w+?)(?:\(|$)/.exec(registers.get(`R${reg}`) ?? '')?.[1] : undefined;
     const def = type && sources ? structDefinition(sources, type, f.file) : undefined;
@@ -571,6 +640,29 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
     f.related.push({ ...def, message: `struct ${type} is defined here, without a struct ${field} member` });
     f.explanation += ` R${reg} points to a struct ${type}, and struct ${type} has no \`struct ${field}\` member.`;
     f.fix = `Add a \`struct ${field}\` member to struct ${type} (e.g. \`struct ${field} ref;\`), or do not call this on objects of that type.`;
+  },
+  // A BTF pointer cast to a larger type in C (`(struct tcp_sock *)sk`): the verifier keeps the
+  // pointer's own type, so a field of the larger type lies past its end.
+  'pointer-cast': (s) => {
+    const { f, sources } = s;
+    const beyond = /^access beyond struct (\w+) at off (\d+) size (\d+)/.exec(stripMessagePrefixes(f.message));
+    const read = beyond ? /\b([A-Za-z_]\w*)\s*->\s*(\w+)/.exec(withoutComment(f.sourceText)) : null;
+    const set = read && sources && f.file && f.line ? assignmentAbove(sources, f.file, f.line, read[1]) : undefined;
+    const cast = set && !set.parameter ? /\(\s*struct\s+(\w+)\s*\*\s*\)\s*([A-Za-z_]\w*)/.exec(withoutComment(set.text)) : null;
+    if (!beyond || !read || !set || !cast) return;
+    const [, real, off] = beyond;
+    const [, var_, field] = read;
+    const [, as, from] = cast;
+    f.related.push({
+      file: set.file,
+      line: set.line,
+      message: `\`${var_}\` is \`${from}\` cast to struct ${as}: to the verifier it is still a struct ${real}`,
+    });
+    f.explanation += ` \`${var_}\` is \`${from}\` cast to \`struct ${as} *\` in C, but the verifier types a pointer by what it really points to (BTF): \`${var_}\` is a struct ${real}, and \`${var_}->${field}\` (offset ${off}) lies past its end.`;
+    const helper = /^(?:sock|sock_common)$/.test(real) ? SOCK_CASTS[as] : undefined;
+    f.fix = helper
+      ? `Convert with the helper that checks the socket's kind: \`struct ${as} *${var_} = ${helper}(${from}); if (!${var_}) return 0;\`, then read \`${var_}->${field}\`.`
+      : `Read the field with BPF_CORE_READ(${var_}, ${field}) (a probe read the verifier does not type), or cast with bpf_core_cast(${from}, struct ${as}) (recent libbpf, through the bpf_rdonly_cast kfunc), instead of a plain C cast.`;
   },
   // A reserved dynptr reserved again: a `continue` after the reservation skipped its submit/discard.
   'skipped-release': (s) => {
@@ -803,8 +895,17 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
           f.explanation += ` The line reads through \`${via}\`, set at line ${set.line} (\`${withoutComment(set.text)}\`), and no check of \`${via}\` against data_end comes between.`;
           f.fix = `After line ${set.line}, check \`if ((void *)(${via} + 1) > data_end) return ...;\` before reading \`${via}\`.`;
         }
-        break;
+        return;
       }
+    }
+    // No data_end comparison on the path at all (r=0): the variable that holds ctx->data.
+    const origin = f.related.find((r) => /it is ctx->data\b/.test(r.message));
+    const text = origin?.file && origin.line ? withoutComment(sourceLine(sources, origin.file, origin.line)) : '';
+    const name = assignedVariable(text);
+    if (origin && name && /\br=0\b/.test(f.message) && new RegExp(String.raw`\b${name}\b`).test(withoutComment(f.sourceText))) {
+      const end = /\b(\w+)\s*(?:->|\.)\s*data\b/.exec(text)?.[1];
+      f.explanation += ` \`${name}\` is the start of the packet (\`${text.trim()}\`, line ${origin.line}), and nothing on this path compares it with ${end ? `${end}->data_end` : 'data_end'}: not a single byte is proven, so the read of \`${name}\` here is refused.`;
+      f.fix = `Load ${end ? `${end}->data_end` : 'data_end'} as well and check \`if ((void *)${name} + <bytes read> > data_end) return ...;\` before this line (here it reads through \`${name}\`).`;
     }
   },
   // CO-RE: the lines that name the field or type the kernel does not have.
@@ -889,7 +990,27 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
   },
   // A dynptr used after the call that released it (submit, discard): that call.
   'released-dynptr': (s) => {
-    const { f, records, pos, relatedAt } = s;
+    const { f, records, pos, relatedAt, locate } = s;
+    // An open-coded iterator used (or destroyed again) after its bpf_iter_<kind>_destroy().
+    const iter = /expected an initialized (iter_\w+)/i.exec(f.message)?.[1];
+    if (iter) {
+      const destroy = new RegExp(String.raw`^call (bpf_${iter}_destroy)#`);
+      for (let i = pos - 1; i >= 0; i--) {
+        const r = records[i];
+        const call = r.kind === 'insn' ? destroy.exec(r.disasm)?.[1] : undefined;
+        if (!call || r.kind !== 'insn') continue;
+        const name = argumentExpression(locate(r.index)?.text, 0)?.replace(/^&\s*/, '');
+        const it = name && /^\w+$/.test(name) ? `\`${name}\`` : `the ${iter} iterator`;
+        f.related.push(relatedAt(r.index, `${it} is destroyed here already; on this path it is not initialized any more`));
+        f.explanation += ` On this path ${it} was already destroyed by ${call}() before this call: an open-coded iterator lives from its bpf_${iter}_new() to one ${call}(), and every use after that sees an uninitialized iterator.`;
+        const at = relatedAt(r.index, '');
+        const next = at.file && at.line && s.sources ? withoutComment(sourceLine(s.sources, at.file, at.line + 1)).trim() : '';
+        f.fix = /^break\s*;/.test(next)
+          ? `Destroy ${it} exactly once on every path: drop the ${call}() before the \`break\` (the one after the loop runs on that path too).`
+          : `Destroy ${it} exactly once on every path: keep one of the two ${call}() calls, or leave the function right after the first.`;
+        return;
+      }
+    }
     if (/initialized dynptr|dynptr has to be/i.test(f.message)) {
       for (let i = pos - 1; i >= 0; i--) {
         const r = records[i];
@@ -1029,6 +1150,27 @@ function programPlace(s: CauseState): void {
 function globalCallee(s: CauseState): void {
   const { f, d, sources, others } = s;
   const callee = /Caller passes invalid args into func#\d+ \('(\w+)'\)/.exec(others.join('\n'));
+  // A parameter whose type has no size (void *): the function's signature is what to change.
+  const unsized = /^arg#(\d+) reference type\('(.*?)\s*'\) size cannot be determined/.exec(stripMessagePrefixes(f.message));
+  const calleeDef = callee && unsized && sources ? programDefinition(sources, callee[1], f.file) : undefined;
+  if (callee && unsized && calleeDef) {
+    const header = withoutComment(sourceLine(sources, calleeDef.file, calleeDef.line));
+    const param = argumentExpression(header, Number(unsized[1]));
+    const paramName = param ? /(\w+)\s*$/.exec(param)?.[1] : undefined;
+    if (f.file && f.line)
+      f.related.push({
+        file: f.file,
+        line: f.line,
+        message: `\`${callee[1]}()\` is called here; the verifier cannot check this argument against its parameter`,
+      });
+    f.file = calleeDef.file;
+    f.line = calleeDef.line;
+    f.sourceText = sourceLine(sources, calleeDef.file, calleeDef.line);
+    f.title = `Global function ${callee[1]}() takes a parameter of unknown size`;
+    f.explanation = `\`${callee[1]}()\` is a global (non-static) function, which the verifier checks once, on its own, from its BTF prototype. Its parameter #${unsized[1]}${param ? ` (\`${param.trim()}\`)` : ''} points to ${unsized[2] === 'UNKNOWN' ? 'void' : `\`${unsized[2]}\``}, a type without a size, so the verifier cannot know how much memory the pointer must cover and refuses the call.`;
+    f.fix = `Make \`${callee[1]}()\` static (or __always_inline), so it is verified with each caller's real arguments, or give the parameter a pointer type of known size (a struct that holds the buffer: \`struct my_buf *${paramName ?? 'buf'}\`).`;
+    return;
+  }
   if (callee && sources) {
     const def = programDefinition(sources, callee[1], f.file);
     if (def)
@@ -1344,6 +1486,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   'scalar-pointer',
   'written-memory',
   'pointer-member',
+  'pointer-cast',
   'object-type',
   'skipped-release',
   'map-definition',

@@ -139,6 +139,34 @@ export function mapsHolding(
   return out;
 }
 
+/**
+ * Globals of type `struct <field>` (`private(A) struct bpf_rb_root tree __contains(...)`): each is
+ * a member of the map of its section, which it shares with the other globals of that section.
+ */
+export function globalsHolding(
+  sources: ReadonlyMap<string, string>,
+  field: string,
+  prefer?: string,
+): { names: string[]; member: SourceLine & { field: string } }[] {
+  const out: { names: string[]; member: SourceLine & { field: string } }[] = [];
+  const decl = (l: string) => /^((?:\w+\s*\([^)]*\)\s*)*)(?:static\s+)?struct\s+(\w+)\s+(\w+)\b[^;(]*(?:\([^)]*\))?[^;(]*;/.exec(l);
+  for (const [key, lines] of linesOf(sources, undefined, prefer)) {
+    lines.forEach((l, i) => {
+      const m = decl(l);
+      if (!m || m[2] !== field) return;
+      // The other globals of the same section (`private(A)`, `SEC(".data.A")`) are the same map.
+      const section = m[1].trim();
+      const names = section
+        ? lines
+            .map((x) => (x.startsWith(section) ? /(\w+)\s*(?:\[[^\]]*\])?\s*(?:__\w+\([^)]*\))?\s*(?:=[^;]*)?;/.exec(x)?.[1] : undefined))
+            .filter((x): x is string => !!x)
+        : [m[3]];
+      out.push({ names: [...new Set([m[3], ...names])], member: { file: key, line: i + 1, field: m[3] } });
+    });
+  }
+  return out;
+}
+
 /** The line that opens `struct name`'s definition (`struct name {`). */
 export function structDefinition(sources: ReadonlyMap<string, string>, name: string, prefer?: string): SourceLine | undefined {
   for (const [key, lines] of linesOf(sources, undefined, prefer)) {
@@ -543,4 +571,157 @@ export function argumentExpression(source: string | undefined, n: number): strin
   }
   args.push(cur.trim());
   return args[n] || undefined;
+}
+
+/** Sizes of C's and the kernel's base types, by name. */
+const BASE_SIZES: Record<string, number> = Object.fromEntries(
+  Object.entries({
+    1: 'char u8 __u8 s8 __s8 uint8_t int8_t bool _Bool',
+    2: 'short u16 __u16 s16 __s16 uint16_t int16_t __be16 __le16',
+    4: 'int u32 __u32 s32 __s32 uint32_t int32_t __be32 __le32 float pid_t uid_t gid_t',
+    8: 'long u64 __u64 s64 __s64 uint64_t int64_t __be64 size_t ssize_t double',
+  }).flatMap(([bytes, names]) => names.split(' ').map((n) => [n, Number(bytes)])),
+);
+
+/** `#define NAME <expression>` bodies of the sources, by name (for sizes such as `(MAX_ARGS * ARGSIZE)`). */
+function defineBodies(sources: ReadonlyMap<string, string>, prefer?: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [, lines] of linesOf(sources, undefined, prefer))
+    for (const l of lines) {
+      const m = /^\s*#\s*define\s+([A-Za-z_]\w*)\s+([^/]+?)\s*(?:\/[*/].*)?$/.exec(l);
+      if (m && !out.has(m[1])) out.set(m[1], m[2]);
+    }
+  return out;
+}
+
+/** The value of a constant expression of numbers, defines, + - * / << and parentheses; undefined otherwise. */
+function constValue(expr: string, defines: ReadonlyMap<string, string>, depth = 0): number | undefined {
+  const tokens = expr.match(/0x[0-9a-f]+|\d+|[A-Za-z_]\w*|<<|[-+*/()]|\S/gi) ?? [];
+  let i = 0;
+  const atom = (): number | undefined => {
+    const t = tokens[i++];
+    if (t === '(') {
+      const v = sum();
+      return tokens[i++] === ')' ? v : undefined;
+    }
+    if (t === undefined) return undefined;
+    if (/^0x/i.test(t)) return parseInt(t, 16);
+    if (/^\d+$/.test(t)) return Number(t);
+    const body = depth < 6 && /^[A-Za-z_]/.test(t) ? defines.get(t) : undefined;
+    return body === undefined ? undefined : constValue(body, defines, depth + 1);
+  };
+  const product = (): number | undefined => {
+    let v = atom();
+    while (v !== undefined && (tokens[i] === '*' || tokens[i] === '/')) {
+      const op = tokens[i++];
+      const w = atom();
+      v = w === undefined ? undefined : op === '*' ? v * w : w ? Math.floor(v / w) : undefined;
+    }
+    return v;
+  };
+  const sum = (): number | undefined => {
+    let v = product();
+    while (v !== undefined && (tokens[i] === '+' || tokens[i] === '-' || tokens[i] === '<<')) {
+      const op = tokens[i++];
+      const w = product();
+      v = w === undefined ? undefined : op === '+' ? v + w : op === '-' ? v - w : v * 2 ** w;
+    }
+    return v;
+  };
+  const v = sum();
+  return i === tokens.length ? v : undefined;
+}
+
+export interface TypeSize {
+  bytes: number;
+  /** The member that takes most of a struct's size (`args_buf[4096]`), for the explanation. */
+  largest?: { text: string; bytes: number };
+}
+
+/**
+ * The size of a type as the sources declare it (base types, pointers, arrays and structs defined
+ * in the sources), without padding: enough to say which local fills the 512-byte stack.
+ */
+export function typeSize(
+  sources: ReadonlyMap<string, string>,
+  type: string,
+  dims: string[],
+  prefer?: string,
+  depth = 0,
+): TypeSize | undefined {
+  const defines = defineBodies(sources, prefer);
+  let count = 1;
+  for (const d of dims) {
+    const n = constValue(d, defines);
+    if (n === undefined) return undefined;
+    count *= n;
+  }
+  const words = type
+    .replace(/\b(?:const|volatile|unsigned|signed)\b/g, ' ')
+    .trim()
+    .split(/\s+/);
+  const struct = words[0] === 'struct' || words[0] === 'union' ? words[1] : undefined;
+  if (!struct) {
+    const base = BASE_SIZES[words[words.length - 1] || 'int'];
+    return base === undefined ? undefined : { bytes: base * count };
+  }
+  if (depth > 4) return undefined;
+  for (const [, lines] of linesOf(sources, undefined, prefer)) {
+    const start = lines.findIndex((l) => new RegExp(String.raw`^\s*(?:struct|union)\s+${escape(struct)}\s*\{`).test(l));
+    if (start < 0) continue;
+    let bytes = 0;
+    let largest: TypeSize['largest'];
+    for (let i = start + 1; i < lines.length && !/^\s*\}/.test(lines[i]); i++) {
+      const m = /^\s*((?:(?:const|volatile|unsigned|signed|struct|union)\s+)*\w+)\s*(\*?)\s*(\w+)((?:\s*\[[^\]]+\])*)\s*;/.exec(
+        withoutComment(lines[i]),
+      );
+      if (!m) continue;
+      const memberDims = [...m[4].matchAll(/\[([^\]]+)\]/g)].map((x) => x[1]);
+      const size = m[2]
+        ? { bytes: 8 * memberDims.reduce((a, d) => a * (constValue(d, defines) ?? NaN), 1) }
+        : typeSize(sources, m[1], memberDims, prefer, depth + 1);
+      if (!size || Number.isNaN(size.bytes)) return undefined;
+      bytes += size.bytes;
+      if (!largest || size.bytes > largest.bytes) largest = { text: `${m[3]}${m[4].replace(/\s+/g, '')}`, bytes: size.bytes };
+    }
+    return { bytes: bytes * count, largest };
+  }
+  return undefined;
+}
+
+export interface LocalVariable extends SourceLine {
+  text: string;
+  name: string;
+  size?: TypeSize;
+  /** The inline function the local is declared in: its frame is part of the caller's. */
+  inlined?: string;
+}
+
+/**
+ * The struct and array locals of the function containing `line`, and of the inline functions it
+ * calls (their locals share its stack frame), with their sizes when the sources give them.
+ */
+export function functionLocals(sources: ReadonlyMap<string, string>, file: string, line: number, max = 8): LocalVariable[] {
+  const hit = findSource(sources, file);
+  if (!hit) return [];
+  const lines = hit[1].split('\n');
+  const bodies = functionBodies(lines);
+  const own = [...bodies].find(([, b]) => b[0] <= line - 1 && line - 1 <= b[1]);
+  const out: LocalVariable[] = [];
+  const visit = (name: string, body: [number, number], depth: number, via?: string) => {
+    for (let i = body[0] + 1; i < body[1] && out.length < max; i++) {
+      const text = lines[i].replace(/\/\*.*?\*\/|\/\/.*$/g, '').trim();
+      const m = /^((?:(?:volatile|const|unsigned|signed)\s+)*(?:struct\s+\w+|\w+))\s+(\w+)((?:\[[^\]]+\])*)\s*(?:=[^;]*)?;$/.exec(text);
+      if (!m || /\*/.test(text) || (!m[1].startsWith('struct') && !m[3]) || /^return\b/.test(text)) continue;
+      const dims = [...m[3].matchAll(/\[([^\]]+)\]/g)].map((x) => x[1]);
+      out.push({ file: hit[0], line: i + 1, text, name: m[2], size: typeSize(sources, m[1], dims, hit[0]), inlined: via });
+    }
+    if (depth >= 2) return;
+    for (const [g, b] of bodies) {
+      if (g === name || !/\binline\b|always_inline/.test(lines[b[0]])) continue;
+      if (lines.slice(body[0] + 1, body[1]).some((l) => calls(l, g))) visit(g, b, depth + 1, g);
+    }
+  };
+  if (own) visit(own[0], own[1], 0);
+  return out;
 }

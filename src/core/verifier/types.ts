@@ -192,7 +192,8 @@ export type RootCause =
   | 'written-memory'
   | 'object-type'
   | 'skipped-release'
-  | 'pointer-member';
+  | 'pointer-member'
+  | 'pointer-cast';
 
 /** One entry of the catalog: a message family of the kernel verifier, libbpf or clang. */
 export interface CatalogEntry {

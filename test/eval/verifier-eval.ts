@@ -134,3 +134,53 @@ export function formatSelftests(h: Record<Half, SelftestScore>): string {
   );
   return ['kernel selftest messages (6.1, 6.12):', ...rows].join('\n');
 }
+
+/**
+ * The ways other programs print a log they pass on: every line prefixed (docker compose, kubectl
+ * timestamps, journald), CRLF, indented or quoted as pasted into an issue, or the whole log in one
+ * quoted field of a structured logger (logrus/slog `msg="...\n..."`).
+ */
+export const FRAMINGS: Record<string, (lines: string[]) => string> = {
+  compose: (ls) => ls.map((l) => `agent-1  | ${l}`).join('\n'),
+  kubectl: (ls) => ls.map((l, i) => `2024-05-01T10:00:${String(i % 60).padStart(2, '0')}.123456789Z ${l}`).join('\n'),
+  journald: (ls) => ls.map((l) => `May 01 10:00:00 node7 agent[4242]: ${l}`).join('\n'),
+  crlf: (ls) => ls.join('\r\n'),
+  indented: (ls) => ls.map((l) => `    ${l}`).join('\n'),
+  quoted: (ls) => ls.map((l) => `> ${l}`).join('\n'),
+  logrus: (ls) =>
+    `time="2024-05-01T10:00:00Z" level=error msg="${ls
+      .join('\n')
+      .replace(/\\/g, '\\\\')
+      .replace(/"/g, '\\"')
+      .replace(/\t/g, '\\t')
+      .replace(/\n/g, '\\n')}"`,
+};
+
+/** Per framing, of the public logs that give a finding as posted: how many give the same first finding framed. */
+export function scoreFramings(): Record<Half, Record<string, { total: number; same: number }>> {
+  const index = JSON.parse(readFileSync(path.join(FIXTURES, 'verifier-wild', 'index.json'), 'utf8')) as { logs: WildEntry[] };
+  const out: Record<Half, Record<string, { total: number; same: number }>> = { tune: {}, heldout: {} };
+  for (const e of index.logs) {
+    const text = readFileSync(path.join(FIXTURES, 'verifier-wild', e.file), 'utf8').replace(/\r\n/g, '\n');
+    const base = analyzeLog(text).findings[0];
+    if (!base) continue;
+    for (const [name, frame] of Object.entries(FRAMINGS)) {
+      const s = (out[e.half][name] ??= { total: 0, same: 0 });
+      s.total++;
+      const f = analyzeLog(frame(text.split('\n'))).findings[0];
+      const [a, b] = [norm(base.message), norm(f?.message ?? '')];
+      if (f && f.catalogId === base.catalogId && b && (a.includes(b) || b.includes(a))) s.same++;
+    }
+  }
+  return out;
+}
+
+export function formatFramings(h: ReturnType<typeof scoreFramings>): string {
+  const rows = (['tune', 'heldout'] as Half[]).map(
+    (k) =>
+      `  ${k.padEnd(8)} ${Object.entries(h[k])
+        .map(([name, s]) => `${name} ${pct(s.same, s.total)}`)
+        .join('  ')}`,
+  );
+  return ['public logs framed by other programs (same first finding as posted):', ...rows].join('\n');
+}

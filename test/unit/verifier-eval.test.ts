@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { catalog } from '../../src/core/verifier';
-import { formatSelftests, formatWild, scoreSelftestMessages, scoreWildLogs } from '../eval/verifier-eval';
+import { formatFramings, formatSelftests, formatWild, scoreFramings, scoreSelftestMessages, scoreWildLogs } from '../eval/verifier-eval';
 
 describe('verifier decoder on held-out material from others', () => {
   it('labels of the public logs name catalog entries that exist, and every error line is in its log', () => {
@@ -38,6 +38,28 @@ describe('verifier decoder on held-out material from others', () => {
     // NOT MET: issue #9 asks for >= 90% with a specific entry. Measured 82.0% (109/133), as the
     // decoder of round 5 did on the same logs.
     assert.ok(h.specific / h.total >= 0.81, `specific entry ${h.specific}/${h.total} (issue #9 target 90%, measured 82.0%)`);
+  });
+
+  it('the same public logs as other programs pass them on (prefixed, indented, quoted, CRLF, in a logger field) give the same first finding', function () {
+    this.timeout(60000);
+    const s = scoreFramings();
+    console.log(formatFramings(s));
+    // Measured on the held-out half when this test was written; before the unframer peeled stacked
+    // prefixes and read each logger field's lines as lines: compose 96.0%, kubectl 95.2%, journald
+    // 96.0%, crlf 100%, indented 98.4%, quoted 96.0%, logrus 90.5% (of 126 logs with a finding).
+    const floors: Record<string, number> = {
+      compose: 0.98,
+      kubectl: 0.98,
+      journald: 0.98,
+      crlf: 1,
+      indented: 0.98,
+      quoted: 0.99,
+      logrus: 0.96,
+    };
+    for (const [name, floor] of Object.entries(floors)) {
+      const h = s.heldout[name];
+      assert.ok(h.same / h.total >= floor, `${name}: ${h.same}/${h.total} give the same finding (measured >= ${floor * 100}%)`);
+    }
   });
 
   it('kernel selftest messages: >= 90% of the distinct messages map to a specific entry', () => {

@@ -473,11 +473,13 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       const summary = inner.some((u) => u.summary);
       if (summary && current && !current.ended) conclude(current);
       if (summary) open(lastName);
+      // A structured logger's field can hold the summary and the whole log after it: the summary
+      // ends its own program log, and the lines after it start the next one.
       for (const u of inner) {
         if (u.summary) summaryTexts.add(u.text.trim());
         onText(u.text);
+        if (u.summary && current && !current.ended) conclude(current);
       }
-      if (summary && current && !current.ended) conclude(current);
       return;
     }
     onText(raw, l);

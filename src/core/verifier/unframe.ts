@@ -6,24 +6,31 @@
 // recognise are ever rewritten, so a plain verifier log passes through untouched.
 import { classifyLine } from './parse';
 
-/** Prefixes that tools put before every line they print. Order: most specific first. */
-const KNOWN_PREFIXES: RegExp[] = [
+/**
+ * Prefixes that tools put before every line they print. Order: most specific first. `always`:
+ * the prefix never starts a line of a log itself, so it is removed even when the rest of the line
+ * is unknown (a compiler error, the first line of a crash dump).
+ */
+const KNOWN_PREFIXES: { re: RegExp; always?: boolean }[] = [
   // journald / syslog: `Jan 21 04:29:45 host prog[123]: ` (kernel lines add `[   59.69] `)
-  /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [^\s:]+(?:\[\d+\])?: (?:\[ *\d+\.\d+\] )?/,
+  { re: /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [^\s:]+(?:\[\d+\])?: (?:\[ *\d+\.\d+\] )?/, always: true },
   // docker compose `svc-1  | `, kubectl `[pod/x/c] `
-  /^[\w.-]+(?:-\d+)?\s+\| /,
-  /^\[pod\/[^\]]+\] /,
+  { re: /^[\w.-]+(?:-\d+)?\s+\| /, always: true },
+  { re: /^\[pod\/[^\]]+\] /, always: true },
   // timestamps: ISO 8601, `2022/04/10 06:07:31 `, spdlog `[2025-09-17 08:19:46.825] [info] [file:1] `
-  /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s+(?:[A-Z]{3,5}\s+)?/,
-  /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d(?:\.\d+)? /,
-  /^(?:\[[^\]]*\] ){1,4}/,
+  {
+    re: /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s+(?:(?:INFO|WARN|WARNING|ERROR|ERRO|ERR|DEBUG|DEBU|DBG|TRACE|FATAL|CRIT|NOTICE)\s+)?/,
+    always: true,
+  },
+  { re: /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d(?:\.\d+)? /, always: true },
+  { re: /^(?:\[[^\]]*\] ){1,4}/ },
   // logrus text `ERRO[0045] `, glog `E0101 12:00:00.000000 123 file.go:1] `
-  /^(?:TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[\d+\]\s+/,
-  /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\] /,
+  { re: /^(?:TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[\d+\]\s+/, always: true },
+  { re: /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\] /, always: true },
   // go test `    verifier_test.go:245: `, GitHub Actions `##[error]`, quoted replies `> `
-  /^\s*\w+_test\.go:\d+: /,
-  /^##\[\w+\]/,
-  /^> /,
+  { re: /^\s*\w+_test\.go:\d+: / },
+  { re: /^##\[\w+\]/ },
+  { re: /^> / },
 ];
 
 /** aya: `Error: the BPF_PROG_LOAD syscall failed. Verifier output: <first line>`; the rest of the log follows. */
@@ -35,7 +42,8 @@ const SUMMARIES: RegExp[] = [
   /^(Prog section '[^']*' rejected: .*)$/,
   AYA_FIRST_LINE,
   // cilium/ebpf VerifierError: `load program: permission denied: <last line> (N line(s) omitted)`
-  /\bload (?:program|BTF): [a-z][a-z ]*?: (.+?)(?: \((?:truncated, )?\d+ line\(s\) omitted\))?(?: \(BTF disabled\))?$/,
+  // (the last one: wrappers repeat the words, `loading program: load program: ...`)
+  /^.*\bload (?:program|BTF): [a-z][a-z ]*?: (.+?)(?: \((?:truncated, )?\d+ line\(s\) omitted\))?(?: \(BTF disabled\))?$/,
   // bpftrace: `stdin:1:18-48: ERROR: helper bpf_d_path not supported in probe`, `ERROR: Error: ...`
   /^(?:\S+:\d+(?::\d+)?(?:-\d+)?: )?ERROR: (?:Error: )?(.*)$/,
   // libscap and friends: `... bpf_load_program() err=28 ...`, bcc: `bpf: Argument list too long. Program ...`
@@ -79,23 +87,29 @@ export class Unframer {
     if (raw.includes('="')) {
       const parts: UnframedLine[] = [];
       for (const m of raw.matchAll(QUOTED_FIELD)) {
-        for (const line of unescapeQuoted(m[1]).split('\n')) parts.push(...(this.inner(line, isError) ?? [{ text: line }]));
+        for (const line of unescapeQuoted(m[1]).split('\n')) parts.push(...this.unprefixed(this.peel(line, useful, isError), isError));
       }
       if (parts.length) return parts;
     }
 
     // A prefix this line shares with the lines before it.
     if (this.prefix && raw.startsWith(this.prefix)) {
-      const rest = raw.slice(this.prefix.length);
-      return this.inner(rest, isError) ?? [{ text: rest }];
+      const rest = this.peel(raw.slice(this.prefix.length), useful, isError);
+      return this.unprefixed(rest, isError);
     }
-    for (const re of KNOWN_PREFIXES) {
-      const m = re.exec(raw);
-      if (m && m[0].length < raw.length) {
-        const rest = raw.slice(m[0].length);
-        if (useful(rest) || this.inner(rest, isError)) {
-          this.prefix = sharedPrefix(raw, prev) === m[0] ? m[0] : undefined;
-          return this.inner(rest, isError) ?? [{ text: rest }];
+    // Known prefixes, also under an indentation (a log pasted as an indented block).
+    const lead = /^\s*/.exec(raw)![0];
+    const body = raw.slice(lead.length);
+    for (const { re, always } of KNOWN_PREFIXES) {
+      const m = re.exec(body);
+      if (!m) continue;
+      // A prefix with nothing after it is an empty line of the log.
+      if (always && m[0].length >= body.trimEnd().length) return [{ text: '' }];
+      if (m[0].length < body.length) {
+        const rest = this.peel(body.slice(m[0].length), useful, isError);
+        if (always || useful(rest) || this.inner(rest, isError)) {
+          this.prefix = sharedPrefix(raw, prev) === lead + m[0] ? lead + m[0] : undefined;
+          return this.unprefixed(rest, isError);
         }
       }
     }
@@ -108,6 +122,23 @@ export class Unframer {
       }
     }
     return this.inner(raw, isError);
+  }
+
+  /** A line without its prefix is read as the same line unprefixed would be: summaries only in unknown text. */
+  private unprefixed(rest: string, isError: (text: string) => boolean): UnframedLine[] {
+    return (recognised(rest) ? undefined : this.inner(rest, isError)) ?? [{ text: rest }];
+  }
+
+  /** A second (third) tool's prefix under the first: a journal line collected by kubectl, say. */
+  private peel(rest: string, useful: (s: string) => boolean, isError: (text: string) => boolean): string {
+    for (let depth = 0; depth < 3 && !useful(rest); depth++) {
+      const next = KNOWN_PREFIXES.map(({ re }) => re.exec(rest)?.[0]).find(
+        (m) => m && m.length < rest.length && (useful(rest.slice(m.length)) || this.inner(rest.slice(m.length), isError)),
+      );
+      if (!next) break;
+      rest = rest.slice(next.length);
+    }
+    return rest;
   }
 
   /** One-line summaries inside a line (after any prefix was removed). */
@@ -123,7 +154,7 @@ export class Unframer {
       const split = INSN_THEN_ERROR.exec(tail);
       // cilium/ebpf's last line is not always the error (a backtracking or state line of a log that
       // went on, or one cut short): then the errno it names is what the summary says.
-      const errno = /\b(load (?:program|BTF): [a-z][a-z ]*?): /.exec(line);
+      const errno = /^.*\b(load (?:program|BTF): [a-z][a-z ]*?): /.exec(line);
       if (split && errno && !isError(split[2])) return [{ text: split[1] }, { text: errno[1], summary: true }];
       if (split) return [{ text: split[1] }, { text: split[2], summary: true }];
       if (errno && recognised(tail) && !isError(tail)) return [{ text: tail }, { text: errno[1], summary: true }];

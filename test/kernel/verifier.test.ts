@@ -144,4 +144,29 @@ describe('verifier findings on broken programs written by others', function () {
     // Target 97% primary diagnostic at the causing line, measured 87.9% (131/149).
     assert.ok(h.primary / h.total >= 0.87, `primary ${h.primary}/${h.total} (issue #9 target 97%, measured 87.9%)${msg}`);
   });
+
+  // Other people build with other compilers: clang 20 and later emit 32-bit subregister code
+  // (-mcpu=v3) by default, which changes the instructions, the registers the verifier reports
+  // (w1, smax32) and often the message itself. The same programs, built that way, must be
+  // explained as well as the way this machine's clang builds them.
+  it('held-out programs built with -mcpu=v3 (32-bit subregisters, newer clang default): the same measures (scored)', async function () {
+    this.timeout(600000);
+    const sources = new Map(
+      readdirSync(OTHERS)
+        .filter((f) => /\.[ch]$/.test(f))
+        .map((f) => [f, readFileSync(path.join(OTHERS, f), 'utf8')] as [string, string]),
+    );
+    const { all: scores, loaded } = await scorePrograms(loader, OTHERS, sources, ['-mcpu=v3']);
+    console.log(formatPrograms(scores, `broken programs written by others, built with -mcpu=v3 (${loaded} load that way, left out):`));
+    const h = scores.heldout;
+    assert.ok(h.total >= 149, `only ${h.total} held-out programs fail to load when built with -mcpu=v3`);
+    const msg = process.env.VERIFIER_EVAL_SHOW_HELDOUT ? `\n${h.misses.join('\n')}` : '';
+    // The values measured when this test was written (v3 FLOORS), not issue #9's targets.
+    assert.ok(h.primary / h.total >= V3_FLOORS.primary, `-mcpu=v3 primary ${h.primary}/${h.total}${msg}`);
+    assert.ok(h.cause / h.withCause >= V3_FLOORS.cause, `-mcpu=v3 root cause ${h.cause}/${h.withCause}${msg}`);
+    assert.ok(h.caseSpecific / h.total >= V3_FLOORS.caseSpecific, `-mcpu=v3 case-specific ${h.caseSpecific}/${h.total}${msg}`);
+  });
 });
+
+/** Held-out scores of the programs built with -mcpu=v3, as measured (see the test). */
+const V3_FLOORS = { primary: 0.87, cause: 0.79, caseSpecific: 0.73 };

@@ -26,7 +26,7 @@ import {
 } from './source-hints';
 import { findRootCause } from './root-cause';
 import type { Analysis, AnalyzeOptions, Explanation, Finding, ProgramLog, RelatedLocation } from './types';
-import { Unframer } from './unframe';
+import { Unframer, unflatten } from './unframe';
 
 const MAX_CANDIDATES = 64;
 const CLOSING_BRACE = /^\s*\}\s*;?\s*$/;
@@ -462,6 +462,12 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   const onLine = (raw: string) => {
     lines++;
     bytes += raw.length + 1;
+    // A log whose newlines were lost: its lines, one by one.
+    const flat = raw.length > 120 && (raw.indexOf(': (', 12) > 0 || raw.indexOf('libbpf: ', 1) > 0) ? unflatten(raw, isError) : undefined;
+    if (flat) for (const part of flat) onLogLine(part);
+    else onLogLine(raw);
+  };
+  const onLogLine = (raw: string) => {
     noteContext(raw);
     const l = classifyLine(raw);
     if (l.kind !== 'text') return onParsed(l);

@@ -204,3 +204,54 @@ export function sharedPrefix(a: string, b: string): string | undefined {
   if (/^\s+$/.test(p)) return undefined;
   return p;
 }
+
+/** Where a line of a log starts inside a log whose newlines were lost. */
+const LINE_STARTS: RegExp[] = [
+  /(?<=\S\s+)(?=libbpf: )/g,
+  /(?<=\s)(?=-- (?:BEGIN|END) (?:PROG LOAD |DUMP )?LOG --)/g,
+  /(?<=-- (?:BEGIN|END) (?:PROG LOAD |DUMP )?LOG --\s)(?=\S)/g,
+  /(?<=\s)(?=\d+: \([0-9a-f]{2}\) )/g,
+  /(?<=\s)(?=from \d+ to \d+: )/g,
+  // a source annotation, not the `; R1=...` state of an instruction
+  /(?<=\s)(?=; (?!R\d|fp-|frame\d|refs=))/g,
+  /(?<=\s)(?=processed \d+ insns|verification time \d+|stack depth \d)/g,
+  /(?<=\s)(?=\{")/g,
+];
+
+/**
+ * A log flattened into one line (a web page or a single-line field collapsed its newlines): two
+ * instruction lines or two libbpf lines in one. Splits it where its lines started, and splits an
+ * error from the instruction or text it ran into. Undefined for an ordinary line.
+ */
+export function unflatten(raw: string, isError: (text: string) => boolean): string[] | undefined {
+  // A logger field with escaped newlines (`msg="...\\n..."`) keeps its lines: the unframer reads it.
+  if (raw.includes('\\n')) return undefined;
+  const insns = raw.match(/\d+: \([0-9a-f]{2}\) /g)?.length ?? 0;
+  if (insns < 2 && raw.split('libbpf: ').length < 3) return undefined;
+  const cuts = new Set<number>([0]);
+  for (const re of LINE_STARTS) for (const m of raw.matchAll(re)) cuts.add(m.index);
+  const points = [...cuts].sort((a, b) => a - b);
+  const out: string[] = [];
+  points.forEach((start, i) => {
+    let seg = raw.slice(start, points[i + 1] ?? raw.length).trim();
+    // An old-format state after an instruction (`... goto pc+4 R1=ctx(...) R10=fp0`).
+    const state = /^\d+: \([0-9a-f]{2}\) [^;]*?\s(?=R\d+(?:_w)?=\S)/.exec(seg);
+    if (state) {
+      out.push(state[0].trim());
+      seg = seg.slice(state[0].length);
+    }
+    // An error that ran into what was printed before it.
+    let tries = 0;
+    for (const m of seg.matchAll(/(?<=\s)[A-Za-z]/g)) {
+      if (++tries > 60) break;
+      const rest = seg.slice(m.index);
+      if (isError(rest)) {
+        out.push(seg.slice(0, m.index).trim());
+        seg = rest;
+        break;
+      }
+    }
+    if (seg) out.push(seg);
+  });
+  return out.filter(Boolean);
+}

@@ -506,7 +506,7 @@ export const catalog: CatalogEntry[] = [
     'Misaligned access',
     'With strict alignment (BPF_F_STRICT_ALIGNMENT, or architectures without efficient unaligned access) loads and stores must be aligned to their size; this one is not.',
     'Read into a properly aligned local with __builtin_memcpy, or align the structure / offset.',
-    { example: '__u32 v;\n__builtin_memcpy(&v, p + 1, sizeof(v));' },
+    { example: '__u32 v;\n__builtin_memcpy(&v, p + 1, sizeof(v));', causes: ['member-alignment'] },
   ),
 
   // ---- Stack --------------------------------------------------------------------------------
@@ -532,7 +532,10 @@ export const catalog: CatalogEntry[] = [
     'Special map value field read or written directly',
     'Fields such as struct bpf_spin_lock, bpf_timer, bpf_wq, kptrs and graph roots are owned by the kernel; programs may only touch them through their helpers and kfuncs, never with plain loads or stores (including copying the whole value struct).',
     'Use the matching helper (bpf_spin_lock, bpf_timer_init, bpf_kptr_xchg, ...) and copy only the other fields of the value.',
-    { example: 'bpf_spin_lock(&v->lock);   /* not v->lock = ... or *copy = *v */\nv->n++;\nbpf_spin_unlock(&v->lock);' },
+    {
+      example: 'bpf_spin_lock(&v->lock);   /* not v->lock = ... or *copy = *v */\nv->n++;\nbpf_spin_unlock(&v->lock);',
+      causes: ['special-member'],
+    },
   ),
   entry(
     'rcu-preempt-region',

@@ -33,6 +33,8 @@ import {
   globalsHolding,
   structDefinition,
   structFieldsOfType,
+  structMember,
+  typeSize,
   symbolDeclaration,
   symbolLines,
   withoutComment,
@@ -369,6 +371,46 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       f.explanation += ` \`${arrayUse[1]}\` is the value the lookup at line ${lookup.line} returns: ${d.value_size} bytes, one element, but the code indexes it as an array (\`${arrayUse[0]}\`).`;
       f.fix = `Declare the map's value as the whole array (\`__type(value, u64[N])\` or a struct holding it), or make each slot its own map entry (key = \`${arrayUse[2]}\`).`;
     }
+    // An array member of the value indexed past its length (`allow->words[vid >> 6]`).
+    const indexed = /\b(\w+)\s*->\s*(\w+)\s*\[([^\]]+)\]/.exec(withoutComment(f.sourceText));
+    const baseDecl = indexed && sources && f.file && f.line ? localDeclaration(sources, f.file, f.line, indexed[1]) : undefined;
+    const baseType = baseDecl ? /\bstruct\s+(\w+)\s*\*/.exec(sourceLine(sources, baseDecl.file, baseDecl.line) ?? '')?.[1] : undefined;
+    const arr = baseType && indexed ? structMember(sources!, baseType, indexed[2], f.file) : undefined;
+    const elem = arr && arr.dims.length ? typeSize(sources!, arr.memberType, [], arr.file)?.bytes : undefined;
+    const whole = arr && elem ? typeSize(sources!, arr.memberType, arr.dims, arr.file)?.bytes : undefined;
+    if (indexed && arr && elem && whole && arr.offset !== undefined && d.off !== undefined) {
+      const length = whole / elem;
+      const reached = Math.floor((Number(d.off) - arr.offset) / elem);
+      if (reached >= length) {
+        f.related.push({ ...arr, message: `\`${indexed[2]}\` has ${length} elements (\`${arr.text}\`); the index reaches ${reached}` });
+        f.explanation += ` \`${indexed[1]}->${indexed[2]}\` has ${length} elements (\`${arr.text}\`, ${whole} bytes), and the index \`${indexed[3].trim()}\` can reach ${reached} on this path (offset ${d.off}), past its last element ${length - 1}.`;
+        f.fix = `Size \`${indexed[2]}\` for every index the code can compute (${reached + 1} elements here), or leave before the access when \`${indexed[3].trim()}\` >= ${length}.`;
+        return;
+      }
+    }
+    // A helper reading or writing more than the member it is given (`&tgt->addr` with a size of 16).
+    const argReg =
+      failing && /^call /.test(failing.disasm) ? /\bR(\d+) (?:min|max) value is outside/.exec(s.others.join('\n'))?.[1] : undefined;
+    const argState = argReg ? registers.get(`R${argReg}`) : undefined;
+    const argMap = argState ? /^map_value\((?:[^)]*,)?map=(\w+)/.exec(argState)?.[1] : undefined;
+    const argExpr = argReg ? argumentExpression(f.sourceText, Number(argReg) - 1) : undefined;
+    const memberRef = argExpr ? /&\s*(\w+)\s*->\s*(\w+)\s*$/.exec(argExpr.replace(/^\(\s*[\w\s*]+\)\s*/, '')) : null;
+    const mapDecl = argMap && memberRef && sources ? symbolDeclaration(sources, argMap, f.file) : undefined;
+    const valueLine = mapDecl ? mapValueTypeLine(sources!, mapDecl.file, mapDecl.line) : undefined;
+    const valueType = valueLine
+      ? /__type\s*\(\s*value\s*,\s*struct\s+(\w+)/.exec(sourceLine(sources, valueLine.file, valueLine.line) ?? '')?.[1]
+      : undefined;
+    const member = valueType && memberRef ? structMember(sources!, valueType, memberRef[2], f.file) : undefined;
+    if (member && memberRef && d.size) {
+      const bytes = typeSize(sources!, member.memberType, member.dims, member.file)?.bytes;
+      f.related.push({
+        ...member,
+        message: `\`${memberRef[2]}\` is declared \`${member.text}\`${bytes !== undefined ? ` (${bytes} bytes)` : ''} in struct ${valueType}, the value of map \`${argMap}\``,
+      });
+      f.explanation += ` The call passes \`${argExpr}\` with a size of ${d.size} bytes, but \`${memberRef[2]}\` is \`${member.text}\`${bytes !== undefined ? `, ${bytes} bytes` : ''}, in the ${d.value_size}-byte struct ${valueType}: the ${d.size} bytes run past the end of the value.`;
+      f.fix = `Declare \`${memberRef[2]}\` with the ${d.size}-byte type the call works on${Number(d.size) === 16 ? ` (16 bytes is an IPv6 address: \`__be32 ${memberRef[2]}[4]\` or \`struct in6_addr\`)` : ''}, or pass \`sizeof(${memberRef[1]}->${memberRef[2]})\` as the size.`;
+      return;
+    }
     if (sources && Number(d.off) + Number(d.size) > Number(d.value_size)) {
       const reg0 = failing ? memoryOperandRegister(failing.disasm) : undefined;
       const state = reg0 !== undefined ? registers.get(`R${reg0}`) : undefined;
@@ -595,7 +637,10 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
   // A store the verifier refuses: name what the line writes and, for a map, the map and its flags.
   'written-memory': (s) => {
     const { f, failing, registers, sources } = s;
-    const target = /^\s*(?:\*\s*)?([\w.>\-[\]()*]+?)\s*(?:[-+*/|&^%]|<<|>>)?=(?!=)/.exec(withoutComment(f.sourceText))?.[1];
+    const code = withoutComment(f.sourceText);
+    const target =
+      /^\s*(?:\*\s*)?([\w.>\-[\]()*]+?)\s*(?:[-+*/|&^%]|<<|>>)?=(?!=)/.exec(code)?.[1] ??
+      /^\s*(?:\+\+|--)?\s*\(?\s*([\w.>\-[\]*]+?)\s*\)?\s*(?:\+\+|--)?\s*;/.exec(code)?.[1];
     const base = failing ? /^\*\(\w+ \*\)\(r(\d+) [-+]\d+\)/.exec(failing.disasm)?.[1] : undefined;
     const state = base !== undefined ? registers.get(`R${base}`) : undefined;
     const map = state ? /^map_value\((?:[^)]*,)?map=([\w.]+)/.exec(state)?.[1] : undefined;
@@ -663,6 +708,71 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
     f.fix = helper
       ? `Convert with the helper that checks the socket's kind: \`struct ${as} *${var_} = ${helper}(${from}); if (!${var_}) return 0;\`, then read \`${var_}->${field}\`.`
       : `Read the field with BPF_CORE_READ(${var_}, ${field}) (a probe read the verifier does not type), or cast with bpf_core_cast(${from}, struct ${as}) (recent libbpf, through the bpf_rdonly_cast kfunc), instead of a plain C cast.`;
+  },
+  // A special field (bpf_timer, bpf_spin_lock, ...) read or written as plain memory: the member
+  // of the map's value struct it is, and whether the line copies the whole struct.
+  'special-member': (s) => {
+    const { f, sources, failing, registers } = s;
+    const kind = /^(\S+) cannot be accessed directly by load\/store/.exec(stripMessagePrefixes(f.message))?.[1];
+    const reg = failing ? memoryOperandRegister(failing.disasm) : undefined;
+    const state = reg !== undefined ? registers.get(`R${reg}`) : undefined;
+    const map = state ? /^map_value\((?:[^)]*,)?map=(\w+)/.exec(state)?.[1] : undefined;
+    const decl = map && sources ? symbolDeclaration(sources, map, f.file) : undefined;
+    const value = decl ? mapValueTypeLine(sources!, decl.file, decl.line) : undefined;
+    const type = value
+      ? /__type\s*\(\s*value\s*,\s*struct\s+(\w+)/.exec(sourceLine(sources, value.file, value.line) ?? '')?.[1]
+      : undefined;
+    const special =
+      type && kind ? structFieldsOfType(sources!, type, new RegExp(`^${kind.replace(/^struct\s+/, '')}$`), f.file)[0] : undefined;
+    if (!kind || !map || !type || !special) return;
+    f.related.push({ ...special, message: `\`${special.field}\`, the ${special.type} of struct ${type} (the value of map \`${map}\`)` });
+    const whole = new RegExp(String.raw`\*\s*\w+\s*=\s*(?:\(\s*struct\s+${type}\s*\)|\*)|=\s*\*\s*\w+\s*;`).test(
+      withoutComment(f.sourceText),
+    );
+    f.explanation += whole
+      ? ` This line copies a whole struct ${type}, and with it \`${special.field}\`, its struct ${special.type}: a plain store over the field the kernel owns.`
+      : ` The access lands on \`${special.field}\`, the struct ${special.type} of struct ${type}.`;
+    f.fix = whole
+      ? `Assign the other fields of struct ${type} one by one and leave \`${special.field}\` to the ${special.type}_* helpers (a struct copy or compound literal always includes it).`
+      : `Touch \`${special.field}\` only through the ${special.type}_* helpers; read and write the other fields of struct ${type} by name.`;
+  },
+  // A misaligned access to a struct member: where the struct puts it (packed structs do not align).
+  'member-alignment': (s) => {
+    const { f, sources, failing } = s;
+    const m = /^misaligned (?:\S+ )?access off (\S+) size (\d+)/.exec(stripMessagePrefixes(f.message));
+    if (!m || !sources || !f.file || !f.line) return;
+    const offset = m[1].split('+').reduce((n, x) => n + (/^-?\d+$/.test(x) ? Number(x) : 0), 0);
+    const size = Number(m[2]);
+    const code = withoutComment(f.sourceText);
+    const accesses = [...code.matchAll(/(&\s*)?\b([A-Za-z_]\w*)\s*(?:->|\.)\s*(\w+)/g)];
+    const access = (failing && /^call /.test(failing.disasm) ? accesses.find((a) => a[1]) : undefined) ?? accesses[0];
+    if (!access) return;
+    const [, , base, member] = access;
+    const decl = localDeclaration(sources, f.file, f.line, base) ?? symbolDeclaration(sources, base, f.file);
+    const type = decl ? /\bstruct\s+(\w+)\s*\*?\s*\b/.exec(sourceLine(sources, decl.file, decl.line) ?? '')?.[1] : undefined;
+    const def = type ? structDefinition(sources, type, f.file) : undefined;
+    const lines = def ? (findSource(sources, def.file)?.[1] ?? '').split('\n') : [];
+    let memberLine: number | undefined;
+    let packed = false;
+    for (let i = def ? def.line : lines.length; i < lines.length; i++) {
+      if (/^\s*\}/.test(lines[i])) {
+        packed ||= /packed/.test(lines[i]);
+        break;
+      }
+      if (memberLine === undefined && new RegExp(String.raw`\b${member}\s*(?:\[[^\]]*\])*\s*;`).test(withoutComment(lines[i])))
+        memberLine = i + 1;
+    }
+    if (def) packed ||= /packed/.test(lines[def.line - 1] ?? '');
+    if (!def || memberLine === undefined) return;
+    f.related.push({
+      file: def.file,
+      line: memberLine,
+      message: `\`${member}\` is at offset ${offset} of struct ${type}${packed ? ', which is packed: its members are not aligned' : ''}`,
+    });
+    f.explanation += ` \`${base}->${member}\` is at offset ${offset} of struct ${type}${packed ? ' (declared packed, so nothing aligns it)' : ''}, and this ${failing && /^call /.test(failing.disasm) ? 'call writes it' : 'access reads or writes it'} as ${size} bytes: an access of ${size} bytes must start at a multiple of ${size}.`;
+    f.fix = packed
+      ? `Drop \`__attribute__((packed))\` from struct ${type}, or order its members so \`${member}\` starts at a multiple of ${size} (${size}-byte members first); or let the helper write into an aligned local and copy that into \`${base}->${member}\` with __builtin_memcpy().`
+      : `Order the members of struct ${type} so \`${member}\` starts at a multiple of ${size}, or go through an aligned local copied with __builtin_memcpy().`;
   },
   // A reserved dynptr reserved again: a `continue` after the reservation skipped its submit/discard.
   'skipped-release': (s) => {
@@ -754,6 +864,16 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       if (decl && sizeArg && /write/.test(f.message) && !f.explanation.includes(sizeArg)) {
         f.explanation += ` The call passes \`${sizeArg}\` (${d.size} bytes) for \`${name}\`, declared \`${declText}\`: the helper would write past its end.`;
         f.fix = `Pass \`sizeof(${name})\` as the size, or declare \`${name}\` with the type whose size you pass.`;
+      }
+      // A variable size, bounded by a check against another limit than the buffer's own size.
+      const sizeVar = !sizeArg ? argumentExpression(f.sourceText, helperArgIndex(reg) + 1)?.match(/^\w+$/)?.[0] : undefined;
+      const check =
+        sizeVar && decl && d.size ? comparisonAbove(sources, f.file, f.line, new RegExp(String.raw`\b${sizeVar}\b`)) : undefined;
+      const checkText = check ? withoutComment(sourceLine(sources, check.file, check.line)).trim() : '';
+      if (check && sizeVar && !/\bsizeof\b/.test(checkText) && /write|read/.test(f.message)) {
+        f.related.push({ ...check, message: `this check lets \`${sizeVar}\` reach ${d.size}, more than \`${name}\` holds` });
+        f.explanation += ` The size \`${sizeVar}\` may be as large as ${d.size} here (\`${checkText}\` lets it through), and \`${name}\` is declared \`${declText}\`: the helper may ${/write/.test(f.message) ? 'write' : 'read'} past its end.`;
+        f.fix = `Bound \`${sizeVar}\` by the buffer itself (\`if (${sizeVar} > sizeof(${name})) ...\`), or make \`${name}\` as large as the limit the check uses.`;
       }
     }
   },
@@ -1487,6 +1607,8 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   'written-memory',
   'pointer-member',
   'pointer-cast',
+  'member-alignment',
+  'special-member',
   'object-type',
   'skipped-release',
   'map-definition',

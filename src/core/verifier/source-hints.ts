@@ -725,3 +725,31 @@ export function functionLocals(sources: ReadonlyMap<string, string>, file: strin
   if (own) visit(own[0], own[1], 0);
   return out;
 }
+
+/** The declaration of `member` in `struct type`'s definition, with its type and array dimensions. */
+export function structMember(
+  sources: ReadonlyMap<string, string>,
+  type: string,
+  member: string,
+  prefer?: string,
+): (SourceLine & { text: string; memberType: string; dims: string[]; offset?: number }) | undefined {
+  const decl = /^\s*((?:(?:const|volatile|unsigned|signed|struct|union)\s+)*\w+)\s*(\*?)\s*(\w+)((?:\s*\[[^\]]+\])*)\s*;/;
+  const dimsOf = (text: string) => [...text.matchAll(/\[([^\]]+)\]/g)].map((x) => x[1]);
+  for (const [key, lines] of linesOf(sources, undefined, prefer)) {
+    const start = lines.findIndex((l) => new RegExp(String.raw`^\s*(?:struct|union)\s+${escape(type)}\s*\{`).test(l));
+    if (start < 0) continue;
+    // The member's offset, from the sizes of the members before it (without padding).
+    let offset: number | undefined = 0;
+    for (let i = start + 1; i < lines.length && !/^\s*\}/.test(lines[i]); i++) {
+      const code = withoutComment(lines[i]);
+      const m = decl.exec(code);
+      if (!m) continue;
+      const dims = dimsOf(m[4]);
+      if (m[3] === member) return { file: key, line: i + 1, text: code.trim(), memberType: `${m[1]}${m[2] ? ' *' : ''}`, dims, offset };
+      const size = m[2] ? { bytes: 8 } : typeSize(sources, m[1], dims, key);
+      offset = size && offset !== undefined ? offset + size.bytes : undefined;
+    }
+    return undefined;
+  }
+  return undefined;
+}

@@ -193,7 +193,9 @@ export type RootCause =
   | 'object-type'
   | 'skipped-release'
   | 'pointer-member'
-  | 'pointer-cast';
+  | 'pointer-cast'
+  | 'member-alignment'
+  | 'special-member';
 
 /** One entry of the catalog: a message family of the kernel verifier, libbpf or clang. */
 export interface CatalogEntry {

@@ -1,6 +1,6 @@
 // Scores the verifier decoder on material nobody on the team wrote: logs people posted in public
 // issue threads (test/fixtures/verifier-wild), the messages the kernel's BPF selftests expect
-// (test/fixtures/verifier-selftests), and broken programs written the way others write them
+// (test/fixtures/verifier-selftests), libbpf's own message formats (test/fixtures/verifier-libbpf), and broken programs written the way others write them
 // (test/fixtures/verifier-others, scored by the kernel test that loads them). Each set is split
 // into a tune half and a held-out half fixed before the decoder was changed.
 import { createHash } from 'node:crypto';
@@ -116,6 +116,64 @@ export function scoreSelftestMessages(): Record<Half, SelftestScore> {
     else s.misses.push(m.message);
   }
   return out;
+}
+
+export interface LibbpfScore {
+  /** Warning formats, and those with a finding at the line / with a specific entry. */
+  warn: number;
+  line: number;
+  entry: number;
+  /** Info and debug formats, and those that gave no finding. */
+  info: number;
+  quiet: number;
+}
+
+/** A libbpf format string with its conversions replaced by plausible values (the errno ones by -22). */
+export function instantiateLibbpf(format: string): string {
+  return format.replace(/%(%|[-+ #0]*\d*(?:\.\d+)?(?:hh|h|ll|l|z|j|t)?[diouxXcsp])/g, (m: string) => {
+    if (m === '%%') return '%';
+    const c = m[m.length - 1];
+    if (c === 's') return 'handle_exec';
+    if (c === 'd' || c === 'i') return '-22';
+    if (c === 'p') return '0xffff888003a1c000';
+    if (c === 'c') return 'y';
+    return c === 'x' || c === 'X' ? '1f' : '8';
+  });
+}
+
+/**
+ * libbpf's own messages (pr_warn / pr_info / pr_debug format strings of libbpf v0.0.9 to v1.7.0),
+ * each printed as `libbpf: <message>`: a warning should give a finding at that line with a catalog
+ * entry; an info or debug line should give no finding at all.
+ */
+export function scoreLibbpfMessages(): Record<Half, LibbpfScore> {
+  const data = JSON.parse(readFileSync(path.join(FIXTURES, 'verifier-libbpf', 'messages.json'), 'utf8')) as {
+    messages: { format: string; level: 'warn' | 'info' | 'debug' }[];
+  };
+  const zero = (): LibbpfScore => ({ warn: 0, line: 0, entry: 0, info: 0, quiet: 0 });
+  const out: Record<Half, LibbpfScore> = { tune: zero(), heldout: zero() };
+  for (const m of data.messages) {
+    const s = out[halfOf(m.format)];
+    const message = instantiateLibbpf(m.format).split('\n')[0];
+    const f = analyzeLog(`libbpf: ${message}`).findings;
+    if (m.level === 'warn') {
+      s.warn++;
+      if (f[0]?.message.includes(message.slice(0, 40))) s.line++;
+      if (f[0]?.catalogId) s.entry++;
+    } else {
+      s.info++;
+      if (f.length === 0) s.quiet++;
+    }
+  }
+  return out;
+}
+
+export function formatLibbpf(h: Record<Half, LibbpfScore>): string {
+  const rows = (['tune', 'heldout'] as Half[]).map((k) => {
+    const s = h[k];
+    return `  ${k.padEnd(8)} warnings n=${String(s.warn).padEnd(4)} finding at the line ${pct(s.line, s.warn).padEnd(7)} entry ${pct(s.entry, s.warn).padEnd(7)} info/debug n=${String(s.info).padEnd(4)} quiet ${pct(s.quiet, s.info)}`;
+  });
+  return ["libbpf's own messages (v0.0.9 to v1.7.0):", ...rows].join('\n');
 }
 
 export const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : 'n/a');

@@ -838,8 +838,12 @@ function clangFinding(l: Extract<LogLine, { kind: 'clang' }>, sources?: Readonly
   };
 }
 
+// libbpf prints warnings, info and debug lines alike; a warning says something went wrong.
 const LIBBPF_FAILURE =
-  /fail|Error loading|Error in |invalid|can't|cannot|not found|unrecognized|unsupported|missing|mismatch|doesn't|isn't|is not|unknown|expected|corrupted|no matching|not resolved|legacy|too long|E2BIG/i;
+  /fail|error|invalid|can't|cannot|couldn't|unable|not found|unrecognized|unsupported|not supported|missing|mismatch|doesn't|isn't|is not|are not|wasn't|unknown|unexpected|expected|corrupted|malformed|no matching|not resolved|legacy|too long|too big|too large|exceeds|E2BIG|ambigu|incompatible|conflicting|deprecated|should be|must be|already|not permitted|permission|denied|mutually exclusive|\bbad |incorrect|\boom\b|out of memory|not enough|empty|require|please|do not support|detected|should have|should not|could not|\bloop\b|\bmultiple\b|truncated|\bimplies\b|\btry |\bunmatched\b|^no /i;
+// ... and its info and debug lines say what it did, skipped or worked around.
+const LIBBPF_QUIET =
+  /\bignoring\b|skipping (?:it|uploading|unrecognized)|\bskip(?:ping)? (?:relo|section|loading)\b|defaulting to|not re-pinning|BTF is optional|created successfully|found candidate|^gen: |^linker: adding|\bdiscovered\b|\bpinned at\b|\bunpinned\b|\bpatched insn\b|\bpoisoning\b|': set to\b|\bset to (?:prog|map)\b|func ptr \S+ is not set|\bresolved to\b|^(?:attachable|supported) section|probably overridden|\bretrying\b|\bfalling back\b|\bfallback\b/i;
 
 /** clang repeats some BPF backend errors (function, then statement): keep one, the rest as related. */
 function mergeDuplicateClang(findings: Finding[]): void {
@@ -911,10 +915,15 @@ function libbpfFindings(
   lineInfo?: AnalyzeOptions['lineInfo'],
 ): Finding[] {
   const out: Finding[] = [];
+  // libbpf says itself when a failed BTF upload does not matter: it loads on without BTF.
+  const btfOptional = lines.some((l) => l.text.includes('BTF is optional'));
   for (const l of lines) {
+    if (btfOptional && /^(?:BTF loading error|Error loading BTF\b|-- BEGIN BTF LOAD LOG)/.test(l.text)) continue;
     // libbpf's debug output (-d) describes every map and relocation; only failures are findings.
     // Names in quotes (a global called failed_only) are not words of the message.
-    if (!l.bare && !LIBBPF_FAILURE.test(l.text.replace(/'[^']*'/g, "''"))) continue;
+    const words = l.text.replace(/(?<![A-Za-z])'[^']*'/g, "''");
+    // Lines without libbpf's prefix matched a libbpf family already; a debug line is no failure.
+    if ((!l.bare && !LIBBPF_FAILURE.test(words)) || LIBBPF_QUIET.test(words)) continue;
     // Any entry: libbpf also restates kernel errors (`BPF program load failed: -E2BIG`).
     const hit = matchEntry(l.text);
     if (!hit) continue;

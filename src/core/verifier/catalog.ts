@@ -3,6 +3,7 @@
 // scripts/extract-verifier-families.mjs); the unit test checks every family has an entry.
 // Order matters: the first matching entry wins, so specific patterns come before general ones.
 import { contextAccessRule, contextField, contextSize, programKind } from './context';
+import { errnoOf, errnoWords, quotedNames } from './libbpf-evidence';
 import type { CatalogEntry } from './types';
 
 export const DOCS = {
@@ -1184,7 +1185,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'libbpf-legacy-maps',
-    /legacy map definitions in 'maps' section are not supported/,
+    /legacy map definitions in (?:'maps' section|SEC\("maps"\)) are not supported|^map '[^']+' \(legacy\): (?=.*(?:deprecated|not supported))|BPF_ANNOTATE_KV_PAIR is deprecated|legacy map definition size|^corrupted maps section|^map:\S+ (?:container_name:\S+ is an invalid|invalid BTF)/,
     'Old-style map definition (struct bpf_map_def in SEC("maps"))',
     'libbpf 1.0 dropped the legacy map syntax: a `struct bpf_map_def` placed in the "maps" section is no longer read. Maps are declared with BTF, as an anonymous struct in the ".maps" section.',
     'Rewrite each map as a BTF-defined map in SEC(".maps") with __uint(type, ...), __uint(max_entries, ...), __type(key, ...), __type(value, ...).',
@@ -1209,7 +1210,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'btf-invalid',
-    /^\[\d+\] (?:[A-Z_0-9]+ .*(?:Invalid|invalid|Unsupported|unsupported|not |[Ee]xpected|Loop|mismatch|too |Unaligned|exceeds)|meta_left:|Invalid (?:btf_info|kind|name_offset))|^\S+\s+Invalid (?:member|name|type_id|size|offset|kind)\b|^\t?Invalid name_offset:\d+|^(?:Exceeded max num of types|Max chain length or cycle detected|Unaligned type_off|String section is not at the end|Invalid string section|Invalid section offset|hdr_len not found|btf_header not found|Unsupported btf_header|Invalid magic|No type found|Unsupported section found|Section overlap found|Total section length too long|Unsupported version|Unsupported flags|No data|Type tags don't precede modifiers)$|^Error loading ELF section \.BTF(?:\.ext)?: -?\d+/,
+    /^\[\d+\] (?:[A-Z_0-9]+ .*(?:Invalid|invalid|Unsupported|unsupported|not |[Ee]xpected|Loop|mismatch|too |Unaligned|exceeds)|meta_left:|Invalid (?:btf_info|kind|name_offset))|^\S+\s+Invalid (?:member|name|type_id|size|offset|kind)\b|^\t?Invalid name_offset:\d+|^(?:Exceeded max num of types|Max chain length or cycle detected|Unaligned type_off|String section is not at the end|Invalid string section|Invalid section offset|hdr_len not found|btf_header not found|Unsupported btf_header|Invalid magic|No type found|Unsupported section found|Section overlap found|Total section length too long|Unsupported version|Unsupported flags|No data|Type tags don't precede modifiers)$|^Error loading ELF section \S+: |^BTF (?:type \[-?\d+\] is malformed|types data is malformed|loading error)|^Error loading (?:\.BTF into kernel|BTF)\b|^btf: type \[|^BTF\.ext in non-native|^-- BEGIN BTF LOAD LOG|^anonymous struct\/union loop|^unexpected (?:bitfield size|elem size|error skipping|size -?\d+ for enum|sz |type in decl chain|kind when adding base type|reference to base type)|distilled based? BTF/,
     "The object's BTF is malformed for this kernel",
     'The kernel validates the BTF type information in the object before verifying programs, and this type (or the BTF header) uses something the kernel does not accept — usually BTF kinds or flags newer than the kernel (type tags, enum64, decl tags) that libbpf could not sanitize.',
     'Load through a recent libbpf (it rewrites new BTF kinds for old kernels), or build with an older clang / without the newer attributes.',
@@ -1225,7 +1226,12 @@ export const catalog: CatalogEntry[] = [
               why: `libbpf failed to parse the ${section[1]} section of the object file (${section[2]}) before anything reached the kernel: the object was built by a compiler newer than this libbpf understands (new BTF kinds or a newer .BTF.ext layout), or the section is damaged.`,
               fix: `Update the libbpf the loader is built with, or build the object with a compiler matching it; \`bpftool btf dump file prog.bpf.o\` shows whether ${section[1]} parses at all.`,
             }
-          : undefined;
+          : /^(?:Error loading (?:\.BTF into kernel|BTF)|BTF loading error)/.test(message)
+            ? {
+                title: 'The kernel refused the BTF of the object',
+                why: `libbpf uploads the object's BTF to the kernel before creating maps and loading programs, and the kernel rejected it (the BTF load log above, when printed, names the type).${libbpfEvidence(message, '', '').why} The BTF uses kinds or flags newer than this kernel that this libbpf did not rewrite, or is damaged. libbpf goes on without BTF when nothing requires it; maps with BTF-defined special fields, CO-RE, and BTF-typed programs then fail.`,
+              }
+            : undefined;
       },
     },
   ),
@@ -1233,13 +1239,137 @@ export const catalog: CatalogEntry[] = [
 
 // ---- libbpf: messages printed by the loader around the verifier ---------------------------
 function lib(id: string, pattern: RegExp, title: string, why: string, fix: string, opts: Opts = {}): CatalogEntry {
-  return entry(id, pattern, title, why, fix, { origin: 'libbpf', docsUrl: DOCS.libbpf, ...opts });
+  const own = opts.refine;
+  return entry(id, pattern, title, why, fix, {
+    origin: 'libbpf',
+    docsUrl: DOCS.libbpf,
+    ...opts,
+    // Every libbpf warning: its own words, then the evidence of this case (errno, file, section).
+    refine: (d, context) => {
+      const r = own?.(d, context) ?? {};
+      const extra = libbpfEvidence(context.message ?? '', r.why ?? why, r.title ?? title, r.fix ?? fix);
+      if (!extra.why && !extra.fix) return own ? r : undefined;
+      return { ...r, why: `${r.why ?? why}${extra.why}`, fix: `${r.fix ?? fix}${extra.fix}` };
+    },
+  });
+}
+
+/** The errno, file and section a libbpf warning names, as sentences the words so far lack. */
+function libbpfEvidence(message: string, why: string, title: string, fixSoFar = ''): { why: string; fix: string } {
+  const said = `${title} ${why}`;
+  let out = '';
+  let fix = '';
+  const e = errnoOf(message);
+  if (e && !said.includes(e.name)) out += ` The error is ${errnoWords(e)}.`;
+  if (e?.name === 'EPERM' && !/CAP_BPF|root/.test(`${said} ${fixSoFar}`))
+    fix =
+      ' For EPERM: run as root or with CAP_BPF (+ CAP_PERFMON, CAP_NET_ADMIN), check kernel lockdown and kernel.unprivileged_bpf_disabled, and on kernels before 5.11 raise RLIMIT_MEMLOCK (`ulimit -l unlimited`).';
+  const n = quotedNames(message);
+  if (n.file && !said.includes(n.file)) out += ` The file is \`${n.file}\`.`;
+  if (n.section && !said.includes(n.section) && n.section !== n.file) out += ` The section is \`${n.section}\`.`;
+  return { why: out, fix };
 }
 
 catalog.push(
   lib(
+    'libbpf-permission',
+    /permission error while running as root|^(?!.*Couldn't load trivial).*RLIMIT_MEMLOCK|ulimit -l|\bnot permitted\b.*\b(?:capabilit|CAP_)/,
+    'Not allowed to use BPF here',
+    'The kernel refused the bpf() call for lack of privilege, before looking at the program. BPF needs root or CAP_BPF (with CAP_PERFMON for tracing and CAP_NET_ADMIN for networking programs, kernel 5.8+; CAP_SYS_ADMIN before); kernel lockdown and kernel.unprivileged_bpf_disabled refuse it too. On kernels before 5.11 maps and programs are charged to the locked-memory limit, so a low RLIMIT_MEMLOCK fails with EPERM even for root.',
+    'Run as root (in a container: --privileged, or --cap-add BPF,PERFMON,NET_ADMIN), and on kernels before 5.11 raise the memlock limit: `ulimit -l unlimited`, or setrlimit(RLIMIT_MEMLOCK, RLIM_INFINITY) in the loader (libbpf 1.0+ does it itself when the kernel needs it).',
+    {
+      example: 'struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };\nsetrlimit(RLIMIT_MEMLOCK, &r);   /* only needed before 5.11 */',
+      refine: (_d, { message = '' }) =>
+        /RLIMIT_MEMLOCK|ulimit -l/.test(message)
+          ? {
+              title: /bump/i.test(message)
+                ? 'libbpf could not raise the locked-memory limit'
+                : 'EPERM as root: the locked-memory limit is too low',
+              why: `libbpf ${/bump/i.test(message) ? 'tried to raise RLIMIT_MEMLOCK itself (it does on kernels that still charge BPF memory to it, before 5.11) and was not allowed' : 'got EPERM although the process runs as root'}: on kernels before 5.11 the memory of maps and programs counts against RLIMIT_MEMLOCK, which is often only 64 KiB, and a load beyond it fails with EPERM.`,
+            }
+          : undefined,
+    },
+  ),
+  lib(
+    'libbpf-kernel-feature',
+    /[Kk]ernel doesn't support (?!BTF\b)|not supported (?:on|by) (?:the )?current kernel|^Detection of kernel \S+ support failed|unexpectedly succeeded|^Netlink error reporting not supported|libbpf doesn't support \S+ on current architecture|kernel too old|\bnot supported by kernel\b|^missing kernel support/,
+    'This kernel lacks a feature the object needs',
+    'libbpf probes the running kernel for the features the object uses (global data, BTF kinds, link types, helpers, USDT semaphores) and this one is missing: the kernel is older than the feature or built without it. libbpf works around some gaps itself (it sanitizes BTF, falls back to older attach methods); this one it cannot.',
+    'Run on a kernel that has the feature (the message names it), or avoid it in the program: e.g. global variables need 5.2+, BPF links 5.7+, ring buffers 5.8+, kfuncs and fentry need BTF. `bpftool feature probe` lists what this kernel supports.',
+    {
+      example: 'bpftool feature probe kernel | grep -i <feature>\nuname -r',
+      refine: (_d, { message = '' }) =>
+        /^Detection of kernel (.+?) support failed/.test(message)
+          ? {
+              title: `libbpf could not tell whether this kernel supports ${/^Detection of kernel (.+?) support failed/.exec(message)![1]}`,
+              why: 'libbpf probes each kernel feature it may use by trying it (loading a tiny program or creating a small map); this probe failed with an unexpected error rather than a clean yes or no, so libbpf assumes the feature is missing. The same error usually makes the real load fail too.',
+              fix: 'Look at the error the probe got: EPERM means the process lacks privilege for any BPF (root, CAP_BPF; RLIMIT_MEMLOCK before 5.11); other errors point at a seccomp filter or a kernel without BPF.',
+            }
+          : /global data/.test(message)
+            ? {
+                title: 'This kernel has no global data (kernel before 5.2)',
+                why: 'The program uses global or static variables (.data, .rodata, .bss), which libbpf turns into array maps the program reads directly; that needs BPF_PSEUDO_MAP_VALUE, added in kernel 5.2. This kernel is older.',
+                fix: 'Run on kernel 5.2 or newer, or keep the values in an explicit array map (a one-entry BPF_MAP_TYPE_ARRAY) looked up with bpf_map_lookup_elem().',
+              }
+            : /USDT semaphore/.test(message)
+              ? {
+                  title: 'This kernel cannot count USDT semaphores',
+                  why: 'The USDT probe has a semaphore (the traced program checks it before firing the probe). Kernel-side semaphore refcounting for uprobes came in 4.20; this kernel lacks it, so libbpf cannot enable the probe.',
+                  fix: 'Run on kernel 4.20 or newer, or attach to a probe without a semaphore.',
+                }
+              : undefined,
+    },
+  ),
+  lib(
+    'libbpf-pin',
+    /\bfailed to (?:auto-)?pin\b|\b(?:already pinned|can't be pinned)\b|\bpinned map at '[^']*': |\bnot on BPF FS\b|\bpath to (?:un)?pin\b|\bfailed to (?:unpin|statfs|mkdir)\b|\binvalid pin(?:ning)? |\bpin_path\b|\bpin(?:ning)? (?:path|type)\b|^failed to open link at /,
+    'Pinning in the BPF filesystem failed',
+    'libbpf pins maps, programs and links as files in the BPF filesystem (bpffs, normally mounted at /sys/fs/bpf) so they outlive the loader. The pin failed: no bpffs is mounted at that path (the path must be inside a bpffs mount), a pin with that name already exists — an earlier run left it, possibly with another definition — or the process may not write there.',
+    "Mount bpffs (`mount -t bpf bpf /sys/fs/bpf`; in a container, bind-mount the host's /sys/fs/bpf), remove a stale pin with `rm /sys/fs/bpf/<name>` (check it with `bpftool map show pinned <path>`), and pin under a directory you own. A map with __uint(pinning, LIBBPF_PIN_BY_NAME) is reused only when its definition matches the pinned one.",
+    {
+      example:
+        'mount | grep -q " /sys/fs/bpf " || mount -t bpf bpf /sys/fs/bpf\nbpftool map show pinned /sys/fs/bpf/events && rm /sys/fs/bpf/events',
+      refine: (_d, { message = '' }) => {
+        const map = /\bmap '([^']+)'/.exec(message)?.[1];
+        if (/reuse pinned map|parameter mismatch/.test(message))
+          return {
+            title: `A map pinned earlier does not match${map ? ` \`${map}\`` : ' this definition'}`,
+            why: `The map is declared with pinning (LIBBPF_PIN_BY_NAME), so libbpf first opens the pin at its path and reuses it — and the pinned map's type, key size, value size, max_entries or flags differ from this object's definition (an earlier version of the program pinned it). libbpf refuses to reuse it rather than silently use the old layout.`,
+            fix: 'Remove the stale pin (`rm /sys/fs/bpf/<map name>`, or the pin_root_path you set) and load again, or change the definition back to match the pinned map.',
+          };
+        if (/not on BPF FS|statfs/.test(message))
+          return {
+            title: 'The pin path is not inside a BPF filesystem',
+            why: 'Pins can only be created inside a bpffs mount; the directory given is on another filesystem — usually because bpffs is not mounted at /sys/fs/bpf (minimal systems, containers without the host mount).',
+            fix: "Mount it (`mount -t bpf bpf /sys/fs/bpf`, or bind-mount the host's /sys/fs/bpf into the container) or pin under an existing bpffs mount.",
+          };
+        const e = errnoOf(message);
+        const path = /\bat '([^']+)'/.exec(message)?.[1];
+        if (e?.name === 'EEXIST')
+          return {
+            title: `Something is already pinned at ${path ?? 'the pin path'}`,
+            why: `A pin already exists at ${path ? `\`${path}\`` : 'that path'} (EEXIST) — usually left by an earlier run of this loader (pins outlive the process), possibly a map with another definition.`,
+            fix: `Remove it (\`rm ${path ?? '/sys/fs/bpf/<name>'}\`) or reuse it deliberately (LIBBPF_PIN_BY_NAME reuses a matching pinned map), and unpin on exit if the pin is not meant to stay.`,
+          };
+        if (e?.name === 'ENOENT' || e?.name === 'EPERM' || e?.name === 'EACCES')
+          return {
+            title: `Cannot pin at ${path ?? 'the pin path'} (${e.name})`,
+            why: `${e.name === 'ENOENT' ? 'The directory of the pin path does not exist, or is not inside a mounted BPF filesystem' : 'The process may not create files there: pinning needs write access to the bpffs directory (root or its owner)'}${path ? ` (\`${path}\`)` : ''}.`,
+            fix: 'Mount bpffs at /sys/fs/bpf (`mount -t bpf bpf /sys/fs/bpf`), create the subdirectory first, and run the loader with the rights to write there.',
+          };
+        if (/already pinned/.test(message))
+          return {
+            title: `${map ? `Map \`${map}\`` : 'The object'} is already pinned`,
+            why: 'The map already has a pin path set in this object (from pinning in its definition or an earlier bpf_map__pin()), so pinning it again is refused.',
+            fix: 'Pin it once: either declare __uint(pinning, LIBBPF_PIN_BY_NAME) or call bpf_map__pin() yourself, not both; bpf_map__unpin() first to move it.',
+          };
+        return undefined;
+      },
+    },
+  ),
+  lib(
     'libbpf-core-relo',
-    /<invalid CO-RE relocation>|failed to resolve CO-RE relocation|^relo #\d+: no matching targets found|apply CO-RE relocations: |^relo #\d+: (?=.*(?:fail|invalid|can't|unrecognized|substituting|doesn't support))|^relo \d+ at insn #\d+ can't be|CO-RE relocation|^failed to perform CO-RE relocations|^failed to parse target BTF|^(?:\d+: )?.*\bunknown#195896080\b|^vmlinux BTF is not found|^failed to find valid kernel BTF|^Kernel doesn't support BTF|^Error loading vmlinux BTF: -?\d+/,
+    /<invalid CO-RE relocation>|failed to resolve CO-RE relocation|^relo #\d+: no matching targets found|apply CO-RE relocations: |^relo #-?\d+: (?=.*(?:fail|invalid|can't|unrecognized|substituting|doesn't support|bad |error|unexpected|ambigu|too big))|^relo -?\d+ at insn #-?\d+ can't be|^relo for \[\d+\] .* captures type|^failed to (?:read kernel BTF from|iterate BTF objects|load module \[|get BTF object #)|CO-RE relocation|^failed to perform CO-RE relocations|^failed to parse target BTF|^(?:\d+: )?.*\bunknown#195896080\b|^vmlinux BTF is not found|^failed to find valid kernel BTF|^Kernel doesn't support BTF|^Error loading vmlinux BTF: -?\d+/,
     'CO-RE relocation failed: field or type not in this kernel',
     "libbpf rewrites each field access of a CO-RE-relocatable type to the offset it has in the running kernel's BTF. The field or type named in the message does not exist in this kernel (renamed, removed, or behind a config option), so libbpf poisoned the instruction and the verifier refused it; libbpf 1.1 prints it as `<invalid CO-RE relocation>`.",
     'Guard the access with bpf_core_field_exists() / bpf_core_type_exists() and provide a fallback, or use a ___flavor struct matching the older layout.',
@@ -1252,6 +1382,19 @@ catalog.push(
             title: 'This kernel has no BTF: CO-RE cannot relocate',
             why: 'libbpf found no BTF for the running kernel (/sys/kernel/btf/vmlinux is missing: a kernel built without CONFIG_DEBUG_INFO_BTF, common on older distributions and Android). CO-RE relocations, BTF-typed programs (tp_btf, fentry, struct_ops) and kfuncs need it, so the object cannot be loaded as it is.',
             fix: "Run on a kernel with CONFIG_DEBUG_INFO_BTF=y, or give libbpf the kernel's BTF from a file (btf_custom_path in bpf_object_open_opts; BTFHub has BTF for many distribution kernels, and `bpftool gen min_core_btf` makes a small one for your object).",
+          };
+        const custom = /^failed to read kernel BTF from '([^']+)'/.exec(message)?.[1];
+        if (custom)
+          return {
+            title: `libbpf could not read the kernel BTF file ${custom}`,
+            why: `The loader told libbpf to take the kernel's BTF from \`${custom}\` (btf_custom_path, or LIBBPF_BTF_PATH-style options of the tool) instead of /sys/kernel/btf/vmlinux, and that file could not be read as BTF: a wrong path, or not a BTF/ELF file with a .BTF section.`,
+            fix: 'Point btf_custom_path at the BTF of the running kernel (BTFHub files are compressed: unpack them), or leave it unset when the kernel has /sys/kernel/btf/vmlinux.',
+          };
+        if (/^failed to (?:iterate BTF objects|load module \[|get BTF object #)/.test(message))
+          return {
+            title: "libbpf could not read the kernel's module BTF",
+            why: "To resolve CO-RE relocations and kfuncs against kernel modules, libbpf walks the kernel's BTF objects (vmlinux and one per module) with bpf() calls, and one of them failed — usually for lack of privilege (the walk needs CAP_SYS_ADMIN on many kernels) or a kernel too old for BTF object iteration (before 5.11).",
+            fix: 'Run the loader as root (or with CAP_SYS_ADMIN); on kernels before 5.11 the object cannot use module BTF, so keep its CO-RE accesses to vmlinux types.',
           };
         const m = /parsing \[\d+\] (?:struct |union )?(\w+) \+ ([\d:]+) failed/.exec(message);
         return m
@@ -1270,7 +1413,7 @@ catalog.push(
   ),
   lib(
     'libbpf-extern',
-    /^(?:failed to find BTF for extern '\S+'|extern (?:\((?:kcfg|ksym|var ksym|func ksym)\) )?'\S+': |extern '\S+' \(strong\): not resolved|extern function \S+ is unsupported under \S+ section|failed to resolve size of extern|failed to determine alignment of extern|unrecognized extern section|failed to find extern definition|extern relo failed to find extern|prog '\S+': extern relo failed|kfunc '\S+' is referenced but wasn't resolved)/,
+    /^(?:failed to find BTF for extern '\S+'|extern (?:\((?:kcfg|ksym|var ksym|func ksym)\) )?'\S+': |extern '\S+' \(strong\): not resolved|extern function \S+ is unsupported under \S+ section|failed to resolve size of extern|failed to determine alignment of extern|unrecognized extern section|failed to find extern definition|extern relo failed to find extern|prog '\S+': extern relo failed|kfunc '\S+' is referenced but wasn't resolved)|^extern\b|^externs without BTF|\b(?:in-memory|system) Kconfig\b|^failed to parse '[^']*'(?: as integer|: no separator)|dummy_ksym/,
     'extern symbol cannot be resolved',
     "An `extern` in the BPF object — a kernel symbol (__ksym), a kfunc, or a Kconfig value (__kconfig) — is not present in this kernel's BTF/config, or lacks the BTF type information libbpf needs to resolve it.",
     'Check the symbol exists on the target kernel, mark optional ones __weak and test them (bpf_ksym_exists()), and compile with -g so externs have BTF.',
@@ -1281,7 +1424,7 @@ catalog.push(
   ),
   lib(
     'libbpf-map-definition',
-    /^map '\S+': (?=.*(?:fail|invalid|can't|not |unsupported|unrecognized|expected|mismatch|unknown))|^\.maps relo #\d+: (?=.*(?:fail|not found|cannot))|^(?:prog '\S+': )?map relo failed to find map|^(?:prog '\S+': )?data relo failed to find map|^(?:prog '\S+': )?invalid relo against '\S+' in special section|^(?:prog '\S+': )?invalid relo against|^failed to create map|^sec '\S+': (?=.*(?:fail|not found|corrupted|invalid))|^invalid (?:license|kver) section|^BTF is required, but is missing or corrupted\.|^failed to parse \.BTF(?:\.ext)? from |^BTF info is missing for global symbol|^failed to find '\S+' ELF section/,
+    /^map '[^']+'(?::| BTF | \(global data\))(?!.*(?:without FD|auto-pin))|^\.maps relo #-?\d+: |^Error setting initial map\(|^failed to alloc map '|^DATASEC '?\S+?'? not found|^no BTF info found for '[^']*' datasec|\bARENA map\b|\barena data relocation\b|^(?:prog '\S+': )?map relo failed to find map|^(?:prog '\S+': )?data relo failed to find map|^(?:prog '\S+': )?invalid relo against '\S+' in special section|^(?:prog '\S+': )?invalid relo (?:against|for '[^']*' in special section)|^failed to create map|^sec '\S+': (?=.*(?:fail|not found|corrupted|invalid))|^invalid (?:license|kver) section|^BTF is required, but is missing or corrupted\.|^failed to parse \.BTF(?:\.ext)? from |^failed to find '\S+' ELF section/,
     'Map or global variable definition problem',
     'libbpf could not create or wire a map (or a global variable\'s section) the program refers to: a wrong attribute in the SEC(".maps") definition, a map type/size the kernel refuses, an uninitialised global referenced from a special section, or missing BTF.',
     'Define maps with the BTF-style __uint/__type macros and sensible sizes, initialise globals, and compile with -g.',
@@ -1289,11 +1432,35 @@ catalog.push(
       example:
         'struct {\n\t__uint(type, BPF_MAP_TYPE_HASH);\n\t__uint(max_entries, 1024);\n\t__type(key, __u32);\n\t__type(value, __u64);\n} counts SEC(".maps");',
       docsUrl: DOCS.maps,
+      refine: (_d, { message = '' }) => {
+        const create = /^map '([^']+)': failed to create(?: inner map)?: /.exec(message);
+        const e = create ? errnoOf(message) : undefined;
+        if (!create || !e) return undefined;
+        const map = create[1];
+        const why: Record<string, string> = {
+          EINVAL: `The kernel refused to create map \`${map}\` (EINVAL): its definition has an attribute this kernel does not accept for that map type — a map type newer than the kernel, a key or value size the type does not allow (an array needs a 4-byte key; a perf event array 4-byte values; a ring buffer no key or value and a power-of-two, page-multiple max_entries), max_entries 0, or flags the type does not take.`,
+          E2BIG: `The kernel refused to create map \`${map}\` (E2BIG): a size is over its limit — a value larger than the type allows (e.g. more than 127 frames in a stack trace map), or a map attribute this older kernel does not know.`,
+          ENOMEM: `The kernel could not allocate map \`${map}\` (ENOMEM): max_entries × value size is too much memory, or — before 5.11 — it exceeds RLIMIT_MEMLOCK.`,
+          EPERM: `The kernel refused to create map \`${map}\` (EPERM): not privileged for this map type, or — on kernels before 5.11 — the locked-memory limit (RLIMIT_MEMLOCK) is too low for it.`,
+          EOPNOTSUPP: `This kernel cannot create map \`${map}\` (EOPNOTSUPP): its map type or a flag is not supported here (newer kernel, other architecture or configuration).`,
+          ENOTSUPP: `This kernel cannot create map \`${map}\` (ENOTSUPP): its map type or a flag is not supported here.`,
+        };
+        return why[e.name]
+          ? {
+              title: `The kernel refused to create map \`${map}\` (${e.name})`,
+              why: why[e.name],
+              fix:
+                e.name === 'EPERM'
+                  ? 'Run as root or with CAP_BPF, and on kernels before 5.11 raise RLIMIT_MEMLOCK (`ulimit -l unlimited`).'
+                  : 'Compare the definition of the map with what its type requires on this kernel (`bpftool feature probe | grep map_type`) and fix the attribute: key/value types, max_entries, map_flags.',
+            }
+          : undefined;
+      },
     },
   ),
   lib(
     'libbpf-section-name',
-    /^(?:prog '\S+': )?(?:missing BPF prog type, check ELF section name|unrecognized ELF section name|section '\S+' missing ':function\[\+offset\]' specification|invalid format of section definition|invalid section name)|^failed to guess (?:program|attach) type|^(?:prog '\S+': )?missing \.BTF\.ext (?:function|line) info|^(?:prog '\S+': )?missing subprog addr relo|^(?:prog '\S+': )?failed to find kernel BTF type ID of '\S+'|^\S+ is not found in vmlinux BTF/,
+    /^(?:prog '\S+': )?(?:missing BPF prog type, check ELF section name|unrecognized ELF section name|section '\S+' missing ':function\[\+offset\]' specification|invalid format of section definition|invalid section name)|^failed to guess (?:program|attach) type|^(?:prog '\S+': )?missing \.BTF\.ext (?:function|line) info|^(?:prog '\S+': )?missing subprog addr relo|^(?:prog '\S+': )?failed to find kernel BTF type ID of '\S+'|^\S+ is not found in vmlinux BTF|^SEC\("[^"]*"\) is deprecated|^invalid section '[^']*', expected SEC|^failed to identify (?:btf_id|BTF ID) based on ELF section name|^no BTF-based attach target is specified/,
     'Section name or attach target not understood',
     "libbpf derives the program type and attach point from SEC(). This name is not one it knows, lacks the attach target, or names a kernel function that is not in the kernel's BTF.",
     'Use a documented section name, e.g. SEC("tp/syscalls/sys_enter_openat"), SEC("xdp"), SEC("tc"), SEC("kprobe/do_unlinkat"); check the function exists in /sys/kernel/btf/vmlinux.',
@@ -1336,8 +1503,181 @@ catalog.push(
     },
   ),
   lib(
+    'libbpf-struct-ops',
+    /^struct_ops /,
+    'struct_ops map does not match the kernel',
+    'A SEC(".struct_ops") map is an instance of a kernel struct of function pointers (tcp_congestion_ops, sched_ext_ops, ...). libbpf matches it member by member against that struct in the running kernel\'s BTF and points each member at a program; here a struct or member is missing from this kernel, its type differs, or a member points to something that is not a struct_ops program of this object.',
+    'Build against the vmlinux.h of the target kernel, leave out (or set to NULL) members this kernel lacks, and set every function-pointer member to a SEC("struct_ops/<member>") program defined in the same object.',
+    {
+      example: 'SEC(".struct_ops.link")\nstruct tcp_congestion_ops my_cc = {\n\t.init = (void *)my_init,\n\t.name = "my_cc",\n};',
+      refine: (_d, { message = '' }) => {
+        const member = /\b(?:Cannot find member|member) (\w+) in kernel BTF|\bUnmatched member type (\w+)/.exec(message);
+        const struct = /\bstruct (\w+) is not found in kernel BTF/.exec(message)?.[1];
+        if (struct)
+          return {
+            title: `This kernel has no struct ${struct} for struct_ops`,
+            why: `The struct_ops map implements struct ${struct}, and the running kernel's BTF has no such struct: the kernel predates it or is built without the subsystem (e.g. sched_ext needs 6.12 and CONFIG_SCHED_CLASS_EXT).`,
+          };
+        if (member)
+          return {
+            title: `struct_ops member \`${member[1] ?? member[2]}\` does not match this kernel`,
+            why: `The object's struct has a member \`${member[1] ?? member[2]}\` that the kernel's struct ${/\binit_kern (\w+)/.exec(message)?.[1] ?? ''} ${member[1] ? 'does not have (added in a later kernel, or renamed)' : 'declares with another type'}. libbpf only skips missing members that are zero.`,
+            fix: `Leave \`${member[1] ?? member[2]}\` unset (zero) when the kernel may not have it, or build against this kernel's vmlinux.h.`,
+          };
+        return undefined;
+      },
+    },
+  ),
+  lib(
+    'libbpf-linker',
+    /^global(?:\/extern)? '[^']*':? |^global\/extern '|conflicting non-weak symbol|^sec \S+ (?:entsize|types) mismatch|^(?:ELF )?sections \S+ are (?:not compatible|incompatible)|^\.BTF\.ext generation failed|^failed to write out \.BTF|^failed to parse final \.BTF|^failed to find new ID mapping|^mismatch in core_relo_info record size|^BTF info is missing for global symbol|^failed to find matching ELF sec|^error while processing records|^failed to find symbol for variable|^linker: |^failed to create memfd|^Total maps exceeds|^Unknown relocation kind|^unsupported bswap size|^BTF fd off -?\d+ for kfunc/,
+    'bpftool gen object / skeleton could not combine the objects',
+    "Static linking (`bpftool gen object out.o a.bpf.o b.bpf.o`, or libbpf's bpf_linker) merges several BPF objects into one, matching globals, externs, maps and sections by name and BTF type. Two objects disagree here: the same non-static symbol is defined twice, an extern and its definition have different types, a map is declared with different attributes, or an input lacks BTF. (`bpftool gen skeleton -L` has limits of its own for light skeletons.)",
+    'Make shared definitions agree: define each global in exactly one object (mark the others `extern`, or `static` if private), declare shared maps identically (or `extern` in all but one), mark optional duplicates __weak, and compile every input with `clang -g -O2 -target bpf`.',
+    {
+      example:
+        '/* a.bpf.c */ int shared_cnt SEC(".data");\n/* b.bpf.c */ extern int shared_cnt;\n\nbpftool gen object prog.bpf.o a.bpf.o b.bpf.o',
+      refine: (_d, { message = '' }) => {
+        const name = /^global(?:\/extern)? '([^']+)'|non-weak symbol #-?\d+ \((\w+)\)/.exec(message)?.slice(1).find(Boolean);
+        if (/^(?:Total maps exceeds|Unknown relocation kind|unsupported bswap size|BTF fd off)/.test(message))
+          return {
+            title: 'The light skeleton (bpftool gen skeleton -L) cannot express this object',
+            why: 'A light skeleton replaces libbpf at run time with a small loader program generated at build time; it supports fewer maps, relocation kinds and instructions than libbpf itself, and this object goes beyond them.',
+            fix: 'Use a regular skeleton (`bpftool gen skeleton` without -L), or reduce the object to what the light skeleton supports.',
+          };
+        if (!name) return undefined;
+        return {
+          title: `Objects disagree about \`${name}\``,
+          why: `Two of the linked objects declare \`${name}\` differently (${/non-weak/.test(message) ? 'both define it as a non-weak global' : /map/.test(message) ? 'as maps with different attributes' : 'with incompatible BTF types'}), so the linker cannot tell which one is meant.`,
+          fix: `Define \`${name}\` in one object only and declare it \`extern\` (same type) in the others, or make the copies \`static\` if each object means its own; mark an optional default __weak.`,
+        };
+      },
+    },
+  ),
+  lib(
+    'libbpf-attach',
+    /\bfailed to (?:auto-)?attach\b|\bperf_event_open\(\) failed|\bperf event(?:: | FD)|\bfailed to create BPF link|\bfailed to (?:enable|attach to) pfd\b|\binvalid perf event FD|\blegacy (?:kprobe|uprobe) event|\bperf event ID\b|^usdt: |kretprobes do not support offset|^attach program FD is not set|[Tt]he target program doesn't have BTF|\bFailed to get BTF -?\d+ of the program\b|\bis not found in prog's BTF|\bretprobe bit\b|\/proc\/kallsyms|No procfs support|^Netlink-based XDP prog detected|\bXDP prog id\b|\bshared umems\b|^can't get link (?:by id|info)|trailing data in Netlink|extended error attributes|PERF_SAMPLE_CALLCHAIN|\bfailed to (?:add|remove) (?:legacy )?(?:k|u)probe|^failed to create \w+ '[^']*' perf event|\bkprobe_multi\b|\buprobe_multi\b|\bfailed to resolve (?:kprobe|uprobe|symbol)/,
+    'Attaching the program failed',
+    'The program loaded, but hooking it to its attach point failed. The usual reasons: the target does not exist on this kernel or binary (a kernel function that is inlined, renamed or static, a tracepoint that is not there, a USDT probe or symbol not in the binary), the program type cannot attach there, something else already occupies the hook, or the kernel lacks the link type libbpf uses (BPF links came in 5.7; libbpf falls back to older methods for kprobes and tracepoints).',
+    'Check the target exists (`grep -w <func> /proc/kallsyms`, /sys/kernel/tracing/available_filter_functions, /sys/kernel/tracing/events/<cat>/<name>, `readelf -n <binary>` for USDT notes), that SEC() gives the right program type for it, and that no other program holds the hook (`bpftool net`, `bpftool link`).',
+    {
+      example:
+        '# does the kernel function exist and is it traceable?\ngrep -w do_unlinkat /sys/kernel/tracing/available_filter_functions\nbpftool link list',
+      refine: (_d, { message = '' }) => {
+        const e = errnoOf(message);
+        const prog = /\bprog(?:ram)? '([^']+)'/.exec(message)?.[1];
+        const tp = /\btracepoint '([^']+)'/.exec(message)?.[1];
+        const probe = /\b(?:kprobe|uprobe|kretprobe|uretprobe) (?:event )?(?:for )?'?([^\s':]+)/.exec(message)?.[1];
+        const target = tp ?? probe ?? /\bto \w+ '([^']+)'/.exec(message)?.[1];
+        const who = prog ? `Program \`${prog}\`` : 'The program';
+        if (/^usdt: /.test(message))
+          return {
+            title: 'Attaching the USDT probe failed',
+            why: 'libbpf attaches USDT probes by reading the ELF notes of the traced binary (its .note.stapsdt section), finding the probe address and its argument specs, and placing a uprobe there. Here the binary, the probe, its arguments or the process did not fit what libbpf can handle: a wrong binary path or PID, a probe that is not in this binary, a shared library without a PID on an older kernel, or an architecture libbpf does not decode USDT arguments for.',
+            fix: 'Check the binary and probe with `readelf -n <binary> | grep -A4 stapsdt`, give the full path of the binary (or the shared library that holds the probe) and a PID when it is a library, and use SEC("usdt/<path>:<provider>:<name>").',
+          };
+        if (/doesn't have BTF|not found in prog's BTF|attach program FD is not set|BTF -?\d+ of the program/.test(message))
+          return {
+            title: 'freplace target is missing or has no BTF',
+            why: "An freplace (BPF_PROG_TYPE_EXT) program replaces a function of another, already loaded BPF program; libbpf needs that program's fd (attach_prog_fd) and the function in its BTF. Here the target was not set, was built without BTF (-g), or has no function by that name.",
+            fix: 'Call bpf_program__set_attach_target(prog, target_prog_fd, "func_name") before loading, build the target program with -g, and make the replaced function global (not static).',
+          };
+        const busy = e?.name === 'EBUSY' || e?.name === 'EEXIST' || /Netlink-based XDP prog detected/.test(message);
+        if (busy)
+          return {
+            title: `${who} cannot attach: the hook is taken`,
+            why: `${who} could not be attached${target ? ` to ${target}` : ''} because another program already holds this hook (${e ? e.name : 'EBUSY'}): an XDP program already on the interface, a program left by an earlier run, or an attachment that does not allow several programs.`,
+            fix: 'Find and detach the other program (`bpftool net`, `bpftool link`, `ip link set dev <if> xdp off`), or attach with the flags that allow replacing or sharing the hook (XDP_FLAGS_REPLACE, BPF_F_ALLOW_MULTI, tcx/netkit on 6.6+).',
+          };
+        if (e?.name === 'ENOENT' || e?.name === 'ESRCH' || e?.name === 'EINVAL' || e?.name === 'EOPNOTSUPP' || e?.name === 'ENOTSUPP')
+          return {
+            title: `${who} cannot attach${target ? ` to ${target}` : ''} (${e.name})`,
+            why: `${
+              e.name === 'ENOENT' || e.name === 'ESRCH'
+                ? `The attach target${target ? ` ${target}` : ''} does not exist here: a kernel function that is inlined, static or renamed on this kernel (or not traceable), a tracepoint this kernel does not have, or a symbol not in the binary.`
+                : e.name === 'EINVAL'
+                  ? `The kernel refused the attachment${target ? ` to ${target}` : ''} as invalid: the program type (from SEC()) does not fit this attach point, the offset or symbol is wrong, or the kernel does not know the attach type libbpf asked for.`
+                  : 'This kernel (or driver) does not support attaching this way: the link or attach type is newer than the kernel, or the driver has no native support (XDP: try generic/SKB mode).'
+            } libbpf's own error: ${errnoWords(e)}.`,
+          };
+        return prog ? { title: `Attaching \`${prog}\`${target ? ` to ${target}` : ''} failed` } : undefined;
+      },
+    },
+  ),
+  lib(
+    'libbpf-buffer',
+    /^(?:user )?ringbuf: |\bperf buffer\b|\bperf_buffer\b|\bcpu_buf\b|^failed to (?:mmap|munmap|epoll_ctl|enable perf buffer)|^page count should be power of two|\bCPU (?:range|mask)\b|\bcpu mask\b|^Empty CPU range/,
+    'Setting up a ring buffer or perf buffer failed',
+    "In the loader process, libbpf maps the kernel's ring buffer (BPF_MAP_TYPE_RINGBUF) or per-CPU perf buffers (BPF_MAP_TYPE_PERF_EVENT_ARRAY) into memory and polls them with epoll. That failed: the map fd is not a map of the right type (or not created yet), mmap was refused (a locked-memory limit before 5.11, a size too large for a 32-bit process), the page count is not a power of two, or the list of online CPUs could not be read.",
+    'Pass the fd of the right map type, after the object is loaded (`ring_buffer__new(bpf_map__fd(skel->maps.events), ...)`, `perf_buffer__new(...)` for a PERF_EVENT_ARRAY), give perf buffers a power-of-two page count, and raise RLIMIT_MEMLOCK on kernels before 5.11.',
+    {
+      example: 'rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, NULL, NULL);\nif (!rb) { err = -errno; goto cleanup; }',
+      docsUrl: DOCS.ringbuf,
+    },
+  ),
+  lib(
+    'libbpf-api-usage',
+    /\bwithout FD \(was it (?:loaded|created)\?\)|\bw\/o FD\b|can't be attempted twice|should not be loaded twice|^invalid program pointer|exclusive programs must be set|^excl_prog and map|relative_fd and relative_id|\balloc(?:ate)? memory failed|^oom |^failed to alloc(?:ate)?\b|\b[Nn]ot enough memory\b|\bout of memory\b|^Internal error|internal error$|^failed to (?:find|initialize|populate) skeleton|^subskeletons require BTF|^invalid prog instance|\binstance of program\b|instances\.nr|user context value is not supported|^failed bpf_obj_get_info_by_fd|^failed to get map info for map FD|can't associate|^realloc|realloc failed|^failed to initialize(?:: |$)|^failed to get (?:online CPU|BTF object #)/,
+    'The loader used libbpf in a way it does not allow',
+    'The program and the object may be fine: the loader code called libbpf out of order (used a program or map before bpf_object__load() gave it an fd, loaded an object twice, set an option after load), passed an invalid argument, or libbpf ran out of memory in the loader process.',
+    'Follow the open → (set options) → load → attach order: skel__open(), change programs and maps, skel__load(), then skel__attach() or bpf_program__attach(); check each return value, and regenerate the skeleton after changing the BPF object (`bpftool gen skeleton`).',
+    {
+      example:
+        'skel = my_prog_bpf__open();\nbpf_program__set_autoload(skel->progs.optional, false);   /* before load */\nerr = my_prog_bpf__load(skel);\nif (!err) err = my_prog_bpf__attach(skel);',
+      refine: (_d, { message = '' }) =>
+        /alloc|memory|\boom\b|realloc/i.test(message)
+          ? {
+              title: 'libbpf ran out of memory in the loader',
+              why: 'An allocation in the loader process failed (ENOMEM): the process hit its memory limit (a cgroup or ulimit -v), or the object asks for something huge (a very large map value or global section, or many programs).',
+              fix: 'Check the memory limits of the loader (container, cgroup, ulimit) and the sizes the object declares (max_entries, global arrays).',
+            }
+          : /skeleton/.test(message)
+            ? {
+                title: 'The skeleton does not match the object',
+                why: 'A skeleton (`bpftool gen skeleton`) embeds the object and names its programs and maps; here the object inside does not have what the skeleton expects — the skeleton header is older than the object, or was generated from another object.',
+                fix: 'Regenerate the skeleton from the object you build (make it a build dependency), and rebuild the loader.',
+              }
+            : undefined,
+    },
+  ),
+  lib(
+    'libbpf-object-file',
+    /^elf: |^ELF |^zip: |^can't fetch symbol name|\bis not an? (?:valid )?eBPF object file|\bnot a 64-bit ELF\b|\bfailed to init libelf\b|^failed to (?:open|read) (?:file '[^']+'|(?!\/boot\/|\/proc\/)[^\s':]+)(?: as ELF file)?(?::|$)|^failed to get (?:e_shstrndx|section\(|sym name string|Elf_Data|map #-?\d+ name sym)|\bnon-native (?:ELF )?endianness\b|\bbyte order mismatch\b|^bad (?:data|map) relo against section|^unrecognized section #|^multiple SYMTAB|^no \.text section found yet relo|^relocation: |^can't fetch symbol name|^elf init: |^failed to alloc insns for prog under section|^failed to relocate calls|^bad subprog addr relo|^incorrect bpf_call opcode|^unexpected relo for insn|^invalid relo for insns\[|^failed to add subprog offsets|^error relocating \.BTF\.ext|^exception_callback:<value> decl tag/,
+    'The file is not a BPF object libbpf can load',
+    'libbpf reads the object as an ELF file built for the BPF target: sections for programs and maps, a symbol table, relocations and BTF. This file is missing, is not ELF, or is ELF of another kind (a host object or executable, the other byte order), or is truncated or was rewritten by a tool that broke its sections.',
+    'Check the path the loader opens, then rebuild the object with `clang -g -O2 -target bpf -c prog.bpf.c -o prog.bpf.o` (`file prog.bpf.o` should say "eBPF"); for a skeleton, regenerate it from the object you built.',
+    {
+      example:
+        'clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -c prog.bpf.c -o prog.bpf.o\nfile prog.bpf.o   # ELF 64-bit LSB relocatable, eBPF',
+      refine: (_d, { message = '' }) => {
+        const e = errnoOf(message);
+        const file = quotedNames(message).file ?? /\b(?:open|from|in) '?([^\s':]+)'?/.exec(message)?.[1];
+        if (/exception[_ ]callback|^subprog '[^']*' arg#/.test(message))
+          return {
+            title: 'A BPF function is declared in a way libbpf does not accept',
+            why: /exception/.test(message)
+              ? 'The program names an exception callback (__exception_cb(), kernel 6.7+), and libbpf requires it to be one global, non-hidden function with that name.'
+              : 'A global subprogram declares an argument with a type tag (__arg_ctx, __arg_trusted, ...) whose C type is not the one the tag requires.',
+            fix: 'Declare the function as the tag requires (a global, non-static function; the argument type the tag expects), and build with a clang and libbpf that know the tags.',
+          };
+        if (e?.name === 'ENOENT' || /No such file/.test(message))
+          return {
+            title: `The object file ${file ? `\`${file}\` ` : ''}does not exist`,
+            why: `libbpf could not open ${file ? `\`${file}\`` : 'the object file'}: there is no file at that path — the loader runs in another working directory, the build did not produce it, or the name differs.`,
+            fix: 'Give the loader the full path of the object, and check the build wrote it (`ls -l <path>`). For a skeleton, the object is embedded and this does not apply.',
+          };
+        return file && /not an? (?:valid )?eBPF object|not a 64-bit ELF|endianness|byte order/.test(message)
+          ? {
+              title: `\`${file}\` is not a BPF object`,
+              why: `\`${file}\` is not an ELF object built for the BPF target (e_machine EM_BPF, 64-bit, this machine's byte order): it is a host object or executable, a source or text file, an object for the other byte order (bpfeb vs bpfel), or a truncated file.`,
+            }
+          : undefined;
+      },
+    },
+  ),
+  lib(
     'libbpf-load-failed',
-    /^(?:prog '\S+': )?(?:BPF program load failed|failed to load)(?:: |$)|^failed to load object '|^Error in bpf_object__probe_loading\(\)/,
+    /^(?:prog '\S+': )?(?:BPF program load failed|failed to load)(?:: |$)|^failed to load object '|^failed to load BPF skeleton '|^Internal error: can't load program|^Error in \S+\(\):.*Couldn't (?:load trivial BPF program|create simple array map)/,
     'Program load failed',
     'The kernel refused to load the program. When the verifier produced a log, the finding for that log names the reason; without a log the cause is usually permissions (lockdown, missing CAP_BPF) or an attach type the kernel lacks.',
     'Read the verifier message above; for EPERM without a log check kernel lockdown and capabilities.',
@@ -1345,7 +1685,7 @@ catalog.push(
       example: 'sudo bpftool prog loadall prog.bpf.o /sys/fs/bpf/prog',
       // libbpf first loads a two-instruction program to see whether loading works at all.
       refine: (_d, { message = '' }) => {
-        const probe = /^Error in bpf_object__probe_loading\(\):\s*([^(]+?)\s*\((\d+)\)/.exec(message);
+        const probe = /^Error in \S+\(\):\s*([^(]+?)\s*\((-?\d+)\)/.exec(message);
         if (!probe) return undefined;
         return /not permitted/i.test(probe[1])
           ? {

@@ -60,7 +60,12 @@ const RE_TRACE =
 
 /** Classify one line (without its newline). Never throws. */
 export function classifyLine(raw: string): LogLine {
-  const lib = raw.startsWith('libbpf: ') ? RE_LIBBPF.exec(raw) : null;
+  // libbpf's lines, also indented (a log pasted as an indented block).
+  const lib = raw.startsWith('libbpf: ')
+    ? RE_LIBBPF.exec(raw)
+    : raw.charCodeAt(0) <= 32 && raw.trimStart().startsWith('libbpf: ')
+      ? RE_LIBBPF.exec(raw.trimStart())
+      : null;
   if (lib) {
     const program = lib[1] || undefined;
     const rest = lib[2];

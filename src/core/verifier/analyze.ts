@@ -314,11 +314,27 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     const set = steps[steps.length - 1];
     if (!set || set.role !== 'origin' || !/^[rw]0 = -?(?:0x[0-9a-f]+|\d+)$/.test(set.disasm)) return undefined;
     const from = locate(p, set.insnIndex);
-    if (!from?.file || !from.line || (from.file === loc.file && from.line === loc.line)) return undefined;
+    // All of an inlined function's code may carry its caller's line (`return verdict(ctx);`):
+    // the `return` of that value in the function the statement calls.
+    if (from?.file === loc.file && from.line === loc.line) return returnInCallee(loc, r0);
+    if (!from?.file || !from.line) return undefined;
     const ret = returnAfter(sources, from.file, from.line, true, r0);
     if (!ret || ret.line === loc.line) return undefined;
     const file = findSource(sources, ret.file);
     return returnedConstant(ret.text, definesOf(file ? file[1].split('\n') : [])) === r0 ? ret : undefined;
+  };
+
+  const returnInCallee = (loc: SourceLocation, r0: number): SourceLocation | undefined => {
+    const sources = options.sources;
+    const callee = /\breturn\s+(\w+)\s*\(/.exec(withoutComment(loc.text))?.[1];
+    const def = callee && sources ? programDefinition(sources, callee, loc.file) : undefined;
+    const src = def && sources ? findSource(sources, def.file) : undefined;
+    if (!def || !src) return undefined;
+    const lines = src[1].split('\n');
+    const defines = definesOf(lines);
+    for (let i = def.line; i < lines.length && !/^\}/.test(lines[i]); i++)
+      if (returnedConstant(lines[i], defines) === r0) return { file: def.file, line: i + 1, text: lines[i].trim() };
+    return undefined;
   };
 
   /** The instructions the verifier walked after the last conditional branch before the exit. */

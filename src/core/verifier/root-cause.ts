@@ -283,10 +283,20 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       const returned = /\breturn\s+(.+?)\s*;/.exec(withoutComment(f.sourceText))?.[1];
       const bounds = /smin=(-?\w+),? smax=(-?\w+)/.exec(f.message);
       if (returned && !/^-?(?:\d+|0x[0-9a-fA-F]+|[A-Z_][A-Z0-9_]*)$/.test(returned) && !f.explanation.includes(`\`${returned}\``)) {
-        const known =
-          bounds?.[1] !== undefined ? ` the verifier knows it only as ${bounds[1]}..${bounds[2]}` : ' the verifier cannot pin it down';
-        f.explanation += ` This path returns \`${returned}\`:${known}, a value computed or read at run time, not one of the allowed constants.`;
-        f.fix = `Turn \`${returned}\` into an allowed value before returning it, e.g. \`return ${returned} ? 1 : 0;\` (or compare it with what means allow).`;
+        const constant = bounds?.[1] !== undefined && bounds[1] === bounds[2];
+        const known = constant
+          ? ` it is ${bounds![1]} on this path, outside the range`
+          : bounds?.[1] !== undefined
+            ? ` the verifier knows it only as ${bounds[1]}..${bounds[2]}, a value computed or read at run time`
+            : ' the verifier cannot pin it down, a value computed or read at run time';
+        f.explanation += ` This path returns \`${returned}\`:${known}, not one of the allowed values.`;
+        if (!constant)
+          f.fix = `Turn \`${returned}\` into an allowed value before returning it, e.g. \`return ${returned} ? 1 : 0;\` (or compare it with what means allow).`;
+      } else if (returned && bounds?.[1] !== undefined && bounds[1] === bounds[2] && !f.explanation.includes(`\`${returned}\``)) {
+        // A constant outside the range, often an errno where the type wants a verdict.
+        const errno = /^-[A-Z][A-Z0-9_]*$/.test(returned);
+        f.explanation += ` This path returns \`${returned}\` (${bounds[1]})${errno ? ', an error code, where this program type expects a verdict' : ''}: outside ${d.range}.`;
+        f.fix = `Return a value in ${d.range} here instead of \`${returned}\`${/^cgroup/.test(s.section ?? '') ? ' (cgroup programs: 0 rejects, 1 allows; the error the caller sees comes from bpf_set_retval() or the kernel default)' : ''}.`;
       }
     }
   },
@@ -624,7 +634,19 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
     if (!own) return;
     const site = program ? callSitesTo(sources, own.file, own.line, program).pop() : undefined;
     const outer = enclosingLoop(sources, own.file, own.line) ?? (site ? enclosingLoop(sources, site.file, site.line) : undefined);
-    if (!outer || (outer.file === own.file && outer.line === own.line)) return;
+    if (!outer || (outer.file === own.file && outer.line === own.line)) {
+      // A loop bounded by a value known only at run time (`i < count`): walked pass after pass.
+      const header = withoutComment(sourceLine(sources, own.file, own.line)).replace(/\s*\{\s*$/, '');
+      const cond = /\bfor\s*\([^;]*;([^;]*);/.exec(header)?.[1] ?? /\bwhile\s*\((.*)\)/.exec(header)?.[1] ?? '';
+      const bound = [...cond.matchAll(/\b\w+\s*(?:<=?|!=)\s*([a-z_][\w]*(?:\s*(?:->|\.)\s*\w+)*)(?!\s*\()/g)]
+        .map((m) => m[1])
+        .find((b) => !/^(?:sizeof|true|false)$/.test(b));
+      if (bound && !/&&|\|\|/.test(cond) && !f.explanation.includes(`\`${bound}\``)) {
+        f.explanation += ` The loop \`${header}\` is bounded by \`${bound}\`, a value the verifier knows only at run time: it walks the body again for every value the counter can take below it, until the budget runs out.`;
+        f.fix = `Cap the loop with a constant as well (\`... && i < MAX_ITEMS\`), or loop with bpf_loop(${bound}, ...) or bpf_for(i, 0, ${bound}) (kernel 6.4+), whose body is verified once.`;
+      }
+      return;
+    }
     const inner = withoutComment(sourceLine(sources, own.file, own.line)).replace(/\s*\{\s*$/, '');
     const outerText = withoutComment(sourceLine(sources, outer.file, outer.line)).replace(/\s*\{\s*$/, '');
     f.related.unshift({ file: own.file, line: own.line, message: 'this inner loop is walked again on every pass of the outer loop' });
@@ -1548,6 +1570,9 @@ function inlineReturn(s: CauseState): void {
       const header = text && /^return\b/.test(text) ? functionHeader(sources, r.file, r.line) : undefined;
       const name = header ? declaredName(sourceLine(sources, header.file, header.line)) : undefined;
       if (!text || !header || !name || header.line === home || f.explanation.includes(`\`${name}()\``)) continue;
+      // The caller's `return f(...)` of the function the finding is in: not a helper's value.
+      const homeName = home !== undefined ? declaredName(sourceLine(sources, f.file, home)) : undefined;
+      if (homeName && new RegExp(String.raw`\b${homeName}\s*\(`).test(text)) continue;
       const stmt = withoutComment(text);
       f.explanation += ` The value is what \`${name}()\` returns (\`${stmt}\`)${f.catalogId === 'null-deref' ? ': the helper passes the result on without a NULL check, so every caller must check it (or the helper must)' : ''}.`;
       break;

@@ -1811,7 +1811,7 @@ function flagsLine(sources: ReadonlyMap<string, string>, file: string, line: num
   const lines = text[1].split('\n');
   for (let i = line - 1; i >= 0 && i > line - 16; i--) {
     if (/BPF_F_RDONLY_PROG/.test(lines[i])) return { file: text[0], line: i + 1 };
-    if (i < line - 1 && /^\s*\}?\s*;|^\S/.test(lines[i]) && !/^struct\s*\{/.test(lines[i])) break;
+    if (i < line - 1 && /^\s*\}?\s*;|^\S/.test(lines[i]) && !/^struct\s*(?:\{|$)/.test(lines[i])) break;
   }
   return undefined;
 }

@@ -12,6 +12,20 @@ export interface SourceLine {
 const isComment = (l: string) => /^\s*(?:\/\/|\/\*|\*)/.test(l);
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/**
+ * The line that opens `struct name` (or `union name`): `struct name {`, or `struct name` with the
+ * brace on the next line (Allman style). -1 when the lines define no such struct.
+ */
+export function structStart(lines: readonly string[], name: string): number {
+  const same = new RegExp(String.raw`^\s*(?:typedef\s+)?(?:struct|union)\s+(?:__attribute__\s*\(\([^)]*\)\)\s*)?${escape(name)}\s*\{`);
+  const alone = new RegExp(String.raw`^\s*(?:typedef\s+)?(?:struct|union)\s+(?:__attribute__\s*\(\([^)]*\)\)\s*)?${escape(name)}\s*$`);
+  for (let i = 0; i < lines.length; i++) {
+    if (same.test(lines[i])) return i;
+    if (alone.test(lines[i]) && /^\s*\{/.test(lines[i + 1] ?? '')) return i;
+  }
+  return -1;
+}
+
 function linesOf(sources: ReadonlyMap<string, string>, file?: string, prefer?: string): [string, string[]][] {
   if (file) {
     const hit = findSource(sources, file);
@@ -170,7 +184,7 @@ export function globalsHolding(
 /** The line that opens `struct name`'s definition (`struct name {`). */
 export function structDefinition(sources: ReadonlyMap<string, string>, name: string, prefer?: string): SourceLine | undefined {
   for (const [key, lines] of linesOf(sources, undefined, prefer)) {
-    const at = lines.findIndex((l) => new RegExp(String.raw`^\s*struct\s+${escape(name)}\s*\{`).test(l));
+    const at = structStart(lines, name);
     if (at >= 0) return { file: key, line: at + 1 };
   }
   return undefined;
@@ -184,7 +198,7 @@ export function structFieldsOfType(
   prefer?: string,
 ): (SourceLine & { field: string; type: string })[] {
   for (const [key, lines] of linesOf(sources, undefined, prefer)) {
-    const start = lines.findIndex((l) => new RegExp(String.raw`^\s*struct\s+${escape(name)}\s*\{`).test(l));
+    const start = structStart(lines, name);
     if (start < 0) continue;
     const out: (SourceLine & { field: string; type: string })[] = [];
     for (let i = start + 1; i < lines.length && !/^\s*\}/.test(lines[i]); i++) {
@@ -201,7 +215,8 @@ export function functionHeader(sources: ReadonlyMap<string, string>, file: strin
   for (const [key, lines] of linesOf(sources, file)) {
     for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
       if (/^\}/.test(lines[i])) return undefined;
-      if (/^[A-Za-z_][\w\s*()]*\b\w+\s*\(/.test(lines[i]) && !/;\s*$/.test(lines[i]) && !isComment(lines[i]))
+      // `int f(...)`, or `f(...)` under a return type on the line above (`static int\nf(...)`).
+      if (/^(?:[A-Za-z_][\w\s*()]*\b)?\w+\s*\(/.test(lines[i]) && !/;\s*$/.test(lines[i]) && !isComment(lines[i]))
         return { file: key, line: i + 1 };
     }
   }
@@ -269,7 +284,7 @@ export function mapDefinitionProblem(
 ): (SourceLine & { why: string; fix: string }) | undefined {
   for (const [key, lines] of linesOf(sources, file)) {
     let start = line - 1;
-    while (start > 0 && start > line - 30 && !/^\s*struct\s*\{/.test(lines[start])) start--;
+    while (start > 0 && start > line - 30 && !/^\s*struct\s*(?:\{|$)/.test(lines[start])) start--;
     const body = lines.slice(start, line).map((t, i) => ({ t, n: start + i + 1 }));
     const type = body.map((b) => /__uint\s*\(\s*type\s*,\s*(BPF_MAP_TYPE_\w+)/.exec(b.t)?.[1]).find(Boolean);
     if (!type) return undefined;
@@ -362,7 +377,7 @@ export function licenseLine(sources: ReadonlyMap<string, string>, prefer?: strin
 /** Where BPF program `name` is defined: `int name(` or `BPF_PROG(name,` / `BPF_KPROBE(name, ...)`. */
 export function programDefinition(sources: ReadonlyMap<string, string>, name: string, prefer?: string): SourceLine | undefined {
   const re = new RegExp(
-    String.raw`(?:^\s*(?:static\s+)?(?:__always_inline\s+)?\w[\w\s*]*\b${escape(name)}\s*\(|\b[A-Z_]+\(\s*${escape(name)}\s*[,)])`,
+    String.raw`(?:^\s*(?:static\s+)?(?:__always_inline\s+)?\w[\w\s*]*\b${escape(name)}\s*\(|^${escape(name)}\s*\(|\b[A-Z_]+\(\s*${escape(name)}\s*[,)])`,
   );
   for (const [key, lines] of linesOf(sources, undefined, prefer)) {
     const i = lines.findIndex((l) => re.test(l) && !/;\s*$/.test(l) && !isComment(l));
@@ -461,7 +476,13 @@ function functionBodies(lines: readonly string[]): Map<string, [number, number]>
   for (let i = 0; i < lines.length; i++) {
     const m =
       /^(?:static\s+|__\w+\s+|inline\s+|const\s+|unsigned\s+|struct\s+)*\w+[\s*]+(\w+)\s*\(/.exec(lines[i]) ??
-      /^\w+\s*\(\s*(\w+)\s*[,)]/.exec(lines[i]);
+      /^\w+\s*\(\s*(\w+)\s*[,)]/.exec(lines[i]) ??
+      // the name alone, under its return type (`static int\nname(...)`)
+      (i > 0 &&
+      /^(?:static\s+|__\w+\s+|inline\s+|const\s+|unsigned\s+|struct\s+)*\w+[\s*]*$/.test(lines[i - 1].trim()) &&
+      /^\S/.test(lines[i - 1])
+        ? /^(\w+)\s*\(/.exec(lines[i])
+        : null);
     if (!m || /;\s*$/.test(lines[i])) continue;
     let end = i + 1;
     while (end < lines.length && !/^\}/.test(lines[end])) end++;
@@ -667,7 +688,7 @@ export function typeSize(
   }
   if (depth > 4) return undefined;
   for (const [, lines] of linesOf(sources, undefined, prefer)) {
-    const start = lines.findIndex((l) => new RegExp(String.raw`^\s*(?:struct|union)\s+${escape(struct)}\s*\{`).test(l));
+    const start = structStart(lines, struct);
     if (start < 0) continue;
     let bytes = 0;
     let largest: TypeSize['largest'];
@@ -736,7 +757,7 @@ export function structMember(
   const decl = /^\s*((?:(?:const|volatile|unsigned|signed|struct|union)\s+)*\w+)\s*(\*?)\s*(\w+)((?:\s*\[[^\]]+\])*)\s*;/;
   const dimsOf = (text: string) => [...text.matchAll(/\[([^\]]+)\]/g)].map((x) => x[1]);
   for (const [key, lines] of linesOf(sources, undefined, prefer)) {
-    const start = lines.findIndex((l) => new RegExp(String.raw`^\s*(?:struct|union)\s+${escape(type)}\s*\{`).test(l));
+    const start = structStart(lines, type);
     if (start < 0) continue;
     // The member's offset, from the sizes of the members before it (without padding).
     let offset: number | undefined = 0;

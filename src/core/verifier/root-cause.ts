@@ -19,6 +19,7 @@ import {
   enclosingLoop,
   fieldReadLine,
   functionHeader,
+  functionDeclaration,
   largeLocals,
   licenseLine,
   localDeclaration,
@@ -320,12 +321,14 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
   'function-return': (s) => {
     const { f, sources } = s;
     const returns = /^Global function (\w+)\(\) doesn't return scalar/.exec(f.message);
-    const returnsDef = returns && sources ? programDefinition(sources, returns[1], f.file) : undefined;
+    const header = returns && sources ? programDefinition(sources, returns[1], f.file) : undefined;
+    // The declaration from its return type (a line of its own in some styles): what to change.
+    const returnsDef = header ? functionDeclaration(sources, header) : undefined;
     if (returns && returnsDef) {
       if (f.file && f.line) f.related.push({ file: f.file, line: f.line, message: `\`${returns[1]}()\` is called here` });
       f.file = returnsDef.file;
       f.line = returnsDef.line;
-      f.sourceText = sourceLine(sources, returnsDef.file, returnsDef.line);
+      f.sourceText = returnsDef.text;
       f.explanation += ` \`${returns[1]}()\` is not static, so it is a global function, verified on its own, and a global function may only return a scalar: \`${withoutComment(f.sourceText)}\` returns a pointer.`;
       f.fix = `Make it \`static ${withoutComment(f.sourceText).replace(/^static\s+/, '')}\` (verified with its caller, so it may return the pointer), or return a scalar and pass the pointer out through an argument.`;
     }
@@ -335,8 +338,9 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
     for (const [file, text] of only && sources ? sources : []) {
       const lines = text.split('\n');
       const at = lines.findIndex((l) => call.test(l) && !/^\s*(?:\/\/|\*|#)/.test(l));
-      const header = at >= 0 ? functionHeader(sources!, file, at + 1) : undefined;
-      const headerText = header ? (sourceLine(sources, header.file, header.line) ?? '') : '';
+      const start = at >= 0 ? functionHeader(sources!, file, at + 1) : undefined;
+      const header = start ? functionDeclaration(sources, start) : undefined;
+      const headerText = header?.text ?? '';
       const name = declaredName(headerText);
       if (!header || !name || !/\bvoid\b/.test(headerText.slice(0, headerText.indexOf(name)))) continue;
       if (f.file && f.line) f.related.push({ file: f.file, line: f.line, message: 'the program being loaded' });

@@ -739,7 +739,8 @@ export function functionLocals(sources: ReadonlyMap<string, string>, file: strin
     }
     if (depth >= 2) return;
     for (const [g, b] of bodies) {
-      if (g === name || !/\binline\b|always_inline/.test(lines[b[0]])) continue;
+      // `static __always_inline int f(...)`, or the same with the return type on the line above.
+      if (g === name || !/\binline\b|always_inline/.test(`${lines[b[0] - 1] ?? ''} ${lines[b[0]]}`)) continue;
       if (lines.slice(body[0] + 1, body[1]).some((l) => calls(l, g))) visit(g, b, depth + 1, g);
     }
   };
@@ -773,4 +774,21 @@ export function structMember(
     return undefined;
   }
   return undefined;
+}
+
+/**
+ * A function's declaration from its header line: the header itself, or with the return type
+ * written on the line above (`static __noinline void\nf(...)`), from that line, as one text.
+ */
+export function functionDeclaration(sources: ReadonlyMap<string, string> | undefined, header: SourceLine): SourceLine & { text: string } {
+  const lines = sources ? (findSource(sources, header.file)?.[1] ?? '').split('\n') : [];
+  const own = lines[header.line - 1] ?? '';
+  const above = lines[header.line - 2] ?? '';
+  if (
+    /^\w+\s*\(/.test(own) &&
+    /^(?:static\s+|__\w+\s+|inline\s+|const\s+|unsigned\s+|struct\s+)*\w+[\s*]*$/.test(withoutComment(above).trim()) &&
+    /^\S/.test(above)
+  )
+    return { file: header.file, line: header.line - 1, text: `${withoutComment(above).trim()} ${own.trim()}` };
+  return { ...header, text: own.trim() };
 }

@@ -21,8 +21,9 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # for remote tests, build-essential & co. build code-server's native addons, sudo starts the
 # helper for non-root users (its kernel test runs as nobody through sudo -n), and a font keeps the
 # workbench screenshots legible. iproute2 attaches tc/XDP by hand and makes the tests' veth pairs
-# and namespaces; procps has ps and sysctl (a minimal Debian root has neither).
-pkgs=(clang llvm libbpf-dev libbpf1 bpftool chromium openssh-server openssh-client
+# and namespaces; procps has ps and sysctl (a minimal Debian root has neither). clang-format
+# rewrites the broken fixtures in other C styles for the verifier tests.
+pkgs=(clang llvm clang-format libbpf-dev libbpf1 bpftool chromium openssh-server openssh-client
       build-essential python3 pkg-config libkrb5-dev git ca-certificates sudo fonts-dejavu-core
       iproute2 procps)
 missing=()

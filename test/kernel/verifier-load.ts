@@ -1,7 +1,7 @@
 // Compiles a broken fixture with real clang and loads it into the real kernel through the
 // project's root helper, returning the text a user would see: libbpf's messages and the
 // verifier log produced in this run. One function, so the loading path can be switched.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -160,4 +160,33 @@ export function formatPrograms(h: Record<Half, ProgramScore>, heading = 'broken 
     return `  ${k.padEnd(8)} n=${String(s.total).padEnd(3)} primary at cause line ${pct(s.primary, s.total).padEnd(7)} root cause related ${pct(s.cause, s.withCause).padEnd(7)} specific ${pct(s.specific, s.total).padEnd(7)} case-specific ${pct(s.caseSpecific, s.total)}`;
   });
   return [heading, ...rows].join('\n');
+}
+
+/** Another common C style than the fixtures' kernel style: LLVM's, braces on lines of their own, return types above the name. */
+export const OTHER_STYLE =
+  '{BasedOnStyle: LLVM, BreakBeforeBraces: Allman, ColumnLimit: 90, ReflowComments: false, SortIncludes: false, AlwaysBreakAfterReturnType: TopLevelDefinitions}';
+
+/**
+ * A copy of the fixtures of `dir` rewritten by clang-format in OTHER_STYLE. The lines that carry
+ * an `EXPECT:` label are kept as they are (clang-format off/on around each), so every label still
+ * names one line; everything else is restyled. The caller removes the returned directory.
+ */
+export function restyledCopy(dir: string): string {
+  const out = mkdtempSync(path.join(tmpdir(), 'verifier-restyled-'));
+  const programs: string[] = [];
+  for (const f of readdirSync(dir).filter((x) => /\.[ch]$/.test(x))) {
+    const text = readFileSync(path.join(dir, f), 'utf8');
+    if (!f.endsWith('.bpf.c')) {
+      writeFileSync(path.join(out, f), text);
+      continue;
+    }
+    const lines = text.split('\n');
+    const kept = lines.flatMap((l, i) =>
+      /\/\* EXPECT:/.test(l) && !/\\$/.test(lines[i - 1] ?? '') ? ['// clang-format off', l, '// clang-format on'] : [l],
+    );
+    writeFileSync(path.join(out, f), kept.join('\n'));
+    programs.push(path.join(out, f));
+  }
+  execFileSync('clang-format', ['-i', `-style=${OTHER_STYLE}`, ...programs]);
+  return out;
 }

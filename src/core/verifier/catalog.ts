@@ -406,7 +406,7 @@ export const catalog: CatalogEntry[] = [
     'Each program type exposes a context structure (struct __sk_buff, struct xdp_md, tracepoint record, pt_regs, ...) and allows only certain fields, sizes and directions. This access reads or writes a field that is not accessible for this program type, writes a read-only field, or uses the wrong width.',
     'Use the context type of your SEC() program type and read whole fields; for tracepoints, read arguments through the generated struct trace_event_raw_* type; for kernel structures use BPF_CORE_READ.',
     {
-      causes: ['program-type'],
+      causes: ['program-type', 'written-memory'],
       refine: (d, ctx) => {
         const kind = programKind(ctx.section);
         if (!kind) return undefined;

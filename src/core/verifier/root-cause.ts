@@ -387,6 +387,33 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
     }
     // An array member of the value indexed past its length (`allow->words[vid >> 6]`).
     const indexed = /\b(\w+)\s*->\s*(\w+)\s*\[([^\]]+)\]/.exec(withoutComment(f.sourceText));
+    // A global array (.bss/.data, one map value) indexed past its length: `counts[pid & 0xffff]`.
+    const plain = !indexed ? /(?<![.>\w])([A-Za-z_]\w*)\s*\[([^\]]+)\]/.exec(withoutComment(f.sourceText)) : null;
+    const global = plain && sources ? symbolDeclaration(sources, plain[1], f.file) : undefined;
+    const globalText = global ? withoutComment(sourceLine(sources, global.file, global.line)).trim() : '';
+    const globalDecl =
+      global && /^\S/.test(sourceLine(sources, global.file, global.line) ?? '')
+        ? /^((?:(?:static|volatile|const|unsigned|signed|struct)\s+)*\w+)\s+(\w+)((?:\s*\[[^\]]+\])+)/.exec(globalText)
+        : null;
+    if (plain && globalDecl && globalDecl[2] === plain[1] && d.off !== undefined) {
+      const dims = [...globalDecl[3].matchAll(/\[([^\]]+)\]/g)].map((x) => x[1]);
+      const elem = typeSize(sources!, globalDecl[1], dims.slice(1), global!.file)?.bytes;
+      const whole = typeSize(sources!, globalDecl[1], dims, global!.file)?.bytes;
+      if (elem && whole) {
+        const length = whole / elem;
+        const reached = Math.floor(Number(d.off) / elem);
+        if (reached >= length) {
+          f.related.push({
+            ...global!,
+            message: `\`${plain[1]}\` has ${length} elements (\`${globalText}\`), fewer than the index reaches`,
+          });
+          f.explanation += ` \`${plain[1]}\` is a global array of ${length} elements (\`${globalText}\`), and the index \`${plain[2].trim()}\` goes past its last element (${length - 1}) on this path: the access reaches offset ${d.off} of the ${d.value_size}-byte value that holds the program's globals.`;
+          const idx = /^\w+$/.test(plain[2].trim()) ? plain[2].trim() : `(${plain[2].trim()})`;
+          f.fix = `Bound the index by the array (\`if (${idx} >= ${length}) return 0;\`${(length & (length - 1)) === 0 ? `, or the mask \`& ${length - 1}\`` : ''}), or size \`${plain[1]}\` for every index, or keep per-key counters in a hash map.`;
+          return;
+        }
+      }
+    }
     const baseDecl = indexed && sources && f.file && f.line ? localDeclaration(sources, f.file, f.line, indexed[1]) : undefined;
     const baseType = baseDecl ? /\bstruct\s+(\w+)\s*\*/.exec(sourceLine(sources, baseDecl.file, baseDecl.line) ?? '')?.[1] : undefined;
     const arr = baseType && indexed ? structMember(sources!, baseType, indexed[2], f.file) : undefined;
@@ -614,8 +641,13 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       set.line !== f.line &&
       new RegExp(String.raw`\b${name}\b`).test(f.sourceText ?? '') &&
       !f.explanation.includes(`Here it is \`${name}\``)
-    )
+    ) {
       f.explanation += ` Here it is \`${name}\`, set at line ${set.line}.`;
+      // A kernel pointer read through directly: the field this line wants, read the way that works.
+      const field = new RegExp(String.raw`\b${name}\s*->\s*(\w+)`).exec(withoutComment(f.sourceText))?.[1];
+      if (field && /probe_read|CORE_READ/.test(f.fix))
+        f.fix += ` Here: \`BPF_CORE_READ(${name}, ${field})\` instead of \`${name}->${field}\`.`;
+    }
   },
   // The instruction budget ran out inside a loop: the loop is the place (see loop-condition).
   'instruction-budget': (s) => {
@@ -639,8 +671,20 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
     const site = program ? callSitesTo(sources, own.file, own.line, program).pop() : undefined;
     const outer = enclosingLoop(sources, own.file, own.line) ?? (site ? enclosingLoop(sources, site.file, site.line) : undefined);
     if (!outer || (outer.file === own.file && outer.line === own.line)) {
-      // A loop bounded by a value known only at run time (`i < count`): walked pass after pass.
       const header = withoutComment(sourceLine(sources, own.file, own.line)).replace(/\s*\{\s*$/, '');
+      // A loop with no condition at all (`while (1)`, `for (;;)`): it ends only at a `break` the
+      // verifier cannot count, so the loop, not the test inside it, is what to bound.
+      if (/^\s*(?:while\s*\(\s*(?:1|true)\s*\)|for\s*\(\s*[^;]*;\s*;)/.test(header)) {
+        if (own.line !== f.line && f.file && f.line)
+          f.related.push({ file: f.file, line: f.line, message: 'the test that ends the loop, which the verifier cannot count towards' });
+        f.file = own.file;
+        f.line = own.line;
+        f.sourceText = sourceLine(sources, own.file, own.line);
+        f.explanation += ` The loop \`${header}\` has no bound: it stops only at a \`break\` whose condition depends on data, so the verifier walks pass after pass until its budget runs out.`;
+        f.fix = `Give the loop a fixed maximum number of passes (\`for (int i = 0; i < MAX_DEPTH; i++)\` with the \`break\` inside), or walk it with bpf_loop().`;
+        return;
+      }
+      // A loop bounded by a value known only at run time (`i < count`): walked pass after pass.
       const cond = /\bfor\s*\([^;]*;([^;]*);/.exec(header)?.[1] ?? /\bwhile\s*\((.*)\)/.exec(header)?.[1] ?? '';
       const bound = [...cond.matchAll(/\b\w+\s*(?:<=?|!=)\s*([a-z_][\w]*(?:\s*(?:->|\.)\s*\w+)*)(?!\s*\()/g)]
         .map((m) => m[1])
@@ -677,7 +721,9 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       : state?.startsWith('pkt')
         ? 'packet data'
         : undefined;
-    if (target && !f.explanation.includes(`\`${target}\``))
+    // Only a store or a helper call writes (a context read refused on the same kind of line does not).
+    const writes = !failing || /^call /.test(failing.disasm) || /^\*\(\w+ \*\)\(r\d+ [-+]\d+\) = /.test(failing.disasm);
+    if (target && writes && !f.explanation.includes(`\`${target}\``))
       f.explanation += ` This line writes \`${target}\`${what ? `, which is ${what}` : ''}: \`${withoutComment(f.sourceText)}\`.`;
     const decl = map && !map.includes('.') && sources ? symbolDeclaration(sources, map, f.file) : undefined;
     const flags = decl ? flagsLine(sources!, decl.file, decl.line) : undefined;
@@ -1252,6 +1298,16 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       if (decl && signed && (!zero || signedOnly)) {
         f.related.push({ ...decl, message: `\`${sizeName}\` is declared signed here` });
         f.explanation += ` \`${sizeName}\` is declared signed: \`${withoutComment(declText)}\`.`;
+        // Where it gets its (possibly negative) value, when that is a separate assignment.
+        // (not a clamp to a constant: `len = CAPTURE_LEN;` after the check)
+        let set = f.file && f.line ? assignmentAbove(sources!, f.file, f.line, sizeName) : undefined;
+        for (let k = 0; k < 3 && set && !set.parameter && /=\s*(?:\d+|[A-Z_][A-Z0-9_]*|sizeof\b.*)\s*;/.test(withoutComment(set.text)); k++)
+          set = assignmentAbove(sources!, set.file, set.line, sizeName);
+        const setText = set && !set.parameter && set.line !== decl.line ? withoutComment(set.text).trim() : '';
+        if (set && setText) {
+          f.related.push({ file: set.file, line: set.line, message: `\`${sizeName}\` gets its value here, which may be negative` });
+          f.explanation += ` It gets its value at line ${set.line}: \`${setText}\`.`;
+        }
       }
     }
     if (!zero && sources && f.file && sizeReg && sizeReg > 1 && failing && /^call /.test(failing.disasm)) {

@@ -998,7 +998,7 @@ export const catalog: CatalogEntry[] = [
     'Loop the verifier cannot prove to terminate',
     'Older kernels (before 5.3) refuse any backward jump; newer ones refuse a loop when two visits of the loop head have the same state, i.e. the loop makes no progress the verifier can see.',
     'Give the loop a constant upper bound that the counter visibly approaches, or use bpf_loop() / bpf_for().',
-    { causes: ['loop-condition'], example: 'for (int i = 0; i < 64 && i < n; i++) { ... }', docsUrl: DOCS.loops },
+    { causes: ['loop-condition', 'loop-progress'], example: 'for (int i = 0; i < 64 && i < n; i++) { ... }', docsUrl: DOCS.loops },
   ),
   entry(
     'unreachable-insn',

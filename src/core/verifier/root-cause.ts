@@ -296,7 +296,10 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       } else if (returned && bounds?.[1] !== undefined && bounds[1] === bounds[2] && !f.explanation.includes(`\`${returned}\``)) {
         // A constant outside the range, often an errno where the type wants a verdict.
         const errno = /^-[A-Z][A-Z0-9_]*$/.test(returned);
-        f.explanation += ` This path returns \`${returned}\` (${bounds[1]})${errno ? ', an error code, where this program type expects a verdict' : ''}: outside ${d.range}.`;
+        // `if (cond)\n\treturn -1;`: the condition that leads to this return.
+        const above = sources && f.file && f.line ? withoutComment(sourceLine(sources, f.file, f.line - 1)).trim() : '';
+        const cond = /^(?:\}\s*else\s+)?if\s*\((.*)\)\s*\{?$/.exec(above)?.[1];
+        f.explanation += ` This path returns \`${returned}\` (${bounds[1]})${cond ? ` when \`${cond}\`` : ''}${errno ? ', an error code, where this program type expects a verdict' : ''}: outside ${d.range}.`;
         f.fix = `Return a value in ${d.range} here instead of \`${returned}\`${/^cgroup/.test(s.section ?? '') ? ' (cgroup programs: 0 rejects, 1 allows; the error the caller sees comes from bpf_set_retval() or the kernel default)' : ''}.`;
       }
     }
@@ -996,6 +999,22 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       f.related.push(at);
       if (around) f.related.push({ ...around, message: 'the loop the verifier was walking' });
     }
+  },
+  // A loop whose head the verifier saw twice in the same state: what the body does to its condition.
+  'loop-progress': (s) => {
+    const { f, loop, sources } = s;
+    if (!/infinite loop detected/.test(f.message) || !loop?.at.file || !loop.at.line || !sources) return;
+    const header = withoutComment(loop.text).trim();
+    const cond = /\b(?:while|for\s*\([^;]*;)\s*\(?\s*([A-Za-z_]\w*)\s*(?:<=?|>=?|!=)\s*([^;)]+)/.exec(header);
+    if (!cond) return;
+    const [, v, limit] = cond;
+    const lines = (findSource(sources, loop.at.file)?.[1] ?? '').split('\n');
+    const step = lines
+      .slice(loop.at.line, loop.at.line + 6)
+      .map((l) => withoutComment(l).trim())
+      .find((l) => new RegExp(String.raw`^${v}\s*(?:[-+*/|&^]|<<|>>)?=(?!=)|^${v}\s*(?:\+\+|--)|^(?:\+\+|--)${v}\b`).test(l));
+    f.explanation += ` The loop \`${header.replace(/\s*\{$/, '')}\` ends when \`${v}\` reaches \`${limit.trim()}\`${step ? `, and each pass does \`${step}\`` : ''}: the verifier saw the loop's head twice with the same state, so as far as it can tell nothing moves \`${v}\` towards the end (a step that may be 0 leaves it where it is).`;
+    f.fix = `Bound the passes with a constant (\`for (int i = 0; i < MAX_PASSES && ${v} < ${limit.trim()}; i++)\`), or compute the result without a loop${step ? ` (here: how many steps of \`${step}\` are needed)` : ''}.`;
   },
   // The metadata area ends where the packet starts: its check is against ctx->data.
   'packet-check': (s) => {
@@ -1700,6 +1719,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   'stack-buffer',
   'stack-object',
   'loop-condition',
+  'loop-progress',
   'instruction-budget',
   'packet-check',
   'core-field',

@@ -195,7 +195,8 @@ export type RootCause =
   | 'pointer-member'
   | 'pointer-cast'
   | 'member-alignment'
-  | 'special-member';
+  | 'special-member'
+  | 'loop-progress';
 
 /** One entry of the catalog: a message family of the kernel verifier, libbpf or clang. */
 export interface CatalogEntry {

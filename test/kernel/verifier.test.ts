@@ -129,20 +129,20 @@ describe('verifier findings on broken programs written by others', function () {
     console.log(formatPrograms(scores));
     for (const [set, byHalf] of Object.entries(sets)) console.log(formatPrograms(byHalf, `  set ${set}:`));
     const h = scores.heldout;
-    assert.ok(h.total >= 149, `only ${h.total} held-out programs`);
+    assert.ok(h.total >= 177, `only ${h.total} held-out programs`);
     // The held-out misses stay hidden unless asked for, so nobody tunes on them by accident.
     const msg = process.env.VERIFIER_EVAL_SHOW_HELDOUT ? `\n${h.misses.join('\n')}` : '';
     if (scores.tune.misses.length) console.log(`tune misses:\n  ${scores.tune.misses.join('\n  ')}`);
-    // Issue #9's targets are NOT MET on the held-out half of all eight sets (149 programs). Each line
-    // asserts the value measured when round 6 was written, so a change that loses ground fails;
-    // none of them is the target. The decoder of round 5 scored 87.2% / 70.7% / 72.5% on the same
-    // 149; sets 6-8 (rounds 6-7, 50 held out) scored 86-95% primary and 60-83% root cause on first sight.
-    // Target 80% case-specific, measured 75.2% (112/149).
-    assert.ok(h.caseSpecific / h.total >= 0.75, `case-specific ${h.caseSpecific}/${h.total} (issue #9 target 80%, measured 75.2%)${msg}`);
-    // Target 90% root cause among the related locations, measured 79.3% (73/92).
-    assert.ok(h.cause / h.withCause >= 0.79, `root cause ${h.cause}/${h.withCause} (issue #9 target 90%, measured 79.3%)${msg}`);
-    // Target 97% primary diagnostic at the causing line, measured 87.9% (131/149).
-    assert.ok(h.primary / h.total >= 0.87, `primary ${h.primary}/${h.total} (issue #9 target 97%, measured 87.9%)${msg}`);
+    // Issue #9's targets are NOT MET on the held-out half of all ten sets (177 programs). Each line
+    // asserts the value measured when round 7 was written, so a change that loses ground fails;
+    // none of them is the target. The decoder of round 6 scored 88.1% / 78.8% / 72.9% on the same
+    // 177; sets 9-10 (round 7, 28 held out) scored 90-100% primary and 67-80% root cause on first sight.
+    // Target 80% case-specific, measured 75.7% (134/177).
+    assert.ok(h.caseSpecific / h.total >= 0.75, `case-specific ${h.caseSpecific}/${h.total} (issue #9 target 80%, measured 75.7%)${msg}`);
+    // Target 90% root cause among the related locations, measured 78.8% (82/104).
+    assert.ok(h.cause / h.withCause >= 0.78, `root cause ${h.cause}/${h.withCause} (issue #9 target 90%, measured 78.8%)${msg}`);
+    // Target 97% primary diagnostic at the causing line, measured 88.7% (157/177).
+    assert.ok(h.primary / h.total >= 0.88, `primary ${h.primary}/${h.total} (issue #9 target 97%, measured 88.7%)${msg}`);
   });
 
   // Other people build with other compilers: clang 20 and later emit 32-bit subregister code
@@ -164,7 +164,7 @@ describe('verifier findings on broken programs written by others', function () {
       const { all: scores, loaded } = await scorePrograms(loader, dir, sources);
       console.log(formatPrograms(scores, `broken programs written by others, restyled (${loaded} load that way, left out):`));
       const h = scores.heldout;
-      assert.ok(h.total >= 149, `only ${h.total} held-out programs restyled`);
+      assert.ok(h.total >= 177, `only ${h.total} held-out programs restyled`);
       const msg = process.env.VERIFIER_EVAL_SHOW_HELDOUT ? `\n${h.misses.join('\n')}` : '';
       // The values measured when this test was written (RESTYLED FLOORS), not issue #9's targets.
       assert.ok(h.primary / h.total >= RESTYLED_FLOORS.primary, `restyled primary ${h.primary}/${h.total}${msg}`);
@@ -185,7 +185,7 @@ describe('verifier findings on broken programs written by others', function () {
     const { all: scores, loaded } = await scorePrograms(loader, OTHERS, sources, ['-mcpu=v3']);
     console.log(formatPrograms(scores, `broken programs written by others, built with -mcpu=v3 (${loaded} load that way, left out):`));
     const h = scores.heldout;
-    assert.ok(h.total >= 149, `only ${h.total} held-out programs fail to load when built with -mcpu=v3`);
+    assert.ok(h.total >= 177, `only ${h.total} held-out programs fail to load when built with -mcpu=v3`);
     const msg = process.env.VERIFIER_EVAL_SHOW_HELDOUT ? `\n${h.misses.join('\n')}` : '';
     // The values measured when this test was written (v3 FLOORS), not issue #9's targets.
     assert.ok(h.primary / h.total >= V3_FLOORS.primary, `-mcpu=v3 primary ${h.primary}/${h.total}${msg}`);
@@ -195,7 +195,9 @@ describe('verifier findings on broken programs written by others', function () {
 });
 
 /** Held-out scores of the restyled programs, as measured (see the test). */
-const RESTYLED_FLOORS = { primary: 0.8, cause: 0.7, caseSpecific: 0.7 };
+// Measured: 88.7% / 77.9% / 75.7% of 177 (the same programs as written: 88.7% / 78.8% / 75.7%).
+const RESTYLED_FLOORS = { primary: 0.88, cause: 0.77, caseSpecific: 0.75 };
 
 /** Held-out scores of the programs built with -mcpu=v3, as measured (see the test). */
-const V3_FLOORS = { primary: 0.87, cause: 0.79, caseSpecific: 0.73 };
+// Measured: 88.1% / 80.8% / 75.7% of 177.
+const V3_FLOORS = { primary: 0.88, cause: 0.8, caseSpecific: 0.75 };

@@ -1,5 +1,7 @@
 // Loads one broken fixture and prints the log tail and the decoder's first finding (a tuning aid
-// for the tune half; run: node --import tsx test/eval/one-program.ts FILE [--log]).
+// for the tune half; run: node --import tsx test/eval/one-program.ts FILE [--log] [--log-only]).
+// --log-only prints what the user would see without the decoder's finding, for labelling a new
+// fixture before the decoder has been run on it.
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyzeLog, readLineInfo } from '../../src/core/verifier';
@@ -19,7 +21,8 @@ async function main(): Promise<void> {
     const built = await loader.compile(file);
     let text = built.stderr;
     if (built.object) text = (await loader.load(built.object, Number(process.env.LEVEL ?? 1))).text;
-    if (process.argv.includes('--log')) console.log(text);
+    if (process.argv.includes('--log') || process.argv.includes('--log-only')) console.log(text);
+    if (process.argv.includes('--log-only')) return;
     const lineInfo = built.object ? readLineInfo(readFileSync(built.object)) : undefined;
     for (const f of analyzeLog(text, { sources, lineInfo }).findings) {
       console.log(`${f.catalogId} ${f.file}:${f.line} ${f.message}\n  title: ${f.title}\n  explanation: ${f.explanation}\n  fix: ${f.fix}`);

@@ -87,9 +87,10 @@ describe('verifier decoder on held-out material from others', () => {
     // Before the libbpf families (attach, pinning, object file, linker, ...) and the wider warning
     // filter: 19.0% (87/459) of the held-out warnings gave a finding at their line, all with an
     // entry, and 94.6% (106/112) of the info/debug lines stayed quiet. Measured after: 65.4%
-    // (300/459) and 92.9% (104/112).
-    assert.ok(h.line / h.warn >= 0.65, `finding at the line ${h.line}/${h.warn} (measured 65.4%)`);
-    assert.ok(h.entry / h.warn >= 0.65, `specific entry ${h.entry}/${h.warn} (measured 65.4%)`);
-    assert.ok(h.quiet / h.info >= 0.92, `quiet ${h.quiet}/${h.info} (measured 92.9%)`);
+    // (300/459) and 92.9% (104/112). With warnings no pattern knows explained by the part of libbpf
+    // they are about (last resort only): 76.5% (351/459) and 89.3% (100/112).
+    assert.ok(h.line / h.warn >= 0.76, `finding at the line ${h.line}/${h.warn} (measured 76.5%)`);
+    assert.ok(h.entry / h.warn >= 0.76, `specific entry ${h.entry}/${h.warn} (measured 76.5%)`);
+    assert.ok(h.quiet / h.info >= 0.89, `quiet ${h.quiet}/${h.info} (measured 89.3%)`);
   });
 });

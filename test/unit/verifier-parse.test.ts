@@ -152,6 +152,21 @@ describe('verifier log parser', () => {
     );
   });
 
+  it('explains a libbpf warning no pattern knows by the part of libbpf it is about, only when nothing else explains the log', () => {
+    // Wordings of a future libbpf: no pattern of the catalog knows them.
+    const alone = (line: string) => analyzeLog(`libbpf: ${line}`).findings.map((f) => f.catalogId);
+    assert.deepEqual(alone("inner map template of 'events' has an unexpected layout"), ['libbpf-map-definition']);
+    assert.deepEqual(alone("prog 'trace_exec': failed to bind kprobe target 'do_sys_open'"), ['libbpf-attach']);
+    assert.deepEqual(alone("kcfg value of 'CONFIG_HZ' could not be converted to its declared type"), ['libbpf-extern']);
+    assert.deepEqual(alone('Unsupported BTF frobnication:1f'), [], 'BTF parser complaints are debug lines');
+    // A known warning in the same log is the finding; the guessed one adds nothing.
+    const both = analyzeLog("libbpf: inner map template of 'events' has an unexpected layout\nlibbpf: failed to find valid kernel BTF\n");
+    assert.deepEqual(
+      both.findings.map((f) => f.catalogId),
+      ['libbpf-core-relo'],
+    );
+  });
+
   it('reads raw kernel logs without libbpf markers, and splits the tail-call run-on line', () => {
     const raw = [
       '0: R1=ctx() R10=fp0',

@@ -24,6 +24,7 @@ import {
   functionHeader,
   declaredName,
 } from './source-hints';
+import { libbpfSubject } from './libbpf-evidence';
 import { findRootCause } from './root-cause';
 import type { Analysis, AnalyzeOptions, Explanation, Finding, ProgramLog, RelatedLocation } from './types';
 import { Unframer, unflatten } from './unframe';
@@ -931,6 +932,7 @@ function libbpfFindings(
   lineInfo?: AnalyzeOptions['lineInfo'],
 ): Finding[] {
   const out: Finding[] = [];
+  const bySubject = new Set<Finding>();
   // libbpf says itself when a failed BTF upload does not matter: it loads on without BTF.
   const btfOptional = lines.some((l) => l.text.includes('BTF is optional'));
   for (const l of lines) {
@@ -941,10 +943,12 @@ function libbpfFindings(
     // Lines without libbpf's prefix matched a libbpf family already; a debug line is no failure.
     if ((!l.bare && !LIBBPF_FAILURE.test(words)) || LIBBPF_QUIET.test(words)) continue;
     // Any entry: libbpf also restates kernel errors (`BPF program load failed: -E2BIG`).
-    const hit = matchEntry(l.text);
-    if (!hit) continue;
-    if (hit.entry.id === 'libbpf-load-failed' && (haveVerifierFindings || out.length)) continue;
-    const ex = explainMessage(l.text);
+    // A warning no pattern knows is explained by the part of libbpf it is about.
+    const known = matchEntry(l.text)?.entry.id;
+    const id = known ?? libbpfSubject(words);
+    if (!id) continue;
+    if (id === 'libbpf-load-failed' && (haveVerifierFindings || out.length)) continue;
+    const ex = explainMessage(l.text, { fallbackEntry: id });
     // libbpf describes a relocation over several lines (`relo #11: <byte_off> [149] struct task_struct ...`).
     const relo = /\brelo #(\d+):/.exec(l.text)?.[1];
     if (relo && !ex.details.struct) {
@@ -960,6 +964,7 @@ function libbpfFindings(
     }
     out.push({ ...explained(ex, l.raw, 'libbpf'), program: l.program });
     const f = out[out.length - 1];
+    if (!known) bySubject.add(f);
     if (l.program && !f.explanation.includes(l.program)) f.explanation += ` The program is \`${l.program}\`.`;
     // A CO-RE relocation is an instruction: the object's .BTF.ext says which line it came from.
     const at = relo && l.program ? lineInfo?.relocation?.(l.program, Number(relo)) : undefined;
@@ -994,6 +999,11 @@ function libbpfFindings(
       }
     }
   }
+  // Known messages say more than ones explained by their subject: those are only a last resort.
+  const sure = haveVerifierFindings || out.some((f) => !bySubject.has(f));
   // One finding per distinct message is enough.
-  return out.filter((f, i) => out.findIndex((g) => stripMessagePrefixes(g.message) === stripMessagePrefixes(f.message)) === i);
+  return out.filter(
+    (f, i) =>
+      !(sure && bySubject.has(f)) && out.findIndex((g) => stripMessagePrefixes(g.message) === stripMessagePrefixes(f.message)) === i,
+  );
 }

@@ -12,6 +12,8 @@ export interface ExplainContext {
   section?: string;
   /** Whether the failing instruction reads or writes memory. */
   access?: 'read' | 'write';
+  /** The entry to explain with when no pattern knows the message (libbpf's subject of a warning). */
+  fallbackEntry?: string;
 }
 
 // Register types as the verifier names them (reg_type_str), in C programmer's terms.
@@ -240,6 +242,10 @@ export function explainMessage(line: string, context: ExplainContext = {}): Expl
   // A message quoted without the register it starts with (`invalid mem access 'inv'`).
   const piece = hit ? undefined : registerless(text);
   if (piece) hit = { entry: piece.entry, match: Object.assign([text], { index: 0, input: text, groups: undefined }) as RegExpExecArray };
+  if (!hit && context.fallbackEntry) {
+    const entry = catalog.find((e) => e.id === context.fallbackEntry);
+    if (entry) hit = { entry, match: Object.assign([text], { index: 0, input: text, groups: undefined }) as RegExpExecArray };
+  }
   // No pattern: the kernel's format strings still know the family (other wordings, pieces of messages).
   if (!hit) {
     const id = familyEntryId(text, (sample) => matchEntry(sample)?.entry.id);

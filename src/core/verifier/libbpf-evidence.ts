@@ -149,3 +149,32 @@ export function quotedNames(message: string): { map?: string; program?: string; 
   out.name = /'([^']+)'/.exec(message)?.[1];
   return out;
 }
+
+/**
+ * What a libbpf warning that no pattern knows is about, from the nouns of libbpf's own parts
+ * (relocation, extern, pinning, buffers, attaching, maps, ELF): the entry that explains that part.
+ * Most specific part first: `map 'x': failed to pin` is about pinning. Not BTF: its parser's
+ * complaints are debug lines, and libbpf warns separately when a BTF problem stops the load.
+ */
+const SUBJECTS: [RegExp, string][] = [
+  [/\bstruct_ops\b/, 'libbpf-struct-ops'],
+  [/\bCO-RE\b|\bcore_relo|\brelo #|\bcand(?:idate)?s?\b|\baccess(?:or)? spec\b|\bfield relo\b/, 'libbpf-core-relo'],
+  [/\bextern\b|\bksym\b|\bkcfg\b|\bKconfig\b|\bkfunc\b/i, 'libbpf-extern'],
+  [/\b(?:un)?pin(?:s|ned|ning)?\b|\bbpffs\b|\bBPF FS\b/i, 'libbpf-pin'],
+  [/\bring ?buf|\bperf[ _]buffer\b|\bcpu_buf\b/i, 'libbpf-buffer'],
+  [
+    /\battach|\blink\b|\bperf[ _]event|\b[ku](?:ret)?probe|\busdt\b|\btracepoint\b|\bnetlink\b|\bqdisc\b|\btc hook\b|\bifindex\b/i,
+    'libbpf-attach',
+  ],
+  [/\blinker\b|\bglobal\/extern\b/, 'libbpf-linker'],
+  [
+    /\bmaps?\b|\bDATASEC\b|\.(?:data|bss|rodata|kconfig)\b|\barena\b|\bvalue_size\b|\bkey_size\b|\bmax_entries\b|\binner map\b/i,
+    'libbpf-map-definition',
+  ],
+  [/\belf\b|\bELF\b|\bsection\b|\bsymtab\b|\bsymbol\b|\brelocations?\b|\bsubprog\b|\binsns?\b|\bobject file\b/i, 'libbpf-object-file'],
+];
+
+export function libbpfSubject(message: string): string | undefined {
+  if (/\bBTF\b/.test(message)) return undefined;
+  return SUBJECTS.find(([re]) => re.test(message))?.[1];
+}

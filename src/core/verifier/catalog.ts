@@ -626,7 +626,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'stack-invalid-read',
-    /^invalid\S*(?: \S+)? read from stack (?:off -?\d+\+\d+ size \d+|R\d+ var_off \S+ size \d+)|^invalid indirect read from stack|^invalid read from stack (?<register>R\d+)/,
+    /^invalid\S*(?: \S+)? read from stack (?:off -?\d+\+\d+ size \d+|R\d+ var_off \S+ size \d+)|^invalid indirect read from stack(?! \S+ off=)|^invalid read from stack (?<register>R\d+)(?! off=)/,
     'Reading stack memory that was never written',
     'This reads a local variable (or part of one) that was not initialised on this path. Unprivileged programs may not read uninitialised stack; helpers that read a buffer need it fully initialised. Padding holes in structs are a common cause.',
     'Initialise the variable (= {} or __builtin_memset) before reading it or passing its address to a helper.',
@@ -638,7 +638,22 @@ export const catalog: CatalogEntry[] = [
     "Stack access outside the program's stack frame or at a variable offset",
     'Each BPF function has at most 512 bytes of stack, addressed at constant negative offsets from R10. This access is outside the frame, has an unknown (variable) offset, or has zero size.',
     'Index local arrays only with a bounded index and keep them small; pass helpers a pointer with a constant offset; move large buffers into a per-CPU array map.',
-    { causes: ['stack-buffer'], example: 'char buf[64];\nif (i >= sizeof(buf))\n\treturn 0;\nbuf[i] = 0;' },
+    {
+      causes: ['stack-buffer'],
+      example: 'char buf[64];\nif (i >= sizeof(buf))\n\treturn 0;\nbuf[i] = 0;',
+      // A constant access that runs past the top of the frame: the size is larger than the variable.
+      refine: (d) => {
+        const off = Number(d.off);
+        const size = Number(d.size);
+        if (!(off < 0 && size > 0 && off + size > 0)) return undefined;
+        const what = d.helper ? `${d.helper}() is given ${size} bytes` : `This access covers ${size} bytes`;
+        return {
+          title: `A ${size}-byte stack access runs ${off + size} bytes past the top of the frame`,
+          why: `${what} starting at fp${off}, but only ${-off} bytes lie between that address and the top of the frame (fp0), so ${off + size} bytes of the access are outside the stack. The variable there is smaller than the size used with it.`,
+          fix: `Make the size match the variable (\`sizeof\` of the variable itself, not of another type), or declare the variable large enough for ${size} bytes.`,
+        };
+      },
+    },
   ),
   entry(
     'stack-pointer-leak',

@@ -237,6 +237,12 @@ export function contextAccessRule(
       why: `This reads ${size} byte(s) of ${where}, a pointer field: pointer fields of the context must be read whole.`,
       fix: `Read ${f} with its full width, e.g. \`(void *)(long)ctx->${field.name}\`.`,
     };
+  // 64-bit fields (timestamps, byte counters) are converted by the kernel as a whole.
+  if (size < field.size && field.size === 8)
+    return {
+      why: `This reads ${size} byte(s) of ${where}, a 64-bit field: the kernel rewrites each context access into a read of its own data and allows this field only as a whole 8-byte read, not a part of it (a cast to a narrower pointer, or a compiler that narrowed the load).`,
+      fix: `Read ${f} whole into a __u64 and take the part you need from that: \`__u64 v = ctx->${field.name}; __u32 low = (__u32)v;\`.`,
+    };
   if (access === 'read' && /^(?:data|data_end)$/.test(field.name) && kind.name === 'cgroup sock')
     return {
       why: `This reads ${where}; cgroup sock programs get a socket, not a packet.`,

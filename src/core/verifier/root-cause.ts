@@ -259,13 +259,24 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
     // The value this return gives, as the callback writes it, when it is not a constant.
     const { sources } = s;
     const returned = /\breturn\s+(.+?)\s*;/.exec(withoutComment(f.sourceText))?.[1];
-    if (!returned || /^-?(?:\d+|0x[0-9a-fA-F]+|[A-Z_][A-Z0-9_]*)$/.test(returned) || !sources || !f.file || !f.line) return;
+    if (!returned || !sources || !f.file || !f.line) return;
     const header = functionHeader(sources, f.file, f.line);
     const name = functionName ?? (header ? declaredName(sourceLine(sources, header.file, header.line)) : undefined);
+    const who = name ? `\`${name}()\`` : 'The callback';
+    if (/^-?(?:\d+|0x[0-9a-fA-F]+|[A-Z_][A-Z0-9_]*)$/.test(returned)) {
+      // A constant: usually an errno, where the helper reads only "go on" (0) or "stop" (1).
+      const value = /smin=(-?\d+),? smax=(-?\d+)/.exec(f.message);
+      const v = value && value[1] === value[2] ? value[1] : undefined;
+      if ((d.range ?? '[0, 1]') !== '[0, 1]' || v === '0' || v === '1') return;
+      const errno = /^-[A-Z]/.test(returned);
+      f.explanation += ` ${who} returns \`${returned}\`${v && v !== returned ? ` (${v})` : ''} on this path${errno ? ', an error code' : ''}: the helper takes the callback's result only as 0 (go on) or 1 (stop).`;
+      f.fix = `Return 1 to stop instead of \`return ${returned};\`${errno ? ` and, if the caller needs the error, store it in the context the callback gets (e.g. \`ctx->err = ${returned}; return 1;\`)` : ''}.`;
+      return;
+    }
     const set = /^\w+$/.test(returned) ? assignmentAbove(sources, f.file, f.line, returned) : undefined;
     const from = set && !set.parameter ? /=\s*(\w+)\s*\(/.exec(withoutComment(set.text))?.[1] : undefined;
     const range = d.range ?? '[0, 1]';
-    f.explanation += ` ${name ? `\`${name}()\`` : 'The callback'} returns \`${returned}\` on this path${from ? `, the result of ${from}()` : ''}: a number the verifier cannot pin down, where only ${range} is allowed.`;
+    f.explanation += ` ${who} returns \`${returned}\` on this path${from ? `, the result of ${from}()` : ''}: a number the verifier cannot pin down, where only ${range} is allowed.`;
     f.fix =
       range === '[0, 1]'
         ? `Return a constant on that path: \`return 1;\` to stop (or 0 to go on) instead of \`return ${returned};\`; keep \`${returned}\` in the context the callback gets if the caller needs it.`
@@ -568,6 +579,13 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
           break;
         }
       }
+    }
+    // `t->seen = bpf_ktime_get_ns();` under a lock: call before the lock, assign inside it.
+    const call = /function calls are not allowed while holding a lock/.test(f.message)
+      ? /^\s*([\w.>\[\]-]+(?:->\w+)?)\s*=\s*(\w+)\((.*)\);/.exec(f.sourceText ?? '')
+      : null;
+    if (call && !/\bbpf_spin_unlock\b/.test(call[2])) {
+      f.fix = `Call ${call[2]}() before bpf_spin_lock(), into a local (\`__u64 v = ${call[2]}(${call[3].replace(/\s*\/\*.*$/, '')});\`), and inside the lock only assign it: \`${call[1]} = v;\`.`;
     }
   },
   // A pointer read inside an RCU section and used after it ended: the unlock between the two.
@@ -1084,6 +1102,20 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
           const bytePointer = plusOne && new RegExp(String.raw`\b(?:void|char|__u8|u8|uint8_t)\s*\*\s*${plusOne}\s*[;,=)]`);
           if (proven !== '0' && bytePointer && [...sources!.values()].some((t) => bytePointer.test(t)))
             f.explanation += ` \`${plusOne}\` is a byte pointer, so \`+ 1\` adds one byte, not the size of the header: compare a pointer of the header type (\`(void *)(hdr + 1) > data_end\`).`;
+          // `p + 2 > data_end` on a byte pointer, for a read that ends further: the constant is short.
+          const short = /(\w+)\s*\+\s*(\d+)\s*\)?\s*>\s*(?:\([^)]*\)\s*)?\w*data_end\b/.exec(checkText);
+          const deficit = proven && needed ? needed - Number(proven) : 0;
+          const bytes = short && new RegExp(String.raw`\b(?:void|char|__u8|u8|uint8_t)\s*\*\s*${short[1]}\s*[;,=)]`);
+          if (short && deficit > 0 && deficit < 64 && bytes && [...sources!.values()].some((t) => bytes.test(t))) {
+            const target = assignedVariable(withoutComment(f.sourceText));
+            const end = `${short[1]} + ${Number(short[2]) + deficit}`;
+            f.explanation += ` The check proves the bytes before \`${short[1]} + ${short[2]}\`, but this read${target ? ` of \`${target}\`` : ''} ends ${deficit} byte${deficit > 1 ? 's' : ''} further, at \`${end}\`.`;
+            const fixed = checkText
+              .replace(/\s*\/\*.*$/, '')
+              .trim()
+              .replace(short[0], short[0].replace(/\+\s*\d+/, `+ ${Number(short[2]) + deficit}`));
+            f.fix = `Check the end of what this line reads (the offset it reads at plus its size): \`${fixed}\`.`;
+          }
           // `sizeof(p)` of a pointer is 8, whatever it points to.
           const sized = /\bsizeof\s*\(\s*(\w+)\s*\)/.exec(checkText)?.[1];
           const pointer = sized && new RegExp(String.raw`\b(?:struct\s+)?\w+\s*\*\s*${sized}\s*[;,=)]`);
@@ -1094,7 +1126,11 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
         }
         // The pointer the line reads through, set above from another pointer plus an offset, has
         // no data_end check of its own: its assignment is where the check must follow.
-        const via = /\b([A-Za-z_]\w*)\s*->/.exec(withoutComment(f.sourceText))?.[1];
+        const stmt = withoutComment(f.sourceText);
+        // `p->field`, `*p` or `p[i]`: the pointer this line reads through.
+        const via = (/\b([A-Za-z_]\w*)\s*->/.exec(stmt) ??
+          /(?:^|[=(,!\s])\*([A-Za-z_]\w*)\b/.exec(stmt) ??
+          /\b([A-Za-z_]\w*)\s*\[/.exec(stmt))?.[1];
         const set = via && sources && f.file && f.line ? assignmentAbove(sources, f.file, f.line, via) : undefined;
         const checked = via && checkText ? new RegExp(String.raw`\b${via}\b`).test(checkText) : false;
         if (set && !set.parameter && via && !checked && !f.related.some((r) => r.line === set.line && r.file === set.file)) {
@@ -1135,10 +1171,11 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
         });
       // The compiler may have hoisted the relocated load to the function's first line: the
       // statement that reads the field, further down, is the place.
-      const use =
-        entryText && f.sourceText === entryText
-          ? uses.find((u) => u.file === f.file && f.line !== undefined && u.line > f.line)
-          : undefined;
+      // So may a load the line info counts to the statement before: a line that does not name
+      // the field is not where it is read.
+      const hoisted = entryText && f.sourceText === entryText;
+      const elsewhere = field && f.sourceText && !new RegExp(String.raw`\b${field}\b`).test(withoutComment(f.sourceText));
+      const use = hoisted || elsewhere ? uses.find((u) => u.file === f.file && f.line !== undefined && u.line > f.line) : undefined;
       if (use) {
         f.related.push({ file: f.file, line: f.line, message: 'the line info of the failing instruction points here' });
         f.line = use.line;

@@ -582,7 +582,7 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
     }
     // `t->seen = bpf_ktime_get_ns();` under a lock: call before the lock, assign inside it.
     const call = /function calls are not allowed while holding a lock/.test(f.message)
-      ? /^\s*([\w.>\[\]-]+(?:->\w+)?)\s*=\s*(\w+)\((.*)\);/.exec(f.sourceText ?? '')
+      ? /^\s*([\w.>[\]-]+(?:->\w+)?)\s*=\s*(\w+)\((.*)\);/.exec(f.sourceText ?? '')
       : null;
     if (call && !/\bbpf_spin_unlock\b/.test(call[2])) {
       f.fix = `Call ${call[2]}() before bpf_spin_lock(), into a local (\`__u64 v = ${call[2]}(${call[3].replace(/\s*\/\*.*$/, '')});\`), and inside the lock only assign it: \`${call[1]} = v;\`.`;

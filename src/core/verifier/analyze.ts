@@ -92,6 +92,12 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   let lines = 0;
   let bytes = 0;
   let lastName: string | undefined;
+  // The SEC() of programs as loaders name it (libbpf's debug lines, aya's errors): program -> section.
+  const loggedSections = new Map<string, string>();
+  const noteSection = (text: string) => {
+    const m = /\bsec '([^']+)': found program '(\w+)'/.exec(text) ?? /\bfailed program load ([\w./-]+) (\w+)$/.exec(text);
+    if (m && loggedSections.size < 1000) loggedSections.set(m[2], m[1]);
+  };
 
   const open = (name?: string, wrapped = false): ProgramState => {
     if (current) close();
@@ -359,11 +365,14 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   /** The SEC() name of the program: above its definition, or above the failing line. */
   const sectionOf = (p: ProgramState, loc: SourceLocation | undefined): string | undefined => {
     const sources = options.sources;
-    if (!sources) return undefined;
+    // Without sources, the section the loader named for this program (or for the only one it named).
+    const logged =
+      (p.log.name && loggedSections.get(p.log.name)) || (loggedSections.size === 1 ? [...loggedSections.values()][0] : undefined);
+    if (!sources) return logged;
     const def = p.log.name ? programDefinition(sources, p.log.name, loc?.file) : undefined;
     const at = def ?? (loc?.file && loc.line ? { file: loc.file, line: loc.line } : undefined);
     const sec = at ? sectionAbove(sources, at.file, at.line) : undefined;
-    return sec ? sectionName(sourceLine(sources, sec.file, sec.line)) : undefined;
+    return (sec ? sectionName(sourceLine(sources, sec.file, sec.line)) : undefined) ?? logged;
   };
 
   const relatedAt = (p: ProgramState, insn: number, message: string): RelatedLocation => {
@@ -403,7 +412,10 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (others.length) {
       finding.details = { ...finding.details, alsoReported: others.join(' | ') };
       // The lines the verifier printed with the message belong to it: quote them.
-      const more = others.filter((o) => o.length < 200 && !finding.explanation.includes(o)).slice(0, 2);
+      // (Not the fence of a markdown block the log was pasted in.)
+      const more = others
+        .filter((o) => o.length < 200 && /[A-Za-z]/.test(o) && !/^(?:`{3}|~{3})/.test(o.trim()) && !finding.explanation.includes(o))
+        .slice(0, 2);
       if (more.length) finding.explanation += ` The verifier adds: ${more.map((o) => `\`${o.trim()}\``).join(', ')}.`;
     }
     nameCallArgument(finding, failing?.disasm);
@@ -610,6 +622,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         return;
       case 'libbpf':
         if (l.program) lastName = l.program;
+        noteSection(l.text);
         if (libbpfLines.length < 1000) libbpfLines.push({ program: l.program, text: l.text, raw: l.raw });
         return;
       case 'clang':
@@ -628,6 +641,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       }
       case 'text': {
         if (!l.text) return;
+        if (/\bfailed program load /.test(l.text)) noteSection(l.text.trim());
         // Text outside any program log is bpftool's or the loader's chatter — unless it is a
         // verifier message printed before any instruction (a raw log that starts with the error).
         let p = current && !current.ended ? current : undefined;

@@ -513,7 +513,8 @@ export const catalog: CatalogEntry[] = [
   // ---- Stack --------------------------------------------------------------------------------
   entry(
     'size-may-be-zero',
-    /^(?:(?<register>R\d+) )?invalid zero-sized read/,
+    // Kernels before 5.x: `invalid stack type R3 off=-136 access_size=0` (the zero size of a stack buffer).
+    /^(?:(?<register>R\d+) )?invalid zero-sized read|^invalid stack type (?<register2>R\d+) off=-?\d+ access_size=0\b/,
     'Size argument may be zero',
     'A helper that reads or writes a buffer got a size that can be 0 on this path (for example a length computed from data and only bounded from above). Zero-sized accesses are refused.',
     'Check the size is at least 1 before the call (or add 1 after masking), and bound it from above by the buffer size.',
@@ -630,11 +631,25 @@ export const catalog: CatalogEntry[] = [
     'Reading stack memory that was never written',
     'This reads a local variable (or part of one) that was not initialised on this path. Unprivileged programs may not read uninitialised stack; helpers that read a buffer need it fully initialised. Padding holes in structs are a common cause.',
     'Initialise the variable (= {} or __builtin_memset) before reading it or passing its address to a helper.',
-    { causes: ['stack-buffer'], example: 'struct key k = {};   /* zero, including padding */\nk.pid = pid;\nbpf_map_lookup_elem(&m, &k);' },
+    {
+      causes: ['stack-buffer'],
+      example: 'struct key k = {};   /* zero, including padding */\nk.pid = pid;\nbpf_map_lookup_elem(&m, &k);',
+      // `off -24+13 size 16`: the first byte not written is 13 bytes into the 16 read.
+      refine: (d, { message = '' }) => {
+        const m = /\boff (-?\d+)\+(\d+) size (\d+)/.exec(message);
+        if (!m || Number(m[2]) === 0) return undefined;
+        const [base, at, size] = [Number(m[1]), Number(m[2]), Number(m[3])];
+        const who = d.helper ? `${d.helper}() reads` : 'The access reads';
+        return {
+          why: `${who} ${size} bytes at fp${base} (\`off ${m[1]}+${m[2]}\`): the first ${at} were written on this path, byte ${at} (fp${base + at}) was not. A field after the first ${at} bytes is left unset, or the struct has padding there (the compiler does not write padding), and the verifier will not let uninitialised stack bytes reach a helper.`,
+          fix: `Zero the whole variable first (\`= {}\` at its declaration, or \`__builtin_memset(&var, 0, sizeof(var))\`), then set its fields, so bytes ${at}..${size - 1} are written too.`,
+        };
+      },
+    },
   ),
   entry(
     'stack-out-of-bounds',
-    /^invalid (?:write to|read from|indirect access to)? ?stack (?:R\d+ )?off=-?\d+ size=\d+|^invalid stack off=-?\d+ size=\d+|^invalid (?:unbounded )?variable-offset\S* stack R\d+|^(?<register>R\d+)\S* variable offset stack access prohibited for !root|^(?<register2>R\d+) variable stack access prohibited for !root|^variable offset stack pointer cannot be passed into helper function|^(?:spilled ptr in range of var-offset stack write|uninit stack in range of var-offset write prohibited for !root)/,
+    /^invalid (?:write to|read from|indirect access to)? ?stack (?:R\d+ )?off=-?\d+ size=\d+|^invalid stack type R\d+ off=-?\d+ access_size=[1-9-]|^invalid stack off=-?\d+ size=\d+|^invalid (?:unbounded )?variable-offset\S* stack R\d+|^(?<register>R\d+)\S* variable offset stack access prohibited for !root|^(?<register2>R\d+) variable stack access prohibited for !root|^variable offset stack pointer cannot be passed into helper function|^(?:spilled ptr in range of var-offset stack write|uninit stack in range of var-offset write prohibited for !root)/,
     "Stack access outside the program's stack frame or at a variable offset",
     'Each BPF function has at most 512 bytes of stack, addressed at constant negative offsets from R10. This access is outside the frame, has an unknown (variable) offset, or has zero size.',
     'Index local arrays only with a bounded index and keep them small; pass helpers a pointer with a constant offset; move large buffers into a per-CPU array map.',
@@ -1058,15 +1073,28 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'func-arg-mismatch',
-    /^Caller passes invalid args into func#\d+|^arg#\d+ (?:expected pointer to ctx, but got \S+|pointer type \S+ \S+ (?:must point to \S*scalar, or struct with scalar|not to stack|must be valid and initialized)|arg#\d+ memory, len pair leads to invalid memory access)|^(?<register>R\d+) is not a scalar$|^Unrecognized arg#\d+ type \S+|^2 or more rdonly\/rdwr_buf_size parameters for kfunc|^R\d+ rdonly\/rdwr_buf_size exceeds u32 max/,
+    /^Caller passes invalid args into func#\d+|^arg#\d+ (?:expected pointer to ctx, but got \S+|pointer type (?:\S+ )?\S+ (?:must point to \S*scalar(?:, or struct with scalar)?|not to stack|must be valid and initialized)|arg#\d+ memory, len pair leads to invalid memory access)|^(?<register>R\d+) is not a scalar$|^Unrecognized arg#\d+ type \S+|^2 or more rdonly\/rdwr_buf_size parameters for kfunc|^R\d+ rdonly\/rdwr_buf_size exceeds u32 max/,
     "Argument does not match the function's declared parameter",
     'Calls to global BPF functions and kfuncs are checked against their BTF prototypes: a pointer-to-struct parameter needs a valid, initialised pointer of that type (or to stack memory for plain data), scalars must be numbers, (buffer, size) pairs must describe valid memory.',
     'Pass arguments of exactly the declared type; initialise stack buffers; check nullable pointers before passing them.',
-    { example: '__noinline int handle(struct data *d);  /* global function */\nstruct data d = {};\nhandle(&d);', docsUrl: DOCS.functions },
+    {
+      example: '__noinline int handle(struct data *d);  /* global function */\nstruct data d = {};\nhandle(&d);',
+      docsUrl: DOCS.functions,
+      refine: (_d, { message = '' }) => {
+        const m = /^arg#(\d+) pointer type ((?:\S+ )?\S+) must point to/.exec(message);
+        return m
+          ? {
+              title: `Global function argument ${m[1]} points to ${m[2]}, which a global function may not take`,
+              why: `A global (non-static) BPF function is verified once, on its own, from its BTF signature, so its pointer parameters may point only to numbers, to structs made of numbers, or to the context: the verifier cannot know what a pointer to ${m[2]} holds. Parameter ${m[1]} (arg#${m[1]}, counting from 0) is such a pointer.`,
+              fix: "Make the function static (`static __always_inline`, or `static __noinline` for a call verified with the caller's types), or pass the numbers it needs instead of the pointer.",
+            }
+          : undefined;
+      },
+    },
   ),
   entry(
     'global-func-signature',
-    /^Global function \S+\(\) (?:with \d+ > \d+ args\. Buggy compiler\.|doesn't return scalar\. Only those are supported\.)|^Arg#\d+ type \S+ in \S+\(\) is not supported yet|^Global functions need valid BTF|^The function \S+ (?:has \d+ arguments\. Too many\.|return type \S+ is unsupported\.|with variable args is unsupported\.|arg\d+ type \S+ is unsupported\.|has malformed void argument\.)|^Function \S+ has \d+ > \d+ args|^Invalid type of function \S+\(\)|^missing btf func_info|^callback function (?:not static|cannot be the main program)|^LD_ABS is (?:not allowed in subprogs without BTF|only allowed in functions that return 'int'\.)|^cannot return stack pointer to the caller|^At subprogram exit the register R\d+ is not a scalar value|^arg#\d+ (?:reference type\('.*'\) size cannot be determined|type isn't a pointer|type doesn't have a name|should be void pointer|should be `struct \S+ \*`|reference type\('.*'\) points to kernel module type|type tag is not supported in static functions|has unsupported set of tags|has invalid combination of tags|arena cannot be combined with any other tags|has pointer tag, but is not a pointer type)|^kern ctx type id \d+ is not a struct|^R0 not a scalar value|\(\) doesn't return scalar/,
+    /^Global function \S+\(\) (?:with \d+ > \d+ args\. Buggy compiler\.|doesn't return scalar\. Only those are supported\.)|^Arg#\d+ type \S+ in \S+\(\) is not supported yet|^Global functions need valid BTF|^The function \S+ (?:has \d+ arguments\. Too many\.|return type \S+ is unsupported\.|with variable args is unsupported\.|arg\d+ type \S+ is unsupported\.|has malformed void argument\.)|^Function \S+ has \d+ > \d+ args|^Invalid type of function \S+\(\)|^callback function (?:not static|cannot be the main program)|^LD_ABS is (?:not allowed in subprogs without BTF|only allowed in functions that return 'int'\.)|^cannot return stack pointer to the caller|^At subprogram exit the register R\d+ is not a scalar value|^arg#\d+ (?:reference type\('.*'\) size cannot be determined|type isn't a pointer|type doesn't have a name|should be void pointer|should be `struct \S+ \*`|reference type\('.*'\) points to kernel module type|type tag is not supported in static functions|has unsupported set of tags|has invalid combination of tags|arena cannot be combined with any other tags|has pointer tag, but is not a pointer type)|^kern ctx type id \d+ is not a struct|^R0 not a scalar value|\(\) doesn't return scalar/,
     'Function signature the verifier does not support',
     'Non-static (global) BPF functions are verified on their own using their BTF prototype: they must return an integer, take at most 5 arguments of supported types (scalars, pointers to context or plain structs), and may not return pointers to their own stack. Callbacks must be static functions.',
     'Make the function return int/long, keep ≤ 5 scalar or pointer arguments, mark helpers static (or __always_inline) when they need richer types, and never return the address of a local.',
@@ -1080,11 +1108,24 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'subprog-layout',
-    /^(?:too many subprograms|number of funcs in func_info doesn't match number of subprogs|func_info BTF section doesn't match subprog layout in BPF program|nonzero insn_off \d+ for the first func info record|invalid func info rec size \d+|nonzero tailing record in (?:func info|line_info|core_relo)|invalid type id \d+ in func info|invalid btf id for main subprog in func_info|BTF of func#\d+ doesn't point to KIND_FUNC|Invalid line_info\[\d+\]|Invalid insn code at line_info|missing bpf_line_info for|Invalid core_relo\[\d+\]|relo #\d+: bad type id \d+|target candidate search failed for -?\d+|verifier bug\. No program starts at insn \d+)/,
+    /^(?:too many subprograms|number of funcs in func_info doesn't match number of subprogs|func_info BTF section doesn't match subprog layout in BPF program|nonzero insn_off \d+ for the first func info record|invalid func info rec size \d+|nonzero tailing record in (?:func info|line_info|core_relo)|invalid type id \d+ in func info|invalid btf id for main subprog in func_info|BTF of func#\d+ doesn't point to KIND_FUNC|Invalid line_info\[\d+\]|Invalid insn code at line_info|missing bpf_line_info for|Invalid core_relo\[\d+\]|relo #\d+: bad type id \d+|target candidate search failed for -?\d+|verifier bug\. No program starts at insn \d+|missing btf func_info)/,
     'Debug info (func_info / line_info) does not match the program',
     'The BTF function and line information that libbpf passes with the program does not line up with the instructions — usually an object post-processed by a tool that did not update .BTF.ext, or a mismatch between loader and compiler versions.',
     'Rebuild with a current clang (-g -O2 -target bpf) and load with a current libbpf; do not edit instructions of a built object without fixing its BTF.ext.',
-    { wholeProgram: true, example: 'clang -g -O2 -target bpf -c prog.bpf.c -o prog.bpf.o', docsUrl: DOCS.btf },
+    {
+      wholeProgram: true,
+      example: 'clang -g -O2 -target bpf -c prog.bpf.c -o prog.bpf.o',
+      docsUrl: DOCS.btf,
+      // The verifier asks for func_info when the program takes a callback's address (bpf_loop, ...).
+      refine: (_d, { message = '' }) =>
+        /^missing btf func_info/.test(message)
+          ? {
+              title: 'A callback needs BTF func_info, and the program was loaded without it',
+              why: "The program passes a function as a callback (to bpf_loop, bpf_for_each_map_elem, bpf_timer_set_callback, ...): the verifier checks a callback's signature and linkage from the program's BTF func_info, and this program was loaded without any — the object was built without -g, or the loader did not pass the object's .BTF.ext func_info with the program.",
+              fix: "Build with BTF (`clang -g -O2 -target bpf`) and load through a loader that passes func_info (libbpf, cilium/ebpf, a current aya with the object's BTF); do not strip .BTF/.BTF.ext from the object.",
+            }
+          : undefined,
+    },
   ),
 
   // ---- kfuncs -------------------------------------------------------------------------------

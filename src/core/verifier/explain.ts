@@ -69,12 +69,16 @@ function decodeCommon(message: string): Record<string, string> {
     d.helper = helper[1];
     d.helperId = helper[2];
   }
-  const range = /\[(-?\d+), ?(-?\d+)\]/.exec(message);
-  if (range) d.range = `[${range[1]}, ${range[2]}]`;
-  for (const key of ['off', 'size', 'value_size', 'id', 'alloc_insn', 'ref_obj_id', 'ks', 'vs']) {
+  const range = /(\b[us](?:8|16|32|64)=)?\[(-?\d+), ?(-?\d+)\]/.exec(message);
+  // `u64=[0,31]` is what the register may hold; a bare `[0, 1]` is what is allowed.
+  if (range?.[1]) d.valueRange = `${range[1]}[${range[2]},${range[3]}]`;
+  else if (range) d.range = `[${range[2]}, ${range[3]}]`;
+  for (const key of ['off', 'size', 'access_size', 'value_size', 'id', 'alloc_insn', 'ref_obj_id', 'ks', 'vs']) {
     const m = new RegExp(String.raw`\b${key}=(-?\w+)`).exec(message);
     if (m) d[key] = m[1];
   }
+  // Quoted with its key: a bare 0 is found in any text.
+  if (d.access_size !== undefined) d.access_size = `access_size=${d.access_size}`;
   // Names and numbers loaders and the verifier put in their words: the evidence of this case.
   const named: [string, RegExp][] = [
     ['map', /\bmap '([\w.]+)'|\bmap=([\w.]+)/],
@@ -160,6 +164,8 @@ const EVIDENCE: [string, (v: string) => string][] = [
   ['value', (v) => `value ${v} (${Number(v)})`],
   ['smin', (v) => `smallest possible value ${v}`],
   ['smax', (v) => `largest possible value ${v}`],
+  ['valueRange', (v) => `the value may be anything in ${v}`],
+  ['access_size', (v) => `${v}, the size the helper was given`],
   ['processed', (v) => `${v} instructions processed`],
   ['insns', (v) => `${v} instructions`],
   ['jumps', (v) => `${v} jumps`],

@@ -673,6 +673,17 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
   // The instruction budget ran out inside a loop: the loop is the place (see loop-condition).
   'instruction-budget': (s) => {
     const { f, loop, sources, program } = s;
+    // The statistics line says what the budget went to: many distinct paths, or many passes.
+    const st = s.log.stats;
+    if (st && st.insnLimit && st.insnsProcessed >= st.insnLimit && !f.explanation.includes(`limit of ${st.insnLimit}`)) {
+      const per = st.maxStatesPerInsn;
+      f.explanation += ` ${st.insnsProcessed} processed instructions is past the limit of ${st.insnLimit}${st.peakStates ? `; the verifier kept up to ${st.peakStates} states at once` : ''}.`;
+      if (per !== undefined)
+        f.explanation +=
+          per >= 32
+            ? ` Up to ${per} different states reached one instruction: paths with different register values do not merge (a state explosion), so each branch multiplies the work — variables that differ per path (counters, flags, offsets) are what keeps them apart.`
+            : ` At most ${per} states reached one instruction, so the paths do merge: the budget went to walking the same code again and again, a loop with many passes (or loops inside loops).`;
+    }
     if (!loop?.at.file || !loop.at.line) return;
     if (loop.at.line !== f.line) {
       if (f.file && f.line)

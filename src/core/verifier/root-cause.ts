@@ -21,6 +21,7 @@ import {
   functionHeader,
   functionDeclaration,
   largeLocals,
+  loopBody,
   licenseLine,
   localDeclaration,
   mapTypeLine,
@@ -712,8 +713,19 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
         f.file = own.file;
         f.line = own.line;
         f.sourceText = sourceLine(sources, own.file, own.line);
-        f.explanation += ` The loop \`${header}\` has no bound: it stops only at a \`break\` whose condition depends on data, so the verifier walks pass after pass until its budget runs out.`;
-        f.fix = `Give the loop a fixed maximum number of passes (\`for (int i = 0; i < MAX_DEPTH; i++)\` with the \`break\` inside), or walk it with bpf_loop().`;
+        // What ends the loop, and what it steps: the variable to bound it by.
+        const body = loopBody(sources, own.file, own.line);
+        const stop = body?.breaks[0] ? withoutComment(sourceLine(sources, body.breaks[0].file, body.breaks[0].line)).trim() : undefined;
+        const counter = body?.counters[0];
+        const cap = body?.constants.find((c) => /MAX|LEN|DEPTH|NUM|COUNT|SIZE|ENTRIES|COMPONENTS|LIMIT/.test(c)) ?? 'MAX_DEPTH';
+        // The data the condition tests, as the body reads it (`parent = BPF_CORE_READ(d, d_parent);`).
+        const tested = stop ? /\(\s*!?\s*([a-z_]\w*)/.exec(stop)?.[1] : undefined;
+        const read = tested && body?.breaks[0] ? assignmentAbove(sources, body.breaks[0].file, body.breaks[0].line, tested) : undefined;
+        const readText = read && !read.parameter && read.line > own.line ? withoutComment(read.text).trim() : undefined;
+        f.explanation += ` The loop \`${header}\` has no bound: it stops only at a \`break\`${stop ? ` (\`${stop}\`)` : ''} whose condition depends on data${readText ? ` read at run time (\`${readText}\`)` : ''}, so the verifier walks pass after pass until its budget runs out${counter ? `, with \`${counter}\` one step further each time` : ''}.`;
+        f.fix = counter
+          ? `Bound the loop by its counter: \`while (${counter} < ${cap})\` (or \`for (; ${counter} < ${cap}; ...)\`), keeping the \`break\` inside, or walk it with bpf_loop().`
+          : `Give the loop a fixed maximum number of passes (\`for (int i = 0; i < ${cap}; i++)\` with the \`break\` inside), or walk it with bpf_loop().`;
         return;
       }
       // A loop bounded by a value known only at run time (`i < count`): walked pass after pass.

@@ -255,6 +255,44 @@ export function enclosingLoop(sources: ReadonlyMap<string, string>, file: string
   return undefined;
 }
 
+/**
+ * What ends and what advances a loop whose header is at `line`: the conditions of its `break`s
+ * (`if (parent == d) break;`) and the variables its body steps (`depth++`, `off += len`).
+ */
+export function loopBody(
+  sources: ReadonlyMap<string, string>,
+  file: string,
+  line: number,
+): { breaks: SourceLine[]; counters: string[]; constants: string[] } | undefined {
+  const hit = findSource(sources, file);
+  if (!hit) return undefined;
+  const lines = hit[1].split('\n');
+  const out = { breaks: [] as SourceLine[], counters: [] as string[], constants: [] as string[] };
+  let depth = 0;
+  let opened = false;
+  for (let i = line - 1; i < lines.length && i < line + 200; i++) {
+    const code = lines[i].replace(/\/\*.*?\*\/|\/\/.*$|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '');
+    if (i >= line) {
+      // `if (x) break;` on one line, or `if (x)` above a line that only breaks.
+      if (/\bbreak\s*;/.test(code) && depth === 1) {
+        const own = /\bif\s*\(/.test(code) ? i : /^\s*break\s*;\s*$/.test(code) && /\bif\s*\(/.test(lines[i - 1] ?? '') ? i - 1 : -1;
+        if (own >= 0) out.breaks.push({ file: hit[0], line: own + 1 });
+      }
+      for (const m of code.matchAll(/\b([a-z_]\w*)\s*(?:\+\+|\+=|-=|--)|(?:\+\+|--)\s*([a-z_]\w*)\b/g)) {
+        const v = m[1] ?? m[2];
+        if (!out.counters.includes(v)) out.counters.push(v);
+      }
+      for (const m of code.matchAll(/\b([A-Z][A-Z0-9_]{2,})\b/g)) if (!out.constants.includes(m[1])) out.constants.push(m[1]);
+    }
+    for (const c of code) {
+      if (c === '{') (depth++, (opened = true));
+      else if (c === '}') depth--;
+    }
+    if (opened && depth <= 0) return out;
+  }
+  return out;
+}
+
 /** The declaration of local variable `name` above `line`, in the function that contains it. */
 export function localDeclaration(sources: ReadonlyMap<string, string>, file: string, line: number, name: string): SourceLine | undefined {
   const decl = new RegExp(

@@ -285,8 +285,10 @@ export function loopBody(
       for (const m of code.matchAll(/\b([A-Z][A-Z0-9_]{2,})\b/g)) if (!out.constants.includes(m[1])) out.constants.push(m[1]);
     }
     for (const c of code) {
-      if (c === '{') (depth++, (opened = true));
-      else if (c === '}') depth--;
+      if (c === '{') {
+        depth++;
+        opened = true;
+      } else if (c === '}') depth--;
     }
     if (opened && depth <= 0) return out;
   }

@@ -128,6 +128,48 @@ const EQUIVALENT_HELPER: Record<string, Record<string, { helper: string; why: st
       usage: 'bpf_redirect(ifindex, 0)',
     },
   },
+  // sk_msg and sk_skb redirect through the same sockmap/sockhash, each with helpers of its own.
+  sk_msg: {
+    bpf_sk_redirect_map: {
+      helper: 'bpf_msg_redirect_map()',
+      why: 'An sk_msg program redirects messages (sendmsg data), not skbs: its redirect helpers are the msg_ ones.',
+      usage: 'bpf_msg_redirect_map(msg, &sock_map, key, flags), with the same map, key and flags',
+    },
+    bpf_sk_redirect_hash: {
+      helper: 'bpf_msg_redirect_hash()',
+      why: 'An sk_msg program redirects messages (sendmsg data), not skbs: its redirect helpers are the msg_ ones.',
+      usage: 'bpf_msg_redirect_hash(msg, &sock_hash, &key, flags), with the same map, key and flags',
+    },
+  },
+  sk_skb: {
+    bpf_msg_redirect_map: {
+      helper: 'bpf_sk_redirect_map()',
+      why: 'An sk_skb program redirects skbs, not sendmsg messages: its redirect helpers are the sk_ ones.',
+      usage: 'bpf_sk_redirect_map(skb, &sock_map, key, flags), with the same map, key and flags',
+    },
+    bpf_msg_redirect_hash: {
+      helper: 'bpf_sk_redirect_hash()',
+      why: 'An sk_skb program redirects skbs, not sendmsg messages: its redirect helpers are the sk_ ones.',
+      usage: 'bpf_sk_redirect_hash(skb, &sock_hash, &key, flags), with the same map, key and flags',
+    },
+  },
+  tc: {
+    bpf_xdp_load_bytes: {
+      helper: 'bpf_skb_load_bytes()',
+      why: 'A tc program sees a struct __sk_buff; the xdp_ helpers work on XDP buffers only.',
+      usage: 'bpf_skb_load_bytes(skb, offset, &buf, sizeof(buf))',
+    },
+    bpf_xdp_store_bytes: {
+      helper: 'bpf_skb_store_bytes()',
+      why: 'A tc program sees a struct __sk_buff; the xdp_ helpers work on XDP buffers only.',
+      usage: 'bpf_skb_store_bytes(skb, offset, &buf, sizeof(buf), 0)',
+    },
+    bpf_xdp_adjust_head: {
+      helper: 'bpf_skb_adjust_room() or bpf_skb_change_head()',
+      why: 'A tc program grows or shrinks an skb with the skb helpers; bpf_xdp_adjust_head() works on XDP buffers only.',
+      usage: 'bpf_skb_adjust_room(skb, len_diff, BPF_ADJ_ROOM_MAC, 0)',
+    },
+  },
   'socket filter': {
     bpf_skb_store_bytes: {
       helper: 'a tc program',
@@ -444,7 +486,21 @@ export const catalog: CatalogEntry[] = [
     'Direct access through a kernel object pointer not allowed here',
     'Pointers to kernel structures (typed by BTF: ptr_task_struct, ...) may be read directly only at constant, non-negative offsets, only when they point to kernel memory (not __user or __percpu memory), and only with CAP_PERFMON.',
     'Read fields by name at constant offsets; use bpf_probe_read_user() for __user pointers and bpf_per_cpu_ptr()/bpf_this_cpu_ptr() for per-CPU ones.',
-    { example: 'char comm[16];\nbpf_probe_read_user_str(comm, sizeof(comm), user_ptr);   /* __user memory */', docsUrl: DOCS.core },
+    {
+      example: 'char comm[16];\nbpf_probe_read_user_str(comm, sizeof(comm), user_ptr);   /* __user memory */',
+      docsUrl: DOCS.core,
+      causes: ['kernel-array-index'],
+      refine: (d, { message = '' }) => {
+        const m = /^(R\d+) is (?:ptr_)?(\S+) invalid variable offset: off=(-?\d+), var_off=(\([^)]*\)|\S+)/.exec(message);
+        return m
+          ? {
+              title: `Kernel ${m[2]} read at an offset known only at run time`,
+              why: `${m[1]} points into a kernel ${m[2]} at offset ${m[3]} plus a part the verifier knows only at run time (var_off=${m[4]}). Direct reads through a kernel object pointer are checked against the struct's layout, field by field, so their offset must be a constant: an array member indexed with a variable (or a pointer advanced by one) cannot be read directly.`,
+              fix: 'Copy the element with bpf_probe_read_kernel(&val, sizeof(val), &ptr->array[i]) (BPF_CORE_READ_INTO() does the same with CO-RE), or read it with constant indexes.',
+            }
+          : undefined;
+      },
+    },
   ),
   entry(
     'btf-struct-access',
@@ -1175,9 +1231,10 @@ export const catalog: CatalogEntry[] = [
     'attach-target',
     /^(?:attach_btf_id \d+ )?points to disabled hook\b|^(?:Tracing programs must provide btf_id|Target program bound device mismatch|\S+ programs cannot attach to exception callback|Extension program changes packet data, while original does not|Cannot nest tracing program attach more than once|Attach to function \S+ with a >8 byte return value is not supported|Attaching fexit\/fmod_ret to __noreturn functions is rejected\.|struct_ops module \S+ is not found|func '\S+' size \d+ must be 8|FENTRY\/FEXIT program can only be attached to another program annotated with BTF|attach_btf_id \d+ (?:is invalid|doesn't have a name|is not a typedef|points to wrong type name \S+|is not a function|is not a supported struct)|attach to (?:invalid member|unsupported member)|Subprog \S+ doesn't exist|Cannot replace (?:static|kernel) functions|Extension programs should be JITed|Can attach to only JITed progs|Cannot recursively attach|Cannot extend fentry\/fexit|Only FENTRY\/FEXIT progs are attachable to another BPF prog|The address of function \S+ cannot be found|can't modify return codes of BPF programs|\S+\(\) is not modifiable|ret type \S+ not allowed for fmod_ret|func '\S+' (?:offset -?\d+ is not multiple of 8|doesn't have \d+-th argument|arg\d+ '\S*' has type \S+\. Only pointer access is allowed|arg\d+ type \S+ is not a struct)|invalid btf_id for context argument offset \d+|Program extension requires BTF|\S+\(\) is not a global function|\S+\(\) has \d+ args while \S+\(\) has \d+ args|Return type \S+ of \S+\(\) doesn't match type \S+ of \S+\(\)|arg\d+ in \S+\(\) (?:is \S+ while \S+\(\) has \S+|has size \d+ while \S+\(\) has \d+|has unrecognized type|is not a pointer to context)|arg\d+ \S+\(struct \S+ \*\) doesn't match \S+\(struct \S+ \*\))/,
     'Attach target or its prototype does not fit the program',
-    'fentry/fexit/fmod_ret/tp_btf/lsm/freplace programs are verified against the BTF prototype of the function they attach to. The target does not exist, cannot be attached to, or your program reads its arguments in a way that does not match the prototype.',
+    'fentry/fexit/fmod_ret/tp_btf/lsm/struct_ops/freplace programs are verified against the BTF prototype of the function they attach to. The target does not exist, cannot be attached to, or your program reads its arguments in a way that does not match the prototype.',
     'Check the SEC() target name against the kernel (bpftool btf dump file /sys/kernel/btf/vmlinux | grep), and declare the arguments with BPF_PROG() in the same order and types as the kernel function.',
     {
+      causes: ['prototype-argument'],
       wholeProgram: true,
       example: 'SEC("fentry/do_unlinkat")\nint BPF_PROG(on_unlink, int dfd, struct filename *name) { ... }',
       docsUrl: DOCS.progTypes,

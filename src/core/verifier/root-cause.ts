@@ -481,6 +481,17 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
         f.title = `Map \`${name}\` holds ${declared} (${d.value_size} bytes), smaller than what this line accesses`;
         f.explanation = `The log says value_size=${d.value_size}: map \`${name}\` is declared with \`__type(value, ${declared})\`, but this line accesses offset ${d.off} (size ${d.size}), past the end of that type. The pointer from the lookup is being used as a larger structure than the map's value type, and the verifier checks accesses against the declared size.`;
         f.fix = `Declare the map's value as the structure the code fills (\`__type(value, <the larger struct>)\`), or keep the accesses within ${declared}.`;
+        // `s->max_ns` through a pointer declared as another struct: the type the code assumes.
+        const access = /\b([A-Za-z_]\w*)\s*->\s*(\w+)/.exec(withoutComment(f.sourceText));
+        if (access && f.file && f.line) {
+          const local = localDeclaration(sources, f.file, f.line, access[1]);
+          const header = functionHeader(sources, f.file, f.line);
+          const text = [local, header].map((at) => (at ? sourceLine(sources, at.file, at.line) : '')).join('\n');
+          const assumed = new RegExp(String.raw`\b((?:struct|union)\s+\w+)\s*\*\s*${access[1]}\b`).exec(text)?.[1];
+          f.explanation += ` This line reads \`${access[0]}\`${assumed ? `: \`${access[1]}\` is a \`${assumed} *\`, and \`${access[2]}\` lies at offset ${d.off} of ${assumed}` : ''}.`;
+          if (assumed && assumed.replace(/\s+/g, ' ') !== declared.replace(/\s+/g, ' '))
+            f.fix = `The value of \`${name}\` is ${declared}, not ${assumed}: use it as ${declared} (a function or fields of that type), or declare the map's value as ${assumed}.`;
+        }
       }
     }
   },
@@ -1205,6 +1216,39 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       }
     }
   },
+  // `func 'cong_avoid' doesn't have 5-th argument`: the BPF_PROG() parameter the kernel's
+  // prototype lacks (the context offset says which: 8 bytes per argument).
+  'prototype-argument': (s) => {
+    const { f, sources, program } = s;
+    const fn = /^func '(\w+)' doesn't have (\d+)-th argument/.exec(stripMessagePrefixes(f.message))?.[1];
+    if (!fn || !sources) return;
+    const def = program ? programDefinition(sources, program, f.file) : undefined;
+    const text = def ? sourceLine(sources, def.file, def.line) : f.sourceText;
+    const params = /\bBPF_PROG\d*\s*\(\s*\w+\s*,([^)]*)\)/
+      .exec(withoutComment(text ?? ''))?.[1]
+      .split(',')
+      .map((p) => p.trim());
+    if (!params?.length) return;
+    const off = /invalid bpf_context access off=(\d+)/.exec(f.details?.alsoReported ?? '')?.[1];
+    const param = off !== undefined ? params[Number(off) / 8] : params[params.length - 1];
+    const name = param ? /(\w+)\s*$/.exec(param)?.[1] : undefined;
+    if (!param || !name) return;
+    if (def && (def.line !== f.line || def.file !== f.file))
+      f.related.push({ ...def, message: `\`${name}\` is declared here as an argument of ${fn}()` });
+    f.explanation += ` The program's BPF_PROG() declares \`${param}\` as argument ${params.indexOf(param) + 1}, but ${fn}() has fewer arguments on this kernel (the prototype in its BTF), so reading \`${name}\` reads past the arguments the kernel passes.`;
+    f.fix = `Declare the arguments of ${fn}() as this kernel has them: drop \`${param}\` from BPF_PROG() and compute what it gave from the others (or from the socket/task).`;
+  },
+  // `anc = cgrp->ancestors[idx];` through a kernel pointer: the element to copy with a probe read.
+  'kernel-array-index': (s) => {
+    const { f } = s;
+    if (!/invalid variable offset/.test(f.message)) return;
+    const stmt = withoutComment(f.sourceText);
+    const at = /\b(\w+(?:\s*->\s*\w+)+)\s*\[\s*([^\]]+?)\s*\]/.exec(stmt);
+    if (!at) return;
+    const into = assignedVariable(stmt);
+    f.explanation += ` This line reads \`${at[0]}\`: \`${at[2]}\` is a run-time index into an array inside the kernel object.`;
+    f.fix = `Copy the element instead of reading it directly: \`bpf_probe_read_kernel(&${into ?? 'val'}, sizeof(${into ?? 'val'}), &${at[0]});\` (or BPF_CORE_READ_INTO()).`;
+  },
   // Program-type problems: the SEC() that chose the program type (or the license) is the cause.
   'program-type': (s) => {
     const { f, sources } = s;
@@ -1622,7 +1666,10 @@ function arrayIndex(s: CauseState): void {
       const signedDecl = declared && declaresSigned(declText, index);
       if (signedDecl && declared)
         f.related.push({ ...declared, message: `\`${index}\` is declared signed here: negative values pass an upper-bound check` });
-      if ((signed || signedDecl) && !f.explanation.includes('signed variable'))
+      // Unless the verifier knows it is not negative here (`var_off=(0x0; 0xf8)`).
+      const nonNegative =
+        /var_off=\(0x[0-7]?[0-9a-f]{0,15}; 0x[0-7]?[0-9a-f]{0,15}\)/.test(f.message) && !/negative|min value/.test(f.message);
+      if ((signed || signedDecl) && !nonNegative && !f.explanation.includes('signed variable'))
         f.explanation += ` \`${index}\` is declared signed (\`${withoutComment(signed ? set.text : declText)}\`), so it can be negative.`;
       // An upper bound alone lets a negative index through: that check is where to add the other end.
       const check =
@@ -1724,7 +1771,9 @@ function inlineReturn(s: CauseState): void {
 function callSite(s: CauseState): void {
   const { f, d, sources, program } = s;
   if (sources && f.file && f.line && program) {
-    const chain = callSitesTo(sources, f.file, f.line, program);
+    // Where the failing value was made, outside the inlined function: the call after it is the one.
+    const made = f.related.find((r) => r.file === f.file && r.line !== undefined && /got (?:this|its) value here/.test(r.message))?.line;
+    const chain = callSitesTo(sources, f.file, f.line, program, made);
     for (const c of chain) f.related.push({ file: c.file, line: c.line, message: `\`${c.callee}()\`, where this line is, is called here` });
     // The helper's argument is a parameter of the inlined function and the verifier says it is a
     // stack pointer where another kind is needed: the caller passed `&local` in that place, so the
@@ -1783,6 +1832,8 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   'instruction-budget',
   'packet-check',
   'core-field',
+  'prototype-argument',
+  'kernel-array-index',
   'program-type',
   'call-chain',
   'large-locals',

@@ -545,6 +545,7 @@ export function callSitesTo(
   file: string,
   line: number,
   from: string,
+  near?: number,
 ): (SourceLine & { callee: string })[] {
   const hit = findSource(sources, file);
   if (!hit) return [];
@@ -558,16 +559,24 @@ export function callSitesTo(
   while (queue.length) {
     const [fn, path] = queue.shift()!;
     const [a, b] = bodies.get(fn)!;
+    // A function called more than once: the call at or after `near` (where the failing value was
+    // made, e.g. the lookup whose result is passed) is the one the verifier's path went through.
+    let found: (SourceLine & { callee: string })[] | undefined;
     for (let i = a + 1; i < b; i++) {
       if (isComment(lines[i])) continue;
       for (const g of bodies.keys()) {
-        if (seen.has(g) || !calls(lines[i], g)) continue;
+        if (!calls(lines[i], g)) continue;
         const next = [...path, { file: hit[0], line: i + 1, callee: g }];
-        if (g === target) return next;
+        if (g === target) {
+          if (!found || (near !== undefined && found[found.length - 1].line < near)) found = next;
+          continue;
+        }
+        if (seen.has(g)) continue;
         seen.add(g);
         queue.push([g, next]);
       }
     }
+    if (found) return found;
   }
   return [];
 }

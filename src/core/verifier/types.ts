@@ -196,7 +196,9 @@ export type RootCause =
   | 'pointer-cast'
   | 'member-alignment'
   | 'special-member'
-  | 'loop-progress';
+  | 'loop-progress'
+  | 'prototype-argument'
+  | 'kernel-array-index';
 
 /** One entry of the catalog: a message family of the kernel verifier, libbpf or clang. */
 export interface CatalogEntry {

@@ -380,7 +380,8 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'helper-size-unbounded',
-    /^(?<register>R\d+) (?:min value is negative, either use unsigned or 'var &= const'|unbounded memory access, use 'var &= const' or 'if \(var < const\)')/,
+    // A zero-sized read whose size may also be anything up to the type's maximum: unbounded first of all.
+    /^(?<register>R\d+) (?:min value is negative, either use unsigned or 'var &= const'|unbounded memory access, use 'var &= const' or 'if \(var < const\)'|invalid zero-sized read: u(?:32|64)=\[0, ?(?:4294967295|18446744073709551615)\])/,
     'Size passed to the helper in {register} is not bounded',
     'A helper that reads or writes a buffer takes its size as a number the verifier must prove is between 0 and the buffer size. {register} holds a size that may be negative (a signed value, or one only checked from above) or has no upper bound at all.',
     'Make the size unsigned and clamp it to the buffer before the call, with a comparison or a mask the verifier can follow.',

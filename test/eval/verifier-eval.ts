@@ -51,7 +51,9 @@ const norm = (s: string) => stripMessagePrefixes(s).replace(/\s+/g, ' ').trim();
 export function atErrorLine(f: Finding, truth: string[]): boolean {
   const m = norm(f.message);
   return truth.some((t) => {
-    const n = norm(t);
+    // Labels copy the log as posted: in a mail that is quoted-printable (`=3D` for `=`), which the
+    // decoder reads as what the verifier printed.
+    const n = norm(t.replace(/=3D/g, '=').replace(/=$/, ''));
     return m.includes(n) || (m.length >= 12 && n.includes(m));
   });
 }

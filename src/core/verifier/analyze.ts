@@ -24,7 +24,7 @@ import {
   functionHeader,
   declaredName,
 } from './source-hints';
-import { libbpfSubject } from './libbpf-evidence';
+import { errnoOf, errnoWords, libbpfSubject } from './libbpf-evidence';
 import { findRootCause } from './root-cause';
 import type { Analysis, AnalyzeOptions, Explanation, Finding, ProgramLog, RelatedLocation } from './types';
 import { Unframer, unflatten } from './unframe';
@@ -456,6 +456,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   // bcc's `bpf: Failed to load program: ...`): the finding when the log after it names no error
   // (it was cut, or not printed).
   const errnoStatements: string[] = [];
+  const loaderErrnos: { text: string; errno: ReturnType<typeof errnoOf> & object }[] = [];
   let previous = '';
   const noteContext = (raw: string) => {
     // Instruction, state and annotation lines (most of a level-2 log) carry none of this.
@@ -473,6 +474,17 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (errnoContext.size < 16 && text.length < 64 && /:$/.test(previous) && /^[A-Z][a-z]+(?: [a-z]+){1,6}$/.test(text))
       errnoContext.set(text, previous.slice(0, 200));
     if (text) previous = text;
+    // The loader's own one-line verdict (`Couldn't load BPF program: Unknown error 4001`): the errno
+    // a libbpf warning above it did not print.
+    if (
+      loaderErrnos.length < 4 &&
+      !text.startsWith('libbpf: ') &&
+      /\b(?:error|fail|[Cc]ouldn't|[Cc]annot)/.test(text) &&
+      text.length < 300
+    ) {
+      const e = errnoOf(text);
+      if (e) loaderErrnos.push({ text, errno: e });
+    }
     if (errnoStatements.length < 4 && (text.includes('BPF_PROG_LOAD') || text.includes('bpf: Failed'))) {
       const stated = /\b(?:the BPF_PROG_LOAD syscall (?:returned|failed)|bpf: Failed to load program:) [^.]*?(?:\(os error \d+\)|$)/.exec(
         text,
@@ -481,16 +493,35 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     }
     if (programNames.size < 8 && (text.includes('rog') || text.includes('name: ') || text.includes('cannot load')))
       for (const m of text.matchAll(
-        /\bprog(?:ram)? '?([\w.]+)'?: |\bProg section '([^']+)'|\bname: ([A-Za-z_]\w+)|\bcannot load ([A-Za-z_]\w+):/g,
+        /\bprog(?:ram)? (?!(?:failed|load|loading|type)\b)'?([\w.]+)'?: |\bProg section '([^']+)'|\bname: ([A-Za-z_]\w+)|\bcannot load ([A-Za-z_]\w+):/g,
       ))
         programNames.add(m[1] ?? m[2] ?? m[3] ?? m[4]);
     if (objectNames.size < 4 && (text.includes('failed to load') || text.includes('libbpf: loading')))
       for (const m of text.matchAll(/\bfailed to load (?:object|BPF skeleton) '([^']+)'|\blibbpf: loading (\S+\.o)\b/g))
         objectNames.add(m[1] ?? m[2]);
   };
-  const onLine = (raw: string) => {
+  // A log quoted in a mail (quoted-printable): `=3D` for `=`, and lines broken with a final `=`.
+  let quotedPrintable = false;
+  let softBroken = '';
+  const onLine = (input: string) => {
     lines++;
-    bytes += raw.length + 1;
+    bytes += input.length + 1;
+    let raw = input;
+    if (!quotedPrintable && raw.includes('=3D')) quotedPrintable = true;
+    if (quotedPrintable) {
+      // The rest of a broken line has no quote prefix of its own and starts no log line.
+      if (softBroken && /^\s*(?:>|\d+: \(|; |libbpf: |processed \d+ insns)/.test(raw)) splitAndRead(unquotePrintable(softBroken));
+      else raw = softBroken + raw;
+      softBroken = '';
+      if (raw.endsWith('=') && !raw.endsWith('==') && raw.length < 4096) {
+        softBroken = raw.slice(0, -1);
+        return;
+      }
+      raw = unquotePrintable(raw);
+    }
+    splitAndRead(raw);
+  };
+  const splitAndRead = (raw: string) => {
     // A log whose newlines were lost: its lines, one by one.
     const flat = raw.length > 120 && (raw.indexOf(': (', 12) > 0 || raw.indexOf('libbpf: ', 1) > 0) ? unflatten(raw, isError) : undefined;
     if (flat) for (const part of flat) onLogLine(part);
@@ -541,6 +572,15 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         return;
       }
       case 'insn': {
+        // An error message, then instructions that start over at a lower index: the verifier
+        // stopped there, and what follows is another attempt or a listing pasted after the log.
+        const before = current && !current.ended ? current : undefined;
+        if (
+          before?.lastInsnIndex !== undefined &&
+          l.index < before.lastInsnIndex &&
+          before.candidates.some((c) => matchEntry(c)?.entry.origin === 'verifier')
+        )
+          conclude(before);
         const p = ensure();
         p.log.instructionLines++;
         if (p.pending) {
@@ -663,8 +703,14 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     push: (chunk) => splitter.push(chunk),
     end: () => {
       splitter.end();
+      if (softBroken) splitAndRead(unquotePrintable(softBroken));
       close();
       const lib = libbpfFindings(libbpfLines, findings.length > 0, options.sources, options.lineInfo);
+      // A libbpf warning without an errno, and the loader's verdict after it that has one.
+      const verdict = loaderErrnos[0];
+      for (const f of lib)
+        if (verdict && !errnoOf(f.message) && !f.explanation.includes(verdict.errno.name))
+          f.explanation += ` The loader then reports \`${verdict.text}\`: ${errnoWords(verdict.errno)}.`;
       // A libbpf line that says what a verifier finding already says (CO-RE) adds nothing.
       for (const l of lib) if (!findings.some((f) => f.catalogId === l.catalogId)) addFinding(l);
       if (!findings.length)
@@ -875,6 +921,9 @@ const LIBBPF_FAILURE =
 // ... and its info and debug lines say what it did, skipped or worked around.
 const LIBBPF_QUIET =
   /\bignoring\b|skipping (?:it|uploading|unrecognized)|\bskip(?:ping)? (?:relo|section|loading)\b|defaulting to|not re-pinning|BTF is optional|created successfully|found candidate|^gen: |^linker: adding|\bdiscovered\b|\bpinned at\b|\bunpinned\b|\bpatched insn\b|\bpoisoning\b|': set to\b|\bset to (?:prog|map)\b|func ptr \S+ is not set|\bresolved to\b|^(?:attachable|supported) section|probably overridden|\bretrying\b|\bfalling back\b|\bfallback\b/i;
+
+/** `=3D` is `=` in quoted-printable; only it and blanks, as `off=24` may be in the text as is. */
+const unquotePrintable = (line: string) => line.replace(/=(3D|20|09)/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 
 /** clang repeats some BPF backend errors (function, then statement): keep one, the rest as related. */
 function mergeDuplicateClang(findings: Finding[]): void {

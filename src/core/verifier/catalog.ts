@@ -1100,7 +1100,7 @@ export const catalog: CatalogEntry[] = [
         return jump
           ? {
               title: `The jump at instruction ${jump[1]} lands outside its function (${jump[2]})`,
-              why: `Instruction ${jump[1]} jumps to ${jump[2]}, which is not inside the function the jump belongs to (or past the end of the program): the code the jump was compiled for is not where the loader put it. This happens when a loader that does not know BPF-to-BPF calls or several programs per section (an old libbpf or bcc, a custom ELF loader) loads only part of the code, or when an object was linked or patched by hand.`,
+              why: `Instruction ${jump[1]} jumps to ${jump[2]} (\`insn ${jump[1]}\` to ${jump[2]} in the log), which is not inside the function the jump belongs to (or past the end of the program): the code the jump was compiled for is not where the loader put it. This happens when a loader that does not know BPF-to-BPF calls or several programs per section (an old libbpf or bcc, a custom ELF loader) loads only part of the code, or when an object was linked or patched by hand.`,
               fix: 'Load the object with a current libbpf (or bpftool), or mark the functions the program calls `static __always_inline` so the program is one function.',
             }
           : undefined;
@@ -1538,7 +1538,7 @@ catalog.push(
   ),
   lib(
     'libbpf-map-definition',
-    /^map '[^']+'(?::| BTF | \(global data\))(?!.*(?:without FD|auto-pin))|^\.maps relo #-?\d+: |^Error setting initial map\(|^failed to alloc map '|^DATASEC '?\S+?'? not found|^no BTF info found for '[^']*' datasec|\bARENA map\b|\barena data relocation\b|^(?:prog '\S+': )?map relo failed to find map|^(?:prog '\S+': )?data relo failed to find map|^(?:prog '\S+': )?invalid relo against '\S+' in special section|^(?:prog '\S+': )?invalid relo (?:against|for '[^']*' in special section)|^failed to create map|^sec '\S+': (?=.*(?:fail|not found|corrupted|invalid))|^invalid (?:license|kver) section|^BTF is required, but is missing or corrupted\.|^failed to parse \.BTF(?:\.ext)? from |^failed to find '\S+' ELF section/,
+    /^map '[^']+'(?::| BTF | \(global data\))(?!.*(?:without FD|auto-pin))|^\.maps relo #-?\d+: |^Error setting initial map\(|^failed to alloc map '|^DATASEC '?\S+?'? not found|^no BTF info found for '[^']*' datasec|\bARENA map\b|\barena data relocation\b|^(?:prog '\S+': )?map relo failed to find map|^(?:prog '\S+': )?data relo failed to find map|^(?:prog '\S+': )?invalid relo against '\S+' in special section|^(?:prog '\S+': )?invalid relo (?:against|for '[^']*' in special section)|^failed to create map|^sec '\S+': (?!failed to find program symbol)(?=.*(?:fail|not found|corrupted|invalid))|^invalid (?:license|kver) section|^BTF is required, but is missing or corrupted\.|^failed to parse \.BTF(?:\.ext)? from |^failed to find '\S+' ELF section/,
     'Map or global variable definition problem',
     'libbpf could not create or wire a map (or a global variable\'s section) the program refers to: a wrong attribute in the SEC(".maps") definition, a map type/size the kernel refuses, an uninitialised global referenced from a special section, or missing BTF.',
     'Define maps with the BTF-style __uint/__type macros and sensible sizes, initialise globals, and compile with -g.',
@@ -1756,7 +1756,7 @@ catalog.push(
   ),
   lib(
     'libbpf-object-file',
-    /^elf: |^ELF |^zip: |^can't fetch symbol name|\bis not an? (?:valid )?eBPF object file|\bnot a 64-bit ELF\b|\bfailed to init libelf\b|^failed to (?:open|read) (?:file '[^']+'|(?!\/boot\/|\/proc\/)[^\s':]+)(?: as ELF file)?(?::|$)|^failed to get (?:e_shstrndx|section\(|sym name string|Elf_Data|map #-?\d+ name sym)|\bnon-native (?:ELF )?endianness\b|\bbyte order mismatch\b|^bad (?:data|map) relo against section|^unrecognized section #|^multiple SYMTAB|^no \.text section found yet relo|^relocation: |^can't fetch symbol name|^elf init: |^failed to alloc insns for prog under section|^failed to relocate calls|^bad subprog addr relo|^incorrect bpf_call opcode|^unexpected relo for insn|^invalid relo for insns\[|^failed to add subprog offsets|^error relocating \.BTF\.ext|^exception_callback:<value> decl tag/,
+    /^elf: |^ELF |^zip: |^can't fetch symbol name|\bis not an? (?:valid )?eBPF object file|\bnot a 64-bit ELF\b|\bfailed to init libelf\b|^failed to (?:open|read) (?:file '[^']+'|(?!\/boot\/|\/proc\/)[^\s':]+)(?: as ELF file)?(?::|$)|^failed to get (?:e_shstrndx|section\(|sym name string|Elf_Data|map #-?\d+ name sym)|\bnon-native (?:ELF )?endianness\b|\bbyte order mismatch\b|^bad (?:data|map) relo against section|^unrecognized section #|^multiple SYMTAB|^no \.text section found yet relo|^relocation: |^can't fetch symbol name|^elf init: |^failed to alloc insns for prog under section|^failed to relocate calls|^bad subprog addr relo|^incorrect bpf_call opcode|^unexpected relo for insn|^invalid relo for insns\[|^failed to add subprog offsets|^error relocating \.BTF\.ext|^exception_callback:<value> decl tag|^(?:sec '\S+': )?failed to find program symbol at offset/,
     'The file is not a BPF object libbpf can load',
     'libbpf reads the object as an ELF file built for the BPF target: sections for programs and maps, a symbol table, relocations and BTF. This file is missing, is not ELF, or is ELF of another kind (a host object or executable, the other byte order), or is truncated or was rewritten by a tool that broke its sections.',
     'Check the path the loader opens, then rebuild the object with `clang -g -O2 -target bpf -c prog.bpf.c -o prog.bpf.o` (`file prog.bpf.o` should say "eBPF"); for a skeleton, regenerate it from the object you built.',
@@ -1773,6 +1773,14 @@ catalog.push(
               ? 'The program names an exception callback (__exception_cb(), kernel 6.7+), and libbpf requires it to be one global, non-hidden function with that name.'
               : 'A global subprogram declares an argument with a type tag (__arg_ctx, __arg_trusted, ...) whose C type is not the one the tag requires.',
             fix: 'Declare the function as the tag requires (a global, non-static function; the argument type the tag expects), and build with a clang and libbpf that know the tags.',
+          };
+        // iproute2's own ELF loader (tc/ip without libbpf): relocations only against maps and calls.
+        const relo = /non-\{map,call\} related relo data in entry \d+ pointing to section (\d+)/.exec(message);
+        if (relo)
+          return {
+            title: `ip/tc's own loader cannot place a relocation against section ${relo[1]}`,
+            why: `This is iproute2's built-in ELF loader (ip/tc without libbpf), which relocates only references to maps and BPF-to-BPF calls. The object refers to section ${relo[1]}${relo[1] === '65522' ? ' — SHN_COMMON, a global variable declared without an initializer (a "common" symbol)' : relo[1] === '65521' ? ' — SHN_ABS, an absolute symbol' : ', a data section (a global or static variable, .data/.bss/.rodata)'}: global variables need libbpf (kernel 5.2+ and an iproute2 built with libbpf).`,
+            fix: 'Load with an iproute2 built with libbpf (`ip -V` lists libbpf), with bpftool or a libbpf loader; or keep state in maps instead of globals, initialise globals and build with -fno-common.',
           };
         if (e?.name === 'ENOENT' || /No such file/.test(message))
           return {

@@ -82,7 +82,8 @@ function decodeCommon(message: string): Record<string, string> {
   // Names and numbers loaders and the verifier put in their words: the evidence of this case.
   const named: [string, RegExp][] = [
     ['map', /\bmap '([\w.]+)'|\bmap=([\w.]+)/],
-    ['program', /\bprog(?:ram)? '?([\w.]+)'?:/],
+    // Not `program failed:` / `program load:`, which are words, not a name.
+    ['program', /\bprog(?:ram)? (?!(?:failed|load|loading|type)\b)'?([\w.]+)'?:/],
     ['relo', /\brelo #(\d+)/],
     ['fd', /\bfd (-?\d+)\b/],
     ['struct', /\b(?:struct|union) ([A-Za-z_]\w*)/],

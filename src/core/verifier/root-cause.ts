@@ -240,9 +240,13 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
     // Releasing what was never acquired: say where the pointer came from instead.
     if (!alloc && failing && /^call /.test(failing.disasm)) {
       const from = traceRegister(records, pos, 1).pop();
-      const what = from ? `it comes from \`${from.disasm}\`` : 'it was not returned by an acquiring function';
+      const state = s.registers.get('R1');
+      const held =
+        state && !/ref_obj_id=/.test(state) ? ` R1 holds \`${state}\`, a pointer that carries no reference (no ref_obj_id).` : '';
+      const what =
+        (from ? `it comes from \`${from.disasm.replace(/\s*;.*$/, '')}\`` : 'it was not returned by an acquiring function') + '.' + held;
       if (from) f.related.push(relatedAt(from.insnIndex, 'the pointer released here was not acquired by the program'));
-      f.explanation += ` Only a pointer the program acquired itself (from bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_task_acquire, bpf_task_from_pid, bpf_cgroup_from_id, bpf_ringbuf_reserve, ...) may be released; ${what}.`;
+      f.explanation += ` Only a pointer the program acquired itself (from bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_task_acquire, bpf_task_from_pid, bpf_cgroup_from_id, bpf_ringbuf_reserve, ...) may be released; ${what}`;
     }
   },
   // Callback return values: name the callback and the call that registered it.
@@ -1262,6 +1266,14 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
   'call-chain': (s) => {
     const { f, records, sources, locate, program, libbpfProgram } = s;
     const chain = /^combined stack size of (\d+) calls/.exec(stripMessagePrefixes(f.message));
+    // `stack depth 24+440+0+32`: each function's frame, the program's first.
+    const depthLine = s.log.stats?.stackDepth;
+    const sizes = depthLine?.split('+').map(Number);
+    if (chain && sizes && sizes.length > 1 && sizes.every((n) => Number.isFinite(n)) && !f.explanation.includes(depthLine!)) {
+      const big = sizes.indexOf(Math.max(...sizes));
+      const total = /combined stack size of \d+ calls is (\d+)/.exec(f.message)?.[1];
+      f.explanation += `${total ? ` The ${chain[1]} stacked frames need ${total} bytes, past the 512 allowed.` : ''} The log's \`stack depth ${depthLine}\` gives each function's frame (the program's first, then its subprograms in order): the largest is ${sizes[big]} bytes, ${big === 0 ? "the program's own" : `subprogram #${big}'s`}, and frames are rounded up to 32 bytes when they are added up.`;
+    }
     if (chain) {
       const frames = Number(chain[1]);
       const calls: SourceLocation[] = [];
@@ -1541,6 +1553,52 @@ function overwrittenPointer(s: CauseState): void {
   }
 }
 
+// A lookup result saved on the stack before its NULL check, read back after it: kernels that do
+// not carry the check over to the stack copy still see map_value_or_null there.
+function spilledBeforeCheck(s: CauseState): void {
+  const { f, records, pos, reg, relatedAt } = s;
+  if (f.catalogId !== 'null-deref' || reg === undefined) return;
+  let fill: { index: number; slot: string } | undefined;
+  let i = pos - 1;
+  for (; i >= 0 && !fill; i--) {
+    const r = records[i];
+    const m = r.kind === 'insn' ? /^r(\d+) = \*\(u64 \*\)\(r10 (-\d+)\)$/.exec(r.disasm) : null;
+    if (m && Number(m[1]) === reg) fill = { index: r.index, slot: m[2] };
+    else if (r.kind === 'insn' && new RegExp(String.raw`^r${reg} = `).test(r.disasm)) return;
+  }
+  if (!fill) return;
+  for (let j = i; j >= 0; j--) {
+    const r = records[j];
+    const m = r.kind === 'insn' ? new RegExp(String.raw`^\*\(u64 \*\)\(r10 ${fill.slot}\) = r(\d+)$`).exec(r.disasm) : null;
+    if (!m) continue;
+    const src = Number(m[1]);
+    const check = records
+      .slice(j + 1, i + 2)
+      .find((x) => x.kind === 'insn' && new RegExp(String.raw`^if r${src} [!=]= 0x0 goto`).test(x.disasm));
+    if (!check || check.kind !== 'insn') return;
+    f.related.push(relatedAt(r.index, `R${src} is saved to fp${fill.slot} here, before its NULL check`));
+    f.related.push(relatedAt(check.index, `the NULL check tests R${src}, not the copy at fp${fill.slot}`));
+    f.explanation += ` R${reg} was read back from the stack slot fp${fill.slot}, where R${src} was saved before \`${check.disasm.replace(/ goto.*$/, '')}\` checked it: the check made R${src} non-NULL, but this kernel did not carry it over to the copy on the stack, which is still map_value_or_null.`;
+    f.fix = `Check the pointer for NULL before it is saved (or copied to another variable), or check the reloaded copy again; newer kernels carry the check over to copies.`;
+    return;
+  }
+}
+
+// `r0 -= r6` with r6 the context (or another pointer): the program takes the difference of a
+// number and a pointer's address, which the verifier never allows.
+function pointerSubtracted(s: CauseState): void {
+  const { f, failing, registers } = s;
+  const m = failing ? /^r(\d+) -= r(\d+)$/.exec(failing.disasm) : null;
+  const kind = /^math between (\S+?) pointer and register/.exec(stripMessagePrefixes(f.message))?.[1];
+  if (!m || !kind) return;
+  // At level 1 the state may not be printed: the message names the pointer's kind.
+  const sub = registers.get(`R${m[2]}`) ?? kind;
+  if (!/^(?:ctx|fp|map_value|pkt|ptr_|trusted_ptr_|rcu_ptr_)/.test(sub)) return;
+  f.title = `A ${kind} pointer is subtracted from a number`;
+  f.explanation = `The failing instruction \`${failing!.disasm}\` subtracts R${m[2]}, the ${kind} pointer${sub !== kind ? ` (${sub})` : ''}, from R${m[1]}, a plain number${registers.get(`R${m[1]}`) ? ` (${registers.get(`R${m[1]}`)})` : ''}. The verifier lets a program add bounded numbers to a pointer, but never compute with a pointer's address itself (a difference of addresses would leak it and is meaningless to the verifier).`;
+  f.fix = `Do not compute with the address of the ${kind} pointer: read the values you need through it (fields, BPF_CORE_READ), or, for an offset inside a kernel structure, use bpf_core_field_offset() / offsetof().`;
+}
+
 function registerOrigin(s: CauseState): void {
   const { f, d, has, records, pos, failing, origin, describe, posOf, relatedAt, locate, alloc, reg, arith, registers } = s;
   const boundsWords = /bound|range|outside|negative|max value|min value|invalid access|out of bounds/;
@@ -1814,6 +1872,8 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   overwrittenPointer,
   'closed-section',
   registerOrigin,
+  spilledBeforeCheck,
+  pointerSubtracted,
   'stack-argument',
   'released-pointer',
   'scalar-pointer',

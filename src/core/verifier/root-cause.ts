@@ -1562,14 +1562,16 @@ function spilledBeforeCheck(s: CauseState): void {
   let i = pos - 1;
   for (; i >= 0 && !fill; i--) {
     const r = records[i];
-    const m = r.kind === 'insn' ? /^r(\d+) = \*\(u64 \*\)\(r10 (-\d+)\)$/.exec(r.disasm) : null;
+    if (r.kind !== 'insn') continue;
+    const m = /^r(\d+) = \*\(u64 \*\)\(r10 (-\d+)\)$/.exec(r.disasm);
     if (m && Number(m[1]) === reg) fill = { index: r.index, slot: m[2] };
     else if (r.kind === 'insn' && new RegExp(String.raw`^r${reg} = `).test(r.disasm)) return;
   }
   if (!fill) return;
   for (let j = i; j >= 0; j--) {
     const r = records[j];
-    const m = r.kind === 'insn' ? new RegExp(String.raw`^\*\(u64 \*\)\(r10 ${fill.slot}\) = r(\d+)$`).exec(r.disasm) : null;
+    if (r.kind !== 'insn') continue;
+    const m = new RegExp(String.raw`^\*\(u64 \*\)\(r10 ${fill.slot}\) = r(\d+)$`).exec(r.disasm);
     if (!m) continue;
     const src = Number(m[1]);
     const check = records

@@ -1601,6 +1601,47 @@ function pointerSubtracted(s: CauseState): void {
   f.fix = `Do not compute with the address of the ${kind} pointer: read the values you need through it (fields, BPF_CORE_READ), or, for an offset inside a kernel structure, use bpf_core_field_offset() / offsetof().`;
 }
 
+// `st` set on two paths (a lookup in each branch) and checked for NULL on one of them only: the
+// unchecked assignment reaches the use.
+function partialNullCheck(s: CauseState): void {
+  const { f, sources } = s;
+  if (f.catalogId !== 'null-deref' || !sources || !f.file || !f.line) return;
+  const v = /\b([A-Za-z_]\w*)\s*->/.exec(withoutComment(f.sourceText))?.[1];
+  const header = v ? functionHeader(sources, f.file, f.line) : undefined;
+  const hit = header ? findSource(sources, f.file) : undefined;
+  if (!v || !header || !hit) return;
+  const lines = hit[1].split('\n');
+  const sets: number[] = [];
+  const checks: number[] = [];
+  const assign = new RegExp(String.raw`(?:^|[^=!<>])\b${v}\s*=\s*[^=]*\w+\s*\(`);
+  const check = new RegExp(String.raw`\bif\s*\(\s*(?:!\s*${v}\b|${v}\s*==\s*NULL|${v}\s*\)|!\s*\(\s*${v}\s*\))`);
+  for (let i = header.line; i < f.line - 1; i++) {
+    const code = withoutComment(lines[i]);
+    if (assign.test(code)) sets.push(i + 1);
+    if (check.test(code)) checks.push(i + 1);
+  }
+  if (sets.length < 2 || !checks.length) return;
+  // An assignment with no check of `v` after it and before the next assignment (or the use).
+  const unchecked = sets.find((a, k) => !checks.some((c) => c > a && c < (sets[k + 1] ?? f.line!)));
+  if (unchecked === undefined) return;
+  const text = withoutComment(lines[unchecked - 1]).trim();
+  // An origin placed on a line that makes no call is the compiler's merged call: the lines say more.
+  f.related = f.related.filter(
+    (r) => !(/may be NULL: it comes from here/.test(r.message) && !/\w\s*\(/.test(sourceLine(sources, r.file, r.line) ?? '(')),
+  );
+  for (const c of checks) {
+    if (f.related.some((r) => r.line === c && r.file === hit[0])) continue;
+    f.related.push({
+      file: hit[0],
+      line: c,
+      message: `this NULL check of \`${v}\` covers only the path through line ${sets.find((a) => a < c && !sets.some((b) => b > a && b < c)) ?? sets[0]}`,
+    });
+  }
+  f.related.push({ file: hit[0], line: unchecked, message: `\`${v}\` is set here and reaches line ${f.line} without a NULL check` });
+  f.explanation += ` \`${v}\` is set on ${sets.length} paths (lines ${sets.join(', ')}) and checked for NULL only on ${checks.length === 1 ? 'one of them' : 'some of them'} (line ${checks.join(', ')}): the path through line ${unchecked} (\`${text}\`) reaches this line with \`${v}\` unchecked — the compiler may even merge the two calls into one.`;
+  f.fix = `Check \`${v}\` once after the paths join, right before line ${f.line} (\`if (!${v}) return 0;\`), or after each assignment.`;
+}
+
 function registerOrigin(s: CauseState): void {
   const { f, d, has, records, pos, failing, origin, describe, posOf, relatedAt, locate, alloc, reg, arith, registers } = s;
   const boundsWords = /bound|range|outside|negative|max value|min value|invalid access|out of bounds/;
@@ -1652,9 +1693,25 @@ function registerOrigin(s: CauseState): void {
       const symbol = assignedVariable(set?.text);
       const call = o ? /^call (\w+?)(?:_impl)?#/.exec(o.disasm)?.[1] : undefined;
       // Name the variable as the program does, where it is set, and the check to add.
-      if (symbol && set?.line && set.line !== f.line && !f.explanation.includes(`Here it is \`${symbol}\``)) {
+      // (Unless the line found is a guess that does not make the call: compiler-made code.)
+      const guessed = call && set?.text && !set.text.includes(call.replace(/^bpf_/, ''));
+      if (symbol && set?.line && set.line !== f.line && !guessed && !f.explanation.includes(`Here it is \`${symbol}\``)) {
         f.explanation += ` Here it is \`${symbol}\`, set at line ${set.line} (\`${withoutComment(set.text)}\`)${call ? ` from ${call}()` : ''}, and this path reaches the use without checking \`${symbol}\` against NULL.`;
         f.fix = `Add \`if (!${symbol}) return 0;\` (or skip the access) right after line ${set.line}, before \`${symbol}\` is used.`;
+        // A NULL check of another pointer between the two: the check that was meant for this one too.
+        const use = new RegExp(String.raw`\b${symbol}\s*->\s*\w+`).exec(withoutComment(f.sourceText))?.[0];
+        const lines = s.sources && set.file ? (findSource(s.sources, set.file)?.[1] ?? '').split('\n') : [];
+        for (let i = set.line; f.line && i < f.line - 1 && i < lines.length; i++) {
+          const other = /\bif\s*\(\s*!\s*([A-Za-z_]\w*)\s*\)/.exec(withoutComment(lines[i]))?.[1];
+          if (!other || other === symbol) continue;
+          f.related.push({
+            file: set.file,
+            line: i + 1,
+            message: `this checks \`${other}\` for NULL, not \`${symbol}\`, which may be NULL as well`,
+          });
+          f.explanation += ` Line ${i + 1} checks \`${other}\` for NULL, but not \`${symbol}\`${use ? `, which this line reads as \`${use}\`` : ''}.`;
+          break;
+        }
       }
       f.quickFix = { kind: 'add-null-check', file: f.file, line: f.line, register: `R${reg}`, symbol };
     } else if (has('stack-argument')) {
@@ -1876,6 +1933,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   registerOrigin,
   spilledBeforeCheck,
   pointerSubtracted,
+  partialNullCheck,
   'stack-argument',
   'released-pointer',
   'scalar-pointer',

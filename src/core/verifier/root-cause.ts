@@ -453,8 +453,20 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       failing && /^call /.test(failing.disasm) ? /\bR(\d+) (?:min|max) value is outside/.exec(s.others.join('\n'))?.[1] : undefined;
     const argState = argReg ? registers.get(`R${argReg}`) : undefined;
     const argMap = argState ? /^map_value\((?:[^)]*,)?map=(\w+)/.exec(argState)?.[1] : undefined;
-    const argExpr = argReg ? argumentExpression(f.sourceText, Number(argReg) - 1) : undefined;
-    const memberRef = argExpr ? /&\s*(\w+)\s*->\s*(\w+)\s*$/.exec(argExpr.replace(/^\(\s*[\w\s*]+\)\s*/, '')) : null;
+    let argExpr = argReg ? argumentExpression(f.sourceText, Number(argReg) - 1) : undefined;
+    // A parameter of the inlined function the call is in: what its caller passed in that place.
+    if (argExpr && /^\w+$/.test(argExpr) && sources && f.file && f.line && s.program) {
+      const header = functionHeader(sources, f.file, f.line);
+      const at = header ? wrapperParams(sourceLine(sources, header.file, header.line)).indexOf(argExpr) : -1;
+      // The call after the place the pointer was made (the lookup), when the function is called twice.
+      const from = s.origin(traceRegister(s.records, s.pos, Number(argReg)));
+      const made = from ? s.locate(from.insnIndex)?.line : undefined;
+      const site = at >= 0 ? callSitesTo(sources, f.file, f.line, s.program, made).pop() : undefined;
+      const passed = site ? argumentExpression(sourceLine(sources, site.file, site.line), at) : undefined;
+      if (passed) argExpr = passed;
+    }
+    // `&v->addr`, or an array member `v->name` (which is its address).
+    const memberRef = argExpr ? /(?:&\s*)?(\w+)\s*->\s*(\w+)\s*$/.exec(argExpr.replace(/^\(\s*[\w\s*]+\)\s*/, '')) : null;
     const mapDecl = argMap && memberRef && sources ? symbolDeclaration(sources, argMap, f.file) : undefined;
     const valueLine = mapDecl ? mapValueTypeLine(sources!, mapDecl.file, mapDecl.line) : undefined;
     const valueType = valueLine
@@ -467,7 +479,9 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
         ...member,
         message: `\`${memberRef[2]}\` is declared \`${member.text}\`${bytes !== undefined ? ` (${bytes} bytes)` : ''} in struct ${valueType}, the value of map \`${argMap}\``,
       });
-      f.explanation += ` The call passes \`${argExpr}\` with a size of ${d.size} bytes, but \`${memberRef[2]}\` is \`${member.text}\`${bytes !== undefined ? `, ${bytes} bytes` : ''}, in the ${d.value_size}-byte struct ${valueType}: the ${d.size} bytes run past the end of the value.`;
+      const sizeExpr = argumentExpression(f.sourceText, Number(argReg));
+      const sized = sizeExpr && !/^\d+$/.test(sizeExpr) && /^[\w ()*+-]+$/.test(sizeExpr) ? ` (\`${sizeExpr}\`)` : '';
+      f.explanation += ` The call passes \`${argExpr}\` with a size of ${d.size} bytes${sized}, but \`${memberRef[2]}\` is \`${member.text}\`${bytes !== undefined ? `, ${bytes} bytes` : ''}, in the ${d.value_size}-byte struct ${valueType}: the ${d.size} bytes run past the end of the value.`;
       f.fix = `Declare \`${memberRef[2]}\` with the ${d.size}-byte type the call works on${Number(d.size) === 16 ? ` (16 bytes is an IPv6 address: \`__be32 ${memberRef[2]}[4]\` or \`struct in6_addr\`)` : ''}, or pass \`sizeof(${memberRef[1]}->${memberRef[2]})\` as the size.`;
       return;
     }

@@ -1176,6 +1176,18 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
             f.fix = `Check \`(void *)${sized} + sizeof(*${sized}) > data_end\` (or \`(void *)(${sized} + 1) > data_end\`): \`sizeof(*${sized})\` is the header's size.`;
           }
         }
+        // A bounds helper (`hdr_ok(tcp, data_end, sizeof(struct udphdr))`) given the size of
+        // another header than the one the line reads through.
+        const helperCheck =
+          checkText && !/[<>]/.test(checkText.replace(/->/g, ''))
+            ? /\b(?!(?:if|while|unlikely|likely)\b)([A-Za-z_]\w*)\s*\(((?:[^()]|\([^()]*\))*)\)/.exec(checkText)
+            : null;
+        const sizeArg = helperCheck ? /\bsizeof\s*\(\s*([^)]+?)\s*\)/.exec(helperCheck[2])?.[1] : undefined;
+        const readVia = /\b([A-Za-z_]\w*)\s*->\s*(\w+)/.exec(withoutComment(f.sourceText));
+        if (helperCheck && sizeArg && readVia && new RegExp(String.raw`\b${readVia[1]}\b`).test(helperCheck[2])) {
+          f.explanation += ` The check on this path is \`${checkText!.replace(/\s*\/\*.*$/, '').trim()}\`: ${helperCheck[1]}() is given \`sizeof(${sizeArg})\` for \`${readVia[1]}\`${proven ? `, which proves ${proven} bytes` : ''}, and \`${readVia[1]}->${readVia[2]}\` lies beyond that${needed ? ` (this access reaches byte ${needed})` : ''}.`;
+          f.fix = `Pass the size of what \`${readVia[1]}\` points to: \`${helperCheck[1]}(${helperCheck[2].replace(/\bsizeof\s*\(\s*[^)]+?\s*\)/, `sizeof(*${readVia[1]})`)})\`.`;
+        }
         // The pointer the line reads through, set above from another pointer plus an offset, has
         // no data_end check of its own: its assignment is where the check must follow.
         const stmt = withoutComment(f.sourceText);
@@ -1675,7 +1687,20 @@ function registerOrigin(s: CauseState): void {
     const o = origin(offSteps);
     const regs = new Set([src, ...offSteps.map((s) => s.register)]);
     const check = boundsCheck(regs, o ? posOf(o.insnIndex) : -1, at);
-    if (check !== undefined) f.related.push(relatedAt(check, `this check does not bound R${src} tightly enough for the access`));
+    if (check !== undefined) {
+      const at = relatedAt(check, `this check does not bound R${src} tightly enough for the access`);
+      f.related.push(at);
+      // `if (n > MAX_FDS)` before `fds[n]`: the bound itself passes, one past the last element.
+      const text = withoutComment(sourceLine(s.sources, at.file, at.line));
+      const gt = /\b([A-Za-z_]\w*(?:->\w+)?)\s*>\s*([A-Z_][A-Z0-9_]*|\d+)\s*\)/.exec(text);
+      if (gt && !/min value|negative/.test(f.message) && f.sourceText && new RegExp(String.raw`\[\s*${gt[1]}\s*\]`).test(f.sourceText)) {
+        const stmt = o ? locate(o.insnIndex)?.text : undefined;
+        const from = stmt && assignedVariable(stmt) === gt[1] ? ` (\`${withoutComment(stmt).trim()}\`)` : '';
+        at.message = `\`${gt[0].replace(/\s*\)$/, '')}\` lets \`${gt[1]} == ${gt[2]}\` through: one past the last element`;
+        f.explanation += ` The check at line ${at.line}, \`${text.trim()}\`, leaves only when \`${gt[1]}\`${from} is greater than ${gt[2]}, so \`${gt[1]} == ${gt[2]}\` passes and indexes one element past the end.`;
+        f.fix = `Leave when the index reaches the length: \`${text.trim().replace(/>\s*(?=[A-Z_0-9])/, '>= ')}\`.`;
+      }
+    }
     f.quickFix = { kind: 'add-bounds-check', file: f.file, line: f.line, register: `R${src}` };
     // Name the offset as the program does: the variable its origin line assigns.
     const stmt = o ? locate(o.insnIndex)?.text : undefined;

@@ -223,17 +223,43 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       }
       // Name the variable that holds the reference, where it was taken, and the return that leaks it.
       const taken = locate(at);
-      const holder = assignedVariable(taken?.text) ?? argumentExpression(taken?.text, 0)?.match(/^&\s*(\w+)$/)?.[1];
+      // A dynptr acquisition fills its last argument: that is what holds the reference.
+      const dynptrArg = acquire?.endsWith('_dynptr') && taken?.text ? lastArgument(taken.text) : undefined;
+      const holder =
+        dynptrArg?.match(/^&?\s*(\w+)$/)?.[1] ??
+        assignedVariable(taken?.text) ??
+        argumentExpression(taken?.text, 0)?.match(/^&\s*(\w+)$/)?.[1];
+      // Taken inside a function the program inlines: the call that brought it there.
+      const site =
+        taken?.file && taken.line && s.sources && s.program ? callSitesTo(s.sources, taken.file, taken.line, s.program).pop() : undefined;
+      if (site && !f.related.some((r) => r.line === site.line && r.file === site.file)) {
+        f.related.push({ file: site.file, line: site.line, message: `\`${site.callee}()\`, which takes the reference, is called here` });
+        f.explanation += ` The reference is taken inside \`${site.callee}()\`, called at line ${site.line}: on its success path the caller owns it.`;
+      }
       if (holder && release && taken?.line && !f.explanation.includes(`\`${holder}\` holds`)) {
+        // `if (p->flags & PF_KTHREAD)\n\treturn 0;`: the condition that takes this exit.
+        const above = s.sources && f.file && f.line ? withoutComment(sourceLine(s.sources, f.file, f.line - 1)).trim() : '';
+        const cond = /^if\s*\((.*)\)\s*$/.exec(above)?.[1];
         const exit =
           f.line && f.sourceText && /\breturn\b/.test(f.sourceText)
-            ? ` \`${withoutComment(f.sourceText)}\` at line ${f.line}`
+            ? ` \`${withoutComment(f.sourceText)}\` at line ${f.line}${cond ? ` (taken when \`${cond}\`)` : ''}`
             : ' this path';
         f.explanation += ` \`${holder}\` holds it (line ${taken.line}: \`${withoutComment(taken.text)}\`), and${exit} leaves without releasing it.`;
         const calls = release
           .split(' or ')
-          .map((c) => c.replace('()', /ringbuf/.test(c) ? `(${holder}, 0)` : /iter_/.test(c) ? `(&${holder})` : `(${holder})`));
-        f.fix = `Call ${calls.join(' or ')} before${exit === ' this path' ? ' this return' : exit}, and on every other path after line ${taken.line}.`;
+          .map((c) =>
+            c.replace(
+              '()',
+              /_dynptr/.test(c)
+                ? `(${dynptrArg?.startsWith('&') || site ? '&' : ''}${holder}, 0)`
+                : /ringbuf/.test(c)
+                  ? `(${holder}, 0)`
+                  : /iter_/.test(c)
+                    ? `(&${holder})`
+                    : `(${holder})`,
+            ),
+          );
+        f.fix = `Call ${calls.join(' or ')} before${exit === ' this path' ? ' this return' : exit}, and on every other path after line ${site?.line ?? taken.line}.`;
       }
     }
 
@@ -289,6 +315,13 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
   },
   'return-range': (s) => {
     const { f, d, sources, program } = s;
+    // A return right after bpf_tail_call(): the path where the tail call did not happen.
+    const tail = s.records
+      .slice(Math.max(0, s.pos - 12), s.pos + 1)
+      .some((r) => r.kind === 'insn' && /^call bpf_tail_call#/.test(r.disasm));
+    if (tail && !f.explanation.includes('bpf_tail_call'))
+      f.explanation +=
+        ' This return runs when bpf_tail_call() falls through — the program-array slot is empty or the index is out of range — so it must return an allowed value too.';
     if (d.range) {
       f.quickFix = { kind: 'program-return-range', file: f.file, line: f.line, range: parseRange(d.range) };
       // The allowed range is the program type's, and the SEC() chose the type.
@@ -1664,7 +1697,7 @@ function partialNullCheck(s: CauseState): void {
     });
   }
   f.related.push({ file: hit[0], line: unchecked, message: `\`${v}\` is set here and reaches line ${f.line} without a NULL check` });
-  f.explanation += ` \`${v}\` is set on ${sets.length} paths (lines ${sets.join(', ')}) and checked for NULL only on ${checks.length === 1 ? 'one of them' : 'some of them'} (line ${checks.join(', ')}): the path through line ${unchecked} (\`${text}\`) reaches this line with \`${v}\` unchecked — the compiler may even merge the two calls into one.`;
+  f.explanation += ` \`${v}\` is set on ${sets.length} paths (lines ${sets.join(', ')}) and checked for NULL only on ${checks.length === 1 ? 'one of them' : 'some of them'} (line ${checks.join(', ')}): the path through line ${unchecked} (\`${text}\`) reaches \`${withoutComment(f.sourceText).trim()}\` with \`${v}\` unchecked — the compiler may even merge the two calls into one.`;
   f.fix = `Check \`${v}\` once after the paths join, right before line ${f.line} (\`if (!${v}) return 0;\`), or after each assignment.`;
 }
 
@@ -1953,6 +1986,17 @@ function callSite(s: CauseState): void {
       f.fix = `Pass \`${site.callee}()\` its arguments in the order of its parameters (${params.join(', ')}).`;
     }
   }
+}
+
+/** The last argument of the first call on a line: `f(a, b, &rec)` -> `&rec`. */
+function lastArgument(text: string): string | undefined {
+  let last: string | undefined;
+  for (let i = 0; i < 8; i++) {
+    const a = argumentExpression(text, i);
+    if (a === undefined || a === '') break;
+    last = a;
+  }
+  return last;
 }
 
 /** The order the steps run in: a later step reads what an earlier one found (and its wording follows). */

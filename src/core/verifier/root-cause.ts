@@ -1701,6 +1701,61 @@ function partialNullCheck(s: CauseState): void {
   f.fix = `Check \`${v}\` once after the paths join, right before line ${f.line} (\`if (!${v}) return 0;\`), or after each assignment.`;
 }
 
+// `parse_l4(iph, data_end, &ports)` sets `ports` and checks it against data_end, but a `return`
+// (or a macro that returns) before that check leaves with `ports` set and unchecked.
+function outParameterCheck(s: CauseState): void {
+  const { f, sources } = s;
+  if (f.catalogId !== 'packet-out-of-bounds' || !sources || !f.file || !f.line) return;
+  const via = /\b([A-Za-z_]\w*)\s*->/.exec(withoutComment(f.sourceText))?.[1];
+  const hit = via ? findSource(sources, f.file) : undefined;
+  if (!via || !hit) return;
+  const lines = hit[1].split('\n');
+  const header = functionHeader(sources, f.file, f.line);
+  // The call above the use that gets `&via`.
+  let callee: string | undefined;
+  let callLine = 0;
+  for (let i = f.line - 2; header && i >= header.line; i--) {
+    const code = withoutComment(lines[i]);
+    const m = [...code.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].find(
+      (x) => !/^(?:if|while|return|bpf_\w+)$/.test(x[1]) && new RegExp(String.raw`^\w+\s*\([^;]*&\s*${via}\b`).test(code.slice(x.index)),
+    );
+    if (m) {
+      callee = m[1];
+      callLine = i + 1;
+      break;
+    }
+  }
+  const def = callee ? lines.findIndex((l) => new RegExp(String.raw`^[^;]*\b${callee}\s*\([^;]*$`).test(l) && !/;\s*$/.test(l)) : -1;
+  if (!callee || def < 0) return;
+  // Macros whose body returns.
+  const returning = new Set<string>();
+  lines.forEach((l, i) => {
+    const m = /^\s*#\s*define\s+([A-Za-z_]\w*)\s*\(/.exec(l);
+    if (!m) return;
+    let body = l;
+    for (let j = i; /\\\s*$/.test(lines[j] ?? '') && j < i + 10; j++) body += lines[j + 1] ?? '';
+    if (/\breturn\b/.test(body)) returning.add(m[1]);
+  });
+  let exit: number | undefined;
+  for (let i = def + 1; i < lines.length && !/^\}/.test(lines[i]); i++) {
+    const code = withoutComment(lines[i]);
+    if (/\bdata_end\b/.test(code) && /[<>]/.test(code.replace(/->/g, ''))) {
+      if (exit === undefined) return;
+      const leave = withoutComment(lines[exit - 1]).trim();
+      f.related.push({
+        file: hit[0],
+        line: exit,
+        message: `this leaves \`${callee}()\` before its data_end check at line ${i + 1}, with \`${via}\` already set`,
+      });
+      f.explanation += ` \`${via}\` is set by \`${callee}()\` (called at line ${callLine}), which checks it against data_end only at line ${i + 1}; \`${leave}\` at line ${exit} leaves before that check, and on that path the caller reads \`${withoutComment(f.sourceText).trim()}\` with nothing proven.`;
+      f.fix = `Check \`${via}\` against data_end before any early return in \`${callee}()\` (or set \`*${via}\` only after the check), or make the early return report failure so the caller does not read \`${via}\`.`;
+      return;
+    }
+    const macro = /^\s*([A-Z_][A-Z0-9_]*)\s*\(/.exec(code)?.[1];
+    if (exit === undefined && (/\breturn\b/.test(code) || (macro && returning.has(macro)))) exit = i + 1;
+  }
+}
+
 function registerOrigin(s: CauseState): void {
   const { f, d, has, records, pos, failing, origin, describe, posOf, relatedAt, locate, alloc, reg, arith, registers } = s;
   const boundsWords = /bound|range|outside|negative|max value|min value|invalid access|out of bounds/;
@@ -2017,6 +2072,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   spilledBeforeCheck,
   pointerSubtracted,
   partialNullCheck,
+  outParameterCheck,
   'stack-argument',
   'released-pointer',
   'scalar-pointer',

@@ -1756,6 +1756,30 @@ function outParameterCheck(s: CauseState): void {
   }
 }
 
+// The constants a bounds problem is made of (`idx & RING_MASK`, `if (n > MAX_FDS)`): where
+// each is defined, with its value, since a wrong definition is as likely as a wrong use.
+function boundConstants(s: CauseState): void {
+  const { f, sources } = s;
+  if (!sources || !f.file || !f.line) return;
+  if (!/out-of-bounds|out-of-range|arith-bounds|size-unbounded|min-value|max-value/.test(f.catalogId ?? '')) return;
+  const hit = findSource(sources, f.file);
+  if (!hit) return;
+  const lines = hit[1].split('\n');
+  const texts = [
+    f.sourceText,
+    ...f.related.filter((r) => r.file === hit[0] && /check/.test(r.message)).map((r) => sourceLine(sources, r.file, r.line)),
+  ];
+  const names = [...new Set(texts.flatMap((t) => [...withoutComment(t).matchAll(/\b([A-Z][A-Z0-9_]{2,})\b/g)].map((m) => m[1])))];
+  let added = 0;
+  for (const name of names) {
+    const at = lines.findIndex((l) => new RegExp(String.raw`^\s*#\s*define\s+${name}\s+\S`).test(l));
+    if (at < 0 || added >= 2 || f.related.some((r) => r.line === at + 1 && r.file === hit[0])) continue;
+    const value = /^\s*#\s*define\s+\w+\s+(.+?)\s*(?:\/[*/].*)?$/.exec(lines[at])?.[1];
+    f.related.push({ file: hit[0], line: at + 1, message: `\`${name}\` is defined here${value ? ` as \`${value}\`` : ''}` });
+    added++;
+  }
+}
+
 function registerOrigin(s: CauseState): void {
   const { f, d, has, records, pos, failing, origin, describe, posOf, relatedAt, locate, alloc, reg, arith, registers } = s;
   const boundsWords = /bound|range|outside|negative|max value|min value|invalid access|out of bounds/;
@@ -2073,6 +2097,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   pointerSubtracted,
   partialNullCheck,
   outParameterCheck,
+  boundConstants,
   'stack-argument',
   'released-pointer',
   'scalar-pointer',

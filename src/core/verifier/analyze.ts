@@ -420,6 +420,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     }
     nameCallArgument(finding, failing?.disasm);
     nameCalledFunction(finding, failing?.disasm);
+    nameRegisterMap(finding, currentRegisters(p));
     addRootCause(p, finding, failing, others);
     return finding;
   };
@@ -811,6 +812,16 @@ function nameCallArgument(f: Finding, disasm: string | undefined): void {
   f.details = { ...f.details, argument: expr };
   f.explanation += ` ${reg} is argument ${n} of ${callee ?? 'the call'}: \`${expr}\` in your code.`;
   f.fix = f.fix.replace(/\.$/, '') + ` — here, \`${expr}\`.`;
+}
+
+/** The register the message names points into a map's value: name the map, as the program calls it. */
+function nameRegisterMap(f: Finding, registers: Map<string, string>): void {
+  const reg = f.details?.register;
+  const map = reg ? /^map_value(?:_or_null)?\((?:[^)]*,)?map=([\w.]+)/.exec(registers.get(reg) ?? '')?.[1] : undefined;
+  // `.bss`/`.data` maps are the program's globals (`prog.bss`): say so rather than a map name.
+  if (!map || f.explanation.includes(`\`${map}\``) || f.explanation.includes(`map ${map}`)) return;
+  const global = /\.(?:bss|data|rodata)\b/.exec(map)?.[0];
+  f.explanation += global ? ` ${reg} points into the program's ${global} globals.` : ` ${reg} points into a value of map \`${map}\`.`;
 }
 
 /**

@@ -238,7 +238,9 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       }
       if (holder && release && taken?.line && !f.explanation.includes(`\`${holder}\` holds`)) {
         // `if (p->flags & PF_KTHREAD)\n\treturn 0;`: the condition that takes this exit.
-        const above = s.sources && f.file && f.line ? withoutComment(sourceLine(s.sources, f.file, f.line - 1)).trim() : '';
+        let above = '';
+        for (let k = (f.line ?? 0) - 1; s.sources && f.file && k > 0 && k > (f.line ?? 0) - 4 && !above; k--)
+          above = withoutComment(sourceLine(s.sources, f.file, k)).trim();
         const cond = /^if\s*\((.*)\)\s*$/.exec(above)?.[1];
         const exit =
           f.line && f.sourceText && /\breturn\b/.test(f.sourceText)

@@ -129,20 +129,23 @@ describe('verifier findings on broken programs written by others', function () {
     console.log(formatPrograms(scores));
     for (const [set, byHalf] of Object.entries(sets)) console.log(formatPrograms(byHalf, `  set ${set}:`));
     const h = scores.heldout;
-    assert.ok(h.total >= 177, `only ${h.total} held-out programs`);
+    assert.ok(h.total >= 229, `only ${h.total} held-out programs`);
     // The held-out misses stay hidden unless asked for, so nobody tunes on them by accident.
     const msg = process.env.VERIFIER_EVAL_SHOW_HELDOUT ? `\n${h.misses.join('\n')}` : '';
     if (scores.tune.misses.length) console.log(`tune misses:\n  ${scores.tune.misses.join('\n  ')}`);
-    // Issue #9's targets are NOT MET on the held-out half of all ten sets (177 programs). Each line
-    // asserts the value measured when round 7 was written, so a change that loses ground fails;
-    // none of them is the target. The decoder of round 6 scored 88.1% / 78.8% / 72.9% on the same
-    // 177; sets 9-10 (round 7, 28 held out) scored 90-100% primary and 67-80% root cause on first sight.
-    // Target 80% case-specific, measured 75.7% (134/177).
-    assert.ok(h.caseSpecific / h.total >= 0.75, `case-specific ${h.caseSpecific}/${h.total} (issue #9 target 80%, measured 75.7%)${msg}`);
-    // Target 90% root cause among the related locations, measured 78.8% (82/104).
-    assert.ok(h.cause / h.withCause >= 0.78, `root cause ${h.cause}/${h.withCause} (issue #9 target 90%, measured 78.8%)${msg}`);
-    // Target 97% primary diagnostic at the causing line, measured 88.7% (157/177).
-    assert.ok(h.primary / h.total >= 0.88, `primary ${h.primary}/${h.total} (issue #9 target 97%, measured 88.7%)${msg}`);
+    // Issue #9's targets are NOT MET on the held-out half of all thirteen sets (229 programs). Each
+    // line asserts the value measured when round 8 was written, so a change that loses ground fails;
+    // none of them is the target. Sets 11-13 (round 8: data-plane edges, socket programs and CO-RE
+    // tracing, mistakes made away from the refused line; 52 held out) scored 70-88% primary, 31-62%
+    // root cause and 24-59% case-specific on first sight, so the aggregate is lower than round 7's
+    // 88.7 / 78.8 / 75.7 on 177. The decoder at the start of round 8 scored 86.9% / 69.4% / 67.7% on
+    // the same 229.
+    // Target 80% case-specific, measured 71.6% (164/229).
+    assert.ok(h.caseSpecific / h.total >= 0.71, `case-specific ${h.caseSpecific}/${h.total} (issue #9 target 80%, measured 71.6%)${msg}`);
+    // Target 90% root cause among the related locations, measured 71.5% (103/144).
+    assert.ok(h.cause / h.withCause >= 0.71, `root cause ${h.cause}/${h.withCause} (issue #9 target 90%, measured 71.5%)${msg}`);
+    // Target 97% primary diagnostic at the causing line, measured 87.3% (200/229).
+    assert.ok(h.primary / h.total >= 0.87, `primary ${h.primary}/${h.total} (issue #9 target 97%, measured 87.3%)${msg}`);
   });
 
   // Other people build with other compilers: clang 20 and later emit 32-bit subregister code
@@ -164,7 +167,7 @@ describe('verifier findings on broken programs written by others', function () {
       const { all: scores, loaded } = await scorePrograms(loader, dir, sources);
       console.log(formatPrograms(scores, `broken programs written by others, restyled (${loaded} load that way, left out):`));
       const h = scores.heldout;
-      assert.ok(h.total >= 177, `only ${h.total} held-out programs restyled`);
+      assert.ok(h.total >= 229, `only ${h.total} held-out programs restyled`);
       const msg = process.env.VERIFIER_EVAL_SHOW_HELDOUT ? `\n${h.misses.join('\n')}` : '';
       // The values measured when this test was written (RESTYLED FLOORS), not issue #9's targets.
       assert.ok(h.primary / h.total >= RESTYLED_FLOORS.primary, `restyled primary ${h.primary}/${h.total}${msg}`);
@@ -185,7 +188,7 @@ describe('verifier findings on broken programs written by others', function () {
     const { all: scores, loaded } = await scorePrograms(loader, OTHERS, sources, ['-mcpu=v3']);
     console.log(formatPrograms(scores, `broken programs written by others, built with -mcpu=v3 (${loaded} load that way, left out):`));
     const h = scores.heldout;
-    assert.ok(h.total >= 177, `only ${h.total} held-out programs fail to load when built with -mcpu=v3`);
+    assert.ok(h.total >= 229, `only ${h.total} held-out programs fail to load when built with -mcpu=v3`);
     const msg = process.env.VERIFIER_EVAL_SHOW_HELDOUT ? `\n${h.misses.join('\n')}` : '';
     // The values measured when this test was written (v3 FLOORS), not issue #9's targets.
     assert.ok(h.primary / h.total >= V3_FLOORS.primary, `-mcpu=v3 primary ${h.primary}/${h.total}${msg}`);
@@ -195,9 +198,9 @@ describe('verifier findings on broken programs written by others', function () {
 });
 
 /** Held-out scores of the restyled programs, as measured (see the test). */
-// Measured: 88.7% / 77.9% / 75.7% of 177 (the same programs as written: 88.7% / 78.8% / 75.7%).
-const RESTYLED_FLOORS = { primary: 0.88, cause: 0.77, caseSpecific: 0.75 };
+// Measured: 87.3% / 70.8% / 71.6% of 229 (the same programs as written: 87.3% / 71.5% / 71.6%).
+const RESTYLED_FLOORS = { primary: 0.87, cause: 0.7, caseSpecific: 0.71 };
 
 /** Held-out scores of the programs built with -mcpu=v3, as measured (see the test). */
-// Measured: 88.1% / 80.8% / 75.7% of 177.
-const V3_FLOORS = { primary: 0.88, cause: 0.8, caseSpecific: 0.75 };
+// Measured: 86.5% / 72.9% / 71.6% of 229.
+const V3_FLOORS = { primary: 0.86, cause: 0.72, caseSpecific: 0.71 };

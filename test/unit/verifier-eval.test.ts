@@ -38,14 +38,15 @@ describe('verifier decoder on held-out material from others', () => {
     const s = scoreWildLogs();
     console.log(formatWild(s));
     const h = s.heldout;
-    assert.ok(h.total >= 140, `only ${h.total} held-out logs`);
-    // NOT MET: issue #9 asks for >= 94% with a finding at the real error line. Measured 91.4%
-    // (128/140) after round 7 (libbpf's own warnings decoded, logs whose newlines were lost split
-    // back, stacked prefixes peeled); the decoder of round 6 scored 87.9% (123/140) on the same
-    // logs. This asserts the measured value so a change that loses ground fails.
-    assert.ok(h.errorLine / h.total >= 0.91, `error line ${h.errorLine}/${h.total} (issue #9 target 94%, measured 91.4%)`);
-    // NOT MET: issue #9 asks for >= 90% with a specific entry. Measured 82.9% (116/140); round 6: 80.7%.
-    assert.ok(h.specific / h.total >= 0.82, `specific entry ${h.specific}/${h.total} (issue #9 target 90%, measured 82.9%)`);
+    assert.ok(h.total >= 174, `only ${h.total} held-out logs`);
+    // NOT MET: issue #9 asks for >= 94% with a finding at the real error line. Measured 92.5%
+    // (161/174) after round 8 (an error followed by instructions that start over ends its attempt,
+    // logs quoted in mail read as printed); the decoder at the start of round 8 scored 92.0%
+    // (160/174) on the same logs, and the 34 logs added in round 8 (held-out half) 97% on first
+    // sight. This asserts the measured value so a change that loses ground fails.
+    assert.ok(h.errorLine / h.total >= 0.92, `error line ${h.errorLine}/${h.total} (issue #9 target 94%, measured 92.5%)`);
+    // NOT MET: issue #9 asks for >= 90% with a specific entry. Measured 85.6% (149/174); start of round 8: 85.6%.
+    assert.ok(h.specific / h.total >= 0.85, `specific entry ${h.specific}/${h.total} (issue #9 target 90%, measured 85.6%)`);
   });
 
   it('the same public logs as other programs pass them on (prefixed, indented, quoted, CRLF, in a logger field) give the same first finding', function () {

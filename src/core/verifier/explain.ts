@@ -1,5 +1,5 @@
 // One message line -> its catalog entry, with the details the message carries decoded into words.
-import { catalog, DOCS } from './catalog';
+import { catalog, catalogEntry, DOCS } from './catalog';
 import { familyEntryId } from './families';
 import type { CatalogEntry, Explanation } from './types';
 
@@ -221,7 +221,7 @@ function matchFamilyUncached(message: string): CatalogEntry | undefined {
   const hit = matchEntry(message) ?? registerless(message);
   if (hit) return hit.entry;
   const id = familyEntryId(stripMessagePrefixes(message), (sample) => matchEntry(sample)?.entry.id, { literalOnly: true });
-  return id ? catalog.find((e) => e.id === id) : undefined;
+  return catalogEntry(id);
 }
 
 /** The entry of `R<n> <text>` for a piece that starts where the register was cut off. */
@@ -247,17 +247,17 @@ export function explainMessage(line: string, context: ExplainContext = {}): Expl
   if (context.helper) details.helper ??= context.helper;
   let hit = matchEntry(text);
   // A message quoted without the register it starts with (`invalid mem access 'inv'`).
+  const whole = (entry: CatalogEntry) => ({
+    entry,
+    match: Object.assign([text], { index: 0, input: text, groups: undefined }) as RegExpExecArray,
+  });
   const piece = hit ? undefined : registerless(text);
-  if (piece) hit = { entry: piece.entry, match: Object.assign([text], { index: 0, input: text, groups: undefined }) as RegExpExecArray };
-  if (!hit && context.fallbackEntry) {
-    const entry = catalog.find((e) => e.id === context.fallbackEntry);
-    if (entry) hit = { entry, match: Object.assign([text], { index: 0, input: text, groups: undefined }) as RegExpExecArray };
-  }
-  // No pattern: the kernel's format strings still know the family (other wordings, pieces of messages).
+  if (piece) hit = whole(piece.entry);
+  // No pattern: the entry the caller knows applies (libbpf's subject of a warning), else the one
+  // the kernel's format strings place the message in (other wordings, pieces of messages).
   if (!hit) {
-    const id = familyEntryId(text, (sample) => matchEntry(sample)?.entry.id);
-    const entry = id ? catalog.find((e) => e.id === id) : undefined;
-    if (entry) hit = { entry, match: Object.assign([text], { index: 0, input: text, groups: undefined }) as RegExpExecArray };
+    const entry = catalogEntry(context.fallbackEntry) ?? catalogEntry(familyEntryId(text, (sample) => matchEntry(sample)?.entry.id));
+    if (entry) hit = whole(entry);
   }
   if (!hit) {
     const decoded = typeSentence(details);

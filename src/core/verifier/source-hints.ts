@@ -234,12 +234,15 @@ export function comparisonAbove(sources: ReadonlyMap<string, string>, file: stri
   return undefined;
 }
 
+/** A source line without its comments and string or character literals: the code braces count in. */
+const codeOf = (line: string) => line.replace(/\/\*.*?\*\/|\/\/.*$|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '');
+
 /** The header of the innermost `for` / `while` / `do` loop whose body holds `line`, in the same function. */
 export function enclosingLoop(sources: ReadonlyMap<string, string>, file: string, line: number): SourceLine | undefined {
   for (const [key, lines] of linesOf(sources, file)) {
     let depth = 0;
     for (let i = Math.min(line, lines.length) - 2; i >= 0 && !/^[^\s{}#/]/.test(lines[i]); i--) {
-      const code = lines[i].replace(/\/\*.*?\*\/|\/\/.*$|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '');
+      const code = codeOf(lines[i]);
       for (let c = code.length - 1; c >= 0; c--) {
         if (code[c] === '}') depth++;
         else if (code[c] === '{' && --depth < 0) {
@@ -271,7 +274,7 @@ export function loopBody(
   let depth = 0;
   let opened = false;
   for (let i = line - 1; i < lines.length && i < line + 200; i++) {
-    const code = lines[i].replace(/\/\*.*?\*\/|\/\/.*$|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '');
+    const code = codeOf(lines[i]);
     if (i >= line) {
       // `if (x) break;` on one line, or `if (x)` above a line that only breaks.
       if (/\bbreak\s*;/.test(code) && depth === 1) {

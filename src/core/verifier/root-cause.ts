@@ -15,6 +15,7 @@ import {
   callChain,
   callSitesTo,
   comparisonAbove,
+  conditionAbove,
   declaredName,
   enclosingLoop,
   fieldReadLine,
@@ -32,6 +33,8 @@ import {
   declaresSigned,
   sourceLine,
   mapsHolding,
+  memberAccess,
+  pointerReadThrough,
   globalsHolding,
   structDefinition,
   structFieldsOfType,
@@ -238,10 +241,7 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
       }
       if (holder && release && taken?.line && !f.explanation.includes(`\`${holder}\` holds`)) {
         // `if (p->flags & PF_KTHREAD)\n\treturn 0;`: the condition that takes this exit.
-        let above = '';
-        for (let k = (f.line ?? 0) - 1; s.sources && f.file && k > 0 && k > (f.line ?? 0) - 4 && !above; k--)
-          above = withoutComment(sourceLine(s.sources, f.file, k)).trim();
-        const cond = /^if\s*\((.*)\)\s*$/.exec(above)?.[1];
+        const cond = s.sources && f.file && f.line ? conditionAbove(s.sources, f.file, f.line) : undefined;
         const exit =
           f.line && f.sourceText && /\breturn\b/.test(f.sourceText)
             ? ` \`${withoutComment(f.sourceText)}\` at line ${f.line}${cond ? ` (taken when \`${cond}\`)` : ''}`
@@ -348,8 +348,7 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
         // A constant outside the range, often an errno where the type wants a verdict.
         const errno = /^-[A-Z][A-Z0-9_]*$/.test(returned);
         // `if (cond)\n\treturn -1;`: the condition that leads to this return.
-        const above = sources && f.file && f.line ? withoutComment(sourceLine(sources, f.file, f.line - 1)).trim() : '';
-        const cond = /^(?:\}\s*else\s+)?if\s*\((.*)\)\s*\{?$/.exec(above)?.[1];
+        const cond = sources && f.file && f.line ? conditionAbove(sources, f.file, f.line) : undefined;
         f.explanation += ` This path returns \`${returned}\` (${bounds[1]})${cond ? ` when \`${cond}\`` : ''}${errno ? ', an error code, where this program type expects a verdict' : ''}: outside ${d.range}.`;
         f.fix = `Return a value in ${d.range} here instead of \`${returned}\`${/^cgroup/.test(s.section ?? '') ? ' (cgroup programs: 0 rejects, 1 allows; the error the caller sees comes from bpf_set_retval() or the kernel default)' : ''}.`;
       }
@@ -535,13 +534,13 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
         f.explanation = `The log says value_size=${d.value_size}: map \`${name}\` is declared with \`__type(value, ${declared})\`, but this line accesses offset ${d.off} (size ${d.size}), past the end of that type. The pointer from the lookup is being used as a larger structure than the map's value type, and the verifier checks accesses against the declared size.`;
         f.fix = `Declare the map's value as the structure the code fills (\`__type(value, <the larger struct>)\`), or keep the accesses within ${declared}.`;
         // `s->max_ns` through a pointer declared as another struct: the type the code assumes.
-        const access = /\b([A-Za-z_]\w*)\s*->\s*(\w+)/.exec(withoutComment(f.sourceText));
+        const access = memberAccess(f.sourceText);
         if (access && f.file && f.line) {
-          const local = localDeclaration(sources, f.file, f.line, access[1]);
+          const local = localDeclaration(sources, f.file, f.line, access.pointer);
           const header = functionHeader(sources, f.file, f.line);
           const text = [local, header].map((at) => (at ? sourceLine(sources, at.file, at.line) : '')).join('\n');
-          const assumed = new RegExp(String.raw`\b((?:struct|union)\s+\w+)\s*\*\s*${access[1]}\b`).exec(text)?.[1];
-          f.explanation += ` This line reads \`${access[0]}\`${assumed ? `: \`${access[1]}\` is a \`${assumed} *\`, and \`${access[2]}\` lies at offset ${d.off} of ${assumed}` : ''}.`;
+          const assumed = new RegExp(String.raw`\b((?:struct|union)\s+\w+)\s*\*\s*${access.pointer}\b`).exec(text)?.[1];
+          f.explanation += ` This line reads \`${access.pointer}->${access.field}\`${assumed ? `: \`${access.pointer}\` is a \`${assumed} *\`, and \`${access.field}\` lies at offset ${d.off} of ${assumed}` : ''}.`;
           if (assumed && assumed.replace(/\s+/g, ' ') !== declared.replace(/\s+/g, ' '))
             f.fix = `The value of \`${name}\` is ${declared}, not ${assumed}: use it as ${declared} (a function or fields of that type), or declare the map's value as ${assumed}.`;
         }
@@ -871,12 +870,12 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
   'pointer-cast': (s) => {
     const { f, sources } = s;
     const beyond = /^access beyond struct (\w+) at off (\d+) size (\d+)/.exec(stripMessagePrefixes(f.message));
-    const read = beyond ? /\b([A-Za-z_]\w*)\s*->\s*(\w+)/.exec(withoutComment(f.sourceText)) : null;
-    const set = read && sources && f.file && f.line ? assignmentAbove(sources, f.file, f.line, read[1]) : undefined;
+    const read = beyond ? memberAccess(f.sourceText) : undefined;
+    const set = read && sources && f.file && f.line ? assignmentAbove(sources, f.file, f.line, read.pointer) : undefined;
     const cast = set && !set.parameter ? /\(\s*struct\s+(\w+)\s*\*\s*\)\s*([A-Za-z_]\w*)/.exec(withoutComment(set.text)) : null;
     if (!beyond || !read || !set || !cast) return;
     const [, real, off] = beyond;
-    const [, var_, field] = read;
+    const { pointer: var_, field } = read;
     const [, as, from] = cast;
     f.related.push({
       file: set.file,
@@ -1218,18 +1217,15 @@ const BY_CAUSE: Record<RootCause, (s: CauseState) => void> = {
             ? /\b(?!(?:if|while|unlikely|likely)\b)([A-Za-z_]\w*)\s*\(((?:[^()]|\([^()]*\))*)\)/.exec(checkText)
             : null;
         const sizeArg = helperCheck ? /\bsizeof\s*\(\s*([^)]+?)\s*\)/.exec(helperCheck[2])?.[1] : undefined;
-        const readVia = /\b([A-Za-z_]\w*)\s*->\s*(\w+)/.exec(withoutComment(f.sourceText));
-        if (helperCheck && sizeArg && readVia && new RegExp(String.raw`\b${readVia[1]}\b`).test(helperCheck[2])) {
-          f.explanation += ` The check on this path is \`${checkText!.replace(/\s*\/\*.*$/, '').trim()}\`: ${helperCheck[1]}() is given \`sizeof(${sizeArg})\` for \`${readVia[1]}\`${proven ? `, which proves ${proven} bytes` : ''}, and \`${readVia[1]}->${readVia[2]}\` lies beyond that${needed ? ` (this access reaches byte ${needed})` : ''}.`;
-          f.fix = `Pass the size of what \`${readVia[1]}\` points to: \`${helperCheck[1]}(${helperCheck[2].replace(/\bsizeof\s*\(\s*[^)]+?\s*\)/, `sizeof(*${readVia[1]})`)})\`.`;
+        const readVia = memberAccess(f.sourceText);
+        if (helperCheck && sizeArg && readVia && new RegExp(String.raw`\b${readVia.pointer}\b`).test(helperCheck[2])) {
+          f.explanation += ` The check on this path is \`${checkText!.replace(/\s*\/\*.*$/, '').trim()}\`: ${helperCheck[1]}() is given \`sizeof(${sizeArg})\` for \`${readVia.pointer}\`${proven ? `, which proves ${proven} bytes` : ''}, and \`${readVia.pointer}->${readVia.field}\` lies beyond that${needed ? ` (this access reaches byte ${needed})` : ''}.`;
+          f.fix = `Pass the size of what \`${readVia.pointer}\` points to: \`${helperCheck[1]}(${helperCheck[2].replace(/\bsizeof\s*\(\s*[^)]+?\s*\)/, `sizeof(*${readVia.pointer})`)})\`.`;
         }
         // The pointer the line reads through, set above from another pointer plus an offset, has
         // no data_end check of its own: its assignment is where the check must follow.
         const stmt = withoutComment(f.sourceText);
-        // `p->field`, `*p` or `p[i]`: the pointer this line reads through.
-        const via = (/\b([A-Za-z_]\w*)\s*->/.exec(stmt) ??
-          /(?:^|[=(,!\s])\*([A-Za-z_]\w*)\b/.exec(stmt) ??
-          /\b([A-Za-z_]\w*)\s*\[/.exec(stmt))?.[1];
+        const via = pointerReadThrough(stmt);
         const set = via && sources && f.file && f.line ? assignmentAbove(sources, f.file, f.line, via) : undefined;
         const checked = via && checkText ? new RegExp(String.raw`\b${via}\b`).test(checkText) : false;
         if (set && !set.parameter && via && !checked && !f.related.some((r) => r.line === set.line && r.file === set.file)) {
@@ -1667,7 +1663,7 @@ function pointerSubtracted(s: CauseState): void {
 function partialNullCheck(s: CauseState): void {
   const { f, sources } = s;
   if (f.catalogId !== 'null-deref' || !sources || !f.file || !f.line) return;
-  const v = /\b([A-Za-z_]\w*)\s*->/.exec(withoutComment(f.sourceText))?.[1];
+  const v = memberAccess(f.sourceText)?.pointer;
   const header = v ? functionHeader(sources, f.file, f.line) : undefined;
   const hit = header ? findSource(sources, f.file) : undefined;
   if (!v || !header || !hit) return;
@@ -1708,7 +1704,7 @@ function partialNullCheck(s: CauseState): void {
 function outParameterCheck(s: CauseState): void {
   const { f, sources } = s;
   if (f.catalogId !== 'packet-out-of-bounds' || !sources || !f.file || !f.line) return;
-  const via = /\b([A-Za-z_]\w*)\s*->/.exec(withoutComment(f.sourceText))?.[1];
+  const via = memberAccess(f.sourceText)?.pointer;
   const hit = via ? findSource(sources, f.file) : undefined;
   if (!via || !hit) return;
   const lines = hit[1].split('\n');

@@ -604,6 +604,30 @@ export function assignedVariable(statement: string | undefined): string | undefi
 /** A source line without its trailing comment (fixtures and users annotate lines). */
 export const withoutComment = (text: string | undefined): string => (text ?? '').replace(/\s*(?:\/\*.*|\/\/.*)$/, '');
 
+/** The first member access of a statement: `e->pid = 1` -> { pointer: 'e', field: 'pid' }. */
+export function memberAccess(statement: string | undefined): { pointer: string; field: string } | undefined {
+  const m = /\b([A-Za-z_]\w*)\s*->\s*(\w+)/.exec(withoutComment(statement));
+  return m ? { pointer: m[1], field: m[2] } : undefined;
+}
+
+/** The pointer a statement reads through: `p->field`, then `*p`, then `p[i]`. */
+export function pointerReadThrough(statement: string | undefined): string | undefined {
+  const stmt = withoutComment(statement);
+  return (memberAccess(stmt)?.pointer ??
+    /(?:^|[=(,!\s])\*([A-Za-z_]\w*)\b/.exec(stmt)?.[1] ??
+    /\b([A-Za-z_]\w*)\s*\[/.exec(stmt)?.[1]);
+}
+
+/**
+ * The condition of the `if` that leads to the statement at `line` (`if (err)\n\treturn -1;` -> `err`):
+ * the nearest code line above, within three lines (comments between are skipped).
+ */
+export function conditionAbove(sources: ReadonlyMap<string, string>, file: string, line: number): string | undefined {
+  let above = '';
+  for (let k = line - 1; k > 0 && k > line - 4 && !above; k--) above = withoutComment(sourceLine(sources, file, k)).trim();
+  return /^(?:\}\s*else\s+)?if\s*\((.*)\)\s*\{?$/.exec(above)?.[1];
+}
+
 /** C's signed integer types, as declarations spell them. */
 export const SIGNED_TYPE = String.raw`(?:int|long|short|char|s8|s16|s32|s64|__s(?:8|16|32|64)|int\d+_t)`;
 

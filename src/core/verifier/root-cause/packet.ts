@@ -1,0 +1,173 @@
+// Packet pointers: the data_end check that proves an access, and helpers that invalidate it.
+// The root-cause function of each of these families' causes; index.ts runs them in order.
+import { traceRegister } from '../provenance';
+import {
+  assignedVariable,
+  assignmentAbove,
+  comparisonAbove,
+  enclosingLoop,
+  sourceLine,
+  memberAccess,
+  pointerReadThrough,
+  withoutComment,
+} from '../source-hints';
+import type { RootCause } from '../types';
+import type { CauseState } from './state';
+import { hasBackwardJump, PACKET_CHANGING } from './common';
+
+export const packetCauses = {
+  // The metadata area ends where the packet starts: its check is against ctx->data.
+  'packet-check': (s) => {
+    const { f, d, records, pos, sources, registers, relatedAt } = s;
+    if (s.fromField === 'data_meta') {
+      f.explanation += ' The pointer is ctx->data_meta: the metadata area in front of the packet, which ends at ctx->data (not data_end).';
+      f.fix = 'Load ctx->data too and check `(void *)(meta + 1) > data` before touching the metadata.';
+    }
+    // Packet access: the data_end comparison that proved too few bytes.
+    for (let i = pos; i >= 0; i--) {
+      const r = records[i];
+      if (r.kind === 'insn' && /^if [rw]\d+ [<>]=? [rw]\d+ goto/.test(r.disasm)) {
+        const proven = /\br=(\d+)/.exec(f.message)?.[1];
+        const needed = d.off !== undefined && d.size !== undefined ? Number(d.off) + Number(d.size) : undefined;
+        const at = relatedAt(
+          r.index,
+          proven && needed
+            ? `this data_end check proves ${proven} bytes from the packet pointer it compares, the access needs ${needed}`
+            : 'this data_end check proves fewer bytes than the access needs',
+        );
+        // The compiler often gives the comparison the line of a nearby statement: the source's
+        // own `... > data_end` above the access, in the same function, is the check.
+        const text = at.file && at.line ? sourceLine(sources, at.file, at.line) : undefined;
+        if (sources && f.file && f.line && !/[<>]/.test((text ?? '').replace(/->/g, ''))) {
+          const check = comparisonAbove(sources, f.file, f.line, /\bdata_end\b|\bend\b/);
+          if (check) Object.assign(at, check);
+        }
+        f.related.push(at);
+        // r=0 after a check: the verifier ignores a data_end comparison of a pointer whose variable
+        // offset may exceed MAX_PACKET_OFF (65535), as an unbounded offset or a loop's growing one.
+        // The register's own state, or a copy's: pointers with the same id share their offset.
+        const regs = registers;
+        const id = /\(id=(\d+)/.exec(f.message)?.[1];
+        const own = d.register ? regs.get(d.register) : undefined;
+        const state =
+          own && /\bumax=/.test(own)
+            ? own
+            : id
+              ? [...regs.values()].find((v) => v.startsWith('pkt(') && v.includes(`id=${id},`) && /umax=/.test(v))
+              : undefined;
+        const umax = state ? /\bumax=(?:[a-z]+\d*=)*(0x[0-9a-f]+|\d+)/.exec(state)?.[1] : undefined;
+        const ptrOff = Number((state && /\boff=(-?\d+)/.exec(state)?.[1]) ?? 0);
+        if (proven === '0' && umax !== undefined && Number(umax) + ptrOff > 0xffff) {
+          const loop = sources && f.file && f.line && hasBackwardJump(records, pos) ? enclosingLoop(sources, f.file, f.line) : undefined;
+          f.explanation += ` The check does not count: the pointer's variable offset may be as large as ${umax} here, and the verifier ignores a data_end comparison of a packet pointer whose offset may exceed 65535 bytes (MAX_PACKET_OFF), so nothing is proven (r=0).`;
+          if (loop) {
+            f.related.push({
+              ...loop,
+              message: 'the pointer advances on every pass of this loop, which has no fixed bound: its offset keeps growing',
+            });
+            f.explanation += ` The offset grows with each pass of the loop \`${sourceLine(sources, loop.file, loop.line)?.replace(/\s*\{?\s*(?:\/\*.*)?$/, '')}\`, which has no bound the verifier can count.`;
+            f.fix =
+              'Give the loop a fixed maximum number of passes (`for (int i = 0; i < MAX_OPTS && opt < opt_end; i++)`), so the offset stays bounded, and keep the data_end check inside it.';
+          } else {
+            const added = f.related.find((r) => /is added to the pointer here/.test(r.message));
+            const text = added ? sourceLine(sources, added.file, added.line) : undefined;
+            if (text) f.explanation += ` The offset is added at \`${text.replace(/\s*\/\*.*$/, '')}\` without an upper bound.`;
+            f.fix =
+              'Bound the offset before adding it to the packet pointer (`if (off > 1500) return ...;` or a mask such as `off &= 0x3ff`), then check the header end against data_end.';
+          }
+        }
+        const checkText = sourceLine(sources, at.file, at.line);
+        if (checkText && /[<>]/.test(checkText.replace(/->/g, ''))) {
+          f.explanation += ` The check on this path is \`${checkText.replace(/\s*\/\*.*$/, '')}\`${proven ? `: it proves ${proven} bytes` : ''}${needed ? `, and this access reaches byte ${needed}` : ''}.`;
+          // `p + 1` counts in units of *p: one byte when p is a void *, char * or __u8 *.
+          const plusOne = /(\w+)\s*\+\s*1\s*\)?\s*>/.exec(checkText)?.[1];
+          const bytePointer = plusOne && new RegExp(String.raw`\b(?:void|char|__u8|u8|uint8_t)\s*\*\s*${plusOne}\s*[;,=)]`);
+          if (proven !== '0' && bytePointer && [...sources!.values()].some((t) => bytePointer.test(t)))
+            f.explanation += ` \`${plusOne}\` is a byte pointer, so \`+ 1\` adds one byte, not the size of the header: compare a pointer of the header type (\`(void *)(hdr + 1) > data_end\`).`;
+          // `p + 2 > data_end` on a byte pointer, for a read that ends further: the constant is short.
+          const short = /(\w+)\s*\+\s*(\d+)\s*\)?\s*>\s*(?:\([^)]*\)\s*)?\w*data_end\b/.exec(checkText);
+          const deficit = proven && needed ? needed - Number(proven) : 0;
+          const bytes = short && new RegExp(String.raw`\b(?:void|char|__u8|u8|uint8_t)\s*\*\s*${short[1]}\s*[;,=)]`);
+          if (short && deficit > 0 && deficit < 64 && bytes && [...sources!.values()].some((t) => bytes.test(t))) {
+            const target = assignedVariable(withoutComment(f.sourceText));
+            const end = `${short[1]} + ${Number(short[2]) + deficit}`;
+            f.explanation += ` The check proves the bytes before \`${short[1]} + ${short[2]}\`, but this read${target ? ` of \`${target}\`` : ''} ends ${deficit} byte${deficit > 1 ? 's' : ''} further, at \`${end}\`.`;
+            const fixed = checkText
+              .replace(/\s*\/\*.*$/, '')
+              .trim()
+              .replace(short[0], short[0].replace(/\+\s*\d+/, `+ ${Number(short[2]) + deficit}`));
+            f.fix = `Check the end of what this line reads (the offset it reads at plus its size): \`${fixed}\`.`;
+          }
+          // `sizeof(p)` of a pointer is 8, whatever it points to.
+          const sized = /\bsizeof\s*\(\s*(\w+)\s*\)/.exec(checkText)?.[1];
+          const pointer = sized && new RegExp(String.raw`\b(?:struct\s+)?\w+\s*\*\s*${sized}\s*[;,=)]`);
+          if (pointer && [...sources!.values()].some((x) => pointer.test(x))) {
+            f.explanation += ` \`sizeof(${sized})\` is the size of the pointer \`${sized}\` (8 bytes), not of the header it points to.`;
+            f.fix = `Check \`(void *)${sized} + sizeof(*${sized}) > data_end\` (or \`(void *)(${sized} + 1) > data_end\`): \`sizeof(*${sized})\` is the header's size.`;
+          }
+        }
+        // A bounds helper (`hdr_ok(tcp, data_end, sizeof(struct udphdr))`) given the size of
+        // another header than the one the line reads through.
+        const helperCheck =
+          checkText && !/[<>]/.test(checkText.replace(/->/g, ''))
+            ? /\b(?!(?:if|while|unlikely|likely)\b)([A-Za-z_]\w*)\s*\(((?:[^()]|\([^()]*\))*)\)/.exec(checkText)
+            : null;
+        const sizeArg = helperCheck ? /\bsizeof\s*\(\s*([^)]+?)\s*\)/.exec(helperCheck[2])?.[1] : undefined;
+        const readVia = memberAccess(f.sourceText);
+        if (helperCheck && sizeArg && readVia && new RegExp(String.raw`\b${readVia.pointer}\b`).test(helperCheck[2])) {
+          f.explanation += ` The check on this path is \`${checkText!.replace(/\s*\/\*.*$/, '').trim()}\`: ${helperCheck[1]}() is given \`sizeof(${sizeArg})\` for \`${readVia.pointer}\`${proven ? `, which proves ${proven} bytes` : ''}, and \`${readVia.pointer}->${readVia.field}\` lies beyond that${needed ? ` (this access reaches byte ${needed})` : ''}.`;
+          f.fix = `Pass the size of what \`${readVia.pointer}\` points to: \`${helperCheck[1]}(${helperCheck[2].replace(/\bsizeof\s*\(\s*[^)]+?\s*\)/, `sizeof(*${readVia.pointer})`)})\`.`;
+        }
+        // The pointer the line reads through, set above from another pointer plus an offset, has
+        // no data_end check of its own: its assignment is where the check must follow.
+        const stmt = withoutComment(f.sourceText);
+        const via = pointerReadThrough(stmt);
+        const set = via && sources && f.file && f.line ? assignmentAbove(sources, f.file, f.line, via) : undefined;
+        const checked = via && checkText ? new RegExp(String.raw`\b${via}\b`).test(checkText) : false;
+        if (set && !set.parameter && via && !checked && !f.related.some((r) => r.line === set.line && r.file === set.file)) {
+          f.related.push({
+            file: set.file,
+            line: set.line,
+            message: `\`${via}\` is set here, and no data_end check of \`${via}\` follows before it is read`,
+          });
+          f.explanation += ` The line reads through \`${via}\`, set at line ${set.line} (\`${withoutComment(set.text)}\`), and no check of \`${via}\` against data_end comes between.`;
+          f.fix = `After line ${set.line}, check \`if ((void *)(${via} + 1) > data_end) return ...;\` before reading \`${via}\`.`;
+        }
+        return;
+      }
+    }
+    // No data_end comparison on the path at all (r=0): the variable that holds ctx->data.
+    const origin = f.related.find((r) => /it is ctx->data\b/.test(r.message));
+    const text = origin?.file && origin.line ? withoutComment(sourceLine(sources, origin.file, origin.line)) : '';
+    const name = assignedVariable(text);
+    if (origin && name && /\br=0\b/.test(f.message) && new RegExp(String.raw`\b${name}\b`).test(withoutComment(f.sourceText))) {
+      const end = /\b(\w+)\s*(?:->|\.)\s*data\b/.exec(text)?.[1];
+      f.explanation += ` \`${name}\` is the start of the packet (\`${text.trim()}\`, line ${origin.line}), and nothing on this path compares it with ${end ? `${end}->data_end` : 'data_end'}: not a single byte is proven, so the read of \`${name}\` here is refused.`;
+      f.fix = `Load ${end ? `${end}->data_end` : 'data_end'} as well and check \`if ((void *)${name} + <bytes read> > data_end) return ...;\` before this line (here it reads through \`${name}\`).`;
+    }
+  },
+  // A pointer into the packet used after a helper that may change the packet: that helper.
+  'invalidated-packet': (s) => {
+    const { f, records, pos, failing, posOf, relatedAt, locate, reg } = s;
+    if (failing && reg !== undefined) {
+      for (let i = pos - 1; i >= 0 && i > pos - 4096; i--) {
+        const r = records[i];
+        const helper = r.kind === 'insn' ? PACKET_CHANGING.exec(r.disasm)?.[1] : undefined;
+        if (!helper) continue;
+        const from = traceRegister(records, pos, reg).pop();
+        if (from && posOf(from.insnIndex) > i) break;
+        const at = relatedAt(
+          (r as { index: number }).index,
+          `${helper}() may change the packet: every packet pointer taken before it is invalid after it`,
+        );
+        f.related.unshift(at);
+        // The program's name for the stale pointer, when its origin line assigns one used here.
+        const name = from ? assignedVariable(locate(from.insnIndex)?.text) : undefined;
+        const stale = name && new RegExp(String.raw`\b${name}\b`).test(f.sourceText ?? '') ? `\`${name}\`` : `R${reg}`;
+        f.explanation += ` ${stale} was a packet pointer taken before ${helper}(), which may move or resize the packet; the verifier then treats every packet pointer as unknown.`;
+        f.fix = `Reload data and data_end from the context after ${helper}() and repeat the bounds check before using the packet again.`;
+        break;
+      }
+    }
+  },
+} satisfies Partial<Record<RootCause, (s: CauseState) => void>>;

@@ -1,0 +1,563 @@
+// Steps that read evidence any family may carry (where a register got its value, an array's
+// length, an inlined helper's return): they run for every finding, in the order of index.ts.
+import { stripMessagePrefixes } from '../explain';
+import { findSource } from '../locate';
+import { definesOf, returnedConstant } from '../placement';
+import { arithmeticSource, traceRegister } from '../provenance';
+import {
+  argumentExpression,
+  assignedVariable,
+  assignmentAbove,
+  callSitesTo,
+  comparisonAbove,
+  declaredName,
+  functionHeader,
+  localDeclaration,
+  programDefinition,
+  SIGNED_TYPE,
+  declaresSigned,
+  sourceLine,
+  memberAccess,
+  withoutComment,
+  wrapperParams,
+} from '../source-hints';
+import type { CauseState } from './state';
+import { powerOfTwoMask } from './common';
+
+// The verifier stopped before looking at any instruction (program/map compatibility checks):
+// the program itself is the place, its SEC() the reason.
+export function programPlace(s: CauseState): void {
+  const { f, sources, failing, program } = s;
+  if (!failing && sources && program) {
+    const def = programDefinition(sources, program, f.file);
+    if (def) {
+      f.file ??= def.file;
+      f.line ??= def.line;
+    }
+  }
+}
+
+// A global function's arguments are checked against its declared parameter types at the call.
+export function globalCallee(s: CauseState): void {
+  const { f, d, sources, others } = s;
+  const callee = /Caller passes invalid args into func#\d+ \('(\w+)'\)/.exec(others.join('\n'));
+  // A parameter whose type has no size (void *): the function's signature is what to change.
+  const unsized = /^arg#(\d+) reference type\('(.*?)\s*'\) size cannot be determined/.exec(stripMessagePrefixes(f.message));
+  const calleeDef = callee && unsized && sources ? programDefinition(sources, callee[1], f.file) : undefined;
+  if (callee && unsized && calleeDef) {
+    const header = withoutComment(sourceLine(sources, calleeDef.file, calleeDef.line));
+    const param = argumentExpression(header, Number(unsized[1]));
+    const paramName = param ? /(\w+)\s*$/.exec(param)?.[1] : undefined;
+    if (f.file && f.line)
+      f.related.push({
+        file: f.file,
+        line: f.line,
+        message: `\`${callee[1]}()\` is called here; the verifier cannot check this argument against its parameter`,
+      });
+    f.file = calleeDef.file;
+    f.line = calleeDef.line;
+    f.sourceText = sourceLine(sources, calleeDef.file, calleeDef.line);
+    f.title = `Global function ${callee[1]}() takes a parameter of unknown size`;
+    f.explanation = `\`${callee[1]}()\` is a global (non-static) function, which the verifier checks once, on its own, from its BTF prototype. Its parameter #${unsized[1]}${param ? ` (\`${param.trim()}\`)` : ''} points to ${unsized[2] === 'UNKNOWN' ? 'void' : `\`${unsized[2]}\``}, a type without a size, so the verifier cannot know how much memory the pointer must cover and refuses the call.`;
+    f.fix = `Make \`${callee[1]}()\` static (or __always_inline), so it is verified with each caller's real arguments, or give the parameter a pointer type of known size (a struct that holds the buffer: \`struct my_buf *${paramName ?? 'buf'}\`).`;
+    return;
+  }
+  if (callee && sources) {
+    const def = programDefinition(sources, callee[1], f.file);
+    if (def)
+      f.related.push({
+        ...def,
+        message: `\`${callee[1]}()\` is a global function: the verifier checks each argument against this parameter's type`,
+      });
+    // A kernel-struct parameter of a global function is plain memory of the struct's size to
+    // the verifier, which a trusted BTF pointer from the caller does not satisfy.
+    const param = def ? /\(\s*(?:const\s+)?struct\s+(\w+)\s*\*\s*(\w+)/.exec(sourceLine(sources, def.file, def.line) ?? '') : null;
+    if (param && /^access beyond struct|has pointer type|expected/.test(f.message)) {
+      f.explanation += ` \`${callee[1]}()\` is verified on its own, for any caller: its parameter \`struct ${param[1]} *${param[2]}\` is taken as a pointer to ${d.size ? `${d.size} bytes of` : ''} plain memory, not as a trusted kernel object, so the task/BTF pointer the caller passes does not fit it.`;
+      f.fix = `Tag the parameter \`struct ${param[1]} *${param[2]} __arg_trusted\` (kernel 6.8+, bpf_helpers.h) so the verifier expects a trusted pointer, or make \`${callee[1]}()\` static so it is verified with its caller's argument.`;
+    }
+  }
+}
+
+// A pointer kept in a local that a helper then overwrote (`bpf_probe_read_kernel(&rec, ...)`
+// where `rec` was meant): the value filled back from the stack is a plain number.
+export function overwrittenPointer(s: CauseState): void {
+  const { f, d, records, pos, origin, posOf, locate, named } = s;
+  if (named !== undefined && (d.type === 'scalar' || /'scalar'/.test(f.message))) {
+    const steps = traceRegister(records, pos, named);
+    const o = origin(steps);
+    const variable =
+      o && /^call /.test(o.disasm) && steps.some((x) => x.role === 'fill') ? assignedVariable(locate(o.insnIndex)?.text) : undefined;
+    const byAddress = variable ? new RegExp(String.raw`[(,]\s*&\s*${variable}\s*[,)]`) : undefined;
+    for (let i = o ? posOf(o.insnIndex) + 1 : pos; byAddress && i < pos; i++) {
+      const r = records[i];
+      if (r.kind !== 'insn' || !/^call /.test(r.disasm)) continue;
+      const at = locate(r.index);
+      if (!at?.text || !byAddress.test(at.text) || !at.file || !at.line) continue;
+      const helper = /^call (\w+)/.exec(r.disasm)![1];
+      if (f.file && f.line)
+        f.related.unshift({ file: f.file, line: f.line, message: `\`${variable}\` is used here, after the call overwrote it` });
+      f.file = at.file;
+      f.line = at.line;
+      f.sourceText = at.text;
+      f.explanation += ` \`&${variable}\` is passed to ${helper}(): the helper writes into the variable that holds the pointer, not into the memory it points to, so \`${variable}\` is a plain number after the call.`;
+      f.fix = `Pass \`${variable}\` (the pointer) instead of \`&${variable}\` to ${helper}().`;
+      break;
+    }
+  }
+}
+
+// A lookup result saved on the stack before its NULL check, read back after it: kernels that do
+// not carry the check over to the stack copy still see map_value_or_null there.
+export function spilledBeforeCheck(s: CauseState): void {
+  const { f, records, pos, reg, relatedAt } = s;
+  if (f.catalogId !== 'null-deref' || reg === undefined) return;
+  let fill: { index: number; slot: string } | undefined;
+  let i = pos - 1;
+  for (; i >= 0 && !fill; i--) {
+    const r = records[i];
+    if (r.kind !== 'insn') continue;
+    const m = /^r(\d+) = \*\(u64 \*\)\(r10 (-\d+)\)$/.exec(r.disasm);
+    if (m && Number(m[1]) === reg) fill = { index: r.index, slot: m[2] };
+    else if (r.kind === 'insn' && new RegExp(String.raw`^r${reg} = `).test(r.disasm)) return;
+  }
+  if (!fill) return;
+  for (let j = i; j >= 0; j--) {
+    const r = records[j];
+    if (r.kind !== 'insn') continue;
+    const m = new RegExp(String.raw`^\*\(u64 \*\)\(r10 ${fill.slot}\) = r(\d+)$`).exec(r.disasm);
+    if (!m) continue;
+    const src = Number(m[1]);
+    const check = records
+      .slice(j + 1, i + 2)
+      .find((x) => x.kind === 'insn' && new RegExp(String.raw`^if r${src} [!=]= 0x0 goto`).test(x.disasm));
+    if (!check || check.kind !== 'insn') return;
+    f.related.push(relatedAt(r.index, `R${src} is saved to fp${fill.slot} here, before its NULL check`));
+    f.related.push(relatedAt(check.index, `the NULL check tests R${src}, not the copy at fp${fill.slot}`));
+    f.explanation += ` R${reg} was read back from the stack slot fp${fill.slot}, where R${src} was saved before \`${check.disasm.replace(/ goto.*$/, '')}\` checked it: the check made R${src} non-NULL, but this kernel did not carry it over to the copy on the stack, which is still map_value_or_null.`;
+    f.fix = `Check the pointer for NULL before it is saved (or copied to another variable), or check the reloaded copy again; newer kernels carry the check over to copies.`;
+    return;
+  }
+}
+
+// `r0 -= r6` with r6 the context (or another pointer): the program takes the difference of a
+// number and a pointer's address, which the verifier never allows.
+export function pointerSubtracted(s: CauseState): void {
+  const { f, failing, registers } = s;
+  const m = failing ? /^r(\d+) -= r(\d+)$/.exec(failing.disasm) : null;
+  const kind = /^math between (\S+?) pointer and register/.exec(stripMessagePrefixes(f.message))?.[1];
+  if (!m || !kind) return;
+  // At level 1 the state may not be printed: the message names the pointer's kind.
+  const sub = registers.get(`R${m[2]}`) ?? kind;
+  if (!/^(?:ctx|fp|map_value|pkt|ptr_|trusted_ptr_|rcu_ptr_)/.test(sub)) return;
+  f.title = `A ${kind} pointer is subtracted from a number`;
+  f.explanation = `The failing instruction \`${failing!.disasm}\` subtracts R${m[2]}, the ${kind} pointer${sub !== kind ? ` (${sub})` : ''}, from R${m[1]}, a plain number${registers.get(`R${m[1]}`) ? ` (${registers.get(`R${m[1]}`)})` : ''}. The verifier lets a program add bounded numbers to a pointer, but never compute with a pointer's address itself (a difference of addresses would leak it and is meaningless to the verifier).`;
+  f.fix = `Do not compute with the address of the ${kind} pointer: read the values you need through it (fields, BPF_CORE_READ), or, for an offset inside a kernel structure, use bpf_core_field_offset() / offsetof().`;
+}
+
+// `st` set on two paths (a lookup in each branch) and checked for NULL on one of them only: the
+// unchecked assignment reaches the use.
+export function partialNullCheck(s: CauseState): void {
+  const { f, sources } = s;
+  if (f.catalogId !== 'null-deref' || !sources || !f.file || !f.line) return;
+  const v = memberAccess(f.sourceText)?.pointer;
+  const header = v ? functionHeader(sources, f.file, f.line) : undefined;
+  const hit = header ? findSource(sources, f.file) : undefined;
+  if (!v || !header || !hit) return;
+  const lines = hit[1].split('\n');
+  const sets: number[] = [];
+  const checks: number[] = [];
+  const assign = new RegExp(String.raw`(?:^|[^=!<>])\b${v}\s*=\s*[^=]*\w+\s*\(`);
+  const check = new RegExp(String.raw`\bif\s*\(\s*(?:!\s*${v}\b|${v}\s*==\s*NULL|${v}\s*\)|!\s*\(\s*${v}\s*\))`);
+  for (let i = header.line; i < f.line - 1; i++) {
+    const code = withoutComment(lines[i]);
+    if (assign.test(code)) sets.push(i + 1);
+    if (check.test(code)) checks.push(i + 1);
+  }
+  if (sets.length < 2 || !checks.length) return;
+  // An assignment with no check of `v` after it and before the next assignment (or the use).
+  const unchecked = sets.find((a, k) => !checks.some((c) => c > a && c < (sets[k + 1] ?? f.line!)));
+  if (unchecked === undefined) return;
+  const text = withoutComment(lines[unchecked - 1]).trim();
+  // An origin placed on a line that makes no call is the compiler's merged call: the lines say more.
+  f.related = f.related.filter(
+    (r) => !(/may be NULL: it comes from here/.test(r.message) && !/\w\s*\(/.test(sourceLine(sources, r.file, r.line) ?? '(')),
+  );
+  for (const c of checks) {
+    if (f.related.some((r) => r.line === c && r.file === hit[0])) continue;
+    f.related.push({
+      file: hit[0],
+      line: c,
+      message: `this NULL check of \`${v}\` covers only the path through line ${sets.find((a) => a < c && !sets.some((b) => b > a && b < c)) ?? sets[0]}`,
+    });
+  }
+  f.related.push({ file: hit[0], line: unchecked, message: `\`${v}\` is set here and reaches line ${f.line} without a NULL check` });
+  f.explanation += ` \`${v}\` is set on ${sets.length} paths (lines ${sets.join(', ')}) and checked for NULL only on ${checks.length === 1 ? 'one of them' : 'some of them'} (line ${checks.join(', ')}): the path through line ${unchecked} (\`${text}\`) reaches \`${withoutComment(f.sourceText).trim()}\` with \`${v}\` unchecked — the compiler may even merge the two calls into one.`;
+  f.fix = `Check \`${v}\` once after the paths join, right before line ${f.line} (\`if (!${v}) return 0;\`), or after each assignment.`;
+}
+
+// `parse_l4(iph, data_end, &ports)` sets `ports` and checks it against data_end, but a `return`
+// (or a macro that returns) before that check leaves with `ports` set and unchecked.
+export function outParameterCheck(s: CauseState): void {
+  const { f, sources } = s;
+  if (f.catalogId !== 'packet-out-of-bounds' || !sources || !f.file || !f.line) return;
+  const via = memberAccess(f.sourceText)?.pointer;
+  const hit = via ? findSource(sources, f.file) : undefined;
+  if (!via || !hit) return;
+  const lines = hit[1].split('\n');
+  const header = functionHeader(sources, f.file, f.line);
+  // The call above the use that gets `&via`.
+  let callee: string | undefined;
+  let callLine = 0;
+  for (let i = f.line - 2; header && i >= header.line; i--) {
+    const code = withoutComment(lines[i]);
+    const m = [...code.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].find(
+      (x) => !/^(?:if|while|return|bpf_\w+)$/.test(x[1]) && new RegExp(String.raw`^\w+\s*\([^;]*&\s*${via}\b`).test(code.slice(x.index)),
+    );
+    if (m) {
+      callee = m[1];
+      callLine = i + 1;
+      break;
+    }
+  }
+  const def = callee ? lines.findIndex((l) => new RegExp(String.raw`^[^;]*\b${callee}\s*\([^;]*$`).test(l) && !/;\s*$/.test(l)) : -1;
+  if (!callee || def < 0) return;
+  // Macros whose body returns.
+  const returning = new Set<string>();
+  lines.forEach((l, i) => {
+    const m = /^\s*#\s*define\s+([A-Za-z_]\w*)\s*\(/.exec(l);
+    if (!m) return;
+    let body = l;
+    for (let j = i; /\\\s*$/.test(lines[j] ?? '') && j < i + 10; j++) body += lines[j + 1] ?? '';
+    if (/\breturn\b/.test(body)) returning.add(m[1]);
+  });
+  let exit: number | undefined;
+  for (let i = def + 1; i < lines.length && !/^\}/.test(lines[i]); i++) {
+    const code = withoutComment(lines[i]);
+    if (/\bdata_end\b/.test(code) && /[<>]/.test(code.replace(/->/g, ''))) {
+      if (exit === undefined) return;
+      const leave = withoutComment(lines[exit - 1]).trim();
+      f.related.push({
+        file: hit[0],
+        line: exit,
+        message: `this leaves \`${callee}()\` before its data_end check at line ${i + 1}, with \`${via}\` already set`,
+      });
+      f.explanation += ` \`${via}\` is set by \`${callee}()\` (called at line ${callLine}), which checks it against data_end only at line ${i + 1}; \`${leave}\` at line ${exit} leaves before that check, and on that path the caller reads \`${withoutComment(f.sourceText).trim()}\` with nothing proven.`;
+      f.fix = `Check \`${via}\` against data_end before any early return in \`${callee}()\` (or set \`*${via}\` only after the check), or make the early return report failure so the caller does not read \`${via}\`.`;
+      return;
+    }
+    const macro = /^\s*([A-Z_][A-Z0-9_]*)\s*\(/.exec(code)?.[1];
+    if (exit === undefined && (/\breturn\b/.test(code) || (macro && returning.has(macro)))) exit = i + 1;
+  }
+}
+
+// The constants a bounds problem is made of (`idx & RING_MASK`, `if (n > MAX_FDS)`): where
+// each is defined, with its value, since a wrong definition is as likely as a wrong use.
+export function boundConstants(s: CauseState): void {
+  const { f, sources } = s;
+  if (!sources || !f.file || !f.line) return;
+  if (!/out-of-bounds|out-of-range|arith-bounds|size-unbounded|min-value|max-value/.test(f.catalogId ?? '')) return;
+  const hit = findSource(sources, f.file);
+  if (!hit) return;
+  const lines = hit[1].split('\n');
+  const texts = [
+    f.sourceText,
+    ...f.related.filter((r) => r.file === hit[0] && /check/.test(r.message)).map((r) => sourceLine(sources, r.file, r.line)),
+  ];
+  const names = [...new Set(texts.flatMap((t) => [...withoutComment(t).matchAll(/\b([A-Z][A-Z0-9_]{2,})\b/g)].map((m) => m[1])))];
+  let added = 0;
+  for (const name of names) {
+    const at = lines.findIndex((l) => new RegExp(String.raw`^\s*#\s*define\s+${name}\s+\S`).test(l));
+    if (at < 0 || added >= 2 || f.related.some((r) => r.line === at + 1 && r.file === hit[0])) continue;
+    const value = /^\s*#\s*define\s+\w+\s+(.+?)\s*(?:\/[*/].*)?$/.exec(lines[at])?.[1];
+    f.related.push({ file: hit[0], line: at + 1, message: `\`${name}\` is defined here${value ? ` as \`${value}\`` : ''}` });
+    added++;
+  }
+}
+
+export function registerOrigin(s: CauseState): void {
+  const { f, d, has, records, pos, failing, origin, describe, posOf, relatedAt, locate, alloc, reg, arith, registers } = s;
+  const boundsWords = /bound|range|outside|negative|max value|min value|invalid access|out of bounds/;
+  /** The last comparison of the offset (or a copy of it) before the failure: the check that did not bound. */
+  const boundsCheck = (regs: Set<number>, from: number, to: number) => {
+    for (let i = to; i > from; i--) {
+      const r = records[i];
+      if (r.kind !== 'insn') continue;
+      const m = /^if [rw](\d+) [^ ]+ (?:[rw](\d+)|-?\w+) goto/.exec(r.disasm);
+      if (m && (regs.has(Number(m[1])) || (m[2] !== undefined && regs.has(Number(m[2]))))) return r.index;
+    }
+    return undefined;
+  };
+  const explainOffset = (src: number, at: number) => {
+    const offSteps = traceRegister(records, at, src);
+    describe(offSteps, `the offset R${src} gets its value here`);
+    const o = origin(offSteps);
+    const regs = new Set([src, ...offSteps.map((s) => s.register)]);
+    const check = boundsCheck(regs, o ? posOf(o.insnIndex) : -1, at);
+    if (check !== undefined) {
+      const at = relatedAt(check, `this check does not bound R${src} tightly enough for the access`);
+      f.related.push(at);
+      // `if (n > MAX_FDS)` before `fds[n]`: the bound itself passes, one past the last element.
+      const text = withoutComment(sourceLine(s.sources, at.file, at.line));
+      const gt = /\b([A-Za-z_]\w*(?:->\w+)?)\s*>\s*([A-Z_][A-Z0-9_]*|\d+)\s*\)/.exec(text);
+      if (gt && !/min value|negative/.test(f.message) && f.sourceText && new RegExp(String.raw`\[\s*${gt[1]}\s*\]`).test(f.sourceText)) {
+        const stmt = o ? locate(o.insnIndex)?.text : undefined;
+        const from = stmt && assignedVariable(stmt) === gt[1] ? ` (\`${withoutComment(stmt).trim()}\`)` : '';
+        at.message = `\`${gt[0].replace(/\s*\)$/, '')}\` lets \`${gt[1]} == ${gt[2]}\` through: one past the last element`;
+        f.explanation += ` The check at line ${at.line}, \`${text.trim()}\`, leaves only when \`${gt[1]}\`${from} is greater than ${gt[2]}, so \`${gt[1]} == ${gt[2]}\` passes and indexes one element past the end.`;
+        f.fix = `Leave when the index reaches the length: \`${text.trim().replace(/>\s*(?=[A-Z_0-9])/, '>= ')}\`.`;
+      }
+    }
+    f.quickFix = { kind: 'add-bounds-check', file: f.file, line: f.line, register: `R${src}` };
+    // Name the offset as the program does: the variable its origin line assigns.
+    const stmt = o ? locate(o.insnIndex)?.text : undefined;
+    const variable = assignedVariable(stmt);
+    if (
+      variable &&
+      stmt &&
+      f.sourceText &&
+      new RegExp(String.raw`\b${variable}\b`).test(f.sourceText) &&
+      !f.explanation.includes(`\`${variable}\``)
+    ) {
+      const signed = new RegExp(String.raw`^\s*${SIGNED_TYPE}\s+\w+\s*=`).test(stmt);
+      f.explanation += ` The offset is \`${variable}\`, set at \`${withoutComment(stmt)}\`${signed ? ', a signed variable' : ''}.`;
+      if (/min value|negative/.test(f.message) && signed)
+        f.fix = `Declare \`${variable}\` unsigned (__u32) or check \`if (${variable} < 0 || ${variable} >= N)\` before using it as an index.`;
+    }
+  };
+
+  if (reg === undefined && arith !== undefined && failing && boundsWords.test(f.message)) {
+    // `ptr += idx` itself was refused: the index is the culprit.
+    explainOffset(arith, pos);
+  } else if (reg !== undefined && pos >= 0 && !alloc) {
+    const steps = traceRegister(records, pos, reg);
+    const type = d.type ?? '';
+    if (/_or_null/.test(type) || /_or_null|NULL/.test(f.message)) {
+      describe(steps, `R${reg} may be NULL: it comes from here and is not checked before use`);
+      const o = origin(steps);
+      const set = o ? locate(o.insnIndex) : undefined;
+      const symbol = assignedVariable(set?.text);
+      const call = o ? /^call (\w+?)(?:_impl)?#/.exec(o.disasm)?.[1] : undefined;
+      // Name the variable as the program does, where it is set, and the check to add.
+      // (Unless the line found is a guess that does not make the call: compiler-made code.)
+      const guessed = call && set?.text && !set.text.includes(call.replace(/^bpf_/, ''));
+      if (symbol && set?.line && set.line !== f.line && !guessed && !f.explanation.includes(`Here it is \`${symbol}\``)) {
+        f.explanation += ` Here it is \`${symbol}\`, set at line ${set.line} (\`${withoutComment(set.text)}\`)${call ? ` from ${call}()` : ''}, and this path reaches the use without checking \`${symbol}\` against NULL.`;
+        f.fix = `Add \`if (!${symbol}) return 0;\` (or skip the access) right after line ${set.line}, before \`${symbol}\` is used.`;
+        // A NULL check of another pointer between the two: the check that was meant for this one too.
+        const use = new RegExp(String.raw`\b${symbol}\s*->\s*\w+`).exec(withoutComment(f.sourceText))?.[0];
+        const lines = s.sources && set.file ? (findSource(s.sources, set.file)?.[1] ?? '').split('\n') : [];
+        for (let i = set.line; f.line && i < f.line - 1 && i < lines.length; i++) {
+          const other = /\bif\s*\(\s*!\s*([A-Za-z_]\w*)\s*\)/.exec(withoutComment(lines[i]))?.[1];
+          if (!other || other === symbol) continue;
+          f.related.push({
+            file: set.file,
+            line: i + 1,
+            message: `this checks \`${other}\` for NULL, not \`${symbol}\`, which may be NULL as well`,
+          });
+          f.explanation += ` Line ${i + 1} checks \`${other}\` for NULL, but not \`${symbol}\`${use ? `, which this line reads as \`${use}\`` : ''}.`;
+          break;
+        }
+      }
+      f.quickFix = { kind: 'add-null-check', file: f.file, line: f.line, register: `R${reg}`, symbol };
+    } else if (has('stack-argument')) {
+      s.steps = steps;
+      s.branch = 'stack';
+    } else if (steps.length) {
+      // Pointer arithmetic with an unbounded offset: show where the offset came from.
+      const step = steps.find((s) => s.role === 'arith' && arithmeticSource(s.disasm) !== undefined);
+      // A number (a helper's size) is not a pointer: arithmetic on it adds no offset to anything.
+      const scalar = /^(?:scalar|inv|-?\d|0x)/.test(registers.get(`R${reg}`) ?? '');
+      if (step && boundsWords.test(f.message) && !scalar) {
+        const src = arithmeticSource(step.disasm)!;
+        f.related.push(relatedAt(step.insnIndex, `offset R${src} is added to the pointer here`));
+        explainOffset(src, posOf(step.insnIndex));
+      } else {
+        describe(steps, `R${reg} got this value here`);
+        s.steps = steps;
+        s.branch = 'origin';
+      }
+    }
+  }
+}
+
+// An array indexed by a variable on the failing line: its declared length is the bound.
+export function arrayIndex(s: CauseState): void {
+  const { f, sources } = s;
+  const indexAt = /(\w+)\s*\[\s*([A-Za-z_]\w*)\s*\]/;
+  let indexed = withoutComment(f.sourceText).match(indexAt);
+  const boundsError = /bound|range|outside|negative|variable|invalid access|out of bounds|min value|max value/.test(f.message);
+  // No index on the failing line, but a pointer it uses was set to `&array[index]` just above.
+  if (!indexed && boundsError && sources && f.file && f.line) {
+    for (const m of withoutComment(f.sourceText).matchAll(/\b([A-Za-z_]\w*)\s*->/g)) {
+      const set = assignmentAbove(sources, f.file, f.line, m[1]);
+      const via = set && !set.parameter ? withoutComment(set.text).match(indexAt) : null;
+      if (!set || !via) continue;
+      f.related.push({ file: set.file, line: set.line, message: `\`${m[1]}\` points into \`${via[1]}[${via[2]}]\` here` });
+      indexed = via;
+      break;
+    }
+  }
+  if (sources && f.file && indexed && boundsError) {
+    const [, array, index] = indexed;
+    const decl = new RegExp(String.raw`\b${array}\s*\[\s*(\w+)\s*\]\s*[;,=]`);
+    const file = findSource(sources, f.file);
+    const files = file ? [file, ...[...sources].filter(([k]) => k !== file[0])] : [...sources];
+    for (const [, text] of files) {
+      const m = decl.exec(text);
+      if (!m) continue;
+      const n = /^\d+$/.test(m[1]) ? Number(m[1]) : definesOf(text.split('\n')).get(m[1]);
+      if (n === undefined || f.explanation.includes(`\`${array}\` has`)) break;
+      f.explanation += ` \`${array}\` has ${n} entries${m[1] !== String(n) ? ` (${m[1]})` : ''}: \`${index}\` must be proven to be 0..${n - 1} before \`${array}[${index}]\`.`;
+      f.fix = `Check \`if (${index} >= ${/^\d+$/.test(m[1]) ? n : m[1]}) return ...;\` (with an unsigned \`${index}\`) right before \`${array}[${index}]\`, on the same variable the access uses.`;
+      break;
+    }
+    // Where the index gets its value (or its signed declaration as a parameter): often the cause.
+    const set = f.line ? assignmentAbove(sources, f.file, f.line, index) : undefined;
+    if (set && !f.related.some((r) => r.line === set.line && r.file === set.file)) {
+      const signed = new RegExp(String.raw`\b${SIGNED_TYPE}\s+${index}\b`).test(set.text);
+      f.related.push({
+        file: set.file,
+        line: set.line,
+        message: set.parameter
+          ? `\`${index}\` is a parameter here${signed ? ', declared signed: negative values pass an upper-bound check' : ''}`
+          : `\`${index}\` gets its value here`,
+      });
+      // The assignment may not carry the type: the declaration does.
+      const declared = !signed && f.line ? localDeclaration(sources, f.file, f.line, index) : undefined;
+      const declText = declared ? (sourceLine(sources, declared.file, declared.line) ?? '') : '';
+      const signedDecl = declared && declaresSigned(declText, index);
+      if (signedDecl && declared)
+        f.related.push({ ...declared, message: `\`${index}\` is declared signed here: negative values pass an upper-bound check` });
+      // Unless the verifier knows it is not negative here (`var_off=(0x0; 0xf8)`).
+      const nonNegative =
+        /var_off=\(0x[0-7]?[0-9a-f]{0,15}; 0x[0-7]?[0-9a-f]{0,15}\)/.test(f.message) && !/negative|min value/.test(f.message);
+      if ((signed || signedDecl) && !nonNegative && !f.explanation.includes('signed variable'))
+        f.explanation += ` \`${index}\` is declared signed (\`${withoutComment(signed ? set.text : declText)}\`), so it can be negative.`;
+      // An upper bound alone lets a negative index through: that check is where to add the other end.
+      const check =
+        /negative|min value/.test(f.message) && f.line
+          ? comparisonAbove(sources, f.file, f.line, new RegExp(String.raw`\b${index}\b`))
+          : undefined;
+      if (check && !f.related.some((r) => r.line === check.line && r.file === check.file)) {
+        f.related.push({ ...check, message: `this check bounds \`${index}\` from above only: a negative \`${index}\` passes it` });
+        f.fix = `Check both ends before the access: \`if (${index} < 0 || ${index} >= ...) return ...;\`, or make \`${index}\` unsigned.`;
+      }
+      // `x & N` with N a power of two keeps 0 and N, not 0..N-1.
+      const mask = /&\s*\(?\s*([A-Za-z_]\w*|\d+)\s*\)?\s*;/.exec(set.text.replace(/&&/g, ''));
+      const value = mask
+        ? /^\d+$/.test(mask[1])
+          ? Number(mask[1])
+          : definesOf((findSource(sources, set.file)?.[1] ?? '').split('\n')).get(mask[1])
+        : undefined;
+      const masked = mask && value ? powerOfTwoMask(mask[1], value) : undefined;
+      if (mask && value && masked && !f.explanation.includes('a mask must be')) {
+        f.explanation += ` \`${index}\` is masked: ${masked}`;
+        f.fix = `Mask with \`${mask[1]} - 1\`: \`${index} = ... & (${mask[1]} - 1);\` keeps 0..${value - 1}.`;
+        f.title = `\`& ${mask[1]}\` lets \`${index}\` reach ${value}, one past the end of \`${array}\``;
+      }
+    }
+  }
+}
+
+// A key-less map (queue, stack, bloom filter: ks=0) used with a keyed map helper.
+export function keylessMap(s: CauseState): void {
+  const { f, d, failing, registers } = s;
+  const keyed = failing ? /^call (bpf_map_(?:update|lookup|delete)_elem)#/.exec(failing.disasm)?.[1] : undefined;
+  const mapState = keyed ? registers.get('R1') : undefined;
+  const keyless = mapState ? /^map_ptr\((?:[^)]*,)?map=(\w+)[^)]*\bks=0\b/.exec(mapState)?.[1] : undefined;
+  if (keyed && keyless && d.register === 'R2') {
+    const instead =
+      keyed === 'bpf_map_update_elem'
+        ? 'bpf_map_push_elem(&map, &value, flags)'
+        : keyed === 'bpf_map_lookup_elem'
+          ? 'bpf_map_peek_elem(&map, &value) or bpf_map_pop_elem(&map, &value)'
+          : 'bpf_map_pop_elem(&map, &value)';
+    f.explanation += ` Map \`${keyless}\` has no key (key size 0: a queue, stack or bloom filter map), so ${keyed}() cannot take one; those maps have helpers of their own.`;
+    f.fix = `Call ${instead} on \`${keyless}\` instead of ${keyed}().`;
+  }
+}
+
+// A value from bpf_get_current_task() used as a pointer: it is a number (u64) to the verifier.
+export function currentTask(s: CauseState): void {
+  const { f } = s;
+  if (f.related.some((r) => /`call bpf_get_current_task#/.test(r.message)) && !f.explanation.includes('bpf_get_current_task_btf')) {
+    f.explanation +=
+      ' The value comes from bpf_get_current_task(), which returns the task address as a plain number (u64), never a pointer the verifier accepts.';
+    f.fix = 'Use bpf_get_current_task_btf() (a trusted `struct task_struct *`, tracing programs, 5.11+) where a task pointer is needed.';
+  }
+}
+
+// The value came out of an inlined helper's `return`: name that helper, it is what to fix.
+export function inlineReturn(s: CauseState): void {
+  const { f, sources } = s;
+  if (sources && f.file && f.line) {
+    const home = functionHeader(sources, f.file, f.line)?.line;
+    for (const r of [...f.related]) {
+      if (!r.file || !r.line || !/got (?:this|its) value here|gets its value here|comes from here/.test(r.message)) continue;
+      const text = sourceLine(sources, r.file, r.line);
+      // A constant (an error code such as -1) set inside another function: the returns of that
+      // function that return it are where it comes from.
+      const constant = /`[rw]\d+ = (0x[0-9a-f]+|-?\d+)`/.exec(r.message)?.[1];
+      const owner = constant ? functionHeader(sources, r.file, r.line) : undefined;
+      if (constant && owner && owner.line !== home) {
+        const v = Number(constant) | 0;
+        const ownerName = declaredName(sourceLine(sources, owner.file, owner.line));
+        const lines = (findSource(sources, owner.file)?.[1] ?? '').split('\n');
+        const defines = definesOf(lines);
+        const rets: number[] = [];
+        for (let i = owner.line; i < lines.length && !/^\}/.test(lines[i]) && rets.length < 3; i++)
+          if (returnedConstant(lines[i], defines) === v) rets.push(i + 1);
+        for (const line of rets)
+          f.related.push({ file: owner.file, line, message: `\`${ownerName ?? 'the function'}()\` returns ${v} here` });
+        if (rets.length && ownerName && !f.explanation.includes(`\`${ownerName}()\``))
+          f.explanation += ` The value is ${v}, what \`${ownerName}()\` returns ${v < 0 ? 'for an error' : 'here'}${v < 0 ? ': the caller uses it without checking for a negative result' : ''}.`;
+        if (rets.length && v < 0 && ownerName)
+          f.fix = `Check the result of \`${ownerName}()\` (\`if (ret < 0) return ...;\`) before using it.`;
+        if (rets.length) break;
+      }
+      const header = text && /^return\b/.test(text) ? functionHeader(sources, r.file, r.line) : undefined;
+      const name = header ? declaredName(sourceLine(sources, header.file, header.line)) : undefined;
+      if (!text || !header || !name || header.line === home || f.explanation.includes(`\`${name}()\``)) continue;
+      // The caller's `return f(...)` of the function the finding is in: not a helper's value.
+      const homeName = home !== undefined ? declaredName(sourceLine(sources, f.file, home)) : undefined;
+      if (homeName && new RegExp(String.raw`\b${homeName}\s*\(`).test(text)) continue;
+      const stmt = withoutComment(text);
+      f.explanation += ` The value is what \`${name}()\` returns (\`${stmt}\`)${f.catalogId === 'null-deref' ? ': the helper passes the result on without a NULL check, so every caller must check it (or the helper must)' : ''}.`;
+      break;
+    }
+  }
+}
+
+// The failing line is in a function the program inlines: the call that brought it there
+// (its arguments are often the cause: a context field passed by address, an unchecked pointer).
+export function callSite(s: CauseState): void {
+  const { f, d, sources, program } = s;
+  if (sources && f.file && f.line && program) {
+    // Where the failing value was made, outside the inlined function: the call after it is the one.
+    const made = f.related.find((r) => r.file === f.file && r.line !== undefined && /got (?:this|its) value here/.test(r.message))?.line;
+    const chain = callSitesTo(sources, f.file, f.line, program, made);
+    for (const c of chain) f.related.push({ file: c.file, line: c.line, message: `\`${c.callee}()\`, where this line is, is called here` });
+    // The helper's argument is a parameter of the inlined function and the verifier says it is a
+    // stack pointer where another kind is needed: the caller passed `&local` in that place, so the
+    // call site is the line to change (arguments swapped or the wrong one passed).
+    const site = chain[chain.length - 1];
+    const param = f.details?.argument;
+    const header = site ? functionHeader(sources, f.file, f.line) : undefined;
+    const params = header ? wrapperParams(sourceLine(sources, header.file, header.line)) : [];
+    const at = param ? params.indexOf(param) : -1;
+    const passed = at >= 0 && site ? argumentExpression(sourceLine(sources, site.file, site.line), at) : undefined;
+    if (site && passed && d.type === 'fp' && d.expected && d.expected !== 'fp' && /^&\s*\w+/.test(passed)) {
+      f.related.unshift({
+        file: f.file,
+        line: f.line,
+        message: `the helper receives \`${param}\` here, a stack address (${passed}) where it needs ${d.expected}`,
+      });
+      f.file = site.file;
+      f.line = site.line;
+      f.sourceText = sourceLine(sources, site.file, site.line);
+      f.explanation += ` \`${site.callee}()\` is called with \`${passed}\` as its parameter \`${param}\`: the arguments of this call are in the wrong order, or the wrong value is passed.`;
+      f.fix = `Pass \`${site.callee}()\` its arguments in the order of its parameters (${params.join(', ')}).`;
+    }
+  }
+}

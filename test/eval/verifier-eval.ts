@@ -42,7 +42,8 @@ interface WildEntry {
 /** Words of the explanation shown to the user: does it name this case's own evidence? */
 export function mentionsAll(f: Finding, words: string[]): boolean {
   const text = `${f.title}\n${f.explanation}\n${f.fix}\n${f.related.map((r) => r.message).join('\n')}`.toLowerCase();
-  return words.every((w) => text.includes(w.toLowerCase()));
+  // Words copied from a mail are quoted-printable (`size=3D0`), as the error line labels are.
+  return words.every((w) => text.includes(w.replace(/=3D/g, '=').toLowerCase()));
 }
 
 const norm = (s: string) => stripMessagePrefixes(s).replace(/\s+/g, ' ').trim();

@@ -38,7 +38,7 @@ describe('verifier decoder on held-out material from others', () => {
     const s = scoreWildLogs();
     console.log(formatWild(s));
     const h = s.heldout;
-    assert.ok(h.total >= 174, `only ${h.total} held-out logs`);
+    assert.ok(h.total >= 193, `only ${h.total} held-out logs`);
     // NOT MET: issue #9 asks for >= 94% with a finding at the real error line. Measured 92.5%
     // (161/174) after round 8 (an error followed by instructions that start over ends its attempt,
     // logs quoted in mail read as printed); the decoder at the start of round 8 scored 92.0%

@@ -27,7 +27,7 @@ import {
 import { errnoOf, errnoWords, libbpfSubject } from './libbpf-evidence';
 import { findRootCause } from './root-cause';
 import type { Analysis, AnalyzeOptions, Explanation, Finding, ProgramLog, RelatedLocation } from './types';
-import { Unframer, unflatten } from './unframe';
+import { continuationPrefix, Unframer, unflatten } from './unframe';
 
 const MAX_CANDIDATES = 64;
 const CLOSING_BRACE = /^\s*\}\s*;?\s*$/;
@@ -512,7 +512,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (quotedPrintable) {
       // The rest of a broken line has no quote prefix of its own and starts no log line.
       if (softBroken && /^\s*(?:>|\d+: \(|; |libbpf: |processed \d+ insns)/.test(raw)) splitAndRead(unquotePrintable(softBroken));
-      else raw = softBroken + raw;
+      else raw = softBroken + raw.slice(continuationPrefix(softBroken, raw).length);
       softBroken = '';
       if (raw.endsWith('=') && !raw.endsWith('==') && raw.length < 4096) {
         softBroken = raw.slice(0, -1);

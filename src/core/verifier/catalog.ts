@@ -327,7 +327,7 @@ export const catalog: CatalogEntry[] = [
   // ---- Bounds -------------------------------------------------------------------------------
   entry(
     'map-value-out-of-bounds',
-    /^invalid access to map value, value_size=(?<value_size>\d+) off=(?<off>-?\d+) size=(?<size>\d+)|^invalid access to map value pointer, value_size=\d+ off=\d+/,
+    /^invalid access to map value, value_size=(?<value_size>\d+) off=(?<off>-?\d+) size=(?<size>(?!0\b)\d+)|^invalid access to map value pointer, value_size=\d+ off=\d+/,
     'Access outside the map value (value_size={value_size}, off={off}, size={size})',
     'A map value is value_size bytes long. This access starts at offset {off} and reads/writes {size} bytes, which is not provably inside the value on this path — either the constant offset is too large or a variable index is not bounded tightly enough.',
     'Check the index against the array length before using it, with the same variable the access uses, and keep the check where the compiler cannot drop it.',
@@ -354,7 +354,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'mem-region-out-of-bounds',
-    /^invalid access to memory, mem_size=\d+ off=-?\d+ size=\d+|^R\d+ invalid (?:\S+ )?buffer access: off=-?\d+, size=\d+|^R\d+ invalid variable buffer offset: off=-?\d+, var_off=\S+|^invalid access to flow keys off=-?\d+ size=\d+|^R\d+ invalid (?!mem access)\S+ access(?: off=-?\d+ size=\d+|$)/,
+    /^invalid access to memory, mem_size=\d+ off=-?\d+ size=(?!0\b)\d+|^R\d+ invalid (?:\S+ )?buffer access: off=-?\d+, size=\d+|^R\d+ invalid variable buffer offset: off=-?\d+, var_off=\S+|^invalid access to flow keys off=-?\d+ size=\d+|^R\d+ invalid (?!mem access)\S+ access(?: off=-?\d+ size=\d+|$)/,
     'Access outside the memory the pointer covers',
     'The pointer refers to a region of known size (ring buffer record, helper-returned memory, flow keys, a BTF object); the access at this offset and size is not provably inside it.',
     'Keep the offset constant or bounded by an explicit check against the region size; reserve/read a region large enough for the access.',
@@ -570,8 +570,9 @@ export const catalog: CatalogEntry[] = [
   // ---- Stack --------------------------------------------------------------------------------
   entry(
     'size-may-be-zero',
-    // Kernels before 5.x: `invalid stack type R3 off=-136 access_size=0` (the zero size of a stack buffer).
-    /^(?:(?<register>R\d+) )?invalid zero-sized read|^invalid stack type (?<register2>R\d+) off=-?\d+ access_size=0\b/,
+    // Kernels before 5.x: `invalid stack type R3 off=-136 access_size=0` (the zero size of a stack buffer);
+    // `size=0` of a map value or memory region is a helper's size argument too (loads are never 0 bytes).
+    /^(?:(?<register>R\d+) )?invalid zero-sized read|^invalid stack type (?<register2>R\d+) off=-?\d+ access_size=0\b|^invalid access to (?:map value, value_size|memory, mem_size)=\d+ off=-?\d+ size=0\b/,
     'Size argument may be zero',
     'A helper that reads or writes a buffer got a size that can be 0 on this path (for example a length computed from data and only bounded from above). Zero-sized accesses are refused.',
     'Check the size is at least 1 before the call (or add 1 after masking), and bound it from above by the buffer size.',

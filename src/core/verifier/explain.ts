@@ -180,8 +180,11 @@ export function evidenceSentence(d: Record<string, string>, already: string): st
   const parts: string[] = [];
   for (const [key, words] of EVIDENCE) {
     const v = d[key];
-    if (v === undefined || v === '' || already.includes(v)) continue;
-    parts.push(words(v));
+    if (v === undefined || v === '') continue;
+    // A short number (`0`, `8`) is in almost any text: only its own phrase says it was stated.
+    const phrase = words(v);
+    if (already.includes(phrase) || (v.length >= 3 && already.includes(v))) continue;
+    parts.push(phrase);
   }
   return parts.length ? `In this log: ${parts.join(', ')}.` : '';
 }

@@ -30,7 +30,8 @@ const KNOWN_PREFIXES: { re: RegExp; always?: boolean }[] = [
   // go test `    verifier_test.go:245: `, GitHub Actions `##[error]`, quoted replies `> `
   { re: /^\s*\w+_test\.go:\d+: / },
   { re: /^##\[\w+\]/ },
-  { re: /^> / },
+  // (`> > ` and `>>>> ` for replies to replies)
+  { re: /^>(?: ?>)*[ \t]+/ },
 ];
 
 /** aya: `Error: the BPF_PROG_LOAD syscall failed. Verifier output: <first line>`; the rest of the log follows. */
@@ -129,14 +130,27 @@ export class Unframer {
     return (recognised(rest) ? undefined : this.inner(rest, isError)) ?? [{ text: rest }];
   }
 
-  /** A second (third) tool's prefix under the first: a journal line collected by kubectl, say. */
+  /**
+   * A second (third) tool's prefix under the first: a journal line collected by kubectl, say, or
+   * a log quoted twice in a mail (`svc | > > R1 invalid mem access ...`). An error readable with
+   * the quote is read without it as well.
+   */
   private peel(rest: string, useful: (s: string) => boolean, isError: (text: string) => boolean): string {
-    for (let depth = 0; depth < 3 && !useful(rest); depth++) {
-      const next = KNOWN_PREFIXES.map(({ re }) => re.exec(rest)?.[0]).find(
-        (m) => m && m.length < rest.length && (useful(rest.slice(m.length)) || this.inner(rest.slice(m.length), isError)),
-      );
-      if (!next) break;
-      rest = rest.slice(next.length);
+    if (recognised(rest)) return rest;
+    // Text that reads as an error already is taken further only to what reads as one too.
+    const already = useful(rest);
+    let cur = rest;
+    for (let depth = 0; depth < 3; depth++) {
+      let first: string | undefined;
+      for (const { re } of KNOWN_PREFIXES) {
+        const m = re.exec(cur)?.[0];
+        if (!m || m.length >= cur.length) continue;
+        const after = cur.slice(m.length);
+        if (useful(after) || (!already && this.inner(after, isError))) return after;
+        first ??= after;
+      }
+      if (first === undefined) break;
+      cur = first;
     }
     return rest;
   }
@@ -175,6 +189,21 @@ export class Unframer {
     }
     return undefined;
   }
+}
+
+/**
+ * The part of `next` that frames it like `broken` (a line it continues, e.g. after a
+ * quoted-printable soft break): the tool's prefix both lines carry, or their shared indentation.
+ */
+export function continuationPrefix(broken: string, next: string): string {
+  for (const { re, always } of KNOWN_PREFIXES) {
+    const m = always ? re.exec(next) : null;
+    if (m && re.test(broken)) return m[0];
+  }
+  const shared = sharedPrefix(broken, next);
+  if (shared) return shared;
+  const lead = /^\s*/.exec(next)![0];
+  return broken.startsWith(lead) ? lead : '';
 }
 
 /**

@@ -26,6 +26,7 @@ import {
   currentTask,
   inlineReturn,
   callSite,
+  zeroSizeArgument,
 } from './steps';
 
 export type { CauseInput } from './state';
@@ -86,6 +87,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   'invalidated-packet',
   'argument-signature',
   'size-argument',
+  zeroSizeArgument,
   arrayIndex,
   keylessMap,
   currentTask,

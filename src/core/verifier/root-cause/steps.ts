@@ -561,3 +561,25 @@ export function callSite(s: CauseState): void {
     }
   }
 }
+
+// A buffer access of size 0 at a helper call: the size is the argument after the buffer, and
+// on this path its smallest value is 0 (a length bounded from above only).
+export function zeroSizeArgument(s: CauseState): void {
+  const { f, d, failing, registers, named } = s;
+  if (
+    (d.size !== '0' && !/\bsize=0\b/.test(f.message)) ||
+    !failing ||
+    !/^call /.test(failing.disasm) ||
+    named === undefined ||
+    named < 1 ||
+    named > 4
+  )
+    return;
+  const size = `R${named + 1}`;
+  if (new RegExp(String.raw`\b${size}\b`).test(f.explanation)) return;
+  const state = registers.get(size);
+  const expr = argumentExpression(f.sourceText, named);
+  const name = expr && !/[()]/.test(expr) ? expr : undefined;
+  f.explanation += ` The size argument is ${size}${name ? ` (\`${name}\`)` : ''}${state ? `, \`${size}=${state}\`` : ''}: its smallest value on this path is 0, so the verifier checks the buffer in R${named} for 0 bytes (\`size=0\`) and refuses it.`;
+  f.fix = `Leave before the call when the length is 0 (\`if (${name ?? 'len'} == 0) return ...;\`), as well as bounding it by the buffer's size.`;
+}

@@ -80,7 +80,7 @@ export function scoreWildLogs(): Record<Half, Score> {
       const at = /^([\w.+-]+):(\d+)$/.exec(e.truth.sourceLine);
       const right = at
         ? f?.file && path.basename(f.file) === at[1] && f.line === Number(at[2])
-        : norm(f?.sourceText ?? '') === norm(e.truth.sourceLine);
+        : norm(f?.sourceText ?? '') === norm(e.truth.sourceLine.replace(/=3D/g, '='));
       if (f && right) s.sourceLine.right++;
       else why.push(at ? `source ${f?.file}:${f?.line}` : `source text "${f?.sourceText?.slice(0, 60)}"`);
     }

@@ -137,6 +137,9 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       (c) => !/^arg#\d+ reference type\('UNKNOWN ?'\) size cannot be determined/.test(c) && !/^-{3,}|\S {2,}\S+ {2,}\S/.test(c),
     );
     if (cands.length === 0) return;
+    // A message wrapped in a mail or terminal: `... should have been` / `in [0, 1]` is one line.
+    for (let i = cands.length - 2; i >= 0; i--)
+      if (/ should have been$/.test(cands[i]) && /^in [[(]/.test(cands[i + 1])) cands.splice(i, 2, `${cands[i]} ${cands[i + 1]}`);
     // Notes the verifier prints while checking a global function's or the program's argument
     // types (`R1 type=ctx expected=fp`, `reg type unsupported for arg#0 function f#1`) are not
     // the error when an error follows them.
@@ -364,6 +367,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
 
   /** The SEC() name of the program: above its definition, or above the failing line. */
   const sectionOf = (p: ProgramState, loc: SourceLocation | undefined): string | undefined => {
+    if (commandLineType) return commandLineType;
     const sources = options.sources;
     // Without sources, the section the loader named for this program (or for the only one it named).
     const logged =
@@ -439,6 +443,8 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       section: sectionOf(p, f.file && f.line ? { file: f.file, line: f.line, text: '' } : undefined),
       entryText: p.annotations.exactly(0)?.text,
       libbpfProgram: libbpfLines.find((l) => l.program)?.program,
+      relocationNotes,
+      stackDepth: p.log.stats?.stackDepth ?? p.stackDepth,
       locate: (insn) => locate(p, insn),
       relatedAt: (insn, message) => relatedAt(p, insn, message),
       findDisasm: (insn) => findDisasm(p, insn),
@@ -458,6 +464,12 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   // (it was cut, or not printed).
   const errnoStatements: string[] = [];
   const loaderErrnos: { text: string; errno: ReturnType<typeof errnoOf> & object }[] = [];
+  // A loader's note that it left a symbol unrelocated (`symbol has unknown section 6`): the
+  // address a constant in the program stands for.
+  const relocationNotes: string[] = [];
+  // `bpftool prog load x.o /sys/fs/bpf/x type cgroup/skb`: the program type given on the command
+  // line, which overrides the SEC() name.
+  let commandLineType: string | undefined;
   let previous = '';
   const noteContext = (raw: string) => {
     // Instruction, state and annotation lines (most of a level-2 log) carry none of this.
@@ -475,6 +487,19 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (errnoContext.size < 16 && text.length < 64 && /:$/.test(previous) && /^[A-Z][a-z]+(?: [a-z]+){1,6}$/.test(text))
       errnoContext.set(text, previous.slice(0, 200));
     if (text) previous = text;
+    if (!commandLineType && text.includes('bpftool'))
+      commandLineType = /\bbpftool\s+(?:-\S+\s+)*prog\s+load(?:all)?\s.*?\btype\s+([\w/]+)/.exec(text)?.[1];
+    if (
+      relocationNotes.length < 3 &&
+      text.length < 200 &&
+      /\bunknown section\b|\b(?:unsupported|unknown|invalid) relo(?:cation)?\b/i.test(text)
+    )
+      relocationNotes.push(
+        text
+          .replace(/^(?:>\s*)+/, '')
+          .replace(/^libbpf: /, '')
+          .replace(/\s+/g, ' '),
+      );
     // The loader's own one-line verdict (`Couldn't load BPF program: Unknown error 4001`): the errno
     // a libbpf warning above it did not print.
     if (
@@ -693,7 +718,8 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           return;
         }
         if (hit?.origin === 'verifier' && !/^(?:Error|Warning): /.test(l.text)) p = open(lastName);
-        if (p && p.candidates.length < MAX_CANDIDATES) p.candidates.push(l.raw.trim());
+        // (Not an empty line of a quoted mail: `>` alone.)
+        if (p && p.candidates.length < MAX_CANDIDATES && !/^[>\s]*$/.test(l.raw)) p.candidates.push(l.raw.trim());
         return;
       }
     }

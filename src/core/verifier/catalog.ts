@@ -556,6 +556,7 @@ export const catalog: CatalogEntry[] = [
     {
       example:
         'struct event *e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);\nif (!e) return 0;\nbpf_ringbuf_submit(e, 0);   /* the pointer reserve returned */',
+      causes: ['moved-pointer'],
     },
   ),
   entry(

@@ -73,6 +73,12 @@ function decodeCommon(message: string): Record<string, string> {
   // `u64=[0,31]` is what the register may hold; a bare `[0, 1]` is what is allowed.
   if (range?.[1]) d.valueRange = `${range[1]}[${range[2]},${range[3]}]`;
   else if (range) d.range = `[${range[2]}, ${range[3]}]`;
+  // Old kernels print the allowed values as a tnum, `should have been in (0x0; 0x1)`: value; mask.
+  const tnum = range ? null : /should have been in \((0x[0-9a-f]+); (0x[0-9a-f]+)\)/.exec(message);
+  if (tnum) {
+    const [v, m] = [Number(tnum[1]), Number(tnum[2])];
+    if (((m + 1) & m) === 0 && (v & m) === 0) d.range = `[${v}, ${v + m}]`;
+  }
   for (const key of ['off', 'size', 'access_size', 'value_size', 'id', 'alloc_insn', 'ref_obj_id', 'ks', 'vs']) {
     const m = new RegExp(String.raw`\b${key}=(-?\w+)`).exec(message);
     if (m) d[key] = m[1];

@@ -613,9 +613,7 @@ export function memberAccess(statement: string | undefined): { pointer: string; 
 /** The pointer a statement reads through: `p->field`, then `*p`, then `p[i]`. */
 export function pointerReadThrough(statement: string | undefined): string | undefined {
   const stmt = withoutComment(statement);
-  return (memberAccess(stmt)?.pointer ??
-    /(?:^|[=(,!\s])\*([A-Za-z_]\w*)\b/.exec(stmt)?.[1] ??
-    /\b([A-Za-z_]\w*)\s*\[/.exec(stmt)?.[1]);
+  return memberAccess(stmt)?.pointer ?? /(?:^|[=(,!\s])\*([A-Za-z_]\w*)\b/.exec(stmt)?.[1] ?? /\b([A-Za-z_]\w*)\s*\[/.exec(stmt)?.[1];
 }
 
 /**

@@ -198,7 +198,8 @@ export type RootCause =
   | 'special-member'
   | 'loop-progress'
   | 'prototype-argument'
-  | 'kernel-array-index';
+  | 'kernel-array-index'
+  | 'moved-pointer';
 
 /** One entry of the catalog: a message family of the kernel verifier, libbpf or clang. */
 export interface CatalogEntry {

@@ -79,6 +79,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   'core-field',
   'prototype-argument',
   'kernel-array-index',
+  'moved-pointer',
   'program-type',
   'call-chain',
   'large-locals',

@@ -320,10 +320,30 @@ export const memoryCauses = {
     // A system call's pointer argument, read from a syscall tracepoint's context: a user address.
     const set = o ? locate(o.insnIndex) : undefined;
     const userArg = /sys_enter|syscalls\//.test(section ?? '') && /\bargs\s*\[\s*\d\s*\]/.test(set?.text ?? '');
-    if (userArg && o) {
+    // An argument read from a BTF-typed program's context (`ctx[1]`, tp_btf/fentry): the kernel's
+    // BTF says it is not a pointer on this kernel, so the program assumes another prototype.
+    const load = o ? /^r\d+ = \*\(u64 \*\)\(r(\d+) \+(\d+)\)$/.exec(o.disasm) : null;
+    const argRead =
+      load &&
+      Number(load[2]) % 8 === 0 &&
+      (/^(?:tp_btf|fentry|fexit|fmod_ret|lsm)/.test(kind?.name ?? '') || (!kind && /\bctx\s*\[\s*\d+\s*\]/.test(set?.text ?? ''))) &&
+      s.isContext(s.posOf(o!.insnIndex), Number(load[1]));
+    if (argRead) {
+      const n = Number(load![2]) / 8;
+      f.explanation += ` R${reg} is ctx[${n}], argument ${n + 1} of the traced function${set?.text ? ` (\`${withoutComment(set.text).trim()}\`)` : ''}, and the verifier types it as a number: in a BTF-typed program each argument has the type the kernel's BTF gives it, and on this kernel argument ${n + 1} is not a pointer. The program assumes another prototype than this kernel's (a tracepoint or function that gained or lost an argument).`;
+      f.fix = `Look up the prototype on this kernel (\`bpftool btf dump file /sys/kernel/btf/vmlinux format c | grep btf_trace_\` for a tracepoint) and read the pointer at its position, e.g. with BPF_PROG() listing the kernel's arguments in order.`;
+    } else if (userArg && o) {
       f.explanation += ` R${reg} is a system call argument read from the tracepoint's context (\`${withoutComment(set!.text)}\`): an address in the calling process's memory, which the program may not dereference; it can only copy from it.`;
       f.fix = 'Copy the data with bpf_probe_read_user() (bpf_probe_read_user_str() for a string) into a local buffer, and use the copy.';
     } else explainScalar(f, reg, o, registers.get(`R${reg}`), kind?.name);
+    // A constant used as an address: what the loader should have relocated (a global or static
+    // table) and did not.
+    const imm = o ? /^r\d+ = (0x[0-9a-f]+|[1-9]\d*)(?: ll)?$/.exec(o.disasm)?.[1] : undefined;
+    if (imm && o) {
+      const note = s.relocationNotes?.[0];
+      f.explanation += ` R${reg} starts as the constant ${imm} (\`${o.disasm}\`), not an address: where the C code reads a global or static table, this is the offset the loader should have turned into an address (a relocation) and did not${note ? `; the loader said \`${note}\`` : ''}.`;
+      f.fix = `Load the object with libbpf (it relocates .rodata, .data and .bss into maps), or keep the table in a map: a loader that does not relocate that section leaves the raw offset in the instruction.`;
+    }
     // The program's name for the number, where it was set.
     const name = assignedVariable(set?.text);
     if (
@@ -339,6 +359,19 @@ export const memoryCauses = {
       if (field && /probe_read|CORE_READ/.test(f.fix))
         f.fix += ` Here: \`BPF_CORE_READ(${name}, ${field})\` instead of \`${name}->${field}\`.`;
     }
+  },
+  // A context or kernel-object pointer moved before a load through it: by how much, and where.
+  'moved-pointer': (s) => {
+    const { f, records, pos, failing, registers, computed } = s;
+    const m = /^dereference of modified (\S+) ptr R(\d+) off=(-?\d+)/.exec(stripMessagePrefixes(f.message));
+    if (!m) return;
+    const [, type, reg, off] = m;
+    const state = registers.get(`R${reg}`);
+    const extra = failing ? /\(r\d+ ([+-]\d+)\)/.exec(failing.disasm)?.[1] : undefined;
+    const at = extra !== undefined ? Number(off) + Number(extra) : undefined;
+    f.explanation += ` R${reg} is the ${type} pointer moved by ${off} bytes${state ? ` (\`R${reg}=${state}\`)` : ''}${failing ? `, and \`${failing.disasm}\` reads through it${at !== undefined ? ` (${type} offset ${at})` : ''}` : ''}: the verifier checks and rewrites ${type} loads by their constant offset from the pointer the program was given, so it refuses a moved one. Often the compiler computed the address of a field once and reused it, or the code picks a member at run time.`;
+    f.fix = `Read the field straight from the ${type} pointer with a constant member access (\`${type === 'ctx' ? 'ctx' : 'ptr'}->field\`), ${type === 'ctx' ? 'or read a kernel pointer it holds with BPF_CORE_READ(), ' : ''}not through a pointer advanced by an offset.`;
+    computed(traceRegister(records, pos, Number(reg)));
   },
   // A store the verifier refuses: name what the line writes and, for a map, the map and its flags.
   'written-memory': (s) => {

@@ -166,7 +166,7 @@ export const programCauses = {
     const { f, records, sources, locate, program, libbpfProgram } = s;
     const chain = /^combined stack size of (\d+) calls/.exec(stripMessagePrefixes(f.message));
     // `stack depth 24+440+0+32`: each function's frame, the program's first.
-    const depthLine = s.log.stats?.stackDepth;
+    const depthLine = s.stackDepth;
     const sizes = depthLine?.split('+').map(Number);
     if (chain && sizes && sizes.length > 1 && sizes.every((n) => Number.isFinite(n)) && !f.explanation.includes(depthLine!)) {
       const big = sizes.indexOf(Math.max(...sizes));

@@ -26,11 +26,13 @@ export const referenceCauses = {
       f.quickFix = { kind: 'release-reference', file: r.file, line: r.line, symbol: assignedVariable(locate(at)?.text) };
       const acquire = findDisasm(at)?.match(/^call (\w+)/)?.[1];
       const release = acquire ? releaseOf(acquire) : undefined;
+      const id = /\bid=(\d+)/.exec(f.message)?.[1];
+      const ref = id ? `The reference (id=${id})` : 'The reference';
       if (acquire && release) {
         f.explanation +=
           acquire === 'bpf_map_lookup_elem'
-            ? ' The reference comes from bpf_map_lookup_elem() on a SOCKMAP / SOCKHASH, which returns the socket with a reference held; release it with bpf_sk_release() on every path that leaves the program.'
-            : ` The reference comes from ${acquire}(); release it with ${release} on every path that leaves the program.`;
+            ? ` ${ref} comes from bpf_map_lookup_elem() on a SOCKMAP / SOCKHASH, which returns the socket with a reference held; release it with bpf_sk_release() on every path that leaves the program.`
+            : ` ${ref} comes from ${acquire}(); release it with ${release} on every path that leaves the program.`;
         f.fix = `Call ${release} before this return (or on every path after ${acquire}() succeeds).`;
       }
       // Name the variable that holds the reference, where it was taken, and the return that leaks it.

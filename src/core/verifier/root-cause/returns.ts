@@ -67,6 +67,8 @@ export const returnCauses = {
         ' This return runs when bpf_tail_call() falls through — the program-array slot is empty or the index is out of range — so it must return an allowed value too.';
     if (d.range) {
       f.quickFix = { kind: 'program-return-range', file: f.file, line: f.line, range: parseRange(d.range) };
+      if (s.section && !f.explanation.includes(s.section))
+        f.explanation += ` The program is loaded as \`${s.section}\`${s.kind ? ` (${s.kind.name})` : ''}, whose programs must return a value in ${d.range}.`;
       // The allowed range is the program type's, and the SEC() chose the type.
       const def = sources && program ? programDefinition(sources, program, f.file) : undefined;
       const sec = sources && (def ?? (f.file && f.line ? { file: f.file, line: f.line } : undefined));
@@ -74,7 +76,10 @@ export const returnCauses = {
       if (at) f.related.push({ ...at, message: `the section sets the program type, which must return a value in ${d.range}` });
       // The value this return gives, as the program writes it, when it is not a constant.
       const returned = /\breturn\s+(.+?)\s*;/.exec(withoutComment(f.sourceText))?.[1];
-      const bounds = /smin=(-?\w+),? smax=(-?\w+)/.exec(f.message);
+      // What the verifier knows R0 to be: `smin=2 smax=2`, or an old kernel's constant tnum `(0x3; 0x0)`.
+      const minMax = /smin=(-?\w+),? smax=(-?\w+)/.exec(f.message);
+      const tnumConst = /has value \((0x[0-9a-f]+); 0x0\)/.exec(f.message)?.[1];
+      const bounds = minMax ?? (tnumConst ? [tnumConst, String(Number(tnumConst)), String(Number(tnumConst))] : null);
       if (returned && !/^-?(?:\d+|0x[0-9a-fA-F]+|[A-Z_][A-Z0-9_]*)$/.test(returned) && !f.explanation.includes(`\`${returned}\``)) {
         const constant = bounds?.[1] !== undefined && bounds[1] === bounds[2];
         const known = constant

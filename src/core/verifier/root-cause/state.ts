@@ -27,6 +27,10 @@ export interface CauseInput {
   entryText?: string;
   /** The program libbpf named, when the verifier log did not. */
   libbpfProgram?: string;
+  /** The loader's notes about symbols it did not relocate (`symbol has unknown section 6`). */
+  relocationNotes?: readonly string[];
+  /** `stack depth 24+440`: each function's frame (also when the log has no statistics line). */
+  stackDepth?: string;
   locate(insn: number | undefined): SourceLocation | undefined;
   relatedAt(insn: number, message: string): RelatedLocation;
   findDisasm(insn: number): string | undefined;

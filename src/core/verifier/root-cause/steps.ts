@@ -341,6 +341,15 @@ export function registerOrigin(s: CauseState): void {
       // Name the variable as the program does, where it is set, and the check to add.
       // (Unless the line found is a guess that does not make the call: compiler-made code.)
       const guessed = call && set?.text && !set.text.includes(call.replace(/^bpf_/, ''));
+      // A field of a kernel object that BTF marks as possibly NULL, read through in one chain
+      // (`task->cgroups->dfl_cgrp`): the field is what to check.
+      const load = o && !call ? /^r\d+ = \*\(u64 \*\)\(r\d+ \+(\d+)\)$/.exec(o.disasm) : null;
+      const chain = load ? /\b([A-Za-z_]\w*(?:\s*->\s*\w+)+)\s*->\s*(\w+)/.exec(withoutComment(f.sourceText)) : null;
+      if (chain && !f.explanation.includes(`\`${chain[1]}\``)) {
+        const struct = /ptr_or_null_(\w+?)\(/.exec(registers.get(`R${reg}`) ?? '')?.[1];
+        f.explanation += ` R${reg} is \`${chain[1]}\`${struct ? ` (a struct ${struct} pointer)` : ''}, read at offset ${load![1]} of the object: the kernel's BTF says this field may be NULL, and \`->${chain[2]}\` reads through it unchecked.`;
+        f.fix = `Read \`${chain[1]}\` into a variable and check it first: \`${struct ? `struct ${struct} *` : ''}p = ${chain[1]}; if (!p) return 0;\`, then use \`p->${chain[2]}\`.`;
+      }
       if (symbol && set?.line && set.line !== f.line && !guessed && !f.explanation.includes(`Here it is \`${symbol}\``)) {
         f.explanation += ` Here it is \`${symbol}\`, set at line ${set.line} (\`${withoutComment(set.text)}\`)${call ? ` from ${call}()` : ''}, and this path reaches the use without checking \`${symbol}\` against NULL.`;
         f.fix = `Add \`if (!${symbol}) return 0;\` (or skip the access) right after line ${set.line}, before \`${symbol}\` is used.`;

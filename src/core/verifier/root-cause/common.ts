@@ -41,6 +41,10 @@ export function explainScalar(
       'Use bpf_get_current_task_btf() for a typed task pointer you can read fields from directly (tracing programs, 5.11+), or read the fields with BPF_CORE_READ(task, field).';
   } else if (call) {
     f.explanation += ` ${r} is the return value of ${call}(), a number to the verifier, not a pointer it lets you dereference.`;
+  } else if (o && /= \*\(u64 \*\)\(r10 -\d+\)$/.test(o.disasm)) {
+    const slot = /\(r10 (-\d+)\)/.exec(o.disasm)![1];
+    f.explanation += ` ${r} was reloaded from the stack (\`${o.disasm}\`, slot fp${slot}) and is a number there: what this path stored at fp${slot} is not a pointer, or a pointer the verifier has invalidated since it was stored.`;
+    f.fix = `Keep the pointer in a variable the verifier can follow (re-derive it after any call that invalidates it), and check what is stored at fp${slot} on every path.`;
   } else if (o && /= \*\(u64 \*\)\(r\d+ [-+]\d+\)$/.test(o.disasm)) {
     f.explanation += ` ${r} was loaded from memory (\`${o.disasm}\`): a pointer stored in kernel memory${/probe|ksyscall/.test(kind ?? '') ? ' or passed to a kprobe (PT_REGS_PARM*)' : ''} is a plain number to the verifier, so it cannot be dereferenced directly.`;
     f.fix = 'Read through it with BPF_CORE_READ(ptr, field) or bpf_probe_read_kernel(&dst, sizeof(dst), &ptr->field).';

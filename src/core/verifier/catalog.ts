@@ -1801,7 +1801,7 @@ catalog.push(
   ),
   lib(
     'libbpf-load-failed',
-    /^(?:prog '\S+': )?(?:BPF program load failed|failed to load)(?:: |$)|^failed to load object '|^failed to load BPF skeleton '|^Internal error: can't load program|^Error in \S+\(\):.*Couldn't (?:load trivial BPF program|create simple array map)/,
+    /^(?:prog '\S+': )?(?:BPF program load failed|failed to load)(?:: |$)|^Failed to load program: [A-Z]|^failed to load object '|^failed to load BPF skeleton '|^Internal error: can't load program|^Error in \S+\(\):.*Couldn't (?:load trivial BPF program|create simple array map)/,
     'Program load failed',
     'The kernel refused to load the program. When the verifier produced a log, the finding for that log names the reason; without a log the cause is usually permissions (lockdown, missing CAP_BPF) or an attach type the kernel lacks.',
     'Read the verifier message above; for EPERM without a log check kernel lockdown and capabilities.',

@@ -118,6 +118,9 @@ export default async function run(): Promise<void> {
   }
 }
 
+/** The node options of dist/cli.js's shebang (esbuild.mjs), which a user's `ebpf-workbench` runs with. */
+const CLI_NODE_FLAGS = ['--max-semi-space-size=8'];
+
 /** The CLI bundled as esbuild.mjs bundles dist/cli.js: plain Node, no TypeScript loader in memory. */
 async function bundleCli(): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'explain-bench-'));
@@ -138,7 +141,7 @@ async function bundleCli(): Promise<string> {
 
 async function streamThroughCli(text: string, bytes: number): Promise<{ fed: number; secs: number; peakKb: number; findings: number }> {
   const cli = await bundleCli();
-  const child = spawn(process.execPath, [cli, 'explain', '-', '--json'], {
+  const child = spawn(process.execPath, [...CLI_NODE_FLAGS, cli, 'explain', '-', '--json'], {
     stdio: ['pipe', 'pipe', 'inherit'],
     cwd: path.join(__dirname, '..'),
   });

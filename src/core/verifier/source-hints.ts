@@ -369,16 +369,127 @@ export function mapDefinitionProblem(
         why: 'A ring buffer has neither key nor value (records are reserved by size): with a key or value type the kernel refuses to create the map (EINVAL).',
         fix: 'Declare only the type and max_entries (a power of two, a multiple of the page size) for a BPF_MAP_TYPE_RINGBUF.',
       };
-    const entries = entriesLine ? /max_entries\s*,\s*(\d+)\s*\)/.exec(entriesLine.t)?.[1] : undefined;
-    if (type === 'BPF_MAP_TYPE_RINGBUF' && entries && (Number(entries) & (Number(entries) - 1) || Number(entries) % 4096))
+    const entries = entriesLine
+      ? constantValue(/max_entries\s*,\s*(.+?)\s*\)\s*;?\s*(?:\/[*/].*)?$/.exec(entriesLine.t)?.[1], definesOf(lines))
+      : undefined;
+    if (type === 'BPF_MAP_TYPE_RINGBUF' && entries !== undefined && (entries & (entries - 1) || entries % 4096))
       return {
         file: key,
         line: entriesLine!.n,
         why: `A ring buffer's size must be a power of two and a multiple of the page size; max_entries ${entries} is not, so the kernel refuses to create it (EINVAL).`,
         fix: 'Use a size such as 256 * 1024 (`__uint(max_entries, 1 << 18)`).',
       };
-    return undefined;
+    return kernelMapRule(type, body, lines, key);
   }
+  return undefined;
+}
+
+/** A constant expression of a map definition: `1 << 18`, `256 * 1024`, `MAX_ENTRIES` (a #define). */
+function constantValue(expr: string | undefined, defines: ReadonlyMap<string, number>): number | undefined {
+  if (!expr) return undefined;
+  const text = expr.replace(/\b[A-Za-z_]\w*\b/g, (n) => (defines.has(n) ? `(${defines.get(n)})` : n)).replace(/\b(\d+)[uUlL]+\b/g, '$1');
+  const tokens = text.match(/0x[0-9a-fA-F]+|\d+|<<|\S/g) ?? [];
+  if (!tokens.length || tokens.some((t) => !/^(?:0x[0-9a-fA-F]+|\d+|<<|[()+*-])$/.test(t))) return undefined;
+  let i = 0;
+  const atom = (): number => {
+    const t = tokens[i++];
+    if (t === '(') {
+      const v = shift();
+      i++;
+      return v;
+    }
+    return Number(t);
+  };
+  const product = (): number => {
+    let v = atom();
+    while (tokens[i] === '*') {
+      i++;
+      v *= atom();
+    }
+    return v;
+  };
+  const sum = (): number => {
+    let v = product();
+    while (tokens[i] === '+' || tokens[i] === '-') v = tokens[i++] === '+' ? v + product() : v - product();
+    return v;
+  };
+  const shift = (): number => {
+    let v = sum();
+    while (tokens[i] === '<<') {
+      i++;
+      v = v * 2 ** sum();
+    }
+    return v;
+  };
+  const v = shift();
+  return i === tokens.length && Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * The kernel's map_alloc_check rules a definition breaks, which it reports only as EINVAL:
+ * queues, stacks and bloom filters have no key; local storage maps need BPF_F_NO_PREALLOC and
+ * max_entries 0; an LPM trie needs BPF_F_NO_PREALLOC; arrays refuse it; other maps need max_entries.
+ */
+function kernelMapRule(
+  type: string,
+  body: { t: string; n: number }[],
+  lines: readonly string[],
+  file: string,
+): (SourceLine & { why: string; fix: string }) | undefined {
+  const typeLine = body.find((b) => /__uint\s*\(\s*type\s*,/.test(b.t))!;
+  const keyLine = body.find((b) => /__type\s*\(\s*key\s*,|__uint\s*\(\s*key_size\s*,/.test(b.t));
+  const entriesLine = body.find((b) => /__uint\s*\(\s*max_entries\s*,/.test(b.t));
+  const flagsLine = body.find((b) => /__uint\s*\(\s*map_flags\s*,/.test(b.t));
+  const noPrealloc = !!flagsLine && /BPF_F_NO_PREALLOC/.test(flagsLine.t);
+  const entries = entriesLine
+    ? constantValue(/max_entries\s*,\s*(.+?)\s*\)\s*;?\s*(?:\/[*/].*)?$/.exec(entriesLine.t)?.[1], definesOf(lines))
+    : undefined;
+  const at = (b: { n: number }, why: string, fix: string) => ({ file, line: b.n, why, fix });
+  if (/^BPF_MAP_TYPE_(?:QUEUE|STACK|BLOOM_FILTER)$/.test(type) && keyLine)
+    return at(
+      keyLine,
+      `A ${type} has no key (values are pushed and popped, or tested for membership): with a key the kernel refuses to create it (EINVAL).`,
+      'Remove the key from the definition; declare only the value, max_entries and type.',
+    );
+  if (/^BPF_MAP_TYPE_(?:SK|TASK|INODE|CGRP)_STORAGE$/.test(type)) {
+    if (!noPrealloc)
+      return at(
+        flagsLine ?? typeLine,
+        `A ${type} is allocated per object, so the kernel requires BPF_F_NO_PREALLOC in its map_flags and refuses it otherwise (EINVAL).`,
+        'Add `__uint(map_flags, BPF_F_NO_PREALLOC);` to the definition.',
+      );
+    if (entriesLine && entries !== 0)
+      return at(
+        entriesLine,
+        `A ${type} has one value per socket/task/inode/cgroup, not a fixed number of entries: max_entries must be 0, and the kernel refuses ${entries ?? 'another value'} (EINVAL).`,
+        'Remove max_entries from the definition (or set it to 0).',
+      );
+  }
+  if (type === 'BPF_MAP_TYPE_LPM_TRIE' && !noPrealloc)
+    return at(
+      flagsLine ?? typeLine,
+      'An LPM trie is not preallocated: the kernel requires BPF_F_NO_PREALLOC in its map_flags and refuses it otherwise (EINVAL).',
+      'Add `__uint(map_flags, BPF_F_NO_PREALLOC);` to the definition.',
+    );
+  if (/^BPF_MAP_TYPE_(?:PERCPU_)?ARRAY$/.test(type) && noPrealloc)
+    return at(
+      flagsLine!,
+      `A ${type} is always preallocated: the kernel refuses BPF_F_NO_PREALLOC for it (EINVAL).`,
+      'Remove BPF_F_NO_PREALLOC from map_flags (it is for hash maps, LPM tries and local storage).',
+    );
+  const sized = !/^BPF_MAP_TYPE_(?:PERF_EVENT_ARRAY|(?:SK|TASK|INODE|CGRP)_STORAGE|STRUCT_OPS|ARENA|RINGBUF|USER_RINGBUF)$/.test(type);
+  if (sized && entriesLine && entries === 0)
+    return at(
+      entriesLine,
+      `A ${type} needs at least one entry: with max_entries 0 the kernel refuses to create it (EINVAL).`,
+      'Give max_entries the number of entries the map must hold.',
+    );
+  if (sized && !entriesLine && !/^BPF_MAP_TYPE_(?:CPUMAP|DEVMAP|DEVMAP_HASH|XSKMAP)$/.test(type) && body.some((b) => /^\s*\}/.test(b.t)))
+    return at(
+      typeLine,
+      `This ${type} declares no max_entries, so libbpf creates it with 0 entries, which the kernel refuses (EINVAL).`,
+      'Add `__uint(max_entries, N);` with the number of entries the map must hold.',
+    );
   return undefined;
 }
 

@@ -1081,7 +1081,8 @@ function libbpfFindings(
     const anyProgram = l.program ?? lines.find((x) => x.program)?.program;
     const prefer = sources && anyProgram ? programDefinition(sources, anyProgram)?.file : undefined;
     for (const name of sources ? names : []) {
-      const at = symbolDeclaration(sources!, name, prefer);
+      // A program is its function; other names are maps, externs and globals.
+      const at = (name === l.program ? programDefinition(sources!, name, prefer) : undefined) ?? symbolDeclaration(sources!, name, prefer);
       if (!at) continue;
       if (f.line === undefined) {
         f.file = at.file;

@@ -546,8 +546,9 @@ export function symbolLines(sources: ReadonlyMap<string, string>, name: string, 
   const out: SourceLine[] = [];
   for (const [key, lines] of linesOf(sources, undefined, prefer)) {
     for (let i = 0; i < lines.length && out.length < max; i++) {
+      // Not an #include (`"vmlinux.h"` is no mention of `h`); a SEC("name") string is one.
       const code = lines[i].replace(/\/\*.*?\*\/|\/\/.*$/g, '');
-      if (re.test(code) && !isComment(lines[i])) out.push({ file: key, line: i + 1 });
+      if (re.test(code) && !isComment(lines[i]) && !/^\s*#\s*include\b/.test(code)) out.push({ file: key, line: i + 1 });
     }
   }
   return out;

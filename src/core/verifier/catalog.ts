@@ -1799,6 +1799,19 @@ catalog.push(
       },
     },
   ),
+  // libbpf's own handling of type information (the object's .BTF/.BTF.ext, the kernel's vmlinux
+  // BTF): only as the subject of a warning no other entry knows (see libbpfSubject).
+  lib(
+    'libbpf-btf',
+    /^(?:Error loading \.BTF into kernel|BTF is required, but is missing or corrupted)/,
+    'libbpf could not handle the BTF type information',
+    "libbpf reads the object's BTF (the types of its maps, globals and functions, which clang emits with -g) and the kernel's BTF (/sys/kernel/btf/vmlinux, for CO-RE, kfuncs and attach targets), rewrites what this kernel does not support and loads it. This step failed: the object has no BTF or BTF this libbpf cannot read (a newer clang), the kernel has no BTF (CONFIG_DEBUG_INFO_BTF), or the two disagree.",
+    "Build with `clang -g -O2 -target bpf`, use a libbpf at least as new as that clang, and check that /sys/kernel/btf/vmlinux exists; `bpftool btf dump file prog.bpf.o` shows the object's BTF.",
+    {
+      example:
+        'bpftool btf dump file prog.bpf.o | head   # the object has BTF\nls -l /sys/kernel/btf/vmlinux           # the kernel has BTF',
+    },
+  ),
   lib(
     'libbpf-load-failed',
     /^(?:prog '\S+': )?(?:BPF program load failed|failed to load)(?:: |$)|^Failed to load program: [A-Z]|^failed to load object '|^failed to load BPF skeleton '|^Internal error: can't load program|^Error in \S+\(\):.*Couldn't (?:load trivial BPF program|create simple array map)/,

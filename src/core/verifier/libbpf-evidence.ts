@@ -175,6 +175,9 @@ const SUBJECTS: [RegExp, string][] = [
 ];
 
 export function libbpfSubject(message: string): string | undefined {
-  if (/\bBTF\b/.test(message)) return undefined;
+  // Type information first: a BTF message about a map or a section is about its BTF. (Not the
+  // BTF parser's own reports, `Invalid BTF ...`, `... in .BTF.ext`: libbpf prints those at debug
+  // level and goes on without BTF.)
+  if (/\bBTF\b/.test(message)) return /^[A-Z]|\.BTF\.ext\b/.test(message) ? undefined : 'libbpf-btf';
   return SUBJECTS.find(([re]) => re.test(message))?.[1];
 }

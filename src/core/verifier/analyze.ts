@@ -1095,8 +1095,10 @@ function libbpfFindings(
         f.file = problem.file;
         f.line = problem.line;
         f.sourceText = sourceLine(sources, problem.file, problem.line);
-        f.explanation += ` ${problem.why}`;
+        const text = withoutComment(f.sourceText).trim();
+        f.explanation += ` ${problem.why}${text && !problem.why.includes(text) ? ` The line: \`${text}\`.` : ''}`;
         f.fix = problem.fix;
+        if (problem.related) f.related.push(problem.related);
       }
     }
   }

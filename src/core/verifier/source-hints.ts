@@ -324,7 +324,7 @@ export function mapDefinitionProblem(
   sources: ReadonlyMap<string, string>,
   file: string,
   line: number,
-): (SourceLine & { why: string; fix: string }) | undefined {
+): (SourceLine & { why: string; fix: string; related?: SourceLine & { message: string } }) | undefined {
   for (const [key, lines] of linesOf(sources, file)) {
     let start = line - 1;
     while (start > 0 && start > line - 30 && !/^\s*struct\s*(?:\{|$)/.test(lines[start])) start--;
@@ -369,9 +369,7 @@ export function mapDefinitionProblem(
         why: 'A ring buffer has neither key nor value (records are reserved by size): with a key or value type the kernel refuses to create the map (EINVAL).',
         fix: 'Declare only the type and max_entries (a power of two, a multiple of the page size) for a BPF_MAP_TYPE_RINGBUF.',
       };
-    const entries = entriesLine
-      ? constantValue(/max_entries\s*,\s*(.+?)\s*\)\s*;?\s*(?:\/[*/].*)?$/.exec(entriesLine.t)?.[1], definesOf(lines))
-      : undefined;
+    const entries = entriesValue(entriesLine, sources);
     if (type === 'BPF_MAP_TYPE_RINGBUF' && entries !== undefined && (entries & (entries - 1) || entries % 4096))
       return {
         file: key,
@@ -379,50 +377,15 @@ export function mapDefinitionProblem(
         why: `A ring buffer's size must be a power of two and a multiple of the page size; max_entries ${entries} is not, so the kernel refuses to create it (EINVAL).`,
         fix: 'Use a size such as 256 * 1024 (`__uint(max_entries, 1 << 18)`).',
       };
-    return kernelMapRule(type, body, lines, key);
+    return kernelMapRule(type, body, sources, key);
   }
   return undefined;
 }
 
-/** A constant expression of a map definition: `1 << 18`, `256 * 1024`, `MAX_ENTRIES` (a #define). */
-function constantValue(expr: string | undefined, defines: ReadonlyMap<string, number>): number | undefined {
-  if (!expr) return undefined;
-  const text = expr.replace(/\b[A-Za-z_]\w*\b/g, (n) => (defines.has(n) ? `(${defines.get(n)})` : n)).replace(/\b(\d+)[uUlL]+\b/g, '$1');
-  const tokens = text.match(/0x[0-9a-fA-F]+|\d+|<<|\S/g) ?? [];
-  if (!tokens.length || tokens.some((t) => !/^(?:0x[0-9a-fA-F]+|\d+|<<|[()+*-])$/.test(t))) return undefined;
-  let i = 0;
-  const atom = (): number => {
-    const t = tokens[i++];
-    if (t === '(') {
-      const v = shift();
-      i++;
-      return v;
-    }
-    return Number(t);
-  };
-  const product = (): number => {
-    let v = atom();
-    while (tokens[i] === '*') {
-      i++;
-      v *= atom();
-    }
-    return v;
-  };
-  const sum = (): number => {
-    let v = product();
-    while (tokens[i] === '+' || tokens[i] === '-') v = tokens[i++] === '+' ? v + product() : v - product();
-    return v;
-  };
-  const shift = (): number => {
-    let v = sum();
-    while (tokens[i] === '<<') {
-      i++;
-      v = v * 2 ** sum();
-    }
-    return v;
-  };
-  const v = shift();
-  return i === tokens.length && Number.isFinite(v) ? v : undefined;
+/** The value of a definition's `__uint(max_entries, 1 << 18)`, #defines included. */
+function entriesValue(line: { t: string } | undefined, sources: ReadonlyMap<string, string>): number | undefined {
+  const expr = line ? /max_entries\s*,\s*(.+?)\s*\)\s*;?\s*(?:\/[*/].*)?$/.exec(line.t)?.[1] : undefined;
+  return expr ? constValue(expr.replace(/\b(\d+)[uUlL]+\b/g, '$1'), defineBodies(sources)) : undefined;
 }
 
 /**
@@ -433,18 +396,53 @@ function constantValue(expr: string | undefined, defines: ReadonlyMap<string, nu
 function kernelMapRule(
   type: string,
   body: { t: string; n: number }[],
-  lines: readonly string[],
+  sources: ReadonlyMap<string, string>,
   file: string,
-): (SourceLine & { why: string; fix: string }) | undefined {
+): (SourceLine & { why: string; fix: string; related?: SourceLine & { message: string } }) | undefined {
   const typeLine = body.find((b) => /__uint\s*\(\s*type\s*,/.test(b.t))!;
   const keyLine = body.find((b) => /__type\s*\(\s*key\s*,|__uint\s*\(\s*key_size\s*,/.test(b.t));
   const entriesLine = body.find((b) => /__uint\s*\(\s*max_entries\s*,/.test(b.t));
   const flagsLine = body.find((b) => /__uint\s*\(\s*map_flags\s*,/.test(b.t));
   const noPrealloc = !!flagsLine && /BPF_F_NO_PREALLOC/.test(flagsLine.t);
-  const entries = entriesLine
-    ? constantValue(/max_entries\s*,\s*(.+?)\s*\)\s*;?\s*(?:\/[*/].*)?$/.exec(entriesLine.t)?.[1], definesOf(lines))
-    : undefined;
+  const entries = entriesValue(entriesLine, sources);
   const at = (b: { n: number }, why: string, fix: string) => ({ file, line: b.n, why, fix });
+  // The value struct: special fields only some map types may hold, and per-CPU values' size limit.
+  const valueLine = body.find((b) => /__type\s*\(\s*value\s*,/.test(b.t));
+  const valueType = valueLine ? /__type\s*\(\s*value\s*,\s*([^)]+?)\s*\)/.exec(valueLine.t)?.[1] : undefined;
+  const struct = valueType ? /^struct\s+(\w+)$/.exec(valueType)?.[1] : undefined;
+  const def = struct ? structDefinition(sources, struct, file) : undefined;
+  const members = def ? (findSource(sources, def.file)?.[1].split('\n') ?? []).slice(def.line, def.line + 40) : [];
+  const end = members.findIndex((m) => /^\s*\}/.test(m));
+  const timer = members.slice(0, end < 0 ? undefined : end).findIndex((m) => /\bstruct\s+bpf_(?:timer|wq)\b/.test(m));
+  if (def && timer >= 0 && !/^BPF_MAP_TYPE_(?:HASH|LRU_HASH|ARRAY)$/.test(type)) {
+    const field = /struct\s+(bpf_\w+)/.exec(members[timer])![1];
+    return {
+      ...at(
+        typeLine,
+        `A ${field} may only live in the value of a HASH, LRU_HASH or ARRAY map; ${struct} holds one and this map is a ${type}, so the kernel refuses to create it (EOPNOTSUPP, EINVAL when libbpf retries without BTF).`,
+        `Keep the ${field} in a BPF_MAP_TYPE_HASH (or LRU_HASH, ARRAY) keyed like this map, and the rest of the value where it is.`,
+      ),
+      related: { file: def.file, line: def.line + timer + 1, message: `the ${field} of struct ${struct}` },
+    };
+  }
+  const size =
+    valueType && /^BPF_MAP_TYPE_(?:PERCPU_ARRAY|PERCPU_HASH|LRU_PERCPU_HASH)$/.test(type)
+      ? typeSize(sources, valueType, [], file)
+      : undefined;
+  if (valueLine && size && size.bytes > 32768) {
+    const big = size.largest ? members.findIndex((m) => m.includes(size.largest!.text)) : -1;
+    return {
+      ...at(
+        valueLine,
+        `A per-CPU map's value is allocated once per CPU from the per-CPU area, at most 32 KiB each; ${valueType} is ${size.bytes} bytes, so the kernel refuses to create the map (E2BIG).`,
+        `Make the value at most 32768 bytes (a smaller buffer, or several entries of a regular array indexed by CPU and slot).`,
+      ),
+      related:
+        def && big >= 0
+          ? { file: def.file, line: def.line + big + 1, message: `\`${size.largest!.text}\` is ${size.largest!.bytes} bytes of it` }
+          : undefined,
+    };
+  }
   if (/^BPF_MAP_TYPE_(?:QUEUE|STACK|BLOOM_FILTER)$/.test(type) && keyLine)
     return at(
       keyLine,

@@ -39,14 +39,14 @@ describe('verifier decoder on held-out material from others', () => {
     console.log(formatWild(s));
     const h = s.heldout;
     assert.ok(h.total >= 193, `only ${h.total} held-out logs`);
-    // NOT MET: issue #9 asks for >= 94% with a finding at the real error line. Measured 92.5%
+    // NOT MET: issue #9 asks for >= 94% with a finding at the real error line. Measured 92.7%
     // (161/174) after round 8 (an error followed by instructions that start over ends its attempt,
     // logs quoted in mail read as printed); the decoder at the start of round 8 scored 92.0%
     // (160/174) on the same logs, and the 34 logs added in round 8 (held-out half) 97% on first
     // sight. This asserts the measured value so a change that loses ground fails.
-    assert.ok(h.errorLine / h.total >= 0.92, `error line ${h.errorLine}/${h.total} (issue #9 target 94%, measured 92.5%)`);
-    // NOT MET: issue #9 asks for >= 90% with a specific entry. Measured 85.6% (149/174); start of round 8: 85.6%.
-    assert.ok(h.specific / h.total >= 0.85, `specific entry ${h.specific}/${h.total} (issue #9 target 90%, measured 85.6%)`);
+    assert.ok(h.errorLine / h.total >= 0.92, `error line ${h.errorLine}/${h.total} (issue #9 target 94%, measured 92.7%)`);
+    // NOT MET: issue #9 asks for >= 90% with a specific entry. Measured 85.5% (165/193).
+    assert.ok(h.specific / h.total >= 0.85, `specific entry ${h.specific}/${h.total} (issue #9 target 90%, measured 85.5%)`);
   });
 
   it('the same public logs as other programs pass them on (prefixed, indented, quoted, CRLF, in a logger field) give the same first finding', function () {
@@ -90,8 +90,8 @@ describe('verifier decoder on held-out material from others', () => {
     // entry, and 94.6% (106/112) of the info/debug lines stayed quiet. Measured after: 65.4%
     // (300/459) and 92.9% (104/112). With warnings no pattern knows explained by the part of libbpf
     // they are about (last resort only): 76.5% (351/459) and 89.3% (100/112).
-    assert.ok(h.line / h.warn >= 0.76, `finding at the line ${h.line}/${h.warn} (measured 76.5%)`);
-    assert.ok(h.entry / h.warn >= 0.76, `specific entry ${h.entry}/${h.warn} (measured 76.5%)`);
+    assert.ok(h.line / h.warn >= 0.78, `finding at the line ${h.line}/${h.warn} (measured 78.9%)`);
+    assert.ok(h.entry / h.warn >= 0.78, `specific entry ${h.entry}/${h.warn} (measured 78.9%)`);
     assert.ok(h.quiet / h.info >= 0.89, `quiet ${h.quiet}/${h.info} (measured 89.3%)`);
   });
 });

@@ -377,13 +377,16 @@ export function mapDefinitionProblem(
         why: `A ring buffer's size must be a power of two and a multiple of the page size; max_entries ${entries} is not, so the kernel refuses to create it (EINVAL).`,
         fix: 'Use a size such as 256 * 1024 (`__uint(max_entries, 1 << 18)`).',
       };
-    return kernelMapRule(type, body, sources, key);
+    return kernelMapRule({ type, body, keyLine, valueLine, valueType, entriesLine, entries }, sources, key);
   }
   return undefined;
 }
 
+/** One line of a map definition: its text and line number. */
+type MapLine = { t: string; n: number };
+
 /** The value of a definition's `__uint(max_entries, 1 << 18)`, #defines included. */
-function entriesValue(line: { t: string } | undefined, sources: ReadonlyMap<string, string>): number | undefined {
+function entriesValue(line: MapLine | undefined, sources: ReadonlyMap<string, string>): number | undefined {
   const expr = line ? /max_entries\s*,\s*(.+?)\s*\)\s*;?\s*(?:\/[*/].*)?$/.exec(line.t)?.[1] : undefined;
   return expr ? constValue(expr.replace(/\b(\d+)[uUlL]+\b/g, '$1'), defineBodies(sources)) : undefined;
 }
@@ -394,27 +397,30 @@ function entriesValue(line: { t: string } | undefined, sources: ReadonlyMap<stri
  * max_entries 0; an LPM trie needs BPF_F_NO_PREALLOC; arrays refuse it; other maps need max_entries.
  */
 function kernelMapRule(
-  type: string,
-  body: { t: string; n: number }[],
+  def: {
+    type: string;
+    body: MapLine[];
+    keyLine?: MapLine;
+    valueLine?: MapLine;
+    valueType?: string;
+    entriesLine?: MapLine;
+    entries?: number;
+  },
   sources: ReadonlyMap<string, string>,
   file: string,
 ): (SourceLine & { why: string; fix: string; related?: SourceLine & { message: string } }) | undefined {
+  const { type, body, keyLine, valueLine, valueType, entriesLine, entries } = def;
   const typeLine = body.find((b) => /__uint\s*\(\s*type\s*,/.test(b.t))!;
-  const keyLine = body.find((b) => /__type\s*\(\s*key\s*,|__uint\s*\(\s*key_size\s*,/.test(b.t));
-  const entriesLine = body.find((b) => /__uint\s*\(\s*max_entries\s*,/.test(b.t));
   const flagsLine = body.find((b) => /__uint\s*\(\s*map_flags\s*,/.test(b.t));
   const noPrealloc = !!flagsLine && /BPF_F_NO_PREALLOC/.test(flagsLine.t);
-  const entries = entriesValue(entriesLine, sources);
-  const at = (b: { n: number }, why: string, fix: string) => ({ file, line: b.n, why, fix });
+  const at = (b: MapLine, why: string, fix: string) => ({ file, line: b.n, why, fix });
   // The value struct: special fields only some map types may hold, and per-CPU values' size limit.
-  const valueLine = body.find((b) => /__type\s*\(\s*value\s*,/.test(b.t));
-  const valueType = valueLine ? /__type\s*\(\s*value\s*,\s*([^)]+?)\s*\)/.exec(valueLine.t)?.[1] : undefined;
   const struct = valueType ? /^struct\s+(\w+)$/.exec(valueType)?.[1] : undefined;
-  const def = struct ? structDefinition(sources, struct, file) : undefined;
-  const members = def ? (findSource(sources, def.file)?.[1].split('\n') ?? []).slice(def.line, def.line + 40) : [];
+  const structAt = struct ? structDefinition(sources, struct, file) : undefined;
+  const members = structAt ? (findSource(sources, structAt.file)?.[1].split('\n') ?? []).slice(structAt.line, structAt.line + 40) : [];
   const end = members.findIndex((m) => /^\s*\}/.test(m));
   const timer = members.slice(0, end < 0 ? undefined : end).findIndex((m) => /\bstruct\s+bpf_(?:timer|wq)\b/.test(m));
-  if (def && timer >= 0 && !/^BPF_MAP_TYPE_(?:HASH|LRU_HASH|ARRAY)$/.test(type)) {
+  if (structAt && timer >= 0 && !/^BPF_MAP_TYPE_(?:HASH|LRU_HASH|ARRAY)$/.test(type)) {
     const field = /struct\s+(bpf_\w+)/.exec(members[timer])![1];
     return {
       ...at(
@@ -422,7 +428,7 @@ function kernelMapRule(
         `A ${field} may only live in the value of a HASH, LRU_HASH or ARRAY map; ${struct} holds one and this map is a ${type}, so the kernel refuses to create it (EOPNOTSUPP, EINVAL when libbpf retries without BTF).`,
         `Keep the ${field} in a BPF_MAP_TYPE_HASH (or LRU_HASH, ARRAY) keyed like this map, and the rest of the value where it is.`,
       ),
-      related: { file: def.file, line: def.line + timer + 1, message: `the ${field} of struct ${struct}` },
+      related: { file: structAt.file, line: structAt.line + timer + 1, message: `the ${field} of struct ${struct}` },
     };
   }
   const size =
@@ -438,8 +444,12 @@ function kernelMapRule(
         `Make the value at most 32768 bytes (a smaller buffer, or several entries of a regular array indexed by CPU and slot).`,
       ),
       related:
-        def && big >= 0
-          ? { file: def.file, line: def.line + big + 1, message: `\`${size.largest!.text}\` is ${size.largest!.bytes} bytes of it` }
+        structAt && big >= 0
+          ? {
+              file: structAt.file,
+              line: structAt.line + big + 1,
+              message: `\`${size.largest!.text}\` is ${size.largest!.bytes} bytes of it`,
+            }
           : undefined,
     };
   }
@@ -718,6 +728,12 @@ export const withoutComment = (text: string | undefined): string => (text ?? '')
 export function memberAccess(statement: string | undefined): { pointer: string; field: string } | undefined {
   const m = /\b([A-Za-z_]\w*)\s*->\s*(\w+)/.exec(withoutComment(statement));
   return m ? { pointer: m[1], field: m[2] } : undefined;
+}
+
+/** The last link of a member chain: `a->b->c` -> { through: 'a->b', field: 'c' }, the pointer read through. */
+export function memberChain(statement: string | undefined): { through: string; field: string } | undefined {
+  const m = /\b([A-Za-z_]\w*(?:\s*->\s*\w+)+)\s*->\s*(\w+)/.exec(withoutComment(statement));
+  return m ? { through: m[1], field: m[2] } : undefined;
 }
 
 /** The pointer a statement reads through: `p->field`, then `*p`, then `p[i]`. */

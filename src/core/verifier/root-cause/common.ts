@@ -100,8 +100,21 @@ export function hasBackwardJump(records: readonly HistoryRecord[], pos: number):
 export const OPENER = /^call (?:bpf_spin_lock|bpf_res_spin_lock|bpf_rcu_read_lock|bpf_preempt_disable|bpf_local_irq_save)\b/;
 
 /** Helpers after which the verifier invalidates every packet pointer (bpf_helper_changes_pkt_data). */
-export const PACKET_CHANGING =
+const PACKET_CHANGING =
   /^call (bpf_skb_store_bytes|bpf_skb_change_\w+|bpf_skb_pull_data|bpf_skb_vlan_(?:push|pop)|bpf_l[34]_csum_replace|bpf_xdp_adjust_(?:head|tail|meta)|bpf_skb_adjust_room|bpf_lwt_\w+|bpf_msg_(?:pull|push|pop)_data|bpf_clone_redirect|bpf_skb_ecn_set_ce)\b/;
+
+/** The latest call before record `pos` (within 4096 records) that may change the packet, after which every packet pointer is invalid. */
+export function packetChangeBefore(
+  records: readonly HistoryRecord[],
+  pos: number,
+): { pos: number; index: number; helper: string } | undefined {
+  for (let i = pos - 1; i >= 0 && i > pos - 4096; i--) {
+    const r = records[i];
+    const helper = r.kind === 'insn' ? PACKET_CHANGING.exec(r.disasm)?.[1] : undefined;
+    if (helper && r.kind === 'insn') return { pos: i, index: r.index, helper };
+  }
+  return undefined;
+}
 
 /** The function that releases what an acquiring helper or kfunc returned. */
 export function releaseOf(acquire: string): string | undefined {

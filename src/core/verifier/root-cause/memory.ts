@@ -19,6 +19,7 @@ import {
   sourceLine,
   mapsHolding,
   memberAccess,
+  memberChain,
   globalsHolding,
   structDefinition,
   structFieldsOfType,
@@ -31,7 +32,7 @@ import {
 } from '../source-hints';
 import type { RootCause } from '../types';
 import type { CauseState } from './state';
-import { explainScalar, helperArgIndex, flagsLine, PACKET_CHANGING } from './common';
+import { explainScalar, helperArgIndex, flagsLine, packetChangeBefore } from './common';
 
 /** The helpers that turn a socket pointer into a pointer of a larger socket type, checking its kind. */
 const SOCK_CASTS: Record<string, string> = {
@@ -338,12 +339,9 @@ export const memoryCauses = {
     } else explainScalar(f, reg, o, registers.get(`R${reg}`), kind?.name);
     const stmt = withoutComment(f.sourceText);
     // A pointer read out of memory in one chain (`obj->map->meta->cnt`): the link that is a number.
-    const chain =
-      o && /^r\d+ = \*\(u64 \*\)\(r(?!10\b)\d+ [-+]\d+\)$/.test(o.disasm)
-        ? /\b([A-Za-z_]\w*(?:\s*->\s*\w+)+)\s*->\s*(\w+)/.exec(stmt)
-        : null;
-    if (chain && !argRead && !f.explanation.includes(`\`${chain[1]}\``))
-      f.explanation += ` On this line R${reg} is \`${chain[1]}\`, the pointer \`->${chain[2]}\` is read through: it was itself read from memory (\`${o!.disasm}\`), and the verifier types it as a number there.`;
+    const chain = o && /^r\d+ = \*\(u64 \*\)\(r(?!10\b)\d+ [-+]\d+\)$/.test(o.disasm) ? memberChain(stmt) : undefined;
+    if (chain && !argRead && !f.explanation.includes(`\`${chain.through}\``))
+      f.explanation += ` On this line R${reg} is \`${chain.through}\`, the pointer \`->${chain.field}\` is read through: it was itself read from memory (\`${o!.disasm}\`), and the verifier types it as a number there.`;
     // libbpf's PT_REGS_*() read pt_regs fields directly: through a pointer that is a number, their
     // _CORE variants read it with a probe read.
     const ptRegs = /\b(PT_REGS_(?:PARM\d|RC|FP|SP|IP|RET)(?!_CORE)(_SYSCALL)?)\s*\(\s*(\w+)\s*\)/.exec(stmt);
@@ -356,23 +354,15 @@ export const memoryCauses = {
     // invalidated with the others.
     const slot = o ? /^r\d+ = \*\(u64 \*\)\(r10 (-\d+)\)$/.exec(o.disasm)?.[1] : undefined;
     if (slot && o) {
-      const from = s.posOf(o.insnIndex);
-      const uses = (d: string) => d.includes(`(r10 ${slot})`);
-      for (let i = from - 1; i >= 0 && i > from - 4096; i--) {
-        const r = s.records[i];
-        const helper = r.kind === 'insn' ? PACKET_CHANGING.exec(r.disasm)?.[1] : undefined;
-        if (!helper) continue;
-        const earlier = s.records.slice(Math.max(0, i - 4096), i).some((e) => e.kind === 'insn' && uses(e.disasm));
-        if (!earlier) break;
-        f.related.push(
-          s.relatedAt(
-            (r as { index: number }).index,
-            `${helper}() may change the packet: a packet pointer kept at fp${slot} is invalid after it`,
-          ),
-        );
-        f.explanation += ` Between the program's earlier use of fp${slot} and this reload it calls ${helper}() (insn ${(r as { index: number }).index}), which may change the packet: if fp${slot} held a packet pointer, the verifier turned it into an unknown number then, spilled copies included.`;
+      const change = packetChangeBefore(s.records, s.posOf(o.insnIndex));
+      const earlier =
+        change &&
+        s.records.slice(Math.max(0, change.pos - 4096), change.pos).some((e) => e.kind === 'insn' && e.disasm.includes(`(r10 ${slot})`));
+      if (change && earlier) {
+        const { helper, index } = change;
+        f.related.push(s.relatedAt(index, `${helper}() may change the packet: a packet pointer kept at fp${slot} is invalid after it`));
+        f.explanation += ` Between the program's earlier use of fp${slot} and this reload it calls ${helper}() (insn ${index}), which may change the packet: if fp${slot} held a packet pointer, the verifier turned it into an unknown number then, spilled copies included.`;
         f.fix = `Reload data and data_end from the context after ${helper}() and derive the pointer again (with its bounds check) instead of reusing the copy saved before it.`;
-        break;
       }
     }
     // A constant used as an address: what the loader should have relocated (a global or static

@@ -13,7 +13,7 @@ import {
 } from '../source-hints';
 import type { RootCause } from '../types';
 import type { CauseState } from './state';
-import { hasBackwardJump, PACKET_CHANGING } from './common';
+import { hasBackwardJump, packetChangeBefore } from './common';
 
 export const packetCauses = {
   // The metadata area ends where the packet starts: its check is against ctx->data.
@@ -150,23 +150,17 @@ export const packetCauses = {
   'invalidated-packet': (s) => {
     const { f, records, pos, failing, posOf, relatedAt, locate, reg } = s;
     if (failing && reg !== undefined) {
-      for (let i = pos - 1; i >= 0 && i > pos - 4096; i--) {
-        const r = records[i];
-        const helper = r.kind === 'insn' ? PACKET_CHANGING.exec(r.disasm)?.[1] : undefined;
-        if (!helper) continue;
-        const from = traceRegister(records, pos, reg).pop();
-        if (from && posOf(from.insnIndex) > i) break;
-        const at = relatedAt(
-          (r as { index: number }).index,
-          `${helper}() may change the packet: every packet pointer taken before it is invalid after it`,
-        );
+      const change = packetChangeBefore(records, pos);
+      const from = change ? traceRegister(records, pos, reg).pop() : undefined;
+      if (change && !(from && posOf(from.insnIndex) > change.pos)) {
+        const { helper } = change;
+        const at = relatedAt(change.index, `${helper}() may change the packet: every packet pointer taken before it is invalid after it`);
         f.related.unshift(at);
         // The program's name for the stale pointer, when its origin line assigns one used here.
         const name = from ? assignedVariable(locate(from.insnIndex)?.text) : undefined;
         const stale = name && new RegExp(String.raw`\b${name}\b`).test(f.sourceText ?? '') ? `\`${name}\`` : `R${reg}`;
         f.explanation += ` ${stale} was a packet pointer taken before ${helper}(), which may move or resize the packet; the verifier then treats every packet pointer as unknown.`;
         f.fix = `Reload data and data_end from the context after ${helper}() and repeat the bounds check before using the packet again.`;
-        break;
       }
     }
   },

@@ -18,6 +18,7 @@ import {
   declaresSigned,
   sourceLine,
   memberAccess,
+  memberChain,
   withoutComment,
   wrapperParams,
 } from '../source-hints';
@@ -344,11 +345,11 @@ export function registerOrigin(s: CauseState): void {
       // A field of a kernel object that BTF marks as possibly NULL, read through in one chain
       // (`task->cgroups->dfl_cgrp`): the field is what to check.
       const load = o && !call ? /^r\d+ = \*\(u64 \*\)\(r\d+ \+(\d+)\)$/.exec(o.disasm) : null;
-      const chain = load ? /\b([A-Za-z_]\w*(?:\s*->\s*\w+)+)\s*->\s*(\w+)/.exec(withoutComment(f.sourceText)) : null;
-      if (chain && !f.explanation.includes(`\`${chain[1]}\``)) {
+      const chain = load ? memberChain(f.sourceText) : undefined;
+      if (chain && !f.explanation.includes(`\`${chain.through}\``)) {
         const struct = /ptr_or_null_(\w+?)\(/.exec(registers.get(`R${reg}`) ?? '')?.[1];
-        f.explanation += ` R${reg} is \`${chain[1]}\`${struct ? ` (a struct ${struct} pointer)` : ''}, read at offset ${load![1]} of the object: the kernel's BTF says this field may be NULL, and \`->${chain[2]}\` reads through it unchecked.`;
-        f.fix = `Read \`${chain[1]}\` into a variable and check it first: \`${struct ? `struct ${struct} *` : ''}p = ${chain[1]}; if (!p) return 0;\`, then use \`p->${chain[2]}\`.`;
+        f.explanation += ` R${reg} is \`${chain.through}\`${struct ? ` (a struct ${struct} pointer)` : ''}, read at offset ${load![1]} of the object: the kernel's BTF says this field may be NULL, and \`->${chain.field}\` reads through it unchecked.`;
+        f.fix = `Read \`${chain.through}\` into a variable and check it first: \`${struct ? `struct ${struct} *` : ''}p = ${chain.through}; if (!p) return 0;\`, then use \`p->${chain.field}\`.`;
       }
       if (symbol && set?.line && set.line !== f.line && !guessed && !f.explanation.includes(`Here it is \`${symbol}\``)) {
         f.explanation += ` Here it is \`${symbol}\`, set at line ${set.line} (\`${withoutComment(set.text)}\`)${call ? ` from ${call}()` : ''}, and this path reaches the use without checking \`${symbol}\` against NULL.`;

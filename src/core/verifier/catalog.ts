@@ -744,7 +744,7 @@ export const catalog: CatalogEntry[] = [
     'BPF programs have 512 bytes of stack, shared along a chain of BPF-to-BPF calls (and only 256 bytes when combined with tail calls). Large local arrays or structs, or deep call chains of functions with big frames, go past it.',
     'Move large buffers into a per-CPU array map used as scratch space, or inline functions (static __always_inline) so frames are not stacked.',
     {
-      causes: ['large-locals', 'call-chain'],
+      causes: ['tail-call-frames', 'large-locals', 'call-chain'],
       wholeProgram: true,
       example:
         'struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1);\n         __type(key, __u32); __type(value, struct big); } scratch SEC(".maps");\n__u32 zero = 0;\nstruct big *b = bpf_map_lookup_elem(&scratch, &zero);\nif (!b) return 0;',

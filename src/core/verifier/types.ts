@@ -181,6 +181,7 @@ export type RootCause =
   | 'argument-signature'
   | 'invalidated-packet'
   | 'call-chain'
+  | 'tail-call-frames'
   | 'function-return'
   | 'callback-definition'
   | 'value-type'

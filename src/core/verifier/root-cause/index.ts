@@ -81,6 +81,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   'kernel-array-index',
   'moved-pointer',
   'program-type',
+  'tail-call-frames',
   'call-chain',
   'large-locals',
   'license',

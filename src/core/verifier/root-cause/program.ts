@@ -6,6 +6,7 @@ import {
   assignmentAbove,
   callChain,
   callSitesTo,
+  functionLocals,
   enclosingLoop,
   largeLocals,
   loopBody,
@@ -193,6 +194,46 @@ export const programCauses = {
         if (c.file && c.line) f.related.push({ file: c.file, line: c.line, message: `this call stacks frame ${i + 2} of ${frames}` });
       });
       if (calls.length) f.explanation += ` The chain has ${frames} frames; the calls that stack them are shown as related locations.`;
+    }
+  },
+  // A tail call from a subprogram: the callers' frames stay under the tail-called program, so
+  // the refused line is the bpf_tail_call() and the cause is what fills the frames above it.
+  'tail-call-frames': (s) => {
+    const { f, sources, program, libbpfProgram } = s;
+    const bytes = /^tail_calls are not allowed when call stack of previous frames is (\d+) bytes/.exec(
+      stripMessagePrefixes(f.message),
+    )?.[1];
+    const name = program ?? libbpfProgram;
+    const def = bytes && sources && name ? programDefinition(sources, name, f.file) : undefined;
+    if (!def) return;
+    const lines = (findSource(sources!, def.file)?.[1] ?? '').split('\n');
+    for (const [i, text] of lines.entries()) {
+      if (!/\bbpf_tail_call\s*\(/.test(withoutComment(text))) continue;
+      const sites = callSitesTo(sources!, def.file, i + 1, name!);
+      if (!sites.length) continue;
+      f.file = def.file;
+      f.line = i + 1;
+      const callee = sites[sites.length - 1].callee;
+      const held = sites
+        .map((c) => functionLocals(sources!, def.file, c.line).filter((x) => !x.inlined && x.size))
+        .flatMap((ls) => ls.sort((a, b) => b.size!.bytes - a.size!.bytes).slice(0, 1));
+      for (const c of sites)
+        f.related.push({
+          file: def.file,
+          line: c.line,
+          message: `this call to \`${c.callee}()\` keeps the caller's frame on the stack under the tail call`,
+        });
+      for (const x of held)
+        f.related.push({
+          file: x.file,
+          line: x.line,
+          message: `\`${x.name}\` (${x.size!.bytes} bytes) is on a caller's frame while the tail call runs`,
+        });
+      f.explanation += ` The bpf_tail_call() in \`${callee}()\` runs while the frames of its callers hold ${bytes} bytes; a tail call from a subprogram is allowed only while those frames stay under 256 bytes, because the tail-called program starts its own stack on top of them.${held.length ? ` The largest local there: \`${held[0].text}\` (${held[0].size!.bytes} bytes).` : ''}`;
+      f.fix = held.length
+        ? `Move \`${held[0].name}\` into a one-entry BPF_MAP_TYPE_PERCPU_ARRAY (work through the pointer bpf_map_lookup_elem() returns), or make the tail call from \`${name}()\` itself after \`${callee}()\` returns.`
+        : `Make the tail call from \`${name}()\` itself after \`${callee}()\` returns, or shrink the callers' locals below 256 bytes.`;
+      return;
     }
   },
   // Stack size: the large local buffers are what to move into a map.

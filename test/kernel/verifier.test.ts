@@ -129,23 +129,25 @@ describe('verifier findings on broken programs written by others', function () {
     console.log(formatPrograms(scores));
     for (const [set, byHalf] of Object.entries(sets)) console.log(formatPrograms(byHalf, `  set ${set}:`));
     const h = scores.heldout;
-    assert.ok(h.total >= 266, `only ${h.total} held-out programs`);
+    assert.ok(h.total >= 286, `only ${h.total} held-out programs`);
     // The held-out misses stay hidden unless asked for, so nobody tunes on them by accident.
     const msg = process.env.VERIFIER_EVAL_SHOW_HELDOUT ? `\n${h.misses.join('\n')}` : '';
     if (scores.tune.misses.length) console.log(`tune misses:\n  ${scores.tune.misses.join('\n  ')}`);
-    // Issue #9's targets are NOT MET on the held-out half of all sixteen sets (266 programs). Each
+    // Issue #9's targets are NOT MET on the held-out half of all eighteen sets (286 programs). Each
     // line asserts the value measured when round 8 was written, so a change that loses ground fails;
     // none of them is the target. Sets 11-13 (round 8: data-plane edges, socket programs and CO-RE
     // tracing, mistakes made away from the refused line; 52 held out) scored 70-88% primary, 31-62%
     // root cause and 24-59% case-specific on first sight, so the aggregate is lower than round 7's
     // 88.7 / 78.8 / 75.7 on 177. The decoder at the start of round 8 scored 86.9% / 69.4% / 67.7% on
     // the same 229.
-    // Target 80% case-specific, measured 71.1% on 266 (sets 14-16, 37 held out, added in round 9).
-    assert.ok(h.caseSpecific / h.total >= 0.7, `case-specific ${h.caseSpecific}/${h.total} (issue #9 target 80%, measured 71.1%)${msg}`);
-    // Target 90% root cause among the related locations, measured 70.4%.
-    assert.ok(h.cause / h.withCause >= 0.69, `root cause ${h.cause}/${h.withCause} (issue #9 target 90%, measured 70.4%)${msg}`);
-    // Target 97% primary diagnostic at the causing line, measured 88.0%.
-    assert.ok(h.primary / h.total >= 0.87, `primary ${h.primary}/${h.total} (issue #9 target 97%, measured 88.0%)${msg}`);
+    // Sets 17-18 (round 10: data-plane bounds made away from the refused line, tracing and socket
+    // declarations; 20 held out) scored 100/87.5/25.0 and 91.7/85.7/58.3 on first sight.
+    // Target 80% case-specific, measured 69.6% on 286.
+    assert.ok(h.caseSpecific / h.total >= 0.69, `case-specific ${h.caseSpecific}/${h.total} (issue #9 target 80%, measured 69.6%)${msg}`);
+    // Target 90% root cause among the related locations, measured 72.3%.
+    assert.ok(h.cause / h.withCause >= 0.72, `root cause ${h.cause}/${h.withCause} (issue #9 target 90%, measured 72.3%)${msg}`);
+    // Target 97% primary diagnostic at the causing line, measured 88.8%.
+    assert.ok(h.primary / h.total >= 0.88, `primary ${h.primary}/${h.total} (issue #9 target 97%, measured 88.8%)${msg}`);
   });
 
   // Other people build with other compilers: clang 20 and later emit 32-bit subregister code
@@ -167,7 +169,7 @@ describe('verifier findings on broken programs written by others', function () {
       const { all: scores, loaded } = await scorePrograms(loader, dir, sources, [], ['heldout']);
       console.log(formatPrograms(scores, `broken programs written by others, restyled (${loaded} load that way, left out):`));
       const h = scores.heldout;
-      assert.ok(h.total >= 266, `only ${h.total} held-out programs restyled`);
+      assert.ok(h.total >= 286, `only ${h.total} held-out programs restyled`);
       const msg = process.env.VERIFIER_EVAL_SHOW_HELDOUT ? `\n${h.misses.join('\n')}` : '';
       // The values measured when this test was written (RESTYLED FLOORS), not issue #9's targets.
       assert.ok(h.primary / h.total >= RESTYLED_FLOORS.primary, `restyled primary ${h.primary}/${h.total}${msg}`);
@@ -188,7 +190,7 @@ describe('verifier findings on broken programs written by others', function () {
     const { all: scores, loaded } = await scorePrograms(loader, OTHERS, sources, ['-mcpu=v3'], ['heldout']);
     console.log(formatPrograms(scores, `broken programs written by others, built with -mcpu=v3 (${loaded} load that way, left out):`));
     const h = scores.heldout;
-    assert.ok(h.total >= 266, `only ${h.total} held-out programs fail to load when built with -mcpu=v3`);
+    assert.ok(h.total >= 286, `only ${h.total} held-out programs fail to load when built with -mcpu=v3`);
     const msg = process.env.VERIFIER_EVAL_SHOW_HELDOUT ? `\n${h.misses.join('\n')}` : '';
     // The values measured when this test was written (v3 FLOORS), not issue #9's targets.
     assert.ok(h.primary / h.total >= V3_FLOORS.primary, `-mcpu=v3 primary ${h.primary}/${h.total}${msg}`);
@@ -198,9 +200,9 @@ describe('verifier findings on broken programs written by others', function () {
 });
 
 /** Held-out scores of the restyled programs, as measured (see the test). */
-// Measured: 87.3% / 70.8% / 71.6% of 229 (the same programs as written: 87.3% / 71.5% / 71.6%).
-const RESTYLED_FLOORS = { primary: 0.87, cause: 0.69, caseSpecific: 0.7 };
+// Measured: 88.5% / 71.2% / 69.2% of 286 (the same programs as written: 88.8% / 72.3% / 69.6%).
+const RESTYLED_FLOORS = { primary: 0.88, cause: 0.71, caseSpecific: 0.69 };
 
 /** Held-out scores of the programs built with -mcpu=v3, as measured (see the test). */
-// Measured: 86.5% / 72.9% / 71.6% of 229.
-const V3_FLOORS = { primary: 0.86, cause: 0.7, caseSpecific: 0.7 };
+// Measured: 88.1% / 73.4% / 68.9% of 286.
+const V3_FLOORS = { primary: 0.87, cause: 0.73, caseSpecific: 0.68 };

@@ -38,15 +38,16 @@ describe('verifier decoder on held-out material from others', () => {
     const s = scoreWildLogs();
     console.log(formatWild(s));
     const h = s.heldout;
-    assert.ok(h.total >= 193, `only ${h.total} held-out logs`);
+    assert.ok(h.total >= 216, `only ${h.total} held-out logs`);
     // NOT MET: issue #9 asks for >= 94% with a finding at the real error line. Measured 92.7%
     // (161/174) after round 8 (an error followed by instructions that start over ends its attempt,
     // logs quoted in mail read as printed); the decoder at the start of round 8 scored 92.0%
     // (160/174) on the same logs, and the 34 logs added in round 8 (held-out half) 97% on first
     // sight. This asserts the measured value so a change that loses ground fails.
-    assert.ok(h.errorLine / h.total >= 0.92, `error line ${h.errorLine}/${h.total} (issue #9 target 94%, measured 92.7%)`);
-    // NOT MET: issue #9 asks for >= 90% with a specific entry. Measured 85.5% (165/193).
-    assert.ok(h.specific / h.total >= 0.85, `specific entry ${h.specific}/${h.total} (issue #9 target 90%, measured 85.5%)`);
+    assert.ok(h.errorLine / h.total >= 0.92, `error line ${h.errorLine}/${h.total} (issue #9 target 94%, measured 92.6% of 216)`);
+    // NOT MET: issue #9 asks for >= 90% with a specific entry. Measured 85.6% (185/216; the 23 logs
+    // added in round 13, most from Stack Overflow, were scored on first sight inside this).
+    assert.ok(h.specific / h.total >= 0.85, `specific entry ${h.specific}/${h.total} (issue #9 target 90%, measured 85.6%)`);
   });
 
   it('the same public logs as other programs pass them on (prefixed, indented, quoted, CRLF, in a logger field) give the same first finding', function () {

@@ -423,7 +423,7 @@ export const catalog: CatalogEntry[] = [
     'packet-out-of-bounds',
     /^invalid access to packet, off=-?\d+ size=\d+, (?<register>R\d+)\(id=\d+,off=-?\d+,r=(?<proven>\d+)\)|^(?<register2>R\d+) offset is outside of the packet|^invalid access to packet\b/,
     'Packet access without a data_end check',
-    'Packet data may only be read after proving that the bytes exist: a comparison of the pointer plus the access length with data_end. On this path the verifier has proven only {proven} bytes past the pointer (r=), fewer than this access needs.',
+    'Packet data may only be read after proving that the bytes exist: a comparison of the pointer plus the access length with data_end. On this path the verifier has proven only {proven} bytes past the pointer (r={proven}), fewer than this access needs.',
     'Compare the end of the header you read with data_end before touching it, and bail out when it is beyond.',
     {
       causes: ['packet-check'],

@@ -146,8 +146,8 @@ describe('verifier findings on broken programs written by others', function () {
     assert.ok(h.caseSpecific / h.total >= 0.69, `case-specific ${h.caseSpecific}/${h.total} (issue #9 target 80%, measured 69.6%)${msg}`);
     // Target 90% root cause among the related locations, measured 72.3%.
     assert.ok(h.cause / h.withCause >= 0.72, `root cause ${h.cause}/${h.withCause} (issue #9 target 90%, measured 72.3%)${msg}`);
-    // Target 97% primary diagnostic at the causing line, measured 88.8%.
-    assert.ok(h.primary / h.total >= 0.88, `primary ${h.primary}/${h.total} (issue #9 target 97%, measured 88.8%)${msg}`);
+    // Target 97% primary diagnostic at the causing line, measured 89.9%.
+    assert.ok(h.primary / h.total >= 0.89, `primary ${h.primary}/${h.total} (issue #9 target 97%, measured 89.9%)${msg}`);
   });
 
   // Other people build with other compilers: clang 20 and later emit 32-bit subregister code
@@ -200,9 +200,9 @@ describe('verifier findings on broken programs written by others', function () {
 });
 
 /** Held-out scores of the restyled programs, as measured (see the test). */
-// Measured: 88.5% / 71.2% / 69.2% of 286 (the same programs as written: 88.8% / 72.3% / 69.6%).
-const RESTYLED_FLOORS = { primary: 0.88, cause: 0.71, caseSpecific: 0.69 };
+// Measured: 89.5% / 71.2% / 69.2% of 286 (the same programs as written: 89.9% / 72.3% / 69.6%).
+const RESTYLED_FLOORS = { primary: 0.89, cause: 0.71, caseSpecific: 0.69 };
 
 /** Held-out scores of the programs built with -mcpu=v3, as measured (see the test). */
-// Measured: 88.1% / 73.4% / 68.9% of 286.
-const V3_FLOORS = { primary: 0.87, cause: 0.73, caseSpecific: 0.68 };
+// Measured: 89.2% / 73.4% / 68.9% of 286.
+const V3_FLOORS = { primary: 0.88, cause: 0.73, caseSpecific: 0.68 };

@@ -1101,6 +1101,17 @@ function libbpfFindings(
         if (problem.related) f.related.push(problem.related);
       }
     }
+    // A section name libbpf does not know: the SEC() line above the program's function says it.
+    if (f.catalogId === 'libbpf-section-name' && sources && f.file && f.line) {
+      const sec = sectionAbove(sources, f.file, f.line);
+      const between = sec ? (findSource(sources, sec.file)?.[1] ?? '').split('\n').slice(sec.line, f.line - 1) : [];
+      // Only the return type, attributes or comments between them: it is this function's SEC().
+      if (sec && sec.line < f.line && between.length <= 4 && !between.some((x) => /[;{}]/.test(withoutComment(x)))) {
+        f.related.push({ file: f.file, line: f.line, message: 'the program this section names' });
+        f.line = sec.line;
+        f.sourceText = sourceLine(sources, sec.file, sec.line);
+      }
+    }
   }
   // Known messages say more than ones explained by their subject: those are only a last resort.
   const sure = haveVerifierFindings || out.some((f) => !bySubject.has(f));

@@ -1611,9 +1611,20 @@ catalog.push(
             why: `A ${base} section names what it attaches to after a slash (SEC("${base}/<target>")); "${sec}" has none, so libbpf cannot attach it automatically${/^(?:fentry|fexit|fmod_ret|tp_btf|lsm|iter)$/.test(base) ? ' or find the BTF type it must be verified against' : ''}.`,
             fix: `Write the target into the section, e.g. SEC("${base}/<function or event>"), or attach it by hand with the target given at attach time.`,
           };
+        const near = nearestSections(sec);
         return {
           title: `libbpf does not know section "${sec}"`,
-          why: `libbpf derives the program type from SEC(), and "${sec}" is not one of the names it knows: a typo, a name an older or newer libbpf used, or a type newer than the libbpf the loader links.`,
+          why: `libbpf derives the program type from SEC(), and "${sec}" is not one of the names it knows: a typo, a name an older or newer libbpf used, or a type newer than the libbpf the loader links.${near.length ? ` The known names nearest to it: ${near.map((n) => `"${n}"`).join(', ')}.` : ''}`,
+          fix: near.length
+            ? `Name the section SEC("${near[0]}")${
+                near.length > 1
+                  ? ` (or ${near
+                      .slice(1)
+                      .map((n) => `SEC("${n}")`)
+                      .join(', ')})`
+                  : ''
+              }, the form libbpf documents for this program type.`
+            : undefined,
         };
       },
     },
@@ -1885,4 +1896,36 @@ let byId: Map<string, CatalogEntry> | undefined;
 export function catalogEntry(id: string | null | undefined): CatalogEntry | undefined {
   byId ??= new Map(catalog.map((e) => [e.id, e]));
   return id ? byId.get(id) : undefined;
+}
+
+// libbpf's section names (its section_defs; `+` marks those that take a target after the slash).
+const LIBBPF_SECTIONS =
+  'socket sk_reuseport kprobe+ kretprobe+ kprobe.multi+ kretprobe.multi+ uprobe+ uretprobe+ uprobe.multi+ ksyscall+ kretsyscall+ usdt+ tc tc/ingress tc/egress tcx/ingress tcx/egress netkit/primary netkit/peer classifier action tracepoint+ tp+ raw_tracepoint+ raw_tp+ raw_tracepoint.w+ raw_tp.w+ tp_btf+ fentry+ fmod_ret+ fexit+ fentry.s+ fexit.s+ freplace+ lsm+ lsm.s+ lsm_cgroup+ iter+ iter.s+ syscall xdp xdp.frags xdp/devmap xdp/cpumap perf_event lwt_in lwt_out lwt_xmit lwt_seg6local sockops sk_skb sk_skb/stream_parser sk_skb/stream_verdict sk_msg lirc_mode2 flow_dissector cgroup_skb/ingress cgroup_skb/egress cgroup/skb cgroup/sock_create cgroup/sock_release cgroup/sock cgroup/post_bind4 cgroup/post_bind6 cgroup/bind4 cgroup/bind6 cgroup/connect4 cgroup/connect6 cgroup/connect_unix cgroup/sendmsg4 cgroup/sendmsg6 cgroup/sendmsg_unix cgroup/recvmsg4 cgroup/recvmsg6 cgroup/recvmsg_unix cgroup/getpeername4 cgroup/getpeername6 cgroup/getsockname4 cgroup/getsockname6 cgroup/sysctl cgroup/getsockopt cgroup/setsockopt cgroup/dev struct_ops+ struct_ops.s+ sk_lookup netfilter'.split(
+    ' ',
+  );
+
+/** The known section names closest to `sec` (a few edits away, `_`/`-` ignored), nearest first. */
+function nearestSections(sec: string): string[] {
+  const [base, ...rest] = sec.split('/');
+  const squash = (x: string) => x.replace(/[_-]/g, '');
+  const scored = LIBBPF_SECTIONS.map((known) => {
+    const name = known.replace(/\+$/, '');
+    // A name that takes a target is compared on its prefix, and suggested with the user's target.
+    const candidate = known.endsWith('+') && rest.length ? `${name}/${rest.join('/')}` : name;
+    const against = known.endsWith('+') ? base : sec;
+    return { candidate, d: editDistance(squash(against), squash(name)) };
+  });
+  const best = Math.min(...scored.map((x) => x.d));
+  if (best > Math.max(1, Math.floor(base.length / 4))) return [];
+  return [...new Set(scored.filter((x) => x.d === best).map((x) => x.candidate))].filter((x) => x !== sec).slice(0, 3);
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }

@@ -166,7 +166,11 @@ const EVIDENCE: [string, (v: string) => string][] = [
   ['kind', (v) => `BTF kind ${v}`],
   ['stackOff', (v) => `stack slot fp${v} (${v.slice(1)} bytes below the frame pointer)`],
   ['off', (v) => `offset ${v} (off=${v})`],
-  ['size', (v) => (v === '0' ? 'size=0 (the length on this path may be zero, which this access or argument does not allow)' : `size ${v} (size=${v})`)],
+  [
+    'size',
+    (v) =>
+      v === '0' ? 'size=0 (the length on this path may be zero, which this access or argument does not allow)' : `size ${v} (size=${v})`,
+  ],
   ['value_size', (v) => `value size ${v} (value_size=${v})`],
   ['value', (v) => `value ${v} (${Number(v)})`],
   ['smin', (v) => `smallest possible value ${v}`],

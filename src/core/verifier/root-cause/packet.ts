@@ -1,5 +1,6 @@
 // Packet pointers: the data_end check that proves an access, and helpers that invalidate it.
 // The root-cause function of each of these families' causes; index.ts runs them in order.
+import { findSource } from '../locate';
 import { traceRegister } from '../provenance';
 import {
   assignedVariable,
@@ -14,6 +15,34 @@ import {
 import type { RootCause } from '../types';
 import type { CauseState } from './state';
 import { hasBackwardJump, packetChangeBefore } from './common';
+
+/**
+ * A data_end check of `via` between its assignment and the read that counts the size of another
+ * header (`(void *)dns + sizeof(*udp) > data_end`, or a struct `via` is not declared as).
+ */
+function checkedWithOtherSize(
+  sources: ReadonlyMap<string, string>,
+  file: string,
+  from: number,
+  to: number,
+  via: string,
+): { line: number; text: string; size: string; declared?: string } | undefined {
+  const lines = (findSource(sources, file)?.[1] ?? '').split('\n');
+  const declared = lines
+    .slice(0, to)
+    .map((l) => new RegExp(String.raw`\bstruct\s+(\w+)\s*\*\s*${via}\b`).exec(withoutComment(l))?.[1])
+    .filter(Boolean)
+    .pop();
+  for (let i = from; i < to - 1 && i < lines.length; i++) {
+    const code = withoutComment(lines[i]);
+    if (!new RegExp(String.raw`\b${via}\b`).test(code) || !/\bdata_end\b/.test(code)) continue;
+    const size = /\bsizeof\s*\(\s*(\*\s*\w+|struct\s+\w+)\s*\)/.exec(code)?.[1].replace(/\s+/g, ' ');
+    if (!size) return undefined;
+    const other = size.startsWith('*') ? size.slice(1).trim() !== via : declared !== undefined && size !== `struct ${declared}`;
+    return other ? { line: i + 1, text: code.trim(), size, declared } : undefined;
+  }
+  return undefined;
+}
 
 export const packetCauses = {
   // The metadata area ends where the packet starts: its check is against ctx->data.
@@ -76,6 +105,14 @@ export const packetCauses = {
               'Bound the offset before adding it to the packet pointer (`if (off > 1500) return ...;` or a mask such as `off &= 0x3ff`), then check the header end against data_end.';
           }
         }
+        // The pointer the line reads through, set above from another pointer plus an offset.
+        const stmt = withoutComment(f.sourceText);
+        const via = pointerReadThrough(stmt);
+        const set = via && sources && f.file && f.line ? assignmentAbove(sources, f.file, f.line, via) : undefined;
+        const readVia = memberAccess(f.sourceText);
+        // Its own check, when it counts another header's size, is the check on this path.
+        const wrong = set && via ? checkedWithOtherSize(sources!, set.file, set.line, f.line!, via) : undefined;
+        if (wrong) Object.assign(at, { file: set!.file, line: wrong.line });
         const checkText = sourceLine(sources, at.file, at.line);
         if (checkText && /[<>]/.test(checkText.replace(/->/g, ''))) {
           f.explanation += ` The check on this path is \`${checkText.replace(/\s*\/\*.*$/, '')}\`${proven ? `: it proves ${proven} bytes` : ''}${needed ? `, and this access reaches byte ${needed}` : ''}.`;
@@ -113,16 +150,17 @@ export const packetCauses = {
             ? /\b(?!(?:if|while|unlikely|likely)\b)([A-Za-z_]\w*)\s*\(((?:[^()]|\([^()]*\))*)\)/.exec(checkText)
             : null;
         const sizeArg = helperCheck ? /\bsizeof\s*\(\s*([^)]+?)\s*\)/.exec(helperCheck[2])?.[1] : undefined;
-        const readVia = memberAccess(f.sourceText);
         if (helperCheck && sizeArg && readVia && new RegExp(String.raw`\b${readVia.pointer}\b`).test(helperCheck[2])) {
           f.explanation += ` The check on this path is \`${checkText!.replace(/\s*\/\*.*$/, '').trim()}\`: ${helperCheck[1]}() is given \`sizeof(${sizeArg})\` for \`${readVia.pointer}\`${proven ? `, which proves ${proven} bytes` : ''}, and \`${readVia.pointer}->${readVia.field}\` lies beyond that${needed ? ` (this access reaches byte ${needed})` : ''}.`;
           f.fix = `Pass the size of what \`${readVia.pointer}\` points to: \`${helperCheck[1]}(${helperCheck[2].replace(/\bsizeof\s*\(\s*[^)]+?\s*\)/, `sizeof(*${readVia.pointer})`)})\`.`;
         }
-        // The pointer the line reads through, set above from another pointer plus an offset, has
-        // no data_end check of its own: its assignment is where the check must follow.
-        const stmt = withoutComment(f.sourceText);
-        const via = pointerReadThrough(stmt);
-        const set = via && sources && f.file && f.line ? assignmentAbove(sources, f.file, f.line, via) : undefined;
+        if (wrong) {
+          at.message = `this check of \`${via}\` counts \`sizeof(${wrong.size})\`, the size of another header`;
+          f.explanation += ` It checks \`${via}\` with \`sizeof(${wrong.size})\`, the size of another header than the one \`${via}\` points to${wrong.declared ? ` (\`struct ${wrong.declared}\`)` : ''}${readVia?.pointer === via ? `, so \`${via}->${readVia!.field}\` lies beyond what it proves` : ''}.`;
+          f.fix = `Check with the size of what \`${via}\` points to: \`${wrong.text.replace(`sizeof(${wrong.size})`, `sizeof(*${via})`)}\`.`;
+          return;
+        }
+        // ... or no data_end check of its own: its assignment is where the check must follow.
         const checked = via && checkText ? new RegExp(String.raw`\b${via}\b`).test(checkText) : false;
         if (set && !set.parameter && via && !checked && !f.related.some((r) => r.line === set.line && r.file === set.file)) {
           f.related.push({
@@ -130,7 +168,8 @@ export const packetCauses = {
             line: set.line,
             message: `\`${via}\` is set here, and no data_end check of \`${via}\` follows before it is read`,
           });
-          f.explanation += ` The line reads through \`${via}\`, set at line ${set.line} (\`${withoutComment(set.text)}\`), and no check of \`${via}\` against data_end comes between.`;
+          const member = readVia?.pointer === via ? `\`${via}->${readVia.field}\`` : undefined;
+          f.explanation += ` The line reads ${member ? `${member} ` : ''}through \`${via}\`, set at line ${set.line} (\`${withoutComment(set.text)}\`), and no check of \`${via}\` against data_end comes between.`;
           f.fix = `After line ${set.line}, check \`if ((void *)(${via} + 1) > data_end) return ...;\` before reading \`${via}\`.`;
         }
         return;

@@ -248,5 +248,11 @@ export function contextAccessRule(
       why: `This reads ${where}; cgroup sock programs get a socket, not a packet.`,
       fix: 'Use the socket fields (family, type, protocol, ...) instead.',
     };
-  return undefined;
+  // Any other field the kernel refuses here: each program type sees only the fields that mean
+  // something where it runs (sk_skb has no `mark`, cgroup sock programs no ports, ...).
+  const whole = size === field.size;
+  return {
+    why: `This reads ${whole ? '' : `${size} byte(s) of `}${where}, which a ${kind.name} program may not read${whole ? '' : ' this way (with this width, or at all)'}: each program type sees only the context fields that have a meaning where it runs.`,
+    fix: `Get the value another way where ${kind.name} programs run (a helper or a map filled by a program that sees it), or do this in a program type whose context has ${f}.`,
+  };
 }

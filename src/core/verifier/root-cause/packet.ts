@@ -7,6 +7,7 @@ import {
   assignmentAbove,
   comparisonAbove,
   enclosingLoop,
+  localDeclaration,
   sourceLine,
   memberAccess,
   pointerReadThrough,
@@ -28,11 +29,10 @@ function checkedWithOtherSize(
   via: string,
 ): { line: number; text: string; size: string; declared?: string } | undefined {
   const lines = (findSource(sources, file)?.[1] ?? '').split('\n');
-  const declared = lines
-    .slice(0, to)
-    .map((l) => new RegExp(String.raw`\bstruct\s+(\w+)\s*\*\s*${via}\b`).exec(withoutComment(l))?.[1])
-    .filter(Boolean)
-    .pop();
+  const decl = localDeclaration(sources, file, to, via);
+  const declared = decl
+    ? new RegExp(String.raw`\bstruct\s+(\w+)\s*\*\s*${via}\b`).exec(withoutComment(lines[decl.line - 1]))?.[1]
+    : undefined;
   for (let i = from; i < to - 1 && i < lines.length; i++) {
     const code = withoutComment(lines[i]);
     if (!new RegExp(String.raw`\b${via}\b`).test(code) || !/\bdata_end\b/.test(code)) continue;

@@ -2,7 +2,8 @@
 // in /proc/kallsyms, an interface that is not there). Substring matches first, then by edit
 // distance; pure.
 
-function distance(a: string, b: string, limit: number): number {
+/** Levenshtein distance of `a` and `b`, or `limit + 1` as soon as it must exceed `limit`. */
+export function distance(a: string, b: string, limit = Math.max(a.length, b.length)): number {
   if (Math.abs(a.length - b.length) > limit) return limit + 1;
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {

@@ -2,6 +2,7 @@
 // BPF backend). Families come from the kernel's format strings (see families.json and
 // scripts/extract-verifier-families.mjs); the unit test checks every family has an entry.
 // Order matters: the first matching entry wins, so specific patterns come before general ones.
+import { distance } from '../attach/closest';
 import { contextAccessRule, contextField, contextSize, programKind } from './context';
 import { errnoOf, errnoWords, quotedNames } from './libbpf-evidence';
 import type { CatalogEntry } from './types';
@@ -1913,19 +1914,9 @@ function nearestSections(sec: string): string[] {
     // A name that takes a target is compared on its prefix, and suggested with the user's target.
     const candidate = known.endsWith('+') && rest.length ? `${name}/${rest.join('/')}` : name;
     const against = known.endsWith('+') ? base : sec;
-    return { candidate, d: editDistance(squash(against), squash(name)) };
+    return { candidate, d: distance(squash(against), squash(name)) };
   });
   const best = Math.min(...scored.map((x) => x.d));
   if (best > Math.max(1, Math.floor(base.length / 4))) return [];
   return [...new Set(scored.filter((x) => x.d === best).map((x) => x.candidate))].filter((x) => x !== sec).slice(0, 3);
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
 }

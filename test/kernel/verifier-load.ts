@@ -67,6 +67,15 @@ export class FixtureLoader {
   }
 }
 
+/** The C sources and headers of a directory, by file name: what the decoder reads lines from. */
+export function sourcesOf(dir: string): Map<string, string> {
+  return new Map(
+    readdirSync(dir)
+      .filter((f) => /\.[ch]$/.test(f))
+      .map((f) => [f, readFileSync(path.join(dir, f), 'utf8')] as [string, string]),
+  );
+}
+
 export interface ProgramScore {
   total: number;
   primary: number;

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyzeLog, readLineInfo, type Analysis, type Finding } from '../../src/core/verifier';
 import { requireKernel } from './requirements';
-import { FixtureLoader, formatPrograms, restyledCopy, scorePrograms } from './verifier-load';
+import { FixtureLoader, formatPrograms, restyledCopy, scorePrograms, sourcesOf } from './verifier-load';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'verifier');
 
@@ -68,11 +68,7 @@ describe('verifier findings on real broken programs', function () {
       it(`${ex.name} (log level ${level}): ${ex.catalogIds[0]} at line ${ex.primary}${ex.cause ? `, cause at line ${ex.cause}` : ''}`, async function () {
         this.timeout(120000);
         // As `explain --source DIR` would: every C file of the fixture directory.
-        const sources = new Map(
-          readdirSync(DIR)
-            .filter((f) => /\.[ch]$/.test(f))
-            .map((f) => [f, readFileSync(path.join(DIR, f), 'utf8')] as [string, string]),
-        );
+        const sources = sourcesOf(DIR);
         const built = await loader.compile(path.join(DIR, ex.file));
         let text = built.stderr;
         if (built.object) {
@@ -120,11 +116,7 @@ describe('verifier findings on broken programs written by others', function () {
 
   it('held-out programs: primary at the causing line, root cause among related locations, case-specific explanation (scored)', async function () {
     this.timeout(1200000);
-    const sources = new Map(
-      readdirSync(OTHERS)
-        .filter((f) => /\.[ch]$/.test(f))
-        .map((f) => [f, readFileSync(path.join(OTHERS, f), 'utf8')] as [string, string]),
-    );
+    const sources = sourcesOf(OTHERS);
     const { all: scores, sets } = await scorePrograms(loader, OTHERS, sources);
     console.log(formatPrograms(scores));
     for (const [set, byHalf] of Object.entries(sets)) console.log(formatPrograms(byHalf, `  set ${set}:`));
@@ -161,11 +153,7 @@ describe('verifier findings on broken programs written by others', function () {
     this.timeout(1200000);
     const dir = restyledCopy(OTHERS);
     try {
-      const sources = new Map(
-        readdirSync(dir)
-          .filter((f) => /\.[ch]$/.test(f))
-          .map((f) => [f, readFileSync(path.join(dir, f), 'utf8')] as [string, string]),
-      );
+      const sources = sourcesOf(dir);
       const { all: scores, loaded } = await scorePrograms(loader, dir, sources, [], ['heldout']);
       console.log(formatPrograms(scores, `broken programs written by others, restyled (${loaded} load that way, left out):`));
       const h = scores.heldout;
@@ -182,11 +170,7 @@ describe('verifier findings on broken programs written by others', function () {
 
   it('held-out programs built with -mcpu=v3 (32-bit subregisters, newer clang default): the same measures (scored)', async function () {
     this.timeout(1200000);
-    const sources = new Map(
-      readdirSync(OTHERS)
-        .filter((f) => /\.[ch]$/.test(f))
-        .map((f) => [f, readFileSync(path.join(OTHERS, f), 'utf8')] as [string, string]),
-    );
+    const sources = sourcesOf(OTHERS);
     const { all: scores, loaded } = await scorePrograms(loader, OTHERS, sources, ['-mcpu=v3'], ['heldout']);
     console.log(formatPrograms(scores, `broken programs written by others, built with -mcpu=v3 (${loaded} load that way, left out):`));
     const h = scores.heldout;

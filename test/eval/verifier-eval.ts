@@ -162,7 +162,8 @@ export function scoreLibbpfMessages(): Record<Half, LibbpfScore> {
     if (m.level === 'warn') {
       s.warn++;
       if (f[0]?.message.includes(message.slice(0, 40))) s.line++;
-      if (f[0]?.catalogId) s.entry++;
+      // The fallback for a warning no entry knows is a finding, not an explanation of it.
+      if (f[0]?.catalogId && f[0].catalogId !== 'libbpf-warning') s.entry++;
     } else {
       s.info++;
       if (f.length === 0) s.quiet++;

@@ -44,7 +44,7 @@ describe('verifier decoder on held-out material from others', () => {
     // logs quoted in mail read as printed); the decoder at the start of round 8 scored 92.0%
     // (160/174) on the same logs, and the 34 logs added in round 8 (held-out half) 97% on first
     // sight. This asserts the measured value so a change that loses ground fails.
-    assert.ok(h.errorLine / h.total >= 0.92, `error line ${h.errorLine}/${h.total} (issue #9 target 94%, measured 92.6% of 216)`);
+    assert.ok(h.errorLine / h.total >= 0.93, `error line ${h.errorLine}/${h.total} (issue #9 target 94%, measured 93.5% of 216)`);
     // NOT MET: issue #9 asks for >= 90% with a specific entry. Measured 85.6% (185/216; the 23 logs
     // added in round 13, most from Stack Overflow, were scored on first sight inside this).
     assert.ok(h.specific / h.total >= 0.85, `specific entry ${h.specific}/${h.total} (issue #9 target 90%, measured 85.6%)`);
@@ -90,9 +90,12 @@ describe('verifier decoder on held-out material from others', () => {
     // filter: 19.0% (87/459) of the held-out warnings gave a finding at their line, all with an
     // entry, and 94.6% (106/112) of the info/debug lines stayed quiet. Measured after: 65.4%
     // (300/459) and 92.9% (104/112). With warnings no pattern knows explained by the part of libbpf
-    // they are about (last resort only): 76.5% (351/459) and 89.3% (100/112).
-    assert.ok(h.line / h.warn >= 0.78, `finding at the line ${h.line}/${h.warn} (measured 78.9%)`);
+    // they are about (last resort only): 76.5% (351/459) and 89.3% (100/112). With a finding in
+    // libbpf's words for a failure-worded warning that no entry or subject knows (not counted as an
+    // entry; BTF-code words excluded, libbpf prints those at debug level): 90.4% (415/459) at the
+    // line, 78.9% with an entry, 86.6% (97/112) quiet.
+    assert.ok(h.line / h.warn >= 0.9, `finding at the line ${h.line}/${h.warn} (measured 90.4%)`);
     assert.ok(h.entry / h.warn >= 0.78, `specific entry ${h.entry}/${h.warn} (measured 78.9%)`);
-    assert.ok(h.quiet / h.info >= 0.89, `quiet ${h.quiet}/${h.info} (measured 89.3%)`);
+    assert.ok(h.quiet / h.info >= 0.86, `quiet ${h.quiet}/${h.info} (measured 86.6%)`);
   });
 });

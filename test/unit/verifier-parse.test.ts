@@ -159,6 +159,20 @@ describe('verifier log parser', () => {
     assert.deepEqual(alone("prog 'trace_exec': failed to bind kprobe target 'do_sys_open'"), ['libbpf-attach']);
     assert.deepEqual(alone("kcfg value of 'CONFIG_HZ' could not be converted to its declared type"), ['libbpf-extern']);
     assert.deepEqual(alone('Unsupported BTF frobnication:1f'), [], 'BTF parser complaints are debug lines');
+    // A failure in words no subject fits is still a finding at its line, in libbpf's own words.
+    const unknown = analyzeLog('libbpf: widget frobnication failed: -95').findings;
+    assert.deepEqual(
+      unknown.map((f) => f.catalogId),
+      ['libbpf-warning'],
+    );
+    assert.match(unknown[0].explanation, /EOPNOTSUPP/);
+    assert.deepEqual(alone('btf_frobnicate_types failed: -22'), [], "libbpf's BTF code reports at debug level");
+    // ... and when libbpf then says the load failed, it is why: one finding, at the warning.
+    const loadFailed = analyzeLog("libbpf: widget frobnication failed: -95\nlibbpf: failed to load object 'x.bpf.o'\n").findings;
+    assert.deepEqual(
+      loadFailed.map((f) => [f.catalogId, f.message]),
+      [['libbpf-load-failed', 'libbpf: widget frobnication failed: -95']],
+    );
     // A known warning in the same log is the finding; the guessed one adds nothing.
     const both = analyzeLog("libbpf: inner map template of 'events' has an unexpected layout\nlibbpf: failed to find valid kernel BTF\n");
     assert.deepEqual(

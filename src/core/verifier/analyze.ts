@@ -959,6 +959,8 @@ const LIBBPF_FAILURE =
 const LIBBPF_QUIET =
   /\bignoring\b|skipping (?:it|uploading|unrecognized)|\bskip(?:ping)? (?:relo|section|loading)\b|defaulting to|not re-pinning|BTF is optional|created successfully|found candidate|^gen: |^linker: adding|\bdiscovered\b|\bpinned at\b|\bunpinned\b|\bpatched insn\b|\bpoisoning\b|': set to\b|\bset to (?:prog|map)\b|func ptr \S+ is not set|\bresolved to\b|^(?:attachable|supported) section|probably overridden|\bretrying\b|\bfalling back\b|\bfallback\b/i;
 
+const BTF_CODE = /\bBTF\b|\bbtf_|\.BTF\b|\bBTF_KIND|\b(?:kind|VAR|DATASEC|type) \[?-?\d|\bnon-VAR\b/;
+
 /** `=3D` is `=` in quoted-printable; only it and blanks, as `off=24` may be in the text as is. */
 const unquotePrintable = (line: string) => line.replace(/=(3D|20|09)/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 
@@ -1035,7 +1037,7 @@ function libbpfFindings(
   const bySubject = new Set<Finding>();
   // libbpf says itself when a failed BTF upload does not matter: it loads on without BTF.
   const btfOptional = lines.some((l) => l.text.includes('BTF is optional'));
-  for (const l of lines) {
+  for (const [i, l] of lines.entries()) {
     if (btfOptional && /^(?:BTF loading error|Error loading BTF\b|-- BEGIN BTF LOAD LOG)/.test(l.text)) continue;
     // libbpf's debug output (-d) describes every map and relocation; only failures are findings.
     // Names in quotes (a global called failed_only) are not words of the message.
@@ -1045,8 +1047,12 @@ function libbpfFindings(
     // Any entry: libbpf also restates kernel errors (`BPF program load failed: -E2BIG`).
     // A warning no pattern knows is explained by the part of libbpf it is about.
     const known = matchEntry(l.text)?.entry.id;
-    const id = known ?? libbpfSubject(words);
+    // libbpf's BTF code (parsing, dedup) reports at debug level: no fallback for its words.
+    let id = known ?? libbpfSubject(words) ?? (l.bare || BTF_CODE.test(words) ? undefined : 'libbpf-warning');
     if (!id) continue;
+    // An unknown warning before libbpf says the load failed is why it failed: one finding, here.
+    if (id === 'libbpf-warning' && lines.slice(i + 1).some((o) => matchEntry(o.text)?.entry.id === 'libbpf-load-failed'))
+      id = 'libbpf-load-failed';
     if (id === 'libbpf-load-failed' && (haveVerifierFindings || out.length)) continue;
     const ex = explainMessage(l.text, { fallbackEntry: id });
     // libbpf describes a relocation over several lines (`relo #11: <byte_off> [149] struct task_struct ...`).

@@ -1824,6 +1824,15 @@ catalog.push(
         'bpftool btf dump file prog.bpf.o | head   # the object has BTF\nls -l /sys/kernel/btf/vmlinux           # the kernel has BTF',
     },
   ),
+  // A warning no pattern knows and no subject fits: still a finding at its line, in libbpf's words.
+  lib(
+    'libbpf-warning',
+    /(?!)/,
+    'libbpf stopped with an error',
+    "libbpf prints a warning like this when a step of opening, preparing, loading or attaching the object fails; the message names the step, and libbpf's debug lines before it name the program, map or section it was working on. The kernel may not have seen the program at all.",
+    'Read the step the message names; rerun the loader with libbpf debug output (`bpftool -d prog load ...`, or libbpf_set_print() with LIBBPF_DEBUG) to see the lines that led to it, and check that libbpf is at least as new as the clang and bpftool that built the object.',
+    { example: 'bpftool -d prog loadall prog.bpf.o /sys/fs/bpf/prog 2>&1 | tail -40' },
+  ),
   lib(
     'libbpf-load-failed',
     /^(?:prog '\S+': )?(?:BPF program load failed|failed to load)(?:: |$)|^Failed to load program: [A-Z]|^failed to load object '|^failed to load BPF skeleton '|^Internal error: can't load program|^Error in \S+\(\):.*Couldn't (?:load trivial BPF program|create simple array map)/,

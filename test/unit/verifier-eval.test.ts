@@ -46,8 +46,9 @@ describe('verifier decoder on held-out material from others', () => {
     // sight. This asserts the measured value so a change that loses ground fails.
     assert.ok(h.errorLine / h.total >= 0.93, `error line ${h.errorLine}/${h.total} (issue #9 target 94%, measured 93.5% of 216)`);
     // NOT MET: issue #9 asks for >= 90% with a specific entry. Measured 85.6% (185/216; the 23 logs
-    // added in round 13, most from Stack Overflow, were scored on first sight inside this).
-    assert.ok(h.specific / h.total >= 0.85, `specific entry ${h.specific}/${h.total} (issue #9 target 90%, measured 85.6%)`);
+    // added in round 13, most from Stack Overflow, were scored on first sight inside this); 87.0%
+    // once libbpf's CO-RE poison call (`unknown#195896080`) was no longer read as an unknown helper.
+    assert.ok(h.specific / h.total >= 0.86, `specific entry ${h.specific}/${h.total} (issue #9 target 90%, measured 87.0%)`);
   });
 
   it('the same public logs as other programs pass them on (prefixed, indented, quoted, CRLF, in a logger field) give the same first finding', function () {

@@ -167,6 +167,11 @@ describe('verifier log parser', () => {
     );
     assert.match(unknown[0].explanation, /EOPNOTSUPP/);
     assert.deepEqual(alone('btf_frobnicate_types failed: -22'), [], "libbpf's BTF code reports at debug level");
+    // The call loaders write over an instruction they could not relocate is CO-RE's, not a helper's.
+    const poisoned = analyzeLog('12: (85) call unknown#195896080\ninvalid func unknown#195896080\n').findings[0];
+    assert.equal(poisoned.catalogId, 'libbpf-core-relo');
+    assert.match(poisoned.explanation, /0xbad2310/);
+    assert.doesNotMatch(poisoned.explanation, /helper unknown/);
     // ... and when libbpf then says the load failed, it is why: one finding, at the warning.
     const loadFailed = analyzeLog("libbpf: widget frobnication failed: -95\nlibbpf: failed to load object 'x.bpf.o'\n").findings;
     assert.deepEqual(

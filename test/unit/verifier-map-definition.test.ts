@@ -2,7 +2,7 @@
 // argument(-22)`) says nothing of why; the definition's attribute that breaks the kernel's
 // map_alloc_check rules is the line to point at. (Each rule was checked on the real kernel.)
 import * as assert from 'node:assert/strict';
-import { mapDefinitionProblem } from '../../src/core/verifier/source-hints';
+import { mapAttributeLine, mapDefinitionProblem } from '../../src/core/verifier/source-hints';
 
 /** The line and the first words of why, for a definition ending at its `} name SEC(".maps")` line. */
 function problem(def: string): [string, string] | undefined {
@@ -78,5 +78,111 @@ describe('verifier map definitions the kernel refuses', () => {
       problem(map('__uint(type, BPF_MAP_TYPE_HASH);', '__uint(max_entries, 1024);', '__type(key, __u32);', '__type(value, __u64);')),
       undefined,
     );
+  });
+
+  it('key and value sizes per map type, sizeof() included; flags only some types take; inner maps', () => {
+    const first = (...attrs: string[]) => problem(map(...attrs))?.[0];
+    const sv = 'struct sv {\n\t__u64 cookie;\n\t__u64 when;\n};\n';
+    assert.equal(
+      problem(
+        sv + map('__uint(type, BPF_MAP_TYPE_SOCKMAP);', '__uint(max_entries, 4);', '__type(key, __u32);', '__type(value, struct sv);'),
+      )?.[0],
+      '__type(value, struct sv);',
+    );
+    assert.equal(
+      first('__uint(type, BPF_MAP_TYPE_DEVMAP);', '__uint(max_entries, 4);', '__type(key, __u32);', '__type(value, __u32);'),
+      undefined,
+    );
+    assert.equal(
+      first('__uint(type, BPF_MAP_TYPE_STACK_TRACE);', '__uint(max_entries, 64);', '__type(key, __u32);', '__type(value, __u32[127]);'),
+      '__type(value, __u32[127]);',
+    );
+    assert.equal(
+      first(
+        '__uint(type, BPF_MAP_TYPE_STACK_TRACE);',
+        '__uint(max_entries, 64);',
+        '__uint(key_size, sizeof(__u32));',
+        '__uint(value_size, 127 * sizeof(__u64));',
+      ),
+      undefined,
+    );
+    assert.equal(
+      first(
+        '__uint(type, BPF_MAP_TYPE_ARRAY);',
+        '__uint(max_entries, 64);',
+        '__uint(key_size, sizeof(__u64));',
+        '__uint(value_size, sizeof(__u64));',
+      ),
+      '__uint(key_size, sizeof(__u64));',
+    );
+    assert.equal(
+      first(
+        '__uint(type, BPF_MAP_TYPE_TASK_STORAGE);',
+        '__uint(map_flags, BPF_F_NO_PREALLOC);',
+        '__type(key, __u64);',
+        '__type(value, __u32);',
+      ),
+      '__type(key, __u64);',
+    );
+    assert.equal(
+      first(
+        '__uint(type, BPF_MAP_TYPE_LPM_TRIE);',
+        '__uint(map_flags, BPF_F_NO_PREALLOC);',
+        '__uint(max_entries, 16);',
+        '__type(key, __u32);',
+        '__type(value, __u8);',
+      ),
+      '__type(key, __u32);',
+    );
+    for (const [type, flag] of [
+      ['BPF_MAP_TYPE_HASH', 'BPF_F_MMAPABLE'],
+      ['BPF_MAP_TYPE_HASH', 'BPF_F_NO_COMMON_LRU'],
+      ['BPF_MAP_TYPE_LRU_HASH', 'BPF_F_NO_PREALLOC'],
+    ])
+      assert.equal(
+        first(
+          `__uint(type, ${type});`,
+          `__uint(map_flags, ${flag});`,
+          '__uint(max_entries, 16);',
+          '__type(key, __u32);',
+          '__type(value, __u64);',
+        ),
+        `__uint(map_flags, ${flag});`,
+      );
+    assert.equal(
+      first('__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);', '__uint(max_entries, 4);', '__type(key, __u32);', '__type(value, __u32);'),
+      '__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);',
+    );
+    // A bpf_spin_lock may not live in an LRU hash (EOPNOTSUPP on this kernel).
+    const locked = 'struct val {\n\tstruct bpf_spin_lock lock;\n\t__u64 n;\n};\n';
+    assert.match(
+      problem(
+        locked +
+          map('__uint(type, BPF_MAP_TYPE_LRU_HASH);', '__uint(max_entries, 4);', '__type(key, __u32);', '__type(value, struct val);'),
+      )![1],
+      /bpf_spin_lock may only live in the value of a HASH, ARRAY or local storage map/,
+    );
+  });
+
+  it("libbpf's other words about a map name the attribute they are about", () => {
+    const def = map(
+      '__uint(type, BPF_MAP_TYPE_HASH);',
+      '__uint(max_entries, 1024);',
+      '__type(key, __u32);',
+      '__type(value, __u64);',
+      '__uint(pinning, LIBBPF_PIN_BY_NAME);',
+      '__uint(frob, 3);',
+    );
+    const lines = def.split('\n');
+    const at = (message: string) => {
+      const l = mapAttributeLine(new Map([['m.bpf.c', def]]), 'm.bpf.c', lines.length, message)?.line;
+      return l ? lines[l - 1].trim() : undefined;
+    };
+    assert.equal(at("map 'm': unknown field 'frob'."), '__uint(frob, 3);');
+    assert.equal(at("map 'm': attr 'max_entries': expected ARRAY, got 5."), '__uint(max_entries, 1024);');
+    assert.equal(at("map 'm': conflicting key size 4 != 8."), '__type(key, __u32);');
+    assert.equal(at("map 'm': conflicting value size 8 != 16."), '__type(value, __u64);');
+    assert.equal(at("couldn't reuse pinned map at '/sys/fs/bpf/m': parameter mismatch"), '__uint(pinning, LIBBPF_PIN_BY_NAME);');
+    assert.equal(at("map 'm': failed to set initial contents: -22"), undefined);
   });
 });

@@ -10,6 +10,7 @@ import { definesOf, firstUse, returnedConstant, returnsComputed, wrapperArgument
 import { classifyLine, LineSplitter, parseRegisterState, splitRunOnLines, type LogLine } from './parse';
 import { History, memoryOperandRegister, traceRegister } from './provenance';
 import {
+  mapAttributeLine,
   mapDefinitionProblem,
   functionEnd,
   programDefinition,
@@ -1083,6 +1084,9 @@ function libbpfFindings(
     // libbpf names the map / extern / program in quotes: find it in the sources.
     const names = [...l.text.matchAll(/'([A-Za-z_]\w*)'/g)].map((m) => m[1]);
     if (l.program) names.push(l.program);
+    // A map pinned by name is pinned at its name (`couldn't reuse pinned map at '/sys/fs/bpf/counts'`).
+    const pinnedAs = /'\/sys\/fs\/bpf\/(?:[\w.-]+\/)*([A-Za-z_]\w*)'/.exec(l.text)?.[1];
+    if (pinnedAs && /\bmap\b/.test(l.text)) names.push(pinnedAs);
     // The object's own source file first: libbpf names the programs it loads.
     const anyProgram = l.program ?? lines.find((x) => x.program)?.program;
     const prefer = sources && anyProgram ? programDefinition(sources, anyProgram)?.file : undefined;
@@ -1095,7 +1099,20 @@ function libbpfFindings(
         f.line = at.line;
       } else f.related.push({ ...at, message: `\`${name}\` is defined here` });
       // A map the kernel would not create: the attribute of its definition that it refuses.
-      const problem = /\bmap '\w+': failed to create/.test(l.text) ? mapDefinitionProblem(sources!, at.file, at.line) : undefined;
+      const problem = /\bmap '\w+': failed to create(?!.*inner)/.test(l.text)
+        ? mapDefinitionProblem(sources!, at.file, at.line)
+        : undefined;
+      // Other words about the map name its attribute (`attr 'max_entries'`, key size, inner map).
+      const attribute =
+        !problem && (l.text.includes(`map '${name}'`) || name === pinnedAs)
+          ? mapAttributeLine(sources!, at.file, at.line, l.text)
+          : undefined;
+      if (attribute && f.line === at.line) {
+        f.related.push({ file: f.file, line: f.line, message: `map \`${name}\` is defined here` });
+        f.file = attribute.file;
+        f.line = attribute.line;
+        f.sourceText = sourceLine(sources, attribute.file, attribute.line);
+      }
       if (problem) {
         if (f.line !== problem.line) f.related.push({ file: f.file, line: f.line, message: `map \`${name}\` is defined here` });
         f.file = problem.file;

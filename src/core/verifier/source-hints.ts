@@ -326,20 +326,20 @@ export function mapDefinitionProblem(
   line: number,
 ): (SourceLine & { why: string; fix: string; related?: SourceLine & { message: string } }) | undefined {
   for (const [key, lines] of linesOf(sources, file)) {
-    let start = line - 1;
-    while (start > 0 && start > line - 30 && !/^\s*struct\s*(?:\{|$)/.test(lines[start])) start--;
-    const body = lines.slice(start, line).map((t, i) => ({ t, n: start + i + 1 }));
+    const body = definitionBody(lines, line);
     const type = body.map((b) => /__uint\s*\(\s*type\s*,\s*(BPF_MAP_TYPE_\w+)/.exec(b.t)?.[1]).find(Boolean);
     if (!type) return undefined;
     const keyLine = body.find((b) => /__type\s*\(\s*key\s*,|__uint\s*\(\s*key_size\s*,/.test(b.t));
     const valueLine = body.find((b) => /__type\s*\(\s*value\s*,|__uint\s*\(\s*value_size\s*,/.test(b.t));
     const entriesLine = body.find((b) => /__uint\s*\(\s*max_entries\s*,/.test(b.t));
     const keyType = keyLine ? /__type\s*\(\s*key\s*,\s*([^)]+?)\s*\)/.exec(keyLine.t)?.[1] : undefined;
-    const keySize = keyLine ? /key_size\s*,\s*(\d+)/.exec(keyLine.t)?.[1] : undefined;
+    const keyBytes = declaredBytes(keyLine, keyType, sources, key);
+    const keySize = keyLine && !keyType && keyBytes !== undefined ? String(keyBytes) : undefined;
     if (
       ARRAY_LIKE.test(type) &&
       keyLine &&
-      ((keyType && (EIGHT_BYTES.test(keyType) || /^struct\b/.test(keyType))) || (keySize && keySize !== '4'))
+      ((keyType && (keyBytes !== undefined ? keyBytes !== 4 : EIGHT_BYTES.test(keyType) || /^struct\b/.test(keyType))) ||
+        (keySize && keySize !== '4'))
     )
       return {
         file: key,
@@ -350,7 +350,8 @@ export function mapDefinitionProblem(
     // Maps of file descriptors (perf events, programs, cgroups, inner maps) hold 4-byte values:
     // what is sent through them (a perf record's struct) is not the map's value.
     const valueType = valueLine ? /__type\s*\(\s*value\s*,\s*([^)]+?)\s*\)/.exec(valueLine.t)?.[1] : undefined;
-    const valueSize = valueLine ? /value_size\s*,\s*(\d+)/.exec(valueLine.t)?.[1] : undefined;
+    const valueBytes = declaredBytes(valueLine, valueType, sources, key);
+    const valueSize = valueLine && !valueType && valueBytes !== undefined ? String(valueBytes) : undefined;
     if (
       /^BPF_MAP_TYPE_(?:PERF_EVENT_ARRAY|PROG_ARRAY|CGROUP_ARRAY)$/.test(type) &&
       valueLine &&
@@ -380,6 +381,90 @@ export function mapDefinitionProblem(
     return kernelMapRule({ type, body, keyLine, valueLine, valueType, entriesLine, entries }, sources, key);
   }
   return undefined;
+}
+
+/** The lines of the BTF-style map definition that ends at `line` (`} name SEC(".maps")`). */
+function definitionBody(lines: string[], line: number): MapLine[] {
+  let start = line - 1;
+  while (start > 0 && start > line - 30 && !/^\s*struct\s*(?:\{|$)/.test(lines[start])) start--;
+  return lines.slice(start, line).map((t, i) => ({ t, n: start + i + 1 }));
+}
+
+/**
+ * The attribute line of the map definition ending at `line` that a libbpf message about the map
+ * is about: `attr 'max_entries'` / `unknown field 'x'` name it, key and value sizes or specs are
+ * the key and value lines, the map type its type line, inner maps the `__array(values, ...)`.
+ */
+export function mapAttributeLine(
+  sources: ReadonlyMap<string, string>,
+  file: string,
+  line: number,
+  message: string,
+): SourceLine | undefined {
+  for (const [key, lines] of linesOf(sources, file)) {
+    const body = definitionBody(lines, line);
+    if (!body.some((b) => /__(?:uint|type|array)\s*\(/.test(b.t))) return undefined;
+    const field = (name: string) =>
+      body.find((b) => new RegExp(String.raw`__(?:uint|type|array|ulong)\s*\(\s*${escape(name)}\b`).test(b.t));
+    const named = /\b(?:attr|field) '(\w+)'/.exec(message)?.[1];
+    const hit = named
+      ? field(named)
+      : /\bkey (?:size|spec|type)\b/.test(message)
+        ? (field('key') ?? field('key_size'))
+        : /\bvalue (?:size|spec|type)\b/.test(message) && !/per-CPU map, expected/.test(message)
+          ? (field('value') ?? field('value_size'))
+          : /\binner\b|map-in-map|prog-array/.test(message)
+            ? (field('values') ?? field('type'))
+            : /\bmap type\b/.test(message)
+              ? (field('type') ?? body[0])
+              : /\bmax_entries\b/.test(message)
+                ? field('max_entries')
+                : /\bpin(?:ning|ned)?\b/.test(message)
+                  ? field('pinning')
+                  : undefined;
+    return hit && hit.n !== line ? { file: key, line: hit.n } : undefined;
+  }
+  return undefined;
+}
+
+/** Special fields of map values and the map types that may hold them (the kernel's map_check_btf). */
+const SPECIAL_FIELD_MAPS: [RegExp, RegExp, string][] = [
+  [/^bpf_(?:timer|wq)$/, /^BPF_MAP_TYPE_(?:HASH|LRU_HASH|ARRAY)$/, 'HASH, LRU_HASH or ARRAY'],
+  [
+    /^bpf_(?:res_)?spin_lock$/,
+    /^BPF_MAP_TYPE_(?:HASH|ARRAY|CGROUP_STORAGE|(?:SK|INODE|TASK|CGRP)_STORAGE)$/,
+    'HASH, ARRAY or local storage',
+  ],
+];
+
+/** The map types (in words) that may hold special field `field`, when `mapType` is not one of them. */
+export function specialFieldMaps(field: string, mapType: string): string | undefined {
+  const rule = SPECIAL_FIELD_MAPS.find(([f]) => f.test(field));
+  return rule && !rule[1].test(mapType) ? rule[2] : undefined;
+}
+
+/** The size in bytes a key or value line declares: `__uint(key_size, 8)` or `__type(key, T[N])`. */
+function declaredBytes(
+  line: MapLine | undefined,
+  type: string | undefined,
+  sources: ReadonlyMap<string, string>,
+  file: string,
+): number | undefined {
+  if (!line) return undefined;
+  const size = /_size\s*,\s*(.+)\)\s*;?\s*(?:\/[*/].*)?$/.exec(line.t)?.[1]?.trim();
+  if (size) {
+    // `sizeof(__u64)`, `PERF_MAX_STACK_DEPTH * sizeof(struct ip)`: each sizeof by the type's size.
+    let known = true;
+    const expr = size.replace(/\bsizeof\s*\(\s*([^()]+?)\s*\)/g, (_, t: string) => {
+      const bytes = /\*/.test(t) ? 8 : typeSize(sources, t, [], file)?.bytes;
+      if (bytes === undefined) known = false;
+      return String(bytes ?? 0);
+    });
+    return known ? constValue(expr.replace(/\b(\d+)[uUlL]+\b/g, '$1'), defineBodies(sources)) : undefined;
+  }
+  if (!type || /\*/.test(type)) return type ? 8 : undefined;
+  const dims = [...type.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);
+  return typeSize(sources, type.replace(/\[[^\]]*\]/g, '').trim(), dims, file)?.bytes;
 }
 
 /** One line of a map definition: its text and line number. */
@@ -419,16 +504,18 @@ function kernelMapRule(
   const structAt = struct ? structDefinition(sources, struct, file) : undefined;
   const members = structAt ? (findSource(sources, structAt.file)?.[1].split('\n') ?? []).slice(structAt.line, structAt.line + 40) : [];
   const end = members.findIndex((m) => /^\s*\}/.test(m));
-  const timer = members.slice(0, end < 0 ? undefined : end).findIndex((m) => /\bstruct\s+bpf_(?:timer|wq)\b/.test(m));
-  if (structAt && timer >= 0 && !/^BPF_MAP_TYPE_(?:HASH|LRU_HASH|ARRAY)$/.test(type)) {
-    const field = /struct\s+(bpf_\w+)/.exec(members[timer])![1];
+  const own = members.slice(0, end < 0 ? undefined : end);
+  for (const fieldAt of own.flatMap((m, i) => (/\bstruct\s+bpf_\w+/.test(m) ? [i] : []))) {
+    const field = /struct\s+(bpf_\w+)/.exec(members[fieldAt])![1];
+    const names = specialFieldMaps(field, type);
+    if (!structAt || !names) continue;
     return {
       ...at(
         typeLine,
-        `A ${field} may only live in the value of a HASH, LRU_HASH or ARRAY map; ${struct} holds one and this map is a ${type}, so the kernel refuses to create it (EOPNOTSUPP, EINVAL when libbpf retries without BTF).`,
-        `Keep the ${field} in a BPF_MAP_TYPE_HASH (or LRU_HASH, ARRAY) keyed like this map, and the rest of the value where it is.`,
+        `A ${field} may only live in the value of a ${names} map; ${struct} holds one and this map is a ${type}, so the kernel refuses to create it (EOPNOTSUPP, EINVAL when libbpf retries without BTF).`,
+        `Keep the ${field} in a BPF_MAP_TYPE_${names.split(/,| or /)[0].trim()} (or another ${names} map) keyed like this map, and the rest of the value where it is.`,
       ),
-      related: { file: structAt.file, line: structAt.line + timer + 1, message: `the ${field} of struct ${struct}` },
+      related: { file: structAt.file, line: structAt.line + fieldAt + 1, message: `the ${field} of struct ${struct}` },
     };
   }
   const size =
@@ -453,6 +540,76 @@ function kernelMapRule(
           : undefined,
     };
   }
+  // Sizes the kernel checks per map type (key and value sizes of fd and socket maps, stack traces).
+  const keyType = keyLine ? /__type\s*\(\s*key\s*,\s*([^)]+?)\s*\)/.exec(keyLine.t)?.[1] : undefined;
+  const keyBytes = declaredBytes(keyLine, keyType, sources, file);
+  const valueBytes = declaredBytes(valueLine, valueType, sources, file);
+  const fourByteKey = /^BPF_MAP_TYPE_(?:DEVMAP|CPUMAP|XSKMAP|SOCKMAP|REUSEPORT_SOCKARRAY|STACK_TRACE|(?:SK|TASK|INODE|CGRP)_STORAGE)$/;
+  if (keyLine && keyBytes !== undefined && keyBytes !== 4 && fourByteKey.test(type))
+    return at(
+      keyLine,
+      `A ${type} is indexed by a 4-byte key (${/STORAGE/.test(type) ? 'an int: the fd of the socket, task, inode or cgroup' : '__u32'}), and this one declares a ${keyBytes}-byte key${keyType ? ` (\`${keyType}\`)` : ''}: the kernel refuses to create the map (EINVAL).`,
+      `Declare the key as ${/STORAGE/.test(type) ? 'int' : '__u32'} (\`__type(key, ${/STORAGE/.test(type) ? 'int' : '__u32'})\`).`,
+    );
+  const fdValue: Record<string, number[]> = {
+    BPF_MAP_TYPE_DEVMAP: [4, 8],
+    BPF_MAP_TYPE_DEVMAP_HASH: [4, 8],
+    BPF_MAP_TYPE_CPUMAP: [4, 8],
+    BPF_MAP_TYPE_XSKMAP: [4],
+    BPF_MAP_TYPE_SOCKMAP: [4, 8],
+    BPF_MAP_TYPE_SOCKHASH: [4, 8],
+    BPF_MAP_TYPE_REUSEPORT_SOCKARRAY: [4, 8],
+  };
+  if (valueLine && valueBytes !== undefined && fdValue[type] && !fdValue[type].includes(valueBytes))
+    return at(
+      valueLine,
+      `A ${type} holds ${/SOCK/.test(type) ? 'sockets' : /XSK/.test(type) ? 'AF_XDP sockets' : /CPU/.test(type) ? 'CPUs (a queue size, and optionally a program fd)' : 'devices (an ifindex, and optionally a program fd)'}, so its value is ${fdValue[type].join(' or ')} bytes; this one declares a ${valueBytes}-byte value${valueType ? ` (\`${valueType}\`)` : ''}, and the kernel refuses to create the map (EINVAL).`,
+      `Declare the value as __u32 (\`__type(value, __u32)\`)${/DEVMAP/.test(type) ? ', or struct bpf_devmap_val' : /CPUMAP/.test(type) ? ', or struct bpf_cpumap_val' : ''}; keep what the program records about it in a map of its own.`,
+    );
+  if (
+    type === 'BPF_MAP_TYPE_STACK_TRACE' &&
+    valueLine &&
+    valueBytes !== undefined &&
+    (valueBytes < 8 || valueBytes % 8 || valueBytes / 8 > 127)
+  )
+    return at(
+      valueLine,
+      valueBytes / 8 > 127
+        ? `A stack trace map's value holds one 8-byte address per frame, at most kernel.perf_event_max_stack frames (127 by default); this one declares ${valueBytes} bytes (${valueBytes / 8} frames), and the kernel refuses to create the map (EINVAL).`
+        : `A stack trace map's value is an array of 8-byte addresses, so its size is a multiple of 8; this one declares ${valueBytes} bytes${valueType ? ` (\`${valueType}\`)` : ''}, and the kernel refuses to create the map (EINVAL).`,
+      'Declare the value as an array of __u64 with at most 127 entries (`__uint(value_size, PERF_MAX_STACK_DEPTH * sizeof(__u64))` with PERF_MAX_STACK_DEPTH 127).',
+    );
+  if (type === 'BPF_MAP_TYPE_LPM_TRIE' && keyLine && keyBytes !== undefined && (keyBytes < 5 || keyBytes > 260))
+    return at(
+      keyLine,
+      `An LPM trie's key is a 4-byte prefix length followed by the data (1 to 256 bytes), so it is 5 to 260 bytes; this one is ${keyBytes} bytes${keyType ? ` (\`${keyType}\`)` : ''}, and the kernel refuses to create the map (EINVAL).`,
+      'Declare the key as a struct with `__u32 prefixlen;` first and the address bytes after it (e.g. `__u8 data[4];` for IPv4).',
+    );
+  const mmapable = !!flagsLine && /BPF_F_MMAPABLE/.test(flagsLine.t);
+  if (mmapable && !/^BPF_MAP_TYPE_(?:ARRAY|ARENA)$/.test(type))
+    return at(
+      flagsLine!,
+      `Only a BPF_MAP_TYPE_ARRAY (and an arena) can be memory-mapped: the kernel refuses BPF_F_MMAPABLE for a ${type} (EINVAL).`,
+      'Remove BPF_F_MMAPABLE, or use a BPF_MAP_TYPE_ARRAY (global variables are one) for memory shared with user space.',
+    );
+  if (flagsLine && /BPF_F_NO_COMMON_LRU/.test(flagsLine.t) && !/^BPF_MAP_TYPE_LRU_/.test(type))
+    return at(
+      flagsLine,
+      `BPF_F_NO_COMMON_LRU is a flag of LRU hash maps; the kernel refuses it for a ${type} (EINVAL).`,
+      'Remove BPF_F_NO_COMMON_LRU, or make the map a BPF_MAP_TYPE_LRU_HASH.',
+    );
+  if (noPrealloc && /^BPF_MAP_TYPE_LRU_/.test(type))
+    return at(
+      flagsLine!,
+      `An LRU hash map is always preallocated (it evicts from its preallocated entries): the kernel refuses BPF_F_NO_PREALLOC for a ${type} (ENOTSUPP, -524).`,
+      'Remove BPF_F_NO_PREALLOC, or use a BPF_MAP_TYPE_HASH if entries should be allocated on demand.',
+    );
+  if (/_OF_MAPS$/.test(type) && !body.some((b) => /__array\s*\(\s*values\s*,/.test(b.t)) && body.some((b) => /^\s*\}/.test(b.t)))
+    return at(
+      typeLine,
+      `A ${type} needs the definition of the maps it holds: libbpf creates it from an inner map template, declared with \`__array(values, struct { ... })\`, and without one the kernel refuses it (EINVAL).`,
+      'Declare the inner map in the definition: `__array(values, struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, __u64); });`.',
+    );
   if (/^BPF_MAP_TYPE_(?:QUEUE|STACK|BLOOM_FILTER)$/.test(type) && keyLine)
     return at(
       keyLine,

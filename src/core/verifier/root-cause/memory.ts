@@ -25,6 +25,7 @@ import {
   structFieldsOfType,
   structMember,
   typeSize,
+  specialFieldMaps,
   symbolDeclaration,
   symbolLines,
   withoutComment,
@@ -244,15 +245,16 @@ export const memoryCauses = {
       // Per-CPU maps (and some others) cannot hold these fields at all: the map's type is the cause.
       const typeLine = decl ? mapTypeLine(sources, decl.file, decl.line) : undefined;
       const mapType = typeLine ? /BPF_MAP_TYPE_\w+/.exec(sourceLine(sources, typeLine.file, typeLine.line) ?? '')?.[0] : undefined;
-      if (!twice && special.length && typeLine && mapType && /PERCPU|STACK_TRACE|RINGBUF|PERF_EVENT|QUEUE|STACK$|BLOOM/.test(mapType)) {
+      const allowed = special.length && mapType ? specialFieldMaps(special[0].type, mapType) : undefined;
+      if (!twice && special.length && typeLine && mapType && allowed) {
         if (f.file && f.line) f.related.push({ file: f.file, line: f.line, message: `the verifier stops at the first use of ${noBtf[2]}` });
         f.related.push({ ...special[0], message: `struct ${valueType} holds a struct ${special[0].type}` });
         f.file = typeLine.file;
         f.line = typeLine.line;
         f.sourceText = sourceLine(sources, typeLine.file, typeLine.line);
         f.title = `A ${mapType} map cannot hold a struct ${special[0].type}`;
-        f.explanation = `Map \`${noBtf[1]}\` is a ${mapType}, and its value struct ${valueType} has a struct ${special[0].type} (\`${special[0].field}\`): that field is only allowed in maps whose values are shared (hash, LRU hash, array), not per-CPU copies. The kernel refused the map with its BTF, libbpf created it without BTF, and ${noBtf[2]} needs the BTF to find its field.`;
-        f.fix = `Use a shared map type (BPF_MAP_TYPE_HASH or BPF_MAP_TYPE_LRU_HASH) for values with a struct ${special[0].type}, or move the ${special[0].type} to a map of its own.`;
+        f.explanation = `Map \`${noBtf[1]}\` is a ${mapType}, and its value struct ${valueType} has a struct ${special[0].type} (\`${special[0].field}\`): that field is only allowed in the values of ${allowed} maps${/PERCPU/.test(mapType) ? ', not in per-CPU copies' : ''}. The kernel refused the map with its BTF, libbpf created it without BTF, and ${noBtf[2]} needs the BTF to find its field.`;
+        f.fix = `Use a map type that may hold it (${allowed}) for values with a struct ${special[0].type}, or move the ${special[0].type} to a map of its own.`;
       }
       if (twice) {
         const first = special.find((y) => y.type === twice.type)!;

@@ -1107,17 +1107,14 @@ function libbpfFindings(
         !problem && (l.text.includes(`map '${name}'`) || name === pinnedAs)
           ? mapAttributeLine(sources!, at.file, at.line, l.text)
           : undefined;
-      if (attribute && f.line === at.line) {
-        f.related.push({ file: f.file, line: f.line, message: `map \`${name}\` is defined here` });
-        f.file = attribute.file;
-        f.line = attribute.line;
-        f.sourceText = sourceLine(sources, attribute.file, attribute.line);
+      const moveTo = problem ?? (attribute && f.line === at.line ? attribute : undefined);
+      if (moveTo) {
+        if (f.line !== moveTo.line) f.related.push({ file: f.file, line: f.line, message: `map \`${name}\` is defined here` });
+        f.file = moveTo.file;
+        f.line = moveTo.line;
+        f.sourceText = sourceLine(sources, moveTo.file, moveTo.line);
       }
       if (problem) {
-        if (f.line !== problem.line) f.related.push({ file: f.file, line: f.line, message: `map \`${name}\` is defined here` });
-        f.file = problem.file;
-        f.line = problem.line;
-        f.sourceText = sourceLine(sources, problem.file, problem.line);
         const text = withoutComment(f.sourceText).trim();
         f.explanation += ` ${problem.why}${text && !problem.why.includes(text) ? ` The line: \`${text}\`.` : ''}`;
         f.fix = problem.fix;

@@ -1491,17 +1491,14 @@ catalog.push(
     "libbpf rewrites each field access of a CO-RE-relocatable type to the offset it has in the running kernel's BTF. The field or type named in the message does not exist in this kernel (renamed, removed, or behind a config option), so libbpf poisoned the instruction and the verifier refused it; libbpf 1.1 prints it as `<invalid CO-RE relocation>`.",
     'Guard the access with bpf_core_field_exists() / bpf_core_type_exists() and provide a fallback, or use a ___flavor struct matching the older layout.',
     {
-      refine: (d, { message = '' }) => {
+      refine: (_d, { message = '' }) => {
         // The poison loaders write over an instruction they could not relocate: not a real helper.
-        if (/\bunknown#195896080\b/.test(message)) {
-          delete d.helper;
-          delete d.helperId;
+        if (/\bunknown#195896080\b/.test(message))
           return {
             title: 'An instruction the loader poisoned after a failed CO-RE relocation',
             why: "`unknown#195896080` (0xbad2310) is no helper: libbpf (and cilium/ebpf, which calls it `bad CO-RE relocation`) writes this call over an instruction whose CO-RE relocation failed, a field or type access that the running kernel's BTF does not have (renamed, removed, or behind a config option), so that the verifier refuses the program if that instruction is reachable. The loader's relocation lines (`relo #N: ... [id] struct <type>.<field>`, `failed to resolve CO-RE relocation`) name the type and field; with cilium/ebpf, the full verifier log or `ebpf.LogLevelInstruction` shows them.",
             fix: 'Find the field the relocation names and guard its access with bpf_core_field_exists() (or bpf_core_type_exists()), with a fallback for kernels without it, or read it through a ___flavor struct with the older layout; an access in code that is dead on this kernel (a `const volatile` switch) is not refused.',
           };
-        }
         if (
           /^(?:vmlinux BTF is not found|failed to find valid kernel BTF|Kernel doesn't support BTF|Error loading vmlinux BTF)/.test(message)
         )

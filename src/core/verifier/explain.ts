@@ -64,7 +64,8 @@ function decodeCommon(message: string): Record<string, string> {
   const d: Record<string, string> = {};
   const reg = /\bR(\d{1,2})\b/.exec(message);
   if (reg) d.register = `R${reg[1]}`;
-  const helper = /\b(bpf_\w+|unknown)#(\d+)/.exec(message);
+  // `unknown#195896080` is the call loaders write over an unrelocated instruction, no helper.
+  const helper = /\b(bpf_\w+|unknown)#(?!195896080\b)(\d+)/.exec(message);
   if (helper) {
     d.helper = helper[1];
     d.helperId = helper[2];

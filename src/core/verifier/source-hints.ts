@@ -334,33 +334,32 @@ export function mapDefinitionProblem(
     const entriesLine = body.find((b) => /__uint\s*\(\s*max_entries\s*,/.test(b.t));
     const keyType = keyLine ? /__type\s*\(\s*key\s*,\s*([^)]+?)\s*\)/.exec(keyLine.t)?.[1] : undefined;
     const keyBytes = declaredBytes(keyLine, keyType, sources, key);
-    const keySize = keyLine && !keyType && keyBytes !== undefined ? String(keyBytes) : undefined;
+    // Without a size (a type of vmlinux.h), its name: 8-byte integers and structs are no __u32.
     if (
       ARRAY_LIKE.test(type) &&
       keyLine &&
-      ((keyType && (keyBytes !== undefined ? keyBytes !== 4 : EIGHT_BYTES.test(keyType) || /^struct\b/.test(keyType))) ||
-        (keySize && keySize !== '4'))
+      (keyBytes !== undefined ? keyBytes !== 4 : !!keyType && (EIGHT_BYTES.test(keyType) || /^struct\b/.test(keyType)))
     )
       return {
         file: key,
         line: keyLine.n,
-        why: `${type} maps are indexed by a 4-byte key (__u32), and this one declares its key as \`${keyType ?? `${keySize} bytes`}\`: the kernel refuses to create the map (EINVAL).`,
+        why: `${type} maps are indexed by a 4-byte key (__u32), and this one declares its key as \`${keyType ?? `${keyBytes} bytes`}\`: the kernel refuses to create the map (EINVAL).`,
         fix: 'Declare the key as __u32 (`__type(key, __u32)`) and convert the index when you look it up.',
       };
     // Maps of file descriptors (perf events, programs, cgroups, inner maps) hold 4-byte values:
     // what is sent through them (a perf record's struct) is not the map's value.
     const valueType = valueLine ? /__type\s*\(\s*value\s*,\s*([^)]+?)\s*\)/.exec(valueLine.t)?.[1] : undefined;
     const valueBytes = declaredBytes(valueLine, valueType, sources, key);
-    const valueSize = valueLine && !valueType && valueBytes !== undefined ? String(valueBytes) : undefined;
     if (
       /^BPF_MAP_TYPE_(?:PERF_EVENT_ARRAY|PROG_ARRAY|CGROUP_ARRAY)$/.test(type) &&
       valueLine &&
-      ((valueType && (EIGHT_BYTES.test(valueType) || /^struct\b|\[/.test(valueType))) || (valueSize && valueSize !== '4'))
+      ((valueType && (EIGHT_BYTES.test(valueType) || /^struct\b|\[/.test(valueType))) ||
+        (!valueType && valueBytes !== undefined && valueBytes !== 4))
     )
       return {
         file: key,
         line: valueLine.n,
-        why: `A ${type} holds file descriptors (${type === 'BPF_MAP_TYPE_PERF_EVENT_ARRAY' ? 'one perf event per CPU' : type === 'BPF_MAP_TYPE_PROG_ARRAY' ? 'programs to tail-call' : 'cgroups'}), so its values are 4 bytes; this one declares its value as \`${valueType ?? `${valueSize} bytes`}\`, and the kernel refuses to create the map (EINVAL).${type === 'BPF_MAP_TYPE_PERF_EVENT_ARRAY' ? " The records sent with bpf_perf_event_output() have their own type; it is not the map's value." : ''}`,
+        why: `A ${type} holds file descriptors (${type === 'BPF_MAP_TYPE_PERF_EVENT_ARRAY' ? 'one perf event per CPU' : type === 'BPF_MAP_TYPE_PROG_ARRAY' ? 'programs to tail-call' : 'cgroups'}), so its values are 4 bytes; this one declares its value as \`${valueType ?? `${valueBytes} bytes`}\`, and the kernel refuses to create the map (EINVAL).${type === 'BPF_MAP_TYPE_PERF_EVENT_ARRAY' ? " The records sent with bpf_perf_event_output() have their own type; it is not the map's value." : ''}`,
         fix: `Declare \`__uint(key_size, sizeof(__u32))\` and \`__uint(value_size, sizeof(__u32))\` (or leave both out, libbpf fills them in for ${type}).`,
       };
     if (type === 'BPF_MAP_TYPE_RINGBUF' && (keyLine || valueLine))
@@ -378,7 +377,7 @@ export function mapDefinitionProblem(
         why: `A ring buffer's size must be a power of two and a multiple of the page size; max_entries ${entries} is not, so the kernel refuses to create it (EINVAL).`,
         fix: 'Use a size such as 256 * 1024 (`__uint(max_entries, 1 << 18)`).',
       };
-    return kernelMapRule({ type, body, keyLine, valueLine, valueType, entriesLine, entries }, sources, key);
+    return kernelMapRule({ type, body, keyLine, keyType, keyBytes, valueLine, valueType, valueBytes, entriesLine, entries }, sources, key);
   }
   return undefined;
 }
@@ -486,15 +485,18 @@ function kernelMapRule(
     type: string;
     body: MapLine[];
     keyLine?: MapLine;
+    keyType?: string;
+    keyBytes?: number;
     valueLine?: MapLine;
     valueType?: string;
+    valueBytes?: number;
     entriesLine?: MapLine;
     entries?: number;
   },
   sources: ReadonlyMap<string, string>,
   file: string,
 ): (SourceLine & { why: string; fix: string; related?: SourceLine & { message: string } }) | undefined {
-  const { type, body, keyLine, valueLine, valueType, entriesLine, entries } = def;
+  const { type, body, keyLine, keyType, keyBytes, valueLine, valueType, valueBytes, entriesLine, entries } = def;
   const typeLine = body.find((b) => /__uint\s*\(\s*type\s*,/.test(b.t))!;
   const flagsLine = body.find((b) => /__uint\s*\(\s*map_flags\s*,/.test(b.t));
   const noPrealloc = !!flagsLine && /BPF_F_NO_PREALLOC/.test(flagsLine.t);
@@ -540,11 +542,9 @@ function kernelMapRule(
           : undefined,
     };
   }
-  // Sizes the kernel checks per map type (key and value sizes of fd and socket maps, stack traces).
-  const keyType = keyLine ? /__type\s*\(\s*key\s*,\s*([^)]+?)\s*\)/.exec(keyLine.t)?.[1] : undefined;
-  const keyBytes = declaredBytes(keyLine, keyType, sources, file);
-  const valueBytes = declaredBytes(valueLine, valueType, sources, file);
-  const fourByteKey = /^BPF_MAP_TYPE_(?:DEVMAP|CPUMAP|XSKMAP|SOCKMAP|REUSEPORT_SOCKARRAY|STACK_TRACE|(?:SK|TASK|INODE|CGRP)_STORAGE)$/;
+  // Sizes the kernel checks per map type (key and value sizes of fd and socket maps, stack traces);
+  // the array-like maps' 4-byte key is checked with the arrays' (ARRAY_LIKE).
+  const fourByteKey = /^BPF_MAP_TYPE_(?:STACK_TRACE|(?:SK|TASK|INODE|CGRP)_STORAGE)$/;
   if (keyLine && keyBytes !== undefined && keyBytes !== 4 && fourByteKey.test(type))
     return at(
       keyLine,

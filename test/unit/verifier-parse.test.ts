@@ -265,4 +265,40 @@ describe('verifier log parser', () => {
       [['clang', 'prog.bpf.c', 14, 2, 'clang-builtin-not-supported']],
     );
   });
+
+  it('reads logs pasted the way people paste them: quoted around a cut, newlines lost, only a global function note', () => {
+    // A log quoted in pieces with the middle cut to dots: the message, not a dot, is the error.
+    const cut = analyzeLog(
+      "'0: (bf) r6 = r1\n5: (3d) if r5 >= r8 goto pc+8'\n.\n.\n'R2 pointer arithmetic with <<= operator prohibited\nprocessed 628 insns (limit 1000000)\n",
+    ).findings[0];
+    assert.equal(cut.catalogId, 'pointer-arith-prohibited');
+    assert.match(cut.title, /<<=/);
+    assert.match(cut.explanation, /R2 holds a pointer/);
+    // Newlines collapsed to spaces run the message into the instruction before it.
+    assert.equal(
+      analyzeLog(
+        "libbpf: prog 'p': -- BEGIN PROG LOAD LOG -- 0: R1=ctx() R10=fp0 ; @ <stdin>:15 0: (b7) r1 = 0 ; R1_w=0 12: (61) r1 = *(u32 *)(r0 +0) R0 invalid mem access 'map_value_or_null' processed 13 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 1 -- END PROG LOAD LOG --\n",
+      ).findings[0].catalogId,
+      'null-deref',
+    );
+    // The verifier stopped at a global function's prototype, before any instruction.
+    const proto = analyzeLog(
+      "Validating probe_fn() func#1...\narg#0 reference type('UNKNOWN ') size cannot be determined: -22\nprocessed 0 insns (limit 1000000)\n",
+    ).findings[0];
+    assert.equal(proto?.catalogId, 'global-func-signature');
+    assert.match(proto.explanation, /arg#0 of the global function `probe_fn\(\)`/);
+  });
+
+  it('puts iproute2 BTF complaints at the type the kernel names, after a program refused without BTF', () => {
+    const btfOnly = analyzeLog(
+      "BTF debug data section '.BTF' rejected: Invalid argument (22)!\nVerifier analysis:\n\n[11] VAR _license type_id=9 linkage=1\n[12] DATASEC license size=0 vlen=1 size == 0\n",
+    ).findings[0];
+    assert.equal(btfOnly.message, '[12] DATASEC license size=0 vlen=1 size == 0');
+    assert.match(btfOnly.title, /DATASEC `license` has size 0/);
+    const both = analyzeLog(
+      "[63] DATASEC .data size=0 vlen=11 size == 0\nProg section '2/7' rejected: Argument list too long (7)!\nVerifier analysis:\nprocessed 1000001 insns (limit 1000000)\n",
+    ).findings;
+    assert.notEqual(both[0].catalogId, 'btf-invalid');
+    assert.ok(both.some((f) => f.catalogId === 'btf-invalid'));
+  });
 });

@@ -56,6 +56,7 @@ interface ProgramState {
   wrapped: boolean; // inside libbpf's BEGIN/END markers
   sawEnd: boolean;
   validating?: number; // `Validating f() func#N...` seen, its first instruction not yet
+  validatingName?: string; // the last global function `Validating f() func#N...` named
 }
 
 export interface LogParser {
@@ -79,6 +80,8 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   const summaryTexts = new Set<string>();
   // aya's `Caused by:` chain repeats the log it just printed.
   let repeating = false;
+  /** iproute2's words are in the log (it goes on without BTF when the kernel refuses it). */
+  let iproute2 = false;
   const addFinding = (f: Finding): boolean => {
     if (repeating && findings.some((g) => g.message === f.message)) return false;
     if (findings.length >= maxFindings) {
@@ -137,7 +140,9 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     const cands = p.candidates.filter(
       (c) => !/^arg#\d+ reference type\('UNKNOWN ?'\) size cannot be determined/.test(c) && !/^-{3,}|\S {2,}\S+ {2,}\S/.test(c),
     );
-    if (cands.length === 0) return;
+    const last = p.candidates[p.candidates.length - 1] ?? '';
+    const unsizedLast = cands.length === 0 && /^arg#\d+ reference type\('.*'\) size cannot be determined/.test(last);
+    if (cands.length === 0 && !unsizedLast) return;
     // A message wrapped in a mail or terminal: `... should have been` / `in [0, 1]` is one line.
     for (let i = cands.length - 2; i >= 0; i--)
       if (/ should have been$/.test(cands[i]) && /^in [[(]/.test(cands[i + 1])) cands.splice(i, 2, `${cands[i]} ${cands[i + 1]}`);
@@ -151,16 +156,24 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     const errors = cands.filter((c) => !notes.has(c) && matchEntry(c));
     // A global function's parameter of unknown size, noted right before the call is refused, is
     // why it is refused (`arg#0 reference type('UNKNOWN ') size cannot be determined` for void *).
-    const unsized = p.candidates.findIndex(
+    let unsized = p.candidates.findIndex(
       (c, i) =>
         /^arg#\d+ reference type\('.*'\) size cannot be determined/.test(c) &&
         /^Caller passes invalid args/.test(p.candidates[i + 1] ?? ''),
     );
+    // ... and the error itself when the verifier said nothing after it (it stopped before the first instruction).
+    if (unsizedLast) unsized = p.candidates.length - 1;
     if (unsized >= 0) {
       cands.unshift(p.candidates[unsized]);
       errors.unshift(p.candidates[unsized]);
     }
-    const message = errors[0] ?? cands.find((c) => matchEntry(c)) ?? cands[0];
+    // iproute2's summary of a refused BTF (`BTF debug data section '.BTF' rejected`) comes before
+    // the kernel's own words, which name the type.
+    if (errors.length > 1 && /^BTF debug data section /.test(errors[0])) {
+      const typed = errors.find((e) => /^\[\d+\] [A-Z]/.test(e));
+      if (typed) errors.unshift(typed);
+    }
+    const message = errors[0] ?? cands.find((c) => matchEntry(c)) ?? cands.find((c) => matchFamily(c)) ?? cands[0];
     p.log.failed = true;
     // Past the cap a rejected program is only counted: explaining it would cost as much as the
     // kept ones and be thrown away.
@@ -173,6 +186,10 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       message,
       cands.filter((c) => c !== message),
     );
+    // The argument note names no function: the global function being checked is the one it belongs to.
+    const arg = /^arg#(\d+) /.exec(message);
+    if (arg && p.validatingName && !f.explanation.includes(p.validatingName))
+      f.explanation += ` The argument is arg#${arg[1]} of the global function \`${p.validatingName}()\`, which the verifier checks on its own from its BTF prototype.`;
     if (addFinding(f) && summaryTexts.has(message)) fromSummary.add(f);
   };
 
@@ -702,13 +719,14 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         return;
       case 'trace': {
         // Level 1 announces each global function it checks: the next instruction starts it.
-        const v = /^Validating \w+\(\) func#(\d+)\.\.\.$/.exec(l.raw.trim());
-        if (v) ensure().validating = Number(v[1]);
+        const v = /^Validating (\w+)\(\) func#(\d+)\.\.\.$/.exec(l.raw.trim());
+        if (v) Object.assign(ensure(), { validating: Number(v[2]), validatingName: v[1] });
         return;
       }
       case 'text': {
         if (!l.text) return;
         if (/\bfailed program load /.test(l.text)) noteSection(l.text.trim());
+        if (/^(?:BTF debug data|Prog) section '[^']*' rejected/.test(l.text)) iproute2 = true;
         // Text outside any program log is bpftool's or the loader's chatter — unless it is a
         // verifier message printed before any instruction (a raw log that starts with the error).
         let p = current && !current.ended ? current : undefined;
@@ -719,8 +737,9 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           return;
         }
         if (hit?.origin === 'verifier' && !/^(?:Error|Warning): /.test(l.text)) p = open(lastName);
-        // (Not an empty line of a quoted mail: `>` alone.)
-        if (p && p.candidates.length < MAX_CANDIDATES && !/^[>\s]*$/.test(l.raw)) p.candidates.push(l.raw.trim());
+        // (Not an empty line of a quoted mail, `>` alone, nor the dots of a log cut short.)
+        if (p && p.candidates.length < MAX_CANDIDATES && !/^[>\s]*$|^\s*['"`]?(?:\.{1,3}|…)['"`]?\s*$/.test(l.raw))
+          p.candidates.push(l.raw.trim());
         return;
       }
     }
@@ -746,6 +765,12 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           const ex = explainMessage(text);
           if (ex.catalogId && addFinding(explained(ex, text, ex.origin))) break;
         }
+      // iproute2 loads the programs without BTF when the kernel refuses it: a program refused after
+      // that is what failed the load, the BTF only a warning on the way.
+      if (iproute2 && findings[0]?.catalogId === 'btf-invalid') {
+        const program = findings.findIndex((f) => f.catalogId !== 'btf-invalid');
+        if (program > 0) findings.unshift(...findings.splice(program, 1));
+      }
       mergeDuplicateClang(findings);
       stackBeforeBuiltin(findings);
       dropRestatements(findings, fromSummary, crashFindings);

@@ -539,13 +539,21 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'pointer-arith-prohibited',
-    /^(?<register>R\d+) (?:32-bit pointer arithmetic prohibited|pointer arithmetic on (?<type>\S+) prohibited(?:, null-check it first)?|tried to subtract pointer from scalar|subtraction from stack pointer prohibited|bitwise operator \S+ on pointer prohibited|pointer arithmetic with \S+ operator prohibited|pointer \S+ pointer prohibited|pointer arithmetic prohibited|partial copy of pointer|pointer comparison prohibited|sign-extension part of pointer)|^R\d+ has pointer with unsupported alu operation|^R\d+ tried to \w+ from different maps, paths or scalars/,
+    /^(?<register>R\d+) (?:32-bit pointer arithmetic prohibited|pointer arithmetic on (?<type>\S+) prohibited(?:, null-check it first)?|tried to subtract pointer from scalar|subtraction from stack pointer prohibited|bitwise operator \S+ on pointer prohibited|pointer arithmetic with (?<operator>\S+) operator prohibited|pointer \S+ pointer prohibited|pointer arithmetic prohibited|partial copy of pointer|pointer comparison prohibited|sign-extension part of pointer)|^R\d+ has pointer with unsupported alu operation|^R\d+ tried to \w+ from different maps, paths or scalars/,
     'Operation not allowed on a pointer ({register})',
     'Only adding and subtracting bounded numbers is allowed on most pointers. Bitwise operations, multiplication, 32-bit arithmetic, comparing unrelated pointers, or arithmetic on a pointer that may still be NULL would hide where the pointer points.',
     'Do arithmetic on indexes (numbers) and add them to the pointer at the end; check maybe-NULL pointers before any arithmetic; do not cast pointers to 32-bit integers.',
     {
       example:
         'struct val *v = bpf_map_lookup_elem(&m, &k);\nif (!v)\n\treturn 0;       /* null-check first */\nchar *p = v->buf + (idx & 63);',
+      refine: (d) =>
+        d.operator
+          ? {
+              title: `\`${d.operator}\` applied to a pointer (${d.register})`,
+              why: `${d.register} holds a pointer at this instruction and the program applies \`${d.operator}\` to it. Only adding and subtracting bounded numbers keeps a pointer's target known; a shift, multiplication or bitwise operation on a pointer (often an offset computed from the pointer itself, or a pointer cast to an integer and back) makes it an unknown address.`,
+              fix: `Compute the offset as a number first (shift or mask the index, not the pointer), then add it to the pointer: \`p = data + (off ${d.operator.replace(/=$/, '')} n)\` rather than \`p ${d.operator} n\`.`,
+            }
+          : undefined,
     },
   ),
   entry(
@@ -1284,7 +1292,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'verifier-internal',
-    /^verifier (?:bug|BUG|internal error)|\bload program: bad address\b|^verifier \w+ bug\b|^REG INVARIANTS VIOLATION|^BUG: |^bug: |^(?:Verifier bug|bpf verifier is misconfigured|bpf verifier narrow ctx (?:access|load) misconfigured|insn state internal bug|visit_insn internal bug|pop stack internal bug|invalid kernel function call not eliminated in verifier pass|adding tail call poke descriptor failed|tracking tail call prog failed|(?<register>R\d+) has non-overwritten BPF_PTR_POISON type|func \S+ has non-overwritten BPF_PTR_POISON return type)|^Verifier bug in function|^verifier bug\. (?:Frame|Two map pointers|zext_dst)/,
+    /^verifier (?:bug|BUG|internal error)|\bCRAB ERROR\b|\bload program: bad address\b|^verifier \w+ bug\b|^REG INVARIANTS VIOLATION|^BUG: |^bug: |^(?:Verifier bug|bpf verifier is misconfigured|bpf verifier narrow ctx (?:access|load) misconfigured|insn state internal bug|visit_insn internal bug|pop stack internal bug|invalid kernel function call not eliminated in verifier pass|adding tail call poke descriptor failed|tracking tail call prog failed|(?<register>R\d+) has non-overwritten BPF_PTR_POISON type|func \S+ has non-overwritten BPF_PTR_POISON return type)|^Verifier bug in function|^verifier bug\. (?:Frame|Two map pointers|zext_dst)/,
     'Verifier internal error',
     'The verifier hit a state it considers impossible. This is a kernel bug, not a bug in your program — although an unusual construct in your program triggered it.',
     'Try a newer kernel; meanwhile rewrite the construct near the reported line (split the expression, add a barrier_var()) and report it to bpf@vger.kernel.org with the log.',
@@ -1315,19 +1323,29 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'log-too-small',
-    /verification log buffer not big enough|bpf_load_program\(\) err=28\b|\bload program: no space left on device\b|^No space left on device$|log buffer (?:is )?too small|^Error: Failed to load program, verification log/,
+    /verification log buffer not big enough|bpf_load_program\(\) err=28\b|\bload program: no space left on device\b|^No space left on device$|[Ll]og buffer (?:is )?too small|^Error: Failed to load program, verification log/,
     'The verifier log did not fit the buffer the loader gave it',
     'The kernel returned ENOSPC: the verifier log is larger than the buffer the loader passed, so the log that would name the error was cut (or dropped).',
     'Give the loader a bigger log buffer (bpftrace: BPFTRACE_LOG_SIZE; libbpf: kernel_log_size in bpf_object_open_opts; cilium/ebpf: LogSizeStart) or load with a lower log level, then read the error at the end of the log.',
     {
       origin: 'libbpf',
       example: 'LIBBPF_OPTS(bpf_object_open_opts, opts, .kernel_log_size = 16 << 20);\nobj = my_prog_bpf__open_opts(&opts);',
+      // iproute2 grows its buffer and gives up at a size it names: a log that large is itself the clue.
+      refine: (_d, { message = '' }) => {
+        const grown = /\b(\d{4,}) bytes \((\d+) tries\)/.exec(message);
+        return grown
+          ? {
+              title: `The verifier log did not fit even ${grown[1]} bytes`,
+              why: `The loader grew its log buffer ${grown[2]} times, up to ${grown[1]} bytes, and the kernel still returned ENOSPC, so the error at the end of the log was never shown. A log that long means the verifier walked a very large number of paths: the program is at or near the complexity limit, and the error is most likely that limit or one reached after a long walk.`,
+            }
+          : undefined;
+      },
       docsUrl: DOCS.libbpf,
     },
   ),
   entry(
     'btf-invalid',
-    /^\[\d+\] (?:[A-Z_0-9]+ .*(?:Invalid|invalid|Unsupported|unsupported|not |[Ee]xpected|Loop|mismatch|too |Unaligned|exceeds)|meta_left:|Invalid (?:btf_info|kind|name_offset))|^\S+\s+Invalid (?:member|name|type_id|size|offset|kind)\b|^\t?Invalid name_offset:\d+|^(?:Exceeded max num of types|Max chain length or cycle detected|Unaligned type_off|String section is not at the end|Invalid string section|Invalid section offset|hdr_len not found|btf_header not found|Unsupported btf_header|Invalid magic|No type found|Unsupported section found|Section overlap found|Total section length too long|Unsupported version|Unsupported flags|No data|Type tags don't precede modifiers)$|^Error loading ELF section \S+: |^BTF (?:type \[-?\d+\] is malformed|types data is malformed|loading error)|^Error loading (?:\.BTF into kernel|BTF)\b|^btf: type \[|^BTF\.ext in non-native|^-- BEGIN BTF LOAD LOG|^anonymous struct\/union loop|^unexpected (?:bitfield size|elem size|error skipping|size -?\d+ for enum|sz |type in decl chain|kind when adding base type|reference to base type)|distilled based? BTF/,
+    /^\[\d+\] (?:[A-Z_0-9]+ .*(?:Invalid|invalid|Unsupported|unsupported|not |[Ee]xpected|Loop|mismatch|too |Unaligned|exceeds| (?:==|!=) \S+$)|meta_left:|Invalid (?:btf_info|kind|name_offset))|^\S+\s+Invalid (?:member|name|type_id|size|offset|kind)\b|^\t?Invalid name_offset:\d+|^(?:Exceeded max num of types|Max chain length or cycle detected|Unaligned type_off|String section is not at the end|Invalid string section|Invalid section offset|hdr_len not found|btf_header not found|Unsupported btf_header|Invalid magic|No type found|Unsupported section found|Section overlap found|Total section length too long|Unsupported version|Unsupported flags|No data|Type tags don't precede modifiers)$|^Error loading ELF section \S+: |^BTF (?:type \[-?\d+\] is malformed|types data is malformed|loading error)|^Error loading (?:\.BTF into kernel|BTF)\b|^BTF debug data section '[^']*' rejected\b|^btf: type \[|^BTF\.ext in non-native|^-- BEGIN BTF LOAD LOG|^anonymous struct\/union loop|^unexpected (?:bitfield size|elem size|error skipping|size -?\d+ for enum|sz |type in decl chain|kind when adding base type|reference to base type)|distilled based? BTF/,
     "The object's BTF is malformed for this kernel",
     'The kernel validates the BTF type information in the object before verifying programs, and this type (or the BTF header) uses something the kernel does not accept — usually BTF kinds or flags newer than the kernel (type tags, enum64, decl tags) that libbpf could not sanitize.',
     'Load through a recent libbpf (it rewrites new BTF kinds for old kernels), or build with an older clang / without the newer attributes.',
@@ -1348,11 +1366,32 @@ export const catalog: CatalogEntry[] = [
                 title: 'The kernel refused the BTF of the object',
                 why: `libbpf uploads the object's BTF to the kernel before creating maps and loading programs, and the kernel rejected it (the BTF load log above, when printed, names the type).${libbpfEvidence(message, '', '').why} The BTF uses kinds or flags newer than this kernel that this libbpf did not rewrite, or is damaged. libbpf goes on without BTF when nothing requires it; maps with BTF-defined special fields, CO-RE, and BTF-typed programs then fail.`,
               }
-            : undefined;
+            : btfTypeComplaint(message);
       },
     },
   ),
 ];
+
+/**
+ * The kernel's BTF checker names the type it refuses as it dumps it, `[12] DATASEC license size=0
+ * vlen=1 size == 0`: the type's id, kind and name, then the complaint.
+ */
+function btfTypeComplaint(message: string): { title: string; why: string; fix?: string } | undefined {
+  const t = /^\[(\d+)\] ([A-Z_0-9]+) (\S+)(?: .*?)? ((?:\S+ (?:==|!=) \S+)|[A-Z][^=]*)$/.exec(message);
+  if (!t) return undefined;
+  const [, id, kind, name, complaint] = t;
+  const named = name === '(anon)' ? `an anonymous ${kind}` : `the ${kind} \`${name}\``;
+  if (kind === 'DATASEC' && /^size == 0$/.test(complaint))
+    return {
+      title: `BTF type [${id}]: ${named} has size 0`,
+      why: `The compiler writes every DATASEC (the BTF of an ELF section such as \`${name}\`) with size 0 and leaves it to the loader to fill in the section's real size and its variables' offsets before the BTF goes to the kernel. This loader did not (an iproute2 or other loader without libbpf's BTF fix-ups), so the kernel refuses type [${id}] (${complaint}).`,
+      fix: 'Load with a libbpf-based loader (bpftool, libbpf, a recent iproute2 built with libbpf), which fills in DATASEC sizes; the program itself loads without BTF either way, but maps that need BTF and CO-RE do not work.',
+    };
+  return {
+    title: `BTF type [${id}] (${named}) is refused: ${complaint}`,
+    why: `The kernel checks each BTF type of the object as it reads it and stopped at type [${id}], ${named}: \`${complaint}\`. The object's BTF describes that type in a way this kernel does not accept — a kind or flag newer than the kernel that the loader did not rewrite, or a size or member the loader should have fixed up.`,
+  };
+}
 
 // ---- libbpf: messages printed by the loader around the verifier ---------------------------
 function lib(id: string, pattern: RegExp, title: string, why: string, fix: string, opts: Opts = {}): CatalogEntry {

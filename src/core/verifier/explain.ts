@@ -52,11 +52,21 @@ export function describeType(type: string): string | undefined {
 
 /** Strips the wrappers tools put around a message: `libbpf: `, `prog 'x': `, clang's `file:l:c: error: `. */
 export function stripMessagePrefixes(line: string): string {
-  return line
-    .replace(/^libbpf: /, '')
-    .replace(/^prog '[^']*': /, '')
-    .replace(/^(?:.+?:\d+:(?:\d+:)? )?(?:fatal error|error|warning): /, '')
-    .trim();
+  return unpairedQuotes(
+    line
+      .replace(/^libbpf: /, '')
+      .replace(/^prog '[^']*': /, '')
+      .replace(/^(?:.+?:\d+:(?:\d+:)? )?(?:fatal error|error|warning): /, '')
+      .trim(),
+  );
+}
+
+/** A quote that opens or closes a block quoted around several lines (`'R2 pointer ...`) is not the message's. */
+function unpairedQuotes(text: string): string {
+  const odd = (q: string) => text.split(q).length % 2 === 0;
+  if (/^['"`]/.test(text) && odd(text[0])) text = text.slice(1);
+  if (/['"`]$/.test(text) && odd(text[text.length - 1])) text = text.slice(0, -1);
+  return text;
 }
 
 /** Details every message may carry, whatever its family. */
@@ -251,7 +261,10 @@ export function matchEntry(message: string): { entry: CatalogEntry; match: RegEx
     const m = entry.pattern.exec(text);
     if (m) return { entry, match: m };
   }
-  return undefined;
+  // A log whose newlines were lost runs the message into the instruction before it
+  // (`r1 = *(u32 *)(r0 +0) R0 invalid mem access ...`): the message starts at its register.
+  const glued = / (?=R\d{1,2} [a-z!])/.exec(text);
+  return glued && !/^R\d{1,2} /.test(text) ? matchEntry(text.slice(glued.index + 1)) : undefined;
 }
 
 /** Explain one error line. A line no entry knows gets a generic hint and `catalogId: null`. */

@@ -289,6 +289,24 @@ describe('verifier log parser', () => {
     assert.match(proto.explanation, /arg#0 of the global function `probe_fn\(\)`/);
   });
 
+  it('explains a load refused with EINVAL after a clean verification, and the kernel lockdown note', () => {
+    const after = analyzeLog(
+      "libbpf: prog 'connect_v4': BPF program load failed: Invalid argument\nlibbpf: prog 'connect_v4': -- BEGIN PROG LOAD LOG --\nprocessed 5 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n-- END PROG LOAD LOG --\nlibbpf: prog 'connect_v4': failed to load: -22\n",
+    ).findings;
+    assert.equal(after.length, 1);
+    assert.equal(after[0].catalogId, 'tail-call-misuse');
+    assert.match(after[0].title, /accepted the program; the kernel refused it afterwards/);
+    // A verifier error in the log is the reason, whatever the errno.
+    const refused = analyzeLog(
+      "libbpf: prog 'p': BPF program load failed: Invalid argument\nlibbpf: prog 'p': -- BEGIN PROG LOAD LOG --\n0: (b7) r0 = 0\n1: (95) exit\nR0 !read_ok\nprocessed 2 insns (limit 1000000)\n-- END PROG LOAD LOG --\n",
+    ).findings;
+    assert.notEqual(refused[0].catalogId, 'tail-call-misuse');
+    const lockdown = analyzeLog('Lockdown: tracer: use of bpf to read kernel RAM is restricted; see man kernel_lockdown.7\n').findings[0];
+    assert.equal(lockdown.catalogId, 'helper-not-allowed');
+    assert.match(lockdown.explanation, /lockdown/);
+    assert.match(lockdown.title, /tracer/);
+  });
+
   it('puts iproute2 BTF complaints at the type the kernel names, after a program refused without BTF', () => {
     const btfOnly = analyzeLog(
       "BTF debug data section '.BTF' rejected: Invalid argument (22)!\nVerifier analysis:\n\n[11] VAR _license type_id=9 linkage=1\n[12] DATASEC license size=0 vlen=1 size == 0\n",

@@ -488,6 +488,8 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   // `bpftool prog load x.o /sys/fs/bpf/x type cgroup/skb`: the program type given on the command
   // line, which overrides the SEC() name.
   let commandLineType: string | undefined;
+  // The first line saying a program's load failed with EINVAL (`BPF program load failed: Invalid argument`).
+  let einvalLoad: string | undefined;
   let previous = '';
   const noteContext = (raw: string) => {
     // Instruction, state and annotation lines (most of a level-2 log) carry none of this.
@@ -529,6 +531,14 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       const e = errnoOf(text);
       if (e) loaderErrnos.push({ text, errno: e });
     }
+    if (
+      !einvalLoad &&
+      text.length < 300 &&
+      /\b(?:[Ii]nvalid argument|EINVAL)\b/.test(text) &&
+      /\b[Ll]oad\b/.test(text) &&
+      !/\bobject\b|\bobj\b/.test(text)
+    )
+      einvalLoad = text;
     if (errnoStatements.length < 4 && (text.includes('BPF_PROG_LOAD') || text.includes('bpf: Failed'))) {
       const stated = /\b(?:the BPF_PROG_LOAD syscall (?:returned|failed)|bpf: Failed to load program:) [^.]*?(?:\(os error \d+\)|$)/.exec(
         text,
@@ -765,6 +775,16 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           const ex = explainMessage(text);
           if (ex.catalogId && addFinding(explained(ex, text, ex.origin))) break;
         }
+      // The verifier's log is only its statistics (it found no error) and the load failed with
+      // EINVAL: the kernel refused the program after verifying it.
+      const accepted = programs.length > 0 && programs.every((pr) => pr.stats && !pr.failed && pr.instructionLines === 0);
+      if (accepted && einvalLoad && findings.every((f) => f.catalogId === 'libbpf-load-failed')) {
+        const ex = explainMessage(einvalLoad, { afterVerifier: true });
+        const at = findings.findIndex((f) => f.catalogId === 'libbpf-load-failed');
+        const f = { ...explained(ex, einvalLoad, 'libbpf'), ...(at >= 0 ? { file: findings[at].file, line: findings[at].line } : {}) };
+        if (at >= 0) findings[at] = f;
+        else addFinding(f);
+      }
       // iproute2 loads the programs without BTF when the kernel refuses it: a program refused after
       // that is what failed the load, the BTF only a warning on the way.
       if (iproute2 && findings[0]?.catalogId === 'btf-invalid') {

@@ -944,7 +944,7 @@ export const catalog: CatalogEntry[] = [
   // ---- Helpers and program types ----------------------------------------------------------
   entry(
     'helper-not-allowed',
-    /^(?:unknown func (?<helper>\w+)#(?<helperId>\d+)|func (?<helper2>\w+)#\d+ not supported for program type \d+|func \S+#\d+ supported only for fentry\/fexit\/fmod_ret programs|helper call is not allowed in probe|program of this type cannot use helper (?<helper3>\w+)#\d+|helper (?<helper4>\w+) not (?:supported|allowed) in probe)/,
+    /^(?:unknown func (?<helper>\w+)#(?<helperId>\d+)|func (?<helper2>\w+)#\d+ not supported for program type \d+|func \S+#\d+ supported only for fentry\/fexit\/fmod_ret programs|helper call is not allowed in probe|program of this type cannot use helper (?<helper3>\w+)#\d+|helper (?<helper4>\w+) not (?:supported|allowed) in probe)|^Lockdown: (?<program>[^:]+): (?:use of bpf to (?:read kernel RAM|write user RAM)|unsafe use of perf) is restricted/,
     'Helper {helper} cannot be used in this program type',
     'Each program type (given by SEC()) has its own set of helpers. {helper} is not available to this program type on this kernel (or does not exist on this kernel at all).',
     'Choose a program type that offers the helper (change SEC()), use an equivalent helper of this type, or upgrade the kernel if the helper is newer than it.',
@@ -952,6 +952,14 @@ export const catalog: CatalogEntry[] = [
       refine: (d, ctx) => {
         const kind = programKind(ctx.section);
         const helper = d.helper;
+        // The kernel's own note, in dmesg, of why those helpers are gone.
+        const lockdown = /^Lockdown: [^:]+: (.*?) is restricted/.exec(ctx.message ?? '');
+        if (lockdown)
+          return {
+            title: `Kernel lockdown refused ${d.program}: ${lockdown[1]}`,
+            why: `This kernel runs in lockdown (confidentiality mode, as Secure Boot setups and distributions such as Talos enforce): the ${lockdown[1]} is restricted, so for \`${d.program}\` the verifier treats the helpers that read kernel memory (bpf_probe_read, bpf_probe_read_kernel and their _str forms) and bpf_probe_write_user as unknown (\`unknown func bpf_probe_read#4\`) and refuses the program. Nothing in the program is wrong for a kernel without lockdown.`,
+            fix: 'Boot with lockdown=integrity or none where policy allows (`cat /sys/kernel/security/lockdown` shows the mode), or read only what lockdown still permits: BTF-typed pointers in tp_btf/fentry programs (direct loads, no probe_read), and user memory with bpf_probe_read_user.',
+          };
         // A number the kernel has no helper for (`bpf_unused15#125`, `unknown#212`): built for another kernel.
         if (helper && d.helperId && /^unknown$|unused|uu+sed/.test(helper))
           return {
@@ -1061,7 +1069,13 @@ export const catalog: CatalogEntry[] = [
     {
       causes: ['function-return'],
       causeWhen: { 'function-return': /only allowed in functions that return 'int'/ },
-      refine: (_d, { message = '' }) => {
+      refine: (_d, { message = '', afterVerifier }) => {
+        if (afterVerifier)
+          return {
+            title: 'The verifier accepted the program; the kernel refused it afterwards (EINVAL)',
+            why: "The verifier's log ends with its statistics and no error: every path was proven safe. The load still failed with EINVAL (invalid argument), so one of the kernel's checks after verification refused it, and the one that answers EINVAL there is the tail-call check: every program using a BPF_MAP_TYPE_PROG_ARRAY must match the program that first used it — same program type and, since Linux 6.11, the same expected attach type (a cgroup connect4 and sendmsg4 program sharing one jump table), the same JIT-ness and the same kind of BTF/xdp-frags settings.",
+            fix: 'Give programs of different program or attach types their own PROG_ARRAY (a separate map or pin path) instead of sharing one jump table; `bpftool map show` names the array, `bpftool prog show` the programs already in it.',
+          };
         const m = /^Tail call map owned by prog type (\d+), but prog type is (\d+)/.exec(message);
         if (!m) return undefined;
         const [owner, mine] = [PROG_TYPES[Number(m[1])] ?? `type ${m[1]}`, PROG_TYPES[Number(m[2])] ?? `type ${m[2]}`];

@@ -14,6 +14,8 @@ export interface ExplainContext {
   access?: 'read' | 'write';
   /** The entry to explain with when no pattern knows the message (libbpf's subject of a warning). */
   fallbackEntry?: string;
+  /** The verifier's log ends with its statistics and no error, yet the load failed with EINVAL. */
+  afterVerifier?: boolean;
 }
 
 // Register types as the verifier names them (reg_type_str), in C programmer's terms.
@@ -280,6 +282,8 @@ export function explainMessage(line: string, context: ExplainContext = {}): Expl
   });
   const piece = hit ? undefined : registerless(text);
   if (piece) hit = whole(piece.entry);
+  // A load refused after a clean verification: the loader's EINVAL line is explained by the check that refused it.
+  if (context.afterVerifier && (!hit || hit.entry.id === 'libbpf-load-failed')) hit = whole(catalogEntry('tail-call-misuse')!);
   // No pattern: the entry the caller knows applies (libbpf's subject of a warning), else the one
   // the kernel's format strings place the message in (other wordings, pieces of messages).
   if (!hit) {

@@ -235,6 +235,8 @@ export interface CatalogEntry {
       section?: string;
       /** Whether the failing instruction loads or stores. */
       access?: 'read' | 'write';
+      /** The verifier's log is clean (statistics only) and the load still failed with EINVAL. */
+      afterVerifier?: boolean;
     },
   ) => Partial<Pick<CatalogEntry, 'title' | 'why' | 'fix' | 'example' | 'docsUrl'>> | undefined;
 }

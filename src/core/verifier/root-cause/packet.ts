@@ -7,13 +7,16 @@ import {
   assignmentAbove,
   comparisonAbove,
   enclosingLoop,
+  functionEnd,
   localDeclaration,
+  programDefinition,
+  wrapperParams,
   sourceLine,
   memberAccess,
   pointerReadThrough,
   withoutComment,
 } from '../source-hints';
-import type { RootCause } from '../types';
+import type { Finding, RelatedLocation, RootCause } from '../types';
 import type { CauseState } from './state';
 import { hasBackwardJump, packetChangeBefore } from './common';
 
@@ -44,6 +47,43 @@ function checkedWithOtherSize(
   return undefined;
 }
 
+/**
+ * The compiler merged a bounds helper's data_end comparison, inlined, with the caller's NULL test
+ * of what it returned (`eth = ptr_at(ctx, 0, sizeof(*eth)); if (!eth)`): the check is the
+ * comparison in that helper's body. Its size parameter, when the comparison leaves it out, is why
+ * nothing past the pointer is proven.
+ */
+function checkInBoundsHelper(
+  sources: ReadonlyMap<string, string>,
+  at: RelatedLocation,
+  text: string | undefined,
+  f: Finding,
+): (RelatedLocation & { text?: string }) | undefined {
+  const tested = /\bif\s*\(\s*(?:!\s*(\w+)|(\w+)\s*==\s*(?:NULL|0))\s*\)/.exec(withoutComment(text ?? ''));
+  const name = tested?.[1] ?? tested?.[2];
+  if (!name || !at.file || !at.line) return undefined;
+  const set = assignmentAbove(sources, at.file, at.line, name);
+  const callee = set && /=\s*(?:\([^()]*\)\s*)?([A-Za-z_]\w*)\s*\(/.exec(withoutComment(set.text))?.[1];
+  const def = callee ? programDefinition(sources, callee, at.file) : undefined;
+  const end = def ? functionEnd(sources, def.file, def.line + 1) : undefined;
+  const check = def && end ? comparisonAbove(sources, def.file, end.line, /\bdata_end\b|\bend\b/) : undefined;
+  if (!def || !check || check.line <= def.line) return undefined;
+  const checkText = withoutComment(sourceLine(sources, check.file, check.line)).trim();
+  const header = withoutComment(sourceLine(sources, def.file, def.line));
+  const left = wrapperParams(header).filter((p) => /len|size|sz|bytes/i.test(p) && !new RegExp(String.raw`\b${p}\b`).test(checkText));
+  f.explanation += ` \`${name}\` comes from \`${callee}()\` (line ${set!.line}), whose data_end check \`${checkText}\` the compiler merged with the test of its result.`;
+  if (left.length) {
+    const read = memberAccess(f.sourceText);
+    const member = read && read.pointer === name ? `, not even \`${name}->${read.field}\` read here` : '';
+    f.explanation += ` \`${callee}()\` takes \`${left[0]}\`, the size of what it returns, but its check does not add it, so it proves no bytes past the pointer it returns${member}.`;
+    f.fix = `Count the size in \`${callee}()\`'s check: \`${checkText.replace(/\s*>\s*/, ` + ${left[0]} > `)}\`.`;
+  }
+  return {
+    ...check,
+    message: `the data_end check in ${callee}(), where \`${name}\` comes from${left.length ? `: it leaves out \`${left[0]}\`` : ''}`,
+  };
+}
+
 export const packetCauses = {
   // The metadata area ends where the packet starts: its check is against ctx->data.
   'packet-check': (s) => {
@@ -55,7 +95,15 @@ export const packetCauses = {
     // Packet access: the data_end comparison that proved too few bytes.
     for (let i = pos; i >= 0; i--) {
       const r = records[i];
-      if (r.kind === 'insn' && /^if [rw]\d+ [<>]=? [rw]\d+ goto/.test(r.disasm)) {
+      const cmp = r.kind === 'insn' ? /^if [rw](\d+) [<>]=? [rw](\d+) goto/.exec(r.disasm) : null;
+      // A comparison of numbers (`if (hlen < sizeof(*iph))` with the constant in a register) is no
+      // data_end check: both sides of one are pointers.
+      if (
+        cmp &&
+        [cmp[1], cmp[2]].some((reg) => /= (?:-?\d+|0x[0-9a-f]+)$/.test(traceRegister(records, i, Number(reg)).at(-1)?.disasm ?? ''))
+      )
+        continue;
+      if (r.kind === 'insn' && cmp) {
         const proven = /\br=(\d+)/.exec(f.message)?.[1];
         const needed = d.off !== undefined && d.size !== undefined ? Number(d.off) + Number(d.size) : undefined;
         const at = relatedAt(
@@ -67,8 +115,11 @@ export const packetCauses = {
         // The compiler often gives the comparison the line of a nearby statement: the source's
         // own `... > data_end` above the access, in the same function, is the check.
         const text = at.file && at.line ? sourceLine(sources, at.file, at.line) : undefined;
+        let inHelper = false;
         if (sources && f.file && f.line && !/[<>]/.test((text ?? '').replace(/->/g, ''))) {
-          const check = comparisonAbove(sources, f.file, f.line, /\bdata_end\b|\bend\b/);
+          const above = comparisonAbove(sources, f.file, f.line, /\bdata_end\b|\bend\b/);
+          const check = above ?? checkInBoundsHelper(sources, at, text, f);
+          inHelper = !above && !!check;
           if (check) Object.assign(at, check);
         }
         f.related.push(at);
@@ -161,7 +212,7 @@ export const packetCauses = {
           return;
         }
         // ... or no data_end check of its own: its assignment is where the check must follow.
-        const checked = via && checkText ? new RegExp(String.raw`\b${via}\b`).test(checkText) : false;
+        const checked = inHelper || (via && checkText ? new RegExp(String.raw`\b${via}\b`).test(checkText) : false);
         if (set && !set.parameter && via && !checked && !f.related.some((r) => r.line === set.line && r.file === set.file)) {
           f.related.push({
             file: set.file,

@@ -21,6 +21,7 @@ import {
   memberChain,
   withoutComment,
   wrapperParams,
+  type SourceLine,
 } from '../source-hints';
 import type { CauseState } from './state';
 import { powerOfTwoMask } from './common';
@@ -392,6 +393,63 @@ export function registerOrigin(s: CauseState): void {
 }
 
 // An array indexed by a variable on the failing line: its declared length is the bound.
+/**
+ * `if (slot > MAX_SLOTS) slot = MAX_SLOTS;`: a clamp that lets the index equal the array's length,
+ * one past its last element. The condition is the mistake (and the value it clamps to).
+ */
+function clampToLength(s: CauseState, set: SourceLine & { text: string }, index: string): void {
+  const { f, sources } = s;
+  const to = new RegExp(String.raw`^\s*${index}\s*=\s*(\w+)\s*;`).exec(withoutComment(set.text))?.[1];
+  if (!sources || !to || !set.file) return;
+  for (let l = set.line - 1; l >= set.line - 2 && l > 0; l--) {
+    const text = withoutComment(sourceLine(sources, set.file, l) ?? '').trim();
+    if (text === '{' || text === '') continue;
+    const cmp = new RegExp(String.raw`\bif\s*\(\s*${index}\s*(>=?)\s*${to}\s*\)`).exec(text);
+    if (!cmp) return;
+    f.related.push({
+      file: set.file,
+      line: l,
+      message: `this clamp lets \`${index}\` be ${to} itself, one past the last element`,
+    });
+    f.explanation += ` The clamp \`${text.replace(/\s*\{$/, '')} ${index} = ${to};\` leaves \`${index}\` equal to ${to}, the number of elements, not the last index ${to} - 1.`;
+    f.fix = `Clamp to the last element: \`if (${index} >= ${to}) ${index} = ${to} - 1;\` (or skip the update when \`${index} >= ${to}\`).`;
+    return;
+  }
+}
+
+/**
+ * An upper-bound check of the index against something other than the array's length
+ * (`if (cls > DSCP_MAX)` before `pkts[cls]` of `pkts[NR_CLASSES]`, or `>` where `>=` is needed):
+ * the check is where the index is let through.
+ */
+function upperBoundNotLength(s: CauseState, array: string, index: string, length: { n: number; name: string }): void {
+  const { f, sources } = s;
+  if (!sources || !f.file || !f.line) return;
+  const at = comparisonAbove(sources, f.file, f.line, new RegExp(String.raw`\b${index}\b`));
+  if (!at || f.related.some((r) => r.line === at.line && r.file === at.file)) return;
+  const text = withoutComment(sourceLine(sources, at.file, at.line) ?? '').trim();
+  const m = new RegExp(String.raw`\b${index}\s*(>=|>|<=|<)\s*(\w+)`).exec(text);
+  if (!m) return;
+  const [, op, bound] = m;
+  const value = /^\d+$/.test(bound) ? Number(bound) : definesOf((findSource(sources, at.file)?.[1] ?? '').split('\n')).get(bound);
+  if (value === undefined) return;
+  // The largest index the check lets through: `> B` or `<= B` keep B, `>= B` or `< B` keep B - 1.
+  const reach = op === '>' || op === '<=' ? value : value - 1;
+  if (reach < length.n) return;
+  const named = bound === String(value) ? `${value}` : `${bound} (${value})`;
+  const len = length.name === String(length.n) ? `${length.n}` : `${length.name} (${length.n})`;
+  f.related.push({
+    file: at.file,
+    line: at.line,
+    message: `this check lets \`${index}\` reach ${reach}, and \`${array}\` has ${length.n} entries`,
+  });
+  f.explanation +=
+    bound === length.name || value === length.n
+      ? ` The check \`${text.replace(/\s*\{$/, '')}\` lets \`${index}\` equal ${named}, one past the last entry: \`${op}\` where the bound needs ${op === '>' ? '`>=`' : '`<`'}.`
+      : ` The check \`${text.replace(/\s*\{$/, '')}\` bounds \`${index}\` by ${named}, not by the ${len} entries of \`${array}\`.`;
+  f.fix = `Bound the index by the array's length: \`if (${index} >= ${length.name}) return ...;\` right before \`${array}[${index}]\`.`;
+}
+
 export function arrayIndex(s: CauseState): void {
   const { f, sources } = s;
   const indexAt = /(\w+)\s*\[\s*([A-Za-z_]\w*)\s*\]/;
@@ -410,6 +468,7 @@ export function arrayIndex(s: CauseState): void {
   }
   if (sources && f.file && indexed && boundsError) {
     const [, array, index] = indexed;
+    let length: { n: number; name: string } | undefined;
     const decl = new RegExp(String.raw`\b${array}\s*\[\s*(\w+)\s*\]\s*[;,=]`);
     const file = findSource(sources, f.file);
     const files = file ? [file, ...[...sources].filter(([k]) => k !== file[0])] : [...sources];
@@ -417,6 +476,7 @@ export function arrayIndex(s: CauseState): void {
       const m = decl.exec(text);
       if (!m) continue;
       const n = /^\d+$/.test(m[1]) ? Number(m[1]) : definesOf(text.split('\n')).get(m[1]);
+      if (n !== undefined) length = { n, name: m[1] };
       if (n === undefined || f.explanation.includes(`\`${array}\` has`)) break;
       f.explanation += ` \`${array}\` has ${n} entries${m[1] !== String(n) ? ` (${m[1]})` : ''}: \`${index}\` must be proven to be 0..${n - 1} before \`${array}[${index}]\`.`;
       f.fix = `Check \`if (${index} >= ${/^\d+$/.test(m[1]) ? n : m[1]}) return ...;\` (with an unsigned \`${index}\`) right before \`${array}[${index}]\`, on the same variable the access uses.`;
@@ -433,6 +493,7 @@ export function arrayIndex(s: CauseState): void {
           ? `\`${index}\` is a parameter here${signed ? ', declared signed: negative values pass an upper-bound check' : ''}`
           : `\`${index}\` gets its value here`,
       });
+      clampToLength(s, set, index);
       // The assignment may not carry the type: the declaration does.
       const declared = !signed && f.line ? localDeclaration(sources, f.file, f.line, index) : undefined;
       const declText = declared ? (sourceLine(sources, declared.file, declared.line) ?? '') : '';
@@ -453,6 +514,7 @@ export function arrayIndex(s: CauseState): void {
         f.related.push({ ...check, message: `this check bounds \`${index}\` from above only: a negative \`${index}\` passes it` });
         f.fix = `Check both ends before the access: \`if (${index} < 0 || ${index} >= ...) return ...;\`, or make \`${index}\` unsigned.`;
       }
+      if (!check && length) upperBoundNotLength(s, array, index, length);
       // `x & N` with N a power of two keeps 0 and N, not 0..N-1.
       const mask = /&\s*\(?\s*([A-Za-z_]\w*|\d+)\s*\)?\s*;/.exec(set.text.replace(/&&/g, ''));
       const value = mask

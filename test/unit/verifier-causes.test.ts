@@ -1,0 +1,39 @@
+// Root causes made away from the refused line (issue #9), on logs this kernel printed for broken
+// programs of the tune half (test/fixtures/verifier-others, logs in test/fixtures/verifier/logs):
+// the check the compiler folded into an inlined helper, a number compared with a number, a clamp
+// that keeps the array's length, an index bounded by the wrong constant.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { analyzeLog } from '../../src/core/verifier';
+import { sourcesOf } from '../kernel/verifier-load';
+
+const LOGS = path.join(__dirname, '../fixtures/verifier/logs');
+const sources = sourcesOf(path.join(__dirname, '../fixtures/verifier-others'));
+const first = (name: string) => analyzeLog(readFileSync(path.join(LOGS, `${name}.log`), 'utf8'), { sources }).findings[0];
+const relatedLines = (f: ReturnType<typeof first>) => f.related.map((r) => r.line);
+
+describe('verifier: root causes away from the refused line', () => {
+  it('finds the data_end check inside the inlined bounds helper, and the size it leaves out', () => {
+    const f = first('aya-style-xdp-ptr-at-helper-drops-header-len');
+    assert.equal(f.line, 43);
+    assert.ok(relatedLines(f).includes(29), JSON.stringify(f.related));
+    assert.match(f.explanation, /`ptr_at\(\)` takes `len`/);
+    assert.match(f.fix, /start \+ offset \+ len > end/);
+  });
+
+  it('skips a comparison of two numbers when it looks for the data_end check', () => {
+    const f = first('cilium-style-tc-l4-ports-check-before-ihl-advance');
+    assert.ok(relatedLines(f).includes(53), JSON.stringify(f.related));
+    assert.ok(!relatedLines(f).includes(61) || f.related.find((r) => r.line === 61)?.message !== undefined);
+  });
+
+  it('names a clamp that keeps the length, and an index bounded by another constant', () => {
+    const clamp = first('bcc-style-runqlat-hist-slot-clamp-off-by-one');
+    assert.ok(relatedLines(clamp).includes(75), JSON.stringify(clamp.related));
+    assert.match(clamp.fix, /slot >= MAX_SLOTS\) slot = MAX_SLOTS - 1/);
+    const other = first('tc-qos-class-counters-dscp-checked-against-dscp-max');
+    assert.ok(relatedLines(other).includes(66), JSON.stringify(other.related));
+    assert.match(other.explanation, /bounds `cls` by DSCP_MAX \(63\), not by the NR_CLASSES \(8\) entries of `pkts`/);
+  });
+});

@@ -36,4 +36,20 @@ describe('verifier: root causes away from the refused line', () => {
     assert.ok(relatedLines(other).includes(66), JSON.stringify(other.related));
     assert.match(other.explanation, /bounds `cls` by DSCP_MAX \(63\), not by the NR_CLASSES \(8\) entries of `pkts`/);
   });
+
+  it('puts a budget exhausted inside a loop on the loop, and names a counter too narrow for its bound', () => {
+    // The log's middle (thousands of passes) is cut, as a pasted log would be.
+    const f = first('tc-egress-dscp-remap-table-scan-u8-index-never-reaches-256');
+    assert.equal(f.line, 52);
+    assert.ok(relatedLines(f).includes(45), JSON.stringify(f.related));
+    assert.match(f.explanation, /`slot` is a `__u8`, whose largest value is 255/);
+    assert.match(f.fix, /__u32 slot;/);
+  });
+
+  it("puts a combined stack size on the largest local of the stacked frames, with the other frame's", () => {
+    const f = first('tc-tls-sni-logger-noinline-extension-buffer');
+    assert.equal(f.line, 44);
+    assert.ok(relatedLines(f).includes(73), JSON.stringify(f.related));
+    assert.match(f.fix, /Move `ext` \(320 bytes\)/);
+  });
 });

@@ -97,7 +97,7 @@ describe('verifier: program context and case-specific explanations', () => {
     );
   });
 
-  it('finds the deepest chain of calls for a combined stack size and relates each call', () => {
+  it('finds the deepest chain of calls for a combined stack size, puts it on the largest local and relates each call', () => {
     const src = [
       'static __noinline int inner(int x)', // 1
       '{',
@@ -127,9 +127,11 @@ describe('verifier: program context and case-specific explanations', () => {
       },
     ).findings[0];
     assert.equal(f.catalogId, 'stack-too-large');
-    // The finding stays on the program whose chain it is; each call and large local is related.
-    assert.equal(f.line, 12);
-    for (const line of [14, 9, 3, 8])
+    // The finding is on the largest local of the stacked frames (what to move off the stack); the
+    // program whose chain it is, each call and the other frame's large local are related.
+    assert.equal(f.line, 3);
+    assert.match(f.fix, /Move `big` \(300 bytes\)/);
+    for (const line of [12, 14, 9, 8])
       assert.ok(
         f.related.some((r) => r.line === line),
         `${line} in ${JSON.stringify(f.related)}`,

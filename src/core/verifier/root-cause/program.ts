@@ -11,6 +11,7 @@ import {
   largeLocals,
   loopBody,
   licenseLine,
+  localDeclaration,
   programDefinition,
   sectionAbove,
   sourceLine,
@@ -19,6 +20,86 @@ import {
 import type { RootCause } from '../types';
 import type { CauseState } from './state';
 import { LOOP_HEADER } from './common';
+import { definesOf } from '../placement';
+
+/**
+ * Each stacked frame's largest local (`struct sni_event ev` in the program, `__u8 ext[320]` in
+ * the __noinline function it calls): the largest of all is what to move off the stack, the
+ * others are what it is stacked on.
+ */
+function framesLocals(s: CauseState, program: string, calls: readonly SourceLocation[]): void {
+  const { f, sources } = s;
+  if (!sources) return;
+  const own = programDefinition(sources, program, f.file);
+  if (!own) return;
+  const frames = [{ name: program, def: own }];
+  for (const c of calls) {
+    const text = c.file && c.line ? withoutComment(sourceLine(sources, c.file, c.line)) : '';
+    for (const m of text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) {
+      const def = /^(?:bpf_|__builtin|sizeof$)/.test(m[1]) ? undefined : programDefinition(sources, m[1], c.file);
+      if (def && !frames.some((x) => x.name === m[1])) {
+        frames.push({ name: m[1], def });
+        break;
+      }
+    }
+  }
+  const biggest = frames
+    .map((fr) => ({
+      ...fr,
+      local: functionLocals(sources, fr.def.file, fr.def.line + 1)
+        .filter((x) => x.size)
+        .sort((a, b) => b.size!.bytes - a.size!.bytes)[0],
+    }))
+    .filter((fr) => fr.local && fr.local.size!.bytes >= 64);
+  if (biggest.length < 2) return;
+  const top = [...biggest].sort((a, b) => b.local!.size!.bytes - a.local!.size!.bytes)[0];
+  if (f.file && f.line)
+    f.related.unshift({ file: f.file, line: f.line, message: `the program whose call chain this is (\`${program}()\`)` });
+  f.file = top.local!.file;
+  f.line = top.local!.line;
+  f.sourceText = sourceLine(sources, top.local!.file, top.local!.line);
+  for (const fr of biggest)
+    if (fr !== top)
+      f.related.push({
+        file: fr.local!.file,
+        line: fr.local!.line,
+        message: `\`${fr.local!.name}\` (${fr.local!.size!.bytes} bytes) is on the frame of \`${fr.name}()\`, under the frame of \`${top.name}()\``,
+      });
+  f.explanation += ` The largest locals of the frames: ${biggest.map((fr) => `\`${fr.local!.text}\` (${fr.local!.size!.bytes} bytes) in \`${fr.name}()\``).join(', ')}.`;
+  f.fix = `Move \`${top.local!.name}\` (${top.local!.size!.bytes} bytes) into a one-entry BPF_MAP_TYPE_PERCPU_ARRAY used as scratch space (or pass a pointer into one down the chain), so the stacked frames fit in 512 bytes.`;
+}
+
+const NARROW: [RegExp, number][] = [
+  [/^(?:__u8|u8|uint8_t|unsigned char)$/, 255],
+  [/^(?:__s8|s8|int8_t|char|signed char)$/, 127],
+  [/^(?:__u16|u16|uint16_t|unsigned short)$/, 65535],
+  [/^(?:__s16|s16|int16_t|short|signed short)$/, 32767],
+];
+
+/**
+ * `for (slot = 0; slot < 256; slot++)` with a `__u8 slot`: the counter's type cannot reach the
+ * bound, so the condition never fails and the counter wraps. The declaration is the cause.
+ */
+function narrowCounter(s: CauseState, loop: { file: string; line: number }, header: string): void {
+  const { f, sources } = s;
+  const cond = /\bfor\s*\([^;]*;([^;]*);/.exec(header)?.[1] ?? /\bwhile\s*\((.*)\)/.exec(header)?.[1] ?? '';
+  const m = /\b([A-Za-z_]\w*)\s*(<=?|!=)\s*(\d+|[A-Z_][A-Z0-9_]*)\b/.exec(cond);
+  if (!sources || !m) return;
+  const [, name, op, bound] = m;
+  const value = /^\d+$/.test(bound) ? Number(bound) : definesOf((findSource(sources, loop.file)?.[1] ?? '').split('\n')).get(bound);
+  const inHeader = new RegExp(String.raw`\bfor\s*\(\s*((?:unsigned\s+|signed\s+)?\w+)\s+${name}\s*=`).exec(header)?.[1];
+  const declared = inHeader ? loop : localDeclaration(sources, loop.file, loop.line, name);
+  const declText = declared ? withoutComment(sourceLine(sources, declared.file, declared.line)) : '';
+  const type =
+    inHeader ?? new RegExp(String.raw`((?:unsigned\s+|signed\s+)?\w+)\s+(?:\w+\s*(?:=[^,;]*)?,\s*)*${name}\b`).exec(declText)?.[1];
+  const max = type ? NARROW.find(([re]) => re.test(type.trim()))?.[1] : undefined;
+  if (value === undefined || max === undefined || !declared) return;
+  if (!(op === '<' ? value > max : op === '<=' ? value >= max : value > max)) return;
+  const limit = bound === String(value) ? `${value}` : `${bound} (${value})`;
+  if (!inHeader) f.related.push({ ...declared, message: `\`${name}\` is declared \`${type}\` here: it never reaches ${limit}` });
+  f.explanation += ` \`${name}\` is a \`${type}\`, whose largest value is ${max}: \`${cond.trim()}\` is always true, so after ${max} the counter wraps around and the loop never ends.`;
+  f.fix = `Declare \`${name}\` with a type that can hold ${limit} (\`__u32 ${name};\`), so the condition can end the loop.`;
+}
 
 export const programCauses = {
   // The instruction budget ran out inside a loop: the loop is the place (see loop-condition).
@@ -78,6 +159,13 @@ export const programCauses = {
           : `Give the loop a fixed maximum number of passes (\`for (int i = 0; i < ${cap}; i++)\` with the \`break\` inside), or walk it with bpf_loop().`;
         return;
       }
+      // The budget ran out at a test inside the body: the loop around it is what to change.
+      if (own.line !== f.line || own.file !== f.file) {
+        f.file = own.file;
+        f.line = own.line;
+        f.sourceText = sourceLine(sources, own.file, own.line);
+      }
+      narrowCounter(s, own, header);
       // A loop bounded by a value known only at run time (`i < count`): walked pass after pass.
       const cond = /\bfor\s*\([^;]*;([^;]*);/.exec(header)?.[1] ?? /\bwhile\s*\((.*)\)/.exec(header)?.[1] ?? '';
       const bound = [...cond.matchAll(/\b\w+\s*(?:<=?|!=)\s*([a-z_][\w]*(?:\s*(?:->|\.)\s*\w+)*)(?!\s*\()/g)]
@@ -194,6 +282,7 @@ export const programCauses = {
         if (c.file && c.line) f.related.push({ file: c.file, line: c.line, message: `this call stacks frame ${i + 2} of ${frames}` });
       });
       if (calls.length) f.explanation += ` The chain has ${frames} frames; the calls that stack them are shown as related locations.`;
+      if (sources && name) framesLocals(s, name, calls);
     }
   },
   // A tail call from a subprogram: the callers' frames stay under the tail-called program, so

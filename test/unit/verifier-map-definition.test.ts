@@ -164,6 +164,43 @@ describe('verifier map definitions the kernel refuses', () => {
     );
   });
 
+  it('keys and values of no bytes, per-CPU values past 32 KiB written as arrays, anonymous structs sized in place, read-only and write-only at once', () => {
+    const hash = (...a: string[]) => map('__uint(type, BPF_MAP_TYPE_HASH);', '__uint(max_entries, 64);', ...a);
+    assert.equal(problem(hash('__type(key, struct {});', '__type(value, __u64);'))?.[0], '__type(key, struct {});');
+    assert.equal(problem(hash('__type(key, __u32);', '__uint(value_size, 0);'))?.[0], '__uint(value_size, 0);');
+    const percpu = problem(
+      map('__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);', '__uint(max_entries, 1);', '__type(key, __u32);', '__type(value, char[65536]);'),
+    );
+    assert.equal(percpu?.[0], '__type(value, char[65536]);');
+    assert.match(percpu![1], /65536 bytes/);
+    const lpm = problem(
+      map(
+        '__uint(type, BPF_MAP_TYPE_LPM_TRIE);',
+        '__uint(max_entries, 64);',
+        '__uint(map_flags, BPF_F_NO_PREALLOC);',
+        '__type(key, struct { __u32 prefixlen; __u8 data[300]; });',
+        '__type(value, __u64);',
+      ),
+    );
+    assert.equal(lpm?.[0], '__type(key, struct { __u32 prefixlen; __u8 data[300]; });');
+    const devmap = problem(
+      map(
+        '__uint(type, BPF_MAP_TYPE_DEVMAP);',
+        '__uint(max_entries, 8);',
+        '__type(key, __u32);',
+        '__type(value, struct { __u32 a; __u32 b; __u32 c; });',
+      ),
+    );
+    assert.equal(devmap?.[0], '__type(value, struct { __u32 a; __u32 b; __u32 c; });');
+    const flags = problem(
+      hash('__uint(map_flags, BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG);', '__type(key, __u32);', '__type(value, __u64);'),
+    );
+    assert.equal(flags?.[0], '__uint(map_flags, BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG);');
+    assert.match(flags![1], /the program may neither read nor write/);
+    // Each flag alone is fine.
+    assert.equal(problem(hash('__uint(map_flags, BPF_F_RDONLY_PROG);', '__type(key, __u32);', '__type(value, __u64);')), undefined);
+  });
+
   it("libbpf's other words about a map name the attribute they are about", () => {
     const def = map(
       '__uint(type, BPF_MAP_TYPE_HASH);',

@@ -1932,6 +1932,28 @@ catalog.push(
     { example: '__builtin_memcpy(dst, src, sizeof(*dst));', origin: 'clang', docsUrl: DOCS.llvm },
   ),
   entry(
+    'clang-undeclared',
+    /^use of undeclared identifier '(?<identifier>\w+)'/,
+    'clang does not know `{identifier}`',
+    "`{identifier}` is not declared in this file or the headers it includes: a misspelt name, a header that is not included, or a constant that the kernel headers define with #define. vmlinux.h is generated from the kernel's BTF, which holds types and enums but no #define macros, so macro constants such as TC_ACT_OK, ETH_P_IP or AF_INET are not in it.",
+    'Declare it, include the header that defines it, or — with vmlinux.h — define the constant yourself (`#define NAME value`): the UAPI headers that define them often clash with vmlinux.h.',
+    {
+      origin: 'clang',
+      docsUrl: DOCS.llvm,
+      example: '#include "vmlinux.h"\n#define TC_ACT_OK   0\n#define TC_ACT_SHOT 2\n#define ETH_P_IP    0x0800',
+      refine: (d) => {
+        const value = MACRO_CONSTANTS[d.identifier];
+        if (value === undefined) return undefined;
+        return {
+          title: `\`${d.identifier}\` is a #define of the kernel headers, which vmlinux.h does not carry`,
+          why: `\`${d.identifier}\` is a macro constant (${value.header}). vmlinux.h is generated from the kernel's BTF, which holds types and enums but no #define macros, so it has no \`${d.identifier}\`; including ${value.header} next to vmlinux.h usually clashes with the types vmlinux.h already declares.`,
+          fix: `Define it after including vmlinux.h: \`#define ${d.identifier} ${value.value}\` (libbpf-tools and libbpf-bootstrap do the same).`,
+          example: `#include "vmlinux.h"\n#define ${d.identifier} ${value.value}`,
+        };
+      },
+    },
+  ),
+  entry(
     'clang-unsupported',
     /^(?:Unsupport(?:ed)?|unsupported) (?:signed division|atomic operations|dynamic stack allocation)|only small returns supported|too many args to|functions with VarArgs or StructRet are not supported|aggregate returns are not supported|pass by value not supported|stack arguments are not supported|Invalid usage of the XADD return value|incompatible with bpf|defined with too many args|Unsupport(?:ed)? \S+ for BPF|^cannot compile inline asm/,
     'C construct the BPF backend cannot compile',
@@ -1960,6 +1982,38 @@ catalog.push(
     },
   ),
 );
+
+/** Macro constants BPF programs use that vmlinux.h cannot have (BTF carries no #defines), with their values. */
+const MACRO_CONSTANTS: Record<string, { value: string; header: string }> = {
+  ...Object.fromEntries(
+    ['UNSPEC -1', 'OK 0', 'RECLASSIFY 1', 'SHOT 2', 'PIPE 3', 'STOLEN 4', 'QUEUED 5', 'REPEAT 6', 'REDIRECT 7', 'TRAP 8'].map((x) => {
+      const [name, value] = x.split(' ');
+      return [`TC_ACT_${name}`, { value, header: '<linux/pkt_cls.h>' }];
+    }),
+  ),
+  ...Object.fromEntries(
+    ['IP 0x0800', 'IPV6 0x86DD', 'ARP 0x0806', '8021Q 0x8100', '8021AD 0x88A8', 'MPLS_UC 0x8847', 'ALL 0x0003'].map((x) => {
+      const [name, value] = x.split(' ');
+      return [`ETH_P_${name}`, { value, header: '<linux/if_ether.h>' }];
+    }),
+  ),
+  ETH_HLEN: { value: '14', header: '<linux/if_ether.h>' },
+  ETH_ALEN: { value: '6', header: '<linux/if_ether.h>' },
+  AF_INET: { value: '2', header: '<sys/socket.h>' },
+  AF_INET6: { value: '10', header: '<sys/socket.h>' },
+  SOL_SOCKET: { value: '1', header: '<asm-generic/socket.h>' },
+  SOL_TCP: { value: '6', header: '<linux/socket.h>' },
+  SO_MARK: { value: '36', header: '<asm-generic/socket.h>' },
+  TCP_CONGESTION: { value: '13', header: '<linux/tcp.h>' },
+  PAGE_SIZE: { value: '4096', header: '<asm/page.h> (4096 on x86_64 and most arm64 kernels)' },
+  O_CREAT: { value: '0100', header: '<fcntl.h>' },
+  O_WRONLY: { value: '01', header: '<fcntl.h>' },
+  O_RDWR: { value: '02', header: '<fcntl.h>' },
+  EPERM: { value: '1', header: '<errno.h>' },
+  ENOENT: { value: '2', header: '<errno.h>' },
+  EINVAL: { value: '22', header: '<errno.h>' },
+  EACCES: { value: '13', header: '<errno.h>' },
+};
 
 let byId: Map<string, CatalogEntry> | undefined;
 /** The catalog entry with this id (built once, on first use, after every part of the catalog is in). */

@@ -311,6 +311,8 @@ export function localDeclaration(sources: ReadonlyMap<string, string>, file: str
   return undefined;
 }
 
+/** Map types with no key (key_size 0): the others need a key of some size. */
+const KEYLESS = /^BPF_MAP_TYPE_(?:QUEUE|STACK|RINGBUF|USER_RINGBUF|BLOOM_FILTER|ARENA)$/;
 const ARRAY_LIKE =
   /^BPF_MAP_TYPE_(?:ARRAY|PERCPU_ARRAY|PROG_ARRAY|PERF_EVENT_ARRAY|CGROUP_ARRAY|ARRAY_OF_MAPS|DEVMAP|CPUMAP|XSKMAP|SOCKMAP|REUSEPORT_SOCKARRAY)$/;
 const EIGHT_BYTES = /^(?:u64|__u64|s64|__s64|long|unsigned long|long long|unsigned long long|size_t|uint64_t|int64_t|void \*|char \*)$/;
@@ -520,10 +522,22 @@ function kernelMapRule(
       related: { file: structAt.file, line: structAt.line + fieldAt + 1, message: `the ${field} of struct ${struct}` },
     };
   }
-  const size =
-    valueType && /^BPF_MAP_TYPE_(?:PERCPU_ARRAY|PERCPU_HASH|LRU_PERCPU_HASH)$/.test(type)
-      ? typeSize(sources, valueType, [], file)
-      : undefined;
+  // A key or value of no bytes (`struct {}`, an empty array): the maps that have keys and values need both.
+  if (keyLine && keyBytes === 0 && !KEYLESS.test(type))
+    return at(
+      keyLine,
+      `A ${type} looks entries up by their key, so its key must have a size; \`${keyType ?? 'this key'}\` is 0 bytes, and the kernel refuses to create the map (EINVAL).`,
+      'Give the key a real type (`__type(key, __u32)`, or a struct with the fields you look entries up by).',
+    );
+  if (valueLine && valueBytes === 0 && !/^BPF_MAP_TYPE_RINGBUF$/.test(type))
+    return at(
+      valueLine,
+      `A ${type}'s entries hold a value, so its value must have a size; \`${valueType ?? 'this value'}\` is 0 bytes, and the kernel refuses to create the map (EINVAL).`,
+      'Give the value a real type (`__type(value, __u64)` or the struct the program stores).',
+    );
+  const perCpu = /^BPF_MAP_TYPE_(?:PERCPU_ARRAY|PERCPU_HASH|LRU_PERCPU_HASH)$/.test(type);
+  const typed = valueType && perCpu ? typeSize(sources, valueType, [], file) : undefined;
+  const size = typed ?? (perCpu && valueBytes !== undefined ? { bytes: valueBytes, largest: undefined } : undefined);
   if (valueLine && size && size.bytes > 32768) {
     const big = size.largest ? members.findIndex((m) => m.includes(size.largest!.text)) : -1;
     return {
@@ -592,6 +606,19 @@ function kernelMapRule(
       `Only a BPF_MAP_TYPE_ARRAY (and an arena) can be memory-mapped: the kernel refuses BPF_F_MMAPABLE for a ${type} (EINVAL).`,
       'Remove BPF_F_MMAPABLE, or use a BPF_MAP_TYPE_ARRAY (global variables are one) for memory shared with user space.',
     );
+  // Read-only and write-only at once, for the program or for user space, cannot both hold.
+  const both = flagsLine
+    ? /BPF_F_RDONLY(_PROG)?\b[^;]*BPF_F_WRONLY\1\b|BPF_F_WRONLY(_PROG)?\b[^;]*BPF_F_RDONLY\2\b/.exec(flagsLine.t)
+    : null;
+  if (flagsLine && both) {
+    const prog = both[1] ?? both[2] ?? '';
+    const side = prog ? 'the program' : 'user space';
+    return at(
+      flagsLine,
+      `BPF_F_RDONLY${prog} and BPF_F_WRONLY${prog} together say ${side} may neither read nor write the map: the kernel refuses the pair (EINVAL).`,
+      `Keep the one that says what ${side} does with the map (BPF_F_RDONLY${prog} for a map it only reads).`,
+    );
+  }
   if (flagsLine && /BPF_F_NO_COMMON_LRU/.test(flagsLine.t) && !/^BPF_MAP_TYPE_LRU_/.test(type))
     return at(
       flagsLine,
@@ -1033,6 +1060,21 @@ export function typeSize(
     const n = constValue(d, defines);
     if (n === undefined) return undefined;
     count *= n;
+  }
+  // An anonymous struct written in place (`__type(key, struct { __u32 prefixlen; __u8 data[300]; })`).
+  const inline = /^(struct|union)\s*\{(.*)\}$/.exec(type.trim());
+  if (inline) {
+    const sizes = inline[2]
+      .split(';')
+      .map((m) => /^\s*((?:(?:const|volatile|unsigned|signed|struct|union)\s+)*\w+)\s*(\*?)\s*(\w+)((?:\s*\[[^\]]+\])*)\s*$/.exec(m))
+      .filter((m): m is RegExpExecArray => !!m)
+      .map((m) => {
+        const memberDims = [...m[4].matchAll(/\[([^\]]+)\]/g)].map((x) => x[1]);
+        return m[2] ? 8 : typeSize(sources, m[1], memberDims, prefer, depth + 1)?.bytes;
+      });
+    if (sizes.some((x) => x === undefined)) return undefined;
+    const bytes = inline[1] === 'union' ? Math.max(0, ...(sizes as number[])) : (sizes as number[]).reduce((a, b) => a + b, 0);
+    return { bytes: bytes * count };
   }
   const words = type
     .replace(/\b(?:const|volatile|unsigned|signed)\b/g, ' ')

@@ -307,6 +307,15 @@ describe('verifier log parser', () => {
     assert.match(lockdown.title, /tracer/);
   });
 
+  it("explains clang's undeclared identifiers, and the #define constants vmlinux.h cannot carry with their values", () => {
+    const tc = analyzeLog("prog.bpf.c:13:10: error: use of undeclared identifier 'TC_ACT_SHOT'\n1 error generated.\n").findings[0];
+    assert.deepEqual([tc.catalogId, tc.line, tc.column], ['clang-undeclared', 13, 10]);
+    assert.match(tc.fix, /#define TC_ACT_SHOT 2/);
+    const typo = analyzeLog("prog.bpf.c:9:3: error: use of undeclared identifier 'coutner'\n").findings[0];
+    assert.equal(typo.catalogId, 'clang-undeclared');
+    assert.doesNotMatch(typo.fix, /#define coutner/);
+  });
+
   it('puts iproute2 BTF complaints at the type the kernel names, after a program refused without BTF', () => {
     const btfOnly = analyzeLog(
       "BTF debug data section '.BTF' rejected: Invalid argument (22)!\nVerifier analysis:\n\n[11] VAR _license type_id=9 linkage=1\n[12] DATASEC license size=0 vlen=1 size == 0\n",

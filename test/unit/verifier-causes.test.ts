@@ -52,4 +52,12 @@ describe('verifier: root causes away from the refused line', () => {
     assert.ok(relatedLines(f).includes(73), JSON.stringify(f.related));
     assert.match(f.fix, /Move `ext` \(320 bytes\)/);
   });
+
+  it('finds where the returned variable got the constant out of range, under the label the paths jump to', () => {
+    const f = first('cgroup-dev-gpu-allowlist-shared-deny-label-returns-eperm');
+    assert.equal(f.line, 62);
+    assert.ok(relatedLines(f).includes(58), JSON.stringify(f.related));
+    assert.match(f.explanation, /`ret` gets `-EPERM` at line 58, under the `deny:` label/);
+    assert.match(f.explanation, /the 32-bit -1 zero-extended/);
+  });
 });

@@ -1,5 +1,8 @@
 // Return values and the functions that return them: programs, callbacks, global functions.
 // The root-cause function of each of these families' causes; index.ts runs them in order.
+import { errnoOf } from '../libbpf-evidence';
+import { findSource } from '../locate';
+import { definesOf } from '../placement';
 import { traceRegister } from '../provenance';
 import {
   argumentExpression,
@@ -16,6 +19,38 @@ import {
 import type { RootCause } from '../types';
 import type { CauseState } from './state';
 import { parseRange, enclosingSubprog, findCallbackCallSite } from './common';
+
+/**
+ * Where the variable a path returns is given the constant the verifier saw (`ret = -EPERM;` for
+ * R0 = 4294967295, a 32-bit -1): the assignment is the cause, above the return in its function.
+ */
+function returnedValueSet(s: CauseState, name: string, value: number, range: string): void {
+  const { f, sources } = s;
+  if (!sources || !f.file || !f.line || !Number.isFinite(value)) return;
+  const header = functionHeader(sources, f.file, f.line);
+  const defines = definesOf((findSource(sources, f.file)?.[1] ?? '').split('\n'));
+  const signed = value >= 2 ** 31 && value < 2 ** 32 ? value - 2 ** 32 : value;
+  const assign = new RegExp(String.raw`(?:^|[^\w.>])${name}\s*=(?!=)\s*([^;]+);`);
+  for (let l = f.line - 1; l > (header?.line ?? 0); l--) {
+    const m = assign.exec(withoutComment(sourceLine(sources, f.file, l) ?? ''));
+    if (!m) continue;
+    const expr = m[1].trim();
+    const neg = /^-\s*\(?\s*(E[A-Z0-9]+)\s*\)?$/.exec(expr)?.[1];
+    const v = /^-?(?:\d+|0x[0-9a-fA-F]+)$/.test(expr)
+      ? Number(expr.replace(/^-/, '')) * (expr.startsWith('-') ? -1 : 1)
+      : neg
+        ? -(errnoOf(neg)?.code ?? NaN)
+        : defines.get(expr);
+    if (v !== value && v !== signed) continue;
+    const shown = v !== value ? `${v}, which the verifier shows as ${value}: the 32-bit ${v} zero-extended` : `${v}`;
+    f.related.push({ file: f.file, line: l, message: `\`${name}\` is set to \`${expr}\` (${v}) here, the value this path returns` });
+    // `deny:\n\tret = -EPERM;`: the label the failing paths jump to.
+    const label = /^\s*([A-Za-z_]\w*):\s*$/.exec(withoutComment(sourceLine(sources, f.file, l - 1) ?? ''))?.[1];
+    f.explanation += ` \`${name}\` gets \`${expr}\` at line ${l}${label ? `, under the \`${label}:\` label the paths jump to` : ''} (${shown})${neg ? `, an error code, where this program type expects a verdict in ${range}` : ''}.`;
+    f.fix = `Return a value in ${range} on that path instead of \`${expr}\` (set \`${name} = 0;\` to reject)${/^cgroup/.test(s.section ?? '') ? '; the error the caller sees comes from bpf_set_retval() or the kernel default' : ''}.`;
+    return;
+  }
+}
 
 export const returnCauses = {
   // Callback return values: name the callback and the call that registered it.
@@ -88,6 +123,7 @@ export const returnCauses = {
             ? ` the verifier knows it only as ${bounds[1]}..${bounds[2]}, a value computed or read at run time`
             : ' the verifier cannot pin it down, a value computed or read at run time';
         f.explanation += ` This path returns \`${returned}\`:${known}, not one of the allowed values.`;
+        if (constant) returnedValueSet(s, returned, Number(bounds![1]), d.range);
         if (!constant)
           f.fix = `Turn \`${returned}\` into an allowed value before returning it, e.g. \`return ${returned} ? 1 : 0;\` (or compare it with what means allow).`;
       } else if (returned && bounds?.[1] !== undefined && bounds[1] === bounds[2] && !f.explanation.includes(`\`${returned}\``)) {

@@ -265,7 +265,7 @@ export const catalog: CatalogEntry[] = [
     'Pass what the helper expects: a pointer to a local variable for buffers and keys, the map itself (&map) for map arguments, the program context (ctx) for context arguments; check pointers for NULL before passing them.',
     {
       example: '__u32 key = 0;\n__u64 *val = bpf_map_lookup_elem(&my_map, &key); /* &map, &local */\nif (!val)\n\treturn 0;',
-      causes: ['argument-signature', 'pointer-member'],
+      causes: ['argument-signature', 'pointer-member', 'released-pointer'],
       docsUrl: DOCS.helpers,
       refine: (d) =>
         d.type === 'scalar' || d.type === 'inv'

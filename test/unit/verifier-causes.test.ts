@@ -60,4 +60,11 @@ describe('verifier: root causes away from the refused line', () => {
     assert.match(f.explanation, /`ret` gets `-EPERM` at line 58, under the `deny:` label/);
     assert.match(f.explanation, /the 32-bit -1 zero-extended/);
   });
+
+  it('follows a pointer reloaded from a stack buffer to the helper that copied it in', () => {
+    const f = first('pixie-style-sendto-fd-table-probe-read-into-u64');
+    assert.equal(f.line, 59);
+    assert.ok(relatedLines(f).includes(57), JSON.stringify(f.related));
+    assert.match(f.explanation, /stack buffer bpf_probe_read_kernel\(\) copied it into/);
+  });
 });

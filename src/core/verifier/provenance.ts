@@ -34,7 +34,7 @@ export interface OriginStep {
   insnIndex: number;
   disasm: string;
   /** What happened to the tracked value at this instruction. */
-  role: 'origin' | 'copy' | 'arith' | 'spill' | 'fill' | 'call';
+  role: 'origin' | 'copy' | 'arith' | 'spill' | 'fill' | 'call' | 'copied-in';
   register: number;
 }
 
@@ -69,7 +69,13 @@ function previous(records: readonly HistoryRecord[], pos: number): number {
  * Follow register `reg` back from the record before `fromPos`. Returns the chain of steps, the
  * last one being the origin (or the furthest point the log let us reach).
  */
-export function traceRegister(records: readonly HistoryRecord[], fromPos: number, reg: number, maxSteps = 64): OriginStep[] {
+export function traceRegister(
+  records: readonly HistoryRecord[],
+  fromPos: number,
+  reg: number,
+  maxSteps = 64,
+  { throughCopies = false } = {},
+): OriginStep[] {
   const steps: OriginStep[] = [];
   let slot: number | undefined; // tracking a stack slot instead of a register
   let pos = previous(records, fromPos);
@@ -80,6 +86,15 @@ export function traceRegister(records: readonly HistoryRecord[], fromPos: number
       const d = r.disasm;
       if (slot !== undefined) {
         const s = RE_SPILL.exec(d);
+        // A helper that copies into a buffer (bpf_probe_read_kernel(&slot, ...)) wrote the slot last.
+        if (
+          !throughCopies &&
+          /^call bpf_(?:probe_read\w*|copy_from_user\w*|skb_load_bytes\w*|get_current_comm|d_path|get_stack\w*)#/.test(d) &&
+          bufferArgIs(records, pos, slot)
+        ) {
+          steps.push({ insnIndex: r.index, disasm: d, role: 'copied-in', register: 1 });
+          return steps;
+        }
         if (s && Number(s[1]) === slot) {
           reg = Number(s[2]);
           slot = undefined;
@@ -107,6 +122,21 @@ export function traceRegister(records: readonly HistoryRecord[], fromPos: number
     pos = previous(records, pos);
   }
   return steps;
+}
+
+/** Whether R1 at the call at `pos` (a helper's destination buffer; R2 for bpf_skb_load_bytes' is R3) is the stack slot fp`slot`. */
+function bufferArgIs(records: readonly HistoryRecord[], pos: number, slot: number): boolean {
+  const call = records[pos];
+  const reg = call.kind === 'insn' && /^call bpf_skb_load_bytes/.test(call.disasm) ? 3 : 1;
+  for (let i = pos - 1, seen = 0; i >= 0 && seen < 8; i--, seen++) {
+    const r = records[i];
+    if (r.kind !== 'insn') return false;
+    const add = new RegExp(String.raw`^r${reg} \+= (-?\d+)$`).exec(r.disasm);
+    if (add)
+      return Number(add[1]) === slot && records.slice(Math.max(0, i - 4), i).some((q) => q.kind === 'insn' && q.disasm === `r${reg} = r10`);
+    if (new RegExp(String.raw`^r${reg} = `).test(r.disasm)) return false;
+  }
+  return false;
 }
 
 /** In `rD += rS` style arithmetic, the source register (the offset added to a pointer), if any. */

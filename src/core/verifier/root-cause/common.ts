@@ -39,6 +39,9 @@ export function explainScalar(
     f.explanation += ` ${r} comes from bpf_get_current_task(), which returns the task's address as a number (u64), not a pointer the program may dereference.`;
     f.fix =
       'Use bpf_get_current_task_btf() for a typed task pointer you can read fields from directly (tracing programs, 5.11+), or read the fields with BPF_CORE_READ(task, field).';
+  } else if (call && o?.role === 'copied-in') {
+    f.explanation += ` ${r} was reloaded from the stack buffer ${call}() copied it into: a pointer copied out of kernel memory by a helper is a plain number to the verifier (the helper copies bytes, not a pointer it could track), so it cannot be dereferenced.`;
+    f.fix = `Read each pointer and field with BPF_CORE_READ() (\`BPF_CORE_READ(task, files, fdt)\`-style chains) or copy every field you need with ${call}(), instead of dereferencing the copied pointer.`;
   } else if (call) {
     f.explanation += ` ${r} is the return value of ${call}(), a number to the verifier, not a pointer it lets you dereference.`;
   } else if (o && /= \*\(u64 \*\)\(r10 -\d+\)$/.test(o.disasm)) {

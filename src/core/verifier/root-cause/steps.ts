@@ -86,7 +86,7 @@ export function globalCallee(s: CauseState): void {
 export function overwrittenPointer(s: CauseState): void {
   const { f, d, records, pos, origin, posOf, locate, named } = s;
   if (named !== undefined && (d.type === 'scalar' || /'scalar'/.test(f.message))) {
-    const steps = traceRegister(records, pos, named);
+    const steps = traceRegister(records, pos, named, 64, { throughCopies: true });
     const o = origin(steps);
     const variable =
       o && /^call /.test(o.disasm) && steps.some((x) => x.role === 'fill') ? assignedVariable(locate(o.insnIndex)?.text) : undefined;

@@ -67,4 +67,15 @@ describe('verifier: root causes away from the refused line', () => {
     assert.ok(relatedLines(f).includes(57), JSON.stringify(f.related));
     assert.match(f.explanation, /stack buffer bpf_probe_read_kernel\(\) copied it into/);
   });
+
+  it('names a bounding macro that keeps more values than the array has, and the size a region was really made with', () => {
+    const macro = first('scx-style-wakeup-sample-record-cpu-slot-clamped-to-max-cpus');
+    assert.ok(relatedLines(macro).includes(18), JSON.stringify(macro.related));
+    assert.match(macro.explanation, /bounded by CPU_CLAMP\(\).*up to 511 \(MAX_CPUS - 1\), not the SAMPLE_CPUS \(64\) entries of `cpus`/);
+    // mem_size=8 here is an 8-byte buffer, not sizeof(pointer): the explanation must not claim it is.
+    const region = first('tc-dynptr-vlan-stack-slice-indexed-by-config-depth');
+    assert.doesNotMatch(`${region.title} ${region.explanation}`, /sizeof\(a pointer\)|size of a pointer/);
+    assert.match(region.explanation, /was given `sizeof\(buf\)`/);
+    assert.ok(relatedLines(region).includes(74));
+  });
 });

@@ -989,6 +989,11 @@ const BASE_SIZES: Record<string, number> = Object.fromEntries(
 );
 
 /** `#define NAME <expression>` bodies of the sources, by name (for sizes such as `(MAX_ARGS * ARGSIZE)`). */
+/** The value of a constant expression of the sources (`MAX_CPUS - 1`, `sizeof(__u64) * 4`), #defines expanded. */
+export function evaluateConstant(sources: ReadonlyMap<string, string>, expr: string, prefer?: string): number | undefined {
+  return constValue(expr, defineBodies(sources, prefer));
+}
+
 function defineBodies(sources: ReadonlyMap<string, string>, prefer?: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const [, lines] of linesOf(sources, undefined, prefer))

@@ -27,6 +27,7 @@ import {
   inlineReturn,
   callSite,
   zeroSizeArgument,
+  regionSize,
 } from './steps';
 
 export type { CauseInput } from './state';
@@ -54,6 +55,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   overwrittenPointer,
   'closed-section',
   registerOrigin,
+  regionSize,
   spilledBeforeCheck,
   pointerSubtracted,
   partialNullCheck,

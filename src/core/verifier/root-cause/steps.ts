@@ -16,6 +16,7 @@ import {
   programDefinition,
   SIGNED_TYPE,
   declaresSigned,
+  evaluateConstant,
   sourceLine,
   memberAccess,
   memberChain,
@@ -418,6 +419,73 @@ function clampToLength(s: CauseState, set: SourceLine & { text: string }, index:
 }
 
 /**
+ * `mem_size=8`: the size the region was made with, as the call that made it says
+ * (`bpf_ringbuf_reserve(&rb, sizeof(e), 0)` with `e` a pointer is sizeof(pointer); `sizeof(tags)`
+ * of an 8-byte array is not), so the explanation says which.
+ */
+export function regionSize(s: CauseState): void {
+  const { f, records, pos, reg, sources, locate } = s;
+  const mem = /mem_size=(\d+) off=(-?\d+) size=(\d+)/.exec(f.message);
+  if (!mem || reg === undefined || !sources) return;
+  const o = traceRegister(records, pos, reg).at(-1);
+  const at = o && o.role === 'call' ? locate(o.insnIndex) : undefined;
+  const sized = at?.text ? /\bsizeof\s*\(\s*(\*?\s*[A-Za-z_][\w.>-]*)\s*\)/.exec(withoutComment(at.text))?.[1] : undefined;
+  if (!at?.file || !at.line || !sized) return;
+  const name = sized.replace(/\s+/g, '');
+  const decl = /^\w+$/.test(name) ? localDeclaration(sources, at.file, at.line, name) : undefined;
+  const declText = decl ? withoutComment(sourceLine(sources, decl.file, decl.line) ?? '') : '';
+  const pointer = !!decl && new RegExp(String.raw`\*\s*${name}\b`).test(declText);
+  const call = /^call (\w+)/.exec(o!.disasm)?.[1] ?? 'the helper';
+  f.related.push({ file: at.file, line: at.line, message: `the region is made here, \`sizeof(${name})\` = ${mem[1]} bytes` });
+  if (pointer) {
+    f.explanation += ` \`${name}\` is a pointer (\`${declText.trim()}\`), so \`sizeof(${name})\` at line ${at.line} is 8, not the size of what it points to.`;
+    f.fix = `Pass \`sizeof(*${name})\` to ${call}() at line ${at.line}.`;
+  } else if (Number(mem[1]) === 8 && /size of a pointer/.test(f.title)) {
+    // The size is not a pointer's: the region is as large as the code asked, and the access goes past it.
+    f.title = `Access past the ${mem[1]}-byte region ${call}() returned`;
+    f.explanation = f.explanation.replace(/ 8 bytes is sizeof\(a pointer\):[^.]*\./, '');
+    f.explanation += ` The region is ${mem[1]} bytes because ${call}() at line ${at.line} was given \`sizeof(${name})\`; the access at offset ${mem[2]} (size ${mem[3]}) reaches byte ${Number(mem[2]) + Number(mem[3])}.`;
+    f.fix = `Bound the offset so that offset + ${mem[3]} stays within \`sizeof(${name})\`, or ask ${call}() for a region as large as the code reads.`;
+  }
+}
+
+/**
+ * `cpu = CPU_CLAMP(cpu);` where `#define CPU_CLAMP(c) ((c) & (MAX_CPUS - 1))`: a bounding macro
+ * whose mask (or modulo) keeps more values than the array has entries. Its #define is the cause.
+ */
+function macroBound(
+  s: CauseState,
+  set: SourceLine & { text: string },
+  index: string,
+  array: string,
+  length: { n: number; name: string },
+): void {
+  const { f, sources } = s;
+  const call = /\b([A-Z_][A-Z0-9_]*)\s*\(/.exec(withoutComment(set.text))?.[1];
+  if (!sources || !call || !set.file) return;
+  const lines = (findSource(sources, set.file)?.[1] ?? '').split('\n');
+  const at = lines.findIndex((l) => new RegExp(String.raw`^\s*#\s*define\s+${call}\s*\(`).test(l));
+  if (at < 0) return;
+  const body = withoutComment(lines[at]).replace(new RegExp(String.raw`^\s*#\s*define\s+${call}\s*\([^)]*\)`), '');
+  // `& (N - 1)` keeps 0..N-1; `& M` keeps 0..M; `% N` keeps 0..N-1.
+  const mask = /&\s*\(?\s*([^()&|]+?)\s*\)?\s*\)*\s*$/.exec(body)?.[1];
+  const mod = /%\s*\(?\s*([^()]+?)\s*\)?\s*\)*\s*$/.exec(body)?.[1];
+  const expr = mask ?? mod;
+  const value = expr ? evaluateConstant(sources, expr, set.file) : undefined;
+  if (value === undefined || !expr) return;
+  const reach = mask ? value : value - 1;
+  if (reach < length.n) return;
+  const len = length.name === String(length.n) ? `${length.n}` : `${length.name} (${length.n})`;
+  f.related.push({
+    file: set.file,
+    line: at + 1,
+    message: `${call}() lets \`${index}\` reach ${reach} (\`${expr.trim()}\`), and \`${array}\` has ${length.n} entries`,
+  });
+  f.explanation += ` \`${index}\` is bounded by ${call}(), whose \`${body.trim()}\` keeps values up to ${reach} (${expr.trim()}), not the ${len} entries of \`${array}\`.`;
+  f.fix = `Bound \`${index}\` by the array it indexes: \`if (${index} >= ${length.name}) return ...;\` before \`${array}[${index}]\` (or a ${call}() that uses ${length.name}).`;
+}
+
+/**
  * An upper-bound check of the index against something other than the array's length
  * (`if (cls > DSCP_MAX)` before `pkts[cls]` of `pkts[NR_CLASSES]`, or `>` where `>=` is needed):
  * the check is where the index is let through.
@@ -494,6 +562,7 @@ export function arrayIndex(s: CauseState): void {
           : `\`${index}\` gets its value here`,
       });
       clampToLength(s, set, index);
+      if (length) macroBound(s, set, index, array, length);
       // The assignment may not carry the type: the declaration does.
       const declared = !signed && f.line ? localDeclaration(sources, f.file, f.line, index) : undefined;
       const declText = declared ? (sourceLine(sources, declared.file, declared.line) ?? '') : '';

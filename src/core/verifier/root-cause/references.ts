@@ -10,6 +10,7 @@ import {
   sourceLine,
   symbolDeclaration,
   withoutComment,
+  memberAccess,
 } from '../source-hints';
 import type { RootCause } from '../types';
 import type { CauseState } from './state';
@@ -143,6 +144,14 @@ export const referenceCauses = {
     f.explanation += ` R${reg} was a valid pointer from ${from}(), but ${names} ran before this access: after it the object belongs to the kernel (or the lock that guarded it is released), so the verifier turns every copy of the pointer into a plain number.`;
     f.title = `Pointer used after ${gone[0].call}() (R${reg})`;
     f.fix = `Finish using the pointer before ${gone[0].call}() (read what you need into a local first), or look the object up again after it.`;
+    // The program's own names: `e->uid` read after `bpf_ringbuf_discard(e, 0)`.
+    const read = memberAccess(withoutComment(f.sourceText));
+    const lastAt = relatedAt(gone[gone.length - 1].index, '');
+    const call = lastAt.file && lastAt.line && s.sources ? withoutComment(sourceLine(s.sources, lastAt.file, lastAt.line)).trim() : '';
+    if (read && new RegExp(String.raw`\b${read.pointer}\b`).test(call)) {
+      f.explanation += ` Here \`${read.pointer}->${read.field}\` is read after \`${call}\` (line ${lastAt.line}).`;
+      f.fix = `Read \`${read.pointer}->${read.field}\` into a local before \`${call}\` and use the local after it.`;
+    }
   },
   // A dynptr used after the call that released it (submit, discard): that call.
   'released-dynptr': (s) => {

@@ -547,13 +547,19 @@ export const catalog: CatalogEntry[] = [
       example:
         'struct val *v = bpf_map_lookup_elem(&m, &k);\nif (!v)\n\treturn 0;       /* null-check first */\nchar *p = v->buf + (idx & 63);',
       refine: (d) =>
-        d.operator
+        d.type && /^(?:sock|sock_common|tcp_sock|xdp_sock|ptr_|trusted_ptr_|rcu_ptr_)/.test(d.type) && !d.operator
           ? {
-              title: `\`${d.operator}\` applied to a pointer (${d.register})`,
-              why: `${d.register} holds a pointer at this instruction and the program applies \`${d.operator}\` to it. Only adding and subtracting bounded numbers keeps a pointer's target known; a shift, multiplication or bitwise operation on a pointer (often an offset computed from the pointer itself, or a pointer cast to an integer and back) makes it an unknown address.`,
-              fix: `Compute the offset as a number first (shift or mask the index, not the pointer), then add it to the pointer: \`p = data + (off ${d.operator.replace(/=$/, '')} n)\` rather than \`p ${d.operator} n\`.`,
+              title: `Run-time offset into a ${d.type.replace(/^(?:trusted_|rcu_)?ptr_/, '')} pointer (${d.register})`,
+              why: `${d.register} points to a kernel object (${d.type}): the verifier checks each access to it by the field at a constant offset, so only \`p->field\` with a fixed offset is allowed. Adding a number computed at run time (an index, a loop counter) to the pointer itself is refused, whatever its bounds.`,
+              fix: 'Read the field by name and index the copy: `__u32 w[4]; __builtin_memcpy(w, sk->src_ip6, sizeof(w)); ... w[i & 3]`, or pick the element with a switch over constant indexes.',
             }
-          : undefined,
+          : d.operator
+            ? {
+                title: `\`${d.operator}\` applied to a pointer (${d.register})`,
+                why: `${d.register} holds a pointer at this instruction and the program applies \`${d.operator}\` to it. Only adding and subtracting bounded numbers keeps a pointer's target known; a shift, multiplication or bitwise operation on a pointer (often an offset computed from the pointer itself, or a pointer cast to an integer and back) makes it an unknown address.`,
+                fix: `Compute the offset as a number first (shift or mask the index, not the pointer), then add it to the pointer: \`p = data + (off ${d.operator.replace(/=$/, '')} n)\` rather than \`p ${d.operator} n\`.`,
+              }
+            : undefined,
     },
   ),
   entry(

@@ -123,7 +123,7 @@ function decodeCommon(message: string): Record<string, string> {
     ['member', /\bmember (\w+)|\bptr member (\w+)|^(\w+)\s+Invalid member/],
     ['function', /\b([A-Za-z_]\w*)\(\)|\bfunc '(\w+)'/],
     ['kfunc', /\bkernel function (\w+)|\bkfunc '(\w+)'/],
-    ['pointer', /\bmath between (\w+) pointer|\b(\w+) pointer (?:arithmetic|comparison)/],
+    ['pointer', /\bmath between (\w+) pointer|\b(?!R\d+\b|bit\b)(\w+) pointer (?:arithmetic|comparison)/],
   ];
   for (const [key, re] of named) {
     const m = re.exec(message);

@@ -28,6 +28,7 @@ import {
   callSite,
   zeroSizeArgument,
   regionSize,
+  macroArithmetic,
 } from './steps';
 
 export type { CauseInput } from './state';
@@ -56,6 +57,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   'closed-section',
   registerOrigin,
   regionSize,
+  macroArithmetic,
   spilledBeforeCheck,
   pointerSubtracted,
   partialNullCheck,

@@ -419,6 +419,25 @@ function clampToLength(s: CauseState, set: SourceLine & { text: string }, index:
 }
 
 /**
+ * Pointer arithmetic written inside a function-like macro (`SK_IP6_WORD(sk, idx)` adding `4 * (i)`
+ * to the socket pointer): the macro's #define is where the arithmetic is, named with its arguments.
+ */
+export function macroArithmetic(s: CauseState): void {
+  const { f, sources } = s;
+  if (!sources || !f.file || !/^pointer-(?:arith-prohibited|modified|arith-bounds)$/.test(f.catalogId ?? '')) return;
+  const call = /\b([A-Z_][A-Z0-9_]*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)/.exec(withoutComment(f.sourceText));
+  if (!call) return;
+  const lines = (findSource(sources, f.file)?.[1] ?? '').split('\n');
+  const at = lines.findIndex((l) => new RegExp(String.raw`^\s*#\s*define\s+${call[1]}\s*\(`).test(l));
+  if (at < 0 || f.related.some((r) => r.line === at + 1)) return;
+  const body = withoutComment(lines[at])
+    .replace(/^\s*#\s*define\s+\w+\s*\([^)]*\)\s*/, '')
+    .trim();
+  f.related.push({ file: f.file, line: at + 1, message: `the pointer arithmetic is written inside ${call[1]}(), defined here` });
+  f.explanation += ` The arithmetic is inside the macro \`${call[1]}(${call[2].trim()})\` (line ${at + 1}: \`${body}\`), which adds an offset to the pointer it is given.`;
+}
+
+/**
  * `mem_size=8`: the size the region was made with, as the call that made it says
  * (`bpf_ringbuf_reserve(&rb, sizeof(e), 0)` with `e` a pointer is sizeof(pointer); `sizeof(tags)`
  * of an 8-byte array is not), so the explanation says which.

@@ -78,4 +78,11 @@ describe('verifier: root causes away from the refused line', () => {
     assert.match(region.explanation, /was given `sizeof\(buf\)`/);
     assert.ok(relatedLines(region).includes(74));
   });
+
+  it("explains a global function declared for another program type's context", () => {
+    const f = first('xdp-shared-lib-global-parser-declared-for-sk-buff');
+    assert.equal(f.catalogId, 'func-arg-mismatch');
+    assert.match(f.title, /struct __sk_buff context; this XDP program's context is struct xdp_md/);
+    assert.match(f.fix, /`struct xdp_md \*skb`/);
+  });
 });

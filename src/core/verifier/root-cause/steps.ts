@@ -75,6 +75,19 @@ export function globalCallee(s: CauseState): void {
     // A kernel-struct parameter of a global function is plain memory of the struct's size to
     // the verifier, which a trusted BTF pointer from the caller does not satisfy.
     const param = def ? /\(\s*(?:const\s+)?struct\s+(\w+)\s*\*\s*(\w+)/.exec(sourceLine(sources, def.file, def.line) ?? '') : null;
+    // A context struct of another program type (`struct __sk_buff *` passed an XDP program's ctx):
+    // the verifier takes such a parameter as the context only where that struct is the context.
+    const ctxStructs =
+      /^(?:__sk_buff|xdp_md|bpf_sock_addr|bpf_sock_ops|sk_msg_md|sk_reuseport_md|bpf_sock|bpf_sockopt|bpf_sysctl|bpf_cgroup_dev_ctx|bpf_perf_event_data|pt_regs|bpf_raw_tracepoint_args|bpf_sk_lookup|bpf_flow_keys)$/;
+    const own = s.kind?.struct;
+    if (param && /^R\d+ type=ctx\b/.test(f.message) && ctxStructs.test(param[1]) && own && own !== param[1]) {
+      f.catalogId = 'func-arg-mismatch';
+      f.title = `${callee[1]}() takes a struct ${param[1]} context; this ${s.kind!.name} program's context is struct ${own}`;
+      // Not a helper's stack argument, as the message alone suggests: the explanation is this one.
+      f.explanation = `\`${callee[1]}()\` is a global function, verified on its own from its prototype: its parameter \`struct ${param[1]} *${param[2]}\` is a context pointer only for programs whose context is struct ${param[1]}. This program is ${s.kind!.name}, whose context is struct ${own}, so the verifier takes the parameter as plain memory (expected=fp) and refuses the ctx passed to it; the cast at the call changes nothing.`;
+      f.fix = `Declare the parameter as \`struct ${own} *${param[2]}\` (one global function per context type), or make \`${callee[1]}()\` static so it is verified with the caller's context.`;
+      return;
+    }
     if (param && /^access beyond struct|has pointer type|expected/.test(f.message)) {
       f.explanation += ` \`${callee[1]}()\` is verified on its own, for any caller: its parameter \`struct ${param[1]} *${param[2]}\` is taken as a pointer to ${d.size ? `${d.size} bytes of` : ''} plain memory, not as a trusted kernel object, so the task/BTF pointer the caller passes does not fit it.`;
       f.fix = `Tag the parameter \`struct ${param[1]} *${param[2]} __arg_trusted\` (kernel 6.8+, bpf_helpers.h) so the verifier expects a trusted pointer, or make \`${callee[1]}()\` static so it is verified with its caller's argument.`;

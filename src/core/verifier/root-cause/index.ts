@@ -29,6 +29,7 @@ import {
   zeroSizeArgument,
   regionSize,
   macroArithmetic,
+  checkedInGlobalFunction,
 } from './steps';
 
 export type { CauseInput } from './state';
@@ -58,6 +59,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   registerOrigin,
   regionSize,
   macroArithmetic,
+  checkedInGlobalFunction,
   spilledBeforeCheck,
   pointerSubtracted,
   partialNullCheck,

@@ -432,6 +432,41 @@ function clampToLength(s: CauseState, set: SourceLine & { text: string }, index:
 }
 
 /**
+ * A size or index checked only through a global function (`if (!capture_len_ok(len)) goto out;`
+ * with `__noinline int capture_len_ok(long len)`): the verifier checks that function on its own
+ * and learns nothing about `len` from its result, so the caller's value stays unbounded.
+ */
+export function checkedInGlobalFunction(s: CauseState): void {
+  const { f, sources } = s;
+  if (!sources || !f.file || !f.line || !/bound|range|outside|negative|unbounded|min value|max value|invalid access/.test(f.message))
+    return;
+  const stmt = withoutComment(f.sourceText);
+  const names = new Set([...stmt.matchAll(/[(,]\s*([a-z_]\w*)\s*(?=[,)])/g)].map((m) => m[1]));
+  const header = functionHeader(sources, f.file, f.line);
+  for (let l = f.line - 1; l > (header?.line ?? 0) && l > f.line - 40; l--) {
+    const text = withoutComment(sourceLine(sources, f.file, l) ?? '');
+    const cond = /\bif\s*\(\s*!?\s*([A-Za-z_]\w*)\s*\(([^()]*)\)/.exec(text);
+    if (!cond) continue;
+    const arg = cond[2]
+      .split(',')
+      .map((a) => a.trim())
+      .find((a) => names.has(a));
+    const def = arg ? programDefinition(sources, cond[1], f.file) : undefined;
+    if (!def || !arg) continue;
+    const defText = `${sourceLine(sources, def.file, def.line - 1) ?? ''} ${sourceLine(sources, def.file, def.line) ?? ''}`;
+    if (/\bstatic\b|always_inline|\binline\b/.test(defText)) continue;
+    f.related.push({
+      file: f.file,
+      line: l,
+      message: `\`${arg}\` is checked only inside \`${cond[1]}()\`, a global function: the verifier learns nothing about \`${arg}\` from its result`,
+    });
+    f.explanation += ` \`${arg}\` is checked by \`${cond[1]}()\` (line ${l}), a global (non-static) function: the verifier checks such a function once, on its own, and its return value says nothing to the caller about \`${arg}\`, which keeps the range it had before the call.`;
+    f.fix = `Check \`${arg}\` in this function before the call (\`if (${arg} <= 0 || ${arg} > <size>) goto out;\`), or make \`${cond[1]}()\` \`static __always_inline\` so its check is verified with the caller.`;
+    return;
+  }
+}
+
+/**
  * Pointer arithmetic written inside a function-like macro (`SK_IP6_WORD(sk, idx)` adding `4 * (i)`
  * to the socket pointer): the macro's #define is where the arithmetic is, named with its arguments.
  */

@@ -88,6 +88,13 @@ export function globalCallee(s: CauseState): void {
       f.fix = `Declare the parameter as \`struct ${own} *${param[2]}\` (one global function per context type), or make \`${callee[1]}()\` static so it is verified with the caller's context.`;
       return;
     }
+    // A global function's `struct T *` parameter covers sizeof(T): a smaller map value passed to it is refused.
+    const sized = /^invalid access to (?:map value|memory), (?:value_size|mem_size)=(\d+) off=(-?\d+) size=(\d+)/.exec(f.message);
+    if (param && sized && Number(sized[3]) > Number(sized[1])) {
+      f.explanation += ` \`${callee[1]}()\` is a global function, verified on its own: its parameter \`struct ${param[1]} *${param[2]}\` lets it use all ${sized[3]} bytes of a struct ${param[1]}, so every caller must pass memory that large, and the map value passed here is ${sized[1]} bytes.`;
+      f.fix = `Pass \`${callee[1]}()\` a pointer to a whole struct ${param[1]} (a map whose value is struct ${param[1]}), or declare the parameter with the map value's struct; making \`${callee[1]}()\` static also lets the verifier check it with the caller's real pointer.`;
+      return;
+    }
     if (param && /^access beyond struct|has pointer type|expected/.test(f.message)) {
       f.explanation += ` \`${callee[1]}()\` is verified on its own, for any caller: its parameter \`struct ${param[1]} *${param[2]}\` is taken as a pointer to ${d.size ? `${d.size} bytes of` : ''} plain memory, not as a trusted kernel object, so the task/BTF pointer the caller passes does not fit it.`;
       f.fix = `Tag the parameter \`struct ${param[1]} *${param[2]} __arg_trusted\` (kernel 6.8+, bpf_helpers.h) so the verifier expects a trusted pointer, or make \`${callee[1]}()\` static so it is verified with its caller's argument.`;

@@ -51,6 +51,13 @@ export function explainScalar(
   } else if (o && /= \*\(u64 \*\)\(r\d+ [-+]\d+\)$/.test(o.disasm)) {
     f.explanation += ` ${r} was loaded from memory (\`${o.disasm}\`): a pointer stored in kernel memory${/probe|ksyscall/.test(kind ?? '') ? ' or passed to a kprobe (PT_REGS_PARM*)' : ''} is a plain number to the verifier, so it cannot be dereferenced directly.`;
     f.fix = 'Read through it with BPF_CORE_READ(ptr, field) or bpf_probe_read_kernel(&dst, sizeof(dst), &ptr->field).';
+    // The program's own read: `sk->__sk_common.skc_num` becomes BPF_CORE_READ(sk, __sk_common.skc_num).
+    const read = /\b([a-z_]\w*)\s*->\s*(\w+(?:\s*(?:\.|->)\s*\w+)*)/.exec((f.sourceText ?? '').replace(/\/\*.*?\*\/|\/\/.*$/g, ''));
+    if (read) {
+      const chain = read[2].replace(/\s+/g, '').replace(/->/g, ', ');
+      f.explanation += ` Here \`${read[1]}\` is such a pointer: \`${read[1]}->${read[2].replace(/\s+/g, '')}\` dereferences it directly.`;
+      f.fix = `Read it with \`BPF_CORE_READ(${read[1]}, ${chain})\` (or bpf_probe_read_kernel() into a local).`;
+    }
   }
 }
 

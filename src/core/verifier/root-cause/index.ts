@@ -30,6 +30,7 @@ import {
   regionSize,
   macroArithmetic,
   checkedInGlobalFunction,
+  sizeFromMemory,
 } from './steps';
 
 export type { CauseInput } from './state';
@@ -60,6 +61,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   regionSize,
   macroArithmetic,
   checkedInGlobalFunction,
+  sizeFromMemory,
   spilledBeforeCheck,
   pointerSubtracted,
   partialNullCheck,

@@ -13,6 +13,7 @@ import {
   declaredName,
   functionHeader,
   localDeclaration,
+  structMember,
   programDefinition,
   SIGNED_TYPE,
   declaresSigned,
@@ -436,6 +437,33 @@ function clampToLength(s: CauseState, set: SourceLine & { text: string }, index:
     f.fix = `Clamp to the last element: \`if (${index} >= ${to}) ${index} = ${to} - 1;\` (or skip the update when \`${index} >= ${to}\`).`;
     return;
   }
+}
+
+/**
+ * A helper size read back from map or kernel memory (`bpf_ringbuf_output(&rb, st->data, st->len, 0)`):
+ * whatever bound it had when it was stored, a value loaded from memory is unknown again, so it
+ * needs its clamp after the load, against the buffer it sizes (`data[SNAP_LEN]`).
+ */
+export function sizeFromMemory(s: CauseState): void {
+  const { f, sources, named, records, pos } = s;
+  if (!sources || !f.file || named === undefined || !/^helper-size|^unbounded-mem-access/.test(f.catalogId ?? '')) return;
+  const stmt = withoutComment(f.sourceText);
+  const expr = argumentExpression(stmt, named - 1)?.trim();
+  const member = expr ? /^([a-z_]\w*)\s*->\s*(\w+)$/.exec(expr) : null;
+  const o = traceRegister(records, pos, named).at(-1);
+  if (!member || !o || !/= \*\(u\d+ \*\)\(r(?!10\b)\d+ [-+]\d+\)$/.test(o.disasm)) return;
+  // The buffer it sizes: another argument `st->data` whose member is an array of a named length.
+  let bound: string | undefined;
+  const decl = f.line ? localDeclaration(sources, f.file, f.line, member[1]) : undefined;
+  const type = decl ? /\bstruct\s+(\w+)\s*\*/.exec(sourceLine(sources, decl.file, decl.line) ?? '')?.[1] : undefined;
+  for (let i = 0; i < 5 && type && !bound; i++) {
+    const other = argumentExpression(stmt, i)?.trim();
+    const m = other && other !== expr ? new RegExp(String.raw`^${member[1]}\s*->\s*(\w+)$`).exec(other) : null;
+    if (m) bound = structMember(sources, type, m[1], f.file)?.dims[0];
+  }
+  const cap = bound ?? 'MAX';
+  f.explanation += ` \`${expr}\` is read back from memory here (\`${o.disasm}\`): whatever bound it had when it was stored, the verifier knows nothing about a value loaded from a map or kernel memory, so the size is unbounded again.${bound ? ` The buffer it sizes holds ${bound} bytes.` : ''}`;
+  f.fix = `Load it into a local and clamp that right before the call: \`__u32 len = ${expr}; if (len > ${cap}) len = ${cap};\` and pass \`len\`.`;
 }
 
 /**

@@ -230,6 +230,19 @@ export const programCauses = {
     const { f, loop, sources } = s;
     if (!/infinite loop detected/.test(f.message) || !loop?.at.file || !loop.at.line || !sources) return;
     const header = withoutComment(loop.text).trim();
+    // `while (bpf_map_update_elem(...) != 0)`: the loop ends on a call's result, which the verifier cannot foresee.
+    const byCall = /\bwhile\s*\(\s*!?\s*(\w+)\s*\(/.exec(header)?.[1];
+    if (byCall) {
+      const lines = (findSource(sources, loop.at.file)?.[1] ?? '').split('\n');
+      const step = lines
+        .slice(loop.at.line, loop.at.line + 4)
+        .map((l) => withoutComment(l).trim())
+        .find((l) => /^[A-Za-z_]\w*\s*(?:[-+*/%|&^]|<<|>>)?=(?!=)/.test(l));
+      const v = step ? /^(\w+)/.exec(step)![1] : undefined;
+      f.explanation += ` The loop \`${header.replace(/\s*\{$/, '')}\` ends only when ${byCall}() returns what stops it, a result the verifier cannot predict, so it must assume the loop may run forever${v ? `; \`${step}\` changes \`${v}\`, which no condition of the loop tests` : ''}.`;
+      f.fix = `Bound the retries with a counter the verifier can follow: \`for (int tries = 0; tries < 64; tries++) { if (${byCall}(...) == 0) break;${v ? ` ${step}` : ''} }\`, or retry with bpf_loop().`;
+      return;
+    }
     const cond = /\b(?:while|for\s*\([^;]*;)\s*\(?\s*([A-Za-z_]\w*)\s*(?:<=?|>=?|!=)\s*([^;)]+)/.exec(header);
     if (!cond) return;
     const [, v, limit] = cond;

@@ -316,6 +316,15 @@ describe('verifier log parser', () => {
     assert.doesNotMatch(typo.fix, /#define coutner/);
   });
 
+  it("keeps the register state across a newer kernel's partial state line after its SCC note (level 2, 6.18)", () => {
+    const f = analyzeLog(
+      '0: R1=ctx() R10=fp0\n0: (18) r1 = 0xffff88810a765400       ; R1=map_ptr(map=counts,ks=4,vs=8)\n2: (18) r2 = 0x7                      ; R2=func()\n4: (18) r3 = 0xffffc900043ea000       ; R3=map_value(map=for_each.bss,ks=4,vs=8)\n6: (b7) r4 = 0\nSCC enter (1)\n7: R4=0\n7: (85) call bpf_for_each_map_elem#164\nR3 type=map_value expected=fp\nprocessed 5 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0\n',
+    ).findings;
+    assert.equal(f.length, 1);
+    assert.match(f[0].registers ?? '', /R3=map_value\(map=for_each\.bss/);
+    assert.match(f[0].registers ?? '', /R4=0/);
+  });
+
   it('puts iproute2 BTF complaints at the type the kernel names, after a program refused without BTF', () => {
     const btfOnly = analyzeLog(
       "BTF debug data section '.BTF' rejected: Invalid argument (22)!\nVerifier analysis:\n\n[11] VAR _license type_id=9 linkage=1\n[12] DATASEC license size=0 vlen=1 size == 0\n",

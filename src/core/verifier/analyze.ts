@@ -661,8 +661,9 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       }
       case 'state': {
         const p = ensure();
-        if (l.index !== undefined)
-          setFullState(p, l.state); // a full state at an instruction
+        // A full state at an instruction always holds R10 (the frame pointer); newer kernels also
+        // print `7: R4=0`, only what changed, after their loop (SCC) notes.
+        if (l.index !== undefined && /\bR10=/.test(l.state)) setFullState(p, l.state);
         else addDelta(p, l.state);
         return;
       }

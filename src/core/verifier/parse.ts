@@ -56,7 +56,7 @@ const RE_CLANG_BARE = /^(fatal error|error|warning): (.*)$/;
 const RE_LIVENESS = /^\s+\d+: [.0-9]{10,} \(/;
 // Lines of the level-2 precision tracker and other informational chatter: never the error.
 const RE_TRACE =
-  /^(?:mark_precise: |last_idx |regs=|parent (?:didn't have|already had)|propagating |Validating |Func#|BTF (?:info|func)|Live regs before insn:|\s+\d+: [.0-9]{10,} \(|frame \d+: propagating )/;
+  /^(?:mark_precise: |last_idx |regs=|parent (?:didn't have|already had)|propagating |Validating |Func#|BTF (?:info|func)|Live regs before insn:|\s+\d+: [.0-9]{10,} \(|frame \d+: propagating |SCC (?:enter|exit|backedge)\b)/;
 
 /** Classify one line (without its newline). Never throws. */
 export function classifyLine(raw: string): LogLine {

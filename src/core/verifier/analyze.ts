@@ -32,6 +32,8 @@ import { continuationPrefix, Unframer, unflatten } from './unframe';
 
 const MAX_CANDIDATES = 64;
 const CLOSING_BRACE = /^\s*\}\s*;?\s*$/;
+/** A global function's parameter of a type without a size, as the verifier notes it. */
+const UNSIZED_ARG = /^arg#\d+ reference type\('.*'\) size cannot be determined/;
 const NOTE =
   /^(?:reg type unsupported for arg#\d+ function|Unrecognized arg#\d+ type|func '\S+' arg\d+ |arg#\d+ reference type|btf_vmlinux is malformed)/;
 
@@ -141,7 +143,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       (c) => !/^arg#\d+ reference type\('UNKNOWN ?'\) size cannot be determined/.test(c) && !/^-{3,}|\S {2,}\S+ {2,}\S/.test(c),
     );
     const last = p.candidates[p.candidates.length - 1] ?? '';
-    const unsizedLast = cands.length === 0 && /^arg#\d+ reference type\('.*'\) size cannot be determined/.test(last);
+    const unsizedLast = cands.length === 0 && UNSIZED_ARG.test(last);
     if (cands.length === 0 && !unsizedLast) return;
     // A message wrapped in a mail or terminal: `... should have been` / `in [0, 1]` is one line.
     for (let i = cands.length - 2; i >= 0; i--)
@@ -156,11 +158,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     const errors = cands.filter((c) => !notes.has(c) && matchEntry(c));
     // A global function's parameter of unknown size, noted right before the call is refused, is
     // why it is refused (`arg#0 reference type('UNKNOWN ') size cannot be determined` for void *).
-    let unsized = p.candidates.findIndex(
-      (c, i) =>
-        /^arg#\d+ reference type\('.*'\) size cannot be determined/.test(c) &&
-        /^Caller passes invalid args/.test(p.candidates[i + 1] ?? ''),
-    );
+    let unsized = p.candidates.findIndex((c, i) => UNSIZED_ARG.test(c) && /^Caller passes invalid args/.test(p.candidates[i + 1] ?? ''));
     // ... and the error itself when the verifier said nothing after it (it stopped before the first instruction).
     if (unsizedLast) unsized = p.candidates.length - 1;
     if (unsized >= 0) {

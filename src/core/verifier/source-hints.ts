@@ -93,6 +93,20 @@ export function returnAfter(
   return undefined;
 }
 
+/** The #define of function-like macro `name` in `file`: its line and its body (after the parameter list, comments removed). */
+export function macroDefinition(
+  sources: ReadonlyMap<string, string>,
+  file: string,
+  name: string,
+): (SourceLine & { body: string }) | undefined {
+  for (const [key, lines] of linesOf(sources, file)) {
+    const define = new RegExp(String.raw`^\s*#\s*define\s+${escape(name)}\s*\([^)]*\)`);
+    const i = lines.findIndex((l) => define.test(l));
+    if (i >= 0) return { file: key, line: i + 1, body: withoutComment(lines[i]).replace(define, '').trim() };
+  }
+  return undefined;
+}
+
 /** Function-like macros whose body returns: name -> body (continuation lines joined). */
 function returningMacros(lines: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();

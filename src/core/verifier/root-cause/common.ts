@@ -5,6 +5,11 @@ import { argumentExpression, programDefinition, withoutComment } from '../source
 import type { Finding, ProgramLog } from '../types';
 
 /** A loop's header line: `for (`, `while (`, `do`, and the iterator macros. */
+/** A constant as the source names it, with its value when the name is not the number: `SAMPLE_CPUS (64)`, `26`. */
+export function withValue(name: string, value: number): string {
+  return name === String(value) ? name : `${name} (${value})`;
+}
+
 export const LOOP_HEADER = /\b(?:for|while)\s*\(|\bdo\b|\bbpf_for(?:_each)?\s*\(|\bbpf_repeat\s*\(/;
 
 /** The last argument of the first call on a line: `f(a, b, &rec)` -> `&rec`. */

@@ -19,7 +19,7 @@ import {
 } from '../source-hints';
 import type { RootCause } from '../types';
 import type { CauseState } from './state';
-import { LOOP_HEADER } from './common';
+import { LOOP_HEADER, withValue } from './common';
 import { definesOf } from '../placement';
 
 /**
@@ -80,9 +80,8 @@ const NARROW: [RegExp, number][] = [
  * `for (slot = 0; slot < 256; slot++)` with a `__u8 slot`: the counter's type cannot reach the
  * bound, so the condition never fails and the counter wraps. The declaration is the cause.
  */
-function narrowCounter(s: CauseState, loop: { file: string; line: number }, header: string): void {
+function narrowCounter(s: CauseState, loop: { file: string; line: number }, header: string, cond: string): void {
   const { f, sources } = s;
-  const cond = /\bfor\s*\([^;]*;([^;]*);/.exec(header)?.[1] ?? /\bwhile\s*\((.*)\)/.exec(header)?.[1] ?? '';
   const m = /\b([A-Za-z_]\w*)\s*(<=?|!=)\s*(\d+|[A-Z_][A-Z0-9_]*)\b/.exec(cond);
   if (!sources || !m) return;
   const [, name, op, bound] = m;
@@ -95,7 +94,7 @@ function narrowCounter(s: CauseState, loop: { file: string; line: number }, head
   const max = type ? NARROW.find(([re]) => re.test(type.trim()))?.[1] : undefined;
   if (value === undefined || max === undefined || !declared) return;
   if (!(op === '<' ? value > max : op === '<=' ? value >= max : value > max)) return;
-  const limit = bound === String(value) ? `${value}` : `${bound} (${value})`;
+  const limit = withValue(bound, value);
   if (!inHeader) f.related.push({ ...declared, message: `\`${name}\` is declared \`${type}\` here: it never reaches ${limit}` });
   f.explanation += ` \`${name}\` is a \`${type}\`, whose largest value is ${max}: \`${cond.trim()}\` is always true, so after ${max} the counter wraps around and the loop never ends.`;
   f.fix = `Declare \`${name}\` with a type that can hold ${limit} (\`__u32 ${name};\`), so the condition can end the loop.`;
@@ -165,9 +164,9 @@ export const programCauses = {
         f.line = own.line;
         f.sourceText = sourceLine(sources, own.file, own.line);
       }
-      narrowCounter(s, own, header);
-      // A loop bounded by a value known only at run time (`i < count`): walked pass after pass.
       const cond = /\bfor\s*\([^;]*;([^;]*);/.exec(header)?.[1] ?? /\bwhile\s*\((.*)\)/.exec(header)?.[1] ?? '';
+      narrowCounter(s, own, header, cond);
+      // A loop bounded by a value known only at run time (`i < count`): walked pass after pass.
       const bound = [...cond.matchAll(/\b\w+\s*(?:<=?|!=)\s*([a-z_][\w]*(?:\s*(?:->|\.)\s*\w+)*)(?!\s*\()/g)]
         .map((m) => m[1])
         .find((b) => !/^(?:sizeof|true|false)$/.test(b));

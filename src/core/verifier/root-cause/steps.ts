@@ -13,6 +13,7 @@ import {
   declaredName,
   functionHeader,
   localDeclaration,
+  macroDefinition,
   structMember,
   programDefinition,
   SIGNED_TYPE,
@@ -26,7 +27,7 @@ import {
   type SourceLine,
 } from '../source-hints';
 import type { CauseState } from './state';
-import { powerOfTwoMask } from './common';
+import { powerOfTwoMask, withValue } from './common';
 
 // The verifier stopped before looking at any instruction (program/map compatibility checks):
 // the program itself is the place, its SEC() the reason.
@@ -414,7 +415,6 @@ export function registerOrigin(s: CauseState): void {
   }
 }
 
-// An array indexed by a variable on the failing line: its declared length is the bound.
 /**
  * `if (slot > MAX_SLOTS) slot = MAX_SLOTS;`: a clamp that lets the index equal the array's length,
  * one past its last element. The condition is the mistake (and the value it clamps to).
@@ -510,14 +510,10 @@ export function macroArithmetic(s: CauseState): void {
   if (!sources || !f.file || !/^pointer-(?:arith-prohibited|modified|arith-bounds)$/.test(f.catalogId ?? '')) return;
   const call = /\b([A-Z_][A-Z0-9_]*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)/.exec(withoutComment(f.sourceText));
   if (!call) return;
-  const lines = (findSource(sources, f.file)?.[1] ?? '').split('\n');
-  const at = lines.findIndex((l) => new RegExp(String.raw`^\s*#\s*define\s+${call[1]}\s*\(`).test(l));
-  if (at < 0 || f.related.some((r) => r.line === at + 1)) return;
-  const body = withoutComment(lines[at])
-    .replace(/^\s*#\s*define\s+\w+\s*\([^)]*\)\s*/, '')
-    .trim();
-  f.related.push({ file: f.file, line: at + 1, message: `the pointer arithmetic is written inside ${call[1]}(), defined here` });
-  f.explanation += ` The arithmetic is inside the macro \`${call[1]}(${call[2].trim()})\` (line ${at + 1}: \`${body}\`), which adds an offset to the pointer it is given.`;
+  const macro = macroDefinition(sources, f.file, call[1]);
+  if (!macro || f.related.some((r) => r.line === macro.line)) return;
+  f.related.push({ file: macro.file, line: macro.line, message: `the pointer arithmetic is written inside ${call[1]}(), defined here` });
+  f.explanation += ` The arithmetic is inside the macro \`${call[1]}(${call[2].trim()})\` (line ${macro.line}: \`${macro.body}\`), which adds an offset to the pointer it is given.`;
 }
 
 /**
@@ -565,10 +561,9 @@ function macroBound(
   const { f, sources } = s;
   const call = /\b([A-Z_][A-Z0-9_]*)\s*\(/.exec(withoutComment(set.text))?.[1];
   if (!sources || !call || !set.file) return;
-  const lines = (findSource(sources, set.file)?.[1] ?? '').split('\n');
-  const at = lines.findIndex((l) => new RegExp(String.raw`^\s*#\s*define\s+${call}\s*\(`).test(l));
-  if (at < 0) return;
-  const body = withoutComment(lines[at]).replace(new RegExp(String.raw`^\s*#\s*define\s+${call}\s*\([^)]*\)`), '');
+  const macro = macroDefinition(sources, set.file, call);
+  if (!macro) return;
+  const body = macro.body;
   // `& (N - 1)` keeps 0..N-1; `& M` keeps 0..M; `% N` keeps 0..N-1.
   const mask = /&\s*\(?\s*([^()&|]+?)\s*\)?\s*\)*\s*$/.exec(body)?.[1];
   const mod = /%\s*\(?\s*([^()]+?)\s*\)?\s*\)*\s*$/.exec(body)?.[1];
@@ -577,10 +572,10 @@ function macroBound(
   if (value === undefined || !expr) return;
   const reach = mask ? value : value - 1;
   if (reach < length.n) return;
-  const len = length.name === String(length.n) ? `${length.n}` : `${length.name} (${length.n})`;
+  const len = withValue(length.name, length.n);
   f.related.push({
-    file: set.file,
-    line: at + 1,
+    file: macro.file,
+    line: macro.line,
     message: `${call}() lets \`${index}\` reach ${reach} (\`${expr.trim()}\`), and \`${array}\` has ${length.n} entries`,
   });
   f.explanation += ` \`${index}\` is bounded by ${call}(), whose \`${body.trim()}\` keeps values up to ${reach} (${expr.trim()}), not the ${len} entries of \`${array}\`.`;
@@ -606,8 +601,8 @@ function upperBoundNotLength(s: CauseState, array: string, index: string, length
   // The largest index the check lets through: `> B` or `<= B` keep B, `>= B` or `< B` keep B - 1.
   const reach = op === '>' || op === '<=' ? value : value - 1;
   if (reach < length.n) return;
-  const named = bound === String(value) ? `${value}` : `${bound} (${value})`;
-  const len = length.name === String(length.n) ? `${length.n}` : `${length.name} (${length.n})`;
+  const named = withValue(bound, value);
+  const len = withValue(length.name, length.n);
   f.related.push({
     file: at.file,
     line: at.line,
@@ -620,6 +615,7 @@ function upperBoundNotLength(s: CauseState, array: string, index: string, length
   f.fix = `Bound the index by the array's length: \`if (${index} >= ${length.name}) return ...;\` right before \`${array}[${index}]\`.`;
 }
 
+// An array indexed by a variable on the failing line: its declared length is the bound.
 export function arrayIndex(s: CauseState): void {
   const { f, sources } = s;
   const indexAt = /(\w+)\s*\[\s*([A-Za-z_]\w*)\s*\]/;

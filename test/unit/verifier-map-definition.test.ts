@@ -2,7 +2,8 @@
 // argument(-22)`) says nothing of why; the definition's attribute that breaks the kernel's
 // map_alloc_check rules is the line to point at. (Each rule was checked on the real kernel.)
 import * as assert from 'node:assert/strict';
-import { mapAttributeLine, mapDefinitionProblem } from '../../src/core/verifier/source-hints';
+import { analyzeLog } from '../../src/core/verifier';
+import { mapAttributeLine, mapDefinitionProblem, typeSize } from '../../src/core/verifier/source-hints';
 
 /** The line and the first words of why, for a definition ending at its `} name SEC(".maps")` line. */
 function problem(def: string): [string, string] | undefined {
@@ -221,5 +222,56 @@ describe('verifier map definitions the kernel refuses', () => {
     assert.equal(at("map 'm': conflicting value size 8 != 16."), '__type(value, __u64);');
     assert.equal(at("couldn't reuse pinned map at '/sys/fs/bpf/m': parameter mismatch"), '__uint(pinning, LIBBPF_PIN_BY_NAME);');
     assert.equal(at("map 'm': failed to set initial contents: -22"), undefined);
+  });
+
+  it('cgroup storage is keyed by the cgroup (8 or 16 bytes) and has no max_entries', () => {
+    const cg = (...attrs: string[]) => map('__uint(type, BPF_MAP_TYPE_CGROUP_STORAGE);', ...attrs, '__type(value, __u64);');
+    assert.equal(problem(cg('__type(key, __u32);'))?.[0], '__type(key, __u32);');
+    assert.equal(problem(cg('__type(key, struct bpf_cgroup_storage_key);', '__uint(max_entries, 64);'))?.[0], '__uint(max_entries, 64);');
+    // No max_entries is right for it (libbpf's 0), with either key.
+    assert.equal(problem(cg('__type(key, __u64);')), undefined);
+  });
+
+  it('sizes types as C lays them out: padding, one-line structs, typedefs, unions and bit-fields', () => {
+    const header = [
+      'struct event { __u32 pid; __u64 ts; char comm[16]; };',
+      'typedef struct { __u16 port; __u8 proto; } l4_t;',
+      'typedef __u32 ip4_t;',
+      'struct flow {',
+      '\tip4_t saddr, daddr;',
+      '\tl4_t l4;',
+      '\tunion { __u32 mark; __u16 vlan[3]; };',
+      '\t__u8 syn:1, ack:1;',
+      '} __attribute__((packed));',
+    ].join('\n');
+    const sources = new Map([['events.h', header]]);
+    assert.equal(typeSize(sources, 'struct event', [])?.bytes, 32);
+    assert.equal(typeSize(sources, 'l4_t', ['4'])?.bytes, 16);
+    assert.equal(typeSize(sources, 'struct flow', [])?.bytes, 4 + 4 + 4 + 8 + 1);
+    assert.equal(typeSize(sources, 'struct { __u8 a; __u64 b; }', [])?.bytes, 16);
+  });
+
+  it("reads the value's type from a header the object's source includes", () => {
+    const prog = [
+      '#include "events.h"',
+      'struct {',
+      '\t__uint(type, BPF_MAP_TYPE_DEVMAP);',
+      '\t__uint(max_entries, 8);',
+      '\t__type(key, __u32);',
+      '\t__type(value, struct event);',
+      '} tx SEC(".maps");',
+      'SEC("xdp") int fwd(struct xdp_md *ctx) { return bpf_redirect_map(&tx, 0, 0); }',
+    ].join('\n');
+    const sources = new Map([
+      ['fwd.bpf.c', prog],
+      ['events.h', 'struct event { __u32 pid; __u64 ts; char comm[16]; };'],
+      ['other.bpf.c', 'struct { __uint(type, BPF_MAP_TYPE_HASH); } tx SEC(".maps");'],
+    ]);
+    // The object's line info names only fwd.bpf.c: its header still gives the value's size.
+    const lineInfo = { files: () => ['/src/fwd.bpf.c'], programs: () => ['fwd'], locate: () => undefined };
+    const f = analyzeLog("libbpf: map 'tx': failed to create: Invalid argument(-22)\n", { sources, lineInfo }).findings[0];
+    assert.equal(f.file, 'fwd.bpf.c');
+    assert.equal(f.line, 6);
+    assert.match(f.explanation, /32-byte value \(`struct event`\)/);
   });
 });

@@ -898,12 +898,17 @@ function nameRegisterMap(f: Finding, registers: Map<string, string>): void {
 /**
  * Only the sources the loaded object was built from, when its line info names them: a
  * same-looking line (a map or program of the same name) in another file of the workspace is never
- * the place. All sources when the object names none of them.
+ * the place. The headers they include come along (iterating over the Map while adding visits the
+ * added ones, so includes of includes too). All sources when the object names none of them.
  */
 function objectSources(sources: AnalyzeOptions['sources'], lineInfo: AnalyzeOptions['lineInfo']): AnalyzeOptions['sources'] {
   const files = lineInfo?.files?.().map((f) => basename(f));
   if (!sources || !files?.length) return sources;
   const mine = new Map([...sources].filter(([k]) => files.includes(basename(k))));
+  // The headers they include hold their types and macros but no instructions: keep those too.
+  for (const [, text] of mine)
+    for (const m of text.matchAll(/^\s*#\s*include\s*"([^"]+)"/gm))
+      for (const [k, v] of sources) if (!mine.has(k) && basename(k) === basename(m[1])) mine.set(k, v);
   return mine.size ? mine : sources;
 }
 

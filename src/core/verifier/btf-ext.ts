@@ -23,7 +23,7 @@ export interface ObjectLineInfo {
    * (the n-th record of the program's section in .BTF.ext core_relo).
    */
   relocation?(program: string, n: number): LineInfoEntry | undefined;
-  /** The source files the object's line info names (what it was built from, headers included). */
+  /** The source files the object's line info names (what it was built from; headers only when they hold code). */
   files?(): string[];
 }
 

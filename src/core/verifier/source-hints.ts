@@ -683,7 +683,25 @@ function kernelMapRule(
       `A ${type} is always preallocated: the kernel refuses BPF_F_NO_PREALLOC for it (EINVAL).`,
       'Remove BPF_F_NO_PREALLOC from map_flags (it is for hash maps, LPM tries and local storage).',
     );
-  const sized = !/^BPF_MAP_TYPE_(?:PERF_EVENT_ARRAY|(?:SK|TASK|INODE|CGRP)_STORAGE|STRUCT_OPS|ARENA|RINGBUF|USER_RINGBUF)$/.test(type);
+  // The cgroup storage of cgroup-skb/sock programs: one value per attached cgroup (and attach type).
+  if (/^BPF_MAP_TYPE_(?:PERCPU_)?CGROUP_STORAGE$/.test(type)) {
+    if (keyLine && keyBytes !== undefined && keyBytes !== 8 && keyBytes !== 16)
+      return at(
+        keyLine,
+        `A ${type} is keyed by the cgroup it belongs to: its key is a __u64 cgroup id or a struct bpf_cgroup_storage_key (16 bytes), and this one declares a ${keyBytes}-byte key${keyType ? ` (\`${keyType}\`)` : ''}: the kernel refuses to create the map (EINVAL).`,
+        'Declare the key as `struct bpf_cgroup_storage_key` (or __u64), and get the value with bpf_get_local_storage(&map, 0).',
+      );
+    if (entriesLine && entries)
+      return at(
+        entriesLine,
+        `A ${type} has one value per attached cgroup, not a fixed number of entries: max_entries must be 0, and the kernel refuses ${entries} (EINVAL).`,
+        'Remove max_entries from the definition.',
+      );
+  }
+  const sized =
+    !/^BPF_MAP_TYPE_(?:PERF_EVENT_ARRAY|(?:SK|TASK|INODE|CGRP)_STORAGE|(?:PERCPU_)?CGROUP_STORAGE|STRUCT_OPS|ARENA|RINGBUF|USER_RINGBUF)$/.test(
+      type,
+    );
   if (sized && entriesLine && entries === 0)
     return at(
       entriesLine,
@@ -1060,11 +1078,14 @@ export interface TypeSize {
   bytes: number;
   /** The member that takes most of a struct's size (`args_buf[4096]`), for the explanation. */
   largest?: { text: string; bytes: number };
+  /** The alignment C gives it (its largest member's, 1 when packed). */
+  align?: number;
 }
 
 /**
- * The size of a type as the sources declare it (base types, pointers, arrays and structs defined
- * in the sources), without padding: enough to say which local fills the 512-byte stack.
+ * The size of a type as the sources declare it (base types, typedefs, pointers, arrays and structs
+ * or unions defined in the sources, on one line or many), laid out as C does: each member at its
+ * alignment, the struct rounded up to its largest member's (packed structs excepted).
  */
 export function typeSize(
   sources: ReadonlyMap<string, string>,
@@ -1080,52 +1101,173 @@ export function typeSize(
     if (n === undefined) return undefined;
     count *= n;
   }
+  const one = elementLayout(sources, type.trim(), prefer, depth);
+  return one && { bytes: one.bytes * count, largest: one.largest, align: one.align };
+}
+
+/** One element of `type`: its size, alignment and (for a struct) its largest member. */
+function elementLayout(
+  sources: ReadonlyMap<string, string>,
+  type: string,
+  prefer: string | undefined,
+  depth: number,
+): TypeSize | undefined {
+  if (depth > 5) return undefined;
   // An anonymous struct written in place (`__type(key, struct { __u32 prefixlen; __u8 data[300]; })`).
-  const inline = /^(struct|union)\s*\{(.*)\}$/.exec(type.trim());
-  if (inline) {
-    const sizes = inline[2]
-      .split(';')
-      .map((m) => /^\s*((?:(?:const|volatile|unsigned|signed|struct|union)\s+)*\w+)\s*(\*?)\s*(\w+)((?:\s*\[[^\]]+\])*)\s*$/.exec(m))
-      .filter((m): m is RegExpExecArray => !!m)
-      .map((m) => {
-        const memberDims = [...m[4].matchAll(/\[([^\]]+)\]/g)].map((x) => x[1]);
-        return m[2] ? 8 : typeSize(sources, m[1], memberDims, prefer, depth + 1)?.bytes;
-      });
-    if (sizes.some((x) => x === undefined)) return undefined;
-    const bytes = inline[1] === 'union' ? Math.max(0, ...(sizes as number[])) : (sizes as number[]).reduce((a, b) => a + b, 0);
-    return { bytes: bytes * count };
-  }
+  const inline =
+    /^(struct|union)\s*(?:__attribute__\s*\(\([^)]*\)\)\s*)?\{([\s\S]*)\}\s*(__attribute__\s*\(\(\s*(?:__)?packed(?:__)?\s*\)\))?$/.exec(
+      type,
+    );
+  if (inline)
+    return recordLayout(
+      sources,
+      inline[2],
+      inline[1] === 'union',
+      !!inline[3] || /packed/.test(type.slice(0, type.indexOf('{'))),
+      prefer,
+      depth,
+    );
+  if (/\*\s*$/.test(type)) return { bytes: 8, align: 8 };
   const words = type
     .replace(/\b(?:const|volatile|unsigned|signed)\b/g, ' ')
     .trim()
     .split(/\s+/);
-  const struct = words[0] === 'struct' || words[0] === 'union' ? words[1] : undefined;
-  if (!struct) {
-    const base = BASE_SIZES[words[words.length - 1] || 'int'];
-    return base === undefined ? undefined : { bytes: base * count };
-  }
-  if (depth > 4) return undefined;
-  for (const [, lines] of linesOf(sources, undefined, prefer)) {
-    const start = structStart(lines, struct);
-    if (start < 0) continue;
-    let bytes = 0;
-    let largest: TypeSize['largest'];
-    for (let i = start + 1; i < lines.length && !/^\s*\}/.test(lines[i]); i++) {
-      const m = /^\s*((?:(?:const|volatile|unsigned|signed|struct|union)\s+)*\w+)\s*(\*?)\s*(\w+)((?:\s*\[[^\]]+\])*)\s*;/.exec(
-        withoutComment(lines[i]),
+  const record = words[0] === 'struct' || words[0] === 'union' ? words[1] : undefined;
+  if (!record) {
+    const name = words[words.length - 1] || 'int';
+    const base = BASE_SIZES[name];
+    if (base !== undefined) return { bytes: base, align: base };
+    // `typedef __u32 ipv4_addr;`, `typedef struct { ... } flow_t;`, `typedef struct flow flow_t;`.
+    for (const [, lines] of linesOf(sources, undefined, prefer)) {
+      const text = lines.join('\n');
+      const simple = new RegExp(String.raw`\btypedef\s+([\w\s]+?)\s+${escape(name)}\s*((?:\[[^\]]+\])*)\s*;`).exec(text);
+      if (simple)
+        return typeSize(
+          sources,
+          simple[1],
+          [...simple[2].matchAll(/\[([^\]]+)\]/g)].map((x) => x[1]),
+          prefer,
+          depth + 1,
+        );
+      const start = lines.findIndex(
+        (l) => /^\s*typedef\s+(?:struct|union)\b[^;]*\{/.test(l) || /^\s*typedef\s+(?:struct|union)\s*(?:\w+)?\s*$/.test(l),
       );
-      if (!m) continue;
-      const memberDims = [...m[4].matchAll(/\[([^\]]+)\]/g)].map((x) => x[1]);
-      const size = m[2]
-        ? { bytes: 8 * memberDims.reduce((a, d) => a * (constValue(d, defines) ?? NaN), 1) }
-        : typeSize(sources, m[1], memberDims, prefer, depth + 1);
-      if (!size || Number.isNaN(size.bytes)) return undefined;
-      bytes += size.bytes;
-      if (!largest || size.bytes > largest.bytes) largest = { text: `${m[3]}${m[4].replace(/\s+/g, '')}`, bytes: size.bytes };
+      for (let i = start; i >= 0 && i < lines.length; i++) {
+        if (!/^\s*typedef\s+(?:struct|union)\b/.test(lines[i])) continue;
+        const body = braceBody(lines, i);
+        if (body && new RegExp(String.raw`^\s*(?:__attribute__\s*\(\([^)]*\)\)\s*)?${escape(name)}\s*;`).test(body.after))
+          return recordLayout(
+            sources,
+            body.inner,
+            /^\s*typedef\s+union\b/.test(lines[i]),
+            /packed/.test(body.head + body.after),
+            prefer,
+            depth,
+          );
+      }
     }
-    return { bytes: bytes * count, largest };
+    return undefined;
+  }
+  for (const [, lines] of linesOf(sources, undefined, prefer)) {
+    const start = structStart(lines, record);
+    if (start < 0) continue;
+    const body = braceBody(lines, start);
+    if (!body) return undefined;
+    return recordLayout(sources, body.inner, words[0] === 'union', /packed/.test(body.head + body.after), prefer, depth);
   }
   return undefined;
+}
+
+/** The text between the first `{` at or after line `start` and its matching `}`, and what follows it. */
+function braceBody(lines: readonly string[], start: number): { head: string; inner: string; after: string } | undefined {
+  const text = lines
+    .slice(start, start + 200)
+    .map(withoutComment)
+    .join('\n');
+  const open = text.indexOf('{');
+  if (open < 0) return undefined;
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    if (text[i] === '{') depth++;
+    else if (text[i] === '}' && --depth === 0)
+      return { head: text.slice(0, open), inner: text.slice(open + 1, i), after: text.slice(i + 1, i + 120) };
+  }
+  return undefined;
+}
+
+/** Members of a struct or union body (`__u32 a; struct { ... } b[2]; __u8 c:4;`), laid out. */
+function recordLayout(
+  sources: ReadonlyMap<string, string>,
+  inner: string,
+  union: boolean,
+  packed: boolean,
+  prefer: string | undefined,
+  depth: number,
+): TypeSize | undefined {
+  const members: string[] = [];
+  let level = 0;
+  let from = 0;
+  for (let i = 0; i < inner.length; i++) {
+    if (inner[i] === '{') level++;
+    else if (inner[i] === '}') level--;
+    else if (inner[i] === ';' && level === 0) {
+      members.push(inner.slice(from, i).trim());
+      from = i + 1;
+    }
+  }
+  let offset = 0;
+  let size = 0;
+  let align = 1;
+  let largest: TypeSize['largest'];
+  let bits: { unit: number; used: number } | undefined;
+  // `__u8 f1:4, f2:4;` and `__u32 a, b[2];` declare one member per name.
+  const declared = members.flatMap((m) => {
+    const many = /^((?:(?:const|volatile|unsigned|signed|struct|union|enum)\s+)*\w+)\s+([^{}]*,[^{}]*)$/.exec(m);
+    return many ? many[2].split(',').map((d) => `${many[1]} ${d.trim()}`) : [m];
+  });
+  for (const member of declared.filter(Boolean)) {
+    const nested = /^((?:struct|union)\s*(?:\w+\s*)?\{[\s\S]*\})\s*(\w*)((?:\s*\[[^\]]+\])*)$/.exec(member);
+    const plain = nested
+      ? undefined
+      : /^((?:(?:const|volatile|unsigned|signed|struct|union|enum)\s+)*\w+)\s*(\**)\s*(\w+)((?:\s*\[[^\]]+\])*)\s*(?::\s*(\d+))?\s*(?:__attribute__.*)?$/.exec(
+          member,
+        );
+    if (!nested && !plain) return undefined;
+    const memberDims = [...(nested ? nested[3] : plain![4]).matchAll(/\[([^\]]+)\]/g)].map((x) => x[1]);
+    const typeText = nested
+      ? nested[1].replace(/^(struct|union)\s*\w+\s*\{/, '$1 {')
+      : plain![2]
+        ? `${plain![1]} *`
+        : /^enum\b/.test(plain![1])
+          ? 'int'
+          : plain![1];
+    const one = typeSize(sources, typeText, memberDims, prefer, depth + 1);
+    if (!one) return undefined;
+    const a = packed ? 1 : (one.align ?? 1);
+    align = Math.max(align, a);
+    const width = plain?.[5] !== undefined ? Number(plain[5]) : undefined;
+    if (width !== undefined && !union) {
+      // Bit-fields share a storage unit of their type while they fit.
+      if (bits && bits.unit === one.bytes && bits.used + width <= one.bytes * 8) {
+        bits.used += width;
+        continue;
+      }
+      offset = Math.ceil(offset / a) * a;
+      bits = { unit: one.bytes, used: width };
+      offset += one.bytes;
+      continue;
+    }
+    bits = undefined;
+    const name = nested ? nested[2] : plain![3];
+    if (!largest || one.bytes > largest.bytes)
+      largest = { text: `${name}${(nested ? nested[3] : plain![4]).replace(/\s+/g, '')}`, bytes: one.bytes };
+    if (union) size = Math.max(size, one.bytes);
+    else {
+      offset = Math.ceil(offset / a) * a + one.bytes;
+    }
+  }
+  const raw = union ? size : offset;
+  return { bytes: Math.ceil(raw / align) * align, align, largest };
 }
 
 export interface LocalVariable extends SourceLine {

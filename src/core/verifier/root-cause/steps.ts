@@ -822,3 +822,35 @@ export function zeroSizeArgument(s: CauseState): void {
   f.explanation += ` The size argument is ${size}${name ? ` (\`${name}\`)` : ''}${state ? `, \`${size}=${state}\`` : ''}: its smallest value on this path is 0, so the verifier checks the buffer in R${named} for 0 bytes (\`size=0\`) and refuses it.`;
   f.fix = `Leave before the call when the length is 0 (\`if (${name ?? 'len'} == 0) return ...;\`), as well as bounding it by the buffer's size.`;
 }
+
+/**
+ * A bounds error whose operand is a variable of the failing line (an index `a[i]`, a helper's size
+ * argument, an offset added to a pointer, a packet pointer read through) that the program compares
+ * above it: when no earlier step found the check, the last comparison of that variable is the one
+ * that had to prove the access safe on this path and did not.
+ */
+export function lastCheckOfOperand(s: CauseState): void {
+  const { f, sources, named } = s;
+  if (!sources || !f.file || !f.line || !f.sourceText) return;
+  if (!/out-of-bounds|out-of-range|arith-bounds|size-|unbounded|min-value|max-value/.test(f.catalogId ?? '')) return;
+  const file = findSource(sources, f.file)?.[0];
+  if (!file || f.related.some((r) => r.file === file && /\bcheck|comparison|condition\b/.test(r.message))) return;
+  const code = withoutComment(f.sourceText);
+  const operands: string[] = [];
+  for (const m of code.matchAll(/\[\s*([A-Za-z_]\w*)\s*\]/g)) operands.push(m[1]);
+  // The register the message names is an argument of the call on the line: R2 is its second.
+  const argument = named !== undefined && named >= 1 && named <= 5 ? argumentExpression(code, named - 1) : undefined;
+  for (const m of (argument ?? '').matchAll(/\b([A-Za-z_]\w*)\b(?!\s*\()/g))
+    if (!/^(?:sizeof|struct|const)$/.test(m[1])) operands.push(m[1]);
+  for (const m of code.matchAll(/[+-]=?\s*([A-Za-z_]\w*)\b(?!\s*[(.[]|\s*->)/g)) operands.push(m[1]);
+  if (/packet/.test(f.catalogId ?? '')) for (const m of code.matchAll(/\b([A-Za-z_]\w*)\s*->/g)) operands.push(m[1]);
+  for (const name of [...new Set(operands)].filter((n) => !/^[A-Z_][A-Z0-9_]*$/.test(n))) {
+    const check = comparisonAbove(sources, file, f.line, new RegExp(String.raw`\b${name}\b`));
+    if (!check || check.line === f.line || f.related.some((r) => r.file === check.file && r.line === check.line)) continue;
+    f.related.push({
+      ...check,
+      message: `the last comparison of \`${name}\` before this line: it does not prove the access in bounds on this path`,
+    });
+    return;
+  }
+}

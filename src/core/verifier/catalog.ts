@@ -510,7 +510,21 @@ export const catalog: CatalogEntry[] = [
     "Access outside a kernel structure's fields",
     "The pointer refers to a kernel structure described by BTF, and the verifier checks each direct read against the structure's layout. This offset and size do not land on a field (past the end, across members, or into a pointer member read at the wrong width).",
     'Read fields by name (ptr->field) with the right type, use BPF_CORE_READ for chains, and do not cast the pointer to another type.',
-    { example: 'struct task_struct *t = (void *)bpf_get_current_task_btf();\nint pid = t->pid;', causes: ['pointer-cast'] },
+    {
+      example: 'struct task_struct *t = (void *)bpf_get_current_task_btf();\nint pid = t->pid;',
+      causes: ['pointer-cast'],
+      // Past the end of the type the register has: the field belongs to a larger object around it.
+      refine: (_d, { message = '' }) => {
+        const m = /^access beyond struct (\S+) at off (\d+) size (\d+)/.exec(message);
+        return m
+          ? {
+              title: `Offset ${m[2]} is past the end of struct ${m[1]}`,
+              why: `The verifier types this pointer as a struct ${m[1]} and checks the read against that type's BTF layout: offset ${m[2]} (${m[3]} bytes) lies beyond its last field. The field read belongs to a larger object the ${m[1]} is embedded in (a container_of() relation, e.g. a css inside a cgroup subsystem's state), or the pointer was cast to a type the verifier does not follow.`,
+              fix: `Convert the pointer to the containing type the way the verifier follows it (container_of() on the ${m[1]} member, or bpf_core_cast()/bpf_rdonly_cast() to the outer struct), or read the field with bpf_probe_read_kernel()/BPF_CORE_READ instead of a direct load.`,
+            }
+          : undefined;
+      },
+    },
   ),
   entry(
     'pointer-arith-bounds',
@@ -1498,7 +1512,7 @@ catalog.push(
   ),
   lib(
     'libbpf-pin',
-    /\bfailed to (?:auto-)?pin\b|\b(?:already pinned|can't be pinned)\b|\bpinned map at '[^']*': |\bnot on BPF FS\b|\bpath to (?:un)?pin\b|\bfailed to (?:unpin|statfs|mkdir)\b|\binvalid pin(?:ning)? |\bpin_path\b|\bpin(?:ning)? (?:path|type)\b|^failed to open link at /,
+    /\bfailed to (?:auto-)?pin\b|\b(?:already pinned|can't be pinned)\b|\bpinned map at '[^']*': |\bnot on BPF FS\b|\bpath to (?:un)?pin\b|\bfailed to (?:unpin|statfs|mkdir)\b|\binvalid pin(?:ning)? |\bpin_path\b|\bpin(?:ning)? (?:path|type)\b|^failed to open link at |\b(?:load|use|replace) pinned (?:map|program)\b|\bpinned map \w+ is incompatible\b/,
     'Pinning in the BPF filesystem failed',
     'libbpf pins maps, programs and links as files in the BPF filesystem (bpffs, normally mounted at /sys/fs/bpf) so they outlive the loader. The pin failed: no bpffs is mounted at that path (the path must be inside a bpffs mount), a pin with that name already exists — an earlier run left it, possibly with another definition — or the process may not write there.',
     "Mount bpffs (`mount -t bpf bpf /sys/fs/bpf`; in a container, bind-mount the host's /sys/fs/bpf), remove a stale pin with `rm /sys/fs/bpf/<name>` (check it with `bpftool map show pinned <path>`), and pin under a directory you own. A map with __uint(pinning, LIBBPF_PIN_BY_NAME) is reused only when its definition matches the pinned one.",
@@ -1526,6 +1540,14 @@ catalog.push(
             title: `Something is already pinned at ${path ?? 'the pin path'}`,
             why: `A pin already exists at ${path ? `\`${path}\`` : 'that path'} (EEXIST) — usually left by an earlier run of this loader (pins outlive the process), possibly a map with another definition.`,
             fix: `Remove it (\`rm ${path ?? '/sys/fs/bpf/<name>'}\`) or reuse it deliberately (LIBBPF_PIN_BY_NAME reuses a matching pinned map), and unpin on exit if the pin is not meant to stay.`,
+          };
+        // Opening an existing pin (cilium/ebpf `load pinned map: open /sys/fs/bpf/x: permission denied`).
+        const opened = /\b(?:load|use) pinned (map|program)\b.*?(\/sys\/fs\/bpf\/\S+?):? /.exec(message);
+        if (opened && (e?.name === 'EPERM' || e?.name === 'EACCES'))
+          return {
+            title: `Cannot open the pinned ${opened[1]} ${opened[2]} (${e.name})`,
+            why: `The loader reuses the ${opened[1]} pinned at \`${opened[2]}\` and the kernel refused to open it (${e.name}): the pin's owner and mode (set by whoever pinned it, usually root, 0600) deny this user, or the process lacks the capability to use BPF objects (CAP_BPF, or CAP_SYS_ADMIN before 5.8).`,
+            fix: `Run the loader as the user (or with the capabilities) that pinned it, or let that user read and write the pin (\`chown\`/\`chmod\` on ${opened[2]}, or pin into a directory with a group the loader shares).`,
           };
         if (e?.name === 'ENOENT' || e?.name === 'EPERM' || e?.name === 'EACCES')
           return {
@@ -1558,12 +1580,15 @@ catalog.push(
             why: "`unknown#195896080` (0xbad2310) is no helper: libbpf (and cilium/ebpf, which calls it `bad CO-RE relocation`) writes this call over an instruction whose CO-RE relocation failed, a field or type access that the running kernel's BTF does not have (renamed, removed, or behind a config option), so that the verifier refuses the program if that instruction is reachable. The loader's relocation lines (`relo #N: ... [id] struct <type>.<field>`, `failed to resolve CO-RE relocation`) name the type and field; with cilium/ebpf, the full verifier log or `ebpf.LogLevelInstruction` shows them.",
             fix: 'Find the field the relocation names and guard its access with bpf_core_field_exists() (or bpf_core_type_exists()), with a fallback for kernels without it, or read it through a ___flavor struct with the older layout; an access in code that is dead on this kernel (a `const volatile` switch) is not refused.',
           };
+        // cilium/ebpf says it with the kernel's release: `load kernel spec: no BTF found for kernel version 3.10.0-957.el7`.
+        const release = /no BTF found for kernel version (\S+?):?(?:\s|$)/.exec(message)?.[1];
         if (
+          release ||
           /^(?:vmlinux BTF is not found|failed to find valid kernel BTF|Kernel doesn't support BTF|Error loading vmlinux BTF)/.test(message)
         )
           return {
-            title: 'This kernel has no BTF: CO-RE cannot relocate',
-            why: 'libbpf found no BTF for the running kernel (/sys/kernel/btf/vmlinux is missing: a kernel built without CONFIG_DEBUG_INFO_BTF, common on older distributions and Android). CO-RE relocations, BTF-typed programs (tp_btf, fentry, struct_ops) and kfuncs need it, so the object cannot be loaded as it is.',
+            title: release ? `Kernel ${release} has no BTF: CO-RE cannot relocate` : 'This kernel has no BTF: CO-RE cannot relocate',
+            why: `${release ? `The loader found no BTF for the running kernel, ${release}` : 'libbpf found no BTF for the running kernel'} (/sys/kernel/btf/vmlinux is missing: a kernel built without CONFIG_DEBUG_INFO_BTF, common on older distributions and Android). CO-RE relocations, BTF-typed programs (tp_btf, fentry, struct_ops) and kfuncs need it, so the object cannot be loaded as it is.`,
             fix: "Run on a kernel with CONFIG_DEBUG_INFO_BTF=y, or give libbpf the kernel's BTF from a file (btf_custom_path in bpf_object_open_opts; BTFHub has BTF for many distribution kernels, and `bpftool gen min_core_btf` makes a small one for your object).",
           };
         const custom = /^failed to read kernel BTF from '([^']+)'/.exec(message)?.[1];
@@ -1607,7 +1632,7 @@ catalog.push(
   ),
   lib(
     'libbpf-map-definition',
-    /^map '[^']+'(?::| BTF | \(global data\))(?!.*(?:without FD|auto-pin))|^\.maps relo #-?\d+: |^Error setting initial map\(|^failed to alloc map '|^DATASEC '?\S+?'? not found|^no BTF info found for '[^']*' datasec|\bARENA map\b|\barena data relocation\b|^(?:prog '\S+': )?map relo failed to find map|^(?:prog '\S+': )?data relo failed to find map|^(?:prog '\S+': )?invalid relo against '\S+' in special section|^(?:prog '\S+': )?invalid relo (?:against|for '[^']*' in special section)|^failed to create map|^sec '\S+': (?!failed to find program symbol)(?=.*(?:fail|not found|corrupted|invalid))|^invalid (?:license|kver) section|^BTF is required, but is missing or corrupted\.|^failed to parse \.BTF(?:\.ext)? from |^failed to find '\S+' ELF section/,
+    /^map '[^']+'(?::| BTF | \(global data\))(?!.*(?:without FD|auto-pin))|\bmap create: |^\.maps relo #-?\d+: |^Error setting initial map\(|^failed to alloc map '|^DATASEC '?\S+?'? not found|^no BTF info found for '[^']*' datasec|\bARENA map\b|\barena data relocation\b|^(?:prog '\S+': )?map relo failed to find map|^(?:prog '\S+': )?data relo failed to find map|^(?:prog '\S+': )?invalid relo against '\S+' in special section|^(?:prog '\S+': )?invalid relo (?:against|for '[^']*' in special section)|^failed to create map|^sec '\S+': (?!failed to find program symbol)(?=.*(?:fail|not found|corrupted|invalid))|^invalid (?:license|kver) section|^BTF is required, but is missing or corrupted\.|^failed to parse \.BTF(?:\.ext)? from |^failed to find '\S+' ELF section/,
     'Map or global variable definition problem',
     'libbpf could not create or wire a map (or a global variable\'s section) the program refers to: a wrong attribute in the SEC(".maps") definition, a map type/size the kernel refuses, an uninitialised global referenced from a special section, or missing BTF.',
     'Define maps with the BTF-style __uint/__type macros and sensible sizes, initialise globals, and compile with -g.',
@@ -1616,14 +1641,22 @@ catalog.push(
         'struct {\n\t__uint(type, BPF_MAP_TYPE_HASH);\n\t__uint(max_entries, 1024);\n\t__type(key, __u32);\n\t__type(value, __u64);\n} counts SEC(".maps");',
       docsUrl: DOCS.maps,
       refine: (_d, { message = '' }) => {
-        const create = /^map '([^']+)': failed to create(?: inner map)?: /.exec(message);
+        // cilium/ebpf: `map events: map create: cannot allocate memory (MEMLOCK may be too low, ...)`.
+        const create =
+          /^map '([^']+)': failed to create(?: inner map)?: /.exec(message) ?? /(?:\bmap |\bfield |^)(\w*):? ?map create: /.exec(message);
         const e = create ? errnoOf(message) : undefined;
         if (!create || !e) return undefined;
-        const map = create[1];
+        const map = create[1] || 'the map';
+        if (/\bMEMLOCK may be too low\b/.test(message))
+          return {
+            title: `No memory for ${create[1] ? `map \`${map}\`` : 'the map'} (${e.name}): the locked-memory limit`,
+            why: `Creating ${create[1] ? `map \`${map}\`` : 'the map'} failed with ${e.name}, and cilium/ebpf adds that MEMLOCK may be too low: kernels before 5.11 charge every map against the process's RLIMIT_MEMLOCK (often 64 KiB), so a map larger than what is left is refused; on 5.11+ maps are charged to the memory cgroup instead, and a container's memory limit refuses it the same way.`,
+            fix: 'Call rlimit.RemoveMemlock() (github.com/cilium/ebpf/rlimit) before loading, or raise the limit (`ulimit -l unlimited`, LimitMEMLOCK=infinity in a systemd unit); in a container on 5.11+ raise its memory limit or shrink max_entries.',
+          };
         const why: Record<string, string> = {
           EINVAL: `The kernel refused to create map \`${map}\` (EINVAL): its definition has an attribute this kernel does not accept for that map type — a map type newer than the kernel, a key or value size the type does not allow (an array needs a 4-byte key; a perf event array 4-byte values; a ring buffer no key or value and a power-of-two, page-multiple max_entries), max_entries 0, or flags the type does not take.`,
           E2BIG: `The kernel refused to create map \`${map}\` (E2BIG): a size is over its limit — a value larger than the type allows (e.g. more than 127 frames in a stack trace map), or a map attribute this older kernel does not know.`,
-          ENOMEM: `The kernel could not allocate map \`${map}\` (ENOMEM): max_entries × value size is too much memory, or — before 5.11 — it exceeds RLIMIT_MEMLOCK.`,
+          ENOMEM: `The kernel could not allocate map \`${map}\` (ENOMEM): max_entries × value size is too much memory, or it exceeds RLIMIT_MEMLOCK (kernels before 5.11) or the memory cgroup's limit (5.11+, a container's memory limit).`,
           EPERM: `The kernel refused to create map \`${map}\` (EPERM): not privileged for this map type, or — on kernels before 5.11 — the locked-memory limit (RLIMIT_MEMLOCK) is too low for it.`,
           EOPNOTSUPP: `This kernel cannot create map \`${map}\` (EOPNOTSUPP): its map type or a flag is not supported here (newer kernel, other architecture or configuration).`,
           ENOTSUPP: `This kernel cannot create map \`${map}\` (ENOTSUPP): its map type or a flag is not supported here.`,
@@ -1844,7 +1877,7 @@ catalog.push(
   ),
   lib(
     'libbpf-object-file',
-    /^elf: |^ELF |^zip: |^can't fetch symbol name|\bis not an? (?:valid )?eBPF object file|\bnot a 64-bit ELF\b|\bfailed to init libelf\b|^failed to (?:open|read) (?:file '[^']+'|(?!\/boot\/|\/proc\/)[^\s':]+)(?: as ELF file)?(?::|$)|^failed to get (?:e_shstrndx|section\(|sym name string|Elf_Data|map #-?\d+ name sym)|\bnon-native (?:ELF )?endianness\b|\bbyte order mismatch\b|^bad (?:data|map) relo against section|^unrecognized section #|^multiple SYMTAB|^no \.text section found yet relo|^relocation: |^can't fetch symbol name|^elf init: |^failed to alloc insns for prog under section|^failed to relocate calls|^bad subprog addr relo|^incorrect bpf_call opcode|^unexpected relo for insn|^invalid relo for insns\[|^failed to add subprog offsets|^error relocating \.BTF\.ext|^exception_callback:<value> decl tag|^(?:sec '\S+': )?failed to find program symbol at offset/,
+    /^elf: |^ELF |^zip: |^can't fetch symbol name|\bis not an? (?:valid )?eBPF object file|\bnot a 64-bit ELF\b|\bfailed to init libelf\b|^failed to (?:open|read) (?:file '[^']+'|(?!\/boot\/|\/proc\/)[^\s':]+)(?: as ELF file)?(?::|$)|^failed to get (?:e_shstrndx|section\(|sym name string|Elf_Data|map #-?\d+ name sym)|\bnon-native (?:ELF )?endianness\b|\bbyte order mismatch\b|^bad (?:data|map) relo against section|^unrecognized section #|^multiple SYMTAB|^no \.text section found yet relo|^relocation: |^can't fetch symbol name|^elf init: |^failed to alloc insns for prog under section|^failed to relocate calls|^bad subprog addr relo|^incorrect bpf_call opcode|^unexpected relo for insn|^invalid relo for insns\[|^failed to add subprog offsets|^error relocating \.BTF\.ext|^exception_callback:<value> decl tag|^(?:sec '\S+': )?failed to find program symbol at offset|\bdoesn't provide kernel version$|\bmissing (?:program|map) \S+$|\berror relocating (?:section|function) /,
     'The file is not a BPF object libbpf can load',
     'libbpf reads the object as an ELF file built for the BPF target: sections for programs and maps, a symbol table, relocations and BTF. This file is missing, is not ELF, or is ELF of another kind (a host object or executable, the other byte order), or is truncated or was rewritten by a tool that broke its sections.',
     'Check the path the loader opens, then rebuild the object with `clang -g -O2 -target bpf -c prog.bpf.c -o prog.bpf.o` (`file prog.bpf.o` should say "eBPF"); for a skeleton, regenerate it from the object you built.',
@@ -1861,6 +1894,22 @@ catalog.push(
               ? 'The program names an exception callback (__exception_cb(), kernel 6.7+), and libbpf requires it to be one global, non-hidden function with that name.'
               : 'A global subprogram declares an argument with a type tag (__arg_ctx, __arg_trusted, ...) whose C type is not the one the tag requires.',
             fix: 'Declare the function as the tag requires (a global, non-static function; the argument type the tag expects), and build with a clang and libbpf that know the tags.',
+          };
+        // cilium/ebpf's LoadAndAssign: a struct field's `ebpf:"name"` tag the collection lacks.
+        const missing = /\bmissing (program|map) (\S+)$/.exec(message);
+        if (missing)
+          return {
+            title: `The object has no ${missing[1]} \`${missing[2]}\``,
+            why: `The loader asked the object for ${missing[1]} \`${missing[2]}\` (cilium/ebpf: a field of the objects struct tagged \`ebpf:"${missing[2]}"\`), and the object file it loaded has none: the Go bindings (bpf2go output) are older or newer than the .o embedded or opened, or that ${missing[1]} was compiled out (an #ifdef, another architecture's build).`,
+            fix: `Regenerate the bindings and the object together (\`go generate\` for bpf2go) so every tagged field exists in it; load only the ${missing[1]}s this kernel or architecture builds (a separate objects struct, or CollectionSpec and LoadAndAssign with what exists).`,
+          };
+        // libbpf before 0.0.4 (and bpf_load.c) required a `version` section for every object.
+        const unversioned = /^(\S+) doesn't provide kernel version$/.exec(message)?.[1];
+        if (unversioned)
+          return {
+            title: `\`${unversioned}\` has no kernel version section`,
+            why: `This libbpf is old enough to require a \`version\` ELF section (the LINUX_VERSION_CODE the program was built for, which kernels before 5.0 checked for kprobe programs), and \`${unversioned}\` has none, so it refuses the object before the kernel sees it.`,
+            fix: 'Add `__u32 _version SEC("version") = LINUX_VERSION_CODE;` to the program (include <linux/version.h>), or load with a current libbpf, which needs no version section.',
           };
         // iproute2's own ELF loader (tc/ip without libbpf): relocations only against maps and calls.
         const relo = /non-\{map,call\} related relo data in entry \d+ pointing to section (\d+)/.exec(message);
@@ -1889,13 +1938,25 @@ catalog.push(
   // BTF): only as the subject of a warning no other entry knows (see libbpfSubject).
   lib(
     'libbpf-btf',
-    /^(?:Error loading \.BTF into kernel|BTF is required, but is missing or corrupted)/,
+    /^(?:Error loading \.BTF into kernel|BTF is required, but is missing or corrupted)|\bparse types for module \S+: |\bfind target in modules: /,
     'libbpf could not handle the BTF type information',
     "libbpf reads the object's BTF (the types of its maps, globals and functions, which clang emits with -g) and the kernel's BTF (/sys/kernel/btf/vmlinux, for CO-RE, kfuncs and attach targets), rewrites what this kernel does not support and loads it. This step failed: the object has no BTF or BTF this libbpf cannot read (a newer clang), the kernel has no BTF (CONFIG_DEBUG_INFO_BTF), or the two disagree.",
     "Build with `clang -g -O2 -target bpf`, use a libbpf at least as new as that clang, and check that /sys/kernel/btf/vmlinux exists; `bpftool btf dump file prog.bpf.o` shows the object's BTF.",
     {
       example:
         'bpftool btf dump file prog.bpf.o | head   # the object has BTF\nls -l /sys/kernel/btf/vmlinux           # the kernel has BTF',
+      // cilium/ebpf looks for an fentry/fexit target outside vmlinux in every module's BTF, and
+      // one module whose BTF it cannot parse stops the search (and the load).
+      refine: (_d, { message = '' }) => {
+        const module = /\bparse types for module (\S+?): (.+)$/.exec(message);
+        const target = /\bfind target for (\w+) (\w+)/.exec(message);
+        if (!module) return undefined;
+        return {
+          title: `The loader could not read the BTF of kernel module ${module[1]}`,
+          why: `${target ? `The ${target[1]} program's target, \`${target[2]}\`, is not in vmlinux's BTF, so the loader (cilium/ebpf) searched the kernel modules' BTF (/sys/kernel/btf/<module>) for it. ` : ''}The BTF of module \`${module[1]}\` could not be parsed (${module[2].trim()}): the kernel build produced module BTF this loader does not read (an empty or stripped string table, a newer BTF kind), and one unreadable module stops the whole search.`,
+          fix: `Check /sys/kernel/btf/${module[1]} (\`bpftool btf dump file /sys/kernel/btf/${module[1]}\`); upgrade the loader, rebuild the kernel's module BTF, or skip the ${target ? `${target[1]} program on \`${target[2]}\`` : 'program'} (or fall back to a kprobe) when its target cannot be resolved.`,
+        };
+      },
     },
   ),
   // A warning no pattern knows and no subject fits: still a finding at its line, in libbpf's words.
@@ -1969,7 +2030,7 @@ catalog.push(
   ),
   entry(
     'clang-unsupported',
-    /^(?:Unsupport(?:ed)?|unsupported) (?:signed division|atomic operations|dynamic stack allocation)|only small returns supported|too many args to|functions with VarArgs or StructRet are not supported|aggregate returns are not supported|pass by value not supported|stack arguments are not supported|Invalid usage of the XADD return value|incompatible with bpf|defined with too many args|Unsupport(?:ed)? \S+ for BPF|^cannot compile inline asm/,
+    /^(?:Unsupport(?:ed)?|unsupported) (?:signed division|atomic operations|dynamic stack allocation)|only small returns supported|too many args to|functions with VarArgs or StructRet are not supported|aggregate returns are not supported|pass by value not supported|stack arguments are not supported|Invalid usage of the XADD return value|incompatible with bpf|defined with too many args|Unsupport(?:ed)? \S+ for BPF|^cannot compile inline asm|\bindirect call in function, which are not supported by eBPF|\btoo many function arguments for eBPF|\beBPF stack limit exceeded/,
     'C construct the BPF backend cannot compile',
     'The BPF target has limits a normal CPU does not: at most 5 arguments per call passed in registers, no structs passed or returned by value, no variadic BPF functions, no dynamic stack allocation, limited atomics and signed division on older -mcpu.',
     'Pass structs by pointer, keep ≤ 5 arguments, avoid VLAs/alloca, and use -mcpu=v3 or newer for atomics and signed division.',
@@ -1992,7 +2053,14 @@ catalog.push(
                 fix: 'Group the arguments into a struct and pass a pointer to it, or make the function static inline.',
                 example: 'struct mix_args { __u64 a, b, c, d, e, f; };\nstatic __noinline __u64 mix(struct mix_args *m);',
               }
-            : undefined,
+            : /indirect call in function/.test(message)
+              ? {
+                  // GCC's BPF backend (bpf-gcc, bpf-unknown-none-gcc): a call through a function pointer.
+                  title: 'A call through a function pointer cannot be compiled for BPF',
+                  why: "GCC's BPF backend found an indirect call (a call through a function pointer) in this function, and BPF has only direct calls. At -O0, or when a function is not inlined, calls that optimisation would have made direct stay indirect (a static function passed or stored as a pointer, a callback table).",
+                  fix: 'Build BPF code with optimisation (-O2), call the function directly (or mark the callee static __always_inline), and pass callbacks only to helpers that take them (bpf_loop, bpf_for_each_map_elem).',
+                }
+              : undefined,
     },
   ),
 );

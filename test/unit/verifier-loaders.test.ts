@@ -1,0 +1,60 @@
+// Issue #9: loader and compiler errors as other tools print them (cilium/ebpf error chains, GCC's
+// BPF backend, libbpf of 2019), each explained for its case: the map, program, module or kernel named.
+import * as assert from 'node:assert/strict';
+import { analyzeLog } from '../../src/core/verifier';
+
+const first = (log: string) => analyzeLog(log).findings[0];
+
+describe('verifier: other loaders and compilers', () => {
+  it("explains GCC's BPF backend refusing an indirect call", () => {
+    const f = first(
+      "restrict-fs.bpf.c: In function 'restrict_filesystems':\nrestrict-fs.bpf.c:61:1: error: indirect call in function, which are not supported by eBPF",
+    );
+    assert.equal(f.catalogId, 'clang-unsupported');
+    assert.equal(f.line, 61);
+    assert.match(f.explanation, /function pointer/);
+    assert.match(f.fix, /-O2/);
+  });
+
+  it('names the program or map a cilium/ebpf objects struct asks for and the object lacks', () => {
+    const f = first('Error: loading objects: field KprobeInetDgramConnect: missing program kprobe__inet_dgram_connect');
+    assert.equal(f.catalogId, 'libbpf-object-file');
+    assert.match(f.title, /no program `kprobe__inet_dgram_connect`/);
+    assert.match(f.fix, /bpf2go|go generate/);
+  });
+
+  it("reads cilium/ebpf's map create error and its MEMLOCK hint", () => {
+    const f = first('field Events: map create: cannot allocate memory (MEMLOCK may be too low, consider rlimit.RemoveMemlock)');
+    assert.equal(f.catalogId, 'libbpf-map-definition');
+    assert.match(f.title, /map `Events`.*ENOMEM/);
+    assert.match(f.fix, /rlimit\.RemoveMemlock/);
+  });
+
+  it('tells opening a pinned map apart from pinning one', () => {
+    const f = first('load pinned map: open /sys/fs/bpf/tc/globals/flows: permission denied');
+    assert.equal(f.catalogId, 'libbpf-pin');
+    assert.match(f.title, /Cannot open the pinned map \/sys\/fs\/bpf\/tc\/globals\/flows/);
+  });
+
+  it('names the module whose BTF the fentry target search could not parse, and the kernel without BTF', () => {
+    const f = first(
+      'load bpf failed: field FentryNatPkt: program fentry_nat_pkt: attach Tracing/TraceFEntry: find target for fentry nf_nat_manip_pkt: find target in modules: parse types for module cast_common: string table is empty',
+    );
+    assert.equal(f.catalogId, 'libbpf-btf');
+    assert.match(f.explanation, /`nf_nat_manip_pkt`.*`cast_common`/);
+    const old = first(
+      'program kp: apply CO-RE relocations: load kernel spec: no BTF found for kernel version 3.10.0-1160.el7.x86_64: not supported',
+    );
+    assert.equal(old.catalogId, 'libbpf-core-relo');
+    assert.match(old.title, /Kernel 3\.10\.0-1160\.el7\.x86_64 has no BTF/);
+  });
+
+  it("explains an old libbpf's demand for a version section, and a read past a BTF struct's end", () => {
+    const f = first("libbpf: probe.bpf.o doesn't provide kernel version");
+    assert.equal(f.catalogId, 'libbpf-object-file');
+    assert.match(f.fix, /SEC\("version"\)/);
+    const b = first('access beyond struct sock_common at off 136 size 8');
+    assert.equal(b.catalogId, 'btf-struct-access');
+    assert.match(b.title, /Offset 136 is past the end of struct sock_common/);
+  });
+});

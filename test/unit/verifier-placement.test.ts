@@ -2,6 +2,8 @@
 // whose R0 the compiler set on another line (a hoisted constant, an inlined helper's `return
 // -EPERM;`), and a BPF_PROG()/BPF_KPROBE() wrapper's argument loads, which carry the macro's line.
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { analyzeLog } from '../../src/core/verifier';
 import { definesOf, firstUse, returnedConstant, wrapperArgument, wrapperHeader } from '../../src/core/verifier/placement';
 
@@ -104,5 +106,37 @@ describe('verifier placement', () => {
     const f = analyzeLog(log, { sources: new Map([[file, source]]) }).findings[0];
     assert.equal(f?.catalogId, 'ctx-access');
     assert.equal(f.line, 7);
+  });
+
+  it("puts a leak on the caller's return when the path left through an inlined helper's early return", () => {
+    // The helper's `return -1;` ends fill(), not the program: the program leaves at line 18.
+    const source = [
+      '#include "h.h"',
+      'char LICENSE[] SEC("license") = "GPL";',
+      'static __always_inline int fill(struct ev *e)',
+      '{',
+      '\tu64 id = bpf_get_current_pid_tgid();',
+      '\tif ((id >> 32) < 100)',
+      '\t\treturn -1;',
+      '\te->pid = id >> 32;',
+      '\treturn 0;',
+      '}',
+      'SEC("tracepoint/syscalls/sys_enter_openat")',
+      'int on_open(struct trace_event_raw_sys_enter *ctx)',
+      '{',
+      '\tstruct ev *e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);',
+      '\tif (!e)',
+      '\t\treturn 0;',
+      '\tif (fill(e))',
+      '\t\treturn 0;',
+      '\tbpf_ringbuf_submit(e, 0);',
+      '\treturn 0;',
+      '}',
+    ].join('\n');
+    const log = readFileSync(path.join(__dirname, '../fixtures/verifier/logs/inline-helper-early-return-leak.log'), 'utf8');
+    const f = analyzeLog(log, { sources: new Map([['ringbuf-fill.bpf.c', source]]) }).findings[0];
+    assert.equal(f?.catalogId, 'unreleased-reference');
+    assert.equal(f.line, 18);
+    assert.ok(f.related.some((r) => r.line === 14));
   });
 });

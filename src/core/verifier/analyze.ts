@@ -225,8 +225,8 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     // The value the program returns, when the verifier knows it.
     const r0text = currentRegisters(p).get('R0');
     const r0 = r0text && /^-?(?:0x[0-9a-f]+|\d+)$/.test(r0text) ? Number(r0text) : undefined;
-    if (own.known && loc?.text && /\breturn\b/.test(loc.text)) return loc;
     const path = exitPath(p);
+    if (own.known && loc?.text && /\breturn\b/.test(loc.text)) return inlinedReturn(p, loc, r0) ?? loc;
     // The function's own line (where BPF_PROG()-style wrappers put their return) is not a statement.
     const entryText = p.annotations.exactly(0)?.text;
     for (let i = path.after.length - 1; i >= 0; i--) {
@@ -237,9 +237,9 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         // returns): the path leaves through the first `return` written after that statement.
         if (at && !/\breturn\b/.test(at.text) && options.sources && at.file && at.line) {
           const ret = returnAfter(options.sources, at.file, at.line, true, r0) ?? returnAfterInlined(p, at, r0);
-          if (ret) return ret;
+          if (ret) return inlinedReturn(p, ret, r0) ?? ret;
         }
-        if (at) return at;
+        if (at) return inlinedReturn(p, at, r0) ?? at;
       }
     }
     if (options.sources && path.branch !== undefined) {
@@ -255,7 +255,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         }
       }
       const ret = from?.file && from.line ? returnAfter(options.sources, from.file, from.line, path.branch.taken, r0) : undefined;
-      if (ret) return ret;
+      if (ret) return inlinedReturn(p, ret, r0) ?? ret;
     }
     if (!options.sources || !loc?.file || !loc.line) return loc;
     // Programs written with BPF_PROG()/BPF_KPROBE() return through the macro's wrapper, whose
@@ -266,6 +266,18 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (ret) return ret;
     const end = functionEnd(options.sources, loc.file, loc.line);
     return end ? { file: end.file, line: end.line, text: '}' } : loc;
+  };
+
+  /**
+   * A `return` inside a function the program inlines (`static __always_inline int fill(...)`)
+   * ends that function, not the program: the program leaves through the `return` after its call.
+   */
+  const inlinedReturn = (p: ProgramState, at: SourceLocation, r0: number | undefined): SourceLocation | undefined => {
+    const sources = options.sources;
+    if (!sources || !at.file || !at.line || !/\breturn\b/.test(at.text ?? '')) return undefined;
+    const callee = functionHeader(sources, at.file, at.line);
+    const header = callee ? `${sourceLine(sources, callee.file, callee.line - 1)} ${sourceLine(sources, callee.file, callee.line)}` : '';
+    return /\binline\b|always_inline/.test(header) ? returnAfterInlined(p, at, r0) : undefined;
   };
 
   /**

@@ -274,4 +274,21 @@ describe('verifier map definitions the kernel refuses', () => {
     assert.equal(f.line, 6);
     assert.match(f.explanation, /32-byte value \(`struct event`\)/);
   });
+
+  it('a program array cannot be the inner map of a map-in-map, named or written in place', () => {
+    const named = [
+      'struct stages {',
+      '\t__uint(type, BPF_MAP_TYPE_PROG_ARRAY);',
+      '\t__uint(max_entries, 8);',
+      '\t__type(key, __u32);',
+      '\t__type(value, __u32);',
+      '};',
+      map('__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);', '__uint(max_entries, 4);', '__type(key, __u32);', '__array(values, struct stages);'),
+    ].join('\n');
+    const p = problem(named);
+    assert.equal(p?.[0], '__uint(type, BPF_MAP_TYPE_PROG_ARRAY);');
+    assert.match(p![1], /ENOTSUPP \(-524\)/);
+    // An ARRAY inner map is fine.
+    assert.equal(problem(named.replace('BPF_MAP_TYPE_PROG_ARRAY', 'BPF_MAP_TYPE_ARRAY')), undefined);
+  });
 });

@@ -17,6 +17,7 @@ describe('verifier placement', () => {
     assert.equal(returnedConstant('return (LIMIT);', defs), 16);
     assert.equal(returnedConstant('return XDP_DROP;'), 1);
     assert.equal(returnedConstant('return TC_ACT_SHOT;'), 2);
+    assert.equal(returnedConstant('return false;'), 0);
     assert.equal(returnedConstant('return verdict(ctx);'), undefined);
     assert.equal(returnedConstant('return ret;'), undefined);
   });

@@ -209,16 +209,16 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
    * verifier walked, never on a closing brace: the statement annotated after the last branch of
    * that path, or else the `return` that branch leads to in the source.
    */
-  const locateStop = (p: ProgramState, failing: { index: number; disasm: string }): SourceLocation | undefined => {
+  const locateStop = (p: ProgramState, failing: { index: number; disasm: string }, message = ''): SourceLocation | undefined => {
     const loc = locate(p, failing.index);
     if (failing.disasm !== 'exit') return (loc && wrapperUse(p, failing.disasm, loc)) ?? loc;
-    const at = locateExit(p, failing.index, loc);
+    const at = locateExit(p, failing.index, loc, message);
     const r0text = currentRegisters(p).get('R0');
     const r0 = r0text && /^-?(?:0x[0-9a-f]+|\d+)$/.test(r0text) ? Number(r0text) : undefined;
     return (at?.text && /\breturn\b/.test(at.text) && hoistedReturn(p, at, r0)) || at;
   };
 
-  const locateExit = (p: ProgramState, index: number, loc: SourceLocation | undefined): SourceLocation | undefined => {
+  const locateExit = (p: ProgramState, index: number, loc: SourceLocation | undefined, message: string): SourceLocation | undefined => {
     const own = p.annotations.find(index);
     // An exit annotated with its own `return` says where it is; a closing brace or the line of a
     // BPF_PROG()-style wrapper does not.
@@ -226,7 +226,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     const r0text = currentRegisters(p).get('R0');
     const r0 = r0text && /^-?(?:0x[0-9a-f]+|\d+)$/.test(r0text) ? Number(r0text) : undefined;
     const path = exitPath(p);
-    if (own.known && loc?.text && /\breturn\b/.test(loc.text)) return inlinedReturn(p, loc, r0) ?? loc;
+    if (own.known && loc?.text && /\breturn\b/.test(loc.text)) return inlinedReturn(p, loc, r0, message) ?? loc;
     // The function's own line (where BPF_PROG()-style wrappers put their return) is not a statement.
     const entryText = p.annotations.exactly(0)?.text;
     for (let i = path.after.length - 1; i >= 0; i--) {
@@ -237,9 +237,9 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         // returns): the path leaves through the first `return` written after that statement.
         if (at && !/\breturn\b/.test(at.text) && options.sources && at.file && at.line) {
           const ret = returnAfter(options.sources, at.file, at.line, true, r0) ?? returnAfterInlined(p, at, r0);
-          if (ret) return inlinedReturn(p, ret, r0) ?? ret;
+          if (ret) return inlinedReturn(p, ret, r0, message) ?? ret;
         }
-        if (at) return inlinedReturn(p, at, r0) ?? at;
+        if (at) return inlinedReturn(p, at, r0, message) ?? at;
       }
     }
     if (options.sources && path.branch !== undefined) {
@@ -255,7 +255,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         }
       }
       const ret = from?.file && from.line ? returnAfter(options.sources, from.file, from.line, path.branch.taken, r0) : undefined;
-      if (ret) return inlinedReturn(p, ret, r0) ?? ret;
+      if (ret) return inlinedReturn(p, ret, r0, message) ?? ret;
     }
     if (!options.sources || !loc?.file || !loc.line) return loc;
     // Programs written with BPF_PROG()/BPF_KPROBE() return through the macro's wrapper, whose
@@ -271,13 +271,18 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   /**
    * A `return` inside a function the program inlines (`static __always_inline int fill(...)`)
    * ends that function, not the program: the program leaves through the `return` after its call.
+   * Unless the reference that leaks was taken in that function: its early return is the leak.
    */
-  const inlinedReturn = (p: ProgramState, at: SourceLocation, r0: number | undefined): SourceLocation | undefined => {
+  const inlinedReturn = (p: ProgramState, at: SourceLocation, r0: number | undefined, message: string): SourceLocation | undefined => {
     const sources = options.sources;
     if (!sources || !at.file || !at.line || !/\breturn\b/.test(at.text ?? '')) return undefined;
     const callee = functionHeader(sources, at.file, at.line);
     const header = callee ? `${sourceLine(sources, callee.file, callee.line - 1)} ${sourceLine(sources, callee.file, callee.line)}` : '';
-    return /\binline\b|always_inline/.test(header) ? returnAfterInlined(p, at, r0) : undefined;
+    if (!callee || !/\binline\b|always_inline/.test(header)) return undefined;
+    const alloc = /alloc_insn=(\d+)/.exec(message)?.[1];
+    const acquired = alloc ? locate(p, Number(alloc)) : undefined;
+    if (acquired?.file && acquired.line && functionHeader(sources, acquired.file, acquired.line)?.line === callee.line) return undefined;
+    return returnAfterInlined(p, at, r0);
   };
 
   /**
@@ -422,7 +427,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (named) failing = { index: Number(named[1]), disasm: findDisasm(p, Number(named[1])) ?? '' };
     if (catalogEntry(ex0.catalogId)?.wholeProgram) failing = undefined;
     const helper = p.lastInsn && /^call (\w+)#\d+/.exec(p.lastInsn.disasm)?.[1];
-    const loc = failing ? locateStop(p, failing) : undefined;
+    const loc = failing ? locateStop(p, failing, message) : undefined;
     const access = !failing
       ? undefined
       : /^\*\(\w+ \*\)\(r\d+ [-+]\d+\) = /.test(failing.disasm)
@@ -1143,7 +1148,8 @@ function libbpfFindings(
       f.sourceText = where.text || sourceLine(sources, where.file, where.line);
     }
     // libbpf names the map / extern / program in quotes: find it in the sources.
-    const names = [...l.text.matchAll(/'([A-Za-z_]\w*)'/g)].map((m) => m[1]);
+    // An inner map is named after its outer map (`map 'outer.inner'`): the outer definition holds it.
+    const names = [...l.text.matchAll(/'([A-Za-z_]\w*)(?:\.inner)?'/g)].map((m) => m[1]);
     if (l.program) names.push(l.program);
     // A map pinned by name is pinned at its name (`couldn't reuse pinned map at '/sys/fs/bpf/counts'`).
     const pinnedAs = /'\/sys\/fs\/bpf\/(?:[\w.-]+\/)*([A-Za-z_]\w*)'/.exec(l.text)?.[1];
@@ -1165,7 +1171,7 @@ function libbpfFindings(
         : undefined;
       // Other words about the map name its attribute (`attr 'max_entries'`, key size, inner map).
       const attribute =
-        !problem && (l.text.includes(`map '${name}'`) || name === pinnedAs)
+        !problem && (l.text.includes(`map '${name}'`) || l.text.includes(`map '${name}.inner'`) || name === pinnedAs)
           ? mapAttributeLine(sources!, at.file, at.line, l.text)
           : undefined;
       const moveTo = problem ?? (attribute && f.line === at.line ? attribute : undefined);

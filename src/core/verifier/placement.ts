@@ -3,8 +3,11 @@
 // parameters of BPF_PROG()/BPF_KPROBE()-style wrappers, whose argument loads the compiler puts on
 // the macro's line although the program reads them where the parameter is first used.
 
-/** Constants of the UAPI headers that programs return by name (values are stable ABI). */
+/** Constants of C and the UAPI headers that programs return by name (values are stable ABI). */
 const KNOWN: Record<string, number> = {
+  false: 0,
+  true: 1,
+  NULL: 0,
   XDP_ABORTED: 0,
   XDP_DROP: 1,
   XDP_PASS: 2,

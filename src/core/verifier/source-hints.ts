@@ -398,6 +398,32 @@ export function mapDefinitionProblem(
   return undefined;
 }
 
+/** The type of a map-in-map's inner map, `__array(values, struct inner)` or written in place, and its line. */
+function innerMapType(body: MapLine[], sources: ReadonlyMap<string, string>, file: string): { type: string; line: MapLine } | undefined {
+  const at = body.findIndex((b) => /__array\s*\(\s*values\s*,/.test(b.t));
+  if (at < 0) return undefined;
+  const named = /__array\s*\(\s*values\s*,\s*struct\s+(\w+)\s*\)/.exec(body[at].t)?.[1];
+  let lines = body.slice(at);
+  if (named) {
+    for (const [key, text] of linesOf(sources, undefined, file)) {
+      const start = structStart(text, named);
+      if (start < 0) continue;
+      const end = text.findIndex((l, i) => i > start && /^\s*\}/.test(l));
+      lines = text.slice(start, end < 0 ? start + 20 : end + 1).map((t, i) => ({ t, n: start + i + 1 }));
+      if (key !== file) return undefined;
+      break;
+    }
+  }
+  // The inner definition's own type (not the outer map's, before the __array line).
+  const line = lines.find(
+    (b) => /__uint\s*\(\s*type\s*,\s*BPF_MAP_TYPE_\w+/.test(b.t) && (named || b !== body[at] || /\{.*type/.test(b.t)),
+  );
+  const type = line
+    ? /__uint\s*\(\s*type\s*,\s*(BPF_MAP_TYPE_\w+)/.exec(line.t.slice(named || line !== body[at] ? 0 : line.t.indexOf('{')))?.[1]
+    : undefined;
+  return line && type ? { type, line } : undefined;
+}
+
 /** The lines of the BTF-style map definition that ends at `line` (`} name SEC(".maps")`). */
 function definitionBody(lines: string[], line: number): MapLine[] {
   let start = line - 1;
@@ -517,6 +543,14 @@ function kernelMapRule(
   const flagsLine = body.find((b) => /__uint\s*\(\s*map_flags\s*,/.test(b.t));
   const noPrealloc = !!flagsLine && /BPF_F_NO_PREALLOC/.test(flagsLine.t);
   const at = (b: MapLine, why: string, fix: string) => ({ file, line: b.n, why, fix });
+  // The inner map of a map-in-map: a tail-call program array cannot be one (ENOTSUPP, -524).
+  const inner = /_OF_MAPS$/.test(type) ? innerMapType(body, sources, file) : undefined;
+  if (inner?.type === 'BPF_MAP_TYPE_PROG_ARRAY')
+    return at(
+      inner.line,
+      `A ${type} holds maps the program looks up at run time, and the kernel does not accept a BPF_MAP_TYPE_PROG_ARRAY as its inner map: program arrays are used only by bpf_tail_call() on the map itself, so creating the outer map fails with ENOTSUPP (-524).`,
+      'Keep one BPF_MAP_TYPE_PROG_ARRAY for all tail calls and index it by a slot computed per tenant (tenant * STAGES + stage), or swap whole programs with a BPF_MAP_TYPE_PROG_ARRAY update from user space.',
+    );
   // The value struct: special fields only some map types may hold, and per-CPU values' size limit.
   const struct = valueType ? /^struct\s+(\w+)$/.exec(valueType)?.[1] : undefined;
   const structAt = struct ? structDefinition(sources, struct, file) : undefined;

@@ -85,4 +85,14 @@ describe('verifier: root causes away from the refused line', () => {
     assert.match(f.title, /struct __sk_buff context; this XDP program's context is struct xdp_md/);
     assert.match(f.fix, /`struct xdp_md \*skb`/);
   });
+
+  it('names the data_end check that tests another pointer than the one the line reads through', () => {
+    const f = first('xdp-tutorial-style-ipv6-hop-by-hop-skip-checks-ip6h-again');
+    assert.equal(f.line, 53);
+    assert.ok(
+      f.related.some((r) => r.line === 50 && /tests `ip6h`, not `hop`/.test(r.message)),
+      JSON.stringify(f.related),
+    );
+    assert.match(f.fix, /\(hop \+ 1\) > data_end/);
+  });
 });

@@ -213,6 +213,21 @@ export const packetCauses = {
         }
         // ... or no data_end check of its own: its assignment is where the check must follow.
         const checked = inHelper || (via && checkText ? new RegExp(String.raw`\b${via}\b`).test(checkText) : false);
+        // A check between the assignment and the read that tests another pointer (copied from the
+        // parser of the previous header): the check meant for this one.
+        const near =
+          !checked && set && via && f.file && f.line ? comparisonAbove(sources!, f.file, f.line, /\bdata_end\b|\bend\b/) : undefined;
+        const nearText = near ? withoutComment(sourceLine(sources, near.file, near.line)).trim() : '';
+        const other = near && near.line > set!.line ? /\(\s*(?:\(\s*void\s*\*\s*\)\s*)?\(?\s*(\w+)\s*\+/.exec(nearText)?.[1] : undefined;
+        if (near && other && other !== via && !new RegExp(String.raw`\b${via}\b`).test(nearText)) {
+          f.related.push({
+            ...near,
+            message: `this data_end check tests \`${other}\`, not \`${via}\`, which line ${f.line} reads through`,
+          });
+          f.explanation += ` Line ${near.line}, \`${nearText}\`, checks \`${other}\` against data_end, not \`${via}\`: it proves nothing about the bytes \`${via}\` points to.`;
+          f.fix = `Check the pointer this line reads through: \`${nearText.replace(new RegExp(String.raw`\b${other}\b`), via!)}\`.`;
+        }
+        const wrongPointer = !!(near && other && other !== via);
         if (set && !set.parameter && via && !checked && !f.related.some((r) => r.line === set.line && r.file === set.file)) {
           f.related.push({
             file: set.file,
@@ -221,7 +236,8 @@ export const packetCauses = {
           });
           const member = readVia?.pointer === via ? `\`${via}->${readVia.field}\`` : undefined;
           f.explanation += ` The line reads ${member ? `${member} ` : ''}through \`${via}\`, set at line ${set.line} (\`${withoutComment(set.text)}\`), and no check of \`${via}\` against data_end comes between.`;
-          f.fix = `After line ${set.line}, check \`if ((void *)(${via} + 1) > data_end) return ...;\` before reading \`${via}\`.`;
+          if (!wrongPointer)
+            f.fix = `After line ${set.line}, check \`if ((void *)(${via} + 1) > data_end) return ...;\` before reading \`${via}\`.`;
         }
         return;
       }

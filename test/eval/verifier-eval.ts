@@ -199,8 +199,9 @@ export function formatSelftests(h: Record<Half, SelftestScore>): string {
 
 /**
  * The ways other programs print a log they pass on: every line prefixed (docker compose, kubectl
- * timestamps, journald), CRLF, indented or quoted as pasted into an issue, or the whole log in one
- * quoted field of a structured logger (logrus/slog `msg="...\n..."`).
+ * timestamps, journald, docker build), CRLF, indented or quoted as pasted into an issue, the whole
+ * log in one quoted field of a structured logger (logrus/slog `msg="...\n..."`), or copied from a
+ * web page, a colour terminal or a word processor.
  */
 export const FRAMINGS: Record<string, (lines: string[]) => string> = {
   compose: (ls) => ls.map((l) => `agent-1  | ${l}`).join('\n'),
@@ -209,6 +210,12 @@ export const FRAMINGS: Record<string, (lines: string[]) => string> = {
   crlf: (ls) => ls.join('\r\n'),
   indented: (ls) => ls.map((l) => `    ${l}`).join('\n'),
   quoted: (ls) => ls.map((l) => `> ${l}`).join('\n'),
+  // Copied from a web page (entities, no-break spaces), a colour terminal, a word processor, docker build.
+  html: (ls) => ls.join('\n').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&#39;'),
+  nbsp: (ls) => ls.join('\n').replace(/ /g, '\u00a0'),
+  ansi: (ls) => ls.map((l) => `\x1b[31m${l}\x1b[0m`).join('\n'),
+  typographic: (ls) => ls.join('\n').replace(/'([^'\n]*)'/g, '\u2018$1\u2019'),
+  buildkit: (ls) => ls.map((l, i) => `#12 ${(3.4 + i / 100).toFixed(3)} ${l}`).join('\n'),
   logrus: (ls) =>
     `time="2024-05-01T10:00:00Z" level=error msg="${ls
       .join('\n')

@@ -55,7 +55,7 @@ describe('verifier decoder on held-out material from others', () => {
     assert.ok(h.specific / h.total >= 0.845, `specific entry ${h.specific}/${h.total} (issue #9 target 90%, measured 84.9% of 251)`);
   });
 
-  it('the same public logs as other programs pass them on (prefixed, indented, quoted, CRLF, in a logger field) give the same first finding', function () {
+  it('the same public logs as other programs pass them on (prefixed, indented, quoted, CRLF, in a logger field, HTML-escaped, coloured) give the same first finding', function () {
     this.timeout(60000);
     const s = scoreFramings();
     console.log(formatFramings(s));
@@ -71,6 +71,12 @@ describe('verifier decoder on held-out material from others', () => {
       indented: 0.98,
       quoted: 0.99,
       logrus: 0.95,
+      // Before lines were normalised (tune half): html 62%, nbsp 6%, ansi 63%, typographic 75%, buildkit 65%.
+      html: 0.99,
+      nbsp: 0.99,
+      ansi: 0.99,
+      typographic: 0.99,
+      buildkit: 0.99,
     };
     for (const [name, floor] of Object.entries(floors)) {
       const h = s.heldout[name];

@@ -58,3 +58,19 @@ describe('verifier: other loaders and compilers', () => {
     assert.match(b.title, /Offset 136 is past the end of struct sock_common/);
   });
 });
+
+describe('verifier: lines as web pages, terminals and word processors pass them on', () => {
+  it('reads a log with colour escapes, HTML entities, no-break spaces and typographic quotes like the plain one', () => {
+    const plain = "0: (61) r2 = *(u32 *)(r1 +76)\n1: (71) r3 = *(u8 *)(r2 +0)\nR2 invalid mem access 'scalar'";
+    const mangled = plain
+      .replace(/>/g, '&gt;')
+      .replace(/ /g, '\u00a0')
+      .replace(/'scalar'/, '\u2018scalar\u2019')
+      .split('\n')
+      .map((l) => `\x1b[1;31m${l}\x1b[0m`)
+      .join('\n');
+    const [a, b] = [first(plain), first(mangled)];
+    assert.equal(b.catalogId, a.catalogId);
+    assert.equal(b.message, a.message);
+  });
+});

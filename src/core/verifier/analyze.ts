@@ -28,7 +28,7 @@ import {
 import { errnoOf, errnoWords, libbpfSubject } from './libbpf-evidence';
 import { findRootCause } from './root-cause';
 import type { Analysis, AnalyzeOptions, Explanation, Finding, ProgramLog, RelatedLocation } from './types';
-import { continuationPrefix, Unframer, unflatten } from './unframe';
+import { continuationPrefix, normalizeLine, Unframer, unflatten } from './unframe';
 
 const MAX_CANDIDATES = 64;
 const CLOSING_BRACE = /^\s*\}\s*;?\s*$/;
@@ -575,7 +575,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
   const onLine = (input: string) => {
     lines++;
     bytes += input.length + 1;
-    let raw = input;
+    let raw = normalizeLine(input);
     if (!quotedPrintable && raw.includes('=3D')) quotedPrintable = true;
     if (quotedPrintable) {
       // The rest of a broken line has no quote prefix of its own and starts no log line.

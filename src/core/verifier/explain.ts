@@ -257,8 +257,24 @@ function registerless(message: string): { entry: CatalogEntry; match: RegExpExec
 }
 
 /** Find the catalog entry for a message line (prefixes allowed). */
-export function matchEntry(message: string): { entry: CatalogEntry; match: RegExpExecArray } | undefined {
+type EntryMatch = { entry: CatalogEntry; match: RegExpExecArray };
+
+/**
+ * The entries the last messages matched, by text: a log of many programs repeats its messages, and
+ * trying each of the catalog's patterns per repeat is most of the work (and garbage) of a finding.
+ */
+const recentMatches = new Map<string, EntryMatch | undefined>();
+
+export function matchEntry(message: string): EntryMatch | undefined {
   const text = stripMessagePrefixes(message);
+  if (recentMatches.has(text)) return recentMatches.get(text);
+  const hit = matchCatalog(text);
+  if (recentMatches.size >= 512) recentMatches.clear();
+  if (text.length < 512) recentMatches.set(text, hit);
+  return hit;
+}
+
+function matchCatalog(text: string): EntryMatch | undefined {
   for (const entry of catalog) {
     const m = entry.pattern.exec(text);
     if (m) return { entry, match: m };

@@ -27,6 +27,9 @@ const KNOWN_PREFIXES: { re: RegExp; always?: boolean }[] = [
   // logrus text `ERRO[0045] `, glog `E0101 12:00:00.000000 123 file.go:1] `
   { re: /^(?:TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[\d+\]\s+/, always: true },
   { re: /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\] /, always: true },
+  // docker buildx/buildkit steps `#12 3.456 `, and a stream's name (`stderr: `, `stdout: `)
+  { re: /^#\d+ \d+\.\d+ /, always: true },
+  { re: /^(?:stderr|stdout|STDERR|STDOUT):? (?=\S)/ },
   // go test `    verifier_test.go:245: `, GitHub Actions `##[error]`, quoted replies `> `
   { re: /^\s*\w+_test\.go:\d+: / },
   { re: /^##\[\w+\]/ },
@@ -283,4 +286,39 @@ export function unflatten(raw: string, isError: (text: string) => boolean): stri
     if (seg) out.push(seg);
   });
   return out.filter(Boolean);
+}
+
+// The escape character is the point of these two: a terminal's colour sequences start with it.
+// eslint-disable-next-line no-control-regex
+const MAYBE_MANGLED = /[\x1b&^\u0080-\uffff]/;
+// eslint-disable-next-line no-control-regex
+const ANSI_ESCAPE = /\x1b\[[0-9;?]*[ -/]*[@-~]|\^\[\[[0-9;]*m/g;
+
+const HTML_ENTITIES: Record<string, string> = {
+  gt: '>',
+  lt: '<',
+  amp: '&',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  '#39': "'",
+  '#x27': "'",
+  '#34': '"',
+  '#x2F': '/',
+};
+
+/**
+ * A line as it was printed, from how a web page, a terminal or a word processor passed it on:
+ * colour escapes (`\x1b[31m`, and `^[[0m` as a pager shows them) removed, HTML entities
+ * (`-&gt;`) decoded, no-break and other Unicode spaces as spaces, typographic quotes as ASCII.
+ */
+export function normalizeLine(raw: string): string {
+  if (!MAYBE_MANGLED.test(raw)) return raw;
+  return raw
+    .replace(ANSI_ESCAPE, '')
+    .replace(/&(gt|lt|amp|quot|apos|nbsp|#39|#x27|#34|#x2F);/g, (_, e: string) => HTML_ENTITIES[e])
+    .replace(/[\u00a0\u2000-\u200a\u202f\u205f\u3000]/g, ' ')
+    .replace(/[\u200b-\u200d\u2060\ufeff]/g, '')
+    .replace(/[\u2018\u2019\u201a\u201b\u2032]/g, "'")
+    .replace(/[\u201c\u201d\u201e\u2033]/g, '"');
 }

@@ -2,7 +2,7 @@
 import { contextField, programKind, type ProgramKind } from '../context';
 import { type SourceLocation } from '../locate';
 import { arithmeticSource, memoryOperandRegister, traceRegister, type HistoryRecord, type OriginStep } from '../provenance';
-import { fieldReadLine, sourceLine, withoutComment } from '../source-hints';
+import { declaredName, fieldReadLine, functionHeader, sourceLine, withoutComment } from '../source-hints';
 import { catalogEntry } from '../catalog';
 import type { CatalogEntry, Finding, ProgramLog, RelatedLocation, RootCause } from '../types';
 import { powerOfTwoMask, inlinedReturn } from './common';
@@ -102,7 +102,17 @@ export function stateOf(input: CauseInput): CauseState {
       }
       f.related.push(at);
       const stmt = withoutComment(text);
-      if (stmt && seen.size === 1 && !f.explanation.includes(stmt)) f.explanation += ` The value is computed at \`${stmt}\`.`;
+      if (stmt && seen.size === 1 && !f.explanation.includes(stmt)) {
+        // In another function (a helper returning the index): name it; an all-ones mask keeps 0..n.
+        const header = sources && at.file && at.line && f.file && f.line ? functionHeader(sources, at.file, at.line) : undefined;
+        const own = header && f.file && f.line ? functionHeader(sources!, f.file, f.line) : undefined;
+        const fn =
+          header && own && (header.line !== own.line || header.file !== own.file)
+            ? declaredName(sourceLine(sources, header.file, header.line))
+            : undefined;
+        const ones = mask && n > 0 && ((n + 1) & n) === 0 ? `, which keeps 0..${n}` : '';
+        f.explanation += ` The value is computed at \`${stmt}\`${fn ? ` in \`${fn}()\`` : ''}${ones}.`;
+      }
       // The line calls an inlined function that does the arithmetic (`buf_idx(off)` masking its
       // argument): the line info names the call, the function's `return` is where it is written.
       const ret = sources && at.file ? inlinedReturn(sources, at.file, text, st.disasm) : undefined;

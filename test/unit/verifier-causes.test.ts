@@ -95,4 +95,16 @@ describe('verifier: root causes away from the refused line', () => {
     );
     assert.match(f.fix, /\(hop \+ 1\) > data_end/);
   });
+
+  it('names the function that computes an index and the range its mask keeps', () => {
+    const f = first('tcpstates-tp-btf-per-state-time-index-from-oldstate-nibble');
+    assert.equal(f.line, 67);
+    assert.match(f.explanation, /in `state_slot\(\)`, which keeps 0\.\.15/);
+  });
+
+  it('tells a sizeof in bytes from the number of elements in an index check', () => {
+    const f = first('libbpf-bootstrap-style-exit-code-hist-bound-by-sizeof-bytes');
+    assert.ok(f.related.some((r) => r.line === 46 && /size in bytes, not the number of elements/.test(r.message)));
+    assert.match(f.fix, /sizeof\(st->codes\) \/ sizeof\(st->codes\[0\]\)/);
+  });
 });

@@ -24,6 +24,7 @@ import {
   memberChain,
   withoutComment,
   wrapperParams,
+  typeSize,
   type SourceLine,
 } from '../source-hints';
 import type { CauseState } from './state';
@@ -851,6 +852,32 @@ export function lastCheckOfOperand(s: CauseState): void {
       ...check,
       message: `the last comparison of \`${name}\` before this line: it does not prove the access in bounds on this path`,
     });
+    return;
+  }
+}
+
+/**
+ * `if (i >= sizeof(v->counts))` before `v->counts[i]`: sizeof counts bytes, the index counts
+ * elements, so an array of 8-byte counters lets the index run 8 times past its end.
+ */
+export function sizeofAsCount(s: CauseState): void {
+  const { f, sources } = s;
+  if (!sources || !f.file || !f.line || !/out-of-bounds|out-of-range/.test(f.catalogId ?? '')) return;
+  const access = /\b(\w+)\s*\[\s*([A-Za-z_]\w*)\s*\]/.exec(withoutComment(f.sourceText));
+  if (!access) return;
+  const [, array, index] = access;
+  for (const r of f.related) {
+    const text = r.file && r.line ? withoutComment(sourceLine(sources, r.file, r.line)) : '';
+    const sized = new RegExp(String.raw`\b${index}\b[^;]*?sizeof\s*\(?\s*((?:\w+\s*(?:->|\.)\s*)*${array})\s*\)?`).exec(text);
+    if (!sized) continue;
+    const decl = [...sources.values()]
+      .map((t) => new RegExp(String.raw`\b((?:unsigned\s+)?\w+)\s+${array}\s*\[\s*(\w+)\s*\]\s*;`).exec(t))
+      .find(Boolean);
+    const element = decl ? typeSize(sources, decl[1], [], f.file)?.bytes : undefined;
+    if (!decl || !element || element < 2) return;
+    r.message = `\`sizeof(${sized[1]})\` is the size in bytes, not the number of elements: it lets \`${index}\` run past the end`;
+    f.explanation += ` The check compares \`${index}\` with \`sizeof(${sized[1]})\`, the array's size in bytes: each element of \`${array}\` is ${element} bytes (\`${decl[1]}\`), so the check lets \`${index}\` reach ${element} times the number of elements (${decl[2]}).`;
+    f.fix = `Compare with the number of elements: \`${index} >= sizeof(${sized[1]}) / sizeof(${sized[1]}[0])\` (or ${decl[2]}).`;
     return;
   }
 }

@@ -107,4 +107,10 @@ describe('verifier: root causes away from the refused line', () => {
     assert.ok(f.related.some((r) => r.line === 46 && /size in bytes, not the number of elements/.test(r.message)));
     assert.match(f.fix, /sizeof\(st->codes\) \/ sizeof\(st->codes\[0\]\)/);
   });
+
+  it("says a pointer just past a header reads bytes the header's own check does not prove (TCP options)", () => {
+    const f = first('pping-style-tc-tcp-tsval-read-past-tcphdr-check');
+    assert.equal(f.line, 64);
+    assert.match(f.explanation, /just past the struct tcphdr at `tcp`.*`tcp->doff \* 4`/);
+  });
 });

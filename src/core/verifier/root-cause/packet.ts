@@ -238,6 +238,17 @@ export const packetCauses = {
           f.explanation += ` The line reads ${member ? `${member} ` : ''}through \`${via}\`, set at line ${set.line} (\`${withoutComment(set.text)}\`), and no check of \`${via}\` against data_end comes between.`;
           if (!wrongPointer)
             f.fix = `After line ${set.line}, check \`if ((void *)(${via} + 1) > data_end) return ...;\` before reading \`${via}\`.`;
+          // `opt = (__u8 *)(tcp + 1)`: the bytes after a header (its options) are beyond its check.
+          const past = /\(\s*(\w+)\s*\+\s*1\s*\)/.exec(withoutComment(set.text))?.[1];
+          const header = past
+            ? new RegExp(String.raw`\bstruct\s+(\w+)\s*\*\s*${past}\b`).exec([...sources!.values()].join('\n'))?.[1]
+            : undefined;
+          if (past && header) {
+            const options = /^(?:tcphdr|iphdr)$/.test(header)
+              ? ` (the ${header === 'tcphdr' ? 'TCP' : 'IPv4'} options, up to \`${past}->${header === 'tcphdr' ? 'doff' : 'ihl'} * 4\` bytes from the header's start)`
+              : '';
+            f.explanation += ` \`${via}\` points just past the struct ${header} at \`${past}\`: the check of \`${past} + 1\` proves the header itself, not the bytes after it${options}.`;
+          }
         }
         return;
       }

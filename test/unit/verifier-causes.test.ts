@@ -113,4 +113,10 @@ describe('verifier: root causes away from the refused line', () => {
     assert.equal(f.line, 64);
     assert.match(f.explanation, /just past the struct tcphdr at `tcp`.*`tcp->doff \* 4`/);
   });
+
+  it("points clang's pass-by-value error at the callee that takes the struct", () => {
+    const f = first('cilium-style-tc-flow-hash-global-takes-tuple-by-value');
+    assert.equal(f.line, 75);
+    assert.ok(f.related.some((r) => r.line === 40 && /struct tuple4 by value/.test(r.message)));
+  });
 });

@@ -1001,6 +1001,17 @@ function clangFinding(l: Extract<LogLine, { kind: 'clang' }>, sources?: Readonly
     related.push({ file, line: l.line, message: 'clang reports the stack limit here' });
     l = { ...l, line: biggest.line, column: undefined };
   }
+  // `pass by value not supported ... GlobalAddress<i32 (%struct.tuple4*)* @flow_bucket>`: the
+  // callee's signature is where the struct is taken by value.
+  const callee = ex.catalogId === 'clang-unsupported' ? /GlobalAddress<[^>]*>\s*@?([A-Za-z_]\w*)|@([A-Za-z_]\w*)>/.exec(l.text) : null;
+  const name = callee?.[1] ?? callee?.[2];
+  const declared = name && sources ? programDefinition(sources, name, file) : undefined;
+  if (name && declared && !(declared.file === file && declared.line === l.line)) {
+    const struct = /%struct\.(\w+)/.exec(l.text)?.[1];
+    related.push({ ...declared, message: `\`${name}()\` is declared here${struct ? `, taking a struct ${struct} by value` : ''}` });
+    ex.explanation += ` The call is to \`${name}()\`${struct ? `, which takes a \`struct ${struct}\` by value` : ''}: a BPF-to-BPF call passes only registers, so a struct argument must be a pointer.`;
+    ex.fix = `Declare \`${name}()\` to take a pointer (\`${struct ? `struct ${struct} *` : 'const struct ... *'}\`) and pass \`&\` of the struct, or make it static __always_inline.`;
+  }
   return {
     severity: l.severity === 'warning' ? 'warning' : 'error',
     message: l.raw,

@@ -219,15 +219,15 @@ export const packetCauses = {
           !checked && set && via && f.file && f.line ? comparisonAbove(sources!, f.file, f.line, /\bdata_end\b|\bend\b/) : undefined;
         const nearText = near ? withoutComment(sourceLine(sources, near.file, near.line)).trim() : '';
         const other = near && near.line > set!.line ? /\(\s*(?:\(\s*void\s*\*\s*\)\s*)?\(?\s*(\w+)\s*\+/.exec(nearText)?.[1] : undefined;
-        if (near && other && other !== via && !new RegExp(String.raw`\b${via}\b`).test(nearText)) {
+        const wrongPointer = !!(near && other && other !== via && !new RegExp(String.raw`\b${via}\b`).test(nearText));
+        if (wrongPointer) {
           f.related.push({
-            ...near,
+            ...near!,
             message: `this data_end check tests \`${other}\`, not \`${via}\`, which line ${f.line} reads through`,
           });
           f.explanation += ` Line ${near.line}, \`${nearText}\`, checks \`${other}\` against data_end, not \`${via}\`: it proves nothing about the bytes \`${via}\` points to.`;
-          f.fix = `Check the pointer this line reads through: \`${nearText.replace(new RegExp(String.raw`\b${other}\b`), via!)}\`.`;
+          f.fix = `Check the pointer this line reads through: \`${nearText.replace(new RegExp(String.raw`\b${other!}\b`), via!)}\`.`;
         }
-        const wrongPointer = !!(near && other && other !== via);
         if (set && !set.parameter && via && !checked && !f.related.some((r) => r.line === set.line && r.file === set.file)) {
           f.related.push({
             file: set.file,

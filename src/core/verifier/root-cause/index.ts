@@ -33,6 +33,7 @@ import {
   macroArithmetic,
   checkedInGlobalFunction,
   sizeFromMemory,
+  callbackParameter,
 } from './steps';
 
 export type { CauseInput } from './state';
@@ -107,6 +108,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   currentTask,
   inlineReturn,
   callSite,
+  callbackParameter,
 ];
 
 /** Causes without a place in ORDER (never run) and causes no catalog entry names (dead code): both should be empty. */

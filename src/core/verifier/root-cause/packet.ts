@@ -21,6 +21,33 @@ import type { CauseState } from './state';
 import { hasBackwardJump, packetChangeBefore } from './common';
 
 /**
+ * `parse_icmp6hdr(&nh, data_end, &icmp6);` as a statement between `via`'s assignment and its read:
+ * a function of the sources that checks data_end and returns early, whose result nobody tests.
+ */
+function ignoredBoundsCheck(
+  sources: ReadonlyMap<string, string>,
+  file: string,
+  from: number,
+  to: number,
+  via: string,
+): { line: number; name: string; call: string } | undefined {
+  const lines = (findSource(sources, file)?.[1] ?? '').split('\n');
+  const all = [...sources.values()].join('\n');
+  for (let i = from - 1; i < to - 1 && i < lines.length; i++) {
+    const m = /^\s*(?:\(void\)\s*)?([A-Za-z_]\w*)\s*\(((?:[^()]|\([^()]*\))*)\)\s*;/.exec(withoutComment(lines[i]));
+    if (!m || /^(?:if|while|for|switch|return|sizeof|bpf_\w+|__builtin_\w+)$/.test(m[1])) continue;
+    if (!new RegExp(String.raw`\b${via}\b|\bdata_end\b`).test(m[2])) continue;
+    const def = new RegExp(String.raw`\b${m[1]}\s*\([^;{]*\)\s*\{`).exec(all);
+    const body = def ? all.slice(def.index, def.index + 1500) : '';
+    const end = body.search(/\n\}/);
+    const text = end > 0 ? body.slice(0, end) : body;
+    if (/data_end/.test(text) && /[<>]/.test(text.replace(/->/g, '')) && /\breturn\b/.test(text))
+      return { line: i + 1, name: m[1], call: `${m[1]}(${m[2]})` };
+  }
+  return undefined;
+}
+
+/**
  * A data_end check of `via` between its assignment and the read that counts the size of another
  * header (`(void *)dns + sizeof(*udp) > data_end`, or a struct `via` is not declared as).
  */
@@ -227,6 +254,17 @@ export const packetCauses = {
           });
           f.explanation += ` Line ${near.line}, \`${nearText}\`, checks \`${other}\` against data_end, not \`${via}\`: it proves nothing about the bytes \`${via}\` points to.`;
           f.fix = `Check the pointer this line reads through: \`${nearText.replace(new RegExp(String.raw`\b${other!}\b`), via!)}\`.`;
+        }
+        const ignored = set && via && !checked && f.line ? ignoredBoundsCheck(sources!, set.file, set.line, f.line, via) : undefined;
+        if (ignored) {
+          f.related.push({
+            file: set!.file,
+            line: ignored.line,
+            message: `the result of ${ignored.name}() is ignored here: when its data_end check fails, \`${via}\` is read anyway`,
+          });
+          f.explanation += ` ${ignored.name}() checks the header against data_end and returns early when it is not all there, but its result is not tested at line ${ignored.line}: the path where its check failed goes on to read \`${readVia && readVia.pointer === via ? `${via}->${readVia.field}` : via}\`, and with the result unused the compiler may drop the check altogether.`;
+          f.fix = `Test the result and leave when it fails: \`if (${ignored.call} < 0) return ...;\`.`;
+          return;
         }
         if (set && !set.parameter && via && !checked && !f.related.some((r) => r.line === set.line && r.file === set.file)) {
           f.related.push({

@@ -173,6 +173,17 @@ export const programCauses = {
       if (bound && !/&&|\|\|/.test(cond) && !f.explanation.includes(`\`${bound}\``)) {
         f.explanation += ` The loop \`${header}\` is bounded by \`${bound}\`, a value the verifier knows only at run time: it walks the body again for every value the counter can take below it, until the budget runs out.`;
         f.fix = `Cap the loop with a constant as well (\`... && i < MAX_ITEMS\`), or loop with bpf_loop(${bound}, ...) or bpf_for(i, 0, ${bound}) (kernel 6.4+), whose body is verified once.`;
+        // Where the bound gets its value: often read from the packet or a map, the real cause.
+        const set = /^[a-z_]\w*$/.test(bound) ? assignmentAbove(sources, own.file, own.line, bound) : undefined;
+        if (set && !set.parameter && !f.related.some((r) => r.line === set.line && r.file === set.file)) {
+          const from = withoutComment(set.text).trim();
+          f.related.push({
+            file: set.file,
+            line: set.line,
+            message: `\`${bound}\` gets its value here (\`${from}\`): its largest value is what the verifier must walk to`,
+          });
+          f.explanation += ` \`${bound}\` is set at line ${set.line} (\`${from}\`).`;
+        }
       }
       return;
     }

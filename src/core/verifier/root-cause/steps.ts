@@ -616,6 +616,37 @@ function upperBoundNotLength(s: CauseState, array: string, index: string, length
   f.fix = `Bound the index by the array's length: \`if (${index} >= ${length.name}) return ...;\` right before \`${array}[${index}]\`.`;
 }
 
+/**
+ * `if (head >= RING) ...` then `vals[pos]`: the only check against the array's length tests
+ * another variable than the index the access uses, so nothing bounds the index itself.
+ */
+function checkOnOtherVariable(s: CauseState, array: string, index: string, length: { n: number; name: string }): void {
+  const { f, sources } = s;
+  if (!sources || !f.file || !f.line) return;
+  if (comparisonAbove(sources, f.file, f.line, new RegExp(String.raw`\b${index}\b`))) return;
+  const bounds = [...new Set([length.name, String(length.n), String(length.n - 1)])].join('|');
+  const at = comparisonAbove(
+    sources,
+    f.file,
+    f.line,
+    new RegExp(String.raw`(?:[<>]=?)\s*\(?\s*(?:${bounds})\b|\b(?:${bounds})\s*\)?\s*[<>]=?`),
+  );
+  if (!at || f.related.some((r) => r.line === at.line && r.file === at.file && /check|comparison/.test(r.message))) return;
+  const text = withoutComment(sourceLine(sources, at.file, at.line) ?? '');
+  const operand = String.raw`([A-Za-z_]\w*(?:\s*(?:->|\.)\s*\w+)*)`;
+  const m =
+    new RegExp(String.raw`${operand}\s*(?:[<>]=?)\s*\(?\s*(?:${bounds})\b`).exec(text) ??
+    new RegExp(String.raw`\b(?:${bounds})\s*\)?\s*(?:[<>]=?)\s*${operand}`).exec(text);
+  const other = m?.[1].replace(/\s+/g, '');
+  if (!other || other === index || /^[A-Z_][A-Z0-9_]*$/.test(other)) return;
+  f.related.push({
+    ...at,
+    message: `this check bounds \`${other}\`, but the access indexes \`${array}\` with \`${index}\`, which no check bounds`,
+  });
+  f.explanation += ` The only check against the length of \`${array}\` tests \`${other}\`, not \`${index}\`: the verifier tracks each register on its own, so bounding \`${other}\` proves nothing about \`${index}\`.`;
+  f.fix = `Check the index itself: \`if (${index} >= ${length.name}) return ...;\` right before \`${array}[${index}]\` (or index with \`${other}\`, the variable the check bounds).`;
+}
+
 // An array indexed by a variable on the failing line: its declared length is the bound.
 export function arrayIndex(s: CauseState): void {
   const { f, sources } = s;
@@ -697,6 +728,7 @@ export function arrayIndex(s: CauseState): void {
         f.title = `\`& ${mask[1]}\` lets \`${index}\` reach ${value}, one past the end of \`${array}\``;
       }
     }
+    if (length) checkOnOtherVariable(s, array, index, length);
   }
 }
 
@@ -841,7 +873,9 @@ export function lastCheckOfOperand(s: CauseState): void {
   for (const m of code.matchAll(/\[\s*([A-Za-z_]\w*)\s*\]/g)) operands.push(m[1]);
   // The register the message names is an argument of the call on the line: R2 is its second.
   const argument = named !== undefined && named >= 1 && named <= 5 ? argumentExpression(code, named - 1) : undefined;
-  for (const m of (argument ?? '').matchAll(/\b([A-Za-z_]\w*)\b(?!\s*\()/g))
+  // A memory argument's size is the argument after it (bpf_probe_read_kernel(dst, size, src)).
+  const size = argument && s.failing && /^call /.test(s.failing.disasm) ? argumentExpression(code, named!) : undefined;
+  for (const m of `${argument ?? ''} ${size ?? ''}`.matchAll(/\b([A-Za-z_]\w*)\b(?!\s*\()/g))
     if (!/^(?:sizeof|struct|const)$/.test(m[1])) operands.push(m[1]);
   for (const m of code.matchAll(/[+-]=?\s*([A-Za-z_]\w*)\b(?!\s*[(.[]|\s*->)/g)) operands.push(m[1]);
   if (/packet/.test(f.catalogId ?? '')) for (const m of code.matchAll(/\b([A-Za-z_]\w*)\s*->/g)) operands.push(m[1]);
@@ -850,7 +884,7 @@ export function lastCheckOfOperand(s: CauseState): void {
     if (!check || check.line === f.line || f.related.some((r) => r.file === check.file && r.line === check.line)) continue;
     f.related.push({
       ...check,
-      message: `the last comparison of \`${name}\` before this line: it does not prove the access in bounds on this path`,
+      message: `the last comparison of \`${name}\` before this line (\`${withoutComment(sourceLine(sources, check.file, check.line)).trim()}\`): it does not prove the access in bounds on this path`,
     });
     return;
   }
@@ -878,6 +912,55 @@ export function sizeofAsCount(s: CauseState): void {
     r.message = `\`sizeof(${sized[1]})\` is the size in bytes, not the number of elements: it lets \`${index}\` run past the end`;
     f.explanation += ` The check compares \`${index}\` with \`sizeof(${sized[1]})\`, the array's size in bytes: each element of \`${array}\` is ${element} bytes (\`${decl[1]}\`), so the check lets \`${index}\` reach ${element} times the number of elements (${decl[2]}).`;
     f.fix = `Compare with the number of elements: \`${index} >= sizeof(${sized[1]}) / sizeof(${sized[1]}[0])\` (or ${decl[2]}).`;
+    return;
+  }
+}
+
+/** What each callback-taking helper passes its callback, in order. */
+const CALLBACK_ARGUMENTS: Record<string, string[]> = {
+  bpf_for_each_map_elem: ['map', 'key', 'value', 'ctx'],
+  bpf_loop: ['index', 'ctx'],
+  bpf_timer_set_callback: ['map', 'key', 'value'],
+  bpf_find_vma: ['task', 'vma', 'ctx'],
+  bpf_user_ringbuf_drain: ['dynptr', 'ctx'],
+};
+
+/**
+ * The failing register is a parameter of a callback, as the helper that calls it filled it: the
+ * callback's header says what the author thought it was (`(key, value, ctx)` for a for_each
+ * callback, which gets the map first), so the declaration is where to look.
+ */
+export function callbackParameter(s: CauseState): void {
+  const { f, sources } = s;
+  if (!sources || !f.file || !f.line) return;
+  for (const r of f.related) {
+    const m = /^R(\d) got this value here \(`call (\w+)#\d+`\)/.exec(r.message);
+    const roles = m ? CALLBACK_ARGUMENTS[m[2]] : undefined;
+    if (!m || !roles) continue;
+    const header = functionHeader(sources, f.file, f.line);
+    const text = header ? withoutComment(sourceLine(sources, header.file, header.line)) : '';
+    const name = declaredName(text);
+    const site = r.file && r.line ? sourceLine(sources, r.file, r.line) : undefined;
+    if (!header || !name || !site || !new RegExp(String.raw`\b${name}\b`).test(site)) return;
+    const params = wrapperParams(text);
+    // The callback may have copied its argument to a callee-saved register first (`r6 = r2`).
+    const last = Number(m[1]) > 5 ? traceRegister(s.records, s.pos, Number(m[1])).at(-1) : undefined;
+    const n = last && /^call /.test(last.disasm) ? last.register : Number(m[1]);
+    const param = n >= 1 && n <= 5 ? params[n - 1] : undefined;
+    const role = roles[n - 1];
+    if (!param || !role || f.related.some((x) => x.line === header.line && x.file === header.file)) return;
+    const shifted =
+      params.length < roles.length
+        ? ` It declares ${params.length} parameters where ${m[2]}() passes ${roles.length}, so each one receives the argument before the one its name suggests.`
+        : '';
+    f.related.push({
+      ...header,
+      message: `\`${param}\`, parameter ${n} of \`${name}()\`, receives the ${role}: ${m[2]}() calls it with (${roles.join(', ')})`,
+    });
+    const field = new RegExp(String.raw`\b${param}\s*->\s*(\w+)`).exec(withoutComment(f.sourceText))?.[1];
+    const read = field ? ` \`${param}->${field}\` therefore reads the ${role}, not what \`${param}\` is declared to point to.` : '';
+    f.explanation += ` R${m[1]} is \`${param}\`, parameter ${n} of the callback \`${name}()\`, and ${m[2]}() passes the ${role} there: it calls its callback with (${roles.join(', ')}).${shifted}${read}`;
+    f.fix = `Declare \`${name}()\` with the parameters ${m[2]}() passes: (${roles.join(', ')}), and read through the one you mean.`;
     return;
   }
 }

@@ -119,4 +119,39 @@ describe('verifier: root causes away from the refused line', () => {
     assert.equal(f.line, 75);
     assert.ok(f.related.some((r) => r.line === 40 && /struct tuple4 by value/.test(r.message)));
   });
+
+  it("says a parser's ignored result is why the header it checks is read unproven", () => {
+    const f = first('xdp-tools-style-icmp6-echo-parse-result-ignored');
+    assert.equal(f.line, 82);
+    assert.ok(
+      f.related.some((r) => r.line === 81 && /result of parse_icmp6hdr\(\) is ignored/.test(r.message)),
+      JSON.stringify(f.related),
+    );
+    assert.match(f.explanation, /`icmp6->icmp6_type`/);
+    assert.match(f.fix, /if \(parse_icmp6hdr\(&nh, data_end, &icmp6\) < 0\)/);
+  });
+
+  it('points a loop bounded at run time at where its bound is set (from the packet)', () => {
+    const f = first('tc-ipv6-hbh-options-loop-count-from-packet');
+    assert.equal(f.line, 58);
+    assert.ok(
+      f.related.some((r) => r.line === 55 && /`opt_end` gets its value here .*payload_len/.test(r.message)),
+      JSON.stringify(f.related),
+    );
+  });
+
+  it("finds the last check of a helper's size argument, quoting it", () => {
+    const f = first('tp-sys-enter-syscall-args-ringbuf-record-copies-eight');
+    assert.ok(
+      f.related.some((r) => r.line === 59 && /comparison of `n` .*MAX_ARGS_CFG/.test(r.message)),
+      JSON.stringify(f.related),
+    );
+  });
+
+  it('names what a for_each callback parameter receives when the callback leaves out the map', () => {
+    const f = first('conntrack-gc-for-each-callback-declared-without-map-param');
+    assert.ok(f.related.some((r) => r.line === 52 && /`flow`, parameter 2 of `gc_flow_cb\(\)`, receives the key/.test(r.message)));
+    assert.match(f.explanation, /declares 3 parameters where bpf_for_each_map_elem\(\) passes 4/);
+    assert.match(f.explanation, /`flow->bytes` therefore reads the key/);
+  });
 });

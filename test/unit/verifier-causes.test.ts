@@ -154,4 +154,13 @@ describe('verifier: root causes away from the refused line', () => {
     assert.match(f.explanation, /declares 3 parameters where bpf_for_each_map_elem\(\) passes 4/);
     assert.match(f.explanation, /`flow->bytes` therefore reads the key/);
   });
+
+  it('finds the char a negative offset was sign-extended from', () => {
+    const f = first('tc-tenant-qos-policy-tlv-walk-signed-char-len');
+    assert.ok(
+      f.related.some((r) => r.line === 45 && /`tlv_len` is declared `char`, a signed type/.test(r.message)),
+      JSON.stringify(f.related),
+    );
+    assert.match(f.fix, /`unsigned char tlv_len;`/);
+  });
 });

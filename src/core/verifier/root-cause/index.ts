@@ -34,6 +34,7 @@ import {
   checkedInGlobalFunction,
   sizeFromMemory,
   callbackParameter,
+  narrowSignedOperand,
 } from './steps';
 
 export type { CauseInput } from './state';
@@ -109,6 +110,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   inlineReturn,
   callSite,
   callbackParameter,
+  narrowSignedOperand,
 ];
 
 /** Causes without a place in ORDER (never run) and causes no catalog entry names (dead code): both should be empty. */

@@ -11,6 +11,7 @@ import {
   callSitesTo,
   comparisonAbove,
   declaredName,
+  functionEnd,
   functionHeader,
   localDeclaration,
   macroDefinition,
@@ -961,6 +962,61 @@ export function callbackParameter(s: CauseState): void {
     const read = field ? ` \`${param}->${field}\` therefore reads the ${role}, not what \`${param}\` is declared to point to.` : '';
     f.explanation += ` R${m[1]} is \`${param}\`, parameter ${n} of the callback \`${name}()\`, and ${m[2]}() passes the ${role} there: it calls its callback with (${roles.join(', ')}).${shifted}${read}`;
     f.fix = `Declare \`${name}()\` with the parameters ${m[2]}() passes: (${roles.join(', ')}), and read through the one you mean.`;
+    return;
+  }
+}
+
+/** A narrow signed type: `char` is signed on BPF, as are `short` and the s8/s16 typedefs. */
+const NARROW_SIGNED = /^\s*(?:(?:const|volatile|signed)\s+)*(?:char|short|__s8|s8|int8_t|__s16|s16|int16_t)\b/;
+
+/**
+ * A negative offset that the log shows sign-extended from a byte or half-word (`r0 <<= 56;
+ * r0 s>>= 56`, or `(s8)` on newer CPUs): a `char` or `short` the offset is computed from, which
+ * turns a length byte of 0x80 or more into a negative step.
+ */
+export function narrowSignedOperand(s: CauseState): void {
+  const { f, sources, records, pos } = s;
+  if (!sources || !f.file || !f.line || !/negative|min value/.test(f.message)) return;
+  const extended = records
+    .slice(Math.max(0, pos - 400), pos + 1)
+    .some((r) => r.kind === 'insn' && /s>>= (?:56|48)$|= \(s(?:8|16)\)/.test(r.disasm));
+  const file = findSource(sources, f.file);
+  if (!extended || !file) return;
+  const lines = file[1].split('\n');
+  const header = functionHeader(sources, f.file, f.line)?.line ?? 1;
+  const end = functionEnd(sources, f.file, f.line)?.line ?? lines.length;
+  // The names on the failing line, and those their assignments in this function (in a loop, also
+  // below the line) are computed from.
+  const names = new Set([...withoutComment(f.sourceText).matchAll(/\b([a-z_]\w*)\b(?!\s*\()/g)].map((m) => m[1]));
+  for (const name of [...names])
+    for (let i = header; i < end - 1; i++) {
+      const m = new RegExp(String.raw`\b${name}\s*[-+]?=\s*([^;]+);`).exec(withoutComment(lines[i]));
+      if (m) for (const x of m[1].matchAll(/\b([a-z_]\w*)\b(?!\s*\()/g)) names.add(x[1]);
+    }
+  for (const name of names) {
+    const decl = localDeclaration(sources, f.file, f.line, name);
+    const text = decl ? withoutComment(lines[decl.line - 1]).trim() : '';
+    if (!decl || !NARROW_SIGNED.test(text) || f.related.some((r) => r.line === decl.line && r.file === file[0])) continue;
+    const type = NARROW_SIGNED.exec(text)![0].trim();
+    f.related.push({
+      file: file[0],
+      line: decl.line,
+      message: `\`${name}\` is declared \`${type}\`, a signed type: a value read into it from 0x80 (or 0x8000) up is negative`,
+    });
+    f.explanation += ` The log sign-extends a narrow value on the way to this offset, and \`${name}\` is declared \`${text}\`: \`${type}\` is signed on BPF, so a byte of 0x80 or more read into it becomes a negative number and moves the offset backwards.`;
+    const base = type.replace(/^(?:(?:const|volatile|signed)\s+)*/, '');
+    const unsigned =
+      {
+        char: 'unsigned char',
+        short: 'unsigned short',
+        __s8: '__u8',
+        s8: 'u8',
+        int8_t: 'uint8_t',
+        __s16: '__u16',
+        s16: 'u16',
+        int16_t: 'uint16_t',
+      }[base] ?? `unsigned ${base}`;
+    f.fix = `Declare \`${name}\` unsigned (\`${unsigned} ${name};\`), so it stays 0..${/short|16/.test(base) ? '65535' : '255'}.`;
     return;
   }
 }

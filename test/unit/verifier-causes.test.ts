@@ -163,4 +163,12 @@ describe('verifier: root causes away from the refused line', () => {
     );
     assert.match(f.fix, /`unsigned char tlv_len;`/);
   });
+
+  it("names a subprogram's parameter and what its call site passed (the address of a ctx field)", () => {
+    const f = first('cgroup-connect4-egress-policy-noinline-port-reader-gets-ctx-field-address');
+    assert.ok(
+      f.related.some((r) => r.line === 32 && /`user_port`, parameter 1 of `port_is_denied\(\)`, is `&ctx->user_port`/.test(r.message)),
+    );
+    assert.match(f.fix, /Read `ctx->user_port` in the caller/);
+  });
 });

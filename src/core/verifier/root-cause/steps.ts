@@ -927,29 +927,43 @@ const CALLBACK_ARGUMENTS: Record<string, string[]> = {
 };
 
 /**
- * The failing register is a parameter of a callback, as the helper that calls it filled it: the
- * callback's header says what the author thought it was (`(key, value, ctx)` for a for_each
- * callback, which gets the map first), so the declaration is where to look.
+ * The failing register is a parameter of the function the line is in, as its caller filled it: a
+ * callback's header says what the author thought it gets (`(key, value, ctx)` for a for_each
+ * callback, which gets the map first); a subprogram's parameter is what its call site passed
+ * (`&ctx->user_port`). The declaration is where to look, with what the parameter really holds.
  */
 export function callbackParameter(s: CauseState): void {
   const { f, sources } = s;
   if (!sources || !f.file || !f.line) return;
   for (const r of f.related) {
-    const m = /^R(\d) got this value here \(`call (\w+)#\d+`\)/.exec(r.message);
-    const roles = m ? CALLBACK_ARGUMENTS[m[2]] : undefined;
-    if (!m || !roles) continue;
+    const m = /^R(\d) got this value here \(`call (?:(\w+)#\d+|pc[+-]\d+)`\)/.exec(r.message);
+    const roles = m?.[2] ? CALLBACK_ARGUMENTS[m[2]] : undefined;
+    if (!m || (m[2] && !roles)) continue;
     const header = functionHeader(sources, f.file, f.line);
     const text = header ? withoutComment(sourceLine(sources, header.file, header.line)) : '';
     const name = declaredName(text);
     const site = r.file && r.line ? sourceLine(sources, r.file, r.line) : undefined;
     if (!header || !name || !site || !new RegExp(String.raw`\b${name}\b`).test(site)) return;
     const params = wrapperParams(text);
-    // The callback may have copied its argument to a callee-saved register first (`r6 = r2`).
+    // The function may have copied its argument to a callee-saved register first (`r6 = r2`).
     const last = Number(m[1]) > 5 ? traceRegister(s.records, s.pos, Number(m[1])).at(-1) : undefined;
     const n = last && /^call /.test(last.disasm) ? last.register : Number(m[1]);
     const param = n >= 1 && n <= 5 ? params[n - 1] : undefined;
+    if (!param || f.related.some((x) => x.line === header.line && x.file === header.file)) return;
+    if (!roles) {
+      // A subprogram (`call pc+14`): the argument its call site passes.
+      const passed = argumentExpression(site, n - 1);
+      if (!passed || passed === param) return;
+      f.related.push({ ...header, message: `\`${param}\`, parameter ${n} of \`${name}()\`, is \`${passed}\` as line ${r.line} passes it` });
+      const field = /^&\s*(\w+)\s*->\s*(\w+)$/.exec(passed.trim());
+      if (field && /ctx/.test(f.message)) {
+        f.explanation += ` R${m[1]} is \`${param}\`, parameter ${n} of \`${name}()\`, and line ${r.line} passes it \`${passed}\`: the address of a context field is the context pointer moved by the field's offset, and a subprogram cannot read the context through it.`;
+        f.fix = `Read \`${field[1]}->${field[2]}\` in the caller and pass the value to \`${name}()\` (write a changed value back in the caller), or make \`${name}()\` \`static __always_inline\`.`;
+      } else f.explanation += ` R${m[1]} is \`${param}\`, parameter ${n} of \`${name}()\`, and line ${r.line} passes it \`${passed}\`.`;
+      return;
+    }
     const role = roles[n - 1];
-    if (!param || !role || f.related.some((x) => x.line === header.line && x.file === header.file)) return;
+    if (!role) return;
     const shifted =
       params.length < roles.length
         ? ` It declares ${params.length} parameters where ${m[2]}() passes ${roles.length}, so each one receives the argument before the one its name suggests.`

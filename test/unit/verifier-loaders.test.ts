@@ -57,6 +57,17 @@ describe('verifier: other loaders and compilers', () => {
     assert.equal(b.catalogId, 'btf-struct-access');
     assert.match(b.title, /Offset 136 is past the end of struct sock_common/);
   });
+  it('reads the instruction limit from a log cut down to its statistics line, and not from one within the limit', () => {
+    const over = first('processed 1000001 insns (limit 1000000) max_states_per_insn 28 total_states 45898 peak_states 2906 mark_read 371');
+    assert.equal(over?.catalogId, 'program-too-complex');
+    const both = analyzeLog('BPF program is too large. Processed 1000001 insn\nprocessed 1000001 insns (limit 1000000)').findings;
+    assert.deepEqual(
+      both.map((f) => f.message),
+      ['BPF program is too large. Processed 1000001 insn'],
+    );
+    assert.equal(first('processed 131073 insns (limit 131072), stack depth 64')?.catalogId, 'program-too-complex');
+    assert.equal(first('processed 4096 insns (limit 1000000) max_states_per_insn 2 total_states 90 peak_states 90 mark_read 3'), undefined);
+  });
 });
 
 describe('verifier: lines as web pages, terminals and word processors pass them on', () => {

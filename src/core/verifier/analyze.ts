@@ -719,6 +719,10 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           verificationTimeUsec: p.timeUsec,
           stackDepth: p.stackDepth,
         };
+        // A log cut down to its statistics (an excerpt, a summary) whose count ran past the limit:
+        // that line is all there is of the complexity error.
+        const over = l.insnLimit !== undefined && l.insnsProcessed > l.insnLimit;
+        if (over && !p.ended && !p.candidates.some((c) => matchEntry(c)?.entry.origin === 'verifier')) p.candidates.push(l.raw.trim());
         if (!p.ended) conclude(p);
         return;
       }

@@ -1113,7 +1113,7 @@ export const catalog: CatalogEntry[] = [
   // ---- Loops and complexity ---------------------------------------------------------------
   entry(
     'program-too-complex',
-    /^BPF program is too large\. Processed (?<processed>\d+) insn|^The sequence of (?<jumps>\d+) jumps is too complex|^Program\s+\S*\s*too large \((?<insns>\d+) insns\), at most \d+ insns|^Prog section '[^']*' rejected: Argument list too long|^(?:prog '\S+': )?BPF program load failed: (?:-E2BIG|Argument list too long)|Argument list too long \(os error 7\)|\bload program: argument list too long\b|^insn (?<insn>\d+) cannot be patched due to 16-bit range/,
+    /^BPF program is too large\. Processed (?<processed>\d+) insn|^The sequence of (?<jumps>\d+) jumps is too complex|^Program\s+\S*\s*too large \((?<insns>\d+) insns\), at most \d+ insns|^Prog section '[^']*' rejected: Argument list too long|^(?:prog '\S+': )?BPF program load failed: (?:-E2BIG|Argument list too long)|Argument list too long \(os error 7\)|\bload program: argument list too long\b|^insn (?<insn>\d+) cannot be patched due to 16-bit range|^processed (?<processed>1000001|131073|65537) insns \(limit (?:1000000|131072|65536)\)/,
     'Verification too complex (instruction budget exhausted)',
     'The verifier walks every path and stops after 1,000,000 processed instructions (or 8192 pending branches). Loops with large bounds, many independent branches, or a loop the verifier cannot prove to terminate quickly blow that budget.',
     'Reduce the paths: make loop bounds small constants, use bpf_loop() (5.17+) or open-coded iterators (bpf_for, 6.4+) for long loops, move work into BPF-to-BPF global functions (verified once), and avoid branching on unrelated values in loops.',

@@ -171,4 +171,18 @@ describe('verifier: root causes away from the refused line', () => {
     );
     assert.match(f.fix, /Read `ctx->user_port` in the caller/);
   });
+
+  it('says a packet check compared with an end computed from a length is not a data_end check', () => {
+    const f = first('tc-wireguard-handshake-counter-bounds-checked-against-skb-len');
+    assert.ok(f.related.some((r) => r.line === 54 && /compares `msg_type` with `pkt_end`, not with data_end/.test(r.message)));
+    assert.match(f.fix, /msg_type \+ 4\) > data_end/);
+  });
+
+  it('points a reference leaked through a goto at the goto that skips the release', () => {
+    const f = first('tc-ingress-srtt-shed-tcp-sock-miss-goto-out-skips-release');
+    assert.equal(f.line, 61);
+    assert.ok(
+      f.related.some((r) => r.line === 56 && /`goto out` leaves with `sk` still held: the bpf_sk_release\(\) at line 59/.test(r.message)),
+    );
+  });
 });

@@ -20,6 +20,15 @@ import type { Finding, RelatedLocation, RootCause } from '../types';
 import type { CauseState } from './state';
 import { hasBackwardJump, packetChangeBefore } from './common';
 
+/** The operand a packet pointer check compares `via`'s expression with (`pkt_end` in `(void *)(p + 4) > pkt_end`). */
+function endOperand(check: string, via: string): string | undefined {
+  const code = check.replace(/->/g, '.');
+  const m = /^(.*?)\s*([<>]=?)\s*(.*)$/.exec(code.replace(/^\s*(?:if|while)\s*\(/, ''));
+  if (!m) return undefined;
+  const side = new RegExp(String.raw`\b${via}\b`).test(m[1]) ? m[3] : m[1];
+  return /^[\s(]*(?:\(\s*void\s*\*\s*\)\s*)?([A-Za-z_]\w*)\s*\)*/.exec(side)?.[1];
+}
+
 /**
  * `parse_icmp6hdr(&nh, data_end, &icmp6);` as a statement between `via`'s assignment and its read:
  * a function of the sources that checks data_end and returns early, whose result nobody tests.
@@ -254,6 +263,26 @@ export const packetCauses = {
           });
           f.explanation += ` Line ${near.line}, \`${nearText}\`, checks \`${other}\` against data_end, not \`${via}\`: it proves nothing about the bytes \`${via}\` points to.`;
           f.fix = `Check the pointer this line reads through: \`${nearText.replace(new RegExp(String.raw`\b${other!}\b`), via!)}\`.`;
+        }
+        // A check of `via` itself that compares it with something other than data_end.
+        const ownCheck =
+          set && via && !checked && f.file && f.line
+            ? comparisonAbove(sources!, f.file, f.line, new RegExp(String.raw`\b${via}\b`))
+            : undefined;
+        const ownText =
+          ownCheck && ownCheck.line > set!.line ? withoutComment(sourceLine(sources, ownCheck.file, ownCheck.line)).trim() : '';
+        const against = ownText && !/data_end/.test(ownText) ? endOperand(ownText, via!) : undefined;
+        const end = against ? assignmentAbove(sources!, ownCheck!.file, ownCheck!.line, against) : undefined;
+        if (ownCheck && against && end && !end.parameter) {
+          const endName =
+            /\b(\w+)\s*=\s*\([^)]*\)\s*\(\s*long\s*\)\s*\w+\s*->\s*data_end\b/.exec([...sources!.values()].join('\n'))?.[1] ?? 'data_end';
+          f.related.push({
+            ...ownCheck,
+            message: `this check compares \`${via}\` with \`${against}\`, not with data_end: it proves nothing to the verifier`,
+          });
+          f.explanation += ` The check at line ${ownCheck.line}, \`${ownText}\`, compares \`${via}\` with \`${against}\` (\`${withoutComment(end.text).trim()}\`, line ${end.line}): only a comparison with the packet's end pointer, loaded from the context's data_end, proves packet bytes${/\blen\b/.test(end.text) ? ', and a packet length also counts bytes outside the linear data the program may read' : ''}.`;
+          f.fix = `Compare with data_end: \`${ownText.replace(new RegExp(String.raw`\b${against}\b`), endName)}\`.`;
+          return;
         }
         const ignored = set && via && !checked && f.line ? ignoredBoundsCheck(sources!, set.file, set.line, f.line, via) : undefined;
         if (ignored) {

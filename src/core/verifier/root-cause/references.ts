@@ -74,6 +74,7 @@ export const referenceCauses = {
             ),
           );
         f.fix = `Call ${calls.join(' or ')} before${exit === ' this path' ? ' this return' : exit}, and on every other path after line ${site?.line ?? taken.line}.`;
+        gotoPastRelease(s, holder, calls[0]);
       }
     }
 
@@ -223,3 +224,38 @@ export const referenceCauses = {
     }
   },
 } satisfies Partial<Record<RootCause, (s: CauseState) => void>>;
+
+/**
+ * The leaking return sits under a label (`out: return 0;`) that a `goto` reached with the reference
+ * still held, skipping the release written above the label: the `goto` the walk took (the last
+ * conditional jump before the exit, on the line of its `if` or the one after) is the cause.
+ */
+function gotoPastRelease(s: CauseState, holder: string, call: string): void {
+  const { f, records, pos, locate, sources } = s;
+  const file = sources && f.file ? findSource(sources, f.file) : undefined;
+  if (!file || !f.line) return;
+  const lines = file[1].split('\n');
+  let label: string | undefined;
+  for (let i = f.line - 2; i >= 0 && i >= f.line - 4 && !label; i--) label = /^\s*([A-Za-z_]\w*):\s*$/.exec(withoutComment(lines[i]))?.[1];
+  if (!label) return;
+  let jump: number | undefined;
+  for (let i = pos; i >= 0 && i > pos - 64 && jump === undefined; i--) {
+    const r = records[i];
+    if (r.kind === 'insn' && /^if .* goto pc[+-]\d+$/.test(r.disasm)) jump = r.index;
+  }
+  const at = jump !== undefined ? locate(jump) : undefined;
+  if (!at?.line || at.file !== f.file) return;
+  const stmt = new RegExp(String.raw`\bgoto\s+${label}\s*;`);
+  const line = [at.line, at.line + 1].find((n) => stmt.test(withoutComment(lines[n - 1] ?? '')));
+  if (!line || f.related.some((r) => r.line === line && r.file === file[0])) return;
+  const name = call.replace(/\(.*$/, '');
+  const skipped = lines.slice(line, f.line - 1).findIndex((l) => new RegExp(String.raw`\b${name}\s*\(`).test(l));
+  const where = skipped >= 0 ? ` the ${name}() at line ${line + skipped + 1} is skipped` : '';
+  f.related.push({
+    file: file[0],
+    line,
+    message: `this \`goto ${label}\` leaves with \`${holder}\` still held:${where || ' nothing releases it on the way'}`,
+  });
+  f.explanation += ` The path that leaks it takes \`goto ${label}\` at line ${line}, which jumps over${skipped >= 0 ? ` the ${name}() at line ${line + skipped + 1}` : ' the release'} to \`${label}:\`.`;
+  f.fix = `Call ${call} before the \`goto ${label}\` at line ${line}, or move the release under \`${label}:\` (as \`if (${holder}) ${call};\`) so that every path passes it.`;
+}

@@ -275,7 +275,8 @@ export const packetCauses = {
         const end = against ? assignmentAbove(sources!, ownCheck!.file, ownCheck!.line, against) : undefined;
         if (ownCheck && against && end && !end.parameter) {
           const endName =
-            /\b(\w+)\s*=\s*\([^)]*\)\s*\(\s*long\s*\)\s*\w+\s*->\s*data_end\b/.exec([...sources!.values()].join('\n'))?.[1] ?? 'data_end';
+            /\b(\w+)\s*=\s*\([^)]*\)\s*\(\s*long\s*\)\s*\w+\s*->\s*data_end\b/.exec(findSource(sources!, ownCheck.file)?.[1] ?? '')?.[1] ??
+            'data_end';
           f.related.push({
             ...ownCheck,
             message: `this check compares \`${via}\` with \`${against}\`, not with data_end: it proves nothing to the verifier`,

@@ -185,4 +185,17 @@ describe('verifier: root causes away from the refused line', () => {
       f.related.some((r) => r.line === 56 && /`goto out` leaves with `sk` still held: the bpf_sk_release\(\) at line 59/.test(r.message)),
     );
   });
+
+  it('says which return leaves a section open, the condition that takes it, and the call it skips', () => {
+    const f = first('tp-btf-sched-switch-cgroup-cpu-time-rcu-unlock-skipped-for-kthreads');
+    assert.equal(f.line, 50);
+    assert.match(f.explanation, /taken when `prev->flags & PF_KTHREAD`\) leaves the program after bpf_rcu_read_lock\(\) at line 48/);
+    assert.match(f.fix, /^Call bpf_rcu_read_unlock\(\) before `return 0;` at line 50/);
+  });
+
+  it("names a global function's parameter that may be NULL (a header with __attribute__((noinline)))", () => {
+    const f = first('tc-lb4-global-ct-lookup-tuple-arg-unchecked');
+    assert.match(f.explanation, /`tuple` is a parameter of `lb4_ct_lookup\(\)`, a global/);
+    assert.match(f.fix, /`if \(!tuple\) return \.\.\.;` at the top of `lb4_ct_lookup\(\)`/);
+  });
 });

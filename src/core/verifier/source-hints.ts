@@ -1014,7 +1014,7 @@ export const declaredName = (header: string | undefined) => /(\w+)\s*\([^()]*(?:
 
 /** The parameter names of a function header line: `static int emit(void *ctx, void *data, u32 size)` -> [ctx, data, size]. */
 export function wrapperParams(header: string | undefined): string[] {
-  const inside = header ? /\(([^()]*)\)/.exec(header)?.[1] : undefined;
+  const inside = header ? /\(([^()]*)\)/.exec(header.replace(/__attribute__\s*\(\([^()]*(?:\([^()]*\)[^()]*)*\)\)/g, ''))?.[1] : undefined;
   if (!inside) return [];
   return inside.split(',').map((p) => /(\w+)\s*(?:\[[^\]]*\])?\s*$/.exec(p.trim())?.[1] ?? '');
 }

@@ -12,7 +12,7 @@ import {
   withoutComment,
   memberAccess,
 } from '../source-hints';
-import type { RootCause } from '../types';
+import type { RelatedLocation, RootCause } from '../types';
 import type { CauseState } from './state';
 import { lastArgument, releasedBetween, OPENER, releaseOf, helperArgIndex } from './common';
 
@@ -99,6 +99,7 @@ export const referenceCauses = {
         const r = records[i];
         if (r.kind === 'insn' && OPENER.test(r.disasm)) {
           f.related.push(relatedAt(r.index, 'the section opened here is still open'));
+          returnInSection(s, r.disasm, f.related[f.related.length - 1]);
           break;
         }
       }
@@ -258,4 +259,27 @@ function gotoPastRelease(s: CauseState, holder: string, call: string): void {
   });
   f.explanation += ` The path that leaks it takes \`goto ${label}\` at line ${line}, which jumps over${skipped >= 0 ? ` the ${name}() at line ${line + skipped + 1}` : ' the release'} to \`${label}:\`.`;
   f.fix = `Call ${call} before the \`goto ${label}\` at line ${line}, or move the release under \`${label}:\` (as \`if (${holder}) ${call};\`) so that every path passes it.`;
+}
+
+/** The call that ends each kind of section (`call bpf_rcu_read_lock#...` opens one). */
+const CLOSER: Record<string, string> = {
+  bpf_spin_lock: 'bpf_spin_unlock',
+  bpf_res_spin_lock: 'bpf_res_spin_unlock',
+  bpf_rcu_read_lock: 'bpf_rcu_read_unlock',
+  bpf_preempt_disable: 'bpf_preempt_enable',
+  bpf_local_irq_save: 'bpf_local_irq_restore',
+};
+
+/** A `return` inside a section: which return, the condition that takes it, and the call it skips. */
+function returnInSection(s: CauseState, opener: string, opened: RelatedLocation): void {
+  const { f, sources } = s;
+  const open = /^call (\w+)/.exec(opener)?.[1];
+  const close = open ? CLOSER[open] : undefined;
+  if (!close || !sources || !f.file || !f.line || !/\breturn\b/.test(f.sourceText ?? '') || !/exit|EXIT/.test(f.message)) return;
+  const ret = withoutComment(f.sourceText).trim();
+  const cond = conditionAbove(sources, f.file, f.line);
+  const openText = opened.file && opened.line ? withoutComment(sourceLine(sources, opened.file, opened.line)).trim() : '';
+  const args = open === 'bpf_rcu_read_lock' || open === 'bpf_preempt_disable' ? '' : (argumentExpression(openText, 0) ?? '');
+  f.explanation += ` \`${ret}\` at line ${f.line}${cond ? ` (taken when \`${cond}\`)` : ''} leaves the program after ${open}() at line ${opened.line}${openText ? ` (\`${openText}\`)` : ''} and before any ${close}().`;
+  f.fix = `Call ${close}(${args}) before \`${ret}\` at line ${f.line}${cond ? ', or test the condition before the section opens' : ''}.`;
 }

@@ -11,10 +11,13 @@ import {
   declaredName,
   functionHeader,
   functionDeclaration,
+  memberAccess,
+  pointerReadThrough,
   programDefinition,
   sectionAbove,
   sourceLine,
   withoutComment,
+  wrapperParams,
 } from '../source-hints';
 import type { RootCause } from '../types';
 import type { CauseState } from './state';
@@ -205,10 +208,20 @@ export const returnCauses = {
           ...(header ?? start),
           message: 'a global function: its pointer parameters may be NULL, whatever the callers pass',
         });
-        f.explanation +=
-          ' The pointer is a parameter of a global (non-static) function, which the verifier checks on its own, for any caller: it may be NULL.';
-        f.fix =
-          "Check the parameter for NULL at the top of the function, or make the function static so the verifier checks it with the caller's arguments.";
+        // The parameter the line reads through, and the function it belongs to.
+        const text = header ? withoutComment(sourceLine(sources, header.file, header.line)) : '';
+        const fn = declaredName(text);
+        const through = memberAccess(f.sourceText)?.pointer ?? pointerReadThrough(withoutComment(f.sourceText));
+        const param = through && wrapperParams(text).includes(through) ? through : undefined;
+        if (fn && param) {
+          f.explanation += ` \`${param}\` is a parameter of \`${fn}()\`, a global (non-static) function, which the verifier checks on its own, for any caller: \`${param}\` may be NULL there, whatever the callers pass.`;
+          f.fix = `Check \`if (!${param}) return ...;\` at the top of \`${fn}()\`, or make \`${fn}()\` static so the verifier checks it with the caller's arguments.`;
+        } else {
+          f.explanation +=
+            ' The pointer is a parameter of a global (non-static) function, which the verifier checks on its own, for any caller: it may be NULL.';
+          f.fix =
+            "Check the parameter for NULL at the top of the function, or make the function static so the verifier checks it with the caller's arguments.";
+        }
       }
     }
   },

@@ -198,4 +198,18 @@ describe('verifier: root causes away from the refused line', () => {
     assert.match(f.explanation, /`tuple` is a parameter of `lb4_ct_lookup\(\)`, a global/);
     assert.match(f.fix, /`if \(!tuple\) return \.\.\.;` at the top of `lb4_ct_lookup\(\)`/);
   });
+
+  it('bounds a stack array read by its length, and fixes the loop header that runs one past it', () => {
+    const f = first('exec-comm-denylist-lowercase-loop-runs-past-comm');
+    assert.match(f.explanation, /`name` has 16 entries \(TASK_COMM_LEN\)/);
+    assert.ok(!f.related.some((r) => /declared signed/.test(r.message)), 'a loop counter from 0 is not negative');
+    assert.equal(f.fix, "Bound the loop by the array's length: `for (i = 0; i < TASK_COMM_LEN; i++)`.");
+  });
+
+  it("names the callback a program's context was passed on to as a callback context", () => {
+    const f = first('xdp-mss-audit-tcp-option-walk-bpf-loop-gets-xdp-ctx');
+    assert.match(f.explanation, /A ctx pointer is not accepted there/);
+    assert.match(f.explanation, /bpf_loop\(\) passes `ctx` on to `parse_tcp_opt\(\)`/);
+    assert.match(f.fix, /bpf_loop\(\.\.\., parse_tcp_opt, &st, 0\)/);
+  });
 });

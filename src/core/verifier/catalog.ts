@@ -248,7 +248,7 @@ export const catalog: CatalogEntry[] = [
         ctx.helper && CALLBACK_HELPERS.test(ctx.helper)
           ? {
               title: `${ctx.helper}: callback context must be a stack pointer`,
-              why: `The callback context argument (${d.register ?? 'R3'}) of ${ctx.helper} must point to the program's stack. A global variable or a map value (both are map_value to the verifier) is not accepted there, because the helper hands that pointer to your callback as its last argument and the verifier only tracks stack memory across the call.`,
+              why: `The callback context argument (${d.register ?? 'R3'}) of ${ctx.helper} must point to the program's stack. ${/^map_value/.test(d.type ?? 'map_value') ? 'A global variable or a map value (both are map_value to the verifier) is' : `A ${d.type} pointer is`} not accepted there, because the helper hands that pointer to your callback as its last argument and the verifier only tracks stack memory across the call.`,
               fix: 'Declare a local struct on the stack, copy the global or map value into it if you need its contents, pass its address as the context, and copy the result back after the call.',
               example:
                 'struct cb_ctx c = {};          /* on the stack, not a global */\nbpf_for_each_map_elem(&my_map, cb, &c, 0);\nglobal_sum = c.sum;          /* copy the result back if needed */',

@@ -313,6 +313,15 @@ export const memoryCauses = {
         message: `\`${global}\` is declared outside any function: to the verifier its address is a ${type || 'map_value'} pointer, not a stack pointer`,
       });
     f.quickFix = { kind: 'copy-to-stack', file: f.file, line: f.line, register: `R${reg}`, expression: expr, symbol };
+    // A callback's context: name the callback, and say what to do with a program context instead.
+    const helper = /^(bpf_loop|bpf_for_each_map_elem|bpf_timer_set_callback|bpf_find_vma|bpf_user_ringbuf_drain)\s*\(/.exec(withoutComment(f.sourceText).trim().replace(/^(?:\w+\s*=\s*)?/, ''))?.[1];
+    const callback = helper ? argumentExpression(f.sourceText, helper === 'bpf_find_vma' ? 2 : 1)?.replace(/^&/, '') : undefined;
+    if (helper && callback && /^\w+$/.test(callback)) {
+      const context = /^ctx\b/.test(type);
+      f.explanation += ` ${helper}() passes \`${expr}\` on to \`${callback}()\` as its last argument${context ? `, and \`${expr}\` is the program's own context: the callback cannot be given it` : ''}.`;
+      if (context)
+        f.fix = `Pass the address of a local struct instead (\`struct { ... } st = { ... }; ${helper}(..., ${callback}, &st, 0);\`) holding what \`${callback}()\` needs from \`${expr}\` (for packets: data and data_end, or offsets into them).`;
+    }
   },
   // A dereferenced number: NULL after a failed lookup, a helper's u64, a pointer loaded from memory.
   'scalar-pointer': (s) => {

@@ -593,7 +593,9 @@ function upperBoundNotLength(s: CauseState, array: string, index: string, length
   const { f, sources } = s;
   if (!sources || !f.file || !f.line) return;
   const at = comparisonAbove(sources, f.file, f.line, new RegExp(String.raw`\b${index}\b`));
-  if (!at || f.related.some((r) => r.line === at.line && r.file === at.file)) return;
+  // A loop header both sets the index and checks it: its "gets its value" location is this check.
+  const same = at ? f.related.find((r) => r.line === at.line && r.file === at.file) : undefined;
+  if (!at || (same && !/gets its value here$/.test(same.message))) return;
   const text = withoutComment(sourceLine(sources, at.file, at.line) ?? '').trim();
   const m = new RegExp(String.raw`\b${index}\s*(>=|>|<=|<)\s*(\w+)`).exec(text);
   if (!m) return;
@@ -605,6 +607,7 @@ function upperBoundNotLength(s: CauseState, array: string, index: string, length
   if (reach < length.n) return;
   const named = withValue(bound, value);
   const len = withValue(length.name, length.n);
+  if (same) f.related.splice(f.related.indexOf(same), 1);
   f.related.push({
     file: at.file,
     line: at.line,
@@ -614,7 +617,9 @@ function upperBoundNotLength(s: CauseState, array: string, index: string, length
     bound === length.name || value === length.n
       ? ` The check \`${text.replace(/\s*\{$/, '')}\` lets \`${index}\` equal ${named}, one past the last entry: \`${op}\` where the bound needs ${op === '>' ? '`>=`' : '`<`'}.`
       : ` The check \`${text.replace(/\s*\{$/, '')}\` bounds \`${index}\` by ${named}, not by the ${len} entries of \`${array}\`.`;
-  f.fix = `Bound the index by the array's length: \`if (${index} >= ${length.name}) return ...;\` right before \`${array}[${index}]\`.`;
+  f.fix = /^for\b/.test(text)
+    ? `Bound the loop by the array's length: \`${text.replace(/\s*\{$/, '').replace(new RegExp(String.raw`\b${index}\s*${op}\s*${bound}\b`), `${index} < ${length.name}`)}\`.`
+    : `Bound the index by the array's length: \`if (${index} >= ${length.name}) return ...;\` right before \`${array}[${index}]\`.`;
 }
 
 /**
@@ -653,7 +658,10 @@ export function arrayIndex(s: CauseState): void {
   const { f, sources } = s;
   const indexAt = /(\w+)\s*\[\s*([A-Za-z_]\w*)\s*\]/;
   let indexed = withoutComment(f.sourceText).match(indexAt);
-  const boundsError = /bound|range|outside|negative|variable|invalid access|out of bounds|min value|max value/.test(f.message);
+  const boundsError =
+    /bound|range|outside|negative|variable|invalid access|out of bounds|min value|max value|invalid (?:indirect )?(?:read|write) from stack/.test(
+      f.message,
+    );
   // No index on the failing line, but a pointer it uses was set to `&array[index]` just above.
   if (!indexed && boundsError && sources && f.file && f.line) {
     for (const m of withoutComment(f.sourceText).matchAll(/\b([A-Za-z_]\w*)\s*->/g)) {
@@ -698,12 +706,17 @@ export function arrayIndex(s: CauseState): void {
       const declared = !signed && f.line ? localDeclaration(sources, f.file, f.line, index) : undefined;
       const declText = declared ? (sourceLine(sources, declared.file, declared.line) ?? '') : '';
       const signedDecl = declared && declaresSigned(declText, index);
-      if (signedDecl && declared)
-        f.related.push({ ...declared, message: `\`${index}\` is declared signed here: negative values pass an upper-bound check` });
       // Unless the verifier knows it is not negative here (`var_off=(0x0; 0xf8)`).
       const nonNegative =
         /var_off=\(0x[0-7]?[0-9a-f]{0,15}; 0x[0-7]?[0-9a-f]{0,15}\)/.test(f.message) && !/negative|min value/.test(f.message);
-      if ((signed || signedDecl) && !nonNegative && !f.explanation.includes('signed variable'))
+      // A loop counter that starts at 0 and only grows is not negative, signed or not.
+      const counter = new RegExp(
+        String.raw`\bfor\s*\(\s*(?:\w+\s+)?${index}\s*=\s*0\s*;[^;]*;\s*(?:${index}\s*\+\+|\+\+\s*${index}|${index}\s*\+=)`,
+      ).test(set.text);
+      const growing = counter && !/negative|min value/.test(f.message);
+      if (signedDecl && declared && !growing)
+        f.related.push({ ...declared, message: `\`${index}\` is declared signed here: negative values pass an upper-bound check` });
+      if ((signed || signedDecl) && !nonNegative && !growing && !f.explanation.includes('signed variable'))
         f.explanation += ` \`${index}\` is declared signed (\`${withoutComment(signed ? set.text : declText)}\`), so it can be negative.`;
       // An upper bound alone lets a negative index through: that check is where to add the other end.
       const check =

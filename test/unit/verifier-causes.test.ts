@@ -212,4 +212,12 @@ describe('verifier: root causes away from the refused line', () => {
     assert.match(f.explanation, /bpf_loop\(\) passes `ctx` on to `parse_tcp_opt\(\)`/);
     assert.match(f.fix, /bpf_loop\(\.\.\., parse_tcp_opt, &st, 0\)/);
   });
+
+  it('says a pointer moved by a run-time offset after the check needs a check of its own (a sizeof in the check is not a check of it)', () => {
+    const f = first('cilium-style-tc-l4-ports-check-before-ihl-advance');
+    assert.match(f.explanation, /`tcp` is `\(void \*\)iph \+ hlen` \(line 63\), and `hlen` is set at line 60 \(`hlen = iph->ihl \* 4;`\)/);
+    assert.match(f.fix, /^After line 63, check `if \(\(void \*\)\(tcp \+ 1\) > data_end\)/);
+    const g = first('tc-geneve-tenant-opt-walk-checks-total-opt-len');
+    assert.match(g.explanation, /That check adds `opt_bytes` \(`opt_bytes = gnv->opt_len \* 4;`/);
+  });
 });

@@ -20,6 +20,42 @@ import type { Finding, RelatedLocation, RootCause } from '../types';
 import type { CauseState } from './state';
 import { hasBackwardJump, packetChangeBefore } from './common';
 
+/**
+ * `tcp = (void *)iph + hlen;` after the one data_end check: a pointer moved by a value known only
+ * at run time is a new pointer the earlier check says nothing about. And a check whose end itself
+ * adds a run-time length (`(void *)(gnv + 1) + opt_bytes > data_end`) proves only its fixed part.
+ */
+function variableAdvance(
+  s: CauseState,
+  set: { file: string; line: number; text: string },
+  via: string,
+  checkLine: number,
+  readVia: { pointer: string; field: string } | undefined,
+): boolean {
+  const { f, sources } = s;
+  if (!sources) return false;
+  const code = withoutComment(set.text).trim().replace(/;$/, '');
+  const by = /[+]\s*\(?\s*([a-z_]\w*)\s*\)?\s*$/.exec(code)?.[1];
+  if (!by || by === via) return false;
+  const from = assignmentAbove(sources, set.file, set.line, by);
+  const fromText = from && !from.parameter ? withoutComment(from.text).trim() : undefined;
+  const checkText = withoutComment(sourceLine(sources, set.file, checkLine)).trim();
+  const member = readVia?.pointer === via ? `\`${via}->${readVia.field}\`` : `\`${via}\``;
+  f.related.push({
+    file: set.file,
+    line: set.line,
+    message: `\`${via}\` is moved here by \`${by}\`, known only at run time: the check at line ${checkLine} does not carry over to it`,
+  });
+  f.explanation += ` \`${via}\` is \`${code.replace(/^.*?=\s*/, '')}\` (line ${set.line})${fromText ? `, and \`${by}\` is set at line ${from!.line} (\`${fromText}\`)` : ''}: adding a value known only at run time makes a new packet pointer, about which the check at line ${checkLine} (\`${checkText}\`) proves nothing, so ${member} needs a check of its own.`;
+  // The earlier check's own end may add a run-time length too.
+  const length = /\+\s*([a-z_]\w*)\s*\)?\s*>\s*\w*data_end\b/.exec(checkText)?.[1];
+  const lengthSet = length ? assignmentAbove(sources, set.file, checkLine, length) : undefined;
+  if (length && lengthSet && !lengthSet.parameter)
+    f.explanation += ` That check adds \`${length}\` (\`${withoutComment(lengthSet.text).trim()}\`, line ${lengthSet.line}) to its end: a check of a run-time length proves bytes only for the pointer it compares, not for the pointers computed from it later.`;
+  f.fix = `After line ${set.line}, check \`if ((void *)(${via} + 1) > data_end) return ...;\` before reading ${member}.`;
+  return true;
+}
+
 /** The operand a packet pointer check compares `via`'s expression with (`pkt_end` in `(void *)(p + 4) > pkt_end`). */
 function endOperand(check: string, via: string): string | undefined {
   const code = check.replace(/->/g, '.');
@@ -248,7 +284,8 @@ export const packetCauses = {
           return;
         }
         // ... or no data_end check of its own: its assignment is where the check must follow.
-        const checked = inHelper || (via && checkText ? new RegExp(String.raw`\b${via}\b`).test(checkText) : false);
+        const checked =
+          inHelper || (via && checkText ? new RegExp(String.raw`\b${via}\b`).test(checkText.replace(/\bsizeof\s*\([^)]*\)/g, '')) : false);
         // A check between the assignment and the read that tests another pointer (copied from the
         // parser of the previous header): the check meant for this one.
         const near =
@@ -264,6 +301,8 @@ export const packetCauses = {
           f.explanation += ` Line ${near.line}, \`${nearText}\`, checks \`${other}\` against data_end, not \`${via}\`: it proves nothing about the bytes \`${via}\` points to.`;
           f.fix = `Check the pointer this line reads through: \`${nearText.replace(new RegExp(String.raw`\b${other!}\b`), via!)}\`.`;
         }
+        // The check on the path was made before `via` was moved by a run-time offset.
+        if (set && via && !checked && checkText && at.line && at.line < set.line && variableAdvance(s, set, via, at.line, readVia)) return;
         // A check of `via` itself that compares it with something other than data_end.
         const ownCheck =
           set && via && !checked && f.file && f.line

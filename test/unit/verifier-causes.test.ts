@@ -220,4 +220,12 @@ describe('verifier: root causes away from the refused line', () => {
     const g = first('tc-geneve-tenant-opt-walk-checks-total-opt-len');
     assert.match(g.explanation, /That check adds `opt_bytes` \(`opt_bytes = gnv->opt_len \* 4;`/);
   });
+
+  it("follows an index bounded by a variable to that variable's mask, larger than the stack array", () => {
+    const f = first('xdp-dns-qname-lowercase-index-masked-to-label-max');
+    assert.ok(
+      f.related.some((r) => r.line === 60 && /`len` can be as large as LABEL_MASK \(63\) here, and `label` has 16 entries/.test(r.message)),
+    );
+    assert.match(f.explanation, /`i` can reach 62, past the QNAME_BUF \(16\) entries of `label`/);
+  });
 });

@@ -600,8 +600,12 @@ function upperBoundNotLength(s: CauseState, array: string, index: string, length
   const m = new RegExp(String.raw`\b${index}\s*(>=|>|<=|<)\s*(\w+)`).exec(text);
   if (!m) return;
   const [, op, bound] = m;
-  const value = /^\d+$/.test(bound) ? Number(bound) : definesOf((findSource(sources, at.file)?.[1] ?? '').split('\n')).get(bound);
-  if (value === undefined) return;
+  const defines = definesOf((findSource(sources, at.file)?.[1] ?? '').split('\n'));
+  const value = /^\d+$/.test(bound) ? Number(bound) : defines.get(bound);
+  if (value === undefined) {
+    boundByVariable(s, array, index, length, { ...at, text, op, bound }, defines);
+    return;
+  }
   // The largest index the check lets through: `> B` or `<= B` keep B, `>= B` or `< B` keep B - 1.
   const reach = op === '>' || op === '<=' ? value : value - 1;
   if (reach < length.n) return;
@@ -653,13 +657,42 @@ function checkOnOtherVariable(s: CauseState, array: string, index: string, lengt
   f.fix = `Check the index itself: \`if (${index} >= ${length.name}) return ...;\` right before \`${array}[${index}]\` (or index with \`${other}\`, the variable the check bounds).`;
 }
 
+/**
+ * `if (i >= len) break;` where `len = q[0] & LABEL_MASK;`: the index is bounded by a variable whose
+ * own bound (a mask or a clamp) is larger than the array, so the check lets the index past its end.
+ */
+function boundByVariable(
+  s: CauseState,
+  array: string,
+  index: string,
+  length: { n: number; name: string },
+  check: { file: string; line: number; text: string; op: string; bound: string },
+  defines: Map<string, number>,
+): void {
+  const { f, sources } = s;
+  if (!sources || !/^[a-z_]\w*$/.test(check.bound)) return;
+  const set = assignmentAbove(sources, check.file, check.line, check.bound);
+  const code = set && !set.parameter ? withoutComment(set.text).trim() : '';
+  const limit = /&\s*\(?\s*(\w+)\s*\)?\s*;$/.exec(code)?.[1];
+  const max = limit ? (/^(?:0x[0-9a-f]+|\d+)$/i.test(limit) ? Number(limit) : defines.get(limit)) : undefined;
+  if (!set || max === undefined || max < length.n || f.related.some((r) => r.line === set.line && r.file === set.file)) return;
+  const reach = check.op === '>' || check.op === '<=' ? max : max - 1;
+  f.related.push({
+    file: set.file,
+    line: set.line,
+    message: `\`${check.bound}\` can be as large as ${withValue(limit!, max)} here, and \`${array}\` has ${length.n} entries`,
+  });
+  f.explanation += ` The check \`${check.text.replace(/\s*\{$/, '')}\` bounds \`${index}\` by \`${check.bound}\`, and \`${check.bound}\` is set at line ${set.line} (\`${code}\`), so it can be ${max}: \`${index}\` can reach ${reach}, past the ${withValue(length.name, length.n)} entries of \`${array}\`.`;
+  f.fix = `Bound \`${index}\` by the array's length as well (\`if (${index} >= ${length.name}) break;\` before \`${array}[${index}]\`), or bound \`${check.bound}\` by ${length.name} where it is set.`;
+}
+
 // An array indexed by a variable on the failing line: its declared length is the bound.
 export function arrayIndex(s: CauseState): void {
   const { f, sources } = s;
   const indexAt = /(\w+)\s*\[\s*([A-Za-z_]\w*)\s*\]/;
   let indexed = withoutComment(f.sourceText).match(indexAt);
   const boundsError =
-    /bound|range|outside|negative|variable|invalid access|out of bounds|min value|max value|invalid (?:indirect )?(?:read|write) from stack/.test(
+    /bound|range|outside|negative|variable|invalid access|out of bounds|min value|max value|invalid (?:indirect )?(?:read|write) (?:from|to) stack/.test(
       f.message,
     );
   // No index on the failing line, but a pointer it uses was set to `&array[index]` just above.

@@ -228,4 +228,11 @@ describe('verifier: root causes away from the refused line', () => {
     );
     assert.match(f.explanation, /`i` can reach 62, past the QNAME_BUF \(16\) entries of `label`/);
   });
+
+  it('finds the comparison inside the function a bounds check calls', () => {
+    const f = first('tc-dynptr-vlan-stack-slice-indexed-by-config-depth');
+    assert.ok(
+      f.related.some((r) => r.line === 52 && /`vlan_depth_ok\(\)` makes that check here: `return depth < VLAN_MAX_DEPTH;`/.test(r.message)),
+    );
+  });
 });

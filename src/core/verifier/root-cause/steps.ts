@@ -324,6 +324,12 @@ export function registerOrigin(s: CauseState): void {
     if (check !== undefined) {
       const at = relatedAt(check, `this check does not bound R${src} tightly enough for the access`);
       f.related.push(at);
+      // `if (!vlan_depth_ok(depth))`: the comparison is in the function the check calls.
+      const inCallee = s.sources && at.file && at.line ? comparisonInCallee(s.sources, at.file, at.line) : undefined;
+      if (inCallee && !f.related.some((r) => r.line === inCallee.line && r.file === inCallee.file)) {
+        f.related.push({ ...inCallee, message: `\`${inCallee.callee}()\` makes that check here: \`${inCallee.text}\`` });
+        f.explanation += ` The check is \`${inCallee.text}\` in \`${inCallee.callee}()\` (line ${inCallee.line}), called at line ${at.line}: it bounds the offset by what \`${inCallee.callee}()\` allows, not by the size of what this line reads.`;
+      }
       // `if (n > MAX_FDS)` before `fds[n]`: the bound itself passes, one past the last element.
       const text = withoutComment(sourceLine(s.sources, at.file, at.line));
       const gt = /\b([A-Za-z_]\w*(?:->\w+)?)\s*>\s*([A-Z_][A-Z0-9_]*|\d+)\s*\)/.exec(text);
@@ -1079,4 +1085,24 @@ export function narrowSignedOperand(s: CauseState): void {
     f.fix = `Declare \`${name}\` unsigned (\`${unsigned} ${name};\`), so it stays 0..${/short|16/.test(base) ? '65535' : '255'}.`;
     return;
   }
+}
+
+/** The comparison inside the program's own function that a check line calls (`if (!ok(x))`). */
+function comparisonInCallee(
+  sources: ReadonlyMap<string, string>,
+  file: string,
+  line: number,
+): { file: string; line: number; text: string; callee: string } | undefined {
+  const code = withoutComment(sourceLine(sources, file, line));
+  const callee = /\b(?!(?:if|while|for|sizeof|bpf_\w+|__builtin_\w+)\b)([A-Za-z_]\w*)\s*\(/.exec(
+    code.replace(/^\s*(?:if|while)\s*\(/, ''),
+  )?.[1];
+  const def = callee ? programDefinition(sources, callee, file) : undefined;
+  const end = def ? functionEnd(sources, def.file, def.line + 1) : undefined;
+  if (!def || !end || !callee) return undefined;
+  for (let n = def.line + 1; n < end.line; n++) {
+    const text = withoutComment(sourceLine(sources, def.file, n)).trim();
+    if (/[^<>=!-]\s*[<>]=?\s*[^<>=]/.test(text.replace(/->/g, '.'))) return { file: def.file, line: n, text, callee };
+  }
+  return undefined;
 }

@@ -236,7 +236,14 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         // The last statement of the path is not the return (the compiler shares one exit between
         // returns): the path leaves through the first `return` written after that statement.
         if (at && !/\breturn\b/.test(at.text) && options.sources && at.file && at.line) {
-          const ret = returnAfter(options.sources, at.file, at.line, true, r0) ?? returnAfterInlined(p, at, r0);
+          let ret = returnAfter(options.sources, at.file, at.line, true, r0) ?? returnAfterInlined(p, at, r0);
+          // The statement may carry the wrong line (`r7 = 1` for a loop's `return 1;` put on the
+          // line after the loop): when its return does not return R0, the branch's return may.
+          if (ret && r0 !== undefined && returnedConstant(ret.text, definesOfFile(ret.file)) !== r0 && path.branch !== undefined) {
+            const from = locate(p, path.branch.index);
+            const alt = from?.file && from.line ? returnAfter(options.sources, from.file, from.line, path.branch.taken, r0) : undefined;
+            if (alt && returnedConstant(alt.text, definesOfFile(alt.file)) === r0) ret = alt;
+          }
           if (ret) return inlinedReturn(p, ret, r0, message) ?? ret;
         }
         if (at) return inlinedReturn(p, at, r0, message) ?? at;
@@ -365,6 +372,11 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (!ret || ret.line === loc.line) return undefined;
     const file = findSource(sources, ret.file);
     return returnedConstant(ret.text, definesOf(file ? file[1].split('\n') : [])) === r0 ? ret : undefined;
+  };
+
+  const definesOfFile = (file: string | undefined): Map<string, number> => {
+    const src = options.sources && file ? findSource(options.sources, file) : undefined;
+    return definesOf(src ? src[1].split('\n') : []);
   };
 
   const returnInCallee = (loc: SourceLocation, r0: number): SourceLocation | undefined => {

@@ -1194,7 +1194,7 @@ function libbpfFindings(
       } else f.related.push({ ...at, message: `\`${name}\` is defined here` });
       // A map the kernel would not create: the attribute of its definition that it refuses.
       const problem = /\bmap '\w+': failed to create(?!.*inner)/.test(l.text)
-        ? mapDefinitionProblem(sources!, at.file, at.line)
+        ? mapDefinitionProblem(sources!, at.file, at.line, /Cannot allocate memory|\(-12\)|\bENOMEM\b/.test(l.text))
         : undefined;
       // Other words about the map name its attribute (`attr 'max_entries'`, key size, inner map).
       const attribute =

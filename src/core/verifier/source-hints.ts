@@ -340,6 +340,7 @@ export function mapDefinitionProblem(
   sources: ReadonlyMap<string, string>,
   file: string,
   line: number,
+  outOfMemory = false,
 ): (SourceLine & { why: string; fix: string; related?: SourceLine & { message: string } }) | undefined {
   for (const [key, lines] of linesOf(sources, file)) {
     const body = definitionBody(lines, line);
@@ -393,6 +394,20 @@ export function mapDefinitionProblem(
         why: `A ring buffer's size must be a power of two and a multiple of the page size; max_entries ${entries} is not, so the kernel refuses to create it (EINVAL).`,
         fix: 'Use a size such as 256 * 1024 (`__uint(max_entries, 1 << 18)`).',
       };
+    // ENOMEM: the size the definition asks for (array maps and preallocated hashes take it at once).
+    const valueSize = valueBytes ?? (valueType ? typeSize(sources, valueType, [], key)?.bytes : undefined);
+    // (A small map refused with ENOMEM is the locked-memory or cgroup limit, not its size.)
+    const total = entries !== undefined && valueSize !== undefined ? entries * valueSize : 0;
+    if (outOfMemory && entriesLine && total >= 64 * 2 ** 20) {
+      const perCpu = /PERCPU/.test(type) ? ' on every CPU' : '';
+      return {
+        file: key,
+        line: entriesLine.n,
+        why: `The map asks for ${entries} entries of ${valueSize} bytes${valueType ? ` (\`${valueType}\`)` : ''}, about ${humanBytes(total)}${perCpu}, which the kernel could not allocate (ENOMEM).`,
+        fix: 'Lower max_entries or the value size: keep large or rare data out of the map (a ring buffer, or a one-entry per-CPU scratch map), or use a hash map with BPF_F_NO_PREALLOC so entries are allocated as they are added.',
+        related: valueLine ? { file: key, line: valueLine.n, message: `each value is ${valueSize} bytes` } : undefined,
+      };
+    }
     return kernelMapRule({ type, body, keyLine, keyType, keyBytes, valueLine, valueType, valueBytes, entriesLine, entries }, sources, key);
   }
   return undefined;
@@ -1385,4 +1400,15 @@ export function functionDeclaration(sources: ReadonlyMap<string, string> | undef
   )
     return { file: header.file, line: header.line - 1, text: `${withoutComment(above).trim()} ${own.trim()}` };
   return { ...header, text: own.trim() };
+}
+
+/** A byte count for people: `41.0 GB`, `512 KB`. */
+function humanBytes(n: number): string {
+  for (const [unit, size] of [
+    ['GB', 2 ** 30],
+    ['MB', 2 ** 20],
+    ['KB', 2 ** 10],
+  ] as const)
+    if (n >= size) return `${(n / size).toFixed(n % size ? 1 : 0)} ${unit}`;
+  return `${n} bytes`;
 }

@@ -235,4 +235,23 @@ describe('verifier: root causes away from the refused line', () => {
       f.related.some((r) => r.line === 52 && /`vlan_depth_ok\(\)` makes that check here: `return depth < VLAN_MAX_DEPTH;`/.test(r.message)),
     );
   });
+
+  it('tells a double release of a kfunc reference from a global function argument', () => {
+    const f = first('tp-btf-fork-bomb-guard-releases-leader-then-goto-out-releases-again');
+    assert.equal(f.title, '`leader` is released twice');
+    assert.ok(f.related.some((r) => r.line === 43 && /bpf_task_release\(\) gives the object back here/.test(r.message)));
+    assert.doesNotMatch(f.explanation, /struct with/);
+  });
+
+  it("names a BTF-typed program's argument that the kernel marks as possibly NULL", () => {
+    const f = first('tp-btf-pi-boost-tracker-reads-pi-task-prio-on-deboost');
+    assert.match(f.explanation, /R2 is `pi_task`, an argument of the program \(`SEC\("tp_btf\/sched_pi_setprio"\)`\)/);
+    assert.match(f.fix, /if \(!pi_task\) return 0;/);
+  });
+
+  it('explains bpf_res_spin_unlock after a bpf_res_spin_lock whose result is not tested', () => {
+    const f = first('tc-tenant-byte-quota-res-spin-lock-result-ignored');
+    assert.equal(f.catalogId, 'spin-lock-misuse');
+    assert.ok(f.related.some((r) => r.line === 46 && /its result is not tested/.test(r.message)));
+  });
 });

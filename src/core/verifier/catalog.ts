@@ -874,7 +874,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'spin-lock-misuse',
-    /^(?:Locking two bpf_spin_locks are not allowed|.+ cannot be used inside bpf_spin_lock-ed region|(?:global )?function calls are not allowed while holding a lock|\S+ '\S+' has no valid bpf_spin_lock|\S+ (?:insn|instruction)s? (?:is |are )?(?:not allowed|cannot be used) (?:while holding a lock|inside bpf_spin_lock-ed region)|bpf_spin_unlock without taking a lock|bpf_spin_unlock of different lock|bpf_spin_unlock is missing|function calls are not allowed while holding a lock|BPF_LD_\[ABS\|IND\] cannot be used inside bpf_spin_lock-ed region|bpf_spin_lock cannot be accessed directly by load\/store|(?:socket filter|tracing|sleepable) progs cannot use bpf_spin_lock yet|(?<register>R\d+) doesn't have constant offset\. bpf_spin_lock has to be at the constant offset|map '\S+' (?:has to have BTF in order to use bpf_spin_lock|has more than one 'struct bpf_spin_lock'|doesn't have 'struct bpf_spin_lock'|is not a struct type or bpf_spin_lock is mangled)|off -?\d+ doesn't point to 'struct bpf_spin_lock')/,
+    /^(?:Locking two bpf_spin_locks are not allowed|.+ cannot be used inside bpf_spin_lock-ed region|(?:global )?function calls are not allowed while holding a lock|\S+ '\S+' has no valid bpf_spin_lock|\S+ (?:insn|instruction)s? (?:is |are )?(?:not allowed|cannot be used) (?:while holding a lock|inside bpf_spin_lock-ed region)|bpf_(?:res_)?spin_unlock without taking a lock|bpf_(?:res_)?spin_unlock of different lock|bpf_(?:res_)?spin_unlock is missing|function calls are not allowed while holding a lock|BPF_LD_\[ABS\|IND\] cannot be used inside bpf_spin_lock-ed region|bpf_spin_lock cannot be accessed directly by load\/store|(?:socket filter|tracing|sleepable) progs cannot use bpf_spin_lock yet|(?<register>R\d+) doesn't have constant offset\. bpf_spin_lock has to be at the constant offset|map '\S+' (?:has to have BTF in order to use bpf_spin_lock|has more than one 'struct bpf_spin_lock'|doesn't have 'struct bpf_spin_lock'|is not a struct type or bpf_spin_lock is mangled)|off -?\d+ doesn't point to 'struct bpf_spin_lock')/,
     'bpf_spin_lock used incorrectly',
     'A bpf_spin_lock must live in a map value (one per value, found through BTF), be taken and released on the same path, never be held twice, and while it is held the program may not call functions (other than the unlock) or exit. Only some program types may use it.',
     'Lock, touch the fields, unlock — in the same function with no calls or returns in between.',
@@ -892,17 +892,23 @@ export const catalog: CatalogEntry[] = [
                 why: `While a bpf_spin_lock is held the program may call no helper or function other than bpf_spin_unlock()${d.helper ? `; this path calls ${d.helper}() inside the locked region` : ''}.`,
                 fix: `Copy what you need into local variables inside the lock, call bpf_spin_unlock(), and make the ${d.helper ?? 'call'}() after it.`,
               }
-            : /^(socket filter|tracing|sleepable) progs cannot use bpf_spin_lock/.test(message)
+            : /^bpf_res_spin_unlock without taking a lock/.test(message)
               ? {
-                  title: `${/^\w+( \w+)?/.exec(message)![0]} programs cannot use bpf_spin_lock`,
-                  why: `The kernel refuses bpf_spin_lock in ${/^\w+( \w+)?/.exec(message)![0]} programs, and this program uses a map whose value holds one, so it is rejected before any instruction is checked.`,
-                  fix: 'Count without the lock (__sync_fetch_and_add on each field, or a per-CPU map summed in user space), or move the locked update to a program type that may lock (tc, XDP, cgroup_skb).',
+                  title: 'bpf_res_spin_unlock() on a path where bpf_res_spin_lock() failed',
+                  why: 'bpf_res_spin_lock() can fail (it returns an error instead of spinning forever, on a deadlock or a timeout), and then the lock is not held. The verifier follows the path where it failed too, and that path reaches bpf_res_spin_unlock() without holding the lock: the result is not tested, or the failure path unlocks as well.',
+                  fix: 'Test the result and leave when it is not 0: `if (bpf_res_spin_lock(&v->lock)) return ...;`, and unlock only on the path where it succeeded.',
                 }
-              : undefined,
+              : /^(socket filter|tracing|sleepable) progs cannot use bpf_spin_lock/.test(message)
+                ? {
+                    title: `${/^\w+( \w+)?/.exec(message)![0]} programs cannot use bpf_spin_lock`,
+                    why: `The kernel refuses bpf_spin_lock in ${/^\w+( \w+)?/.exec(message)![0]} programs, and this program uses a map whose value holds one, so it is rejected before any instruction is checked.`,
+                    fix: 'Count without the lock (__sync_fetch_and_add on each field, or a per-CPU map summed in user space), or move the locked update to a program type that may lock (tc, XDP, cgroup_skb).',
+                  }
+                : undefined,
       causes: ['open-section', 'map-definition', 'program-type', 'special-field'],
       causeWhen: {
         'program-type': /progs cannot use/,
-        'open-section': /holding a lock|-ed region|is missing|missing$|two bpf_spin_locks|different lock|nested/,
+        'open-section': /holding a lock|-ed region|is missing|missing$|two bpf_spin_locks|different lock|nested|res_spin_unlock without/,
       },
       example:
         'struct val { struct bpf_spin_lock lock; __u64 cnt; };\n...\nbpf_spin_lock(&v->lock);\nv->cnt++;\nbpf_spin_unlock(&v->lock);',
@@ -1180,10 +1186,18 @@ export const catalog: CatalogEntry[] = [
     'Calls to global BPF functions and kfuncs are checked against their BTF prototypes: a pointer-to-struct parameter needs a valid, initialised pointer of that type (or to stack memory for plain data), scalars must be numbers, (buffer, size) pairs must describe valid memory.',
     'Pass arguments of exactly the declared type; initialise stack buffers; check nullable pointers before passing them.',
     {
+      causes: ['released-pointer'],
       example: '__noinline int handle(struct data *d);  /* global function */\nstruct data d = {};\nhandle(&d);',
       docsUrl: DOCS.functions,
-      refine: (_d, { message = '' }) => {
+      refine: (_d, { message = '', helper }) => {
         const m = /^arg#(\d+) pointer type ((?:\S+ )?\S+) must point to/.exec(message);
+        // A kfunc, not a global function: what was passed is no longer (or never was) such a pointer.
+        if (m && helper && !/^pc[+-]/.test(helper))
+          return {
+            title: `${helper}() argument ${m[1]} is not a valid ${m[2].replace(/^STRUCT /, 'struct ')} pointer`,
+            why: `${helper}() takes a pointer to ${m[2].replace(/^STRUCT /, 'struct ')} as argument ${m[1]} (arg#${m[1]}, counting from 0), and the register passed there does not hold one: typically the object was released already (after a release every copy of the pointer is a plain number), or the pointer came from somewhere the verifier does not trust.`,
+            fix: `Pass ${helper}() the pointer as it came from the call that acquired or returned it, and only once: not after it was released.`,
+          };
         return m
           ? {
               title: `Global function argument ${m[1]} points to ${m[2]}, which a global function may not take`,

@@ -105,7 +105,7 @@ function decodeCommon(message: string): Record<string, string> {
     ['program', /\bprog(?:ram)? (?!(?:failed|load|loading|type)\b)'?([\w.]+)'?:/],
     ['relo', /\brelo #(\d+)/],
     ['fd', /\bfd (-?\d+)\b/],
-    ['struct', /\b(?:struct|union) ([A-Za-z_]\w*)/],
+    ['struct', /\b(?:struct|union) (?!(?:with|or|and|is|type|of)\b)([A-Za-z_]\w*)/],
     ['field', /\[\d+\] (?:struct|union) \w+\.([\w.:]+)/],
     ['kind', /\bInvalid kind:(\d+)/],
     ['processed', /\b[Pp]rocessed (\d+) insn/],

@@ -98,6 +98,18 @@ export const referenceCauses = {
       for (let i = pos - (records[pos]?.kind === 'insn' && OPENER.test((records[pos] as { disasm: string }).disasm) ? 1 : 0); i >= 0; i--) {
         const r = records[i];
         if (r.kind === 'insn' && OPENER.test(r.disasm)) {
+          // A resilient lock that failed: its result decides whether the lock is held.
+          if (/res_spin_unlock without/.test(f.message)) {
+            const at = relatedAt(r.index, 'bpf_res_spin_lock() is called here: on the path where it fails, the lock is not held');
+            const ignored =
+              s.sources &&
+              at.file &&
+              at.line &&
+              /^\s*bpf_res_spin_lock\s*\(.*\)\s*;/.test(withoutComment(sourceLine(s.sources, at.file, at.line)));
+            if (ignored) at.message = 'bpf_res_spin_lock() is called here and its result is not tested: on failure the lock is not held';
+            f.related.push(at);
+            break;
+          }
           f.related.push(relatedAt(r.index, 'the section opened here is still open'));
           returnInSection(s, r.disasm, f.related[f.related.length - 1]);
           break;
@@ -150,6 +162,16 @@ export const referenceCauses = {
     const read = memberAccess(withoutComment(f.sourceText));
     const lastAt = relatedAt(gone[gone.length - 1].index, '');
     const call = lastAt.file && lastAt.line && s.sources ? withoutComment(sourceLine(s.sources, lastAt.file, lastAt.line)).trim() : '';
+    // The failing call is the same release: the object is released twice.
+    const last = gone[gone.length - 1];
+    const holder = argumentExpression(call, 0);
+    if (s.failing && new RegExp(String.raw`^call ${last.call}(?:_impl)?#`).test(s.failing.disasm)) {
+      const name = holder && /^\w+$/.test(holder) ? `\`${holder}\`` : `R${reg}`;
+      f.title = `${name} is released twice`;
+      f.explanation += ` ${name} was already given back by \`${call}\` at line ${lastAt.line}, and this line releases it again: a double release.`;
+      f.fix = `Release ${name} once on each path: drop the ${last.call}() at line ${lastAt.line}${holder ? `, or set \`${holder} = NULL\` after it and release only \`if (${holder})\`` : ''}.`;
+      return;
+    }
     if (read && new RegExp(String.raw`\b${read.pointer}\b`).test(call)) {
       f.explanation += ` Here \`${read.pointer}->${read.field}\` is read after \`${call}\` (line ${lastAt.line}).`;
       f.fix = `Read \`${read.pointer}->${read.field}\` into a local before \`${call}\` and use the local after it.`;

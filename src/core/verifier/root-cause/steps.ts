@@ -2,7 +2,7 @@
 // length, an inlined helper's return): they run for every finding, in the order of index.ts.
 import { stripMessagePrefixes } from '../explain';
 import { findSource } from '../locate';
-import { definesOf, returnedConstant } from '../placement';
+import { definesOf, returnedConstant, wrapperArgument, wrapperHeader } from '../placement';
 import { arithmeticSource, traceRegister } from '../provenance';
 import {
   argumentExpression,
@@ -382,6 +382,12 @@ export function registerOrigin(s: CauseState): void {
         const struct = /ptr_or_null_(\w+?)\(/.exec(registers.get(`R${reg}`) ?? '')?.[1];
         f.explanation += ` R${reg} is \`${chain.through}\`${struct ? ` (a struct ${struct} pointer)` : ''}, read at offset ${load![1]} of the object: the kernel's BTF says this field may be NULL, and \`->${chain.field}\` reads through it unchecked.`;
         f.fix = `Read \`${chain.through}\` into a variable and check it first: \`${struct ? `struct ${struct} *` : ''}p = ${chain.through}; if (!p) return 0;\`, then use \`p->${chain.field}\`.`;
+      }
+      // An argument of a BTF-typed program (tp_btf, fentry) that the kernel marks as possibly NULL.
+      const param = load && !chain && o && s.isContext(posOf(o.insnIndex), 1) ? nullableProgramArgument(s, o.disasm) : undefined;
+      if (param) {
+        f.explanation += ` R${reg} is \`${param}\`, an argument of the program${s.section ? ` (\`SEC("${s.section}")\`)` : ''} that the kernel's BTF marks as possibly NULL: on some calls of this hook it is NULL, so it must be tested before it is read.`;
+        f.fix = `Test the argument first: \`if (!${param}) return 0;\`, then read \`${param}\`.`;
       }
       if (symbol && set?.line && set.line !== f.line && !guessed && !f.explanation.includes(`Here it is \`${symbol}\``)) {
         f.explanation += ` Here it is \`${symbol}\`, set at line ${set.line} (\`${withoutComment(set.text)}\`)${call ? ` from ${call}()` : ''}, and this path reaches the use without checking \`${symbol}\` against NULL.`;
@@ -1105,4 +1111,14 @@ function comparisonInCallee(
     if (/[^<>=!-]\s*[<>]=?\s*[^<>=]/.test(text.replace(/->/g, '.'))) return { file: def.file, line: n, text, callee };
   }
   return undefined;
+}
+
+/** `r2 = *(u64 *)(r1 +8)` in a BPF_PROG()-style program: the parameter of the wrapper it reads. */
+function nullableProgramArgument(s: CauseState, disasm: string): string | undefined {
+  const { sources, program } = s;
+  const def = sources && program ? programDefinition(sources, program, s.f.file) : undefined;
+  const lines = def && sources ? (findSource(sources, def.file)?.[1] ?? '').split('\n') : [];
+  const header = def ? wrapperHeader(lines, def.line) : undefined;
+  const arg = header && /^r\d+ = \*\(u64 \*\)\(r1 \+\d+\)$/.test(disasm) ? wrapperArgument(header.macro, disasm) : undefined;
+  return arg !== undefined ? header!.params[arg] : undefined;
 }

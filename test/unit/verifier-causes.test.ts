@@ -254,4 +254,14 @@ describe('verifier: root causes away from the refused line', () => {
     assert.equal(f.catalogId, 'spin-lock-misuse');
     assert.ok(f.related.some((r) => r.line === 46 && /its result is not tested/.test(r.message)));
   });
+
+  it('says a checked pointer cast to a larger header proves only the smaller one', () => {
+    const f = first('tc-ipv6-frag-drop-exthdr-loop-reads-frag-off-past-opt-hdr-check');
+    assert.ok(
+      f.related.some(
+        (r) => r.line === 53 && /struct ipv6_opt_hdr at `oh`; `fh` reads the same address as a struct frag_hdr/.test(r.message),
+      ),
+    );
+    assert.match(f.fix, /\(fh \+ 1\) > data_end/);
+  });
 });

@@ -21,6 +21,42 @@ import type { CauseState } from './state';
 import { hasBackwardJump, packetChangeBefore } from './common';
 
 /**
+ * `struct frag_hdr *fh = (void *)oh;` after `if ((void *)(oh + 1) > data_end)`: the check proves
+ * the size of what `oh` points to, and `fh` reads the same address as a larger header.
+ */
+function castAlias(
+  s: CauseState,
+  set: { file: string; line: number; text: string },
+  via: string,
+  readVia: { pointer: string; field: string } | undefined,
+): boolean {
+  const { f, sources } = s;
+  if (!sources || !f.line) return false;
+  const other = /=\s*(?:\(\s*(?:const\s+)?(?:void|struct\s+\w+|\w+)\s*\*\s*\)\s*)?([A-Za-z_]\w*)\s*;/.exec(withoutComment(set.text))?.[1];
+  if (!other || other === via) return false;
+  const check = comparisonAbove(
+    sources,
+    set.file,
+    set.line,
+    new RegExp(String.raw`\b${other}\b[^;]*\bdata_end\b|\bdata_end\b[^;]*\b${other}\b`),
+  );
+  if (!check) return false;
+  const text = findSource(sources, set.file)?.[1] ?? '';
+  const typeOf = (name: string) => new RegExp(String.raw`\bstruct\s+(\w+)\s*\*\s*${name}\b`).exec(text)?.[1];
+  const [from, to] = [typeOf(other), typeOf(via)];
+  if (!from || !to || from === to) return false;
+  const checkText = withoutComment(sourceLine(sources, check.file, check.line)).trim();
+  const member = readVia?.pointer === via ? `\`${via}->${readVia.field}\`` : `\`${via}\``;
+  f.related.push({
+    ...check,
+    message: `this check proves the bytes of a struct ${from} at \`${other}\`; \`${via}\` reads the same address as a struct ${to}`,
+  });
+  f.explanation += ` \`${via}\` is \`${other}\` cast to a struct ${to} (line ${set.line}), and the check \`${checkText}\` (line ${check.line}) proves only the size of a struct ${from}: ${member} lies beyond it.`;
+  f.fix = `After line ${set.line}, check \`if ((void *)(${via} + 1) > data_end) return ...;\` before reading ${member}.`;
+  return true;
+}
+
+/**
  * `tcp = (void *)iph + hlen;` after the one data_end check: a pointer moved by a value known only
  * at run time is a new pointer the earlier check says nothing about. And a check whose end itself
  * adds a run-time length (`(void *)(gnv + 1) + opt_bytes > data_end`) proves only its fixed part.
@@ -301,6 +337,8 @@ export const packetCauses = {
           f.explanation += ` Line ${near.line}, \`${nearText}\`, checks \`${other}\` against data_end, not \`${via}\`: it proves nothing about the bytes \`${via}\` points to.`;
           f.fix = `Check the pointer this line reads through: \`${nearText.replace(new RegExp(String.raw`\b${other!}\b`), via!)}\`.`;
         }
+        // `fh = (void *)oh;`: the same address as a pointer that was checked, read as a larger header.
+        if (set && via && !checked && f.line && castAlias(s, set, via, readVia)) return;
         // The check on the path was made before `via` was moved by a run-time offset.
         if (set && via && !checked && checkText && at.line && at.line < set.line && variableAdvance(s, set, via, at.line, readVia)) return;
         // A check of `via` itself that compares it with something other than data_end.

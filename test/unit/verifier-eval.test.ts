@@ -38,7 +38,7 @@ describe('verifier decoder on held-out material from others', () => {
     const s = scoreWildLogs();
     console.log(formatWild(s));
     const h = s.heldout;
-    assert.ok(h.total >= 251, `only ${h.total} held-out logs`);
+    assert.ok(h.total >= 254, `only ${h.total} held-out logs`);
     // NOT MET: issue #9 asks for >= 94% with a finding at the real error line. Measured 92.7%
     // (161/174) after round 8 (an error followed by instructions that start over ends its attempt,
     // logs quoted in mail read as printed); the decoder at the start of round 8 scored 92.0%
@@ -47,12 +47,13 @@ describe('verifier decoder on held-out material from others', () => {
     // Round 14 (this session's start): 93.8% of 224; its tune misses mended (quoted cuts, glued
     // messages, iproute2 BTF dumps): 94.2%. Rounds 15-16 added 14 held-out logs (loaders other than
     // libbpf, old kernels, summary-only EINVALs) that score 6/14 at the line (round 16 on first sight): 91.2% of 238.
-    assert.ok(h.errorLine / h.total >= 0.9, `error line ${h.errorLine}/${h.total} (issue #9 target 94%, measured 90.4% of 251)`);
+    // Round 18 added 3 held-out logs, all at the line and specific on first sight: 90.6% of 254.
+    assert.ok(h.errorLine / h.total >= 0.9, `error line ${h.errorLine}/${h.total} (issue #9 target 94%, measured 90.6% of 254)`);
     // NOT MET: issue #9 asks for >= 90% with a specific entry. Measured 85.6% (185/216; the 23 logs
     // added in round 13, most from Stack Overflow, were scored on first sight inside this); 87.0%
     // once libbpf's CO-RE poison call (`unknown#195896080`) was no longer read as an unknown helper.
-    // 88.4% of 224 after this round's mends; 85.3% of 238 with rounds 15-16 (5/14 on first sight).
-    assert.ok(h.specific / h.total >= 0.845, `specific entry ${h.specific}/${h.total} (issue #9 target 90%, measured 84.9% of 251)`);
+    // 88.4% of 224 after this round's mends; 85.3% of 238 with rounds 15-16 (5/14 on first sight); 85.0% of 254.
+    assert.ok(h.specific / h.total >= 0.845, `specific entry ${h.specific}/${h.total} (issue #9 target 90%, measured 85.0% of 254)`);
   });
 
   it('the same public logs as other programs pass them on (prefixed, indented, quoted, CRLF, in a logger field, HTML-escaped, coloured) give the same first finding', function () {

@@ -68,6 +68,14 @@ describe('verifier: other loaders and compilers', () => {
     assert.equal(first('processed 131073 insns (limit 131072), stack depth 64')?.catalogId, 'program-too-complex');
     assert.equal(first('processed 4096 insns (limit 1000000) max_states_per_insn 2 total_states 90 peak_states 90 mark_read 3'), undefined);
   });
+  it('reports the later of two attempts of one program pasted together, not a restatement of the first', () => {
+    const attempt = (size: number) =>
+      `15: (69) r3 = *(u16 *)(r0 +8)\n R0=map_value(id=0,off=0,ks=4,vs=8,imm=0) R10=fp0\ninvalid access to map value, value_size=8 off=8 size=${size}\nR0 min value is outside of the allowed memory range\nprocessed 14 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 1\n`;
+    assert.equal(first(attempt(2) + attempt(8))?.message, 'invalid access to map value, value_size=8 off=8 size=8');
+    const restated =
+      'jump out of range from insn 8 to 584\nprocessed 0 insns (limit 1000000)\nRuntime error: bpf_load_program() err=22 message=jump out of range from insn 8 to 584\n';
+    assert.equal(first(restated)?.message, 'jump out of range from insn 8 to 584');
+  });
 });
 
 describe('verifier: lines as web pages, terminals and word processors pass them on', () => {

@@ -824,6 +824,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         if (program > 0) findings.unshift(...findings.splice(program, 1));
       }
       mergeDuplicateClang(findings);
+      latestAttemptFirst(findings);
       stackBeforeBuiltin(findings);
       dropRestatements(findings, fromSummary, crashFindings);
       for (const f of findings) {
@@ -1059,6 +1060,28 @@ const BTF_CODE = /\bBTF\b|\bbtf_|\.BTF\b|\bBTF_KIND|\b(?:kind|VAR|DATASEC|type) 
 const unquotePrintable = (line: string) => line.replace(/=(3D|20|09)/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 
 /** clang repeats some BPF backend errors (function, then statement): keep one, the rest as related. */
+/**
+ * A paste that holds the same program refused twice (the log of one attempt, then of the next,
+ * after a change) ends with the attempt that matters: the first finding is the later one's.
+ */
+function latestAttemptFirst(findings: Finding[]): void {
+  const first = findings[0];
+  if (!first || first.origin !== 'verifier' || first.insnIndex === undefined) return;
+  const same = (f: Finding) =>
+    f.origin === 'verifier' &&
+    f.insnIndex === first.insnIndex &&
+    f.catalogId === first.catalogId &&
+    (f.program ?? '') === (first.program ?? '');
+  const last = findings
+    .map((f, i) => (same(f) ? i : -1))
+    .filter((i) => i > 0)
+    .pop();
+  // Another attempt says something else: the same words again are a restatement (a tool's summary).
+  const other = last !== undefined ? findings[last].message : undefined;
+  if (last !== undefined && other && !other.includes(first.message) && !first.message.includes(other))
+    findings.unshift(...findings.splice(last, 1));
+}
+
 function mergeDuplicateClang(findings: Finding[]): void {
   for (let i = 0; i < findings.length; i++) {
     const f = findings[i];

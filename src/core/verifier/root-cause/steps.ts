@@ -947,6 +947,48 @@ export function lastCheckOfOperand(s: CauseState): void {
     });
     return;
   }
+  // A helper's size that nothing compares: where it is set, and a check of another variable.
+  const sized = argument?.trim();
+  if (/^helper-size|^size-may-be-zero/.test(f.catalogId ?? '') && sized && /^[a-z_]\w*$/.test(sized)) uncheckedSize(s, file, sized);
+}
+
+/** A size passed to a helper with no comparison of its own: its assignment, and the check that bounds another variable. */
+function uncheckedSize(s: CauseState, file: string, name: string): void {
+  const { f, sources } = s;
+  if (!sources || !f.line) return;
+  const set = assignmentAbove(sources, file, f.line, name);
+  const text = set && !set.parameter ? withoutComment(set.text).trim() : '';
+  if (
+    set &&
+    text &&
+    !f.related.some((r) => r.line === set.line && r.file === set.file && /gets its value|value is computed/.test(r.message))
+  ) {
+    f.related.push({
+      file: set.file,
+      line: set.line,
+      message: `\`${name}\` gets its value here (\`${text}\`), and nothing compares it before the call`,
+    });
+    const rhs = text.replace(/^.*?[^=!<>]=(?!=)/, '');
+    const helper = /^\s*(?:\([^)]*\)\s*)?(bpf_\w+)\s*\(/.exec(rhs)?.[1];
+    if (helper)
+      f.explanation += ` \`${name}\` is what ${helper}() returned (line ${set.line}): a length on success, a negative error code on failure, so it can be below zero and has no upper bound the verifier knows. Check \`if (${name} < 0) return 0;\` and bound it before passing it on.`;
+    else if (/[\w)\]]\s+-\s+[\w(]/.test(rhs))
+      f.explanation += ` \`${name}\` is computed by a subtraction (\`${text}\`, line ${set.line}): when what is subtracted is larger, it goes below zero (or wraps around when unsigned), so the verifier cannot bound it.`;
+  }
+  const other = comparisonAbove(sources, file, f.line, /\bsizeof\s*\(|\b[A-Z_][A-Z0-9_]{2,}\b|\b\d{2,}\b/);
+  const otherText = other ? withoutComment(sourceLine(sources, other.file, other.line)).trim() : '';
+  const compared = /\b([a-z_]\w*(?:\s*->\s*\w+)?)\s*[<>]=?\s*(?:\(|sizeof|[A-Z_\d])/.exec(otherText)?.[1]?.replace(/\s+/g, '');
+  if (
+    other &&
+    compared &&
+    compared !== name &&
+    !new RegExp(String.raw`\b${name}\b`).test(otherText) &&
+    (!set || other.line > set.line - 8)
+  ) {
+    f.related.push({ ...other, message: `this check bounds \`${compared}\`, not \`${name}\`, which the call passes as the size` });
+    f.explanation += ` The check \`${otherText}\` (line ${other.line}) bounds \`${compared}\`, but the call passes \`${name}\`: the verifier tracks each value on its own.`;
+    f.fix = `Bound the size the call passes: clamp \`${name}\` itself right before the call, or pass \`${compared}\`.`;
+  }
 }
 
 /**

@@ -609,11 +609,17 @@ function upperBoundNotLength(s: CauseState, array: string, index: string, length
   const same = at ? f.related.find((r) => r.line === at.line && r.file === at.file) : undefined;
   if (!at || (same && !/gets its value here$/.test(same.message))) return;
   const text = withoutComment(sourceLine(sources, at.file, at.line) ?? '').trim();
-  const m = new RegExp(String.raw`\b${index}\s*(>=|>|<=|<)\s*(\w+)`).exec(text);
+  const m = new RegExp(String.raw`\b${index}\s*(>=|>|<=|<)\s*(sizeof\s*\(\s*[^)]*\)|\w+)`).exec(text);
   if (!m) return;
   const [, op, bound] = m;
   const defines = definesOf((findSource(sources, at.file)?.[1] ?? '').split('\n'));
-  const value = /^\d+$/.test(bound) ? Number(bound) : defines.get(bound);
+  // `sizeof(v->buf)` of a byte array is its number of entries (of wider ones, sizeofAsCount says).
+  const bytes = new RegExp(String.raw`\b(?:char|__u8|u8|__s8|s8|uint8_t|unsigned char)\s+${array}\s*\[`).test(
+    [...sources.values()].join('\n'),
+  );
+  const sized = /^sizeof\s*\(\s*(?:[\w.>-]*(?:->|\.))?(\w+)\s*\)$/.exec(bound)?.[1];
+  const value = sized ? (sized === array && bytes ? length.n : undefined) : /^\d+$/.test(bound) ? Number(bound) : defines.get(bound);
+  if (sized && value === undefined) return;
   if (value === undefined) {
     boundByVariable(s, array, index, length, { ...at, text, op, bound }, defines);
     return;
@@ -703,17 +709,35 @@ export function arrayIndex(s: CauseState): void {
   const { f, sources } = s;
   const indexAt = /(\w+)\s*\[\s*([A-Za-z_]\w*)\s*\]/;
   let indexed = withoutComment(f.sourceText).match(indexAt);
+  // `m[row][col]`: of several indexes on the line, the one nothing compares is the suspect.
+  let dimension = 0;
+  const all = [...withoutComment(f.sourceText).matchAll(/(?:(\w+)|(?<=\]))\s*\[\s*([A-Za-z_]\w*)\s*\]/g)];
+  if (all.length > 1 && sources && f.file && f.line) {
+    const unchecked = all.find((m) => !comparisonAbove(sources, f.file!, f.line!, new RegExp(String.raw`\b${m[2]}\b`)));
+    const first = all[0];
+    if (unchecked && unchecked !== first) {
+      indexed = Object.assign([unchecked[0], first[1], unchecked[2]], { index: unchecked.index }) as RegExpMatchArray;
+      dimension = all.indexOf(unchecked) - all.indexOf(first);
+    }
+  }
   const boundsError =
     /bound|range|outside|negative|variable|invalid access|out of bounds|min value|max value|invalid (?:indirect )?(?:read|write) (?:from|to) stack/.test(
       f.message,
     );
   // No index on the failing line, but a pointer it uses was set to `&array[index]` just above.
   if (!indexed && boundsError && sources && f.file && f.line) {
-    for (const m of withoutComment(f.sourceText).matchAll(/\b([A-Za-z_]\w*)\s*->/g)) {
-      const set = assignmentAbove(sources, f.file, f.line, m[1]);
-      const via = set && !set.parameter ? withoutComment(set.text).match(indexAt) : null;
+    const through = [...withoutComment(f.sourceText).matchAll(/\b([A-Za-z_]\w*)\s*->|(?:^|[^\w)\]])\*\s*([A-Za-z_]\w*)\b/g)].map(
+      (m) => m[1] ?? m[2],
+    );
+    for (const name of through) {
+      const set = assignmentAbove(sources, f.file, f.line, name);
+      // `p = &v->buf[off]`, or the same written as `p = v->buf + off`.
+      const text = set && !set.parameter ? withoutComment(set.text) : '';
+      const plus = /(?:->|\.)\s*(\w+)\s*\+\s*([A-Za-z_]\w*)\s*;/.exec(text);
+      const via =
+        text.match(indexAt) ?? (plus ? (Object.assign([plus[0], plus[1], plus[2]], { index: plus.index }) as RegExpMatchArray) : null);
       if (!set || !via) continue;
-      f.related.push({ file: set.file, line: set.line, message: `\`${m[1]}\` points into \`${via[1]}[${via[2]}]\` here` });
+      f.related.push({ file: set.file, line: set.line, message: `\`${name}\` points into \`${via[1]}[${via[2]}]\` here` });
       indexed = via;
       break;
     }
@@ -721,7 +745,9 @@ export function arrayIndex(s: CauseState): void {
   if (sources && f.file && indexed && boundsError) {
     const [, array, index] = indexed;
     let length: { n: number; name: string } | undefined;
-    const decl = new RegExp(String.raw`\b${array}\s*\[\s*(\w+)\s*\]\s*[;,=]`);
+    // The length of the dimension the index is in (`m[ROWS][COLS]`: col is bounded by COLS).
+    const skip = String.raw`\[[^\]]*\]\s*`.repeat(dimension);
+    const decl = new RegExp(String.raw`\b${array}\s*${skip}\[\s*(\w+)\s*\](?:\s*\[[^\]]*\])*\s*[;,=]`);
     const file = findSource(sources, f.file);
     const files = file ? [file, ...[...sources].filter(([k]) => k !== file[0])] : [...sources];
     for (const [, text] of files) {
@@ -730,8 +756,13 @@ export function arrayIndex(s: CauseState): void {
       const n = /^\d+$/.test(m[1]) ? Number(m[1]) : definesOf(text.split('\n')).get(m[1]);
       if (n !== undefined) length = { n, name: m[1] };
       if (n === undefined || f.explanation.includes(`\`${array}\` has`)) break;
-      f.explanation += ` \`${array}\` has ${n} entries${m[1] !== String(n) ? ` (${m[1]})` : ''}: \`${index}\` must be proven to be 0..${n - 1} before \`${array}[${index}]\`.`;
-      f.fix = `Check \`if (${index} >= ${/^\d+$/.test(m[1]) ? n : m[1]}) return ...;\` (with an unsigned \`${index}\`) right before \`${array}[${index}]\`, on the same variable the access uses.`;
+      // `m[row][col]` as written, for an index past the first dimension.
+      const shown = dimension
+        ? (new RegExp(String.raw`\b${array}\s*(?:\[[^\]]*\]\s*)+`).exec(withoutComment(f.sourceText))?.[0].trim() ?? `${array}[${index}]`)
+        : `${array}[${index}]`;
+      const has = dimension ? `Dimension ${dimension + 1} of \`${array}\` has` : `\`${array}\` has`;
+      f.explanation += ` ${has} ${n} entries${m[1] !== String(n) ? ` (${m[1]})` : ''}: \`${index}\` must be proven to be 0..${n - 1} before \`${shown}\`.`;
+      f.fix = `Check \`if (${index} >= ${/^\d+$/.test(m[1]) ? n : m[1]}) return ...;\` (with an unsigned \`${index}\`) right before \`${shown}\`, on the same variable the access uses.`;
       break;
     }
     // Where the index gets its value (or its signed declaration as a parameter): often the cause.

@@ -264,4 +264,17 @@ describe('verifier: root causes away from the refused line', () => {
     );
     assert.match(f.fix, /\(fh \+ 1\) > data_end/);
   });
+
+  it('points a reference leaked through a break out of do { } while (0) at the break that skips the release', () => {
+    const f = first('xdp-synproxy-listener-probe-do-while-break-skips-release');
+    assert.equal(f.line, 59);
+    assert.ok(
+      f.related.some((r) => r.line === 55 && /`break` leaves with `sk` still held: the bpf_sk_release\(\) at line 56/.test(r.message)),
+    );
+  });
+
+  it("says a helper's size taken from a struct member is not the variable the check clamps", () => {
+    const f = first('tp-sendmsg-first-iov-capture-sized-by-user-iov-len');
+    assert.ok(f.related.some((r) => r.line === 58 && /bounds `cap`, not `iov.iov_len`/.test(r.message)));
+  });
 });

@@ -249,9 +249,10 @@ export const referenceCauses = {
 } satisfies Partial<Record<RootCause, (s: CauseState) => void>>;
 
 /**
- * The leaking return sits under a label (`out: return 0;`) that a `goto` reached with the reference
- * still held, skipping the release written above the label: the `goto` the walk took (the last
- * conditional jump before the exit, on the line of its `if` or the one after) is the cause.
+ * The path that leaks jumped over the release: a `goto` to a label above the leaking return
+ * (`out: return 0;`), or a `break` out of the loop, switch or `do { } while (0)` the release is in.
+ * The jump the walk took (the last conditional jump before the exit, on the line of its `if` or
+ * the one after) is the cause.
  */
 function gotoPastRelease(s: CauseState, holder: string, call: string): void {
   const { f, records, pos, locate, sources } = s;
@@ -260,7 +261,6 @@ function gotoPastRelease(s: CauseState, holder: string, call: string): void {
   const lines = file[1].split('\n');
   let label: string | undefined;
   for (let i = f.line - 2; i >= 0 && i >= f.line - 4 && !label; i--) label = /^\s*([A-Za-z_]\w*):\s*$/.exec(withoutComment(lines[i]))?.[1];
-  if (!label) return;
   let jump: number | undefined;
   for (let i = pos; i >= 0 && i > pos - 64 && jump === undefined; i--) {
     const r = records[i];
@@ -268,19 +268,24 @@ function gotoPastRelease(s: CauseState, holder: string, call: string): void {
   }
   const at = jump !== undefined ? locate(jump) : undefined;
   if (!at?.line || at.file !== f.file) return;
-  const stmt = new RegExp(String.raw`\bgoto\s+${label}\s*;`);
-  const line = [at.line, at.line + 1].find((n) => stmt.test(withoutComment(lines[n - 1] ?? '')));
+  const stmt = label ? new RegExp(String.raw`\bgoto\s+${label}\s*;`) : /\bbreak\s*;/;
+  const line = [at.line, at.line + 1].find((n) => n < f.line! && stmt.test(withoutComment(lines[n - 1] ?? '')));
   if (!line || f.related.some((r) => r.line === line && r.file === file[0])) return;
   const name = call.replace(/\(.*$/, '');
   const skipped = lines.slice(line, f.line - 1).findIndex((l) => new RegExp(String.raw`\b${name}\s*\(`).test(l));
+  // A `break` that skips nothing was not the way out of the release.
+  if (!label && skipped < 0) return;
+  const jumpText = label ? `goto ${label}` : 'break';
   const where = skipped >= 0 ? ` the ${name}() at line ${line + skipped + 1} is skipped` : '';
   f.related.push({
     file: file[0],
     line,
-    message: `this \`goto ${label}\` leaves with \`${holder}\` still held:${where || ' nothing releases it on the way'}`,
+    message: `this \`${jumpText}\` leaves with \`${holder}\` still held:${where || ' nothing releases it on the way'}`,
   });
-  f.explanation += ` The path that leaks it takes \`goto ${label}\` at line ${line}, which jumps over${skipped >= 0 ? ` the ${name}() at line ${line + skipped + 1}` : ' the release'} to \`${label}:\`.`;
-  f.fix = `Call ${call} before the \`goto ${label}\` at line ${line}, or move the release under \`${label}:\` (as \`if (${holder}) ${call};\`) so that every path passes it.`;
+  f.explanation += ` The path that leaks it takes \`${jumpText}\` at line ${line}, which jumps over${skipped >= 0 ? ` the ${name}() at line ${line + skipped + 1}` : ' the release'}${label ? ` to \`${label}:\`` : ''}.`;
+  f.fix = label
+    ? `Call ${call} before the \`goto ${label}\` at line ${line}, or move the release under \`${label}:\` (as \`if (${holder}) ${call};\`) so that every path passes it.`
+    : `Call ${call} before the \`break\` at line ${line}, or move the release after the block it leaves, so that every path passes it.`;
 }
 
 /** The call that ends each kind of section (`call bpf_rcu_read_lock#...` opens one). */

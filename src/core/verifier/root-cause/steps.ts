@@ -980,14 +980,15 @@ export function lastCheckOfOperand(s: CauseState): void {
   }
   // A helper's size that nothing compares: where it is set, and a check of another variable.
   const sized = argument?.trim();
-  if (/^helper-size|^size-may-be-zero/.test(f.catalogId ?? '') && sized && /^[a-z_]\w*$/.test(sized)) uncheckedSize(s, file, sized);
+  if (/^helper-size|^size-may-be-zero/.test(f.catalogId ?? '') && sized && /^[a-z_]\w*(?:\s*(?:\.|->)\s*\w+)*$/.test(sized))
+    uncheckedSize(s, file, sized.replace(/\s+/g, ''));
 }
 
 /** A size passed to a helper with no comparison of its own: its assignment, and the check that bounds another variable. */
 function uncheckedSize(s: CauseState, file: string, name: string): void {
   const { f, sources } = s;
   if (!sources || !f.line) return;
-  const set = assignmentAbove(sources, file, f.line, name);
+  const set = /^\w+$/.test(name) ? assignmentAbove(sources, file, f.line, name) : undefined;
   const text = set && !set.parameter ? withoutComment(set.text).trim() : '';
   if (
     set &&
@@ -1013,7 +1014,7 @@ function uncheckedSize(s: CauseState, file: string, name: string): void {
     other &&
     compared &&
     compared !== name &&
-    !new RegExp(String.raw`\b${name}\b`).test(otherText) &&
+    !new RegExp(String.raw`\b${name.replace(/[.>-]/g, (c) => `\\${c}`)}\b`).test(otherText) &&
     (!set || other.line > set.line - 8)
   ) {
     f.related.push({ ...other, message: `this check bounds \`${compared}\`, not \`${name}\`, which the call passes as the size` });

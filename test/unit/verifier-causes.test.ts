@@ -277,4 +277,10 @@ describe('verifier: root causes away from the refused line', () => {
     const f = first('tp-sendmsg-first-iov-capture-sized-by-user-iov-len');
     assert.ok(f.related.some((r) => r.line === 58 && /bounds `cap`, not `iov.iov_len`/.test(r.message)));
   });
+
+  it('finds a stack buffer declared at the end of an inline union and the type the size measures', () => {
+    const f = first('xdp-dual-stack-acl-dynptr-slice-ipv6-into-v4-sized-buffer');
+    assert.ok(f.related.some((r) => r.line === 44 && /`hdrbuf` is declared here/.test(r.message)));
+    assert.match(f.explanation, /`sizeof\(\*ip6h\)` \(the size of a struct ipv6hdr, 40 bytes\)/);
+  });
 });

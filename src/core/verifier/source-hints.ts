@@ -314,8 +314,9 @@ export function loopBody(
 
 /** The declaration of local variable `name` above `line`, in the function that contains it. */
 export function localDeclaration(sources: ReadonlyMap<string, string>, file: string, line: number, name: string): SourceLine | undefined {
+  // `int x;`, or the name after an inline struct or union's closing brace (`} hdrbuf;`).
   const decl = new RegExp(
-    String.raw`^\s+(?:(?:const|volatile|struct|union|enum|unsigned|signed|static)\s+)*\w+[\s*]+${escape(name)}\s*(?:\[[^\]]*\]\s*)*(?:=|;|,)`,
+    String.raw`^\s+(?:(?:(?:const|volatile|struct|union|enum|unsigned|signed|static)\s+)*\w+[\s*]+|\}\s*)${escape(name)}\s*(?:\[[^\]]*\]\s*)*(?:=|;|,)`,
   );
   for (const [key, lines] of linesOf(sources, file)) {
     for (let i = Math.min(line, lines.length) - 1; i >= 0 && !/^[^\s{}#/]/.test(lines[i]); i--) {

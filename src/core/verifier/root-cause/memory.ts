@@ -314,7 +314,11 @@ export const memoryCauses = {
       });
     f.quickFix = { kind: 'copy-to-stack', file: f.file, line: f.line, register: `R${reg}`, expression: expr, symbol };
     // A callback's context: name the callback, and say what to do with a program context instead.
-    const helper = /^(bpf_loop|bpf_for_each_map_elem|bpf_timer_set_callback|bpf_find_vma|bpf_user_ringbuf_drain)\s*\(/.exec(withoutComment(f.sourceText).trim().replace(/^(?:\w+\s*=\s*)?/, ''))?.[1];
+    const helper = /^(bpf_loop|bpf_for_each_map_elem|bpf_timer_set_callback|bpf_find_vma|bpf_user_ringbuf_drain)\s*\(/.exec(
+      withoutComment(f.sourceText)
+        .trim()
+        .replace(/^(?:\w+\s*=\s*)?/, ''),
+    )?.[1];
     const callback = helper ? argumentExpression(f.sourceText, helper === 'bpf_find_vma' ? 2 : 1)?.replace(/^&/, '') : undefined;
     if (helper && callback && /^\w+$/.test(callback)) {
       const context = /^ctx\b/.test(type);
@@ -588,8 +592,15 @@ export const memoryCauses = {
             .find((a) => a && (/\bsizeof\b/.test(a) || a === d.size) && a !== expr)
         : undefined;
       const declText = decl ? withoutComment(sourceLine(sources, decl.file, decl.line)) : '';
-      if (decl && sizeArg && /write/.test(f.message) && !f.explanation.includes(sizeArg)) {
-        f.explanation += ` The call passes \`${sizeArg}\` (${d.size} bytes) for \`${name}\`, declared \`${declText}\`: the helper would write past its end.`;
+      if (decl && sizeArg && /write|read/.test(f.message) && !f.explanation.includes(sizeArg)) {
+        // `sizeof(*ip6h)`: the type it measures, from the pointer's declaration.
+        const deref = /^sizeof\s*\(\s*\*\s*(\w+)\s*\)$/.exec(sizeArg)?.[1];
+        const type = deref
+          ? new RegExp(String.raw`\b(struct\s+\w+|\w+)\s*\*\s*${deref}\b`).exec(
+              withoutComment(f.sourceText) + '\n' + [...sources.values()].join('\n'),
+            )?.[1]
+          : undefined;
+        f.explanation += ` The call passes \`${sizeArg}\` (${type ? `the size of a ${type}, ` : ''}${d.size} bytes) for \`${name}\`, declared \`${declText.trim()}\`${/^\s*\}/.test(declText) ? ' (the end of its inline struct or union)' : ''}: the helper would ${/write/.test(f.message) ? 'write' : 'use'} bytes past its end.`;
         f.fix = `Pass \`sizeof(${name})\` as the size, or declare \`${name}\` with the type whose size you pass.`;
       }
       // A variable size, bounded by a check against another limit than the buffer's own size.

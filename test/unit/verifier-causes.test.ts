@@ -283,4 +283,21 @@ describe('verifier: root causes away from the refused line', () => {
     assert.ok(f.related.some((r) => r.line === 44 && /`hdrbuf` is declared here/.test(r.message)));
     assert.match(f.explanation, /`sizeof\(\*ip6h\)` \(the size of a struct ipv6hdr, 40 bytes\)/);
   });
+
+  it("tells raw_tp/sys_enter's pt_regs (kernel memory) from a user address", () => {
+    const log = [
+      '0: R1=ctx() R10=fp0',
+      '; struct pt_regs *regs = (struct pt_regs *)ctx->args[0]; @ raw-sys-enter-regs-dereferenced.bpf.c:11',
+      '0: (79) r1 = *(u64 *)(r1 +0)         ; R1=scalar()',
+      '; if (regs->di > 4096) @ raw-sys-enter-regs-dereferenced.bpf.c:12',
+      '1: (79) r1 = *(u64 *)(r1 +112)',
+      "R1 invalid mem access 'scalar'",
+    ].join('\n');
+    const own = sourcesOf(path.join(__dirname, '../fixtures/verifier'));
+    const f = analyzeLog(`libbpf: prog 'ent': BPF program load failed: Permission denied\nlibbpf: failed to load program 'ent'\n${log}`, {
+      sources: own,
+    }).findings[0];
+    assert.doesNotMatch(f.explanation, /calling process's memory/);
+    assert.match(f.explanation, /the task's struct pt_regs, kernel memory/);
+  });
 });

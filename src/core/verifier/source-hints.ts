@@ -835,7 +835,7 @@ export function symbolDeclaration(sources: ReadonlyMap<string, string>, name: st
   const forms = [
     new RegExp(String.raw`\}\s*${escape(name)}\s+SEC\s*\(`),
     new RegExp(
-      String.raw`\bextern\b.*\b${escape(name)}\b|^(?:static\s+)?(?:const\s+)?(?:volatile\s+)?[\w][\w\s]*\b${escape(name)}\s*(?:\[[^\]]*\]\s*)?(?:=|;|SEC)`,
+      String.raw`\bextern\b.*\b${escape(name)}\b|^(?:static\s+)?(?:const\s+)?(?:volatile\s+)?[\w][\w\s]*[\s*]\*?\s*${escape(name)}\s*(?:\[[^\]]*\]\s*)?(?:=|;|SEC)`,
     ),
     new RegExp(String.raw`^\s*(?:static\s+)?(?:const\s+)?(?:volatile\s+)?[\w\s]+\b${escape(name)}\s*(?:\[[^\]]*\]\s*)?(?:=|;|SEC)`),
   ];

@@ -335,7 +335,10 @@ export const memoryCauses = {
     const o = origin(steps);
     // A system call's pointer argument, read from a syscall tracepoint's context: a user address.
     const set = o ? locate(o.insnIndex) : undefined;
-    const userArg = /sys_enter|syscalls\//.test(section ?? '') && /\bargs\s*\[\s*\d\s*\]/.test(set?.text ?? '');
+    // (raw_tp/sys_enter's args[0] is the task's struct pt_regs, kernel memory, not a user address.)
+    const argN = /\bargs\s*\[\s*(\d)\s*\]/.exec(set?.text ?? '')?.[1];
+    const rawRegs = /^raw_t(?:p|racepoint)(?:\.w)?\/sys_(?:enter|exit)\b/.test(section ?? '') && argN === '0';
+    const userArg = /sys_enter|syscalls\//.test(section ?? '') && argN !== undefined && !rawRegs;
     // An argument read from a BTF-typed program's context (`ctx[1]`, tp_btf/fentry): the kernel's
     // BTF says it is not a pointer on this kernel, so the program assumes another prototype.
     const load = o ? /^r\d+ = \*\(u64 \*\)\(r(\d+) \+(\d+)\)$/.exec(o.disasm) : null;
@@ -351,8 +354,29 @@ export const memoryCauses = {
     } else if (userArg && o) {
       f.explanation += ` R${reg} is a system call argument read from the tracepoint's context (\`${withoutComment(set!.text)}\`): an address in the calling process's memory, which the program may not dereference; it can only copy from it.`;
       f.fix = 'Copy the data with bpf_probe_read_user() (bpf_probe_read_user_str() for a string) into a local buffer, and use the copy.';
+    } else if (rawRegs && o) {
+      f.explanation += ` R${reg} is \`ctx->args[0]\` of a raw sys_enter/sys_exit tracepoint (\`${withoutComment(set!.text)}\`): the task's struct pt_regs, kernel memory the program may not dereference directly, only read with a probe read.`;
+      f.fix =
+        'Read the registers through a probe read, with BPF_CORE_READ() or the PT_REGS_PARMn_CORE_SYSCALL() macros (bpf_probe_read_kernel() underneath), not by dereferencing the pointer.';
     } else explainScalar(f, reg, o, registers.get(`R${reg}`), kind?.name);
     const stmt = withoutComment(f.sourceText);
+    // `struct task_struct *last_task;` at file scope: a global lives in a map, and a pointer
+    // stored there is a number when read back.
+    const through = o && /^r\d+ = \*\(u64 \*\)\(r(?!10\b)\d+ [-+]\d+\)$/.test(o.disasm) ? /\b([a-z_]\w*)\s*->/.exec(stmt)?.[1] : undefined;
+    const global = through && s.sources ? symbolDeclaration(s.sources, through, f.file) : undefined;
+    const globalText = global ? (sourceLine(s.sources, global.file, global.line) ?? '') : '';
+    if (
+      global &&
+      /^(?:static\s+|volatile\s+)*(?:struct\s+)?\w+\s*\*\s*\w+/.test(globalText) &&
+      new RegExp(String.raw`\*\s*${through}\b`).test(globalText)
+    ) {
+      f.related.push({
+        ...global,
+        message: `\`${through}\` is a global variable: a pointer stored in it is a plain number when read back`,
+      });
+      f.explanation += ` \`${through}\` is a global variable (\`${withoutComment(globalText).trim()}\`, line ${global.line}): globals live in a map, and the verifier does not track a pointer stored there, so it reads back as a number.`;
+      f.fix = `Keep what you compare instead of the pointer (its pid, or an id) in the global, or read through it with BPF_CORE_READ(${through}, ...).`;
+    }
     // A pointer read out of memory in one chain (`obj->map->meta->cnt`): the link that is a number.
     const chain = o && /^r\d+ = \*\(u64 \*\)\(r(?!10\b)\d+ [-+]\d+\)$/.test(o.disasm) ? memberChain(stmt) : undefined;
     if (chain && !argRead && !f.explanation.includes(`\`${chain.through}\``))

@@ -300,4 +300,22 @@ describe('verifier: root causes away from the refused line', () => {
     assert.doesNotMatch(f.explanation, /calling process's memory/);
     assert.match(f.explanation, /the task's struct pt_regs, kernel memory/);
   });
+
+  it('says a format string global without const is in .data, and a key passed by value needs its address', () => {
+    const own = sourcesOf(path.join(__dirname, '../fixtures/verifier'));
+    const fmt = analyzeLog(
+      "libbpf: prog 'ex': BPF program load failed: Permission denied\n; bpf_snprintf(out, sizeof(out), fmt, args, sizeof(args)); /* EXPECT: primary */ @ format-string-global-not-const.bpf.c:14\n9: (18) r3 = 0xffffc900018b0000      ; R3=map_value(map=format_s.data,ks=4,vs=8)\n11: (85) call bpf_snprintf#165\nR3 does not point to a readonly map'",
+      { sources: own },
+    ).findings[0];
+    assert.ok(
+      fmt.related.some((r) => r.line === 8 && /`fmt` is declared here without const/.test(r.message)),
+      JSON.stringify(fmt.related),
+    );
+    assert.match(fmt.fix, /`const char fmt\[\] = "pid %d\\n";`/);
+    const key = analyzeLog(
+      '; u64 *v = bpf_map_lookup_elem(&seen, (void *)(long)pid); /* EXPECT: primary cause */ @ map-key-passed-by-value.bpf.c:11\n4: (bf) r2 = r0                       ; R0=scalar() R2=scalar()\n5: (85) call bpf_map_lookup_elem#1\nR2 type=scalar expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_',
+      { sources: own },
+    ).findings[0];
+    assert.equal(key.fix, 'Pass its address: `&pid` (the variable stays on the stack, where the helper reads it).');
+  });
 });

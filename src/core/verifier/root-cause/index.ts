@@ -35,6 +35,8 @@ import {
   sizeFromMemory,
   callbackParameter,
   narrowSignedOperand,
+  nonConstGlobal,
+  valueForPointer,
 } from './steps';
 
 export type { CauseInput } from './state';
@@ -111,6 +113,8 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   callSite,
   callbackParameter,
   narrowSignedOperand,
+  nonConstGlobal,
+  valueForPointer,
 ];
 
 /** Causes without a place in ORDER (never run) and causes no catalog entry names (dead code): both should be empty. */

@@ -16,6 +16,7 @@ import {
   localDeclaration,
   macroDefinition,
   structMember,
+  symbolDeclaration,
   programDefinition,
   SIGNED_TYPE,
   declaresSigned,
@@ -1195,4 +1196,35 @@ function nullableProgramArgument(s: CauseState, disasm: string): string | undefi
   const header = def ? wrapperHeader(lines, def.line) : undefined;
   const arg = header && /^r\d+ = \*\(u64 \*\)\(r1 \+\d+\)$/.test(disasm) ? wrapperArgument(header.macro, disasm) : undefined;
   return arg !== undefined ? header!.params[arg] : undefined;
+}
+
+/**
+ * A helper argument that must be read-only (a format string in .rodata) passed as a global that
+ * is not `const`: it lives in .data, which the program may write, so its bytes are not known.
+ */
+export function nonConstGlobal(s: CauseState): void {
+  const { f, sources } = s;
+  const arg = f.details?.argument?.replace(/^&\s*/, '');
+  if (!sources || !arg || !/^\w+$/.test(arg) || !/readonly map|read-only|not a constant|\.data\b/.test(`${f.message} ${f.explanation}`))
+    return;
+  const decl = symbolDeclaration(sources, arg, f.file);
+  const text = decl ? withoutComment(sourceLine(sources, decl.file, decl.line)).trim() : '';
+  if (!decl || /\bconst\b/.test(text) || /^\s/.test(sourceLine(sources, decl.file, decl.line) ?? ' ')) return;
+  if (f.related.some((r) => r.line === decl.line && r.file === decl.file)) return;
+  f.related.push({ ...decl, message: `\`${arg}\` is declared here without const: it lives in .data, which the program can change` });
+  f.explanation += ` \`${arg}\` is a global declared without \`const\` (\`${text}\`, line ${decl.line}), so it is in .data: the verifier cannot rely on its bytes, and this argument must be read-only.`;
+  f.fix = `Declare it \`const\` (\`${text.replace(/^(?:static\s+)?/, (m) => `${m}const `)}\`) so it lives in .rodata, or pass a string literal.`;
+}
+
+/** A number passed where the helper needs a pointer to it (`bpf_map_lookup_elem(&m, (void *)(long)pid)`). */
+export function valueForPointer(s: CauseState): void {
+  const { f, d, sources } = s;
+  const arg = f.details?.argument;
+  if (!sources || !f.file || !f.line || !arg || !/^(?:scalar|inv)/.test(d.type ?? '') || !/expected=/.test(f.message)) return;
+  const name = /^(?:\(\s*[\w\s*]+\)\s*)*(\w+)$/.exec(arg.trim())?.[1];
+  const decl = name && !/^(?:NULL|0)$/.test(name) ? localDeclaration(sources, f.file, f.line, name) : undefined;
+  const text = decl ? withoutComment(sourceLine(sources, decl.file, decl.line)).trim() : '';
+  if (!decl || !name || new RegExp(String.raw`\*\s*${name}\b`).test(text)) return;
+  f.explanation += ` \`${name}\` is a number (\`${text}\`, line ${decl.line}), and the call passes its value${arg.trim() !== name ? ` cast to a pointer (\`${arg.trim()}\`)` : ''} where the helper needs the address of the memory that holds it.`;
+  f.fix = `Pass its address: \`&${name}\` (the variable stays on the stack, where the helper reads it).`;
 }

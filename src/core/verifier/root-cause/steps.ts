@@ -542,9 +542,11 @@ export function regionSize(s: CauseState): void {
   if (!mem || reg === undefined || !sources) return;
   const o = traceRegister(records, pos, reg).at(-1);
   const at = o && o.role === 'call' ? locate(o.insnIndex) : undefined;
-  const sized = at?.text ? /\bsizeof\s*\(\s*(\*?\s*[A-Za-z_][\w.>-]*)\s*\)/.exec(withoutComment(at.text))?.[1] : undefined;
+  const sized = at?.text
+    ? /\bsizeof\s*\(\s*(\*?\s*(?:(?:struct|union)\s+)?[A-Za-z_][\w.>-]*)\s*\)/.exec(withoutComment(at.text))?.[1]
+    : undefined;
   if (!at?.file || !at.line || !sized) return;
-  const name = sized.replace(/\s+/g, '');
+  const name = sized.replace(/^\*\s+/, '*').replace(/\s+/g, ' ');
   const decl = /^\w+$/.test(name) ? localDeclaration(sources, at.file, at.line, name) : undefined;
   const declText = decl ? withoutComment(sourceLine(sources, decl.file, decl.line) ?? '') : '';
   const pointer = !!decl && new RegExp(String.raw`\*\s*${name}\b`).test(declText);
@@ -559,6 +561,13 @@ export function regionSize(s: CauseState): void {
     f.explanation = f.explanation.replace(/ 8 bytes is sizeof\(a pointer\):[^.]*\./, '');
     f.explanation += ` The region is ${mem[1]} bytes because ${call}() at line ${at.line} was given \`sizeof(${name})\`; the access at offset ${mem[2]} (size ${mem[3]}) reaches byte ${Number(mem[2]) + Number(mem[3])}.`;
     f.fix = `Bound the offset so that offset + ${mem[3]} stays within \`sizeof(${name})\`, or ask ${call}() for a region as large as the code reads.`;
+  }
+  // `struct full *f = bpf_ringbuf_reserve(&rb, sizeof(struct hdr), 0)`: the size of another type.
+  const holder = assignedVariable(withoutComment(at.text));
+  const type = holder ? new RegExp(String.raw`\b(struct\s+\w+)\s*\*\s*${holder}\b`).exec(withoutComment(at.text))?.[1] : undefined;
+  if (!pointer && holder && type && name !== `*${holder}` && name !== type) {
+    f.explanation += ` \`${holder}\` is a \`${type} *\`, but the region was made with \`sizeof(${name})\`: the size of another type than the one the code then uses.`;
+    f.fix = `Make the region as large as what \`${holder}\` points to: pass \`sizeof(*${holder})\` to ${call}() at line ${at.line}.`;
   }
 }
 

@@ -74,7 +74,7 @@ export const referenceCauses = {
             ),
           );
         f.fix = `Call ${calls.join(' or ')} before${exit === ' this path' ? ' this return' : exit}, and on every other path after line ${site?.line ?? taken.line}.`;
-        gotoPastRelease(s, holder, calls[0]);
+        gotoPastRelease(s, holder, calls);
       }
     }
 
@@ -254,7 +254,9 @@ export const referenceCauses = {
  * The jump the walk took (the last conditional jump before the exit, on the line of its `if` or
  * the one after) is the cause.
  */
-function gotoPastRelease(s: CauseState, holder: string, call: string): void {
+function gotoPastRelease(s: CauseState, holder: string, calls: string[]): void {
+  // On the path that leaves early, the release that gives the object back unused (discard).
+  const call = calls[calls.length - 1];
   const { f, records, pos, locate, sources } = s;
   const file = sources && f.file ? findSource(sources, f.file) : undefined;
   if (!file || !f.line) return;
@@ -271,8 +273,9 @@ function gotoPastRelease(s: CauseState, holder: string, call: string): void {
   const stmt = label ? new RegExp(String.raw`\bgoto\s+${label}\s*;`) : /\bbreak\s*;/;
   const line = [at.line, at.line + 1].find((n) => n < f.line! && stmt.test(withoutComment(lines[n - 1] ?? '')));
   if (!line || f.related.some((r) => r.line === line && r.file === file[0])) return;
-  const name = call.replace(/\(.*$/, '');
-  const skipped = lines.slice(line, f.line - 1).findIndex((l) => new RegExp(String.raw`\b${name}\s*\(`).test(l));
+  const names = calls.map((c) => c.replace(/\(.*$/, ''));
+  const skipped = lines.slice(line, f.line - 1).findIndex((l) => names.some((n) => new RegExp(String.raw`\b${n}\s*\(`).test(l)));
+  const name = skipped >= 0 ? (names.find((n) => new RegExp(String.raw`\b${n}\s*\(`).test(lines[line + skipped])) ?? names[0]) : names[0];
   // A `break` that skips nothing was not the way out of the release.
   if (!label && skipped < 0) return;
   const jumpText = label ? `goto ${label}` : 'break';
@@ -283,9 +286,10 @@ function gotoPastRelease(s: CauseState, holder: string, call: string): void {
     message: `this \`${jumpText}\` leaves with \`${holder}\` still held:${where || ' nothing releases it on the way'}`,
   });
   f.explanation += ` The path that leaks it takes \`${jumpText}\` at line ${line}, which jumps over${skipped >= 0 ? ` the ${name}() at line ${line + skipped + 1}` : ' the release'}${label ? ` to \`${label}:\`` : ''}.`;
-  f.fix = label
-    ? `Call ${call} before the \`goto ${label}\` at line ${line}, or move the release under \`${label}:\` (as \`if (${holder}) ${call};\`) so that every path passes it.`
-    : `Call ${call} before the \`break\` at line ${line}, or move the release after the block it leaves, so that every path passes it.`;
+  f.fix =
+    skipped >= 0
+      ? `Call ${call} before the \`${jumpText}\` at line ${line}: that path jumps over the ${name}() at line ${line + skipped + 1}.`
+      : `Call ${call} before the \`${jumpText}\` at line ${line}${label ? `, or release \`${holder}\` under \`${label}:\` (\`if (${holder}) ${call};\`)` : ''}, so that every path releases it.`;
 }
 
 /** The call that ends each kind of section (`call bpf_rcu_read_lock#...` opens one). */

@@ -18,6 +18,8 @@ describe('verifier: program context and case-specific explanations', () => {
     assert.deepEqual(contextField('__sk_buff', 50), { name: 'cb', off: 48, size: 20 });
     assert.equal(contextField('bpf_perf_event_data', 168)?.name, 'sample_period');
     assert.equal(contextField('xdp_md', 400), undefined);
+    assert.equal(programKind('sk_lookup')?.struct, 'bpf_sk_lookup');
+    assert.deepEqual(contextField('bpf_sk_lookup', 60), { name: 'local_port', off: 60, size: 4 });
   });
 
   it('says which field a context access touches and why this program type refuses it', () => {

@@ -119,6 +119,18 @@ const LAYOUTS: Record<string, [number, number, string][]> = {
     [0, 4, 'write'],
     [4, 4, 'file_pos'],
   ],
+  bpf_sk_lookup: [
+    [0, 8, 'sk'],
+    [8, 4, 'family'],
+    [12, 4, 'protocol'],
+    [16, 4, 'remote_ip4'],
+    [20, 16, 'remote_ip6'],
+    [36, 2, 'remote_port'],
+    [40, 4, 'local_ip4'],
+    [44, 16, 'local_ip6'],
+    [60, 4, 'local_port'],
+    [64, 4, 'ingress_ifindex'],
+  ],
   sk_msg_md: [
     [0, 8, 'data'],
     [8, 8, 'data_end'],
@@ -159,6 +171,7 @@ export function programKind(section: string | undefined): ProgramKind | undefine
   if (/^sockops\b/.test(s)) return k('sock_ops', 'bpf_sock_ops', ['skb_data', 'skb_data_end']);
   if (/^cgroup\/sysctl\b/.test(s)) return k('cgroup sysctl', 'bpf_sysctl');
   if (/^sk_msg\b/.test(s)) return k('sk_msg', 'sk_msg_md', ['data', 'data_end']);
+  if (/^sk_lookup\b/.test(s)) return k('sk_lookup', 'bpf_sk_lookup');
   if (/^perf_event\b/.test(s)) return k('perf_event', 'bpf_perf_event_data');
   if (/^(?:tp|tracepoint)\//.test(s)) return k('tracepoint');
   if (/^(?:raw_tp|raw_tracepoint)(?:\.w)?\//.test(s)) return k('raw tracepoint');
@@ -218,12 +231,14 @@ export function contextAccessRule(
       fix: 'Drop the tc_classid check here, or do the classification in a tc program (SEC("tc")).',
     };
   if (access === 'write') {
-    const readOnly = /^(?:XDP|perf_event|cgroup sock_addr|sk_msg|sock_ops)$/.test(kind.name) || packet || field.name === 'len';
+    const readOnly = /^(?:XDP|perf_event|cgroup sock_addr|sk_msg|sock_ops|sk_lookup)$/.test(kind.name) || packet || field.name === 'len';
     return {
       why: `This writes ${where}. ${readOnly ? `For a ${kind.name} program this field is read-only` : `A ${kind.name} program may not write this field`}: the context is the kernel's data, exposed to the program for reading.`,
       fix:
         kind.name === 'perf_event'
           ? 'Keep state of your own in a map (or a global variable) instead; the sampling period is set when the perf event is opened (perf_event_attr.sample_period), not from the program.'
+          : kind.name === 'sk_lookup'
+            ? 'An sk_lookup program does not rewrite the lookup: it picks the socket that receives the connection with bpf_sk_assign(ctx, sk, 0) (a socket from a SOCKMAP / SOCKHASH), and returns SK_PASS.'
           : `Copy ${f} into a local variable and change the copy, or keep what you want to change in a map; change packets or sockets only through the helpers meant for it.`,
     };
   }

@@ -21,6 +21,43 @@ import type { CauseState } from './state';
 import { hasBackwardJump, packetChangeBefore } from './common';
 
 /**
+ * `if ((void *)tcp + 1 > data_end)` between `tcp`'s assignment and its read: once cast to void *,
+ * `+ 1` adds one byte, so the check proves one byte past `tcp`, not the header.
+ */
+function byteCheckOfPointer(
+  s: CauseState,
+  set: { file: string; line: number; text: string },
+  via: string,
+  readVia: { pointer: string; field: string } | undefined,
+  proven: string | undefined,
+  needed: number | undefined,
+  onPath: RelatedLocation,
+): boolean {
+  const { f, sources } = s;
+  if (!sources || !f.line) return false;
+  const check = comparisonAbove(
+    sources,
+    set.file,
+    f.line,
+    new RegExp(String.raw`\(\s*(?:void|char|__u8|u8)\s*\*\s*\)\s*${via}\s*\+\s*(\d+)\s*>\s*\w*data_end\b`),
+  );
+  if (!check || check.line <= set.line) return false;
+  const text = withoutComment(sourceLine(sources, check.file, check.line)).trim();
+  const n = /\+\s*(\d+)\s*>/.exec(text)?.[1];
+  const type = new RegExp(String.raw`\bstruct\s+(\w+)\s*\*\s*${via}\b`).exec(findSource(sources, set.file)?.[1] ?? '')?.[1];
+  const member = readVia?.pointer === via ? `\`${via}->${readVia.field}\`` : `\`${via}\``;
+  // It, not the check the path's comparison was taken for, is the check of this pointer.
+  Object.assign(onPath, {
+    ...check,
+    message: `this check proves ${n} byte${n === '1' ? '' : 's'} past \`${via}\`: cast to void *, \`+ ${n}\` counts bytes, not ${type ? `struct ${type}s` : 'headers'}`,
+  });
+  f.explanation = f.explanation.replace(/ The check on this path is `[^`]*`:[^.]*\./, '');
+  f.explanation += ` The check of \`${via}\` at line ${check.line}, \`${text}\`, casts \`${via}\` to a byte pointer before adding ${n}: it proves ${n} byte${n === '1' ? '' : 's'} past \`${via}\`${proven ? ` (${proven} from the packet's start)` : ''}, while ${member} needs ${needed ? `${needed}` : 'more'}.`;
+  f.fix = `Check the whole header: \`if ((void *)(${via} + 1) > data_end) return ...;\` (\`${via} + 1\` is one ${type ? `struct ${type}` : 'header'} further), or \`(void *)${via} + sizeof(*${via}) > data_end\`.`;
+  return true;
+}
+
+/**
  * `struct frag_hdr *fh = (void *)oh;` after `if ((void *)(oh + 1) > data_end)`: the check proves
  * the size of what `oh` points to, and `fh` reads the same address as a larger header.
  */
@@ -337,6 +374,8 @@ export const packetCauses = {
           f.explanation += ` Line ${near.line}, \`${nearText}\`, checks \`${other}\` against data_end, not \`${via}\`: it proves nothing about the bytes \`${via}\` points to.`;
           f.fix = `Check the pointer this line reads through: \`${nearText.replace(new RegExp(String.raw`\b${other!}\b`), via!)}\`.`;
         }
+        // `(void *)tcp + 1 > data_end`: a check of `via` itself that adds bytes, not headers.
+        if (set && via && !checked && f.line && byteCheckOfPointer(s, set, via, readVia, proven, needed, at)) return;
         // `fh = (void *)oh;`: the same address as a pointer that was checked, read as a larger header.
         if (set && via && !checked && f.line && castAlias(s, set, via, readVia)) return;
         // The check on the path was made before `via` was moved by a run-time offset.

@@ -602,9 +602,11 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     }
     splitAndRead(raw);
   };
+  // A log whose newlines were lost, as its lines (undefined when the line is one line of a log).
+  const flattened = (raw: string) =>
+    raw.length > 120 && (raw.indexOf(': (', 12) > 0 || raw.indexOf('libbpf: ', 1) > 0) ? unflatten(raw, isError) : undefined;
   const splitAndRead = (raw: string) => {
-    // A log whose newlines were lost: its lines, one by one.
-    const flat = raw.length > 120 && (raw.indexOf(': (', 12) > 0 || raw.indexOf('libbpf: ', 1) > 0) ? unflatten(raw, isError) : undefined;
+    const flat = flattened(raw);
     if (flat) for (const part of flat) onLogLine(part);
     else onLogLine(raw);
   };
@@ -624,7 +626,12 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
       // ends its own program log, and the lines after it start the next one.
       for (const u of inner) {
         if (u.summary) summaryTexts.add(u.text.trim());
-        onText(u.text);
+        // The lines inside another tool's output say what the loader said, as the bare lines do.
+        if (u.text !== raw) noteContext(u.text);
+        // A field can hold a whole log whose newlines were lost: its lines, one by one.
+        const flat = u.text !== raw ? flattened(u.text) : undefined;
+        if (flat) for (const part of flat) onText(part);
+        else onText(u.text);
         if (u.summary && current && !current.ended) conclude(current);
       }
       return;

@@ -396,7 +396,8 @@ export function registerOrigin(s: CauseState): void {
         // A NULL check of another pointer between the two: the check that was meant for this one too.
         const use = new RegExp(String.raw`\b${symbol}\s*->\s*\w+`).exec(withoutComment(f.sourceText))?.[0];
         const lines = s.sources && set.file ? (findSource(s.sources, set.file)?.[1] ?? '').split('\n') : [];
-        for (let i = set.line; f.line && i < f.line - 1 && i < lines.length; i++) {
+        // The nearest such check above the use: the one written for this pointer.
+        for (let i = Math.min(f.line ?? 0, lines.length) - 2; i >= set.line; i--) {
           const other = /\bif\s*\(\s*!\s*([A-Za-z_]\w*)\s*\)/.exec(withoutComment(lines[i]))?.[1];
           if (!other || other === symbol) continue;
           f.related.push({

@@ -318,4 +318,15 @@ describe('verifier: root causes away from the refused line', () => {
     ).findings[0];
     assert.equal(key.fix, 'Pass its address: `&pid` (the variable stays on the stack, where the helper reads it).');
   });
+
+  it('says a helper writes more bytes into a struct member than the member has', () => {
+    const f = first('tetragon-style-exec-creds-event-copies-three-cap-sets-into-two');
+    assert.ok(f.related.some((r) => r.line === 25 && /`caps` is declared here: 16 bytes/.test(r.message)));
+    assert.match(f.fix, /sizeof\(e->caps\)/);
+  });
+
+  it('names the nearest NULL check of another pointer before the use', () => {
+    const f = first('tracee-style-exec-lineage-parent-storage-null-check-on-child');
+    assert.ok(f.related.some((r) => r.line === 56 && /checks `pinfo` for NULL, not `ppinfo`/.test(r.message)));
+  });
 });

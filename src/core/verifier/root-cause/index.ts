@@ -37,6 +37,7 @@ import {
   narrowSignedOperand,
   nonConstGlobal,
   valueForPointer,
+  memberTooSmall,
 } from './steps';
 
 export type { CauseInput } from './state';
@@ -115,6 +116,7 @@ const ORDER: (RootCause | ((s: CauseState) => void))[] = [
   narrowSignedOperand,
   nonConstGlobal,
   valueForPointer,
+  memberTooSmall,
 ];
 
 /** Causes without a place in ORDER (never run) and causes no catalog entry names (dead code): both should be empty. */

@@ -1238,3 +1238,26 @@ export function valueForPointer(s: CauseState): void {
   f.explanation += ` \`${name}\` is a number (\`${text}\`, line ${decl.line}), and the call passes its value${arg.trim() !== name ? ` cast to a pointer (\`${arg.trim()}\`)` : ''} where the helper needs the address of the memory that holds it.`;
   f.fix = `Pass its address: \`&${name}\` (the variable stays on the stack, where the helper reads it).`;
 }
+
+/**
+ * `bpf_probe_read_kernel(e->caps, 24, src)` where `caps` is `u64 caps[2]`: a helper writes more
+ * bytes into a struct member than the member has, past the end of the region it lies in.
+ */
+export function memberTooSmall(s: CauseState): void {
+  const { f, d, sources, failing, named } = s;
+  if (!sources || !f.file || !failing || !/^call /.test(failing.disasm) || named === undefined || d.size === undefined) return;
+  if (!/mem-region|map-value|out-of-range/.test(f.catalogId ?? '')) return;
+  const dest = argumentExpression(f.sourceText, named - 1)?.trim();
+  const m = dest ? /^&?\s*([a-z_]\w*)\s*(?:->|\.)\s*(\w+)$/.exec(dest) : null;
+  if (!m) return;
+  const [, holder, member] = m;
+  const all = [...sources.values()].join('\n');
+  const type = new RegExp(String.raw`\bstruct\s+(\w+)\s*\*?\s*${holder}\b`).exec(all)?.[1];
+  const decl = type ? structMember(sources, type, member, f.file) : undefined;
+  const size = decl ? typeSize(sources, decl.memberType, decl.dims, decl.file)?.bytes : undefined;
+  if (!decl || !size || Number(d.size) <= size || f.related.some((r) => r.line === decl.line && r.file === decl.file)) return;
+  const sizeArg = argumentExpression(f.sourceText, named)?.trim();
+  f.related.push({ ...decl, message: `\`${member}\` is declared here: ${size} bytes (\`${decl.text}\`)` });
+  f.explanation += ` The call writes ${d.size} bytes${sizeArg ? ` (\`${sizeArg}\`)` : ''} into \`${holder}->${member}\`, which is \`${decl.text}\`: ${size} bytes, so it runs ${Number(d.size) - size} bytes past the member${decl.offset !== undefined ? ` (at offset ${decl.offset} of struct ${type})` : ''} and past the end of the memory it lies in.`;
+  f.fix = `Copy at most the member's size: \`sizeof(${holder}->${member})\`, or make \`${member}\` large enough for ${d.size} bytes.`;
+}

@@ -1251,8 +1251,9 @@ export function memberTooSmall(s: CauseState): void {
   const m = dest ? /^&?\s*([a-z_]\w*)\s*(?:->|\.)\s*(\w+)$/.exec(dest) : null;
   if (!m) return;
   const [, holder, member] = m;
-  const all = [...sources.values()].join('\n');
-  const type = new RegExp(String.raw`\bstruct\s+(\w+)\s*\*?\s*${holder}\b`).exec(all)?.[1];
+  // The holder's struct, as the failing file declares it (other programs may reuse the name).
+  const own = findSource(sources, f.file)?.[1] ?? '';
+  const type = new RegExp(String.raw`\bstruct\s+(\w+)\s*\*?\s*${holder}\b`).exec(own)?.[1];
   const decl = type ? structMember(sources, type, member, f.file) : undefined;
   const size = decl ? typeSize(sources, decl.memberType, decl.dims, decl.file)?.bytes : undefined;
   if (!decl || !size || Number(d.size) <= size || f.related.some((r) => r.line === decl.line && r.file === decl.file)) return;

@@ -329,4 +329,9 @@ describe('verifier: root causes away from the refused line', () => {
     const f = first('tracee-style-exec-lineage-parent-storage-null-check-on-child');
     assert.ok(f.related.some((r) => r.line === 56 && /checks `pinfo` for NULL, not `ppinfo`/.test(r.message)));
   });
+
+  it('points a read at a cursor that a parse helper advanced at the call that moved it', () => {
+    const f = first('tc-mqtt-connect-audit-pull-helper-advances-past-proven-header');
+    assert.ok(f.related.some((r) => r.line === 64 && /pull\(\) proves the bytes at `cur` and then moves `cur` past them/.test(r.message)));
+  });
 });

@@ -8,6 +8,7 @@ import {
   comparisonAbove,
   enclosingLoop,
   functionEnd,
+  functionHeader,
   localDeclaration,
   programDefinition,
   wrapperParams,
@@ -19,6 +20,41 @@ import {
 import type { Finding, RelatedLocation, RootCause } from '../types';
 import type { CauseState } from './state';
 import { hasBackwardJump, packetChangeBefore } from './common';
+
+/**
+ * `fixed = pull(&cur, end, 2);` then `*(__be16 *)cur`: a parse helper of the sources that checks
+ * the bytes at the cursor against the end and then advances the cursor through its address. The
+ * last such call proved the bytes before the new position, not the ones the line reads.
+ */
+function cursorAdvanced(s: CauseState, readVia: { pointer: string; field: string } | undefined): boolean {
+  const { f, sources } = s;
+  const file = sources && f.file ? findSource(sources, f.file) : undefined;
+  if (!sources || !file || !f.line) return false;
+  const lines = file[1].split('\n');
+  const names = new Set([...withoutComment(f.sourceText).matchAll(/\b([a-z_]\w*)\b(?!\s*\()/g)].map((m) => m[1]));
+  const header = functionHeader(sources, file[0], f.line)?.line ?? 1;
+  for (let i = f.line - 2; i >= header; i--) {
+    const code = withoutComment(lines[i]);
+    const call = /\b([A-Za-z_]\w*)\s*\(([^;]*)\)/.exec(code);
+    const cursor = call ? /&\s*([a-z_]\w*)\b/.exec(call[2])?.[1] : undefined;
+    if (!call || !cursor || !names.has(cursor)) continue;
+    const def = programDefinition(sources, call[1], file[0]);
+    const end = def ? functionEnd(sources, def.file, def.line + 1) : undefined;
+    const body = def && end ? (findSource(sources, def.file)?.[1] ?? '').split('\n').slice(def.line, end.line).join('\n') : '';
+    // It checks against an end and writes the moved cursor back through its pointer parameter.
+    if (!/[<>]/.test(body.replace(/->/g, '')) || !/\*\s*\w+\s*(?:\+?=)(?!=)/.test(body)) return false;
+    const member = readVia?.pointer === cursor ? `\`${cursor}->${readVia.field}\`` : `the bytes at \`${cursor}\``;
+    f.related.push({
+      file: file[0],
+      line: i + 1,
+      message: `${call[1]}() proves the bytes at \`${cursor}\` and then moves \`${cursor}\` past them: nothing checks the bytes at its new position`,
+    });
+    f.explanation += ` \`${call[1]}()\` (line ${i + 1}) checks the bytes at \`${cursor}\` against the end and then advances \`${cursor}\` past them: this line reads ${member} at the advanced cursor, which no check has covered.`;
+    f.fix = `Pull what this line reads as well (\`${call[1]}(&${cursor}, ..., sizeof(...))\`) and read through the pointer it returns, instead of reading at \`${cursor}\` after the last ${call[1]}().`;
+    return true;
+  }
+  return false;
+}
 
 /**
  * `if ((void *)tcp + 1 > data_end)` between `tcp`'s assignment and its read: once cast to void *,
@@ -374,6 +410,8 @@ export const packetCauses = {
           f.explanation += ` Line ${near.line}, \`${nearText}\`, checks \`${other}\` against data_end, not \`${via}\`: it proves nothing about the bytes \`${via}\` points to.`;
           f.fix = `Check the pointer this line reads through: \`${nearText.replace(new RegExp(String.raw`\b${other!}\b`), via!)}\`.`;
         }
+        // `pull(&cur, end, 2)` proves bytes at `cur` and then moves it: the read is at the new `cur`.
+        if (!checked && f.line && cursorAdvanced(s, readVia)) return;
         // `(void *)tcp + 1 > data_end`: a check of `via` itself that adds bytes, not headers.
         if (set && via && !checked && f.line && byteCheckOfPointer(s, set, via, readVia, proven, needed, at)) return;
         // `fh = (void *)oh;`: the same address as a pointer that was checked, read as a larger header.

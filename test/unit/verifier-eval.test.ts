@@ -63,7 +63,8 @@ describe('verifier decoder on held-out material from others', () => {
     // Measured on the held-out half when this test was written; before the unframer peeled stacked
     // prefixes and read each logger field's lines as lines: compose 96.0%, kubectl 95.2%, journald
     // 96.0%, crlf 100%, indented 98.4%, quoted 96.0%, logrus 90.5% (of 126 logs with a finding; 133
-    // with the logs of round 9, logrus 95.5%).
+    // with the logs of round 9, logrus 95.5%). Round 18 read logger lines as clang lines no more and
+    // split a flattened log inside a field: logrus 96.3% -> 98.3% of 240.
     const floors: Record<string, number> = {
       compose: 0.98,
       kubectl: 0.98,
@@ -71,7 +72,7 @@ describe('verifier decoder on held-out material from others', () => {
       crlf: 1,
       indented: 0.98,
       quoted: 0.99,
-      logrus: 0.95,
+      logrus: 0.98,
       // Before lines were normalised (tune half): html 62%, nbsp 6%, ansi 63%, typographic 75%, buildkit 65%.
       html: 0.99,
       nbsp: 0.99,

@@ -166,6 +166,33 @@ export const programCauses = {
       }
       const cond = /\bfor\s*\([^;]*;([^;]*);/.exec(header)?.[1] ?? /\bwhile\s*\((.*)\)/.exec(header)?.[1] ?? '';
       narrowCounter(s, own, header, cond);
+      // `while (i < 8)` whose body never changes `i`: the loop has no end at all.
+      const tested = /^\s*\(?\s*([a-z_]\w*)\s*(?:<=?|>=?|!=)/.exec(cond)?.[1];
+      const body = tested ? loopBody(sources, own.file, own.line) : undefined;
+      const bodyText = (findSource(sources, own.file)?.[1] ?? '')
+        .split('\n')
+        .slice(own.line, own.line + 200)
+        .join('\n');
+      const stepped = /\bfor\s*\([^;]*;[^;]*;\s*[^)\s]/.test(header);
+      if (
+        tested &&
+        body &&
+        !stepped &&
+        !body.counters.includes(tested) &&
+        // (Its address passed to a helper, as a map key, does not change it; to a function of the program it may.)
+        !bodyText
+          .slice(0, 4000)
+          .split('\n')
+          .some(
+            (l) =>
+              new RegExp(String.raw`\b${tested}\s*=[^=]`).test(l) ||
+              (new RegExp(String.raw`&\s*${tested}\b`).test(l) && !/\bbpf_\w+\s*\(/.test(l)),
+          )
+      ) {
+        f.explanation += ` The loop \`${header.replace(/\s*\{$/, '')}\` tests \`${tested}\`, and nothing in its body changes \`${tested}\`: the loop never ends, so the verifier walks it pass after pass until the budget runs out.`;
+        f.fix = `Step \`${tested}\` in the loop (\`${tested}++\` at the end of each pass, or \`for (...; ${cond.trim()}; ${tested}++)\`).`;
+        return;
+      }
       // A loop bounded by a value known only at run time (`i < count`): walked pass after pass.
       const bound = [...cond.matchAll(/\b\w+\s*(?:<=?|!=)\s*([a-z_][\w]*(?:\s*(?:->|\.)\s*\w+)*)(?!\s*\()/g)]
         .map((m) => m[1])
@@ -263,6 +290,21 @@ export const programCauses = {
       .find((l) => new RegExp(String.raw`^${v}\s*(?:[-+*/|&^]|<<|>>)?=(?!=)|^${v}\s*(?:\+\+|--)|^(?:\+\+|--)${v}\b`).test(l));
     f.explanation += ` The loop \`${header.replace(/\s*\{$/, '')}\` ends when \`${v}\` reaches \`${limit.trim()}\`${step ? `, and each pass does \`${step}\`` : ''}: the verifier saw the loop's head twice with the same state, so as far as it can tell nothing moves \`${v}\` towards the end (a step that may be 0 leaves it where it is).`;
     f.fix = `Bound the passes with a constant (\`for (int i = 0; i < MAX_PASSES && ${v} < ${limit.trim()}; i++)\`), or compute the result without a loop${step ? ` (here: how many steps of \`${step}\` are needed)` : ''}.`;
+    // A `continue` before the step starts the next pass with the counter where it was.
+    const stepAt = step
+      ? lines.slice(loop.at.line, loop.at.line + 6).findIndex((l) => withoutComment(l).trim() === step) + loop.at.line
+      : -1;
+    const skip = stepAt > loop.at.line ? lines.slice(loop.at.line, stepAt).findIndex((l) => /\bcontinue\s*;/.test(withoutComment(l))) : -1;
+    if (step && skip >= 0) {
+      const at = loop.at.line + skip + 1;
+      f.related.push({
+        file: loop.at.file,
+        line: at,
+        message: `this \`continue\` starts the next pass before \`${step}\`: on that path \`${v}\` does not move`,
+      });
+      f.explanation += ` The \`continue\` at line ${at} jumps back to the loop's head before \`${step}\` (line ${stepAt + 1}), so the path through it comes back with \`${v}\` unchanged.`;
+      f.fix = `Step \`${v}\` before the \`continue\` at line ${at} (or write the loop as \`for (...; ${v} < ${limit.trim()}; ${step.replace(/;$/, '')})\`, whose step a \`continue\` does not skip).`;
+    }
   },
   // Program-type problems: the SEC() that chose the program type (or the license) is the cause.
   'program-type': (s) => {

@@ -76,6 +76,13 @@ describe('verifier: other loaders and compilers', () => {
       'jump out of range from insn 8 to 584\nprocessed 0 insns (limit 1000000)\nRuntime error: bpf_load_program() err=22 message=jump out of range from insn 8 to 584\n';
     assert.equal(first(restated)?.message, 'jump out of range from insn 8 to 584');
   });
+  it("names an attach target libbpf did not find in the kernel's BTF", () => {
+    const f = first(
+      "libbpf: prog 'sw': failed to find kernel BTF type ID of 'sched_switched': -3\nlibbpf: prog 'sw': failed to prepare load attributes: -3",
+    );
+    assert.equal(f?.title, "No `sched_switched` in this kernel's BTF");
+    assert.match(f?.fix ?? '', /btf_trace_sched_switched/);
+  });
 });
 
 describe('verifier: lines as web pages, terminals and word processors pass them on', () => {

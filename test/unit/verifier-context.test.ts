@@ -20,6 +20,7 @@ describe('verifier: program context and case-specific explanations', () => {
     assert.equal(contextField('xdp_md', 400), undefined);
     assert.equal(programKind('sk_lookup')?.struct, 'bpf_sk_lookup');
     assert.deepEqual(contextField('bpf_sk_lookup', 60), { name: 'local_port', off: 60, size: 4 });
+    assert.equal(programKind('cgroup/dev')?.struct, 'bpf_cgroup_dev_ctx');
   });
 
   it('says which field a context access touches and why this program type refuses it', () => {

@@ -119,6 +119,11 @@ const LAYOUTS: Record<string, [number, number, string][]> = {
     [0, 4, 'write'],
     [4, 4, 'file_pos'],
   ],
+  bpf_cgroup_dev_ctx: [
+    [0, 4, 'access_type'],
+    [4, 4, 'major'],
+    [8, 4, 'minor'],
+  ],
   bpf_sk_lookup: [
     [0, 8, 'sk'],
     [8, 4, 'family'],
@@ -172,6 +177,7 @@ export function programKind(section: string | undefined): ProgramKind | undefine
   if (/^cgroup\/sysctl\b/.test(s)) return k('cgroup sysctl', 'bpf_sysctl');
   if (/^sk_msg\b/.test(s)) return k('sk_msg', 'sk_msg_md', ['data', 'data_end']);
   if (/^sk_lookup\b/.test(s)) return k('sk_lookup', 'bpf_sk_lookup');
+  if (/^cgroup\/dev\b/.test(s)) return k('cgroup device', 'bpf_cgroup_dev_ctx');
   if (/^perf_event\b/.test(s)) return k('perf_event', 'bpf_perf_event_data');
   if (/^(?:tp|tracepoint)\//.test(s)) return k('tracepoint');
   if (/^(?:raw_tp|raw_tracepoint)(?:\.w)?\//.test(s)) return k('raw tracepoint');
@@ -231,7 +237,8 @@ export function contextAccessRule(
       fix: 'Drop the tc_classid check here, or do the classification in a tc program (SEC("tc")).',
     };
   if (access === 'write') {
-    const readOnly = /^(?:XDP|perf_event|cgroup sock_addr|sk_msg|sock_ops|sk_lookup)$/.test(kind.name) || packet || field.name === 'len';
+    const readOnly =
+      /^(?:XDP|perf_event|cgroup sock_addr|sk_msg|sock_ops|sk_lookup|cgroup device)$/.test(kind.name) || packet || field.name === 'len';
     return {
       why: `This writes ${where}. ${readOnly ? `For a ${kind.name} program this field is read-only` : `A ${kind.name} program may not write this field`}: the context is the kernel's data, exposed to the program for reading.`,
       fix:
@@ -239,7 +246,7 @@ export function contextAccessRule(
           ? 'Keep state of your own in a map (or a global variable) instead; the sampling period is set when the perf event is opened (perf_event_attr.sample_period), not from the program.'
           : kind.name === 'sk_lookup'
             ? 'An sk_lookup program does not rewrite the lookup: it picks the socket that receives the connection with bpf_sk_assign(ctx, sk, 0) (a socket from a SOCKMAP / SOCKHASH), and returns SK_PASS.'
-          : `Copy ${f} into a local variable and change the copy, or keep what you want to change in a map; change packets or sockets only through the helpers meant for it.`,
+            : `Copy ${f} into a local variable and change the copy, or keep what you want to change in a map; change packets or sockets only through the helpers meant for it.`,
     };
   }
   if (kind.name === 'perf_event' && field.name.startsWith('regs.') && size !== 8)

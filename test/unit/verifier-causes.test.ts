@@ -334,4 +334,9 @@ describe('verifier: root causes away from the refused line', () => {
     const f = first('tc-mqtt-connect-audit-pull-helper-advances-past-proven-header');
     assert.ok(f.related.some((r) => r.line === 64 && /pull\(\) proves the bytes at `cur` and then moves `cur` past them/.test(r.message)));
   });
+
+  it('reads a NULL check of two pointers that tests one of them twice', () => {
+    const f = first('tc-top-talkers-pair-null-check-repeats-src-pointer');
+    assert.ok(f.related.some((r) => r.line === 51 && /checks `src_bytes` for NULL, not `dst_bytes`/.test(r.message)));
+  });
 });

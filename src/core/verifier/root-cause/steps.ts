@@ -398,7 +398,10 @@ export function registerOrigin(s: CauseState): void {
         const lines = s.sources && set.file ? (findSource(s.sources, set.file)?.[1] ?? '').split('\n') : [];
         // The nearest such check above the use: the one written for this pointer.
         for (let i = Math.min(f.line ?? 0, lines.length) - 2; i >= set.line; i--) {
-          const other = /\bif\s*\(\s*!\s*([A-Za-z_]\w*)\s*\)/.exec(withoutComment(lines[i]))?.[1];
+          // `if (!p)`, or `if (!a || !b)`: NULL tests, none of them of this pointer.
+          const cond = /\bif\s*\((.*)\)/.exec(withoutComment(lines[i]))?.[1] ?? '';
+          const tested: string[] = [...cond.matchAll(/!\s*([A-Za-z_]\w*)\b(?!\s*[(.[-])/g)].map((m) => m[1]);
+          const other: string | undefined = tested.length && !new RegExp(String.raw`\b${symbol}\b`).test(cond) ? tested[0] : undefined;
           if (!other || other === symbol) continue;
           f.related.push({
             file: set.file,

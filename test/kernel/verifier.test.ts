@@ -121,7 +121,7 @@ describe('verifier findings on broken programs written by others', function () {
     console.log(formatPrograms(scores));
     for (const [set, byHalf] of Object.entries(sets)) console.log(formatPrograms(byHalf, `  set ${set}:`));
     const h = scores.heldout;
-    assert.ok(h.total >= 341, `only ${h.total} held-out programs`);
+    assert.ok(h.total >= 392, `only ${h.total} held-out programs`);
     // The held-out misses stay hidden unless asked for, so nobody tunes on them by accident.
     const msg = process.env.VERIFIER_EVAL_SHOW_HELDOUT ? `\n${h.misses.join('\n')}` : '';
     if (scores.tune.misses.length) console.log(`tune misses:\n  ${scores.tune.misses.join('\n  ')}`);
@@ -142,12 +142,15 @@ describe('verifier findings on broken programs written by others', function () {
     // bounds checked in inlined helpers and macros, references through goto, map definitions,
     // number dereferences, regions, stack, context; 22 held out) scored 100/83.3/75.0 and 100/90.0/30.0 on first
     // sight; set 23 (round 13: leaks in inlined helpers, map definitions, packets checked on the wrong pointer; 14 held out) 78.6/83.3/50.0; with the decoder of round 13 all 341 score 89.7 / 77.5 / 70.1.
-    // Target 80% case-specific, measured 70.1% on 341.
-    assert.ok(h.caseSpecific / h.total >= 0.685, `case-specific ${h.caseSpecific}/${h.total} (issue #9 target 80%, measured 70.1%)${msg}`);
-    // Target 90% root cause among the related locations, measured 77.5%.
-    assert.ok(h.cause / h.withCause >= 0.75, `root cause ${h.cause}/${h.withCause} (issue #9 target 90%, measured 77.5%)${msg}`);
-    // Target 97% primary diagnostic at the causing line, measured 89.7%.
-    assert.ok(h.primary / h.total >= 0.89, `primary ${h.primary}/${h.total} (issue #9 target 97%, measured 89.7%)${msg}`);
+    // Sets 24-28 (round 14: data planes, kfuncs, dynptrs, sockops, tracers, security agents and
+    // beginners' programs; 51 held out) scored 94.1 / 80.4 / 78.4 on first sight; with the decoder of
+    // round 14 the same 341 as before score 89.7 / 80.5 / 71.6, and all 392 score 90.3 / 80.5 / 73.0.
+    // Target 80% case-specific, measured 73.0% on 392.
+    assert.ok(h.caseSpecific / h.total >= 0.725, `case-specific ${h.caseSpecific}/${h.total} (issue #9 target 80%, measured 73.0%)${msg}`);
+    // Target 90% root cause among the related locations, measured 80.5%.
+    assert.ok(h.cause / h.withCause >= 0.8, `root cause ${h.cause}/${h.withCause} (issue #9 target 90%, measured 80.5%)${msg}`);
+    // Target 97% primary diagnostic at the causing line, measured 90.3%.
+    assert.ok(h.primary / h.total >= 0.895, `primary ${h.primary}/${h.total} (issue #9 target 97%, measured 90.3%)${msg}`);
   });
 
   // Other people build with other compilers: clang 20 and later emit 32-bit subregister code
@@ -165,7 +168,7 @@ describe('verifier findings on broken programs written by others', function () {
       const { all: scores, loaded } = await scorePrograms(loader, dir, sources, [], ['heldout']);
       console.log(formatPrograms(scores, `broken programs written by others, restyled (${loaded} load that way, left out):`));
       const h = scores.heldout;
-      assert.ok(h.total >= 341, `only ${h.total} held-out programs restyled`);
+      assert.ok(h.total >= 392, `only ${h.total} held-out programs restyled`);
       const msg = process.env.VERIFIER_EVAL_SHOW_HELDOUT ? `\n${h.misses.join('\n')}` : '';
       // The values measured when this test was written (RESTYLED FLOORS), not issue #9's targets.
       assert.ok(h.primary / h.total >= RESTYLED_FLOORS.primary, `restyled primary ${h.primary}/${h.total}${msg}`);
@@ -182,7 +185,7 @@ describe('verifier findings on broken programs written by others', function () {
     const { all: scores, loaded } = await scorePrograms(loader, OTHERS, sources, ['-mcpu=v3'], ['heldout']);
     console.log(formatPrograms(scores, `broken programs written by others, built with -mcpu=v3 (${loaded} load that way, left out):`));
     const h = scores.heldout;
-    assert.ok(h.total >= 341, `only ${h.total} held-out programs fail to load when built with -mcpu=v3`);
+    assert.ok(h.total >= 392, `only ${h.total} held-out programs fail to load when built with -mcpu=v3`);
     const msg = process.env.VERIFIER_EVAL_SHOW_HELDOUT ? `\n${h.misses.join('\n')}` : '';
     // The values measured when this test was written (v3 FLOORS), not issue #9's targets.
     assert.ok(h.primary / h.total >= V3_FLOORS.primary, `-mcpu=v3 primary ${h.primary}/${h.total}${msg}`);
@@ -192,9 +195,9 @@ describe('verifier findings on broken programs written by others', function () {
 });
 
 /** Held-out scores of the restyled programs, as measured (see the test). */
-// Measured: 89.1% / 76.7% / 69.8% of 341 (the same programs as written: 89.7% / 77.5% / 70.1%).
-const RESTYLED_FLOORS = { primary: 0.885, cause: 0.745, caseSpecific: 0.68 };
+// Measured: 89.8% / 79.4% / 72.4% of 392 (the same programs as written: 90.3% / 80.5% / 73.0%).
+const RESTYLED_FLOORS = { primary: 0.895, cause: 0.79, caseSpecific: 0.72 };
 
 /** Held-out scores of the programs built with -mcpu=v3, as measured (see the test). */
-// Measured: 88.9% / 77.5% / 69.5% of 341.
-const V3_FLOORS = { primary: 0.885, cause: 0.755, caseSpecific: 0.68 };
+// Measured: 89.5% / 80.1% / 73.0% of 392.
+const V3_FLOORS = { primary: 0.89, cause: 0.795, caseSpecific: 0.725 };

@@ -51,7 +51,7 @@ const RE_STATS =
   /^processed (\d+) insns(?: \(limit (\d+)\))?(?: max_states_per_insn (\d+))?(?: total_states (\d+))?(?: peak_states (\d+))?(?: mark_read (\d+))?/;
 const RE_TIME = /^verification time (\d+) usec$/;
 const RE_STACK = /^stack depth (.*)$/;
-const RE_CLANG_LOC = /^([^"=]+?):(\d+):(?:(\d+):)? (fatal error|error|warning|note): (.*)$/
+const RE_CLANG_LOC = /^([^"=]+?):(\d+):(?:(\d+):)? (fatal error|error|warning|note): (.*)$/;
 const RE_CLANG_BARE = /^(fatal error|error|warning): (.*)$/;
 const RE_LIVENESS = /^\s+\d+: [.0-9]{10,} \(/;
 // Lines of the level-2 precision tracker and other informational chatter: never the error.

@@ -124,6 +124,8 @@ function castAlias(
     ...check,
     message: `this check proves the bytes of a struct ${from} at \`${other}\`; \`${via}\` reads the same address as a struct ${to}`,
   });
+  // This check, not the comparison the path's last branch was found at, is the one that matters.
+  f.explanation = f.explanation.replace(/ The check on this path is `[^`]*`:[^.]*\./, '');
   f.explanation += ` \`${via}\` is \`${other}\` cast to a struct ${to} (line ${set.line}), and the check \`${checkText}\` (line ${check.line}) proves only the size of a struct ${from}: ${member} lies beyond it.`;
   f.fix = `After line ${set.line}, check \`if ((void *)(${via} + 1) > data_end) return ...;\` before reading ${member}.`;
   return true;
@@ -435,7 +437,7 @@ export const packetCauses = {
             ...ownCheck,
             message: `this check compares \`${via}\` with \`${against}\`, not with data_end: it proves nothing to the verifier`,
           });
-          f.explanation += ` The check at line ${ownCheck.line}, \`${ownText}\`, compares \`${via}\` with \`${against}\` (\`${withoutComment(end.text).trim()}\`, line ${end.line}): only a comparison with the packet's end pointer, loaded from the context's data_end, proves packet bytes${/\blen\b/.test(end.text) ? ', and a packet length also counts bytes outside the linear data the program may read' : ''}.`;
+          f.explanation += ` The check at line ${ownCheck.line}, \`${ownText}\`, compares \`${via}\` with \`${against}\` (\`${withoutComment(end.text).trim()}\`, line ${end.line}): only a comparison with the packet's end pointer, loaded from the context's data_end, proves packet bytes${/\blen\b/.test(end.text) ? ', and a packet length also counts bytes outside the linear data the program may read' : ''}${readVia && readVia.pointer === via ? `, so \`${via}->${readVia.field}\` is read unproven` : ''}.`;
           f.fix = `Compare with data_end: \`${ownText.replace(new RegExp(String.raw`\b${against}\b`), endName)}\`.`;
           return;
         }

@@ -1024,9 +1024,21 @@ function uncheckedSize(s: CauseState, file: string, name: string): void {
   const other = comparisonAbove(sources, file, f.line, /\bsizeof\s*\(|\b[A-Z_][A-Z0-9_]{2,}\b|\b\d{2,}\b/);
   const otherText = other ? withoutComment(sourceLine(sources, other.file, other.line)).trim() : '';
   const compared = /\b([a-z_]\w*(?:\s*->\s*\w+)?)\s*[<>]=?\s*(?:\(|sizeof|[A-Z_\d])/.exec(otherText)?.[1]?.replace(/\s+/g, '');
+  // Only a check of a value tied to the size: one assigned from the other (`want = count`,
+  // `cap = iov.iov_len`), not any comparison that happens to come before the call.
+  const lines = (findSource(sources, file)?.[1] ?? '').split('\n').slice(0, f.line);
+  const esc = (x: string) => x.replace(/[.>-]/g, (c) => `\\${c}`);
+  const tied =
+    compared &&
+    lines.some(
+      (l) =>
+        new RegExp(String.raw`\b${esc(compared)}\s*=\s*${esc(name)}\b`).test(l) ||
+        new RegExp(String.raw`\b${esc(name)}\s*=\s*${esc(compared)}\b`).test(l),
+    );
   if (
     other &&
     compared &&
+    tied &&
     compared !== name &&
     !new RegExp(String.raw`\b${name.replace(/[.>-]/g, (c) => `\\${c}`)}\b`).test(otherText) &&
     (!set || other.line > set.line - 8)

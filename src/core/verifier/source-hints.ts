@@ -10,7 +10,8 @@ export interface SourceLine {
 }
 
 const isComment = (l: string) => /^\s*(?:\/\/|\/\*|\*)/.test(l);
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** `name` as a literal inside a regular expression. */
+export const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * The line that opens `struct name` (or `union name`): `struct name {`, or `struct name` with the
@@ -813,6 +814,22 @@ export function programDefinition(sources: ReadonlyMap<string, string>, name: st
   }
   return undefined;
 }
+
+/** The body of function `name` of the sources (the lines after its header, up to its closing brace). */
+export function functionBody(
+  sources: ReadonlyMap<string, string>,
+  name: string,
+  prefer?: string,
+): (SourceLine & { text: string }) | undefined {
+  const def = programDefinition(sources, name, prefer);
+  const end = def ? functionEnd(sources, def.file, def.line + 1) : undefined;
+  if (!def || !end) return undefined;
+  return { ...def, text: (findSource(sources, def.file)?.[1] ?? '').split('\n').slice(def.line, end.line).join('\n') };
+}
+
+/** The struct `name` is declared a pointer to in `text` (`struct tcphdr *tcp` -> `tcphdr`). */
+export const pointeeStruct = (text: string, name: string) =>
+  new RegExp(String.raw`\bstruct\s+(\w+)\s*\*\s*${escape(name)}\b`).exec(text)?.[1];
 
 /** Lines (outside comments) that mention identifier `name`, in source order. */
 export function symbolLines(sources: ReadonlyMap<string, string>, name: string, max = 3, prefer?: string): SourceLine[] {

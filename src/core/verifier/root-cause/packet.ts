@@ -7,6 +7,7 @@ import {
   assignmentAbove,
   comparisonAbove,
   enclosingLoop,
+  functionBody,
   functionEnd,
   functionHeader,
   localDeclaration,
@@ -14,12 +15,22 @@ import {
   wrapperParams,
   sourceLine,
   memberAccess,
+  pointeeStruct,
   pointerReadThrough,
   withoutComment,
 } from '../source-hints';
 import type { Finding, RelatedLocation, RootCause } from '../types';
 import type { CauseState } from './state';
 import { hasBackwardJump, packetChangeBefore } from './common';
+
+/** What the line reads, in the program's words: `` `tcp->dest` `` through `via`, or `` `via` ``. */
+const readThrough = (via: string, readVia: { pointer: string; field: string } | undefined) =>
+  readVia?.pointer === via ? `\`${via}->${readVia.field}\`` : `\`${via}\``;
+
+/** Drops the sentence naming the check the path's last comparison was found at, when another check is the one that matters. */
+const forgetPathCheck = (f: Finding) => {
+  f.explanation = f.explanation.replace(/ The check on this path is `[^`]*`:[^.]*\./, '');
+};
 
 /**
  * `fixed = pull(&cur, end, 2);` then `*(__be16 *)cur`: a parse helper of the sources that checks
@@ -38,9 +49,7 @@ function cursorAdvanced(s: CauseState, readVia: { pointer: string; field: string
     const call = /\b([A-Za-z_]\w*)\s*\(([^;]*)\)/.exec(code);
     const cursor = call ? /&\s*([a-z_]\w*)\b/.exec(call[2])?.[1] : undefined;
     if (!call || !cursor || !names.has(cursor)) continue;
-    const def = programDefinition(sources, call[1], file[0]);
-    const end = def ? functionEnd(sources, def.file, def.line + 1) : undefined;
-    const body = def && end ? (findSource(sources, def.file)?.[1] ?? '').split('\n').slice(def.line, end.line).join('\n') : '';
+    const body = functionBody(sources, call[1], file[0])?.text ?? '';
     // It checks against an end and writes the moved cursor back through its pointer parameter.
     if (!/[<>]/.test(body.replace(/->/g, '')) || !/\*\s*\w+\s*(?:\+?=)(?!=)/.test(body)) return false;
     const member = readVia?.pointer === cursor ? `\`${cursor}->${readVia.field}\`` : `the bytes at \`${cursor}\``;
@@ -80,14 +89,14 @@ function byteCheckOfPointer(
   if (!check || check.line <= set.line) return false;
   const text = withoutComment(sourceLine(sources, check.file, check.line)).trim();
   const n = /\+\s*(\d+)\s*>/.exec(text)?.[1];
-  const type = new RegExp(String.raw`\bstruct\s+(\w+)\s*\*\s*${via}\b`).exec(findSource(sources, set.file)?.[1] ?? '')?.[1];
-  const member = readVia?.pointer === via ? `\`${via}->${readVia.field}\`` : `\`${via}\``;
+  const type = pointeeStruct(findSource(sources, set.file)?.[1] ?? '', via);
+  const member = readThrough(via, readVia);
   // It, not the check the path's comparison was taken for, is the check of this pointer.
   Object.assign(onPath, {
     ...check,
     message: `this check proves ${n} byte${n === '1' ? '' : 's'} past \`${via}\`: cast to void *, \`+ ${n}\` counts bytes, not ${type ? `struct ${type}s` : 'headers'}`,
   });
-  f.explanation = f.explanation.replace(/ The check on this path is `[^`]*`:[^.]*\./, '');
+  forgetPathCheck(f);
   f.explanation += ` The check of \`${via}\` at line ${check.line}, \`${text}\`, casts \`${via}\` to a byte pointer before adding ${n}: it proves ${n} byte${n === '1' ? '' : 's'} past \`${via}\`${proven ? ` (${proven} from the packet's start)` : ''}, while ${member} needs ${needed ? `${needed}` : 'more'}.`;
   f.fix = `Check the whole header: \`if ((void *)(${via} + 1) > data_end) return ...;\` (\`${via} + 1\` is one ${type ? `struct ${type}` : 'header'} further), or \`(void *)${via} + sizeof(*${via}) > data_end\`.`;
   return true;
@@ -115,17 +124,16 @@ function castAlias(
   );
   if (!check) return false;
   const text = findSource(sources, set.file)?.[1] ?? '';
-  const typeOf = (name: string) => new RegExp(String.raw`\bstruct\s+(\w+)\s*\*\s*${name}\b`).exec(text)?.[1];
-  const [from, to] = [typeOf(other), typeOf(via)];
+  const [from, to] = [pointeeStruct(text, other), pointeeStruct(text, via)];
   if (!from || !to || from === to) return false;
   const checkText = withoutComment(sourceLine(sources, check.file, check.line)).trim();
-  const member = readVia?.pointer === via ? `\`${via}->${readVia.field}\`` : `\`${via}\``;
+  const member = readThrough(via, readVia);
   f.related.push({
     ...check,
     message: `this check proves the bytes of a struct ${from} at \`${other}\`; \`${via}\` reads the same address as a struct ${to}`,
   });
   // This check, not the comparison the path's last branch was found at, is the one that matters.
-  f.explanation = f.explanation.replace(/ The check on this path is `[^`]*`:[^.]*\./, '');
+  forgetPathCheck(f);
   f.explanation += ` \`${via}\` is \`${other}\` cast to a struct ${to} (line ${set.line}), and the check \`${checkText}\` (line ${check.line}) proves only the size of a struct ${from}: ${member} lies beyond it.`;
   f.fix = `After line ${set.line}, check \`if ((void *)(${via} + 1) > data_end) return ...;\` before reading ${member}.`;
   return true;
@@ -151,7 +159,7 @@ function variableAdvance(
   const from = assignmentAbove(sources, set.file, set.line, by);
   const fromText = from && !from.parameter ? withoutComment(from.text).trim() : undefined;
   const checkText = withoutComment(sourceLine(sources, set.file, checkLine)).trim();
-  const member = readVia?.pointer === via ? `\`${via}->${readVia.field}\`` : `\`${via}\``;
+  const member = readThrough(via, readVia);
   f.related.push({
     file: set.file,
     line: set.line,
@@ -188,15 +196,11 @@ function ignoredBoundsCheck(
   via: string,
 ): { line: number; name: string; call: string } | undefined {
   const lines = (findSource(sources, file)?.[1] ?? '').split('\n');
-  const all = [...sources.values()].join('\n');
   for (let i = from - 1; i < to - 1 && i < lines.length; i++) {
     const m = /^\s*(?:\(void\)\s*)?([A-Za-z_]\w*)\s*\(((?:[^()]|\([^()]*\))*)\)\s*;/.exec(withoutComment(lines[i]));
     if (!m || /^(?:if|while|for|switch|return|sizeof|bpf_\w+|__builtin_\w+)$/.test(m[1])) continue;
     if (!new RegExp(String.raw`\b${via}\b|\bdata_end\b`).test(m[2])) continue;
-    const def = new RegExp(String.raw`\b${m[1]}\s*\([^;{]*\)\s*\{`).exec(all);
-    const body = def ? all.slice(def.index, def.index + 1500) : '';
-    const end = body.search(/\n\}/);
-    const text = end > 0 ? body.slice(0, end) : body;
+    const text = functionBody(sources, m[1], file)?.text ?? '';
     if (/data_end/.test(text) && /[<>]/.test(text.replace(/->/g, '')) && /\breturn\b/.test(text))
       return { line: i + 1, name: m[1], call: `${m[1]}(${m[2]})` };
   }
@@ -216,9 +220,7 @@ function checkedWithOtherSize(
 ): { line: number; text: string; size: string; declared?: string } | undefined {
   const lines = (findSource(sources, file)?.[1] ?? '').split('\n');
   const decl = localDeclaration(sources, file, to, via);
-  const declared = decl
-    ? new RegExp(String.raw`\bstruct\s+(\w+)\s*\*\s*${via}\b`).exec(withoutComment(lines[decl.line - 1]))?.[1]
-    : undefined;
+  const declared = decl ? pointeeStruct(withoutComment(lines[decl.line - 1]), via) : undefined;
   for (let i = from; i < to - 1 && i < lines.length; i++) {
     const code = withoutComment(lines[i]);
     if (!new RegExp(String.raw`\b${via}\b`).test(code) || !/\bdata_end\b/.test(code)) continue;
@@ -448,7 +450,7 @@ export const packetCauses = {
             line: ignored.line,
             message: `the result of ${ignored.name}() is ignored here: when its data_end check fails, \`${via}\` is read anyway`,
           });
-          f.explanation += ` ${ignored.name}() checks the header against data_end and returns early when it is not all there, but its result is not tested at line ${ignored.line}: the path where its check failed goes on to read \`${readVia && readVia.pointer === via ? `${via}->${readVia.field}` : via}\`, and with the result unused the compiler may drop the check altogether.`;
+          f.explanation += ` ${ignored.name}() checks the header against data_end and returns early when it is not all there, but its result is not tested at line ${ignored.line}: the path where its check failed goes on to read ${readThrough(via!, readVia)}, and with the result unused the compiler may drop the check altogether.`;
           f.fix = `Test the result and leave when it fails: \`if (${ignored.call} < 0) return ...;\`.`;
           return;
         }
@@ -464,9 +466,7 @@ export const packetCauses = {
             f.fix = `After line ${set.line}, check \`if ((void *)(${via} + 1) > data_end) return ...;\` before reading \`${via}\`.`;
           // `opt = (__u8 *)(tcp + 1)`: the bytes after a header (its options) are beyond its check.
           const past = /\(\s*(\w+)\s*\+\s*1\s*\)/.exec(withoutComment(set.text))?.[1];
-          const header = past
-            ? new RegExp(String.raw`\bstruct\s+(\w+)\s*\*\s*${past}\b`).exec([...sources!.values()].join('\n'))?.[1]
-            : undefined;
+          const header = past ? pointeeStruct([...sources!.values()].join('\n'), past) : undefined;
           if (past && header) {
             const options = /^(?:tcphdr|iphdr)$/.test(header)
               ? ` (the ${header === 'tcphdr' ? 'TCP' : 'IPv4'} options, up to \`${past}->${header === 'tcphdr' ? 'doff' : 'ihl'} * 4\` bytes from the header's start)`

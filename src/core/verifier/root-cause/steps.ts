@@ -11,6 +11,8 @@ import {
   callSitesTo,
   comparisonAbove,
   declaredName,
+  escape,
+  functionBody,
   functionEnd,
   functionHeader,
   localDeclaration,
@@ -1027,20 +1029,19 @@ function uncheckedSize(s: CauseState, file: string, name: string): void {
   // Only a check of a value tied to the size: one assigned from the other (`want = count`,
   // `cap = iov.iov_len`), not any comparison that happens to come before the call.
   const lines = (findSource(sources, file)?.[1] ?? '').split('\n').slice(0, f.line);
-  const esc = (x: string) => x.replace(/[.>-]/g, (c) => `\\${c}`);
   const tied =
     compared &&
     lines.some(
       (l) =>
-        new RegExp(String.raw`\b${esc(compared)}\s*=\s*${esc(name)}\b`).test(l) ||
-        new RegExp(String.raw`\b${esc(name)}\s*=\s*${esc(compared)}\b`).test(l),
+        new RegExp(String.raw`\b${escape(compared)}\s*=\s*${escape(name)}\b`).test(l) ||
+        new RegExp(String.raw`\b${escape(name)}\s*=\s*${escape(compared)}\b`).test(l),
     );
   if (
     other &&
     compared &&
     tied &&
     compared !== name &&
-    !new RegExp(String.raw`\b${name.replace(/[.>-]/g, (c) => `\\${c}`)}\b`).test(otherText) &&
+    !new RegExp(String.raw`\b${escape(name)}\b`).test(otherText) &&
     (!set || other.line > set.line - 8)
   ) {
     f.related.push({ ...other, message: `this check bounds \`${compared}\`, not \`${name}\`, which the call passes as the size` });
@@ -1203,14 +1204,10 @@ function comparisonInCallee(
   const callee = /\b(?!(?:if|while|for|sizeof|bpf_\w+|__builtin_\w+)\b)([A-Za-z_]\w*)\s*\(/.exec(
     code.replace(/^\s*(?:if|while)\s*\(/, ''),
   )?.[1];
-  const def = callee ? programDefinition(sources, callee, file) : undefined;
-  const end = def ? functionEnd(sources, def.file, def.line + 1) : undefined;
-  if (!def || !end || !callee) return undefined;
-  for (let n = def.line + 1; n < end.line; n++) {
-    const text = withoutComment(sourceLine(sources, def.file, n)).trim();
-    if (/[^<>=!-]\s*[<>]=?\s*[^<>=]/.test(text.replace(/->/g, '.'))) return { file: def.file, line: n, text, callee };
-  }
-  return undefined;
+  const body = callee ? functionBody(sources, callee, file) : undefined;
+  const lines = body?.text.split('\n') ?? [];
+  const k = lines.findIndex((l) => /[^<>=!-]\s*[<>]=?\s*[^<>=]/.test(withoutComment(l).replace(/->/g, '.')));
+  return body && callee && k >= 0 ? { file: body.file, line: body.line + 1 + k, text: withoutComment(lines[k]).trim(), callee } : undefined;
 }
 
 /** `r2 = *(u64 *)(r1 +8)` in a BPF_PROG()-style program: the parameter of the wrapper it reads. */

@@ -240,6 +240,22 @@ describe('insight: budgets, instructions, heat map, stepper (real kernel)', func
       `top lines ${top} are the loop ${loopStart}-${loopStart + 3}`,
     );
     assert.match(p.summary, new RegExp(`lines ${loopStart}-${loopStart + 3} of too-complex\\.bpf\\.c took (9\\d|100)%`));
+    // The finding names the run-time bound `v[16]` and where `v` is set (the lookup), not `v` alone.
+    // (explain exits 1 when it has findings.)
+    const run = spawnSync(process.execPath, [path.join(outDir, 'cli.js'), 'explain', file, '--source', FIXTURES, '--json'], {
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 1, run.stderr);
+    const explained = JSON.parse(run.stdout) as {
+      findings: { explanation: string; related: { line: number; message: string }[] }[];
+    };
+    const lookup = source.findIndex((l) => l.includes('bpf_map_lookup_elem(&table')) + 1;
+    const f = explained.findings[0];
+    assert.match(f.explanation, /bounded by `v\[16\]`/);
+    assert.ok(
+      f.related.some((r) => r.line === lookup && /`v\[16\]` is read through it/.test(r.message)),
+      JSON.stringify(f.related),
+    );
   });
 
   it("stepper: the state before each instruction holds every register the log printed there; branches start from the log's full state", async function () {

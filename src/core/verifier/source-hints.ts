@@ -281,16 +281,17 @@ export function loopBody(
   sources: ReadonlyMap<string, string>,
   file: string,
   line: number,
-): { breaks: SourceLine[]; counters: string[]; constants: string[] } | undefined {
+): { breaks: SourceLine[]; counters: string[]; constants: string[]; code: string[] } | undefined {
   const hit = findSource(sources, file);
   if (!hit) return undefined;
   const lines = hit[1].split('\n');
-  const out = { breaks: [] as SourceLine[], counters: [] as string[], constants: [] as string[] };
+  const out = { breaks: [] as SourceLine[], counters: [] as string[], constants: [] as string[], code: [] as string[] };
   let depth = 0;
   let opened = false;
   for (let i = line - 1; i < lines.length && i < line + 200; i++) {
     const code = codeOf(lines[i]);
     if (i >= line) {
+      out.code.push(code);
       // `if (x) break;` on one line, or `if (x)` above a line that only breaks.
       if (/\bbreak\s*;/.test(code) && depth === 1) {
         const own = /\bif\s*\(/.test(code) ? i : /^\s*break\s*;\s*$/.test(code) && /\bif\s*\(/.test(lines[i - 1] ?? '') ? i - 1 : -1;

@@ -169,10 +169,6 @@ export const programCauses = {
       // `while (i < 8)` whose body never changes `i`: the loop has no end at all.
       const tested = /^\s*\(?\s*([a-z_]\w*)\s*(?:<=?|>=?|!=)/.exec(cond)?.[1];
       const body = tested ? loopBody(sources, own.file, own.line) : undefined;
-      const bodyText = (findSource(sources, own.file)?.[1] ?? '')
-        .split('\n')
-        .slice(own.line, own.line + 200)
-        .join('\n');
       const stepped = /\bfor\s*\([^;]*;[^;]*;\s*[^)\s]/.test(header);
       if (
         tested &&
@@ -180,36 +176,41 @@ export const programCauses = {
         !stepped &&
         !body.counters.includes(tested) &&
         // (Its address passed to a helper, as a map key, does not change it; to a function of the program it may.)
-        !bodyText
-          .slice(0, 4000)
-          .split('\n')
-          .some(
-            (l) =>
-              new RegExp(String.raw`\b${tested}\s*=[^=]`).test(l) ||
-              (new RegExp(String.raw`&\s*${tested}\b`).test(l) && !/\bbpf_\w+\s*\(/.test(l)),
-          )
+        !body.code.some(
+          (l) =>
+            new RegExp(String.raw`\b${tested}\s*=[^=]`).test(l) ||
+            (new RegExp(String.raw`&\s*${tested}\b`).test(l) && !/\bbpf_\w+\s*\(/.test(l)),
+        )
       ) {
         f.explanation += ` The loop \`${header.replace(/\s*\{$/, '')}\` tests \`${tested}\`, and nothing in its body changes \`${tested}\`: the loop never ends, so the verifier walks it pass after pass until the budget runs out.`;
         f.fix = `Step \`${tested}\` in the loop (\`${tested}++\` at the end of each pass, or \`for (...; ${cond.trim()}; ${tested}++)\`).`;
         return;
       }
       // A loop bounded by a value known only at run time (`i < count`): walked pass after pass.
-      const bound = [...cond.matchAll(/\b\w+\s*(?:<=?|!=)\s*([a-z_][\w]*(?:\s*(?:->|\.)\s*\w+)*)(?!\s*\()/g)]
+      const bound = [...cond.matchAll(/\b\w+\s*(?:<=?|!=)\s*([a-z_][\w]*(?:\s*(?:->|\.)\s*\w+|\s*\[[^\]]*\])*)(?!\s*\()/g)]
         .map((m) => m[1])
         .find((b) => !/^(?:sizeof|true|false)$/.test(b));
       if (bound && !/&&|\|\|/.test(cond) && !f.explanation.includes(`\`${bound}\``)) {
         f.explanation += ` The loop \`${header}\` is bounded by \`${bound}\`, a value the verifier knows only at run time: it walks the body again for every value the counter can take below it, until the budget runs out.`;
         f.fix = `Cap the loop with a constant as well (\`... && i < MAX_ITEMS\`), or loop with bpf_loop(${bound}, ...) or bpf_for(i, 0, ${bound}) (kernel 6.4+), whose body is verified once.`;
         // Where the bound gets its value: often read from the packet or a map, the real cause.
-        const set = /^[a-z_]\w*$/.test(bound) ? assignmentAbove(sources, own.file, own.line, bound) : undefined;
+        // (For `v[16]` or `cfg->max`, the place that sets `v` or `cfg`: the bound is read through it.)
+        const base = /^[a-z_]\w*/.exec(bound)?.[0] ?? bound;
+        const set = assignmentAbove(sources, own.file, own.line, base);
         if (set && !set.parameter && !f.related.some((r) => r.line === set.line && r.file === set.file)) {
           const from = withoutComment(set.text).trim();
           f.related.push({
             file: set.file,
             line: set.line,
-            message: `\`${bound}\` gets its value here (\`${from}\`): its largest value is what the verifier must walk to`,
+            message:
+              base === bound
+                ? `\`${bound}\` gets its value here (\`${from}\`): its largest value is what the verifier must walk to`
+                : `\`${base}\` is set here (\`${from}\`): \`${bound}\` is read through it at run time, so the verifier must walk to its largest value`,
           });
-          f.explanation += ` \`${bound}\` is set at line ${set.line} (\`${from}\`).`;
+          f.explanation +=
+            base === bound
+              ? ` \`${bound}\` is set at line ${set.line} (\`${from}\`).`
+              : ` \`${bound}\` is read through \`${base}\`, set at line ${set.line} (\`${from}\`).`;
         }
       }
       return;

@@ -115,7 +115,12 @@ export const memoryCauses = {
       if (reached >= length) {
         f.related.push({ ...arr, message: `\`${indexed[2]}\` has ${length} elements (\`${arr.text}\`); the index reaches ${reached}` });
         f.explanation += ` \`${indexed[1]}->${indexed[2]}\` has ${length} elements (\`${arr.text}\`, ${whole} bytes), and the index \`${indexed[3].trim()}\` can reach ${reached} on this path (offset ${d.off}), past its last element ${length - 1}.`;
-        f.fix = `Size \`${indexed[2]}\` for every index the code can compute (${reached + 1} elements here), or leave before the access when \`${indexed[3].trim()}\` >= ${length}.`;
+        // A length given by a macro built on another (`NR_TYPES` = `(NR_ICMP_TYPES + 1)`): both names.
+        const dim = arr.dims.length === 1 && /^[A-Z_][A-Z0-9_]*$/.test(arr.dims[0]) ? arr.dims[0] : undefined;
+        const body = dim ? objectMacro(sources!, arr.file ?? f.file, dim) : undefined;
+        if (dim && body && !/^\(?\s*\d+\s*\)?$/.test(body)) f.explanation += ` \`${dim}\` is \`${body}\` = ${length}.`;
+        const limit = dim ? `${dim} (${length})` : `${length}`;
+        f.fix = `Size \`${indexed[2]}\` for every index the code can compute (${reached + 1} elements here), or leave before the access when \`${indexed[3].trim()}\` >= ${limit}.`;
         return;
       }
     }
@@ -692,6 +697,23 @@ export const memoryCauses = {
         }
       }
     }
+    // No check of the size at all: where it gets its value is what the reader must see (`len = ctx->addrlen`).
+    const set = !check && sizeName && sources && f.file && f.line ? assignmentAbove(sources, f.file, f.line, sizeName) : undefined;
+    const setText = set && !set.parameter ? withoutComment(set.text).trim() : '';
+    if (set && setText && set.line !== f.line && !/=\s*(?:\d+|[A-Z_][A-Z0-9_]*|sizeof\b.*)\s*;/.test(setText)) {
+      const into = sizeReg && sizeReg > 1 ? argumentExpression(f.sourceText, sizeReg - 2)?.replace(/^\(.*?\)\s*/, '') : undefined;
+      const missing = zero ? 'nothing before the call rules out 0' : 'nothing before the call bounds it';
+      const message = `\`${sizeName}\` gets its value here (\`${setText}\`): ${missing}`;
+      // (It replaces the register's origin at that line, which quotes an instruction.)
+      const origin = f.related.find((r) => r.line === set.line && r.file === set.file);
+      if (origin) origin.message = message;
+      else f.related.push({ file: set.file, line: set.line, message });
+      f.explanation += ` \`${sizeName}\` gets its value at line ${set.line} (\`${setText}\`), and ${missing}.`;
+      const cap = into && /^&?[\w.>-]+$/.test(into) ? `sizeof(${into.replace(/^&/, '')})` : 'the buffer size';
+      f.fix = zero
+        ? `Leave when \`${sizeName}\` is 0 before the call: \`if (${sizeName} == 0) return 0;\`, and keep it within ${cap}.`
+        : `Clamp \`${sizeName}\` before the call: \`if (${sizeName} > ${cap}) ${sizeName} = ${cap};\` (with \`${sizeName}\` unsigned).`;
+    }
     if (!zero && sources && f.file && sizeReg && sizeReg > 1 && failing && /^call /.test(failing.disasm)) {
       const buffer = argumentExpression(f.sourceText, sizeReg - 2)
         ?.replace(/^&/, '')
@@ -776,3 +798,11 @@ export const memoryCauses = {
     f.fix = `Declare the arguments of ${fn}() as this kernel has them: drop \`${param}\` from BPF_PROG() and compute what it gave from the others (or from the socket/task).`;
   },
 } satisfies Partial<Record<RootCause, (s: CauseState) => void>>;
+
+/** The body of object-like macro `name` (`#define NR_TYPES (NR_ICMP_TYPES + 1)`), as the file (or its headers) defines it. */
+function objectMacro(sources: ReadonlyMap<string, string>, file: string, name: string): string | undefined {
+  const define = new RegExp(String.raw`^\s*#\s*define\s+${name}\s+(.+)$`, 'm');
+  const own = findSource(sources, file)?.[1];
+  const text = own && define.test(own) ? own : [...sources.values()].find((t) => define.test(t));
+  return text ? withoutComment(define.exec(text)![1]).trim() : undefined;
+}

@@ -894,6 +894,8 @@ export function inlineReturn(s: CauseState): void {
           f.fix = `Check the result of \`${ownerName}()\` (\`if (ret < 0) return ...;\`) before using it.`;
         if (rets.length) break;
       }
+      // A lookup inside the function that hands its result (or a member of it) back unchecked.
+      if (f.catalogId === 'null-deref' && owner === undefined && text && uncheckedReturn(s, r, text, home)) break;
       const header = text && /^return\b/.test(text) ? functionHeader(sources, r.file, r.line) : undefined;
       const name = header ? declaredName(sourceLine(sources, header.file, header.line)) : undefined;
       if (!text || !header || !name || header.line === home || f.explanation.includes(`\`${name}()\``)) continue;
@@ -905,6 +907,37 @@ export function inlineReturn(s: CauseState): void {
       break;
     }
   }
+}
+
+/**
+ * `s = bpf_map_lookup_elem(...); return &s->writes;` in a helper the program inlines: the caller
+ * dereferences what may be NULL, and the helper's return is where the check was left out.
+ */
+function uncheckedReturn(s: CauseState, r: { file?: string; line?: number }, text: string, home: number | undefined): boolean {
+  const { f, sources } = s;
+  const owner = sources && r.file && r.line ? functionHeader(sources, r.file, r.line) : undefined;
+  const held = assignedVariable(withoutComment(text));
+  if (!sources || !owner || owner.line === home || !held || !/\bbpf_map_lookup\w*\s*\(|\b\w+_lookup\w*\s*\(/.test(text)) return false;
+  const name = declaredName(sourceLine(sources, owner.file, owner.line));
+  const end = functionEnd(sources, owner.file, r.line! + 1)?.line ?? r.line! + 60;
+  const lines = (findSource(sources, owner.file)?.[1] ?? '').split('\n');
+  const uses = new RegExp(String.raw`\b${escape(held)}\b`);
+  for (let i = r.line!; i < end && i < lines.length; i++) {
+    const code = withoutComment(lines[i]);
+    // A NULL test of the pointer in between: the helper does check it.
+    if (new RegExp(String.raw`!\s*${escape(held)}\b|\b${escape(held)}\s*[!=]=\s*(?:NULL|0)\b`).test(code)) return false;
+    const ret = /^\s*return\b\s*(.*?);?\s*$/.exec(code)?.[1];
+    if (ret === undefined || !uses.test(ret)) continue;
+    f.related.push({
+      file: owner.file,
+      line: i + 1,
+      message: `\`${name ?? 'the function'}()\` returns \`${ret}\` here without checking \`${held}\`, which is NULL when the lookup fails`,
+    });
+    f.explanation += ` \`${name ?? 'The function'}()\` looks \`${held}\` up and returns \`${ret}\` (line ${i + 1}) without a NULL check, so what the caller uses may be NULL.`;
+    f.fix = `In \`${name ?? 'the function'}()\`, return NULL when the lookup fails (\`if (!${held}) return NULL;\` after line ${r.line}), and check the result in the caller before using it.`;
+    return true;
+  }
+  return false;
 }
 
 // The failing line is in a function the program inlines: the call that brought it there
@@ -1257,7 +1290,10 @@ export function valueForPointer(s: CauseState): void {
  */
 export function memberTooSmall(s: CauseState): void {
   const { f, d, sources, failing, named } = s;
-  if (!sources || !f.file || !failing || !/^call /.test(failing.disasm) || named === undefined || d.size === undefined) return;
+  // (The size as the message's group names it, or as `mem_size=92 off=24 size=390` writes it.)
+  const written = d.size ?? /\bsize=(\d+)/.exec(f.message)?.[1];
+
+  if (!sources || !f.file || !failing || !/^call /.test(failing.disasm) || named === undefined || written === undefined) return;
   if (!/mem-region|map-value|out-of-range/.test(f.catalogId ?? '')) return;
   const dest = argumentExpression(f.sourceText, named - 1)?.trim();
   const m = dest ? /^&?\s*([a-z_]\w*)\s*(?:->|\.)\s*(\w+)$/.exec(dest) : null;
@@ -1265,12 +1301,12 @@ export function memberTooSmall(s: CauseState): void {
   const [, holder, member] = m;
   // The holder's struct, as the failing file declares it (other programs may reuse the name).
   const own = findSource(sources, f.file)?.[1] ?? '';
-  const type = new RegExp(String.raw`\bstruct\s+(\w+)\s*\*?\s*${holder}\b`).exec(own)?.[1];
+  const type = new RegExp(String.raw`\bstruct\s+(\w+)(?:\s*\*\s*|\s+)${holder}\b`).exec(own)?.[1];
   const decl = type ? structMember(sources, type, member, f.file) : undefined;
   const size = decl ? typeSize(sources, decl.memberType, decl.dims, decl.file)?.bytes : undefined;
-  if (!decl || !size || Number(d.size) <= size || f.related.some((r) => r.line === decl.line && r.file === decl.file)) return;
+  if (!decl || !size || Number(written) <= size || f.related.some((r) => r.line === decl.line && r.file === decl.file)) return;
   const sizeArg = argumentExpression(f.sourceText, named)?.trim();
   f.related.push({ ...decl, message: `\`${member}\` is declared here: ${size} bytes (\`${decl.text}\`)` });
-  f.explanation += ` The call writes ${d.size} bytes${sizeArg ? ` (\`${sizeArg}\`)` : ''} into \`${holder}->${member}\`, which is \`${decl.text}\`: ${size} bytes, so it runs ${Number(d.size) - size} bytes past the member${decl.offset !== undefined ? ` (at offset ${decl.offset} of struct ${type})` : ''} and past the end of the memory it lies in.`;
-  f.fix = `Copy at most the member's size: \`sizeof(${holder}->${member})\`, or make \`${member}\` large enough for ${d.size} bytes.`;
+  f.explanation += ` The call writes ${written} bytes${sizeArg ? ` (\`${sizeArg}\`)` : ''} into \`${holder}->${member}\`, which is \`${decl.text}\`: ${size} bytes, so it runs ${Number(written) - size} bytes past the member${decl.offset !== undefined ? ` (at offset ${decl.offset} of struct ${type})` : ''} and past the end of the memory it lies in.`;
+  f.fix = `Copy at most the member's size: \`sizeof(${holder}->${member})\`, or make \`${member}\` large enough for ${written} bytes.`;
 }

@@ -24,6 +24,7 @@ import {
   withoutComment,
   functionHeader,
   declaredName,
+  ifBlock,
 } from './source-hints';
 import { errnoOf, errnoWords, libbpfSubject } from './libbpf-evidence';
 import { findRootCause } from './root-cause';
@@ -261,7 +262,9 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           }
         }
       }
-      const ret = from?.file && from.line ? returnAfter(options.sources, from.file, from.line, path.branch.taken, r0) : undefined;
+      const ret =
+        (from && sideReturn(p, path.branch, from, r0)) ??
+        (from?.file && from.line ? returnAfter(options.sources, from.file, from.line, path.branch.taken, r0) : undefined);
       if (ret) return inlinedReturn(p, ret, r0, message) ?? ret;
     }
     if (!options.sources || !loc?.file || !loc.line) return loc;
@@ -273,6 +276,33 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     if (ret) return ret;
     const end = functionEnd(options.sources, loc.file, loc.line);
     return end ? { file: end.file, line: end.line, text: '}' } : loc;
+  };
+
+  /**
+   * `if (err) { release(); return 1; } return 1;`: which side of the `if` the path left through,
+   * from the line of the instruction the branch did not go to (the object's line info knows it
+   * when the log printed nothing there): falling through into the block means the jump left it.
+   */
+  const sideReturn = (
+    p: ProgramState,
+    branch: { index: number; taken: boolean },
+    from: SourceLocation,
+    r0: number | undefined,
+  ): SourceLocation | undefined => {
+    const sources = options.sources;
+    const block = sources && from.file && from.line ? ifBlock(sources, from.file, from.line) : undefined;
+    if (!sources || !block || !from.file || block.first === from.line) return undefined;
+    const next = locate(p, branch.index + 1);
+    if (!next?.line || next.file !== from.file || CLOSING_BRACE.test(next.text)) return undefined;
+    const inside = next.line >= block.first && next.line <= block.last;
+    if (!inside && next.line <= block.last) return undefined;
+    // (An instruction of another function, the caller's shared exit, says nothing of the sides.)
+    if (functionHeader(sources, next.file, next.line)?.line !== functionHeader(sources, from.file, from.line!)?.line) return undefined;
+    // The path's side: the block when it fell through into it, or jumped over what follows it.
+    const intoBlock = inside !== branch.taken;
+    const ret = returnAfter(sources, from.file, intoBlock ? block.first : block.last + 1, true, r0);
+    if (!ret || (intoBlock && ret.line > block.last)) return undefined;
+    return ret;
   };
 
   /**

@@ -59,6 +59,41 @@ export function functionEnd(sources: ReadonlyMap<string, string>, file: string, 
 }
 
 /**
+ * The lines an `if (...)` at `line` controls: its braced block, or its one statement. Undefined
+ * when an `else` follows (the two sides are then not "the block" and "what comes after").
+ */
+export function ifBlock(sources: ReadonlyMap<string, string>, file: string, line: number): { first: number; last: number } | undefined {
+  const hit = findSource(sources, file);
+  if (!hit) return undefined;
+  const lines = hit[1].split('\n');
+  const head = codeOf(lines[line - 1] ?? '');
+  if (!/^\s*(?:\}\s*else\s+)?if\s*\(/.test(head)) return undefined;
+  let last = line;
+  if (/\{\s*$/.test(head)) {
+    let depth = 0;
+    for (let i = line - 1; i < lines.length && i < line + 200; i++) {
+      for (const c of codeOf(lines[i])) depth += c === '{' ? 1 : c === '}' ? -1 : 0;
+      if (depth <= 0) {
+        last = i + 1;
+        break;
+      }
+    }
+    if (last === line) return undefined;
+  } else if (!/;\s*$/.test(head)) {
+    // `if (cond)` with its statement on the next line(s), up to the `;`.
+    for (let i = line; i < lines.length && i < line + 8; i++)
+      if (/;\s*$/.test(codeOf(lines[i]))) {
+        last = i + 1;
+        break;
+      }
+    if (last === line) return undefined;
+  }
+  const after = lines.slice(last).find((l) => codeOf(l).trim() !== '') ?? '';
+  if (/\}\s*else\b/.test(codeOf(lines[last - 1] ?? '')) || /^\s*else\b/.test(codeOf(after))) return undefined;
+  return { first: /;\s*$/.test(head) ? line : line + 1, last };
+}
+
+/**
  * The `return` a branch at `line` leads to. When the verifier knows the returned value (R0 is a
  * constant at the exit), only `return <that value>;` qualifies. Then the first one from the
  * branch's own line on when the branch was taken (`if (err) return 0;` is usually a jump to the

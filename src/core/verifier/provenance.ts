@@ -53,7 +53,7 @@ export function memoryOperandRegister(disasm: string): number | undefined {
 }
 
 /** The previous record in execution order: a `from A to B` record sends us back to the jump at A. */
-function previous(records: readonly HistoryRecord[], pos: number): number {
+export function previous(records: readonly HistoryRecord[], pos: number): number {
   const r = records[pos];
   if (r && r.kind === 'branch') {
     for (let i = pos - 1; i >= 0; i--) {

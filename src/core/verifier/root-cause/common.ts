@@ -137,6 +137,12 @@ export function releaseOf(acquire: string): string | undefined {
   if (/^bpf_ringbuf_reserve_dynptr$/.test(acquire)) return 'bpf_ringbuf_submit_dynptr() or bpf_ringbuf_discard_dynptr()';
   // A lookup is a reference only in a SOCKMAP / SOCKHASH: it returns the socket, held.
   if (/^bpf_(?:sk|skc)_lookup_\w+$|^bpf_sk_fullsock$|^bpf_map_lookup_elem$/.test(acquire)) return 'bpf_sk_release()';
+  // Kfuncs whose release is named after what they return, not after themselves.
+  if (/^bpf_(?:xdp|skb)_ct_(?:lookup|alloc)$/.test(acquire)) return 'bpf_ct_release()';
+  if (/^bpf_task_get_cgroup1$/.test(acquire)) return 'bpf_cgroup_release()';
+  if (/^bpf_get_task_exe_file$/.test(acquire)) return 'bpf_put_file()';
+  if (/^bpf_xfrm_get_state$/.test(acquire)) return 'bpf_xfrm_state_release()';
+  if (/^bpf_lookup_(?:user|system)_key$/.test(acquire)) return 'bpf_key_put()';
   const iter = /^bpf_iter_(\w+)_new$/.exec(acquire)?.[1];
   if (iter) return `bpf_iter_${iter}_destroy()`;
   const kind = /^bpf_(task|cgroup|cpumask|obj|percpu_obj|rbtree|list|crypto_ctx)_/.exec(acquire)?.[1];

@@ -1,7 +1,7 @@
 // Where references, locks and sections were taken and not given back.
 // The root-cause function of each of these families' causes; index.ts runs them in order.
 import { findSource } from '../locate';
-import { traceRegister } from '../provenance';
+import { previous, traceRegister } from '../provenance';
 import {
   argumentExpression,
   assignedVariable,
@@ -75,6 +75,7 @@ export const referenceCauses = {
           );
         f.fix = `Call ${calls.join(' or ')} before${exit === ' this path' ? ' this return' : exit}, and on every other path after line ${site?.line ?? taken.line}.`;
         gotoPastRelease(s, holder, calls);
+        handedOn(s, holder, release, at);
       }
     }
 
@@ -290,6 +291,31 @@ function gotoPastRelease(s: CauseState, holder: string, calls: string[]): void {
     skipped >= 0
       ? `Call ${call} before the \`${jumpText}\` at line ${line}: that path jumps over the ${name}() at line ${line + skipped + 1}.`
       : `Call ${call} before the \`${jumpText}\` at line ${line}${label ? `, or release \`${holder}\` under \`${label}:\` (\`if (${holder}) ${call};\`)` : ''}, so that every path releases it.`;
+}
+
+/**
+ * `bpf_sk_assign(skb, sk, 0); return TC_ACT_OK;`: a call on the leaking path that is given the
+ * reference but does not release it. Passing a socket on (assign, redirect, map update) takes a
+ * reference of the callee's own; the program's is still held.
+ */
+function handedOn(s: CauseState, holder: string, release: string, alloc: number): void {
+  const { f, records, pos, locate } = s;
+  const releases = release.split(' or ').map((c) => c.replace(/\(.*$/, ''));
+  // Back along the path the verifier walked (a `from A to B` record leads back to the jump at A).
+  for (let i = pos, n = 0; i >= 0 && n < 512; i = previous(records, i), n++) {
+    const r = records[i];
+    if (r.kind !== 'insn') continue;
+    if (r.index === alloc) return;
+    const call = /^call (\w+)#/.exec(r.disasm)?.[1];
+    if (!call || releases.includes(call)) continue;
+    const at = locate(r.index);
+    const text = at?.text ? withoutComment(at.text) : '';
+    const args = new RegExp(String.raw`\b${call}\s*\(([^;]*)`).exec(text)?.[1] ?? '';
+    if (!at?.line || !new RegExp(String.raw`(?:^|[,(\s&])${holder}\s*[,)]`).test(args)) continue;
+    f.related.push({ file: at.file, line: at.line, message: `\`${call}()\` is given \`${holder}\` here and does not release it` });
+    f.explanation += ` On this path \`${holder}\` is passed to ${call}() at line ${at.line}, which ${/assign|redirect|update/.test(call) ? 'takes a reference of its own' : 'uses it'} and does not release the program's: ${releases[0]}() is still needed after it.`;
+    return;
+  }
 }
 
 /** The call that ends each kind of section (`call bpf_rcu_read_lock#...` opens one). */

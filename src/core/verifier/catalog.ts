@@ -427,7 +427,7 @@ export const catalog: CatalogEntry[] = [
     'Packet data may only be read after proving that the bytes exist: a comparison of the pointer plus the access length with data_end. On this path the verifier has proven only {proven} bytes past the pointer (r={proven}), fewer than this access needs.',
     'Compare the end of the header you read with data_end before touching it, and bail out when it is beyond.',
     {
-      causes: ['packet-check'],
+      causes: ['packet-check', 'invalidated-packet'],
       refine: (d, ctx) => {
         const bounds = programKind(ctx.section)?.bounds;
         if (!bounds || bounds[0] === 'data') return undefined;

@@ -1,10 +1,11 @@
 // Packet pointers: the data_end check that proves an access, and helpers that invalidate it.
 // The root-cause function of each of these families' causes; index.ts runs them in order.
 import { findSource } from '../locate';
-import { traceRegister } from '../provenance';
+import { previous, traceRegister } from '../provenance';
 import {
   assignedVariable,
   assignmentAbove,
+  callSitesTo,
   comparisonAbove,
   enclosingLoop,
   functionBody,
@@ -489,19 +490,64 @@ export const packetCauses = {
   },
   // A pointer into the packet used after a helper that may change the packet: that helper.
   'invalidated-packet': (s) => {
-    const { f, records, pos, failing, posOf, relatedAt, locate, reg } = s;
+    const { f, records, pos, failing, posOf, relatedAt, locate, reg, sources, program } = s;
     if (failing && reg !== undefined) {
       const change = packetChangeBefore(records, pos);
       const from = change ? traceRegister(records, pos, reg).pop() : undefined;
-      if (change && !(from && posOf(from.insnIndex) > change.pos)) {
-        const { helper } = change;
+      if (!change) return;
+      const { helper } = change;
+      const made = locate(change.index);
+      // The change is made inside a function of the program (`encap(ctx)`): its call is the place.
+      const site =
+        made?.file &&
+        made.line &&
+        f.file &&
+        sources &&
+        program &&
+        functionHeader(sources, made.file, made.line)?.line !== functionHeader(sources, f.file, f.line ?? 0)?.line
+          ? callSitesTo(sources, made.file, made.line, program).pop()
+          : undefined;
+      const inside = site ? ` inside \`${site.callee}()\`, called at line ${site.line}` : '';
+      if (!(from && posOf(from.insnIndex) > change.pos)) {
         const at = relatedAt(change.index, `${helper}() may change the packet: every packet pointer taken before it is invalid after it`);
         f.related.unshift(at);
-        // The program's name for the stale pointer, when its origin line assigns one used here.
+        if (site)
+          f.related.unshift({
+            file: site.file,
+            line: site.line,
+            message: `\`${site.callee}()\` is called here: it calls ${helper}(), and the packet pointers taken before this call are invalid after it`,
+          });
+        // The program's name for the stale pointer: its origin line's, else the one this line reads through.
         const name = from ? assignedVariable(locate(from.insnIndex)?.text) : undefined;
-        const stale = name && new RegExp(String.raw`\b${name}\b`).test(f.sourceText ?? '') ? `\`${name}\`` : `R${reg}`;
-        f.explanation += ` ${stale} was a packet pointer taken before ${helper}(), which may move or resize the packet; the verifier then treats every packet pointer as unknown.`;
-        f.fix = `Reload data and data_end from the context after ${helper}() and repeat the bounds check before using the packet again.`;
+        const base = /\b([a-z_]\w*)\s*(?:->|\[)/.exec(withoutComment(f.sourceText ?? ''))?.[1];
+        const stale =
+          name && new RegExp(String.raw`\b${name}\b`).test(f.sourceText ?? '') ? `\`${name}\`` : base ? `\`${base}\`` : `R${reg}`;
+        f.explanation += ` ${stale} was a packet pointer taken before ${helper}()${inside}, which may move or resize the packet; the verifier then treats every packet pointer as unknown.`;
+        f.fix = `Reload data and data_end from the context after ${site ? `the call of \`${site.callee}()\`` : `${helper}()`} and repeat the bounds check before using the packet again${base && site ? ` (\`${base}\` too)` : ''}.`;
+        return;
+      }
+      // The pointer was reloaded after the change, but the check compared it with a data_end read before it.
+      for (let i = pos, n = 0; i > change.pos && n < 512; i = previous(records, i), n++) {
+        const r = records[i];
+        const cmp = r?.kind === 'insn' ? /^if r(\d+) [<>]=? r(\d+) goto/.exec(r.disasm) : null;
+        if (!cmp || r.kind !== 'insn') continue;
+        const end = [Number(cmp[1]), Number(cmp[2])]
+          .map((q) => traceRegister(records, i + 1, q).pop())
+          .find((o) => o && posOf(o.insnIndex) < change.pos && /\bdata_end\b/.test(locate(o.insnIndex)?.text ?? ''));
+        const read = end ? locate(end.insnIndex) : undefined;
+        if (!end || !read?.line) return;
+        const check = locate(r.index);
+        f.related.push({
+          file: read.file,
+          line: read.line,
+          message: `data_end is read here, before ${helper}(): it no longer bounds the packet after that call`,
+        });
+        f.related.push(relatedAt(change.index, `${helper}() may change the packet: data_end must be read again after it`));
+        const named = check?.line && /\bdata_end\b/.test(check.text ?? '') ? ` at line ${check.line}` : '';
+        f.explanation += ` The data_end check${named} compares with a data_end read at line ${read.line}, before ${helper}()${inside}: that call may change the packet, so the old data_end bounds nothing, and the check proves no bytes.`;
+        const reread = /=\s*([^;]*\bdata_end\b[^;]*);/.exec(withoutComment(read.text ?? ''))?.[1]?.trim();
+        f.fix = `Read data_end again after ${helper}()${reread ? ` (\`data_end = ${reread};\`)` : ''} and check against that.`;
+        return;
       }
     }
   },

@@ -199,12 +199,21 @@ export const catalog: CatalogEntry[] = [
   // ---- The two seed errors, exactly -------------------------------------------------------
   entry(
     'callback-return-range',
-    /^At callback return the register (?<register>R\d+) (?:has (?:unknown scalar value|value (?<value>.*?)|(?<bounds>smin=.*?))) should have been in (?<range>\[.*?\]|\(.*?\))/,
+    /^At callback return the register (?<register>R\d+) (?:has (?:unknown scalar value|value (?<value>.*?)|(?<bounds>smin=.*?))) should have been in (?<range>\[.*?\]|\(.*?\))|^(?<register2>R0) not a scalar value/,
     'Callback returns a value outside {range}',
     "Callbacks of bpf_for_each_map_elem, bpf_loop, bpf_find_vma and friends must return exactly 0 (continue) or 1 (stop); the helper uses the value as a loop control. The verifier could not prove your callback returns only those values — typically it returns a computed number, a helper's result, or a variable.",
     'Make every return statement of the callback return the constant 0 to continue iterating or 1 to stop.',
     {
       causes: ['callback'],
+      // At a callback's exit R0 holds no number at all: a void callback, or one returning a pointer.
+      refine: (_d, { message = '' }) =>
+        /^R0 not a scalar value/.test(message)
+          ? {
+              title: 'Callback returns no number',
+              why: 'A callback of bpf_loop, bpf_for_each_map_elem, bpf_timer_set_callback and friends must return a number (0 to continue, 1 to stop). At its exit R0 holds no number: the callback is declared `void` (nothing is put in R0) or returns a pointer.',
+              fix: 'Declare the callback `static long name(...)` and end every path with `return 0;` (continue) or `return 1;` (stop).',
+            }
+          : undefined,
       example:
         'static long cb(struct bpf_map *map, __u32 *key, __u64 *val, void *ctx)\n{\n\tif (*val > 100)\n\t\treturn 1; /* stop */\n\treturn 0;     /* continue */\n}',
       docsUrl: helperDoc('bpf_for_each_map_elem'),
@@ -1210,7 +1219,7 @@ export const catalog: CatalogEntry[] = [
   ),
   entry(
     'global-func-signature',
-    /^Global function \S+\(\) (?:with \d+ > \d+ args\. Buggy compiler\.|doesn't return scalar\. Only those are supported\.)|^Arg#\d+ type \S+ in \S+\(\) is not supported yet|^Global functions need valid BTF|^The function \S+ (?:has \d+ arguments\. Too many\.|return type \S+ is unsupported\.|with variable args is unsupported\.|arg\d+ type \S+ is unsupported\.|has malformed void argument\.)|^Function \S+ has \d+ > \d+ args|^Invalid type of function \S+\(\)|^callback function (?:not static|cannot be the main program)|^LD_ABS is (?:not allowed in subprogs without BTF|only allowed in functions that return 'int'\.)|^cannot return stack pointer to the caller|^At subprogram exit the register R\d+ is not a scalar value|^arg#\d+ (?:reference type\('.*'\) size cannot be determined|type isn't a pointer|type doesn't have a name|should be void pointer|should be `struct \S+ \*`|reference type\('.*'\) points to kernel module type|type tag is not supported in static functions|has unsupported set of tags|has invalid combination of tags|arena cannot be combined with any other tags|has pointer tag, but is not a pointer type)|^kern ctx type id \d+ is not a struct|^R0 not a scalar value|\(\) doesn't return scalar/,
+    /^Global function \S+\(\) (?:with \d+ > \d+ args\. Buggy compiler\.|doesn't return scalar\. Only those are supported\.)|^Arg#\d+ type \S+ in \S+\(\) is not supported yet|^Global functions need valid BTF|^The function \S+ (?:has \d+ arguments\. Too many\.|return type \S+ is unsupported\.|with variable args is unsupported\.|arg\d+ type \S+ is unsupported\.|has malformed void argument\.)|^Function \S+ has \d+ > \d+ args|^Invalid type of function \S+\(\)|^callback function (?:not static|cannot be the main program)|^LD_ABS is (?:not allowed in subprogs without BTF|only allowed in functions that return 'int'\.)|^cannot return stack pointer to the caller|^At subprogram exit the register R\d+ is not a scalar value|^arg#\d+ (?:reference type\('.*'\) size cannot be determined|type isn't a pointer|type doesn't have a name|should be void pointer|should be `struct \S+ \*`|reference type\('.*'\) points to kernel module type|type tag is not supported in static functions|has unsupported set of tags|has invalid combination of tags|arena cannot be combined with any other tags|has pointer tag, but is not a pointer type)|^kern ctx type id \d+ is not a struct|\(\) doesn't return scalar/,
     'Function signature the verifier does not support',
     'Non-static (global) BPF functions are verified on their own using their BTF prototype: they must return an integer, take at most 5 arguments of supported types (scalars, pointers to context or plain structs), and may not return pointers to their own stack. Callbacks must be static functions.',
     'Make the function return int/long, keep ≤ 5 scalar or pointer arguments, mark helpers static (or __always_inline) when they need richer types, and never return the address of a local.',

@@ -111,8 +111,13 @@ export const referenceCauses = {
             f.related.push(at);
             break;
           }
-          f.related.push(relatedAt(r.index, 'the section opened here is still open'));
-          returnInSection(s, r.disasm, f.related[f.related.length - 1]);
+          const open = relatedAt(r.index, 'the section opened here is still open');
+          f.related.push(open);
+          // A call inside a lock: quote the lock it is under (which value's lock, and where).
+          const lockText = open.line && s.sources && open.file ? withoutComment(sourceLine(s.sources, open.file, open.line)).trim() : '';
+          if (/function calls are not allowed while holding a lock/.test(f.message) && /\bbpf_(?:res_)?spin_lock\s*\(/.test(lockText))
+            f.explanation += ` The lock is taken at line ${open.line} (\`${lockText}\`) and not released before this call.`;
+          returnInSection(s, r.disasm, open);
           break;
         }
       }

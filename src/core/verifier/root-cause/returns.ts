@@ -68,8 +68,18 @@ export const returnCauses = {
     const callName = site ? locate(site.index)?.text : undefined;
     const functionName = argumentExpression(callName, 1)?.match(/^\(?\s*(?:\([^)]*\)\s*)?&?(\w+)\s*\)?$/)?.[1];
     f.quickFix = { kind: 'callback-return-range', file: f.file, line: f.line, range: parseRange(d.range) ?? [0, 1], functionName };
-    // The value this return gives, as the callback writes it, when it is not a constant.
     const { sources } = s;
+    // A callback declared `void`: it puts nothing in R0, so it returns no number at all.
+    const start = sub !== undefined ? locate(sub) : undefined;
+    const declared = sources && start?.file && start.line ? functionHeader(sources, start.file, start.line + 1) : undefined;
+    const headerText = declared && sources ? withoutComment(sourceLine(sources, declared.file, declared.line)).trim() : '';
+    const voidName = /not a scalar value/.test(f.message) ? /\bvoid\s+(\w+)\s*\(/.exec(headerText)?.[1] : undefined;
+    if (voidName) {
+      f.explanation += ` \`${voidName}()\` is declared \`void\` (line ${declared!.line}: \`${headerText}\`), so it returns nothing.`;
+      f.fix = `Declare it \`${headerText.replace(/\bvoid\s+(?=\w+\s*\()/, 'long ').replace(/\s*\{$/, '')}\` and end every path with \`return 0;\` (continue) or \`return 1;\` (stop).`;
+      return;
+    }
+    // The value this return gives, as the callback writes it, when it is not a constant.
     const returned = /\breturn\s+(.+?)\s*;/.exec(withoutComment(f.sourceText))?.[1];
     if (!returned || !sources || !f.file || !f.line) return;
     const header = functionHeader(sources, f.file, f.line);

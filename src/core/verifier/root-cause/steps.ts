@@ -1155,6 +1155,17 @@ export function callbackParameter(s: CauseState): void {
       return;
     }
     const role = roles[n - 1];
+    // A parameter beyond what the caller passes (`ctx` on a timer callback): nothing fills it.
+    if (!role && n > roles.length) {
+      f.related.push({
+        ...header,
+        message: `\`${param}\`, parameter ${n} of \`${name}()\`, receives nothing: ${m[2]}() calls it with (${roles.join(', ')})`,
+      });
+      f.explanation += ` R${m[1]} is \`${param}\`, parameter ${n} of the callback \`${name}()\`, but ${m[2]}() calls its callback with ${roles.length} arguments (${roles.join(', ')}): nothing is ever passed in R${m[1]}.`;
+      f.fix = `Declare \`${name}()\` with the parameters ${m[2]}() passes: (${roles.join(', ')}), and reach other data through the map value or a global.`;
+      r.message = `\`${name}()\` is given to ${m[2]}() here as its callback`;
+      return;
+    }
     if (!role) return;
     const shifted =
       params.length < roles.length

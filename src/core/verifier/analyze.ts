@@ -232,7 +232,9 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     const entryText = p.annotations.exactly(0)?.text;
     for (let i = path.after.length - 1; i >= 0; i--) {
       const a = p.annotations.exactly(path.after[i]);
-      if (a && a.text && a.text !== entryText && !CLOSING_BRACE.test(a.text) && (a.line === undefined || a.line > 0)) {
+      // (Nor is the header of a BPF_PROG()-style program, which level-2 logs put on the shared exit.)
+      const wrapperLine = a?.text && /^\s*(?:static\s+)?(?:int|long|unsigned\s+int|__u32|u32|__s32|s32)\s+BPF_[A-Z0-9_]+\s*\(/.test(a.text);
+      if (a && a.text && a.text !== entryText && !wrapperLine && !CLOSING_BRACE.test(a.text) && (a.line === undefined || a.line > 0)) {
         const at = resolveAnnotation(a, options.sources);
         // The last statement of the path is not the return (the compiler shares one exit between
         // returns): the path leaves through the first `return` written after that statement.
@@ -242,8 +244,12 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
           // line after the loop): when its return does not return R0, the branch's return may.
           if (ret && r0 !== undefined && returnedConstant(ret.text, definesOfFile(ret.file)) !== r0 && path.branch !== undefined) {
             const from = locate(p, path.branch.index);
-            const alt = from?.file && from.line ? returnAfter(options.sources, from.file, from.line, path.branch.taken, r0) : undefined;
-            if (alt && returnedConstant(alt.text, definesOfFile(alt.file)) === r0) ret = alt;
+            // (The side of the branch the path took, when the object's line info tells: a return
+            // of an inlined helper whose value the caller turned into another.)
+            const side = from ? sideReturn(p, path.branch, from, r0) : undefined;
+            const alt =
+              side ?? (from?.file && from.line ? returnAfter(options.sources, from.file, from.line, path.branch.taken, r0) : undefined);
+            if (alt && (side || returnedConstant(alt.text, definesOfFile(alt.file)) === r0)) ret = alt;
           }
           if (ret) return inlinedReturn(p, ret, r0, message) ?? ret;
         }
@@ -295,14 +301,20 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
     const next = locate(p, branch.index + 1);
     if (!next?.line || next.file !== from.file || CLOSING_BRACE.test(next.text)) return undefined;
     const inside = next.line >= block.first && next.line <= block.last;
-    if (!inside && next.line <= block.last) return undefined;
+    const end = block.other?.last ?? block.last;
+    if (!inside && next.line <= end && !(block.other && next.line >= block.other.first)) return undefined;
     // (An instruction of another function, the caller's shared exit, says nothing of the sides.)
     if (functionHeader(sources, next.file, next.line)?.line !== functionHeader(sources, from.file, from.line!)?.line) return undefined;
     // The path's side: the block when it fell through into it, or jumped over what follows it.
     const intoBlock = inside !== branch.taken;
-    const ret = returnAfter(sources, from.file, intoBlock ? block.first : block.last + 1, true, r0);
-    if (!ret || (intoBlock && ret.line > block.last)) return undefined;
-    return ret;
+    if (intoBlock) {
+      const ret = returnAfter(sources, from.file, block.first, true, r0);
+      return ret && ret.line <= block.last ? ret : undefined;
+    }
+    // The other side: the `else` (its own return, or what follows it), or what follows the block.
+    const inElse = block.other ? returnAfter(sources, from.file, block.other.first, true, r0) : undefined;
+    if (inElse && block.other && inElse.line <= block.other.last) return inElse;
+    return returnAfter(sources, from.file, end + 1, true, r0);
   };
 
   /**

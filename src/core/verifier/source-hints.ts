@@ -59,38 +59,72 @@ export function functionEnd(sources: ReadonlyMap<string, string>, file: string, 
 }
 
 /**
- * The lines an `if (...)` at `line` controls: its braced block, or its one statement. Undefined
- * when an `else` follows (the two sides are then not "the block" and "what comes after").
+ * The lines an `if (...)` at `line` controls (its braced block, or its one statement) and, when
+ * an `else` follows, the lines of that. Undefined for an `else if` chain or a condition that
+ * spans lines.
  */
-export function ifBlock(sources: ReadonlyMap<string, string>, file: string, line: number): { first: number; last: number } | undefined {
+export function ifBlock(
+  sources: ReadonlyMap<string, string>,
+  file: string,
+  line: number,
+): { first: number; last: number; other?: { first: number; last: number } } | undefined {
   const hit = findSource(sources, file);
   if (!hit) return undefined;
-  const lines = hit[1].split('\n');
-  const head = codeOf(lines[line - 1] ?? '');
-  if (!/^\s*(?:\}\s*else\s+)?if\s*\(/.test(head)) return undefined;
-  let last = line;
-  if (/\{\s*$/.test(head)) {
-    let depth = 0;
-    for (let i = line - 1; i < lines.length && i < line + 200; i++) {
-      for (const c of codeOf(lines[i])) depth += c === '{' ? 1 : c === '}' ? -1 : 0;
-      if (depth <= 0) {
-        last = i + 1;
-        break;
-      }
-    }
-    if (last === line) return undefined;
-  } else if (!/;\s*$/.test(head)) {
-    // `if (cond)` with its statement on the next line(s), up to the `;`.
-    for (let i = line; i < lines.length && i < line + 8; i++)
-      if (/;\s*$/.test(codeOf(lines[i]))) {
-        last = i + 1;
-        break;
-      }
-    if (last === line) return undefined;
+  const lines = hit[1].split('\n').map(codeOf);
+  const head = lines[line - 1] ?? '';
+  const open = /^\s*(?:\}\s*else\s+)?if\s*\(/.exec(head);
+  if (!open) return undefined;
+  let depth = 0;
+  let col = open[0].length - 1;
+  for (; col < head.length; col++) {
+    depth += head[col] === '(' ? 1 : head[col] === ')' ? -1 : 0;
+    if (depth === 0) break;
   }
-  const after = lines.slice(last).find((l) => codeOf(l).trim() !== '') ?? '';
-  if (/\}\s*else\b/.test(codeOf(lines[last - 1] ?? '')) || /^\s*else\b/.test(codeOf(after))) return undefined;
-  return { first: /;\s*$/.test(head) ? line : line + 1, last };
+  if (col >= head.length) return undefined;
+  const then = statementAt(lines, line - 1, col + 1);
+  if (!then) return undefined;
+  // What follows the statement: an `else` and its own statement, or anything else.
+  const next = nextCode(lines, then.end.line, then.end.col + 1);
+  if (!next || !/^else\b/.test(lines[next.line].slice(next.col))) return { first: then.first + 1, last: then.end.line + 1 };
+  const elseCol = next.col + 4;
+  if (/^\s*if\b/.test(lines[next.line].slice(elseCol))) return undefined;
+  const other = statementAt(lines, next.line, elseCol);
+  if (!other) return undefined;
+  return { first: then.first + 1, last: then.end.line + 1, other: { first: other.first + 1, last: other.end.line + 1 } };
+}
+
+/** The next character of code at or after (line, col), skipping blanks (0-based positions). */
+function nextCode(lines: readonly string[], line: number, col: number): { line: number; col: number } | undefined {
+  for (let l = line; l < lines.length && l < line + 8; l++) {
+    const from = l === line ? col : 0;
+    const m = /\S/.exec(lines[l].slice(from));
+    if (m) return { line: l, col: from + m.index };
+  }
+  return undefined;
+}
+
+/** The statement that starts at or after (line, col): a braced block to its `}`, or code up to its `;`. */
+function statementAt(
+  lines: readonly string[],
+  line: number,
+  col: number,
+): { first: number; end: { line: number; col: number } } | undefined {
+  const start = nextCode(lines, line, col);
+  if (!start) return undefined;
+  const braced = lines[start.line][start.col] === '{';
+  let depth = 0;
+  for (let l = start.line; l < lines.length && l < start.line + 300; l++) {
+    for (let c = l === start.line ? start.col : 0; c < lines[l].length; c++) {
+      const ch = lines[l][c];
+      if (ch === '{') depth++;
+      else if (ch === '}') {
+        depth--;
+        if (braced && depth === 0)
+          return { first: start.line + (lines[start.line].slice(start.col + 1).trim() ? 0 : 1), end: { line: l, col: c } };
+      } else if (ch === ';' && !braced && depth === 0) return { first: start.line, end: { line: l, col: c } };
+    }
+  }
+  return undefined;
 }
 
 /**

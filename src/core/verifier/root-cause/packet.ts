@@ -21,6 +21,7 @@ import {
   withoutComment,
 } from '../source-hints';
 import type { Finding, RelatedLocation, RootCause } from '../types';
+import type { SourceLine } from '../source-hints';
 import type { CauseState } from './state';
 import { hasBackwardJump, packetChangeBefore } from './common';
 
@@ -270,6 +271,48 @@ function checkInBoundsHelper(
   };
 }
 
+/**
+ * The data_end check the read needed exists, in the wrong place: below the read (`proto =
+ * iph->protocol;` then `if (iph + 1 > data_end)`), or between the pointer's assignment and the
+ * read but of another pointer (`tcp = (void *)iph + ihl * 4;` then a check of `iph + 1`).
+ */
+function checkElsewhere(s: CauseState, set: SourceLine & { text: string }, via: string): boolean {
+  const { f, sources } = s;
+  if (!sources || !f.file || !f.line || set.file !== f.file) return false;
+  const lines = (findSource(sources, f.file)?.[1] ?? '').split('\n');
+  const end = functionEnd(sources, f.file, f.line)?.line ?? f.line + 40;
+  const own = new RegExp(String.raw`\b${via}\b`);
+  const isCheck = (l: string) => /\bif\s*\(.*\bdata_end\b/.test(l);
+  for (let i = f.line; i < end && i < f.line + 40; i++) {
+    const code = withoutComment(lines[i] ?? '');
+    if (/^\s*(?:[\w*\s]+\s)?\**\s*\w+\s*=[^=]/.test(code) && new RegExp(String.raw`^\s*(?:[\w*\s]+\s)?\**\s*${via}\s*=[^=]`).test(code))
+      break;
+    if (!isCheck(code) || !own.test(code)) continue;
+    f.related.push({
+      file: f.file,
+      line: i + 1,
+      message: `this check of \`${via}\` comes after the read at line ${f.line}: on the way there nothing is proven yet`,
+    });
+    f.explanation += ` \`${via}\` is checked at line ${i + 1} (\`${code.trim()}\`), after the read at line ${f.line}: the verifier follows the instructions in order, so the read comes first and is refused.`;
+    f.fix = `Move the check at line ${i + 1} above line ${f.line}, so \`${via}\` is proven before it is read.`;
+    return true;
+  }
+  for (let i = set.line; i < f.line - 1; i++) {
+    const code = withoutComment(lines[i] ?? '');
+    if (!isCheck(code) || own.test(code)) continue;
+    const lhs = /\bif\s*\(\s*\(?(.*?)\s*(?:>|>=)\s*\w*data_end\b/.exec(code)?.[1]?.trim();
+    f.related.push({
+      file: f.file,
+      line: i + 1,
+      message: `this check is of ${lhs ? `\`${lhs}\`` : 'another pointer'}, not of \`${via}\`, set at line ${set.line}`,
+    });
+    f.explanation += ` The data_end check after \`${via}\` is set, at line ${i + 1} (\`${code.trim()}\`), checks ${lhs ? `\`${lhs}\`` : 'another pointer'}, not \`${via}\`: ${/\*|\bihl\b|\bdoff\b|\blen\b/.test(set.text) ? `\`${via}\` lies at an offset known only at run time, so only a check of \`${via}\` itself proves its bytes` : `it proves nothing about the bytes at \`${via}\``}.`;
+    f.fix = `Check \`${via}\` itself: \`if ((void *)(${via} + 1) > data_end) return ...;\` at line ${i + 1}.`;
+    return true;
+  }
+  return false;
+}
+
 export const packetCauses = {
   // The metadata area ends where the packet starts: its check is against ctx->data.
   'packet-check': (s) => {
@@ -465,6 +508,7 @@ export const packetCauses = {
           f.explanation += ` The line reads ${member ? `${member} ` : ''}through \`${via}\`, set at line ${set.line} (\`${withoutComment(set.text)}\`), and no check of \`${via}\` against data_end comes between.`;
           if (!wrongPointer)
             f.fix = `After line ${set.line}, check \`if ((void *)(${via} + 1) > data_end) return ...;\` before reading \`${via}\`.`;
+          if (checkElsewhere(s, set, via)) return;
           // `opt = (__u8 *)(tcp + 1)`: the bytes after a header (its options) are beyond its check.
           const past = /\(\s*(\w+)\s*\+\s*1\s*\)/.exec(withoutComment(set.text))?.[1];
           const header = past ? pointeeStruct([...sources!.values()].join('\n'), past) : undefined;

@@ -277,7 +277,8 @@ function gotoPastRelease(s: CauseState, holder: string, calls: string[]): void {
   const at = jump !== undefined ? locate(jump) : undefined;
   if (!at?.line || at.file !== f.file) return;
   const stmt = label ? new RegExp(String.raw`\bgoto\s+${label}\s*;`) : /\bbreak\s*;/;
-  const line = [at.line, at.line + 1].find((n) => n < f.line! && stmt.test(withoutComment(lines[n - 1] ?? '')));
+  // On the branch's line, or in the few lines of the block it opens (`if (a) { ret = 1; goto out; }`).
+  const line = [0, 1, 2, 3, 4].map((k) => at.line! + k).find((n) => n < f.line! && stmt.test(withoutComment(lines[n - 1] ?? '')));
   if (!line || f.related.some((r) => r.line === line && r.file === file[0])) return;
   const names = calls.map((c) => c.replace(/\(.*$/, ''));
   const skipped = lines.slice(line, f.line - 1).findIndex((l) => names.some((n) => new RegExp(String.raw`\b${n}\s*\(`).test(l)));

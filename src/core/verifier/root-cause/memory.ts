@@ -31,7 +31,7 @@ import {
   withoutComment,
   wrapperParams,
 } from '../source-hints';
-import type { RootCause } from '../types';
+import type { Finding, RootCause } from '../types';
 import type { CauseState } from './state';
 import { explainScalar, helperArgIndex, flagsLine, packetChangeBefore } from './common';
 
@@ -697,17 +697,27 @@ export const memoryCauses = {
         }
       }
     }
-    // No check of the size at all: where it gets its value is what the reader must see (`len = ctx->addrlen`).
-    const set = !check && sizeName && sources && f.file && f.line ? assignmentAbove(sources, f.file, f.line, sizeName) : undefined;
+    // Where the size gets its value is what the reader must see (`len = ctx->addrlen`, `len = cfg_len`):
+    // with no check at all, or with an upper bound only that lets 0 through.
+    let set = sizeName && sources && f.file && f.line && (!check || zero) ? assignmentAbove(sources, f.file, f.line, sizeName) : undefined;
+    // (Past a clamp to a constant, `len = sizeof(raw);`: the value it had before is the one that may be 0.)
+    for (
+      let k = 0;
+      k < 3 && set && sizeName && !set.parameter && /=\s*(?:\d+|[A-Z_][A-Z0-9_]*|sizeof\b.*)\s*;/.test(withoutComment(set.text));
+      k++
+    )
+      set = assignmentAbove(sources!, set.file, set.line, sizeName);
     const setText = set && !set.parameter ? withoutComment(set.text).trim() : '';
-    if (set && setText && set.line !== f.line && !/=\s*(?:\d+|[A-Z_][A-Z0-9_]*|sizeof\b.*)\s*;/.test(setText)) {
+    const computed = !!set && !!setText && set.line !== f.line && !/=\s*(?:\d+|[A-Z_][A-Z0-9_]*|sizeof\b.*)\s*;/.test(setText);
+    if (check && computed && set && !f.explanation.includes(setText)) {
+      relateInWords(f, { file: set.file, line: set.line }, `\`${sizeName}\` gets its value here (\`${setText}\`), which may be 0`);
+      f.explanation += ` \`${sizeName}\` gets its value at line ${set.line}: \`${setText}\`.`;
+    }
+    if (!check && computed && set) {
       const into = sizeReg && sizeReg > 1 ? argumentExpression(f.sourceText, sizeReg - 2)?.replace(/^\(.*?\)\s*/, '') : undefined;
       const missing = zero ? 'nothing before the call rules out 0' : 'nothing before the call bounds it';
       const message = `\`${sizeName}\` gets its value here (\`${setText}\`): ${missing}`;
-      // (It replaces the register's origin at that line, which quotes an instruction.)
-      const origin = f.related.find((r) => r.line === set.line && r.file === set.file);
-      if (origin) origin.message = message;
-      else f.related.push({ file: set.file, line: set.line, message });
+      relateInWords(f, { file: set.file, line: set.line }, message);
       f.explanation += ` \`${sizeName}\` gets its value at line ${set.line} (\`${setText}\`), and ${missing}.`;
       const cap = into && /^&?[\w.>-]+$/.test(into) ? `sizeof(${into.replace(/^&/, '')})` : 'the buffer size';
       f.fix = zero
@@ -805,4 +815,11 @@ function objectMacro(sources: ReadonlyMap<string, string>, file: string, name: s
   const own = findSource(sources, file)?.[1];
   const text = own && define.test(own) ? own : [...sources.values()].find((t) => define.test(t));
   return text ? withoutComment(define.exec(text)![1]).trim() : undefined;
+}
+
+/** A related location in the program's words; it replaces the register origin at that line, which quotes an instruction. */
+function relateInWords(f: Finding, at: { file?: string; line?: number }, message: string): void {
+  const origin = f.related.find((r) => r.line === at.line && r.file === at.file && /^R\d+ got (?:this|its) value here/.test(r.message));
+  if (origin) origin.message = message;
+  else f.related.push({ file: at.file, line: at.line, message });
 }

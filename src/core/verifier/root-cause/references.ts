@@ -117,6 +117,13 @@ export const referenceCauses = {
           const lockText = open.line && s.sources && open.file ? withoutComment(sourceLine(s.sources, open.file, open.line)).trim() : '';
           if (/function calls are not allowed while holding a lock/.test(f.message) && /\bbpf_(?:res_)?spin_lock\s*\(/.test(lockText))
             f.explanation += ` The lock is taken at line ${open.line} (\`${lockText}\`) and not released before this call.`;
+          // `bpf_spin_lock(&fwd->lock)` ... `bpf_spin_unlock(&rev->lock)`: name both locks.
+          const held = /\bbpf_(?:res_)?spin_lock\s*\(\s*([^)]+?)\s*\)/.exec(lockText)?.[1];
+          const freed = /\bbpf_(?:res_)?spin_unlock\s*\(\s*([^)]+?)\s*\)/.exec(withoutComment(f.sourceText ?? ''))?.[1];
+          if (/unlock of different lock/.test(f.message) && held && freed && held !== freed) {
+            f.explanation += ` The lock taken at line ${open.line} is \`${held}\`, and this line unlocks \`${freed}\`: a lock must be released through the same pointer it was taken with.`;
+            f.fix = `Unlock the lock that was taken: \`${lockText.replace(/\bbpf_((?:res_)?)spin_lock\b/, 'bpf_$1spin_unlock')}\` (and take \`${freed}\` separately if both entries need it).`;
+          }
           returnInSection(s, r.disasm, open);
           break;
         }

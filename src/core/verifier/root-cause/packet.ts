@@ -273,10 +273,9 @@ function checkInBoundsHelper(
 
 /**
  * The data_end check the read needed exists, in the wrong place: below the read (`proto =
- * iph->protocol;` then `if (iph + 1 > data_end)`), or between the pointer's assignment and the
- * read but of another pointer (`tcp = (void *)iph + ihl * 4;` then a check of `iph + 1`).
+ * iph->protocol;` then `if (iph + 1 > data_end)`), or above the nearest check, of another pointer.
  */
-function checkElsewhere(s: CauseState, set: SourceLine & { text: string }, via: string): boolean {
+function checkBelow(s: CauseState, set: SourceLine & { text: string }, via: string, wrongPointer: boolean): boolean {
   const { f, sources } = s;
   if (!sources || !f.file || !f.line || set.file !== f.file) return false;
   const lines = (findSource(sources, f.file)?.[1] ?? '').split('\n');
@@ -297,9 +296,10 @@ function checkElsewhere(s: CauseState, set: SourceLine & { text: string }, via: 
     f.fix = `Move the check at line ${i + 1} above line ${f.line}, so \`${via}\` is proven before it is read.`;
     return true;
   }
-  for (let i = set.line; i < f.line - 1; i++) {
+  // A check further up than the nearest one (which the wrong-pointer step reads), of another pointer.
+  for (let i = set.line; i < f.line - 1 && !wrongPointer; i++) {
     const code = withoutComment(lines[i] ?? '');
-    if (!isCheck(code) || own.test(code)) continue;
+    if (!isCheck(code) || own.test(code.replace(/\bsizeof\s*\([^)]*\)/g, ''))) continue;
     const lhs = /\bif\s*\(\s*\(?(.*?)\s*(?:>|>=)\s*\w*data_end\b/.exec(code)?.[1]?.trim();
     f.related.push({
       file: f.file,
@@ -449,7 +449,13 @@ export const packetCauses = {
           !checked && set && via && f.file && f.line ? comparisonAbove(sources!, f.file, f.line, /\bdata_end\b|\bend\b/) : undefined;
         const nearText = near ? withoutComment(sourceLine(sources, near.file, near.line)).trim() : '';
         const other = near && near.line > set!.line ? /\(\s*(?:\(\s*void\s*\*\s*\)\s*)?\(?\s*(\w+)\s*\+/.exec(nearText)?.[1] : undefined;
-        const wrongPointer = !!(near && other && other !== via && !new RegExp(String.raw`\b${via}\b`).test(nearText));
+        // (`sizeof(*tcp)` in it does not make it a check of `tcp`.)
+        const wrongPointer = !!(
+          near &&
+          other &&
+          other !== via &&
+          !new RegExp(String.raw`\b${via}\b`).test(nearText.replace(/\bsizeof\s*\([^)]*\)/g, ''))
+        );
         if (wrongPointer) {
           f.related.push({
             ...near!,
@@ -508,7 +514,7 @@ export const packetCauses = {
           f.explanation += ` The line reads ${member ? `${member} ` : ''}through \`${via}\`, set at line ${set.line} (\`${withoutComment(set.text)}\`), and no check of \`${via}\` against data_end comes between.`;
           if (!wrongPointer)
             f.fix = `After line ${set.line}, check \`if ((void *)(${via} + 1) > data_end) return ...;\` before reading \`${via}\`.`;
-          if (checkElsewhere(s, set, via)) return;
+          if (checkBelow(s, set, via, wrongPointer)) return;
           // `opt = (__u8 *)(tcp + 1)`: the bytes after a header (its options) are beyond its check.
           const past = /\(\s*(\w+)\s*\+\s*1\s*\)/.exec(withoutComment(set.text))?.[1];
           const header = past ? pointeeStruct([...sources!.values()].join('\n'), past) : undefined;

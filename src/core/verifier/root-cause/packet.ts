@@ -3,6 +3,7 @@
 import { findSource } from '../locate';
 import { previous, traceRegister } from '../provenance';
 import {
+  argumentExpression,
   assignedVariable,
   assignmentAbove,
   callSitesTo,
@@ -313,6 +314,54 @@ function checkBelow(s: CauseState, set: SourceLine & { text: string }, via: stri
   return false;
 }
 
+/**
+ * A function-like macro that compares a pointer plus a length with the packet's end (`ENSURE(p,
+ * len, end)`), used on `via` between its assignment and the read: the length given is what it
+ * proves, and the read reaches further.
+ */
+function macroCheck(
+  s: CauseState,
+  set: SourceLine & { text: string },
+  via: string,
+  readVia: { pointer: string; field: string } | undefined,
+): boolean {
+  const { f, sources, d } = s;
+  if (!sources || !f.file || !f.line || set.file !== f.file) return false;
+  const lines = (findSource(sources, f.file)?.[1] ?? '').split('\n');
+  for (let i = f.line - 2; i >= set.line; i--) {
+    const code = withoutComment(lines[i] ?? '');
+    const call = /\b([A-Z_][A-Z0-9_]*)\s*\(/.exec(code);
+    if (!call) continue;
+    const args = [0, 1, 2, 3].map((k) => argumentExpression(code.slice(call.index), k)?.trim());
+    const at = args.indexOf(via);
+    const body = at >= 0 ? macroText(lines, call[1]) : undefined;
+    if (!body || !/[<>]/.test(body.replace(/->/g, '')) || !/\b(?:return|goto)\b/.test(body)) continue;
+    const size = args[at + 1];
+    const proven = /\br=(\d+)/.exec(f.message)?.[1];
+    const needed = d.off !== undefined && d.size !== undefined ? Number(d.off) + Number(d.size) : undefined;
+    const read = readVia?.pointer === via ? `\`${via}->${readVia.field}\`` : `the read through \`${via}\``;
+    const stmt = code.trim();
+    f.related.push({
+      file: f.file,
+      line: i + 1,
+      message: `this check of \`${via}\` proves ${size ? `\`${size}\` bytes` : 'fewer bytes'} from it; ${read} reaches further`,
+    });
+    f.explanation += ` \`${via}\` is checked at line ${i + 1} with the macro ${call[1]}() (\`${stmt}\`), which compares \`${via}\` plus ${size ? `\`${size}\`` : 'its length'} with the packet's end: it proves only that many bytes from \`${via}\`${proven && needed ? ` (${proven} bytes of the packet), and ${read} reaches byte ${needed}` : `, and ${read} reaches further`}.`;
+    if (size) f.fix = `Check the whole header: \`${stmt.replace(size, `sizeof(*${via})`)}\` (or the size up to the end of the field read).`;
+    return true;
+  }
+  return false;
+}
+
+/** The body of function-like macro `name` as the file defines it, continuation lines joined. */
+function macroText(lines: readonly string[], name: string): string | undefined {
+  const i = lines.findIndex((l) => new RegExp(String.raw`^\s*#\s*define\s+${name}\s*\(`).test(l));
+  if (i < 0) return undefined;
+  let body = lines[i];
+  for (let j = i; /\\\s*$/.test(lines[j] ?? '') && j + 1 < lines.length; j++) body = body.replace(/\\\s*$/, ' ') + lines[j + 1];
+  return body;
+}
+
 export const packetCauses = {
   // The metadata area ends where the packet starts: its check is against ctx->data.
   'packet-check': (s) => {
@@ -504,6 +553,8 @@ export const packetCauses = {
           f.fix = `Test the result and leave when it fails: \`if (${ignored.call} < 0) return ...;\`.`;
           return;
         }
+        // `ENSURE(q, sizeof(q->flags), data_end);`: a check inside a macro, with too small a size.
+        if (set && via && !checked && macroCheck(s, set, via, readVia)) return;
         if (set && !set.parameter && via && !checked && !f.related.some((r) => r.line === set.line && r.file === set.file)) {
           f.related.push({
             file: set.file,

@@ -276,16 +276,20 @@ function gotoPastRelease(s: CauseState, holder: string, calls: string[]): void {
   const lines = file[1].split('\n');
   let label: string | undefined;
   for (let i = f.line - 2; i >= 0 && i >= f.line - 4 && !label; i--) label = /^\s*([A-Za-z_]\w*):\s*$/.exec(withoutComment(lines[i]))?.[1];
-  let jump: number | undefined;
-  for (let i = pos; i >= 0 && i > pos - 64 && jump === undefined; i--) {
-    const r = records[i];
-    if (r.kind === 'insn' && /^if .* goto pc[+-]\d+$/.test(r.disasm)) jump = r.index;
-  }
-  const at = jump !== undefined ? locate(jump) : undefined;
-  if (!at?.line || at.file !== f.file) return;
   const stmt = label ? new RegExp(String.raw`\bgoto\s+${label}\s*;`) : /\bbreak\s*;/;
-  // On the branch's line, or in the few lines of the block it opens (`if (a) { ret = 1; goto out; }`).
-  const line = [0, 1, 2, 3, 4].map((k) => at.line! + k).find((n) => n < f.line! && stmt.test(withoutComment(lines[n - 1] ?? '')));
+  // The conditional jumps of the path walked, back to the acquisition: the one whose line (or the
+  // few lines of the block it opens, `if (a) { ret = 1; goto out; }`) jumps away is the way out.
+  const alloc = s.alloc ? Number(s.alloc[1]) : undefined;
+  let line: number | undefined;
+  for (let i = pos, n = 0; i >= 0 && n < 4096 && line === undefined; i = previous(records, i), n++) {
+    const r = records[i];
+    if (r.kind !== 'insn') continue;
+    if (r.index === alloc) break;
+    if (!/^if .* goto pc[+-]\d+$/.test(r.disasm)) continue;
+    const at = locate(r.index);
+    if (!at?.line || at.file !== f.file) continue;
+    line = [0, 1, 2, 3, 4].map((k) => at.line! + k).find((n) => n < f.line! && stmt.test(withoutComment(lines[n - 1] ?? '')));
+  }
   if (!line || f.related.some((r) => r.line === line && r.file === file[0])) return;
   const names = calls.map((c) => c.replace(/\(.*$/, ''));
   const skipped = lines.slice(line, f.line - 1).findIndex((l) => names.some((n) => new RegExp(String.raw`\b${n}\s*\(`).test(l)));

@@ -402,7 +402,10 @@ export function registerOrigin(s: CauseState): void {
         for (let i = Math.min(f.line ?? 0, lines.length) - 2; i >= set.line; i--) {
           // `if (!p)`, or `if (!a || !b)`: NULL tests, none of them of this pointer.
           const cond = /\bif\s*\((.*)\)/.exec(withoutComment(lines[i]))?.[1] ?? '';
-          const tested: string[] = [...cond.matchAll(/!\s*([A-Za-z_]\w*)\b(?!\s*[(.[-])/g)].map((m) => m[1]);
+          // (`!md->sk` tests a member: the whole expression is what it checks.)
+          const tested: string[] = [...cond.matchAll(/!\s*([A-Za-z_]\w*(?:\s*(?:->|\.)\s*\w+)*)\b(?!\s*[(.[-])/g)].map((m) =>
+            m[1].replace(/\s+/g, ''),
+          );
           const other: string | undefined = tested.length && !new RegExp(String.raw`\b${symbol}\b`).test(cond) ? tested[0] : undefined;
           if (!other || other === symbol) continue;
           f.related.push({

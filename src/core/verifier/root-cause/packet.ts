@@ -353,6 +353,41 @@ function macroCheck(
   return false;
 }
 
+/**
+ * `p = payload(data, data_end, 7);` where the function checks `data + need > data_end` and returns
+ * `data + sizeof(...)`: its check counts from another place than the pointer it returns.
+ */
+function returnedPastCheck(s: CauseState, set: SourceLine & { text: string }, via: string): boolean {
+  const { f, sources } = s;
+  const callee = /=\s*(?:\([^()]*\)\s*)?([A-Za-z_]\w*)\s*\(/.exec(withoutComment(set.text))?.[1];
+  const body = sources && callee ? functionBody(sources, callee, set.file) : undefined;
+  if (!sources || !body || !callee) return false;
+  const lines = body.text.split('\n');
+  const at = lines.findIndex((l) => /\bif\s*\(.*[<>].*\b(?:data_end|end)\b/.test(withoutComment(l)));
+  const check = at >= 0 ? withoutComment(lines[at]).trim() : '';
+  const from = /\bif\s*\(\s*(?:\(\s*void\s*\*\s*\)\s*)?\(?\s*(.+?)\s*\)?\s*>=?\s*\w*end\b/.exec(check)?.[1];
+  const returned = lines
+    .map((l) => /^\s*return\s+(.+?)\s*;/.exec(withoutComment(l))?.[1])
+    .filter((r): r is string => !!r && !/^(?:NULL|0|\(void \*\)0)$/.test(r))
+    .pop();
+  if (!from || !returned || !/\+/.test(returned)) return false;
+  // The terms the return adds that the check does not count.
+  const terms = returned
+    .split('+')
+    .map((t) => t.trim())
+    .filter((t) => !from.includes(t));
+  if (!terms.length) return false;
+  const line = body.line + 1 + at;
+  f.related.push({
+    file: body.file,
+    line,
+    message: `\`${callee}()\` checks \`${from}\` against the end here, but returns \`${returned}\`: the check does not count ${terms.map((t) => `\`${t}\``).join(' + ')}`,
+  });
+  f.explanation += ` \`${via}\` comes from \`${callee}()\` (line ${set.line}), which checks \`${from}\` against the packet's end (line ${line}) and returns \`${returned}\`: the bytes it proves start at its check's pointer, not at the one it returns, so what is read through \`${via}\` is not proven.`;
+  f.fix = `In \`${callee}()\`, check the end of what it returns: \`if (${returned} + <bytes read> > data_end) return NULL;\` (count ${terms.join(' + ')} in the check).`;
+  return true;
+}
+
 /** The body of function-like macro `name` as the file defines it, continuation lines joined. */
 function macroText(lines: readonly string[], name: string): string | undefined {
   const i = lines.findIndex((l) => new RegExp(String.raw`^\s*#\s*define\s+${name}\s*\(`).test(l));
@@ -555,6 +590,8 @@ export const packetCauses = {
         }
         // `ENSURE(q, sizeof(q->flags), data_end);`: a check inside a macro, with too small a size.
         if (set && via && !checked && macroCheck(s, set, via, readVia)) return;
+        // `ber = payload(data, data_end, 7)`: the helper checks from one place and returns another.
+        const pastCheck = !!set && !!via && !checked && returnedPastCheck(s, set, via);
         if (set && !set.parameter && via && !checked && !f.related.some((r) => r.line === set.line && r.file === set.file)) {
           f.related.push({
             file: set.file,
@@ -563,7 +600,7 @@ export const packetCauses = {
           });
           const member = readVia?.pointer === via ? `\`${via}->${readVia.field}\`` : undefined;
           f.explanation += ` The line reads ${member ? `${member} ` : ''}through \`${via}\`, set at line ${set.line} (\`${withoutComment(set.text)}\`), and no check of \`${via}\` against data_end comes between.`;
-          if (!wrongPointer)
+          if (!wrongPointer && !pastCheck)
             f.fix = `After line ${set.line}, check \`if ((void *)(${via} + 1) > data_end) return ...;\` before reading \`${via}\`.`;
           if (checkBelow(s, set, via, wrongPointer)) return;
           // `opt = (__u8 *)(tcp + 1)`: the bytes after a header (its options) are beyond its check.

@@ -9,6 +9,7 @@ import {
   callSitesTo,
   comparisonAbove,
   enclosingLoop,
+  escape,
   functionBody,
   functionEnd,
   functionHeader,
@@ -27,6 +28,9 @@ import type { CauseState } from './state';
 import { hasBackwardJump, packetChangeBefore } from './common';
 
 /** What the line reads, in the program's words: `` `tcp->dest` `` through `via`, or `` `via` ``. */
+/** The names a packet's end goes by in a comparison: data_end, a sockopt's optval_end, `end`. */
+const PACKET_END = /\b(?:data_end|optval_end|\w+_end|end)\b/;
+
 const readThrough = (via: string, readVia: { pointer: string; field: string } | undefined) =>
   readVia?.pointer === via ? `\`${via}->${readVia.field}\`` : `\`${via}\``;
 
@@ -254,7 +258,7 @@ function checkInBoundsHelper(
   const callee = set && /=\s*(?:\([^()]*\)\s*)?([A-Za-z_]\w*)\s*\(/.exec(withoutComment(set.text))?.[1];
   const def = callee ? programDefinition(sources, callee, at.file) : undefined;
   const end = def ? functionEnd(sources, def.file, def.line + 1) : undefined;
-  const check = def && end ? comparisonAbove(sources, def.file, end.line, /\bdata_end\b|\bend\b/) : undefined;
+  const check = def && end ? comparisonAbove(sources, def.file, end.line, PACKET_END) : undefined;
   if (!def || !check || check.line <= def.line) return undefined;
   const checkText = withoutComment(sourceLine(sources, check.file, check.line)).trim();
   const header = withoutComment(sourceLine(sources, def.file, def.line));
@@ -430,7 +434,7 @@ export const packetCauses = {
         const text = at.file && at.line ? sourceLine(sources, at.file, at.line) : undefined;
         let inHelper = false;
         if (sources && f.file && f.line && !/[<>]/.test((text ?? '').replace(/->/g, ''))) {
-          const above = comparisonAbove(sources, f.file, f.line, /\bdata_end\b|\bend\b/);
+          const above = comparisonAbove(sources, f.file, f.line, PACKET_END);
           const check = above ?? checkInBoundsHelper(sources, at, text, f);
           inHelper = !above && !!check;
           if (check) Object.assign(at, check);
@@ -529,8 +533,7 @@ export const packetCauses = {
           inHelper || (via && checkText ? new RegExp(String.raw`\b${via}\b`).test(checkText.replace(/\bsizeof\s*\([^)]*\)/g, '')) : false);
         // A check between the assignment and the read that tests another pointer (copied from the
         // parser of the previous header): the check meant for this one.
-        const near =
-          !checked && set && via && f.file && f.line ? comparisonAbove(sources!, f.file, f.line, /\bdata_end\b|\bend\b/) : undefined;
+        const near = !checked && set && via && f.file && f.line ? comparisonAbove(sources!, f.file, f.line, PACKET_END) : undefined;
         const nearText = near ? withoutComment(sourceLine(sources, near.file, near.line)).trim() : '';
         const other = near && near.line > set!.line ? /\(\s*(?:\(\s*void\s*\*\s*\)\s*)?\(?\s*(\w+)\s*\+/.exec(nearText)?.[1] : undefined;
         // (`sizeof(*tcp)` in it does not make it a check of `tcp`.)
@@ -545,8 +548,15 @@ export const packetCauses = {
             ...near!,
             message: `this data_end check tests \`${other}\`, not \`${via}\`, which line ${f.line} reads through`,
           });
-          f.explanation += ` Line ${near.line}, \`${nearText}\`, checks \`${other}\` against data_end, not \`${via}\`: it proves nothing about the bytes \`${via}\` points to.`;
-          f.fix = `Check the pointer this line reads through: \`${nearText.replace(new RegExp(String.raw`\b${other!}\b`), via!)}\`.`;
+          const endName = /(?:>|>=)\s*([\w>.-]+?)\s*\)\s*(?:\{|return\b|$)/.exec(nearText)?.[1] ?? 'data_end';
+          const sameAddress = set && new RegExp(String.raw`=\s*(?:\([^)]*\)\s*)?([\w>.-]+)\s*;`).exec(withoutComment(set.text))?.[1];
+          const alias =
+            sameAddress &&
+            new RegExp(String.raw`\b${other}\s*=\s*(?:\([^)]*\)\s*)?${escape(sameAddress)}\s*;`).test(
+              findSource(sources!, near!.file)?.[1] ?? '',
+            );
+          f.explanation += ` Line ${near.line}, \`${nearText}\`, checks \`${other}\` against ${endName}, not \`${via}\`: ${alias ? `both point at \`${sameAddress}\`, but the check proves only the bytes of what \`${other}\` points to, and ${readVia?.pointer === via ? `\`${via}->${readVia!.field}\`` : `the read through \`${via}\``} lies further` : `it proves nothing about the bytes \`${via}\` points to`}${set!.line < f.line! && set!.line > near!.line - 8 && !alias ? ` (\`${via}\` is set at line ${set!.line}: \`${withoutComment(set!.text).trim()}\`)` : ''}.`;
+          f.fix = `Check the pointer this line reads through: \`if ((void *)(${via} + 1) > ${endName})\`${readVia?.pointer === via ? `, which covers \`${via}->${readVia!.field}\`` : ''}.`;
         }
         // `pull(&cur, end, 2)` proves bytes at `cur` and then moves it: the read is at the new `cur`.
         if (!checked && f.line && cursorAdvanced(s, readVia)) return;

@@ -10,6 +10,9 @@ export interface SourceLine {
 }
 
 const isComment = (l: string) => /^\s*(?:\/\/|\/\*|\*)/.test(l);
+
+/** A line in column 0 that is not a brace, a directive or a comment: a function's header (or a declaration), not a label (`out:`). */
+export const outsideBody = (l: string) => /^[^\s{}#/]/.test(l) && !/^[A-Za-z_]\w*:\s*(?:\/[/*].*)?$/.test(l);
 /** `name` as a literal inside a regular expression. */
 export const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -325,7 +328,7 @@ const codeOf = (line: string) => line.replace(/\/\*.*?\*\/|\/\/.*$|"(?:[^"\\]|\\
 export function enclosingLoop(sources: ReadonlyMap<string, string>, file: string, line: number): SourceLine | undefined {
   for (const [key, lines] of linesOf(sources, file)) {
     let depth = 0;
-    for (let i = Math.min(line, lines.length) - 2; i >= 0 && !/^[^\s{}#/]/.test(lines[i]); i--) {
+    for (let i = Math.min(line, lines.length) - 2; i >= 0 && !outsideBody(lines[i]); i--) {
       const code = codeOf(lines[i]);
       for (let c = code.length - 1; c >= 0; c--) {
         if (code[c] === '}') depth++;
@@ -390,7 +393,7 @@ export function localDeclaration(sources: ReadonlyMap<string, string>, file: str
     String.raw`^\s+(?:(?:(?:const|volatile|struct|union|enum|unsigned|signed|static)\s+)*\w+[\s*]+|\}\s*)${escape(name)}\s*(?:\[[^\]]*\]\s*)*(?:=|;|,)`,
   );
   for (const [key, lines] of linesOf(sources, file)) {
-    for (let i = Math.min(line, lines.length) - 1; i >= 0 && !/^[^\s{}#/]/.test(lines[i]); i--) {
+    for (let i = Math.min(line, lines.length) - 1; i >= 0 && !outsideBody(lines[i]); i--) {
       if (decl.test(lines[i].replace(/\/\*.*?\*\//g, '')) && !isComment(lines[i])) return { file: key, line: i + 1 };
     }
   }
@@ -852,7 +855,7 @@ export function assignmentAbove(
   for (const [key, lines] of linesOf(sources, file)) {
     for (let i = Math.min(line, lines.length) - 2; i >= 0; i--) {
       const code = lines[i].replace(/\/\*.*?\*\/|\/\/.*$/g, '');
-      if (/^[^\s{}#/]/.test(lines[i])) {
+      if (outsideBody(lines[i])) {
         // The function's header: a parameter of that name.
         return new RegExp(String.raw`[(,]\s*[\w\s*]*\b${escape(name)}\s*[,)]`).test(code)
           ? { file: key, line: i + 1, text: lines[i].trim(), parameter: true }

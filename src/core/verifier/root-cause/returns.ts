@@ -5,6 +5,7 @@ import { findSource } from '../locate';
 import { definesOf } from '../placement';
 import { traceRegister } from '../provenance';
 import {
+  outsideBody,
   argumentExpression,
   assignmentAbove,
   conditionAbove,
@@ -139,6 +140,21 @@ export const returnCauses = {
         if (constant) returnedValueSet(s, returned, Number(bounds![1]), d.range);
         if (!constant)
           f.fix = `Turn \`${returned}\` into an allowed value before returning it, e.g. \`return ${returned} ? 1 : 0;\` (or compare it with what means allow).`;
+        // Where a returned variable gets its value (the instruction the register came from says less).
+        const set = /^\w+$/.test(returned) && sources && f.file && f.line ? assignmentAbove(sources, f.file, f.line, returned) : undefined;
+        if (set && !set.parameter && !constant) {
+          const text = withoutComment(set.text).trim();
+          const origin = f.related.find((r) => r.line === set.line && r.file === set.file);
+          if (origin) origin.message = `\`${returned}\` gets its value here (\`${text}\`)`;
+          else f.related.push({ file: set.file, line: set.line, message: `\`${returned}\` gets its value here (\`${text}\`)` });
+          f.explanation += ` \`${returned}\` gets its value at line ${set.line} (\`${text}\`).`;
+        }
+        // sockops answers the kernel through `skops->reply`; its return value only says it ran.
+        const reply = sources && f.file && f.line ? replyAbove(sources, f.file, f.line) : undefined;
+        if (reply && /^sockops$/.test(s.section ?? '')) {
+          f.explanation += ` The answer for the kernel goes in \`${reply.field}\` (line ${reply.line}), which this program sets: the program's return value only says whether it succeeded (1).`;
+          f.fix = `Keep \`${reply.field} = ${returned};\` and \`return 1;\`.`;
+        }
       } else if (returned && bounds?.[1] !== undefined && bounds[1] === bounds[2] && !f.explanation.includes(`\`${returned}\``)) {
         // A constant outside the range, often an errno where the type wants a verdict.
         const errno = /^-[A-Z][A-Z0-9_]*$/.test(returned);
@@ -236,3 +252,14 @@ export const returnCauses = {
     }
   },
 } satisfies Partial<Record<RootCause, (s: CauseState) => void>>;
+
+/** `skops->reply = rv;` above the return, in the same function: where a sockops program answers. */
+function replyAbove(sources: ReadonlyMap<string, string>, file: string, line: number): { field: string; line: number } | undefined {
+  const lines = (findSource(sources, file)?.[1] ?? '').split('\n');
+  for (let i = line - 2; i >= 0 && i > line - 12; i--) {
+    if (outsideBody(lines[i])) return undefined;
+    const m = /\b(\w+\s*->\s*reply(?:_long\[\d+\])?)\s*=[^=]/.exec(withoutComment(lines[i]));
+    if (m) return { field: m[1].replace(/\s+/g, ''), line: i + 1 };
+  }
+  return undefined;
+}

@@ -25,6 +25,7 @@ import {
   functionHeader,
   declaredName,
   ifBlock,
+  statementText,
 } from './source-hints';
 import { errnoOf, errnoWords, libbpfSubject } from './libbpf-evidence';
 import { findRootCause } from './root-cause';
@@ -509,7 +510,7 @@ export function createLogParser(options: AnalyzeOptions = {}): LogParser {
         .slice(0, 2);
       if (more.length) finding.explanation += ` The verifier adds: ${more.map((o) => `\`${o.trim()}\``).join(', ')}.`;
     }
-    nameCallArgument(finding, failing?.disasm);
+    nameCallArgument(finding, failing?.disasm, options.sources);
     nameCalledFunction(finding, failing?.disasm);
     nameRegisterMap(finding, currentRegisters(p));
     addRootCause(p, finding, failing, others);
@@ -956,11 +957,11 @@ function findDisasm(p: { history: History }, index: number): string | undefined 
  * A helper argument the verifier names by register (R1..R5 of a call): quote the expression the
  * user wrote for it, from the call's source line.
  */
-function nameCallArgument(f: Finding, disasm: string | undefined): void {
+function nameCallArgument(f: Finding, disasm: string | undefined, sources?: ReadonlyMap<string, string>): void {
   const reg = f.details?.register;
   const n = reg ? Number(reg.slice(1)) : NaN;
   if (!disasm || !/^call /.test(disasm) || !(n >= 1 && n <= 5) || !f.sourceText) return;
-  const expr = argumentExpression(f.sourceText, n - 1);
+  const expr = argumentExpression(statementText(sources, f.file, f.line, f.sourceText), n - 1);
   if (!expr) return;
   const callee = /^call (\w+)/.exec(disasm)?.[1];
   f.details = { ...f.details, argument: expr };

@@ -867,6 +867,29 @@ export function assignmentAbove(
   return undefined;
 }
 
+/** The statement that starts at `line`, with the lines a call continues on joined (comments removed). */
+export function statementText(
+  sources: ReadonlyMap<string, string> | undefined,
+  file: string | undefined,
+  line: number | undefined,
+  first?: string,
+): string | undefined {
+  const lines = sources && file ? findSource(sources, file)?.[1].split('\n') : undefined;
+  if (!lines || !line) return first;
+  const strip = (l: string) => l.replace(/\/\*.*?\*\/|\/\/.*$/g, '').trim();
+  // (A line the log quotes differently from the file: the log's text is what there is.)
+  if (first !== undefined && strip(lines[line - 1] ?? '') !== strip(first)) return first;
+  let text = '';
+  let depth = 0;
+  for (let i = line - 1; i < lines.length && i < line + 6; i++) {
+    const code = lines[i].replace(/\/\*.*?\*\/|\/\/.*$/g, '');
+    text += (text ? ' ' : '') + code.trim();
+    for (const c of code) depth += c === '(' ? 1 : c === ')' ? -1 : 0;
+    if (depth <= 0) break;
+  }
+  return text || first;
+}
+
 /** The `char LICENSE[] SEC("license") = ...` line. */
 export function licenseLine(sources: ReadonlyMap<string, string>, prefer?: string): SourceLine | undefined {
   for (const [key, lines] of linesOf(sources, undefined, prefer)) {
@@ -1126,7 +1149,9 @@ export function wrapperParams(header: string | undefined): string[] {
 }
 
 /** The text of argument `n` (0-based) of the first call in a source line, e.g. `&gctx`. */
-export function argumentExpression(source: string | undefined, n: number): string | undefined {
+export function argumentExpression(text: string | undefined, n: number): string | undefined {
+  // (Comments are no arguments: `f(a, b, /* note */` holds two, and the third is on the next line.)
+  const source = text?.replace(/\/\*.*?\*\/|\/\*.*$|\/\/.*$/g, '');
   if (!source || n < 0) return undefined;
   // The call's own parenthesis, not that of an `if (` / `while (` around it.
   const call = /\b(?!(?:if|while|for|switch|return|sizeof|likely|unlikely)\b)[A-Za-z_]\w*\s*\(/.exec(source);
@@ -1135,10 +1160,14 @@ export function argumentExpression(source: string | undefined, n: number): strin
   const args: string[] = [];
   let depth = 0;
   let cur = '';
+  let closed = false;
   for (const ch of source.slice(open + 1)) {
     if (ch === '(' || ch === '[' || ch === '{') depth++;
     if (ch === ')' || ch === ']' || ch === '}') {
-      if (depth === 0) break;
+      if (depth === 0) {
+        closed = true;
+        break;
+      }
       depth--;
     }
     if (ch === ',' && depth === 0) {
@@ -1146,7 +1175,9 @@ export function argumentExpression(source: string | undefined, n: number): strin
       cur = '';
     } else cur += ch;
   }
-  args.push(cur.trim());
+  // The last argument of a call the line does not close goes on: only a closed one is whole.
+  if (closed || cur.trim()) args.push(cur.trim());
+  if (!closed && n === args.length - 1 && cur.trim()) return undefined;
   return args[n] || undefined;
 }
 

@@ -129,7 +129,7 @@ export const memoryCauses = {
       failing && /^call /.test(failing.disasm) ? /\bR(\d+) (?:min|max) value is outside/.exec(s.others.join('\n'))?.[1] : undefined;
     const argState = argReg ? registers.get(`R${argReg}`) : undefined;
     const argMap = argState ? /^map_value\((?:[^)]*,)?map=(\w+)/.exec(argState)?.[1] : undefined;
-    let argExpr = argReg ? argumentExpression(f.sourceText, Number(argReg) - 1) : undefined;
+    let argExpr = argReg ? argumentExpression(s.statement, Number(argReg) - 1) : undefined;
     // A parameter of the inlined function the call is in: what its caller passed in that place.
     if (argExpr && /^\w+$/.test(argExpr) && sources && f.file && f.line && s.program) {
       const header = functionHeader(sources, f.file, f.line);
@@ -155,7 +155,7 @@ export const memoryCauses = {
         ...member,
         message: `\`${memberRef[2]}\` is declared \`${member.text}\`${bytes !== undefined ? ` (${bytes} bytes)` : ''} in struct ${valueType}, the value of map \`${argMap}\``,
       });
-      const sizeExpr = argumentExpression(f.sourceText, Number(argReg));
+      const sizeExpr = argumentExpression(s.statement, Number(argReg));
       const sized = sizeExpr && !/^\d+$/.test(sizeExpr) && /^[\w ()*+-]+$/.test(sizeExpr) ? ` (\`${sizeExpr}\`)` : '';
       f.explanation += ` The call passes \`${argExpr}\` with a size of ${d.size} bytes${sized}, but \`${memberRef[2]}\` is \`${member.text}\`${bytes !== undefined ? `, ${bytes} bytes` : ''}, in the ${d.value_size}-byte struct ${valueType}: the ${d.size} bytes run past the end of the value.`;
       f.fix = `Declare \`${memberRef[2]}\` with the ${d.size}-byte type the call works on${Number(d.size) === 16 ? ` (16 bytes is an IPv6 address: \`__be32 ${memberRef[2]}[4]\` or \`struct in6_addr\`)` : ''}, or pass \`sizeof(${memberRef[1]}->${memberRef[2]})\` as the size.`;
@@ -306,7 +306,7 @@ export const memoryCauses = {
     const { f, d, sources, reg, steps, describe } = s;
     if (s.branch !== 'stack' || reg === undefined) return;
     const type = d.type ?? '';
-    const expr = argumentExpression(f.sourceText, helperArgIndex(reg));
+    const expr = argumentExpression(s.statement, helperArgIndex(reg));
     const symbol = expr?.replace(/^&/, '').match(/^\w+$/)?.[0];
     // `&name` that is not on the stack is a global or static: name it rather than its kernel address.
     const global = symbol && expr?.startsWith('&') ? symbol : undefined;
@@ -324,7 +324,7 @@ export const memoryCauses = {
         .trim()
         .replace(/^(?:\w+\s*=\s*)?/, ''),
     )?.[1];
-    const callback = helper ? argumentExpression(f.sourceText, helper === 'bpf_find_vma' ? 2 : 1)?.replace(/^&/, '') : undefined;
+    const callback = helper ? argumentExpression(s.statement, helper === 'bpf_find_vma' ? 2 : 1)?.replace(/^&/, '') : undefined;
     if (helper && callback && /^\w+$/.test(callback)) {
       const context = /^ctx\b/.test(type);
       f.explanation += ` ${helper}() passes \`${expr}\` on to \`${callback}()\` as its last argument${context ? `, and \`${expr}\` is the program's own context: the callback cannot be given it` : ''}.`;
@@ -480,14 +480,14 @@ export const memoryCauses = {
       /^operation on (bpf_\w+) expects arg#1 (bpf_\w+) at offset=\d+ in struct (\w+), but arg is at offset=\d+ in struct (\w+)/.exec(
         stripMessagePrefixes(f.message),
       );
-    const root = mismatch ? argumentExpression(f.sourceText, 0)?.replace(/^&\s*/, '') : undefined;
+    const root = mismatch ? argumentExpression(s.statement, 0)?.replace(/^&\s*/, '') : undefined;
     const rootName = root ? /(\w+)$/.exec(root)?.[1] : undefined;
     const rootDecl = rootName && sources ? symbolDeclaration(sources, rootName, f.file) : undefined;
     const declText = rootDecl ? withoutComment(sourceLine(sources, rootDecl.file, rootDecl.line)) : '';
     if (mismatch && rootName && rootDecl && /__contains\s*\(/.test(declText)) {
       const [, head, , expected, actual] = mismatch;
       f.related.push({ ...rootDecl, message: `\`${rootName}\` is declared to hold struct ${expected} (\`__contains(${expected}, ...)\`)` });
-      const node = argumentExpression(f.sourceText, 1)?.replace(/^&\s*/, '');
+      const node = argumentExpression(s.statement, 1)?.replace(/^&\s*/, '');
       f.explanation += ` \`${rootName}\` (a ${head}) is declared with \`__contains(${expected}, ...)\`, but this call adds a struct ${actual}${node ? ` (\`${node}\`)` : ''}: a list or tree holds the one node type its declaration names.`;
       f.fix = `Declare \`${rootName}\` with \`__contains(${actual}, ...)\` if it is meant to hold ${actual} objects, or add a struct ${expected} to it.`;
       return;
@@ -505,7 +505,7 @@ export const memoryCauses = {
   'pointer-member': (s) => {
     const { f, d, sources, named, failing } = s;
     if (d.type !== 'scalar' || named === undefined || !sources || !failing || !/^call /.test(failing.disasm)) return;
-    const expr = argumentExpression(f.sourceText, named - 1)?.replace(/^\(\s*[\w\s*]+\)\s*/, '');
+    const expr = argumentExpression(s.statement, named - 1)?.replace(/^\(\s*[\w\s*]+\)\s*/, '');
     const member = expr ? /(?:->|\.)\s*(\w+)$/.exec(expr)?.[1] : undefined;
     const decl = member ? new RegExp(String.raw`^\s+(?:const\s+)?(?:unsigned\s+)?\w+\s*\*\s*${member}\s*;`) : undefined;
     for (const [file, text] of decl ? sources : []) {
@@ -603,7 +603,7 @@ export const memoryCauses = {
   'stack-buffer': (s) => {
     const { f, d, entry, sources, failing, reg } = s;
     if (sources && f.file && f.line && reg !== undefined && failing && /^call /.test(failing.disasm)) {
-      const expr = argumentExpression(f.sourceText, helperArgIndex(reg));
+      const expr = argumentExpression(s.statement, helperArgIndex(reg));
       const name = expr?.replace(/^\(\s*[\w\s*]+\)\s*/, '').match(/^&?\s*(\w+)(?:\s*(?:\.|->|\[)|$)/)?.[1];
       const decl = name ? localDeclaration(sources, f.file, f.line, name) : undefined;
       if (decl)
@@ -617,7 +617,7 @@ export const memoryCauses = {
       // A size larger than the local: quote the size the call passes and the declaration.
       const sizeArg = d.size
         ? [0, 1, 2, 3, 4]
-            .map((i) => argumentExpression(f.sourceText, i))
+            .map((i) => argumentExpression(s.statement, i))
             .find((a) => a && (/\bsizeof\b/.test(a) || a === d.size) && a !== expr)
         : undefined;
       const declText = decl ? withoutComment(sourceLine(sources, decl.file, decl.line)) : '';
@@ -633,7 +633,7 @@ export const memoryCauses = {
         f.fix = `Pass \`sizeof(${name})\` as the size, or declare \`${name}\` with the type whose size you pass.`;
       }
       // A variable size, bounded by a check against another limit than the buffer's own size.
-      const sizeVar = !sizeArg ? argumentExpression(f.sourceText, helperArgIndex(reg) + 1)?.match(/^\w+$/)?.[0] : undefined;
+      const sizeVar = !sizeArg ? argumentExpression(s.statement, helperArgIndex(reg) + 1)?.match(/^\w+$/)?.[0] : undefined;
       const check =
         sizeVar && decl && d.size ? comparisonAbove(sources, f.file, f.line, new RegExp(String.raw`\b${sizeVar}\b`)) : undefined;
       const checkText = check ? withoutComment(sourceLine(sources, check.file, check.line)).trim() : '';
@@ -649,7 +649,10 @@ export const memoryCauses = {
     const { f, d, sources, failing } = s;
     const sizeReg = d.register ? Number(d.register.slice(1)) : undefined;
     // The check above the call that the size passed: it bounds the size from above only.
-    const sizeName = sizeReg ? argumentExpression(f.sourceText, sizeReg - 1)?.match(/^\w+$/)?.[0] : undefined;
+    // The size's variable, also as a count of elements (`depth * sizeof(struct entry)`).
+    const sizeName = sizeReg
+      ? argumentExpression(s.statement, sizeReg - 1)?.match(/^(\w+)(?:\s*\*\s*(?:sizeof\s*\([^)]*\)|\d+|[A-Z_][A-Z0-9_]*))?$/)?.[1]
+      : undefined;
     const check =
       sizeName && sources && f.file && f.line
         ? comparisonAbove(sources, f.file, f.line, new RegExp(String.raw`\b${sizeName}\b`))
@@ -692,7 +695,7 @@ export const memoryCauses = {
           set = assignmentAbove(sources!, set.file, set.line, sizeName);
         const setText = set && !set.parameter && set.line !== decl.line ? withoutComment(set.text).trim() : '';
         if (set && setText) {
-          f.related.push({ file: set.file, line: set.line, message: `\`${sizeName}\` gets its value here, which may be negative` });
+          relateInWords(f, set, `\`${sizeName}\` gets its value here (\`${setText}\`), which may be negative`);
           f.explanation += ` It gets its value at line ${set.line}: \`${setText}\`.`;
         }
       }
@@ -714,7 +717,7 @@ export const memoryCauses = {
       f.explanation += ` \`${sizeName}\` gets its value at line ${set.line}: \`${setText}\`.`;
     }
     if (!check && computed && set) {
-      const into = sizeReg && sizeReg > 1 ? argumentExpression(f.sourceText, sizeReg - 2)?.replace(/^\(.*?\)\s*/, '') : undefined;
+      const into = sizeReg && sizeReg > 1 ? argumentExpression(s.statement, sizeReg - 2)?.replace(/^\(.*?\)\s*/, '') : undefined;
       const missing = zero ? 'nothing before the call rules out 0' : 'nothing before the call bounds it';
       const message = `\`${sizeName}\` gets its value here (\`${setText}\`): ${missing}`;
       relateInWords(f, { file: set.file, line: set.line }, message);
@@ -725,10 +728,10 @@ export const memoryCauses = {
         : `Clamp \`${sizeName}\` before the call: \`if (${sizeName} > ${cap}) ${sizeName} = ${cap};\` (with \`${sizeName}\` unsigned).`;
     }
     if (!zero && sources && f.file && sizeReg && sizeReg > 1 && failing && /^call /.test(failing.disasm)) {
-      const buffer = argumentExpression(f.sourceText, sizeReg - 2)
+      const buffer = argumentExpression(s.statement, sizeReg - 2)
         ?.replace(/^&/, '')
         .replace(/^\(.*?\)\s*/, '');
-      const size = argumentExpression(f.sourceText, sizeReg - 1);
+      const size = argumentExpression(s.statement, sizeReg - 1);
       const name = buffer && /^\w+$/.test(buffer) ? buffer : undefined;
       const decl = name ? symbolDeclaration(sources, name, f.file) : undefined;
       const declText = decl ? sourceLine(sources, decl.file, decl.line) : undefined;

@@ -239,7 +239,7 @@ export const referenceCauses = {
       let open = i - 1;
       while (open >= f.line && indent(lines[open]) >= indent(l)) open--;
       if (lines.slice(open, i).some((x) => release.test(x))) continue;
-      const name = argumentExpression(f.sourceText, 3)?.replace(/^&\s*/, '') ?? 'the dynptr';
+      const name = argumentExpression(s.statement, 3)?.replace(/^&\s*/, '') ?? 'the dynptr';
       f.related.push({
         file: text[0],
         line: i + 1,
@@ -254,7 +254,7 @@ export const referenceCauses = {
   'stack-object': (s) => {
     const { f, sources, reg } = s;
     if (sources && reg !== undefined) {
-      const name = argumentExpression(f.sourceText, helperArgIndex(reg))?.match(/^&\s*(\w+)$/)?.[1];
+      const name = argumentExpression(s.statement, helperArgIndex(reg))?.match(/^&\s*(\w+)$/)?.[1];
       const decl = name ? symbolDeclaration(sources, name, f.file) : undefined;
       if (decl) f.related.push({ ...decl, message: `\`${name}\` is declared here` });
     }

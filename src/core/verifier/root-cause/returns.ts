@@ -168,7 +168,7 @@ export const returnCauses = {
   // A callback the verifier refuses as such (not static): the function passed to the helper.
   'callback-definition': (s) => {
     const { f, sources } = s;
-    const name = argumentExpression(f.sourceText, 1)?.match(/^\(?\s*(?:\([^)]*\)\s*)?&?(\w+)\s*\)?$/)?.[1];
+    const name = argumentExpression(s.statement, 1)?.match(/^\(?\s*(?:\([^)]*\)\s*)?&?(\w+)\s*\)?$/)?.[1];
     const def = name && sources ? programDefinition(sources, name, f.file) : undefined;
     if (!def || !name) return;
     const header = sourceLine(sources, def.file, def.line) ?? '';

@@ -2,7 +2,7 @@
 import { contextField, programKind, type ProgramKind } from '../context';
 import { type SourceLocation } from '../locate';
 import { arithmeticSource, memoryOperandRegister, traceRegister, type HistoryRecord, type OriginStep } from '../provenance';
-import { declaredName, fieldReadLine, functionHeader, sourceLine, withoutComment } from '../source-hints';
+import { declaredName, fieldReadLine, functionHeader, sourceLine, statementText, withoutComment } from '../source-hints';
 import { catalogEntry } from '../catalog';
 import type { CatalogEntry, Finding, ProgramLog, RelatedLocation, RootCause } from '../types';
 import { powerOfTwoMask, inlinedReturn } from './common';
@@ -46,6 +46,8 @@ export interface CauseState extends CauseInput {
   alloc: RegExpExecArray | null;
   /** The register the message names (`R3`, or `arg#N` of a call as R(N+1)). */
   named?: number;
+  /** The failing line's statement, with a call's continuation lines joined (for its arguments). */
+  statement?: string;
   /** The register the message is about: the named one, else the failing access's base. */
   reg?: number;
   /** The register added to a pointer by the failing instruction (`r1 += r2`). */
@@ -153,6 +155,7 @@ export function stateOf(input: CauseInput): CauseState {
   };
 
   const failing = input.failing;
+  s.statement = statementText(input.sources, f.file, f.line, f.sourceText);
   s.named = f.details?.register ? Number(f.details.register.slice(1)) : undefined;
   const argNo = /\barg ?#?(\d)\b/.exec(f.message);
   if (s.named === undefined && argNo && failing && /^call /.test(failing.disasm)) s.named = Number(argNo[1]) + 1;

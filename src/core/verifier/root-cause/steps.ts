@@ -992,7 +992,7 @@ export function zeroSizeArgument(s: CauseState): void {
   const size = `R${named + 1}`;
   if (new RegExp(String.raw`\b${size}\b`).test(f.explanation)) return;
   const state = registers.get(size);
-  const expr = argumentExpression(f.sourceText, named);
+  const expr = argumentExpression(s.statement, named);
   const name = expr && !/[()]/.test(expr) ? expr : undefined;
   f.explanation += ` The size argument is ${size}${name ? ` (\`${name}\`)` : ''}${state ? `, \`${size}=${state}\`` : ''}: its smallest value on this path is 0, so the verifier checks the buffer in R${named} for 0 bytes (\`size=0\`) and refuses it.`;
   f.fix = `Leave before the call when the length is 0 (\`if (${name ?? 'len'} == 0) return ...;\`), as well as bounding it by the buffer's size.`;
@@ -1309,7 +1309,7 @@ export function memberTooSmall(s: CauseState): void {
 
   if (!sources || !f.file || !failing || !/^call /.test(failing.disasm) || named === undefined || written === undefined) return;
   if (!/mem-region|map-value|out-of-range/.test(f.catalogId ?? '')) return;
-  const dest = argumentExpression(f.sourceText, named - 1)?.trim();
+  const dest = argumentExpression(s.statement, named - 1)?.trim();
   const m = dest ? /^&?\s*([a-z_]\w*)\s*(?:->|\.)\s*(\w+)$/.exec(dest) : null;
   if (!m) return;
   const [, holder, member] = m;
@@ -1319,7 +1319,7 @@ export function memberTooSmall(s: CauseState): void {
   const decl = type ? structMember(sources, type, member, f.file) : undefined;
   const size = decl ? typeSize(sources, decl.memberType, decl.dims, decl.file)?.bytes : undefined;
   if (!decl || !size || Number(written) <= size || f.related.some((r) => r.line === decl.line && r.file === decl.file)) return;
-  const sizeArg = argumentExpression(f.sourceText, named)?.trim();
+  const sizeArg = argumentExpression(s.statement, named)?.trim();
   f.related.push({ ...decl, message: `\`${member}\` is declared here: ${size} bytes (\`${decl.text}\`)` });
   f.explanation += ` The call writes ${written} bytes${sizeArg ? ` (\`${sizeArg}\`)` : ''} into \`${holder}->${member}\`, which is \`${decl.text}\`: ${size} bytes, so it runs ${Number(written) - size} bytes past the member${decl.offset !== undefined ? ` (at offset ${decl.offset} of struct ${type})` : ''} and past the end of the memory it lies in.`;
   f.fix = `Copy at most the member's size: \`sizeof(${holder}->${member})\`, or make \`${member}\` large enough for ${written} bytes.`;

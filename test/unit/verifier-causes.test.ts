@@ -340,3 +340,84 @@ describe('verifier: root causes away from the refused line', () => {
     assert.ok(f.related.some((r) => r.line === 51 && /checks `src_bytes` for NULL, not `dst_bytes`/.test(r.message)));
   });
 });
+
+// Round 15: mechanisms found on the tune half of sets 29-35.
+describe('verifier: root causes on programs of sets 29-35 (tune half)', () => {
+  const has = (f: ReturnType<typeof first>, line: number, re: RegExp) =>
+    assert.ok(
+      f.related.some((r) => r.line === line && re.test(r.message)),
+      JSON.stringify(f.related),
+    );
+
+  it('names the member a helper writes past, and where an unchecked size gets its value', () => {
+    const host = first('tp-btf-exec-hostname-tag-copies-sizeof-new-utsname');
+    assert.match(host.explanation, /writes 390 bytes \(`sizeof\(struct new_utsname\)`\) into `e->host`.*65 bytes/);
+    assert.match(host.fix, /sizeof\(e->host\)/);
+    const len = first('tp-connect-logger-copies-addrlen-bytes-of-sockaddr');
+    has(len, 44, /`len` gets its value here \(`__u32 len = ctx->addrlen;`\)/);
+    assert.match(len.fix, /if \(len > sizeof\(e->addr\)\) len = sizeof\(e->addr\);/);
+    // Past the clamp to a constant, the value that may be 0; and a count times sizeof().
+    has(first('tc-geneve-collect-md-tenant-opt-fetch-len-global-may-be-zero'), 35, /opt_fetch_len.*may be 0/);
+    const lbr = first('perf-event-lbr-hot-branch-sampler-depth-option-signed-clamp');
+    assert.match(lbr.explanation, /argument 3 of bpf_read_branch_records: `depth \* sizeof\(struct perf_branch_entry\)`/);
+    has(lbr, 58, /bounds `depth` from above only/);
+  });
+
+  it('puts an unchecked lookup returned by an inlined helper on its return, and names an array length built from a macro', () => {
+    const ret = first('tp-rw-syscall-stats-helper-returns-member-of-unchecked-lookup');
+    has(ret, 44, /`dir_stats\(\)` returns `write \? &s->writes : &s->reads` here without checking `s`/);
+    assert.match(ret.fix, /if \(!s\) return NULL;/);
+    const icmp = first('xdp-icmp-type-stats-indexes-value-by-packet-type');
+    assert.match(icmp.explanation, /`NR_TYPES` is `\(NR_ICMP_TYPES \+ 1\)` = 19/);
+    assert.match(icmp.fix, />= NR_TYPES \(19\)/);
+  });
+
+  it('names the release of a conntrack entry, a call that is handed the socket, and the break that leaves with a record', () => {
+    assert.match(
+      first('xdp-ct-kfunc-seen-reply-fastpath-returns-without-ct-release').fix,
+      /^Call bpf_ct_release\(ct\) before `return XDP_PASS;`/,
+    );
+    const assign = first('tc-tproxy-sk-assign-success-path-keeps-listener-reference');
+    has(assign, 76, /`bpf_sk_assign\(\)` is given `sk` here and does not release it/);
+    const brk = first('execsnoop-per-arg-ringbuf-records-break-on-fault-keeps-arg-record');
+    has(brk, 53, /this `break` leaves with `arg` still held/);
+  });
+
+  it('says a data_end read before the packet changed is stale, and names a packet change made inside a subprogram', () => {
+    const stale = first('tc-vlan-strip-reparse-bounds-with-data-end-from-before-vlan-pop');
+    has(stale, 47, /data_end is read here, before bpf_skb_vlan_pop\(\)/);
+    assert.match(stale.fix, /`data_end = \(void \*\)\(long\)skb->data_end;`/);
+    const sub = first('xdp-l4lb-noinline-ipip-encap-caller-rewrites-macs-through-old-eth');
+    has(sub, 81, /`encap_ipip\(\)` is called here: it calls bpf_xdp_adjust_head\(\)/);
+    assert.match(sub.explanation, /`eth` was a packet pointer taken before bpf_xdp_adjust_head\(\) inside `encap_ipip\(\)`/);
+  });
+
+  it('reads data_end checks made in a macro, in a parse function that returns another pointer, and of another pointer to the same address', () => {
+    const macro = first('sk-reuseport-quic-lb-server-id-ensure-macro-sized-for-flags-byte');
+    has(macro, 57, /proves `sizeof\(q->flags\)` bytes/);
+    assert.equal(macro.fix.split(':')[0], 'Check the whole header');
+    const helper = first('lwt-in-snmp-v2c-filter-payload-helper-measures-from-ip-header');
+    has(helper, 35, /`snmp_payload\(\)` checks `data \+ need` against the end here, but returns/);
+    const alias = first('cgroup-getsockopt-tcp-info-emulated-rtt-checks-first-word-only');
+    assert.match(alias.explanation, /checks `word` against ctx->optval_end, not `ti`: both point at `ctx->optval`/);
+    assert.match(first('flow-dissector-qinq-tag-checked-at-frame-start-read-at-nhoff').fix, /if \(\(void \*\)\(vlan \+ 1\) > data_end\)/);
+  });
+
+  it('reads locks, callbacks and returns: both locks of a wrong unlock, a void callback, a timer parameter that gets nothing, a sockops reply', () => {
+    const unlock = first('tc-flow-exporter-bidir-counters-unlocks-reverse-entry-lock');
+    assert.match(unlock.explanation, /The lock taken at line 73 is `&fwd->lock`, and this line unlocks `&rev->lock`/);
+    assert.match(
+      first('sockops-bbr-trial-quota-setsockopt-inside-spin-lock').explanation,
+      /The lock is taken at line 47 \(`bpf_spin_lock\(&slot->lock\);`\)/,
+    );
+    const cb = first('runqslower-top-n-bpf-loop-min-scan-callback-declared-void');
+    assert.equal(cb.catalogId, 'callback-return-range');
+    assert.match(cb.fix, /`static long find_min_slot\(u32 i, struct scan_ctx \*sc\)`/);
+    const timer = first('tc-conntrack-idle-timer-callback-declared-with-for-each-ctx-arg');
+    has(timer, 48, /`ctx`, parameter 4 of `ct_idle_expire\(\)`, receives nothing/);
+    const reply = first('sockops-dc-syn-rto-tuner-returns-reply-value');
+    has(reply, 40, /`rv` gets its value here \(`rv = \*rto;`\)/);
+    assert.equal(reply.fix, 'Keep `skops->reply = rv;` and `return 1;`.');
+    has(first('sk-reuseport-migrate-rolling-restart-null-check-on-md-sk'), 35, /this checks `md->sk` for NULL, not `migrating`/);
+  });
+});

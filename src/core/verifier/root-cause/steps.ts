@@ -724,6 +724,33 @@ function boundByVariable(
 }
 
 // An array indexed by a variable on the failing line: its declared length is the bound.
+/**
+ * `slot = log2(size); if (size > MAX) size = MAX;`: the variable the index is computed from is
+ * clamped only after the index took its value, so the clamp does not reach the index.
+ */
+function clampAfterUse(s: CauseState, set: SourceLine & { text: string }, index: string): void {
+  const { f, sources } = s;
+  if (!sources || !f.file || !f.line || set.file !== f.file) return;
+  const rhs = /=(?!=)\s*(.*?);?\s*$/.exec(withoutComment(set.text))?.[1] ?? '';
+  const names = [...rhs.matchAll(/\b([a-z_]\w*)\b(?!\s*\()/g)]
+    .map((m) => m[1])
+    .filter((n) => n !== index && !/^(?:sizeof|u32|u64|__u32|__u64|int|long)$/.test(n));
+  const lines = (findSource(sources, f.file)?.[1] ?? '').split('\n');
+  for (let i = set.line; i < f.line - 1; i++) {
+    const code = withoutComment(lines[i] ?? '');
+    const used = names.find((n) => new RegExp(String.raw`\bif\s*\(\s*${n}\s*(?:>|>=)`).test(code));
+    if (!used || new RegExp(String.raw`\b${index}\b`).test(code)) continue;
+    f.related.push({
+      file: f.file,
+      line: i + 1,
+      message: `this clamps \`${used}\` after \`${index}\` was computed from it (line ${set.line}): \`${index}\` keeps the unclamped value`,
+    });
+    f.explanation += ` \`${index}\` is computed from \`${used}\` at line ${set.line} (\`${withoutComment(set.text).trim()}\`), and \`${used}\` is clamped only after that, at line ${i + 1}: the clamp does not change \`${index}\`.`;
+    f.fix = `Clamp \`${used}\` before line ${set.line} (move \`${code.trim()}\` and its assignment above it), or check \`${index}\` itself before the access.`;
+    return;
+  }
+}
+
 export function arrayIndex(s: CauseState): void {
   const { f, sources } = s;
   const indexAt = /(\w+)\s*\[\s*([A-Za-z_]\w*)\s*\]/;
@@ -797,6 +824,7 @@ export function arrayIndex(s: CauseState): void {
       });
       clampToLength(s, set, index);
       if (length) macroBound(s, set, index, array, length);
+      if (!set.parameter) clampAfterUse(s, set, index);
       // The assignment may not carry the type: the declaration does.
       const declared = !signed && f.line ? localDeclaration(sources, f.file, f.line, index) : undefined;
       const declText = declared ? (sourceLine(sources, declared.file, declared.line) ?? '') : '';

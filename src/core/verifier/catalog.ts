@@ -676,6 +676,35 @@ export const catalog: CatalogEntry[] = [
     },
   ),
   entry(
+    'irq-flag-misuse',
+    /^(?:.+ cannot be used inside bpf_local_irq_save-ed region|cannot restore irq state out of order, expected id=(?<expected>\d+) acquired at insn_idx=(?<at>\d+)|expected (?:an initialized|uninitialized) irq flag as arg#\d+|arg#\d+ doesn't point to an irq flag on stack|irq flag acquired by \S+ kfuncs cannot be restored with \S+ kfuncs)/,
+    'Interrupts disabled by bpf_local_irq_save() not restored properly',
+    'bpf_local_irq_save(&flags) disables interrupts and saves their state in a flag on the stack; every path must give it back with bpf_local_irq_restore(&flags), the innermost save first, before the program returns.',
+    'Call bpf_local_irq_restore() with the same flag on every path before returning, restoring nested saves in the reverse order.',
+    {
+      causes: ['open-section'],
+      causeWhen: { 'open-section': /-ed region|out of order/ },
+      refine: (d, { message = '' }) => {
+        if (/^BPF_EXIT instruction .* cannot be used inside/.test(message))
+          return {
+            title: 'The program returns with interrupts still disabled',
+            why: 'A path leaves the program (a `return`) after bpf_local_irq_save() and before bpf_local_irq_restore(): interrupts would stay disabled on this CPU, so the verifier refuses every path that does not restore them.',
+            fix: 'Call bpf_local_irq_restore(&flags) before this return (or leave through the one restore with a `goto`/`break`).',
+          };
+        if (d.expected)
+          return {
+            title: 'Interrupt state restored out of order',
+            why: `Nested bpf_local_irq_save() calls must be undone innermost first. This restore is not of the flag saved last: the verifier expected the one saved at instruction ${d.at} (id=${d.expected}).`,
+            fix: 'Restore the flag of the innermost bpf_local_irq_save() first, then the outer one.',
+          };
+        return undefined;
+      },
+      example: 'unsigned long flags;\nbpf_local_irq_save(&flags);\n/* ... */\nbpf_local_irq_restore(&flags);\nreturn 0;',
+      docsUrl: DOCS.kfuncs,
+      sinceKernel: '6.14',
+    },
+  ),
+  entry(
     'graph-object-misuse',
     /^(?:bpf_obj_new\/bpf_percpu_obj_new|bpf_percpu_obj_new|local type ID argument must be|kfunc bpf_rdonly_cast type ID|allocated object must be referenced|held lock and object are not in the same allocation|bpf_spin_lock at off=-?\d+ must be held for|operation on \S+ expects arg#1|arg#1 offset=-?\d+, but expected|\S+ not found at offset=\d+|tracing progs cannot use bpf_\{list_head,rb_root\} yet|can't spin_\{lock,unlock\} in rbtree cb|rbtree_remove|arg#\d+ (?:is neither owning or non-owning ref|doesn't point to a type with bpf_refcount field|expected for bpf_(?:percpu_)?obj_drop_impl\(\))|kfunc \S+#\d+ conversion of owning ref to non-owning failed)/,
     'Allocated object / linked list / rbtree used incorrectly',

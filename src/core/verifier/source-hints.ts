@@ -48,6 +48,10 @@ export function sectionAbove(sources: ReadonlyMap<string, string>, file: string,
       // SEC("..."), and the spellings projects define for themselves (cilium's __section("...")).
       if (/\b(?:SEC|__section|section)\s*\(\s*"(?!license"|\.maps"|version"|maps")/.test(lines[i]) && !isComment(lines[i]))
         return { file: key, line: i + 1 };
+      // A macro of the project's that expands to a section (iproute2's `__section_tail(ID, KEY)`).
+      const macro = /^\s*([A-Za-z_]\w*)\s*\([^;{}]*\)\s*(?:\/\*.*\*\/\s*)?$/.exec(lines[i])?.[1];
+      if (macro && lines.some((l) => new RegExp(String.raw`^\s*#\s*define\s+${escape(macro)}\s*\([^)]*\).*section`).test(l)))
+        return { file: key, line: i + 1 };
     }
   }
   return undefined;

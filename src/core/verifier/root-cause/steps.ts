@@ -749,6 +749,22 @@ function clampAfterUse(s: CauseState, set: SourceLine & { text: string }, index:
     f.fix = `Clamp \`${used}\` before line ${set.line} (move \`${code.trim()}\` and its assignment above it), or check \`${index}\` itself before the access.`;
     return;
   }
+  // Nothing compares the index or what it is computed from, but a clamp of another variable
+  // above it (`if (req > MAX) req = MAX;` where the index comes from `ret`): the check meant for it.
+  const header = functionHeader(sources, f.file, f.line)?.line ?? 0;
+  // (A comparison with 0, `if (ret <= 0)`, is no upper bound, nor is a shift, `ret >> 10`.)
+  const compares = (n: string) =>
+    new RegExp(String.raw`\b${n}\s*(?:<(?!<)|>(?!>))(?!=?\s*0\b)|(?<![<>-])[<>]=?\s*${n}\b|\b${n}\s*&=|\b${n}\s*%`);
+  const body = lines.slice(header, f.line - 1).map((l) => withoutComment(l));
+  if (body.some((l) => [index, ...names].some((n) => compares(n).test(l)))) return;
+  for (let i = f.line - 2; i >= header; i--) {
+    const other = /\bif\s*\(\s*([a-z_]\w*)\s*(?:>|>=)\s*[^)]+\)/.exec(withoutComment(lines[i] ?? ''))?.[1];
+    if (!other || other === index || names.includes(other)) continue;
+    const from = names.length ? ` (computed from ${names.map((n) => `\`${n}\``).join(', ')} at line ${set.line})` : '';
+    f.related.push({ file: f.file, line: i + 1, message: `this bounds \`${other}\`, not \`${index}\`${from}: nothing bounds the index` });
+    f.explanation += ` The only bound above the access, at line ${i + 1} (\`${withoutComment(lines[i]).trim()}\`), is of \`${other}\`; \`${index}\`${from} is not bounded by it.`;
+    return;
+  }
 }
 
 export function arrayIndex(s: CauseState): void {
@@ -813,6 +829,7 @@ export function arrayIndex(s: CauseState): void {
     }
     // Where the index gets its value (or its signed declaration as a parameter): often the cause.
     const set = f.line ? assignmentAbove(sources, f.file, f.line, index) : undefined;
+    if (set && !set.parameter) clampAfterUse(s, set, index);
     if (set && !f.related.some((r) => r.line === set.line && r.file === set.file)) {
       const signed = new RegExp(String.raw`\b${SIGNED_TYPE}\s+${index}\b`).test(set.text);
       f.related.push({
@@ -824,7 +841,6 @@ export function arrayIndex(s: CauseState): void {
       });
       clampToLength(s, set, index);
       if (length) macroBound(s, set, index, array, length);
-      if (!set.parameter) clampAfterUse(s, set, index);
       // The assignment may not carry the type: the declaration does.
       const declared = !signed && f.line ? localDeclaration(sources, f.file, f.line, index) : undefined;
       const declText = declared ? (sourceLine(sources, declared.file, declared.line) ?? '') : '';

@@ -121,7 +121,7 @@ describe('verifier findings on broken programs written by others', function () {
     console.log(formatPrograms(scores));
     for (const [set, byHalf] of Object.entries(sets)) console.log(formatPrograms(byHalf, `  set ${set}:`));
     const h = scores.heldout;
-    assert.ok(h.total >= 392, `only ${h.total} held-out programs`);
+    assert.ok(h.total >= 485, `only ${h.total} held-out programs`);
     // The held-out misses stay hidden unless asked for, so nobody tunes on them by accident.
     const msg = process.env.VERIFIER_EVAL_SHOW_HELDOUT ? `\n${h.misses.join('\n')}` : '';
     if (scores.tune.misses.length) console.log(`tune misses:\n  ${scores.tune.misses.join('\n  ')}`);
@@ -145,12 +145,17 @@ describe('verifier findings on broken programs written by others', function () {
     // Sets 24-28 (round 14: data planes, kfuncs, dynptrs, sockops, tracers, security agents and
     // beginners' programs; 51 held out) scored 94.1 / 80.4 / 78.4 on first sight; with the decoder of
     // round 14 the same 341 as before score 89.7 / 80.5 / 71.6, and all 392 score 90.3 / 80.5 / 73.0.
-    // Target 80% case-specific, measured 73.0% on 392.
-    assert.ok(h.caseSpecific / h.total >= 0.725, `case-specific ${h.caseSpecific}/${h.total} (issue #9 target 80%, measured 73.0%)${msg}`);
-    // Target 90% root cause among the related locations, measured 80.5%.
-    assert.ok(h.cause / h.withCause >= 0.8, `root cause ${h.cause}/${h.withCause} (issue #9 target 90%, measured 80.5%)${msg}`);
-    // Target 97% primary diagnostic at the causing line, measured 90.3%.
-    assert.ok(h.primary / h.total >= 0.895, `primary ${h.primary}/${h.total} (issue #9 target 97%, measured 90.3%)${msg}`);
+    // Sets 29-38 (round 15: data planes, observability tools, security agents and sockets, learners,
+    // Go/Rust products, BCC ports, rare program types, ported code, students, newer kernel APIs; 93
+    // held out) scored 95.7 / 79.6 / 78.5 on first sight (each set when it was added); with the
+    // decoder of round 15 the 392 of sets 1-28 score 90.6 / 82.6 / 75.0 (90.3 / 80.5 / 73.0 before),
+    // and all 485 score 91.5 / 82.1 / 76.3.
+    // Target 80% case-specific, measured 76.3% on 485.
+    assert.ok(h.caseSpecific / h.total >= 0.755, `case-specific ${h.caseSpecific}/${h.total} (issue #9 target 80%, measured 76.3%)${msg}`);
+    // Target 90% root cause among the related locations, measured 82.1%.
+    assert.ok(h.cause / h.withCause >= 0.815, `root cause ${h.cause}/${h.withCause} (issue #9 target 90%, measured 82.1%)${msg}`);
+    // Target 97% primary diagnostic at the causing line, measured 91.5%.
+    assert.ok(h.primary / h.total >= 0.91, `primary ${h.primary}/${h.total} (issue #9 target 97%, measured 91.5%)${msg}`);
   });
 
   // Other people build with other compilers: clang 20 and later emit 32-bit subregister code
@@ -168,7 +173,7 @@ describe('verifier findings on broken programs written by others', function () {
       const { all: scores, loaded } = await scorePrograms(loader, dir, sources, [], ['heldout']);
       console.log(formatPrograms(scores, `broken programs written by others, restyled (${loaded} load that way, left out):`));
       const h = scores.heldout;
-      assert.ok(h.total >= 392, `only ${h.total} held-out programs restyled`);
+      assert.ok(h.total >= 470, `only ${h.total} held-out programs restyled`);
       const msg = process.env.VERIFIER_EVAL_SHOW_HELDOUT ? `\n${h.misses.join('\n')}` : '';
       // The values measured when this test was written (RESTYLED FLOORS), not issue #9's targets.
       assert.ok(h.primary / h.total >= RESTYLED_FLOORS.primary, `restyled primary ${h.primary}/${h.total}${msg}`);
@@ -185,7 +190,7 @@ describe('verifier findings on broken programs written by others', function () {
     const { all: scores, loaded } = await scorePrograms(loader, OTHERS, sources, ['-mcpu=v3'], ['heldout']);
     console.log(formatPrograms(scores, `broken programs written by others, built with -mcpu=v3 (${loaded} load that way, left out):`));
     const h = scores.heldout;
-    assert.ok(h.total >= 392, `only ${h.total} held-out programs fail to load when built with -mcpu=v3`);
+    assert.ok(h.total >= 470, `only ${h.total} held-out programs fail to load when built with -mcpu=v3`);
     const msg = process.env.VERIFIER_EVAL_SHOW_HELDOUT ? `\n${h.misses.join('\n')}` : '';
     // The values measured when this test was written (v3 FLOORS), not issue #9's targets.
     assert.ok(h.primary / h.total >= V3_FLOORS.primary, `-mcpu=v3 primary ${h.primary}/${h.total}${msg}`);
@@ -195,9 +200,9 @@ describe('verifier findings on broken programs written by others', function () {
 });
 
 /** Held-out scores of the restyled programs, as measured (see the test). */
-// Measured: 89.8% / 79.4% / 72.4% of 392 (the same programs as written: 90.3% / 80.5% / 73.0%).
-const RESTYLED_FLOORS = { primary: 0.895, cause: 0.79, caseSpecific: 0.72 };
+// Measured: 90.9% / 81.6% / 76.1% of 485 (the same programs as written: 91.5% / 82.1% / 76.3%).
+const RESTYLED_FLOORS = { primary: 0.905, cause: 0.81, caseSpecific: 0.755 };
 
 /** Held-out scores of the programs built with -mcpu=v3, as measured (see the test). */
-// Measured: 89.5% / 80.1% / 73.0% of 392.
-const V3_FLOORS = { primary: 0.89, cause: 0.795, caseSpecific: 0.725 };
+// Measured: 90.7% / 82.1% / 76.1% of 485.
+const V3_FLOORS = { primary: 0.9, cause: 0.815, caseSpecific: 0.755 };

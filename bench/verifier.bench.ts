@@ -34,8 +34,15 @@ export async function collectLogs(): Promise<{ workload: string; small: string; 
     const workload = await load(workloadSrc);
     const small = await load(workloadSrc, ['-DITERATIONS=40']);
     const failing: string[] = [];
+    // Not the fixtures that say they are not loaded at level 2 (`LEVELS: 1`): a program that
+    // exhausts the instruction budget prints hundreds of megabytes of level-2 trace.
+    const atLevel2 = (x: string) =>
+      /LEVELS: ([\d ]+)/
+        .exec(readFileSync(path.join(FIXTURES, x), 'utf8'))?.[1]
+        .split(/\s+/)
+        .includes('2') ?? true;
     for (const f of readdirSync(FIXTURES)
-      .filter((x) => x.endsWith('.bpf.c') && !/loop-too-complex/.test(x))
+      .filter((x) => x.endsWith('.bpf.c') && atLevel2(x))
       .sort()) {
       failing.push(await load(path.join(FIXTURES, f)));
     }

@@ -13,6 +13,8 @@ const isComment = (l: string) => /^\s*(?:\/\/|\/\*|\*)/.test(l);
 
 /** A line in column 0 that is not a brace, a directive or a comment: a function's header (or a declaration), not a label (`out:`). */
 export const outsideBody = (l: string) => /^[^\s{}#/]/.test(l) && !/^[A-Za-z_]\w*:\s*(?:\/[/*].*)?$/.test(l);
+/** A line without its comments: closed ones anywhere, and one left open at its end. */
+const noComments = (l: string) => l.replace(/\/\*.*?\*\/|\/\*.*$|\/\/.*$/g, '');
 /** `name` as a literal inside a regular expression. */
 export const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -188,13 +190,24 @@ export function macroDefinition(
 function returningMacros(lines: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
   for (let i = 0; i < lines.length; i++) {
-    const m = /^\s*#\s*define\s+(\w+)\(([^)]*)\)(.*)$/.exec(lines[i]);
-    if (!m) continue;
-    let body = m[3];
-    for (let j = i; /\\\s*$/.test(lines[j]) && j + 1 < lines.length; j++) body = body.replace(/\\\s*$/, ' ') + lines[j + 1];
-    if (/\breturn\b/.test(body)) out.set(m[1], body.trim());
+    const m = /^\s*#\s*define\s+(\w+)\(([^)]*)\)/.exec(lines[i]);
+    const body = m ? joinedDefine(lines, i).slice(m[0].length) : '';
+    if (m && /\breturn\b/.test(body)) out.set(m[1], body.trim());
   }
   return out;
+}
+
+/** The #define at line index `i` with its continuation lines (ending in `\\`) joined. */
+function joinedDefine(lines: readonly string[], i: number): string {
+  let text = lines[i];
+  for (let j = i; /\\\s*$/.test(lines[j]) && j + 1 < lines.length; j++) text = text.replace(/\\\s*$/, ' ') + lines[j + 1];
+  return text;
+}
+
+/** The whole #define of function-like macro `name` in `lines`, continuation lines joined. */
+export function macroText(lines: readonly string[], name: string): string | undefined {
+  const i = lines.findIndex((l) => new RegExp(String.raw`^\s*#\s*define\s+${escape(name)}\s*\(`).test(l));
+  return i < 0 ? undefined : joinedDefine(lines, i);
 }
 
 /** The `__uint(type, ...)` (or `.type = ...`) line of the map declaration that ends at `line`. */
@@ -880,13 +893,12 @@ export function statementText(
 ): string | undefined {
   const lines = sources && file ? findSource(sources, file)?.[1].split('\n') : undefined;
   if (!lines || !line) return first;
-  const strip = (l: string) => l.replace(/\/\*.*?\*\/|\/\/.*$/g, '').trim();
   // (A line the log quotes differently from the file: the log's text is what there is.)
-  if (first !== undefined && strip(lines[line - 1] ?? '') !== strip(first)) return first;
+  if (first !== undefined && noComments(lines[line - 1] ?? '').trim() !== noComments(first).trim()) return first;
   let text = '';
   let depth = 0;
   for (let i = line - 1; i < lines.length && i < line + 6; i++) {
-    const code = lines[i].replace(/\/\*.*?\*\/|\/\/.*$/g, '');
+    const code = noComments(lines[i]);
     text += (text ? ' ' : '') + code.trim();
     for (const c of code) depth += c === '(' ? 1 : c === ')' ? -1 : 0;
     if (depth <= 0) break;
@@ -1155,7 +1167,7 @@ export function wrapperParams(header: string | undefined): string[] {
 /** The text of argument `n` (0-based) of the first call in a source line, e.g. `&gctx`. */
 export function argumentExpression(text: string | undefined, n: number): string | undefined {
   // (Comments are no arguments: `f(a, b, /* note */` holds two, and the third is on the next line.)
-  const source = text?.replace(/\/\*.*?\*\/|\/\*.*$|\/\/.*$/g, '');
+  const source = text === undefined ? undefined : noComments(text);
   if (!source || n < 0) return undefined;
   // The call's own parenthesis, not that of an `if (` / `while (` around it.
   const call = /\b(?!(?:if|while|for|switch|return|sizeof|likely|unlikely)\b)[A-Za-z_]\w*\s*\(/.exec(source);

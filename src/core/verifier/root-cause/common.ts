@@ -223,3 +223,10 @@ export function inlinedReturn(
   }
   return undefined;
 }
+
+/** A related location in the program's words; it replaces the register origin at that line, which quotes an instruction. */
+export function relateInWords(f: Finding, at: { file?: string; line?: number }, message: string): void {
+  const origin = f.related.find((r) => r.line === at.line && r.file === at.file && /^R\d+ got (?:this|its) value here/.test(r.message));
+  if (origin) origin.message = message;
+  else f.related.push({ file: at.file, line: at.line, message });
+}

@@ -31,9 +31,9 @@ import {
   withoutComment,
   wrapperParams,
 } from '../source-hints';
-import type { Finding, RootCause } from '../types';
+import type { RootCause } from '../types';
 import type { CauseState } from './state';
-import { explainScalar, helperArgIndex, flagsLine, packetChangeBefore } from './common';
+import { explainScalar, helperArgIndex, flagsLine, packetChangeBefore, relateInWords } from './common';
 
 /** The helpers that turn a socket pointer into a pointer of a larger socket type, checking its kind. */
 const SOCK_CASTS: Record<string, string> = {
@@ -818,11 +818,4 @@ function objectMacro(sources: ReadonlyMap<string, string>, file: string, name: s
   const own = findSource(sources, file)?.[1];
   const text = own && define.test(own) ? own : [...sources.values()].find((t) => define.test(t));
   return text ? withoutComment(define.exec(text)![1]).trim() : undefined;
-}
-
-/** A related location in the program's words; it replaces the register origin at that line, which quotes an instruction. */
-function relateInWords(f: Finding, at: { file?: string; line?: number }, message: string): void {
-  const origin = f.related.find((r) => r.line === at.line && r.file === at.file && /^R\d+ got (?:this|its) value here/.test(r.message));
-  if (origin) origin.message = message;
-  else f.related.push({ file: at.file, line: at.line, message });
 }

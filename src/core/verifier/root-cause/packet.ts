@@ -14,6 +14,7 @@ import {
   functionEnd,
   functionHeader,
   localDeclaration,
+  macroText,
   programDefinition,
   wrapperParams,
   sourceLine,
@@ -27,10 +28,10 @@ import type { SourceLine } from '../source-hints';
 import type { CauseState } from './state';
 import { hasBackwardJump, packetChangeBefore } from './common';
 
-/** What the line reads, in the program's words: `` `tcp->dest` `` through `via`, or `` `via` ``. */
 /** The names a packet's end goes by in a comparison: data_end, a sockopt's optval_end, `end`. */
 const PACKET_END = /\b(?:data_end|optval_end|\w+_end|end)\b/;
 
+/** What the line reads, in the program's words: `` `tcp->dest` `` through `via`, or `` `via` ``. */
 const readThrough = (via: string, readVia: { pointer: string; field: string } | undefined) =>
   readVia?.pointer === via ? `\`${via}->${readVia.field}\`` : `\`${via}\``;
 
@@ -390,15 +391,6 @@ function returnedPastCheck(s: CauseState, set: SourceLine & { text: string }, vi
   f.explanation += ` \`${via}\` comes from \`${callee}()\` (line ${set.line}), which checks \`${from}\` against the packet's end (line ${line}) and returns \`${returned}\`: the bytes it proves start at its check's pointer, not at the one it returns, so what is read through \`${via}\` is not proven.`;
   f.fix = `In \`${callee}()\`, check the end of what it returns: \`if (${returned} + <bytes read> > data_end) return NULL;\` (count ${terms.join(' + ')} in the check).`;
   return true;
-}
-
-/** The body of function-like macro `name` as the file defines it, continuation lines joined. */
-function macroText(lines: readonly string[], name: string): string | undefined {
-  const i = lines.findIndex((l) => new RegExp(String.raw`^\s*#\s*define\s+${name}\s*\(`).test(l));
-  if (i < 0) return undefined;
-  let body = lines[i];
-  for (let j = i; /\\\s*$/.test(lines[j] ?? '') && j + 1 < lines.length; j++) body = body.replace(/\\\s*$/, ' ') + lines[j + 1];
-  return body;
 }
 
 export const packetCauses = {

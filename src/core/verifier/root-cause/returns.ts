@@ -22,7 +22,7 @@ import {
 } from '../source-hints';
 import type { RootCause } from '../types';
 import type { CauseState } from './state';
-import { parseRange, enclosingSubprog, findCallbackCallSite } from './common';
+import { parseRange, enclosingSubprog, findCallbackCallSite, relateInWords } from './common';
 
 /**
  * Where the variable a path returns is given the constant the verifier saw (`ret = -EPERM;` for
@@ -144,9 +144,7 @@ export const returnCauses = {
         const set = /^\w+$/.test(returned) && sources && f.file && f.line ? assignmentAbove(sources, f.file, f.line, returned) : undefined;
         if (set && !set.parameter && !constant) {
           const text = withoutComment(set.text).trim();
-          const origin = f.related.find((r) => r.line === set.line && r.file === set.file);
-          if (origin) origin.message = `\`${returned}\` gets its value here (\`${text}\`)`;
-          else f.related.push({ file: set.file, line: set.line, message: `\`${returned}\` gets its value here (\`${text}\`)` });
+          relateInWords(f, set, `\`${returned}\` gets its value here (\`${text}\`)`);
           f.explanation += ` \`${returned}\` gets its value at line ${set.line} (\`${text}\`).`;
         }
         // sockops answers the kernel through `skops->reply`; its return value only says it ran.
